@@ -1,0 +1,56 @@
+import { FieldError } from './field-error.ts';
+
+/** Small readers that turn untyped YAML/JSON into typed values, failing with the field path. */
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function object(value: unknown, path: string): Json {
+  if (!isObject(value)) throw new FieldError(path, `must be an object, got ${describe(value)}`);
+  return value;
+}
+
+export function optionalObject(value: unknown, path: string): Json | undefined {
+  return value === undefined || value === null ? undefined : object(value, path);
+}
+
+export function string(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw new FieldError(path, `must be a string, got ${describe(value)}`);
+  return value;
+}
+
+export function optionalString(value: unknown, path: string): string | undefined {
+  return value === undefined || value === null ? undefined : string(value, path);
+}
+
+export function integer(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new FieldError(path, `must be an integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function list(value: unknown, path: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new FieldError(path, `must be a list, got ${describe(value)}`);
+  return value;
+}
+
+/** A map of string to string, as labels are. */
+export function stringMap(value: unknown, path: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, item] of Object.entries(optionalObject(value, path) ?? {})) {
+    result[key] = string(item, `${path}.${key}`);
+  }
+  return result;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return typeof value === 'object' ? 'an object' : String(value);
+}

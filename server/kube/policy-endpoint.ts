@@ -1,0 +1,123 @@
+import { integer, type Json, list, object, optionalObject, optionalString, string } from './decode.ts';
+import { FieldError } from './field-error.ts';
+import { decodeOptionalLabelSelector, type LabelSelector } from './label-selector.ts';
+import { POLICY_TYPES, type PolicyType } from './network-policy.ts';
+import { decodeObjectMeta, type ObjectMeta } from './object-meta.ts';
+import { decodeProtocol, type Protocol } from './protocol.ts';
+
+export const POLICY_ENDPOINT_API_VERSION = 'networking.k8s.aws/v1alpha1';
+
+/** The NetworkPolicy a PolicyEndpoint was computed from. */
+export interface PolicyReference {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** A port of an endpoint entry: numeric only, named ports are resolved by the controller. */
+export interface EndpointPort {
+  readonly protocol: Protocol;
+  /** Absent: every port of the protocol. */
+  readonly port?: number;
+  readonly endPort?: number;
+}
+
+/** One address entry: a pod IP (written without prefix) or an ipBlock, with the ports it may use. */
+export interface EndpointInfo {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+  /** Absent or empty: every port. */
+  readonly ports?: readonly EndpointPort[];
+}
+
+/** A pod the policy's `podSelector` selected. */
+export interface PodEndpoint {
+  readonly hostIP: string;
+  readonly podIP: string;
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** The spec of a networking.k8s.aws/v1alpha1 PolicyEndpoint, in AWS's schema. */
+export interface PolicyEndpointSpec {
+  readonly policyRef: PolicyReference;
+  readonly podSelector?: LabelSelector;
+  readonly podSelectorEndpoints?: readonly PodEndpoint[];
+  /** The directions the selected pods are isolated in (the policy's `policyTypes`). */
+  readonly podIsolation?: readonly PolicyType[];
+  readonly ingress?: readonly EndpointInfo[];
+  readonly egress?: readonly EndpointInfo[];
+}
+
+/** A PolicyEndpoint: what a node agent enforces for one NetworkPolicy (possibly one chunk of it). */
+export interface PolicyEndpoint {
+  readonly apiVersion: typeof POLICY_ENDPOINT_API_VERSION;
+  readonly kind: 'PolicyEndpoint';
+  readonly metadata: ObjectMeta & {
+    readonly ownerReferences?: readonly { apiVersion: string; kind: string; name: string; uid?: string }[];
+  };
+  readonly spec: PolicyEndpointSpec;
+}
+
+/** Reads a PolicyEndpoint, including ones AWS's controller wrote (extra fields are ignored). */
+export function decodePolicyEndpoint(raw: Json): PolicyEndpoint {
+  const metadata = decodeObjectMeta(raw.metadata, true);
+  const spec = object(raw.spec, 'spec');
+  const ref = object(spec.policyRef, 'spec.policyRef');
+  const podIsolation = list(spec.podIsolation, 'spec.podIsolation').map((item, i) => {
+    const value = string(item, `spec.podIsolation[${i}]`);
+    if (!(POLICY_TYPES as readonly string[]).includes(value)) {
+      throw new FieldError(`spec.podIsolation[${i}]`, `unsupported policy type ${JSON.stringify(value)}`);
+    }
+    return value as PolicyType;
+  });
+  return {
+    apiVersion: POLICY_ENDPOINT_API_VERSION,
+    kind: 'PolicyEndpoint',
+    metadata,
+    spec: {
+      policyRef: {
+        name: string(ref.name, 'spec.policyRef.name'),
+        namespace: optionalString(ref.namespace, 'spec.policyRef.namespace') ?? metadata.namespace,
+      },
+      podSelector: decodeOptionalLabelSelector(spec.podSelector, 'spec.podSelector'),
+      podSelectorEndpoints: list(spec.podSelectorEndpoints, 'spec.podSelectorEndpoints').map((item, i) => {
+        const path = `spec.podSelectorEndpoints[${i}]`;
+        const endpoint = object(item, path);
+        return {
+          hostIP: optionalString(endpoint.hostIP, `${path}.hostIP`) ?? '',
+          podIP: string(endpoint.podIP, `${path}.podIP`),
+          name: string(endpoint.name, `${path}.name`),
+          namespace: string(endpoint.namespace, `${path}.namespace`),
+        };
+      }),
+      podIsolation,
+      ingress: list(spec.ingress, 'spec.ingress').map((item, i) =>
+        decodeEndpointInfo(item, `spec.ingress[${i}]`),
+      ),
+      egress: list(spec.egress, 'spec.egress').map((item, i) =>
+        decodeEndpointInfo(item, `spec.egress[${i}]`),
+      ),
+    },
+  };
+}
+
+function decodeEndpointInfo(value: unknown, path: string): EndpointInfo {
+  const raw = object(value, path);
+  return {
+    cidr: string(raw.cidr, `${path}.cidr`),
+    except: list(raw.except, `${path}.except`).map((item, i) => string(item, `${path}.except[${i}]`)),
+    ports: list(raw.ports, `${path}.ports`).map((item, i) => {
+      const portPath = `${path}.ports[${i}]`;
+      const port = optionalObject(item, portPath) ?? {};
+      return {
+        protocol: decodeProtocol(port.protocol, `${portPath}.protocol`),
+        port:
+          port.port === undefined || port.port === null ? undefined : integer(port.port, `${portPath}.port`),
+        endPort:
+          port.endPort === undefined || port.endPort === null
+            ? undefined
+            : integer(port.endPort, `${portPath}.endPort`),
+      };
+    }),
+  };
+}

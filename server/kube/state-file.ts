@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll, YAMLException } from 'js-yaml';
+import { Cluster, type ClusterObject } from '../policy/cluster.ts';
+import { isObject, type Json } from './decode.ts';
+import { FieldError } from './field-error.ts';
+import { keyOf } from './object-meta.ts';
+import { decodeObject, isClusterKind } from './objects.ts';
+
+/** A state file that cannot be read: names the file, and the object and field when known. */
+export class StateFileError extends Error {
+  readonly file: string;
+  readonly field: string | undefined;
+
+  constructor(file: string, detail: string, field?: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'StateFileError';
+    this.file = file;
+    this.field = field;
+  }
+}
+
+/**
+ * Parses a state file: a multi-document YAML (or JSON) stream of Kubernetes objects, where any
+ * document may be a `List` (as `kubectl get … -o yaml` prints). Kinds Palisade does not read are
+ * passed over; the ones it reads are validated.
+ */
+export function parseState(text: string, file: string): ClusterObject[] {
+  let documents: unknown[];
+  try {
+    documents = loadAll(text);
+  } catch (error) {
+    if (error instanceof YAMLException) {
+      throw new StateFileError(file, `line ${(error.mark?.line ?? 0) + 1}: invalid YAML: ${error.reason}`);
+    }
+    throw error;
+  }
+  const objects: ClusterObject[] = [];
+  const seen = new Map<string, string>();
+  const take = (raw: unknown, where: string) => {
+    if (raw === null || raw === undefined) return;
+    if (!isObject(raw)) throw new StateFileError(file, `${where}: expected a Kubernetes object`);
+    if (Array.isArray(raw.items) && (raw.kind === 'List' || String(raw.kind).endsWith('List'))) {
+      raw.items.forEach((item, i) => {
+        take(isObject(item) ? withListKind(item, raw) : item, `${where}, item ${i + 1}`);
+      });
+      return;
+    }
+    if (!isClusterKind(raw.kind)) return;
+    let object: ClusterObject;
+    try {
+      object = decodeObject(raw);
+    } catch (error) {
+      if (error instanceof FieldError)
+        throw new StateFileError(file, `${where}: ${error.message}`, error.field);
+      throw error;
+    }
+    const id = `${object.kind} ${keyOf(object.metadata)}`;
+    const earlier = seen.get(id);
+    if (earlier) throw new StateFileError(file, `${where}: duplicate ${id} (already in ${earlier})`);
+    seen.set(id, where);
+    objects.push(object);
+  };
+  documents.forEach((document, i) => {
+    take(document, `document ${i + 1}`);
+  });
+  return objects;
+}
+
+/** Items of a typed list (`PodList`) may leave out their kind. */
+function withListKind(item: Json, list: Json): Json {
+  if (item.kind !== undefined || typeof list.kind !== 'string' || list.kind === 'List') return item;
+  return { ...item, kind: list.kind.slice(0, -'List'.length) };
+}
+
+/**
+ * Reads state files into one cluster: each path is a file, or a folder whose .yaml, .yml and
+ * .json files are read in name order. An object in a later file replaces one of the same kind and name.
+ */
+export function loadState(paths: readonly string[]): Cluster {
+  const files = paths.flatMap((path) => {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(path).isDirectory();
+    } catch {
+      throw new StateFileError(path, 'cannot read: no such file or folder');
+    }
+    if (!isFolder) return [path];
+    return readdirSync(path)
+      .filter((name) => /\.(ya?ml|json)$/.test(name))
+      .sort()
+      .map((name) => join(path, name));
+  });
+  const objects = files.flatMap((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new StateFileError(file, `cannot read: ${(error as Error).message}`);
+    }
+    return parseState(text, file);
+  });
+  return Cluster.of(objects);
+}

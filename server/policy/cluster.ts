@@ -1,0 +1,202 @@
+import type { Labels } from '../kube/label-selector.ts';
+import { implicitNamespace, type Namespace } from '../kube/namespace.ts';
+import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
+import { keyOf } from '../kube/object-meta.ts';
+import { isPolicyPod, type Pod } from '../kube/pod.ts';
+import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { type Ip, parseIp } from '../net/ip.ts';
+import { selectorMatches } from './selector.ts';
+
+/** Anything a cluster holds. */
+export type ClusterObject = Namespace | Pod | NetworkPolicy | PolicyEndpoint;
+
+/**
+ * The objects policy depends on, indexed for the questions the model asks: which pods a
+ * namespace holds, which policies select a pod, which pod owns an IP. Every consumer (controller,
+ * graph, explainer, CLI) reads the cluster through this class.
+ */
+export class Cluster {
+  private readonly namespaces = new Map<string, Namespace>();
+  private readonly pods = new Map<string, Pod>();
+  private readonly podsByNamespace = new Map<string, Map<string, Pod>>();
+  private readonly podsByIp = new Map<string, Pod>();
+  private readonly policies = new Map<string, NetworkPolicy>();
+  private readonly policiesByNamespace = new Map<string, Map<string, NetworkPolicy>>();
+  private readonly endpoints = new Map<string, PolicyEndpoint>();
+  private readonly podIps = new WeakMap<Pod, Ip | null>();
+  private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
+
+  static of(objects: Iterable<ClusterObject>): Cluster {
+    const cluster = new Cluster();
+    for (const object of objects) cluster.set(object);
+    return cluster;
+  }
+
+  /** Adds or replaces an object; returns the version it replaced. */
+  set<T extends ClusterObject>(object: T): T | undefined {
+    switch (object.kind) {
+      case 'Namespace':
+        return this.setNamespace(object) as T | undefined;
+      case 'Pod':
+        return this.setPod(object) as T | undefined;
+      case 'NetworkPolicy':
+        return this.setPolicy(object) as T | undefined;
+      case 'PolicyEndpoint':
+        return this.replace(this.endpoints, object) as T | undefined;
+    }
+  }
+
+  /** Removes an object by kind and key (`ns/name`, or the name for namespaces); returns it. */
+  delete(kind: ClusterObject['kind'], key: string): ClusterObject | undefined {
+    switch (kind) {
+      case 'Namespace': {
+        const old = this.namespaces.get(key);
+        this.namespaces.delete(key);
+        return old;
+      }
+      case 'Pod': {
+        const old = this.pods.get(key);
+        if (old) this.unindexPod(old);
+        return old;
+      }
+      case 'NetworkPolicy': {
+        const old = this.policies.get(key);
+        if (old) {
+          this.policies.delete(key);
+          const inNamespace = this.policiesByNamespace.get(old.metadata.namespace);
+          inNamespace?.delete(old.metadata.name);
+          if (inNamespace?.size === 0) this.policiesByNamespace.delete(old.metadata.namespace);
+          this.selectingCache = new WeakMap();
+        }
+        return old;
+      }
+      case 'PolicyEndpoint': {
+        const old = this.endpoints.get(key);
+        this.endpoints.delete(key);
+        return old;
+      }
+    }
+  }
+
+  /** A namespace by name; one that only pods or policies mention exists implicitly. */
+  namespace(name: string): Namespace {
+    return this.namespaces.get(name) ?? implicitNamespace(name);
+  }
+
+  namespaceLabels(name: string): Labels {
+    return this.namespace(name).metadata.labels;
+  }
+
+  /** Every namespace declared or mentioned by a pod or policy, sorted by name. */
+  allNamespaces(): Namespace[] {
+    const names = new Set([
+      ...this.namespaces.keys(),
+      ...this.podsByNamespace.keys(),
+      ...this.policiesByNamespace.keys(),
+    ]);
+    return [...names].sort().map((name) => this.namespace(name));
+  }
+
+  pod(key: string): Pod | undefined {
+    return this.pods.get(key);
+  }
+
+  podByIp(ip: string): Pod | undefined {
+    return this.podsByIp.get(ip);
+  }
+
+  /** Pods that take part in policy, in insertion order. */
+  allPods(): Pod[] {
+    return [...this.pods.values()].filter(isPolicyPod);
+  }
+
+  podsIn(namespace: string): Pod[] {
+    return [...(this.podsByNamespace.get(namespace)?.values() ?? [])].filter(isPolicyPod);
+  }
+
+  policy(key: string): NetworkPolicy | undefined {
+    return this.policies.get(key);
+  }
+
+  allPolicies(): NetworkPolicy[] {
+    return [...this.policies.values()];
+  }
+
+  policiesIn(namespace: string): NetworkPolicy[] {
+    return [...(this.policiesByNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  /** PolicyEndpoints the input carried (written by a controller, ours or AWS's). */
+  allPolicyEndpoints(): PolicyEndpoint[] {
+    return [...this.endpoints.values()];
+  }
+
+  /** The pod's IP, parsed once. */
+  ipOf(pod: Pod): Ip | undefined {
+    let ip = this.podIps.get(pod);
+    if (ip === undefined) {
+      ip = (pod.podIP && parseIp(pod.podIP)) || null;
+      this.podIps.set(pod, ip);
+    }
+    return ip ?? undefined;
+  }
+
+  /** The policies whose podSelector selects `pod` and that isolate it in `direction`. */
+  policiesSelecting(pod: Pod, direction: PolicyType): NetworkPolicy[] {
+    let cached = this.selectingCache.get(pod);
+    if (!cached) {
+      cached = { Ingress: [], Egress: [] };
+      for (const policy of this.policiesIn(pod.metadata.namespace)) {
+        if (!selectorMatches(policy.podSelector, pod.metadata.labels)) continue;
+        for (const type of policy.policyTypes) cached[type].push(policy);
+      }
+      this.selectingCache.set(pod, cached);
+    }
+    return cached[direction];
+  }
+
+  private setNamespace(namespace: Namespace): Namespace | undefined {
+    return this.replace(this.namespaces, namespace);
+  }
+
+  private setPod(pod: Pod): Pod | undefined {
+    const old = this.pods.get(keyOf(pod.metadata));
+    if (old) this.unindexPod(old);
+    this.pods.set(keyOf(pod.metadata), pod);
+    let inNamespace = this.podsByNamespace.get(pod.metadata.namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.podsByNamespace.set(pod.metadata.namespace, inNamespace);
+    }
+    inNamespace.set(pod.metadata.name, pod);
+    if (pod.podIP && isPolicyPod(pod)) this.podsByIp.set(pod.podIP, pod);
+    return old;
+  }
+
+  private unindexPod(pod: Pod): void {
+    this.pods.delete(keyOf(pod.metadata));
+    const inNamespace = this.podsByNamespace.get(pod.metadata.namespace);
+    inNamespace?.delete(pod.metadata.name);
+    if (inNamespace?.size === 0) this.podsByNamespace.delete(pod.metadata.namespace);
+    if (pod.podIP && this.podsByIp.get(pod.podIP) === pod) this.podsByIp.delete(pod.podIP);
+  }
+
+  private setPolicy(policy: NetworkPolicy): NetworkPolicy | undefined {
+    const old = this.replace(this.policies, policy);
+    let inNamespace = this.policiesByNamespace.get(policy.metadata.namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.policiesByNamespace.set(policy.metadata.namespace, inNamespace);
+    }
+    inNamespace.set(policy.metadata.name, policy);
+    this.selectingCache = new WeakMap();
+    return old;
+  }
+
+  private replace<T extends ClusterObject>(map: Map<string, T>, object: T): T | undefined {
+    const key = keyOf(object.metadata);
+    const old = map.get(key);
+    map.set(key, object);
+    return old;
+  }
+}

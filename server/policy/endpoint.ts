@@ -1,0 +1,23 @@
+import { keyOf } from '../kube/object-meta.ts';
+import type { Pod } from '../kube/pod.ts';
+import { formatIp, type Ip } from '../net/ip.ts';
+
+/** One end of a connection: a pod (with its IP when it has one), or an address outside the cluster's pods. */
+export type Endpoint =
+  | { readonly pod: Pod; readonly ip?: Ip }
+  | { readonly pod?: undefined; readonly ip: Ip };
+
+/** A port and its protocol, as a connection uses it. */
+export interface PortProtocol {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** `ns/pod` for pods, the address otherwise. */
+export function endpointName(endpoint: Endpoint): string {
+  return endpoint.pod ? keyOf(endpoint.pod.metadata) : formatIp(endpoint.ip);
+}
+
+export function formatPortProtocol({ port, protocol }: PortProtocol): string {
+  return `${port}/${protocol}`;
+}
