@@ -14,6 +14,8 @@ export interface EndpointsChange {
   readonly updated: ReadonlyMap<string, readonly PolicyEndpoint[]>;
   /** Policies that are gone, so are their PolicyEndpoints. */
   readonly removed: readonly string[];
+  /** How many policies were recomputed to find this out. */
+  readonly recomputed: number;
 }
 
 /**
@@ -60,7 +62,9 @@ export class EndpointsIndex {
   ): EndpointsChange {
     const updated = new Map<string, readonly PolicyEndpoint[]>();
     const removed: string[] = [];
+    let recomputed = 0;
     const refresh = (policy: NetworkPolicy) => {
+      recomputed++;
       if (this.recompute(policy)) updated.set(keyOf(policy.metadata), this.of(keyOf(policy.metadata)));
     };
     switch (kind) {
@@ -83,7 +87,7 @@ export class EndpointsIndex {
       case 'PolicyEndpoint':
         break;
     }
-    return { updated, removed };
+    return { updated, removed, recomputed };
   }
 
   /** Policies whose endpoints may depend on any of the given versions of one pod. */

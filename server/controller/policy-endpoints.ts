@@ -9,6 +9,7 @@ import {
   type PodEndpoint,
   type PolicyEndpoint,
 } from '../kube/policy-endpoint.ts';
+import { compareAddresses } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches, resolveNamedPort } from '../policy/match.ts';
 import { selectorMatches } from '../policy/selector.ts';
@@ -208,5 +209,5 @@ function merge(entries: EndpointInfo[]): EndpointInfo[] {
       ...(except.length > 0 ? { except } : {}),
       ...(ports.length > 0 ? { ports } : {}),
     }))
-    .sort((a, b) => a.cidr.localeCompare(b.cidr));
+    .sort((a, b) => compareAddresses(a.cidr, b.cidr));
 }

@@ -123,3 +123,18 @@ export function formatIp(ip: Ip): string {
 export function formatCidr(cidr: Cidr): string {
   return `${formatIp({ family: cidr.family, value: cidr.network })}/${cidr.prefix}`;
 }
+
+/** Orders addresses and CIDRs (as text) by family, then address, then prefix length. */
+export function compareAddresses(a: string, b: string): number {
+  const key = (text: string) => {
+    const cidr = parseCidr(text);
+    if (cidr) return cidr;
+    const ip = parseIp(text);
+    return ip ? { family: ip.family, network: ip.value, prefix: ip.family === 4 ? 32 : 128 } : undefined;
+  };
+  const [x, y] = [key(a), key(b)];
+  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
+  if (x.family !== y.family) return x.family - y.family;
+  if (x.network !== y.network) return x.network < y.network ? -1 : 1;
+  return x.prefix - y.prefix;
+}

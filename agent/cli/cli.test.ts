@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseState } from '../../server/kube/state-file.ts';
+
+const bin = new URL('../../bin/palisade', import.meta.url).pathname;
+const walkthrough = new URL('../../examples/walkthrough/', import.meta.url).pathname;
+
+async function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(bin, args, { maxBuffer: 1 << 28 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const state = ['--state', `${walkthrough}cluster.yaml`, '--state', `${walkthrough}policies`];
+
+test('policy matrix --json prints the contract: ports and one verdict per ordered pod pair and port', async () => {
+  const { code, stdout } = await palisade('policy', 'matrix', ...state, '--ports', '80/TCP,53/UDP', '--json');
+  assert.equal(code, 0);
+  const matrix = JSON.parse(stdout);
+  assert.deepEqual(matrix.ports, ['80/TCP', '53/UDP']);
+  assert.equal(matrix.verdicts.length, 4 * 3 * 2);
+  const find = (from: string, to: string, port: number) =>
+    matrix.verdicts.find(
+      (v: { from: string; to: string; port: number }) => v.from === from && v.to === to && v.port === port,
+    );
+  assert.deepEqual(find('default/client-one', 'default/demo-app', 80), {
+    from: 'default/client-one',
+    to: 'default/demo-app',
+    port: 80,
+    protocol: 'TCP',
+    allowed: true,
+    egress: { allowed: true, policies: ['default/client-one-allow-egress-demo-app'] },
+    ingress: { allowed: true, policies: ['default/demo-app-allow-samens-client-one'] },
+  });
+  assert.deepEqual(find('kube-system/coredns', 'default/demo-app', 80)?.ingress, {
+    allowed: false,
+    policies: [
+      'default/demo-app-deny-all',
+      'default/demo-app-allow-samens-client-one',
+      'default/demo-app-allow-another-ns',
+    ],
+  });
+  assert.deepEqual(find('default/demo-app', 'kube-system/coredns', 53)?.egress, {
+    allowed: true,
+    policies: [],
+  });
+});
+
+test('policy matrix without --json draws one grid per port', async () => {
+  const { code, stdout } = await palisade('policy', 'matrix', ...state, '--ports', '80');
+  assert.equal(code, 0);
+  assert.match(stdout, /^80\/TCP/);
+  assert.match(stdout, /default\/client-one\s+2\s+\.\s+-\s+X\s+X/);
+});
+
+test('policy eval explains one verdict, to a pod or to an address', async () => {
+  const denied = await palisade(
+    'policy',
+    'eval',
+    ...state,
+    '--from',
+    'default/client-one',
+    '--to',
+    'another-ns/another-client-one',
+    '--port',
+    '80',
+  );
+  assert.equal(denied.code, 0);
+  assert.match(denied.stdout, /DENIED/);
+  assert.match(denied.stdout, /default\/client-one-deny-egress: has no egress rules/);
+  const json = await palisade(
+    'policy',
+    'eval',
+    ...state,
+    '--from',
+    'default/client-one',
+    '--to',
+    '10.77.2.53',
+    '--port',
+    '53/udp',
+    '--json',
+  );
+  assert.equal(json.code, 0);
+  const verdict = JSON.parse(json.stdout);
+  assert.equal(verdict.to, 'kube-system/coredns');
+  assert.equal(verdict.allowed, true);
+  assert.deepEqual(verdict.egress.allowedBy, [
+    { policy: 'default/client-one-allow-egress-demo-app', rule: 0, peer: 0, port: 0 },
+  ]);
+  const outside = await palisade(
+    'policy',
+    'eval',
+    ...state,
+    '--from',
+    'default/client-one',
+    '--to',
+    '192.0.2.1',
+    '--port',
+    '443',
+    '--json',
+  );
+  assert.equal(JSON.parse(outside.stdout).allowed, false);
+  assert.equal(JSON.parse(outside.stdout).ingress.enforced, false);
+});
+
+test('policy endpoints prints PolicyEndpoints that read back as AWS’s schema', async () => {
+  const { code, stdout } = await palisade('policy', 'endpoints', ...state);
+  assert.equal(code, 0);
+  const endpoints = parseState(stdout, 'out.yaml');
+  assert.deepEqual(
+    endpoints.map((object) => object.kind === 'PolicyEndpoint' && object.spec.policyRef.name),
+    [
+      'client-one-allow-egress-demo-app',
+      'client-one-deny-egress',
+      'demo-app-allow-another-ns',
+      'demo-app-allow-samens-client-one',
+      'demo-app-deny-all',
+    ],
+  );
+});
+
+/** Runs the CLI expecting exit 2 and a single line on stderr matching `message`. */
+async function badInput(args: string[], message: RegExp) {
+  const { code, stdout, stderr } = await palisade(...args);
+  assert.equal(code, 2, stderr);
+  assert.equal(stdout, '');
+  assert.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);
+  assert.match(stderr, message);
+  assert.doesNotMatch(stderr, /\s+at\s.+:\d+:\d+/, 'no stack trace');
+}
+
+test('bad input exits 2 with one line naming the file, object and field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-cli-'));
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(
+    bad,
+    'kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]\n',
+  );
+  await badInput(
+    ['policy', 'matrix', '--state', bad],
+    /^palisade: .*bad\.yaml: document 1: NetworkPolicy n\/p: spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: .*strict subset/,
+  );
+  await badInput(['policy', 'matrix', '--state', join(dir, 'missing.yaml')], /missing\.yaml: cannot read/);
+  await badInput(['policy', 'matrix'], /missing --state/);
+  await badInput(
+    ['policy', 'matrix', ...state, '--ports', '80/ICMP'],
+    /--ports: unsupported protocol "ICMP"/,
+  );
+  await badInput(
+    ['policy', 'eval', ...state, '--from', 'default/nobody', '--to', 'default/demo-app', '--port', '80'],
+    /--from: no pod default\/nobody/,
+  );
+  await badInput(
+    ['policy', 'eval', ...state, '--from', 'default/client-one', '--to', 'default/demo-app', '--port', '0'],
+    /--port: "0" is not a port/,
+  );
+  await badInput(['policy', 'frobnicate'], /unknown command "policy frobnicate"/);
+  await badInput(['policy', 'matrix', ...state, '--bogus'], /Unknown option '--bogus'/);
+});
+
+test('a 10 MB state file is read and answered', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-big-'));
+  const file = join(dir, 'big.yaml');
+  const documents: string[] = [];
+  let size = 0;
+  for (let i = 0; size < 10 * 1024 * 1024; i++) {
+    const document = `apiVersion: v1
+kind: Pod
+metadata:
+  name: pod-${i}
+  namespace: ns-${i % 50}
+  labels: {app: app-${i % 40}, tier: tier-${i % 3}, generation: "${i}"}
+spec:
+  nodeName: node-${i % 10}
+  containers:
+    - name: main
+      image: registry.example/app:1.0.${i % 7}
+      ports: [{name: http, containerPort: 8080, protocol: TCP}]
+status: {podIP: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}, hostIP: 10.250.0.${i % 10}, phase: Running}
+`;
+    documents.push(document);
+    size += document.length + 4;
+  }
+  documents.push(`kind: NetworkPolicy
+metadata: {name: web, namespace: ns-1}
+spec:
+  podSelector: {matchLabels: {tier: tier-1}}
+  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: app-3}}}], ports: [{port: http}]}]`);
+  writeFileSync(file, documents.join('---\n'));
+  const { code, stdout, stderr } = await palisade(
+    'policy',
+    'eval',
+    '--state',
+    file,
+    '--from',
+    'ns-3/pod-3',
+    '--to',
+    'ns-1/pod-1',
+    '--port',
+    '8080',
+    '--json',
+  );
+  assert.equal(code, 0, stderr);
+  assert.equal(JSON.parse(stdout).ingress.policies[0], 'ns-1/web');
+  const endpoints = await palisade('policy', 'endpoints', '--state', file, '--json');
+  assert.equal(endpoints.code, 0, endpoints.stderr);
+  assert.ok(JSON.parse(endpoints.stdout).items[0].spec.ingress.length > 100);
+});

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeObject } from '../kube/objects.ts';
+import { decodePolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { policyEndpointsFor } from './policy-endpoints.ts';
+import { clusterOf, podYaml } from './testing-cluster.ts';
+
+const pods = [
+  podYaml('shop', 'web-1', { app: 'web' }, '10.77.0.1', ['http:8080/TCP']),
+  podYaml('shop', 'web-2', { app: 'web' }, '10.77.0.2', ['http:8081/TCP']),
+  podYaml('shop', 'web-pending', { app: 'web' }),
+  podYaml('shop', 'client', { app: 'client' }, '10.77.0.3'),
+  podYaml('ops', 'probe', { app: 'probe' }, '10.77.1.1', ['metrics:9090/TCP']),
+  'kind: Namespace\nmetadata: {name: ops, labels: {team: ops}}',
+];
+
+function endpointsOf(policyYaml: string, chunkSize?: number) {
+  const cluster = clusterOf(...pods, policyYaml);
+  const [policy] = cluster.allPolicies();
+  assert.ok(policy);
+  return policyEndpointsFor(cluster, policy, chunkSize);
+}
+
+test('one PolicyEndpoint per policy in AWS’s shape: selected pods, one entry per peer address', () => {
+  const [endpoint, ...more] = endpointsOf(`kind: NetworkPolicy
+metadata: {name: web, namespace: shop, uid: u-1}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: client}}}, {namespaceSelector: {matchLabels: {team: ops}}}]
+      ports: [{port: 80}]
+    - from: [{ipBlock: {cidr: 192.0.2.0/24, except: [192.0.2.128/25]}}]`);
+  assert.equal(more.length, 0);
+  assert.ok(endpoint);
+  assert.equal(endpoint.apiVersion, 'networking.k8s.aws/v1alpha1');
+  assert.match(endpoint.metadata.name, /^web-[0-9a-f]{5}$/);
+  assert.deepEqual(endpoint.metadata.ownerReferences, [
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name: 'web', uid: 'u-1' },
+  ]);
+  assert.deepEqual(endpoint.spec.policyRef, { name: 'web', namespace: 'shop' });
+  assert.deepEqual(endpoint.spec.podIsolation, ['Ingress']);
+  // The pending pod has no IP yet, so it cannot be listed.
+  assert.deepEqual(
+    endpoint.spec.podSelectorEndpoints?.map((pod) => `${pod.name} ${pod.podIP} ${pod.hostIP}`),
+    ['web-1 10.77.0.1 10.99.0.1', 'web-2 10.77.0.2 10.99.0.1'],
+  );
+  assert.deepEqual(endpoint.spec.ingress, [
+    { cidr: '10.77.0.3', ports: [{ protocol: 'TCP', port: 80 }] },
+    { cidr: '10.77.1.1', ports: [{ protocol: 'TCP', port: 80 }] },
+    { cidr: '192.0.2.0/24', except: ['192.0.2.128/25'] },
+  ]);
+  assert.deepEqual(endpoint.spec.egress, []);
+  // What we write, AWS's schema reads back unchanged.
+  assert.deepEqual(
+    decodePolicyEndpoint(JSON.parse(JSON.stringify(endpoint))).spec.ingress?.[0]?.cidr,
+    '10.77.0.3',
+  );
+});
+
+test('a rule without peers allows every address, IPv4 and IPv6', () => {
+  const [endpoint] = endpointsOf(`kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{ports: [{port: 443}, {protocol: UDP, port: 5000, endPort: 5010}]}]`);
+  assert.deepEqual(endpoint?.spec.egress, [
+    {
+      cidr: '0.0.0.0/0',
+      ports: [
+        { protocol: 'TCP', port: 443 },
+        { protocol: 'UDP', port: 5000, endPort: 5010 },
+      ],
+    },
+    {
+      cidr: '::/0',
+      ports: [
+        { protocol: 'TCP', port: 443 },
+        { protocol: 'UDP', port: 5000, endPort: 5010 },
+      ],
+    },
+  ]);
+  assert.deepEqual(endpoint?.spec.podIsolation, ['Egress']);
+});
+
+test('named ports resolve on the selected pods for ingress and on each destination for egress', () => {
+  const [ingress] = endpointsOf(`kind: NetworkPolicy
+metadata: {name: in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: http}]}]`);
+  assert.deepEqual(ingress?.spec.ingress, [
+    {
+      cidr: '10.77.0.3',
+      ports: [
+        { protocol: 'TCP', port: 8080 },
+        { protocol: 'TCP', port: 8081 },
+      ],
+    },
+  ]);
+  const [egress] = endpointsOf(`kind: NetworkPolicy
+metadata: {name: eg, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{namespaceSelector: {}}]
+      ports: [{port: http}, {port: metrics}]
+    - to: [{ipBlock: {cidr: 10.77.1.0/24}}]
+      ports: [{port: metrics}]`);
+  assert.deepEqual(egress?.spec.egress, [
+    { cidr: '10.77.0.1', ports: [{ protocol: 'TCP', port: 8080 }] },
+    { cidr: '10.77.0.2', ports: [{ protocol: 'TCP', port: 8081 }] },
+    { cidr: '10.77.1.1', ports: [{ protocol: 'TCP', port: 9090 }] },
+  ]);
+});
+
+test('entries for the same address join their ports; all ports wins', () => {
+  const [endpoint] = endpointsOf(`kind: NetworkPolicy
+metadata: {name: join, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: client}}}]
+      ports: [{port: 80}]
+    - from: [{podSelector: {matchLabels: {app: client}}}]
+      ports: [{port: 81, protocol: UDP}]
+    - from: [{namespaceSelector: {matchLabels: {team: ops}}}]
+      ports: [{port: 80}]
+    - from: [{namespaceSelector: {matchLabels: {team: ops}}}]`);
+  assert.deepEqual(endpoint?.spec.ingress, [
+    {
+      cidr: '10.77.0.3',
+      ports: [
+        { protocol: 'TCP', port: 80 },
+        { protocol: 'UDP', port: 81 },
+      ],
+    },
+    { cidr: '10.77.1.1' },
+  ]);
+});
+
+test('long lists spill into further PolicyEndpoints, each list chunked on its own', () => {
+  const endpoints = endpointsOf(
+    `kind: NetworkPolicy
+metadata: {name: big, namespace: shop}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {}}]}]`,
+    2,
+  );
+  assert.equal(endpoints.length, 2);
+  assert.equal(new Set(endpoints.map((endpoint) => endpoint.metadata.name)).size, 2);
+  assert.deepEqual(
+    endpoints.map((endpoint) => [endpoint.spec.podSelectorEndpoints?.length, endpoint.spec.ingress?.length]),
+    [
+      [2, 2],
+      [1, 2],
+    ],
+  );
+  for (const endpoint of endpoints)
+    assert.deepEqual(endpoint.spec.policyRef, { name: 'big', namespace: 'shop' });
+});
+
+test('a policy that selects no pod still gets its PolicyEndpoint, with no pods', () => {
+  const [endpoint] = endpointsOf(`kind: NetworkPolicy
+metadata: {name: none, namespace: shop}
+spec: {podSelector: {matchLabels: {app: nothing}}}`);
+  assert.deepEqual(endpoint?.spec.podSelectorEndpoints, []);
+  assert.ok(decodeObject({ ...endpoint, metadata: { ...endpoint?.metadata } }));
+});

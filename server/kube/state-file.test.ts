@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseState, StateFileError } from './state-file.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
+
+test('reads what kubectl get ns,pods,networkpolicies -A -o yaml prints, unchanged', () => {
+  const objects = parseState(fixture('kubectl-get-all.yaml'), 'all.yaml');
+  assert.deepEqual(
+    objects.map((object) => `${object.kind} ${object.metadata.name}`),
+    ['Namespace shop', 'Pod web-6d8f7c9b5-x2x7q', 'Pod migrate-4tq2k', 'NetworkPolicy web-ingress'],
+  );
+  const [namespace, web, , policy] = objects;
+  assert.equal(namespace?.metadata.labels.team, 'payments');
+  assert.equal(web?.kind === 'Pod' && web.podIP, '192.168.20.7');
+  assert.deepEqual(web?.kind === 'Pod' && web.ports, [
+    { name: 'http', containerPort: 8080, protocol: 'TCP' },
+  ]);
+  assert.equal(policy?.kind === 'NetworkPolicy' && policy.ingress[0]?.ports[0]?.port, 'http');
+});
+
+test('reads a multi-document stream and typed lists, passing over other kinds', () => {
+  const objects = parseState(
+    `kind: Service
+metadata: {name: web}
+---
+kind: PodList
+items:
+  - metadata: {name: a, namespace: x}
+---
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: x}
+`,
+    'stream.yaml',
+  );
+  assert.deepEqual(
+    objects.map((object) => `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`),
+    ['Pod x/a', 'Namespace /x'],
+  );
+});
+
+test('reads PolicyEndpoints in the exact shape AWS’s controller writes', () => {
+  const [endpoint] = parseState(fixture('aws-policy-endpoint.yaml'), 'pe.yaml');
+  assert.equal(endpoint?.kind, 'PolicyEndpoint');
+  if (endpoint?.kind !== 'PolicyEndpoint') return;
+  assert.deepEqual(endpoint.spec.policyRef, { name: 'web-ingress', namespace: 'shop' });
+  assert.deepEqual(endpoint.spec.podIsolation, ['Ingress']);
+  assert.deepEqual(endpoint.spec.podSelectorEndpoints, [
+    { hostIP: '192.168.12.34', podIP: '192.168.20.7', name: 'web-6d8f7c9b5-x2x7q', namespace: 'shop' },
+  ]);
+  assert.deepEqual(endpoint.spec.ingress, [
+    { cidr: '192.168.20.7', except: [], ports: [{ protocol: 'TCP', port: 8080, endPort: undefined }] },
+    { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'], ports: [] },
+  ]);
+});
+
+/** Asserts that parsing fails with a message naming the file, the place and the field. */
+function rejects(text: string, message: RegExp, field?: string) {
+  assert.throws(
+    () => parseState(text, 'bad.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof StateFileError, String(error));
+      assert.match(error.message, /^bad\.yaml: /);
+      assert.match(error.message, message);
+      assert.equal(error.field, field);
+      assert.ok(!error.message.includes('\n'), 'one line');
+      return true;
+    },
+  );
+}
+
+test('bad input names the file, the document, the object and the field', () => {
+  rejects('kind: Pod\nmetadata: {name: a}\n  bad: indent', /line \d+: invalid YAML/);
+  rejects(
+    'kind: List\nitems:\n  - kind: Pod\n    metadata: {name: ok}\n  - kind: Pod\n    metadata: {name: p, namespace: n}\n    status: {podIP: 10.0.0.300}',
+    /document 1, item 2: Pod n\/p: status\.podIP: invalid IP address/,
+    'status.podIP',
+  );
+  rejects(
+    '---\nkind: Namespace\nmetadata: {name: a}\n---\nkind: Namespace\nmetadata: {name: a}',
+    /document 2: duplicate Namespace a \(already in document 1\)/,
+  );
+  rejects('- just\n- a list', /document 1: expected a Kubernetes object/);
+  rejects(
+    'kind: Pod\nmetadata: {name: Bad_Name}',
+    /Pod default\/Bad_Name: metadata\.name: invalid name/,
+    'metadata.name',
+  );
+});
