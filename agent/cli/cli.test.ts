@@ -43,10 +43,11 @@ test('policy matrix --json prints the contract: ports and one verdict per ordere
   });
   assert.deepEqual(find('kube-system/coredns', 'default/demo-app', 80)?.ingress, {
     allowed: false,
+    // Sorted by name, whatever order the state files list them in.
     policies: [
-      'default/demo-app-deny-all',
-      'default/demo-app-allow-samens-client-one',
       'default/demo-app-allow-another-ns',
+      'default/demo-app-allow-samens-client-one',
+      'default/demo-app-deny-all',
     ],
   });
   assert.deepEqual(find('default/demo-app', 'kube-system/coredns', 53)?.egress, {

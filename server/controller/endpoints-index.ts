@@ -4,133 +4,119 @@ import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import type { Cluster, ClusterObject } from '../policy/cluster.ts';
-import { peerMatches } from '../policy/match.ts';
 import { selectorMatches } from '../policy/selector.ts';
-import { DEFAULT_CHUNK_SIZE, policyEndpointsFor } from './policy-endpoints.ts';
+import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
 /** What one change did to the desired PolicyEndpoints, by policy key (`ns/name`). */
 export interface EndpointsChange {
-  /** Policies whose PolicyEndpoints are new or differ, with all of their PolicyEndpoints now. */
-  readonly updated: ReadonlyMap<string, readonly PolicyEndpoint[]>;
-  /** Policies that are gone, so are their PolicyEndpoints. */
+  /** Policies whose PolicyEndpoints are new or differ; read them with {@link EndpointsIndex.of}. */
+  readonly updated: ReadonlySet<string>;
+  /** Policies that are gone, and their PolicyEndpoints with them. */
   readonly removed: readonly string[];
-  /** How many policies were recomputed to find this out. */
-  readonly recomputed: number;
+  /** Policies that had to be built anew (new or changed policies, changed named-port meaning). */
+  readonly rebuilt: number;
 }
 
 /**
  * The controller's desired state: the PolicyEndpoints of every NetworkPolicy in a cluster, kept
- * up to date incrementally. A change to a pod recomputes only the policies that select it or
- * name it as a peer; a namespace change only the policies with namespace selectors.
+ * up to date incrementally. A pod change replaces that pod's contribution to each policy; a
+ * namespace change those of the namespace's pods, for policies with namespace selectors. Only a
+ * policy change, or a change of what a named ingress port stands for, builds a policy anew.
  */
 export class EndpointsIndex {
   private readonly cluster: Cluster;
   private readonly chunkSize: number;
-  private readonly desired = new Map<string, { endpoints: PolicyEndpoint[]; json: string }>();
+  private readonly states = new Map<string, PolicyState>();
 
   constructor(cluster: Cluster, chunkSize = DEFAULT_CHUNK_SIZE) {
     this.cluster = cluster;
     this.chunkSize = chunkSize;
-    for (const policy of cluster.allPolicies()) this.recompute(policy);
+    for (const policy of cluster.allPolicies()) this.build(policy);
   }
 
   /** The desired PolicyEndpoints of every policy, sorted by policy key. */
   all(): PolicyEndpoint[] {
-    return [...this.desired.keys()].sort().flatMap((key) => this.desired.get(key)?.endpoints ?? []);
+    return [...this.states.keys()].sort().flatMap((key) => this.of(key));
   }
 
   of(policyKey: string): readonly PolicyEndpoint[] {
-    return this.desired.get(policyKey)?.endpoints ?? [];
+    return this.states.get(policyKey)?.policyEndpoints(this.chunkSize) ?? [];
   }
 
-  /** Adds or replaces an object in the cluster and recomputes what it touches. */
+  /** Adds or replaces an object in the cluster and updates what it touches. */
   set(object: ClusterObject): EndpointsChange {
+    const before = object.kind === 'Namespace' ? this.cluster.namespace(object.metadata.name) : undefined;
     const old = this.cluster.set(object);
-    return this.afterChange(object.kind, old, object);
+    return this.afterChange(object, before ?? old, object);
   }
 
-  /** Removes an object from the cluster and recomputes what it touched. */
+  /** Removes an object from the cluster and updates what it touched. */
   delete(kind: ClusterObject['kind'], key: string): EndpointsChange {
     const old = this.cluster.delete(kind, key);
-    return this.afterChange(kind, old, undefined);
+    if (!old) return { updated: new Set(), removed: [], rebuilt: 0 };
+    // A deleted namespace that pods still use lives on implicitly, with only its name label.
+    const after = old.kind === 'Namespace' ? this.cluster.namespace(key) : undefined;
+    return this.afterChange(old, old, after);
   }
 
-  private afterChange(
-    kind: ClusterObject['kind'],
-    old?: ClusterObject,
-    current?: ClusterObject,
-  ): EndpointsChange {
-    const updated = new Map<string, readonly PolicyEndpoint[]>();
+  private afterChange(object: ClusterObject, old?: ClusterObject, current?: ClusterObject): EndpointsChange {
+    const updated = new Set<string>();
     const removed: string[] = [];
-    let recomputed = 0;
-    const refresh = (policy: NetworkPolicy) => {
-      recomputed++;
-      if (this.recompute(policy)) updated.set(keyOf(policy.metadata), this.of(keyOf(policy.metadata)));
-    };
-    switch (kind) {
-      case 'NetworkPolicy': {
-        const policy = current as NetworkPolicy | undefined;
-        if (policy) refresh(policy);
-        else if (old && this.desired.delete(keyOf(old.metadata))) removed.push(keyOf(old.metadata));
+    let rebuilt = 0;
+    switch (object.kind) {
+      case 'NetworkPolicy':
+        if (current) {
+          this.build(current as NetworkPolicy);
+          rebuilt++;
+          updated.add(keyOf(object.metadata));
+        } else if (this.states.delete(keyOf(object.metadata))) {
+          removed.push(keyOf(object.metadata));
+        }
+        break;
+      case 'Pod': {
+        const [before, after] = [old as Pod | undefined, current as Pod | undefined];
+        for (const [key, state] of this.states) {
+          const namespace = state.policy.metadata.namespace;
+          const mayChangeNamedPorts =
+            state.namedIngressPorts && [before, after].some((pod) => pod?.metadata.namespace === namespace);
+          if (mayChangeNamedPorts && state.ingressPortsChanged(this.cluster)) {
+            this.build(state.policy);
+            rebuilt++;
+            updated.add(key);
+          } else if (state.replace(this.cluster, before, after)) {
+            updated.add(key);
+          }
+        }
         break;
       }
-      case 'Pod':
-        for (const policy of this.policiesTouching([old, current] as (Pod | undefined)[])) refresh(policy);
-        break;
       case 'Namespace': {
-        const versions = [old, current].filter((ns): ns is Namespace => ns !== undefined);
-        for (const policy of this.cluster.allPolicies()) {
-          if (usesNamespaceSelector(policy, versions)) refresh(policy);
+        const versions = [old, current].filter((ns): ns is Namespace => ns?.kind === 'Namespace');
+        const pods = this.cluster.podsIn(object.metadata.name);
+        for (const [key, state] of this.states) {
+          if (!selectsAnyNamespace(state.policy, versions)) continue;
+          let changed = false;
+          for (const pod of pods) changed = state.replace(this.cluster, pod, pod) || changed;
+          if (changed) updated.add(key);
         }
         break;
       }
       case 'PolicyEndpoint':
         break;
     }
-    return { updated, removed, recomputed };
+    return { updated, removed, rebuilt };
   }
 
-  /** Policies whose endpoints may depend on any of the given versions of one pod. */
-  private policiesTouching(versions: (Pod | undefined)[]): NetworkPolicy[] {
-    const pods = versions.filter((pod): pod is Pod => pod !== undefined);
-    return this.cluster.allPolicies().filter((policy) =>
-      pods.some(
-        (pod) =>
-          (pod.metadata.namespace === policy.metadata.namespace &&
-            selectorMatches(policy.podSelector, pod.metadata.labels)) ||
-          [...policy.ingress, ...policy.egress].some((rule) =>
-            rule.peers.some(
-              (peer) => !peer.ipBlock && peerMatches(this.cluster, policy.metadata.namespace, peer, { pod }),
-            ),
-          ) ||
-          // Egress named ports resolve on every destination pod, wherever it is.
-          policy.egress.some((rule) => rule.ports.some((port) => typeof port.port === 'string')),
-      ),
-    );
-  }
-
-  /** Recomputes one policy; returns whether its PolicyEndpoints changed. */
-  private recompute(policy: NetworkPolicy): boolean {
-    const endpoints = policyEndpointsFor(this.cluster, policy, this.chunkSize);
-    const json = JSON.stringify(endpoints);
-    const key = keyOf(policy.metadata);
-    if (this.desired.get(key)?.json === json) return false;
-    this.desired.set(key, { endpoints, json });
-    return true;
+  private build(policy: NetworkPolicy): void {
+    this.states.set(keyOf(policy.metadata), new PolicyState(this.cluster, policy));
   }
 }
 
-function usesNamespaceSelector(policy: NetworkPolicy, namespaces: Namespace[]): boolean {
+/** Whether a namespace selector of the policy selects any of the given versions of a namespace. */
+function selectsAnyNamespace(policy: NetworkPolicy, namespaces: Namespace[]): boolean {
   return [...policy.ingress, ...policy.egress].some((rule) =>
-    rule.peers.some(
-      (peer) =>
-        peer.namespaceSelector !== undefined &&
-        namespaces.some((ns) =>
-          selectorMatches(
-            peer.namespaceSelector ?? { matchLabels: {}, matchExpressions: [] },
-            ns.metadata.labels,
-          ),
-        ),
-    ),
+    rule.peers.some(({ namespaceSelector }) => {
+      if (!namespaceSelector) return false;
+      return namespaces.some((ns) => selectorMatches(namespaceSelector, ns.metadata.labels));
+    }),
   );
 }

@@ -1,28 +1,29 @@
 import { createHash } from 'node:crypto';
-import type { NetworkPolicy, NetworkPolicyPort, NetworkPolicyRule } from '../kube/network-policy.ts';
+import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import type { Pod } from '../kube/pod.ts';
+import { isPolicyPod, type Pod } from '../kube/pod.ts';
 import {
   type EndpointInfo,
-  type EndpointPort,
   POLICY_ENDPOINT_API_VERSION,
   type PodEndpoint,
   type PolicyEndpoint,
 } from '../kube/policy-endpoint.ts';
-import { compareAddresses } from '../net/ip.ts';
+import { type AddressOrder, addressOrder, ipOrder, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
-import { peerMatches, resolveNamedPort } from '../policy/match.ts';
-import { selectorMatches } from '../policy/selector.ts';
+import {
+  addressEntries,
+  type Contribution,
+  contributionKey,
+  contributionOf,
+  type EntryPorts,
+  ingressRulePorts,
+  isSelected,
+  mergeEntries,
+} from './contribution.ts';
+import { type Slot, SortedByAddress } from './sorted-by-address.ts';
 
 /** AWS's controller packs at most this many entries of each list into one PolicyEndpoint. */
 export const DEFAULT_CHUNK_SIZE = 1000;
-
-/** The pods a policy's podSelector selects that have an IP (the others cannot be enforced yet). */
-export function selectedPods(cluster: Cluster, policy: NetworkPolicy): Pod[] {
-  return cluster
-    .podsIn(policy.metadata.namespace)
-    .filter((pod) => pod.podIP && selectorMatches(policy.podSelector, pod.metadata.labels));
-}
 
 /**
  * The PolicyEndpoints the controller writes for `policy`, shaped as AWS's controller shapes them:
@@ -36,45 +37,190 @@ export function policyEndpointsFor(
   policy: NetworkPolicy,
   chunkSize = DEFAULT_CHUNK_SIZE,
 ): PolicyEndpoint[] {
-  const selected = selectedPods(cluster, policy);
-  const podSelectorEndpoints: PodEndpoint[] = selected.map((pod) => ({
-    hostIP: pod.hostIP ?? '',
-    podIP: pod.podIP ?? '',
-    name: pod.metadata.name,
-    namespace: pod.metadata.namespace,
-  }));
-  const ingress = merge(policy.ingress.flatMap((rule) => ingressEntries(cluster, policy, rule, selected)));
-  const egress = merge(policy.egress.flatMap((rule) => egressEntries(cluster, policy, rule)));
-  const chunks = Math.max(
-    1,
-    ...[ingress, egress, podSelectorEndpoints].map((items) => Math.ceil(items.length / chunkSize)),
-  );
-  const slice = <T>(items: readonly T[], i: number) => items.slice(i * chunkSize, (i + 1) * chunkSize);
-  return Array.from({ length: chunks }, (_, i) => ({
-    apiVersion: POLICY_ENDPOINT_API_VERSION,
-    kind: 'PolicyEndpoint',
-    metadata: {
-      name: chunkName(policy, i),
-      namespace: policy.metadata.namespace,
-      labels: {},
-      ownerReferences: [
-        {
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          name: policy.metadata.name,
-          uid: policy.metadata.uid,
-        },
-      ],
-    },
-    spec: {
-      policyRef: { name: policy.metadata.name, namespace: policy.metadata.namespace },
-      podSelector: policy.podSelector,
-      podSelectorEndpoints: slice(podSelectorEndpoints, i),
-      podIsolation: policy.policyTypes,
-      ingress: slice(ingress, i),
-      egress: slice(egress, i),
-    },
-  }));
+  return new PolicyState(cluster, policy).policyEndpoints(chunkSize);
+}
+
+interface Ordered<T> {
+  readonly order: AddressOrder;
+  readonly item: T;
+}
+
+/**
+ * One policy's PolicyEndpoints as parts that can change one pod at a time: the address entries
+ * (ipBlocks, rules without peers), which depend on the policy alone, and each pod's contribution,
+ * kept in lists sorted by address so that the output does not depend on the order of events.
+ */
+export class PolicyState {
+  readonly policy: NetworkPolicy;
+  /** The numbers of each ingress rule's ports, resolved on the selected pods. */
+  readonly ingressPorts: readonly (EntryPorts | null)[];
+  /** Whether an ingress rule names a port, whose numbers then depend on which pods are selected. */
+  readonly namedIngressPorts: boolean;
+  private readonly contributions = new Map<Pod, Contribution>();
+  private readonly pods = new SortedByAddress<PodEndpoint>();
+  private readonly ingress = new SortedByAddress<EndpointInfo>();
+  private readonly egress = new SortedByAddress<EndpointInfo>();
+  private readonly addressIngress: Ordered<EndpointInfo>[];
+  private readonly addressEgress: Ordered<EndpointInfo>[];
+  private assembled?: { chunkSize: number; endpoints: PolicyEndpoint[] };
+
+  constructor(cluster: Cluster, policy: NetworkPolicy) {
+    this.policy = policy;
+    this.ingressPorts = currentIngressPorts(cluster, policy);
+    this.namedIngressPorts = policy.ingress.some((rule) =>
+      rule.ports.some((port) => typeof port.port === 'string'),
+    );
+    const statics = addressEntries(policy, this.ingressPorts);
+    const ordered = (entries: EndpointInfo[]) =>
+      sortByAddress(
+        entries.map((item) => ({ item, order: addressOrder(item.cidr) })),
+        (entry) => entry.order,
+      );
+    this.addressIngress = ordered(mergeEntries(statics.ingress));
+    this.addressEgress = ordered(mergeEntries(statics.egress));
+    const slots = {
+      pods: [] as Slot<PodEndpoint>[],
+      ingress: [] as Slot<EndpointInfo>[],
+      egress: [] as Slot<EndpointInfo>[],
+    };
+    for (const pod of cluster.allPods()) {
+      const ip = cluster.ipOf(pod);
+      const contribution = ip && contributionOf(cluster, policy, pod, this.ingressPorts);
+      if (!ip || !contribution) continue;
+      this.contributions.set(pod, contribution);
+      const key = keyOf(pod.metadata);
+      const order = ipOrder(ip);
+      const pieces = piecesOf(pod, contribution);
+      if (pieces.podEndpoint) slots.pods.push({ key, order, item: pieces.podEndpoint });
+      if (pieces.ingress) slots.ingress.push({ key, order, item: pieces.ingress });
+      if (pieces.egress) slots.egress.push({ key, order, item: pieces.egress });
+    }
+    this.pods.load(slots.pods);
+    this.ingress.load(slots.ingress);
+    this.egress.load(slots.egress);
+  }
+
+  /** Whether what the named ingress ports stand for changed, so that the state must be built anew. */
+  ingressPortsChanged(cluster: Cluster): boolean {
+    return JSON.stringify(currentIngressPorts(cluster, this.policy)) !== JSON.stringify(this.ingressPorts);
+  }
+
+  /**
+   * Replaces the contribution of pod version `old` with that of `current` (either may be absent);
+   * returns whether the PolicyEndpoints changed.
+   */
+  replace(cluster: Cluster, old: Pod | undefined, current: Pod | undefined): boolean {
+    const before = old && this.contributions.get(old);
+    const ip = current && cluster.ipOf(current);
+    const after =
+      current && ip && isPolicyPod(current)
+        ? contributionOf(cluster, this.policy, current, this.ingressPorts)
+        : undefined;
+    const same =
+      contributionKey(before) === contributionKey(after) &&
+      (!after || (old?.podIP === current?.podIP && old?.hostIP === current?.hostIP));
+    if (old && before) {
+      this.contributions.delete(old);
+      if (!same) this.remove(old, cluster);
+    }
+    if (current && after) {
+      this.contributions.set(current, after);
+      if (!same) this.add(current, after, cluster);
+    }
+    if (!same) this.assembled = undefined;
+    return !same;
+  }
+
+  /** The PolicyEndpoints, assembled once per change. */
+  policyEndpoints(chunkSize = DEFAULT_CHUNK_SIZE): PolicyEndpoint[] {
+    if (this.assembled?.chunkSize !== chunkSize) {
+      this.assembled = { chunkSize, endpoints: this.assemble(chunkSize) };
+    }
+    return this.assembled.endpoints;
+  }
+
+  private add(pod: Pod, contribution: Contribution, cluster: Cluster): void {
+    const key = keyOf(pod.metadata);
+    const ip = cluster.ipOf(pod);
+    if (!ip) return;
+    const order = ipOrder(ip);
+    const cidr = pod.podIP ?? '';
+    if (contribution.selected) {
+      this.pods.set(key, order, {
+        hostIP: pod.hostIP ?? '',
+        podIP: cidr,
+        name: pod.metadata.name,
+        namespace: pod.metadata.namespace,
+      });
+    }
+    const entry = (ports: EntryPorts): EndpointInfo => (ports === 'all' ? { cidr } : { cidr, ports });
+    if (contribution.ingress) this.ingress.set(key, order, entry(contribution.ingress));
+    if (contribution.egress) this.egress.set(key, order, entry(contribution.egress));
+  }
+
+  private remove(pod: Pod, cluster: Cluster): void {
+    const ip = cluster.ipOf(pod);
+    if (!ip) return;
+    const key = keyOf(pod.metadata);
+    const order = ipOrder(ip);
+    this.pods.delete(key, order);
+    this.ingress.delete(key, order);
+    this.egress.delete(key, order);
+  }
+
+  private assemble(chunkSize: number): PolicyEndpoint[] {
+    const { policy } = this;
+    const podSelectorEndpoints = this.pods.mergedWith([]);
+    const ingress = this.ingress.mergedWith(this.addressIngress);
+    const egress = this.egress.mergedWith(this.addressEgress);
+    const lists = [ingress, egress, podSelectorEndpoints];
+    const chunks = Math.max(1, ...lists.map((items) => Math.ceil(items.length / chunkSize)));
+    const slice = <T>(items: readonly T[], i: number) => items.slice(i * chunkSize, (i + 1) * chunkSize);
+    return Array.from({ length: chunks }, (_, i) => ({
+      apiVersion: POLICY_ENDPOINT_API_VERSION,
+      kind: 'PolicyEndpoint',
+      metadata: {
+        name: chunkName(policy, i),
+        namespace: policy.metadata.namespace,
+        labels: {},
+        ownerReferences: [
+          {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            name: policy.metadata.name,
+            uid: policy.metadata.uid,
+          },
+        ],
+      },
+      spec: {
+        policyRef: { name: policy.metadata.name, namespace: policy.metadata.namespace },
+        podSelector: policy.podSelector,
+        podSelectorEndpoints: slice(podSelectorEndpoints, i),
+        podIsolation: policy.policyTypes,
+        ingress: slice(ingress, i),
+        egress: slice(egress, i),
+      },
+    }));
+  }
+}
+
+/** What a pod's contribution writes into the three lists. */
+function piecesOf(pod: Pod, contribution: Contribution) {
+  const cidr = pod.podIP ?? '';
+  const entry = (ports: EntryPorts | undefined): EndpointInfo | undefined =>
+    ports === undefined ? undefined : ports === 'all' ? { cidr } : { cidr, ports };
+  const podEndpoint: PodEndpoint | undefined = contribution.selected
+    ? { hostIP: pod.hostIP ?? '', podIP: cidr, name: pod.metadata.name, namespace: pod.metadata.namespace }
+    : undefined;
+  return { podEndpoint, ingress: entry(contribution.ingress), egress: entry(contribution.egress) };
+}
+
+/** The ingress rules' port numbers given the pods the policy selects now (only pods with an IP count). */
+function currentIngressPorts(cluster: Cluster, policy: NetworkPolicy) {
+  const selected = cluster
+    .podsIn(policy.metadata.namespace)
+    .filter((pod) => pod.podIP && isSelected(policy, pod));
+  return ingressRulePorts(policy, selected);
 }
 
 /** `<policy>-<5 hex>`: stable across runs, in the style of AWS's generated names. */
@@ -83,131 +229,4 @@ function chunkName(policy: NetworkPolicy, index: number): string {
     .update(`${keyOf(policy.metadata)}#${index}`)
     .digest('hex');
   return `${policy.metadata.name}-${digest.slice(0, 5)}`;
-}
-
-function ingressEntries(
-  cluster: Cluster,
-  policy: NetworkPolicy,
-  rule: NetworkPolicyRule,
-  selected: Pod[],
-): EndpointInfo[] {
-  // The destination is the selected pod, so named ports resolve there (the union over selected pods).
-  const ports = dedupePorts(rule.ports.flatMap((port) => resolvePort(port, selected)));
-  if (rule.ports.length > 0 && ports.length === 0) return [];
-  if (rule.peers.length === 0) return anywhere(ports);
-  return rule.peers.flatMap((peer) => {
-    if (peer.ipBlock) return [{ cidr: peer.ipBlock.cidr, except: peer.ipBlock.except, ports }];
-    return peerPods(cluster, policy, peer).map((pod) => ({ cidr: pod.podIP ?? '', ports }));
-  });
-}
-
-function egressEntries(cluster: Cluster, policy: NetworkPolicy, rule: NetworkPolicyRule): EndpointInfo[] {
-  const numeric = rule.ports
-    .filter((port) => typeof port.port !== 'string')
-    .map((port) => toEndpointPort(port));
-  const named = rule.ports.filter((port) => typeof port.port === 'string');
-  // Ports of an address-based entry: numeric only; a named port means something only on a pod.
-  const addressEntries = (cidr: string, except?: readonly string[]): EndpointInfo[] =>
-    rule.ports.length > 0 && numeric.length === 0 ? [] : [{ cidr, except, ports: numeric }];
-  const podEntries = (pods: Pod[]): EndpointInfo[] =>
-    pods.flatMap((pod) => {
-      const ports = dedupePorts(rule.ports.flatMap((port) => resolvePort(port, [pod])));
-      return rule.ports.length > 0 && ports.length === 0 ? [] : [{ cidr: pod.podIP ?? '', ports }];
-    });
-  // Pods an address-based peer covers, for the named ports that only they can resolve.
-  const namedPortPods = (covers: (pod: Pod) => boolean) =>
-    named.length === 0 ? [] : cluster.allPods().filter((pod) => pod.podIP && covers(pod));
-  const namedOnly = (pods: Pod[]): EndpointInfo[] =>
-    pods.flatMap((pod) => {
-      const ports = dedupePorts(named.flatMap((port) => resolvePort(port, [pod])));
-      return ports.length > 0 ? [{ cidr: pod.podIP ?? '', ports }] : [];
-    });
-  if (rule.peers.length === 0) {
-    return [
-      ...anywhere(numeric.length > 0 || rule.ports.length === 0 ? numeric : null),
-      ...namedOnly(namedPortPods(() => true)),
-    ];
-  }
-  return rule.peers.flatMap((peer) => {
-    if (peer.ipBlock) {
-      return [
-        ...addressEntries(peer.ipBlock.cidr, peer.ipBlock.except),
-        ...namedOnly(
-          namedPortPods((pod) =>
-            peerMatches(cluster, policy.metadata.namespace, peer, { pod, ip: cluster.ipOf(pod) }),
-          ),
-        ),
-      ];
-    }
-    return podEntries(peerPods(cluster, policy, peer));
-  });
-}
-
-/** 0.0.0.0/0 and ::/0 with `ports`, or nothing when `ports` is null (no port could apply). */
-function anywhere(ports: EndpointPort[] | null): EndpointInfo[] {
-  if (ports === null) return [];
-  return [
-    { cidr: '0.0.0.0/0', ports },
-    { cidr: '::/0', ports },
-  ];
-}
-
-function peerPods(cluster: Cluster, policy: NetworkPolicy, peer: NetworkPolicyRule['peers'][number]): Pod[] {
-  const candidates = peer.namespaceSelector ? cluster.allPods() : cluster.podsIn(policy.metadata.namespace);
-  return candidates.filter(
-    (pod) => pod.podIP && peerMatches(cluster, policy.metadata.namespace, peer, { pod }),
-  );
-}
-
-/** A rule port as numbers on `pods`: a named port becomes each number it stands for on them. */
-function resolvePort(port: NetworkPolicyPort, pods: Pod[]): EndpointPort[] {
-  if (typeof port.port !== 'string') return [toEndpointPort(port)];
-  const name = port.port;
-  return pods.flatMap((pod) => {
-    const number = resolveNamedPort(pod, name, port.protocol);
-    return number === undefined ? [] : [{ protocol: port.protocol, port: number }];
-  });
-}
-
-function toEndpointPort(port: NetworkPolicyPort): EndpointPort {
-  const result: { protocol: EndpointPort['protocol']; port?: number; endPort?: number } = {
-    protocol: port.protocol,
-  };
-  if (typeof port.port === 'number') result.port = port.port;
-  if (port.endPort !== undefined) result.endPort = port.endPort;
-  return result;
-}
-
-const portKey = (port: EndpointPort) => `${port.protocol}:${port.port ?? ''}:${port.endPort ?? ''}`;
-
-function dedupePorts(ports: EndpointPort[]): EndpointPort[] {
-  return [...new Map(ports.map((port) => [portKey(port), port])).values()].sort((a, b) =>
-    portKey(a).localeCompare(portKey(b)),
-  );
-}
-
-/** One entry per address: entries for the same cidr and except join their ports; empty ports means all. */
-function merge(entries: EndpointInfo[]): EndpointInfo[] {
-  const byAddress = new Map<string, EndpointInfo>();
-  for (const entry of entries) {
-    const key = `${entry.cidr}|${(entry.except ?? []).join(',')}`;
-    const earlier = byAddress.get(key);
-    if (!earlier) {
-      byAddress.set(key, entry);
-    } else {
-      const allPorts = (earlier.ports ?? []).length === 0 || (entry.ports ?? []).length === 0;
-      byAddress.set(key, {
-        ...earlier,
-        ports: allPorts ? [] : dedupePorts([...(earlier.ports ?? []), ...(entry.ports ?? [])]),
-      });
-    }
-  }
-  // Empty lists are left out, as the API writes them.
-  return [...byAddress.values()]
-    .map(({ cidr, except = [], ports = [] }) => ({
-      cidr,
-      ...(except.length > 0 ? { except } : {}),
-      ...(ports.length > 0 ? { ports } : {}),
-    }))
-    .sort((a, b) => compareAddresses(a.cidr, b.cidr));
 }

@@ -124,17 +124,31 @@ export function formatCidr(cidr: Cidr): string {
   return `${formatIp({ family: cidr.family, value: cidr.network })}/${cidr.prefix}`;
 }
 
-/** Orders addresses and CIDRs (as text) by family, then address, then prefix length. */
-export function compareAddresses(a: string, b: string): number {
-  const key = (text: string) => {
-    const cidr = parseCidr(text);
-    if (cidr) return cidr;
-    const ip = parseIp(text);
-    return ip ? { family: ip.family, network: ip.value, prefix: ip.family === 4 ? 32 : 128 } : undefined;
-  };
-  const [x, y] = [key(a), key(b)];
-  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
-  if (x.family !== y.family) return x.family - y.family;
-  if (x.network !== y.network) return x.network < y.network ? -1 : 1;
-  return x.prefix - y.prefix;
+/** Where an address or CIDR sorts: by family, then address, then prefix length. */
+export interface AddressOrder {
+  readonly family: number;
+  readonly value: bigint;
+  readonly prefix: number;
+}
+
+/** The order of an address or CIDR given as text; unparsable text sorts first. */
+export function addressOrder(text: string): AddressOrder {
+  const cidr = parseCidr(text);
+  if (cidr) return { family: cidr.family, value: cidr.network, prefix: cidr.prefix };
+  const ip = parseIp(text);
+  return ip ? ipOrder(ip) : { family: 0, value: 0n, prefix: 0 };
+}
+
+export function ipOrder(ip: Ip): AddressOrder {
+  return { family: ip.family, value: ip.value, prefix: ip.family === 4 ? 32 : 128 };
+}
+
+/** Sorts items by the address order `orderOf` gives each (computed once per item). */
+export function sortByAddress<T>(items: readonly T[], orderOf: (item: T) => AddressOrder): T[] {
+  const keyed = items.map((item) => ({ item, order: orderOf(item) }));
+  keyed.sort(
+    ({ order: a }, { order: b }) =>
+      a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) || a.prefix - b.prefix,
+  );
+  return keyed.map((entry) => entry.item);
 }

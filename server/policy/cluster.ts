@@ -122,8 +122,11 @@ export class Cluster {
     return [...this.policies.values()];
   }
 
+  /** The namespace's policies, by name, so that every answer lists them in the same order. */
   policiesIn(namespace: string): NetworkPolicy[] {
-    return [...(this.policiesByNamespace.get(namespace)?.values() ?? [])];
+    return [...(this.policiesByNamespace.get(namespace)?.values() ?? [])].sort((a, b) =>
+      a.metadata.name < b.metadata.name ? -1 : 1,
+    );
   }
 
   /** PolicyEndpoints the input carried (written by a controller, ours or AWS's). */

@@ -1,4 +1,9 @@
-import type { NetworkPolicy, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
+import type {
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  PolicyType,
+} from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { Cluster } from './cluster.ts';
 import { describeMismatch, describePeer, describePort } from './describe.ts';
@@ -20,10 +25,14 @@ export interface RuleMiss {
   readonly reason: string;
 }
 
+/** Why a side's verdict is what it is. */
+export type SideReason = 'isolated' | 'not-isolated' | 'not-a-pod' | 'self';
+
 /** The verdict of one direction: egress is decided at the source pod, ingress at the destination pod. */
 export interface SideVerdict {
   readonly direction: PolicyType;
-  /** False when this side's end is not a pod, so no policy applies there. */
+  readonly reason: SideReason;
+  /** False when no policy can apply on this side (its end is not a pod, or the pod talks to itself). */
   readonly enforced: boolean;
   /** Whether any policy isolates the pod in this direction. */
   readonly isolated: boolean;
@@ -33,10 +42,10 @@ export interface SideVerdict {
   /** Every policy that isolates the pod in this direction. */
   readonly isolatingPolicies: readonly string[];
   readonly allowedBy: readonly RuleMatch[];
-  /** Filled only when an explanation was asked for. */
+  /** With `explain`: each rule of an isolating policy that did not allow, and why. */
   readonly misses: readonly RuleMiss[];
-  /** One sentence for people. */
-  readonly summary: string;
+  /** With `explain`: one sentence for people. */
+  readonly summary?: string;
 }
 
 export interface Verdict {
@@ -82,7 +91,8 @@ export function evaluate(
 /**
  * One direction's verdict: `subject` is the pod whose policies apply (the source for egress, the
  * destination for ingress), `peer` the other end. Traffic of a pod to itself never crosses its
- * interface, so it is not subject to policy.
+ * interface, so it is not subject to policy. Bulk callers (the matrix) leave `explain` off: the
+ * verdict is then built without words and open sides are shared constants.
  */
 export function evaluateSide(
   cluster: Cluster,
@@ -92,23 +102,14 @@ export function evaluateSide(
   target: PortProtocol,
   options: EvaluateOptions = {},
 ): SideVerdict {
-  const word = direction.toLowerCase();
-  const pod = subject.pod;
-  if (!pod || pod === peer.pod) {
-    const summary = pod
-      ? 'traffic between a pod and itself does not cross its network interface, so no policy applies'
-      : `${endpointName(subject)} is not a pod, so no ${word} policy applies there`;
-    return open(direction, false, summary);
-  }
-  const isolating = cluster.policiesSelecting(pod, direction);
-  if (isolating.length === 0) {
-    return open(
-      direction,
-      true,
-      `${endpointName(subject)} is not isolated for ${word}: no policy selects it with ${direction}`,
-    );
-  }
   const explain = options.explain === true;
+  const pod = subject.pod;
+  const reason: SideReason | undefined = !pod ? 'not-a-pod' : pod === peer.pod ? 'self' : undefined;
+  const isolating = pod && !reason ? cluster.policiesSelecting(pod, direction) : [];
+  if (!pod || reason || isolating.length === 0) {
+    const open = OPEN_SIDES[direction][reason ?? 'not-isolated'];
+    return explain ? { ...open, summary: describeOpenSide(open, subject) } : open;
+  }
   const test: PeerTest =
     options.peerTest ??
     ((policy, rulePeer, endpoint) => !peerMismatch(cluster, policy.metadata.namespace, rulePeer, endpoint));
@@ -116,76 +117,190 @@ export function evaluateSide(
   const allowedBy: RuleMatch[] = [];
   const misses: RuleMiss[] = [];
   for (const policy of isolating) {
-    const name = keyOf(policy.metadata);
     const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
     if (explain && rules.length === 0) {
-      misses.push({ policy: name, rule: -1, reason: `has no ${word} rules, so it allows no ${word} at all` });
+      const word = direction.toLowerCase();
+      misses.push({
+        policy: policyKey(policy),
+        rule: -1,
+        reason: `has no ${word} rules, so it allows no ${word} at all`,
+      });
     }
-    rules.forEach((rule, r) => {
-      const portIndex = rule.ports.findIndex((rulePort) => portMatches(rulePort, target, destination));
-      if (rule.ports.length > 0 && portIndex < 0) {
-        if (explain) {
-          const ports = rule.ports.map((rulePort) => describePort(rulePort, destination)).join(', ');
-          misses.push({
-            policy: name,
-            rule: r,
-            reason: `port ${formatPortProtocol(target)} is not among its ports: ${ports}`,
-          });
-        }
-        return;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r];
+      if (!rule) continue;
+      let portIndex = -1;
+      for (let i = 0; i < rule.ports.length && portIndex < 0; i++) {
+        if (portMatches(rule.ports[i] as NetworkPolicyPort, target, destination)) portIndex = i;
       }
-      const peerIndex = rule.peers.findIndex((rulePeer) => test(policy, rulePeer, peer));
-      if (rule.peers.length > 0 && peerIndex < 0) {
-        if (explain) {
-          const why = rule.peers.map((rulePeer) => {
-            const mismatch = peerMismatch(cluster, policy.metadata.namespace, rulePeer, peer);
-            return `${describePeer(rulePeer, policy.metadata.namespace)} (${mismatch ? describeMismatch(mismatch) : 'matches'})`;
-          });
+      if (rule.ports.length > 0 && portIndex < 0) {
+        if (explain)
           misses.push({
-            policy: name,
+            policy: policyKey(policy),
             rule: r,
-            reason: `${endpointName(peer)} matches none of its peers: ${why.join('; ')}`,
+            reason: portMissReason(rule.ports, target, destination),
           });
-        }
-        return;
+        continue;
+      }
+      let peerIndex = -1;
+      for (let i = 0; i < rule.peers.length && peerIndex < 0; i++) {
+        if (test(policy, rule.peers[i] as NetworkPolicyPeer, peer)) peerIndex = i;
+      }
+      if (rule.peers.length > 0 && peerIndex < 0) {
+        if (explain)
+          misses.push({
+            policy: policyKey(policy),
+            rule: r,
+            reason: peerMissReason(cluster, policy, rule.peers, peer),
+          });
+        continue;
       }
       allowedBy.push({
-        policy: name,
+        policy: policyKey(policy),
         rule: r,
         peer: rule.peers.length > 0 ? peerIndex : undefined,
         port: rule.ports.length > 0 ? portIndex : undefined,
       });
-    });
+    }
   }
-  const isolatingPolicies = isolating.map((policy) => keyOf(policy.metadata));
+  if (allowedBy.length === 0 && !explain) return deniedSide(direction, isolating);
+  const isolatingPolicies = policyKeysOf(isolating);
   const allowed = allowedBy.length > 0;
-  const policies = allowed ? [...new Set(allowedBy.map((match) => match.policy))] : isolatingPolicies;
-  const summary = allowed
-    ? `${word} allowed by ${allowedBy.map((m) => `${m.policy} ${word} rule ${m.rule}`).join(', ')}`
-    : `${word} denied: ${endpointName(subject)} is isolated for ${word} by ${isolatingPolicies.join(', ')} and no rule allows ${endpointName(peer)} on ${formatPortProtocol(target)}`;
-  return {
+  const policies = !allowed
+    ? isolatingPolicies
+    : allowedBy.length === 1
+      ? [allowedBy[0]?.policy as string]
+      : [...new Set(allowedBy.map((m) => m.policy))];
+  const verdict: SideVerdict = {
     direction,
+    reason: 'isolated',
     enforced: true,
     isolated: true,
     allowed,
     policies,
     isolatingPolicies,
     allowedBy,
-    misses,
-    summary,
+    misses: explain ? misses : NONE,
   };
+  return explain ? { ...verdict, summary: describeIsolatedSide(verdict, subject, peer, target) } : verdict;
 }
 
-function open(direction: PolicyType, enforced: boolean, summary: string): SideVerdict {
-  return {
+const NONE: readonly never[] = Object.freeze([]);
+const isolatingKeys = new WeakMap<readonly NetworkPolicy[], readonly string[]>();
+const deniedSides = new WeakMap<readonly NetworkPolicy[], SideVerdict>();
+
+/** The keys of a list of isolating policies; the cluster hands out one list per pod and direction, so this is shared. */
+function policyKeysOf(isolating: readonly NetworkPolicy[]): readonly string[] {
+  let keys = isolatingKeys.get(isolating);
+  if (!keys) {
+    keys = Object.freeze(isolating.map(policyKey));
+    isolatingKeys.set(isolating, keys);
+  }
+  return keys;
+}
+
+/** A denial without explanation depends only on the isolating policies, so one object serves every peer. */
+function deniedSide(direction: PolicyType, isolating: readonly NetworkPolicy[]): SideVerdict {
+  let side = deniedSides.get(isolating);
+  if (!side) {
+    const isolatingPolicies = policyKeysOf(isolating);
+    side = Object.freeze({
+      direction,
+      reason: 'isolated' as const,
+      enforced: true,
+      isolated: true,
+      allowed: false,
+      policies: isolatingPolicies,
+      isolatingPolicies,
+      allowedBy: NONE,
+      misses: NONE,
+    });
+    deniedSides.set(isolating, side);
+  }
+  return side;
+}
+
+const policyKeys = new WeakMap<NetworkPolicy, string>();
+
+/** `ns/name` of a policy, built once per policy object. */
+function policyKey(policy: NetworkPolicy): string {
+  let key = policyKeys.get(policy);
+  if (key === undefined) {
+    key = keyOf(policy.metadata);
+    policyKeys.set(policy, key);
+  }
+  return key;
+}
+
+function openSide(direction: PolicyType, reason: SideReason): SideVerdict {
+  return Object.freeze({
     direction,
-    enforced,
+    reason,
+    enforced: reason === 'not-isolated',
     isolated: false,
     allowed: true,
-    policies: [],
-    isolatingPolicies: [],
-    allowedBy: [],
-    misses: [],
-    summary,
-  };
+    policies: NONE,
+    isolatingPolicies: NONE,
+    allowedBy: NONE,
+    misses: NONE,
+  });
+}
+
+const OPEN_SIDES: Record<PolicyType, Record<Exclude<SideReason, 'isolated'>, SideVerdict>> = {
+  Ingress: {
+    'not-isolated': openSide('Ingress', 'not-isolated'),
+    'not-a-pod': openSide('Ingress', 'not-a-pod'),
+    self: openSide('Ingress', 'self'),
+  },
+  Egress: {
+    'not-isolated': openSide('Egress', 'not-isolated'),
+    'not-a-pod': openSide('Egress', 'not-a-pod'),
+    self: openSide('Egress', 'self'),
+  },
+};
+
+function describeOpenSide(side: SideVerdict, subject: Endpoint): string {
+  const word = side.direction.toLowerCase();
+  switch (side.reason) {
+    case 'self':
+      return 'traffic between a pod and itself does not cross its network interface, so no policy applies';
+    case 'not-a-pod':
+      return `${endpointName(subject)} is not a pod, so no ${word} policy applies there`;
+    default:
+      return `${endpointName(subject)} is not isolated for ${word}: no policy selects it with ${side.direction}`;
+  }
+}
+
+function describeIsolatedSide(
+  side: SideVerdict,
+  subject: Endpoint,
+  peer: Endpoint,
+  target: PortProtocol,
+): string {
+  const word = side.direction.toLowerCase();
+  if (side.allowed)
+    return `${word} allowed by ${side.allowedBy.map((m) => `${m.policy} ${word} rule ${m.rule}`).join(', ')}`;
+  return `${word} denied: ${endpointName(subject)} is isolated for ${word} by ${side.isolatingPolicies.join(', ')} and no rule allows ${endpointName(peer)} on ${formatPortProtocol(target)}`;
+}
+
+function portMissReason(
+  ports: readonly NetworkPolicyPort[],
+  target: PortProtocol,
+  destination: Endpoint['pod'],
+): string {
+  const listed = ports.map((rulePort) => describePort(rulePort, destination)).join(', ');
+  return `port ${formatPortProtocol(target)} is not among its ports: ${listed}`;
+}
+
+function peerMissReason(
+  cluster: Cluster,
+  policy: NetworkPolicy,
+  peers: readonly NetworkPolicyPeer[],
+  peer: Endpoint,
+): string {
+  const why = peers.map((rulePeer) => {
+    const mismatch = peerMismatch(cluster, policy.metadata.namespace, rulePeer, peer);
+    return `${describePeer(rulePeer, policy.metadata.namespace)} (${mismatch ? describeMismatch(mismatch) : 'matches'})`;
+  });
+  return `${endpointName(peer)} matches none of its peers: ${why.join('; ')}`;
 }

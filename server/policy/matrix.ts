@@ -26,93 +26,68 @@ export class VerdictMatrix {
   readonly ports: readonly PortProtocol[];
   readonly groups: readonly PodGroup[];
   private readonly groupOf: ReadonlyMap<Pod, number>;
-  /** Indexed by (from group * groups + to group) * ports + port. */
-  private readonly cells: GroupVerdict[];
+  /** Both indexed by (from group * groups + to group) * ports + port; empty where a group has no pair. */
+  private readonly egress: (SideVerdict | undefined)[];
+  private readonly ingress: (SideVerdict | undefined)[];
 
   constructor(
     ports: readonly PortProtocol[],
-    groups: PodGroup[],
-    groupOf: Map<Pod, number>,
-    cells: GroupVerdict[],
+    grouping: { groups: PodGroup[]; groupOf: Map<Pod, number> },
+    sides: { egress: (SideVerdict | undefined)[]; ingress: (SideVerdict | undefined)[] },
   ) {
     this.ports = ports;
-    this.groups = groups;
-    this.groupOf = groupOf;
-    this.cells = cells;
+    this.groups = grouping.groups;
+    this.groupOf = grouping.groupOf;
+    this.egress = sides.egress;
+    this.ingress = sides.ingress;
   }
 
-  /** The verdict for `from` → `to` on `ports[portIndex]`; both must be pods of the cluster the matrix was built from. */
+  /** The verdict for `from` → `to` on `ports[portIndex]`; both must be distinct pods of the matrix's cluster. */
   verdict(from: Pod, to: Pod, portIndex: number): GroupVerdict {
     const a = this.groupOf.get(from);
     const b = this.groupOf.get(to);
-    if (a === undefined || b === undefined) throw new Error('pod is not part of this matrix');
+    if (a === undefined || b === undefined || from === to)
+      throw new Error('not a pair of distinct pods of this matrix');
     return this.cell(a, b, portIndex);
   }
 
+  /** The verdict between two pods of the given groups (distinct pods when the groups are the same). */
   cell(fromGroup: number, toGroup: number, portIndex: number): GroupVerdict {
-    const cell = this.cells[(fromGroup * this.groups.length + toGroup) * this.ports.length + portIndex];
-    if (!cell) throw new Error('no such cell');
-    return cell;
+    const index = (fromGroup * this.groups.length + toGroup) * this.ports.length + portIndex;
+    const egress = this.egress[index];
+    const ingress = this.ingress[index];
+    if (!egress || !ingress) throw new Error('no such pair in this matrix');
+    return { allowed: egress.allowed && ingress.allowed, egress, ingress };
   }
 }
 
 /** Computes the matrix of the cluster's policy pods over `ports`. */
 export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]): VerdictMatrix {
-  const { groups, groupOf } = groupPods(cluster);
-  const peerTest = memoizedPeerTest(cluster, groupOf, groups.length);
-  const cells: GroupVerdict[] = [];
-  for (const from of groups) {
-    for (const to of groups) {
+  const grouping = groupPods(cluster);
+  const peerTest = memoizedPeerTest(cluster, grouping.groupOf, grouping.groups.length);
+  const endpoints = grouping.groups.map((group) =>
+    group.pods.slice(0, 2).map((pod) => ({ pod, ip: cluster.ipOf(pod) })),
+  );
+  const egress: (SideVerdict | undefined)[] = [];
+  const ingress: (SideVerdict | undefined)[] = [];
+  for (const from of grouping.groups) {
+    for (const to of grouping.groups) {
       // Two distinct pods are needed; a group of one pod has no pair within itself.
-      const source = from.pods[0];
-      const destination = from === to ? to.pods[1] : to.pods[0];
+      const source = endpoints[from.id]?.[0];
+      const destination = endpoints[to.id]?.[from === to ? 1 : 0];
       for (const target of ports) {
-        if (!source || !destination) {
-          cells.push(EMPTY);
-          continue;
-        }
-        const egress = evaluateSide(
-          cluster,
-          'Egress',
-          endpointOf(cluster, source),
-          endpointOf(cluster, destination),
-          target,
-          { peerTest },
+        egress.push(
+          source && destination && evaluateSide(cluster, 'Egress', source, destination, target, { peerTest }),
         );
-        const ingress = evaluateSide(
-          cluster,
-          'Ingress',
-          endpointOf(cluster, destination),
-          endpointOf(cluster, source),
-          target,
-          { peerTest },
+        ingress.push(
+          source &&
+            destination &&
+            evaluateSide(cluster, 'Ingress', destination, source, target, { peerTest }),
         );
-        cells.push({ allowed: egress.allowed && ingress.allowed, egress, ingress });
       }
     }
   }
-  return new VerdictMatrix(ports, groups, groupOf, cells);
-}
-
-const EMPTY_SIDE: SideVerdict = {
-  direction: 'Egress',
-  enforced: false,
-  isolated: false,
-  allowed: true,
-  policies: [],
-  isolatingPolicies: [],
-  allowedBy: [],
-  misses: [],
-  summary: 'no pair',
-};
-const EMPTY: GroupVerdict = {
-  allowed: true,
-  egress: EMPTY_SIDE,
-  ingress: { ...EMPTY_SIDE, direction: 'Ingress' },
-};
-
-function endpointOf(cluster: Cluster, pod: Pod) {
-  return { pod, ip: cluster.ipOf(pod) };
+  return new VerdictMatrix(ports, grouping, { egress, ingress });
 }
 
 /** Groups pods by everything a policy can see of them. */

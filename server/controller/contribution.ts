@@ -1,0 +1,168 @@
+import type { NetworkPolicy, NetworkPolicyPort, NetworkPolicyRule } from '../kube/network-policy.ts';
+import type { Pod } from '../kube/pod.ts';
+import type { EndpointInfo, EndpointPort } from '../kube/policy-endpoint.ts';
+import type { Cluster } from '../policy/cluster.ts';
+import { peerMatches, resolveNamedPort } from '../policy/match.ts';
+import { selectorMatches } from '../policy/selector.ts';
+
+/** Ports of an address entry: a list, or every port. */
+export type EntryPorts = readonly EndpointPort[] | 'all';
+
+/**
+ * What one pod puts into a policy's PolicyEndpoints: whether the policy selects it, and the
+ * ports its IP gets in the ingress and egress lists. The PolicyEndpoints of a policy are its
+ * address-only entries plus the contributions of every pod, so a pod change only needs its own
+ * contribution recomputed.
+ */
+export interface Contribution {
+  readonly selected: boolean;
+  readonly ingress?: EntryPorts;
+  readonly egress?: EntryPorts;
+}
+
+/**
+ * The ports of each ingress rule as numbers. The destination of ingress is the selected pod, so
+ * named ports resolve there: to every number they stand for on any selected pod, as AWS's
+ * controller does. `null` for a rule none of whose ports resolve: it can allow nothing.
+ */
+export function ingressRulePorts(policy: NetworkPolicy, selected: readonly Pod[]): (EntryPorts | null)[] {
+  return policy.ingress.map((rule) => {
+    if (rule.ports.length === 0) return 'all';
+    const ports = dedupePorts(rule.ports.flatMap((port) => resolvePort(port, selected)));
+    return ports.length > 0 ? ports : null;
+  });
+}
+
+/** Whether the policy selects the pod (its IP is listed in podSelectorEndpoints). */
+export function isSelected(policy: NetworkPolicy, pod: Pod): boolean {
+  return (
+    pod.metadata.namespace === policy.metadata.namespace &&
+    selectorMatches(policy.podSelector, pod.metadata.labels)
+  );
+}
+
+/** The pod's contribution to `policy`, or undefined when it contributes nothing. `pod` must have an IP. */
+export function contributionOf(
+  cluster: Cluster,
+  policy: NetworkPolicy,
+  pod: Pod,
+  ingressPorts: readonly (EntryPorts | null)[],
+): Contribution | undefined {
+  const endpoint = { pod, ip: cluster.ipOf(pod) };
+  const namespace = policy.metadata.namespace;
+  const matchesSelectorPeer = (rule: NetworkPolicyRule) =>
+    rule.peers.some((peer) => !peer.ipBlock && peerMatches(cluster, namespace, peer, endpoint));
+  let ingress: EntryPorts | undefined;
+  policy.ingress.forEach((rule, i) => {
+    const ports = ingressPorts[i];
+    if (ports && matchesSelectorPeer(rule)) ingress = unionPorts(ingress, ports);
+  });
+  let egress: EntryPorts | undefined;
+  for (const rule of policy.egress) {
+    if (matchesSelectorPeer(rule)) {
+      if (rule.ports.length === 0) {
+        egress = 'all';
+        continue;
+      }
+      const ports = dedupePorts(rule.ports.flatMap((port) => resolvePort(port, [pod])));
+      if (ports.length > 0) egress = unionPorts(egress, ports);
+      continue;
+    }
+    // Address entries carry numeric ports only; named ports reach the pods they cover by pod IP.
+    const named = rule.ports.filter((port) => typeof port.port === 'string');
+    const covered =
+      rule.peers.length === 0 ||
+      rule.peers.some((peer) => peer.ipBlock && peerMatches(cluster, namespace, peer, endpoint));
+    if (named.length === 0 || !covered) continue;
+    const ports = dedupePorts(named.flatMap((port) => resolvePort(port, [pod])));
+    if (ports.length > 0) egress = unionPorts(egress, ports);
+  }
+  const selected = isSelected(policy, pod);
+  if (!selected && ingress === undefined && egress === undefined) return undefined;
+  return { selected, ingress, egress };
+}
+
+/** The entries that do not depend on any pod: ipBlocks, and 0.0.0.0/0 + ::/0 for rules without peers. */
+export function addressEntries(policy: NetworkPolicy, ingressPorts: readonly (EntryPorts | null)[]) {
+  const entriesOf = (rule: NetworkPolicyRule, ports: EntryPorts | null): EntryDraft[] => {
+    if (ports === null) return [];
+    if (rule.peers.length === 0)
+      return [
+        { cidr: '0.0.0.0/0', ports },
+        { cidr: '::/0', ports },
+      ];
+    return rule.peers.flatMap((peer) =>
+      peer.ipBlock ? [{ cidr: peer.ipBlock.cidr, except: peer.ipBlock.except, ports }] : [],
+    );
+  };
+  return {
+    ingress: policy.ingress.flatMap((rule, i) => entriesOf(rule, ingressPorts[i] ?? null)),
+    egress: policy.egress.flatMap((rule) => {
+      const numeric = rule.ports.filter((port) => typeof port.port !== 'string').map(toEndpointPort);
+      return entriesOf(rule, rule.ports.length === 0 ? 'all' : numeric.length > 0 ? numeric : null);
+    }),
+  };
+}
+
+/** An entry before merging: same shape as EndpointInfo with ports as a list or all. */
+export interface EntryDraft {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+  readonly ports: EntryPorts;
+}
+
+/** Entries for the same address join their ports (all wins); then written as the API writes them. */
+export function mergeEntries(drafts: readonly EntryDraft[]): EndpointInfo[] {
+  const byAddress = new Map<string, EntryDraft>();
+  for (const draft of drafts) {
+    const key = `${draft.cidr}|${(draft.except ?? []).join(',')}`;
+    const earlier = byAddress.get(key);
+    byAddress.set(key, earlier ? { ...earlier, ports: unionPorts(earlier.ports, draft.ports) } : draft);
+  }
+  return [...byAddress.values()].map(({ cidr, except = [], ports }) => ({
+    cidr,
+    ...(except.length > 0 ? { except } : {}),
+    ...(ports !== 'all' ? { ports } : {}),
+  }));
+}
+
+export function unionPorts(a: EntryPorts | undefined, b: EntryPorts): EntryPorts {
+  if (a === undefined) return b;
+  if (a === 'all' || b === 'all') return 'all';
+  return dedupePorts([...a, ...b]);
+}
+
+/** A rule port as numbers on `pods`: a named port becomes each number it stands for on them. */
+function resolvePort(port: NetworkPolicyPort, pods: readonly Pod[]): EndpointPort[] {
+  if (typeof port.port !== 'string') return [toEndpointPort(port)];
+  const name = port.port;
+  return pods.flatMap((pod) => {
+    const number = resolveNamedPort(pod, name, port.protocol);
+    return number === undefined ? [] : [{ protocol: port.protocol, port: number }];
+  });
+}
+
+function toEndpointPort(port: NetworkPolicyPort): EndpointPort {
+  const result: { protocol: EndpointPort['protocol']; port?: number; endPort?: number } = {
+    protocol: port.protocol,
+  };
+  if (typeof port.port === 'number') result.port = port.port;
+  if (port.endPort !== undefined) result.endPort = port.endPort;
+  return result;
+}
+
+const portKey = (port: EndpointPort) => `${port.protocol}:${port.port ?? ''}:${port.endPort ?? ''}`;
+
+function dedupePorts(ports: readonly EndpointPort[]): EndpointPort[] {
+  return [...new Map(ports.map((port) => [portKey(port), port])).values()].sort((a, b) =>
+    portKey(a).localeCompare(portKey(b)),
+  );
+}
+
+/** A short text that is equal for equal contributions. */
+export function contributionKey(contribution: Contribution | undefined): string {
+  if (!contribution) return '';
+  const ports = (ports: EntryPorts | undefined) =>
+    ports === undefined ? '-' : ports === 'all' ? '*' : ports.map(portKey).join(' ');
+  return `${contribution.selected ? 1 : 0}|${ports(contribution.ingress)}|${ports(contribution.egress)}`;
+}
