@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** What agent/native/palisade_addon.c exports. */
+export interface PalisadeAddon {
+  attachPod(options: {
+    ingressObject: string;
+    egressObject: string;
+    podDir: string;
+    nodeDir: string;
+    netns: string;
+    ifname: string;
+  }): { adopted: boolean; ingressId: number; egressId: number };
+  attachedPrograms(netns: string, ifname: string): { ingressId: number; egressId: number };
+  detachPod(netns: string, ifname: string): void;
+  openPinned(path: string): number;
+  closeFd(fd: number): void;
+  mapUpdate(fd: number, keys: Buffer, values: Buffer, count: number): void;
+  mapLookup(fd: number, key: Buffer, valueSize: number): Buffer | null;
+  mapDelete(fd: number, key: Buffer): boolean;
+  mapKeys(fd: number, keySize: number): Buffer;
+  possibleCpus(): number;
+  ringOpen(path: string, onBatch: (events: Buffer) => void): object;
+  ringClose(handle: object): void;
+  layout(): Record<string, { size: number; offsets: Record<string, number> }> & { maxPortRanges: number };
+}
+
+export const BUILD_DIR = new URL('../build/', import.meta.url).pathname;
+export const INGRESS_OBJECT = `${BUILD_DIR}ingress.bpf.o`;
+export const EGRESS_OBJECT = `${BUILD_DIR}egress.bpf.o`;
+
+let loaded: PalisadeAddon | undefined;
+
+/** The addon, built by `npm run setup` (make -C agent); a clear error when it is not there. */
+export function addon(): PalisadeAddon {
+  if (!loaded) {
+    const path = `${BUILD_DIR}palisade.node`;
+    if (!existsSync(path)) {
+      throw new Error(`${path} is missing: run \`npm run setup\` (it needs clang, libbpf-dev and libelf-dev)`);
+    }
+    loaded = createRequire(import.meta.url)(path) as PalisadeAddon;
+  }
+  return loaded;
+}
