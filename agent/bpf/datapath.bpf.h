@@ -102,8 +102,12 @@ static __always_inline int parse(struct __sk_buff *skb, struct flow_key *flow)
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 		if ((void *)(ip6 + 1) > end)
 			return -1;
-		/* Neighbour discovery must always work, or the pod loses its link. */
-		if (ip6->nexthdr == IPPROTO_ICMPV6)
+		/*
+		 * Neighbour discovery must always work, or the pod loses its link; link-local and multicast
+		 * traffic (MLD, router solicitations) never goes between pods.
+		 */
+		if (ip6->nexthdr == IPPROTO_ICMPV6 || ip6->daddr.in6_u.u6_addr8[0] == 0xff ||
+		    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
 			return -1;
 		__builtin_memcpy(flow->src, &ip6->saddr, 16);
 		__builtin_memcpy(flow->dst, &ip6->daddr, 16);

@@ -1,10 +1,12 @@
 import { FieldError } from '../../server/kube/field-error.ts';
 import { StateFileError } from '../../server/kube/state-file.ts';
+import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { POLICY_USAGE, policyCommand } from './policy-command.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `usage:
-${POLICY_USAGE}`;
+${POLICY_USAGE}
+${LAB_USAGE}`;
 
 /** The palisade CLI: exit 0 on success, 2 on bad input (one line naming file, object and field), 1 otherwise. */
 async function main(argv: string[]): Promise<number> {
@@ -14,6 +16,8 @@ async function main(argv: string[]): Promise<number> {
       case 'policy':
         await policyCommand(rest, process.stdout);
         return 0;
+      case 'lab':
+        return await labCommand(rest, process.stdout);
       case undefined:
       case 'help':
       case '--help':
@@ -29,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const detail = process.env.PALISADE_DEBUG ? (error as Error).stack : (error as Error).message;
-    process.stderr.write(`palisade: internal error: ${detail} (set PALISADE_DEBUG=1 for details)\n`);
+    process.stderr.write(`palisade: ${detail}\n`);
     return 1;
   }
 }

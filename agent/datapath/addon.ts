@@ -36,7 +36,9 @@ export function addon(): PalisadeAddon {
   if (!loaded) {
     const path = `${BUILD_DIR}palisade.node`;
     if (!existsSync(path)) {
-      throw new Error(`${path} is missing: run \`npm run setup\` (it needs clang, libbpf-dev and libelf-dev)`);
+      throw new Error(
+        `${path} is missing: run \`npm run setup\` (it needs clang, libbpf-dev and libelf-dev)`,
+      );
     }
     loaded = createRequire(import.meta.url)(path) as PalisadeAddon;
   }

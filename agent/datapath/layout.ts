@@ -50,7 +50,9 @@ export function addressBytes(family: 4 | 6, value: bigint): Buffer {
 export function addressText(bytes: Buffer): string {
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return value >> 32n === 0xffffn ? formatIp({ family: 4, value: value & 0xffffffffn }) : formatIp({ family: 6, value });
+  return value >> 32n === 0xffffn
+    ? formatIp({ family: 4, value: value & 0xffffffffn })
+    : formatIp({ family: 6, value });
 }
 
 export interface PortRange {
@@ -70,11 +72,15 @@ export function encodeLpmKey(prefixlen: number, address: Buffer): Buffer {
 
 export function decodeLpmKey(key: Buffer): { prefixlen: number; address: Buffer } {
   const { offsets } = LAYOUT.lpm_key;
-  return { prefixlen: key.readUInt32LE(offsets.prefixlen), address: key.subarray(offsets.addr, offsets.addr + 16) };
+  return {
+    prefixlen: key.readUInt32LE(offsets.prefixlen),
+    address: key.subarray(offsets.addr, offsets.addr + 16),
+  };
 }
 
 export function encodeRuleValue(ranges: readonly PortRange[]): Buffer {
-  if (ranges.length > MAX_PORT_RANGES) throw new Error(`more than ${MAX_PORT_RANGES} port ranges for one address`);
+  if (ranges.length > MAX_PORT_RANGES)
+    throw new Error(`more than ${MAX_PORT_RANGES} port ranges for one address`);
   const { rule_value: value, port_range: range } = LAYOUT;
   const buffer = Buffer.alloc(value.size);
   buffer.writeUInt32LE(ranges.length, value.offsets.count);

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -659,8 +660,16 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/* libbpf's own messages (probing for a qdisc before creating it, …) only with PALISADE_DEBUG set. */
+static int quiet_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	(void)level;
+	return getenv("PALISADE_DEBUG") ? vfprintf(stderr, format, args) : 0;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
+	libbpf_set_print(quiet_print);
 	napi_property_descriptor functions[] = {
 		{ "attachPod", NULL, attach_pod, NULL, NULL, NULL, napi_default, NULL },
 		{ "attachedPrograms", NULL, attached_programs, NULL, NULL, NULL, napi_default, NULL },

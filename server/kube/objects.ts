@@ -2,7 +2,7 @@ import type { ClusterObject } from '../policy/cluster.ts';
 import { isObject, type Json, optionalString } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeNamespace } from './namespace.ts';
-import { decodeNetworkPolicy } from './network-policy.ts';
+import { decodeNetworkPolicy, type NetworkPolicyRule } from './network-policy.ts';
 import { decodePod } from './pod.ts';
 import { decodePolicyEndpoint } from './policy-endpoint.ts';
 
@@ -45,5 +45,70 @@ export function decodeObject(raw: Json): ClusterObject {
   } catch (error) {
     if (error instanceof FieldError) throw error.inObject(nameOfRaw(raw));
     throw error;
+  }
+}
+
+/**
+ * An object back in the form the Kubernetes API writes (what {@link decodeObject} reads), so that
+ * stores and editors hold ordinary manifests. Fields Palisade does not model are not kept.
+ */
+export function encodeObject(object: ClusterObject): Json {
+  const metadata = {
+    name: object.metadata.name,
+    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+    ...(Object.keys(object.metadata.labels).length > 0 ? { labels: object.metadata.labels } : {}),
+    ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+  };
+  switch (object.kind) {
+    case 'Namespace':
+      return { apiVersion: 'v1', kind: 'Namespace', metadata };
+    case 'Pod':
+      return {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata,
+        spec: {
+          ...(object.nodeName ? { nodeName: object.nodeName } : {}),
+          ...(object.hostNetwork ? { hostNetwork: true } : {}),
+          containers: [{ name: 'main', ports: object.ports.map((port) => ({ ...port })) }],
+        },
+        status: {
+          ...(object.podIP ? { podIP: object.podIP } : {}),
+          ...(object.hostIP ? { hostIP: object.hostIP } : {}),
+          ...(object.phase ? { phase: object.phase } : {}),
+        },
+      };
+    case 'NetworkPolicy': {
+      const peers = (rule: NetworkPolicyRule) =>
+        rule.peers.map((peer) =>
+          peer.ipBlock
+            ? {
+                ipBlock: {
+                  cidr: peer.ipBlock.cidr,
+                  ...(peer.ipBlock.except.length > 0 ? { except: peer.ipBlock.except } : {}),
+                },
+              }
+            : { ...peer },
+        );
+      const ports = (rule: NetworkPolicyRule) =>
+        rule.ports.length > 0 ? { ports: rule.ports.map((port) => ({ ...port })) } : {};
+      return {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata,
+        spec: {
+          podSelector: object.podSelector,
+          policyTypes: object.policyTypes,
+          ...(object.ingress.length > 0
+            ? { ingress: object.ingress.map((rule) => ({ from: peers(rule), ...ports(rule) })) }
+            : {}),
+          ...(object.egress.length > 0
+            ? { egress: object.egress.map((rule) => ({ to: peers(rule), ...ports(rule) })) }
+            : {}),
+        },
+      };
+    }
+    case 'PolicyEndpoint':
+      return JSON.parse(JSON.stringify(object));
   }
 }

@@ -78,6 +78,11 @@ function withListKind(item: Json, list: Json): Json {
  * .json files are read in name order. An object in a later file replaces one of the same kind and name.
  */
 export function loadState(paths: readonly string[]): Cluster {
+  return Cluster.of(readStateObjects(paths));
+}
+
+/** The objects of state files, in order (see {@link loadState}). */
+export function readStateObjects(paths: readonly string[]): ClusterObject[] {
   const files = paths.flatMap((path) => {
     let isFolder: boolean;
     try {
@@ -91,7 +96,7 @@ export function loadState(paths: readonly string[]): Cluster {
       .sort()
       .map((name) => join(path, name));
   });
-  const objects = files.flatMap((file) => {
+  return files.flatMap((file) => {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -100,5 +105,4 @@ export function loadState(paths: readonly string[]): Cluster {
     }
     return parseState(text, file);
   });
-  return Cluster.of(objects);
 }

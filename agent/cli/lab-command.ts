@@ -1,0 +1,144 @@
+import { parseIp } from '../../server/net/ip.ts';
+import {
+  labApply,
+  labDeletePolicies,
+  labDown,
+  labExec,
+  labPod,
+  labProbe,
+  labUp,
+  requireLab,
+} from '../lab/lab.ts';
+import { readAgentReport } from '../lab/lab-store.ts';
+import { parseOptions, parsePortProtocol } from './args.ts';
+import { type Output, writeLines } from './output.ts';
+import { UsageError } from './usage-error.ts';
+
+export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict]   build the lab (the walkthrough's pods by default)
+palisade lab down                             remove everything the lab made
+palisade lab status [--json]
+palisade lab apply -f FILE…                    add or replace NetworkPolicies and Namespaces
+palisade lab delete NS/NAME…                   delete NetworkPolicies
+palisade lab exec NS/POD -- CMD…               run a command in a pod (with the lab's DNS)
+palisade lab probe NS/POD NS/POD|IP PORT[/PROTO] [--json]   real packets: TCP connect or UDP echo`;
+
+/** `palisade lab …`: the embedded lab, where pods are network namespaces on this machine. */
+export async function labCommand(argv: string[], out: Output): Promise<number> {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case 'up': {
+      const { values } = parseOptions(rest, {
+        state: { type: 'string', multiple: true },
+        strict: { type: 'boolean' },
+      });
+      const lab = await labUp(values.state, values.strict);
+      await writeLines(out, [
+        `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, agents enforcing with eBPF`,
+      ]);
+      return 0;
+    }
+    case 'down':
+      parseOptions(rest, {});
+      await labDown();
+      await writeLines(out, ['lab down: removed']);
+      return 0;
+    case 'status':
+      return status(rest, out);
+    case 'apply': {
+      const { values } = parseOptions(rest, { file: { type: 'string', short: 'f', multiple: true } });
+      if (!values.file?.length) throw new UsageError('lab apply needs -f FILE');
+      const { applied, generation } = await labApply(values.file);
+      await writeLines(out, [
+        ...applied.map((name) => `${name} applied`),
+        `enforced (generation ${generation})`,
+      ]);
+      return 0;
+    }
+    case 'delete': {
+      const { positionals } = parseOptions(rest, {}, true);
+      if (positionals.length === 0) throw new UsageError('lab delete needs NS/NAME of a NetworkPolicy');
+      const generation = await labDeletePolicies(positionals);
+      await writeLines(out, [
+        ...positionals.map((key) => `NetworkPolicy ${key} deleted`),
+        `enforced (generation ${generation})`,
+      ]);
+      return 0;
+    }
+    case 'exec': {
+      const separator = rest.indexOf('--');
+      const [pod] = rest;
+      const command = separator >= 0 ? rest.slice(separator + 1) : [];
+      if (!pod || separator !== 1 || command.length === 0)
+        throw new UsageError('usage: palisade lab exec NS/POD -- CMD…');
+      podOrUsage(pod);
+      return labExec(pod, command);
+    }
+    case 'probe':
+      return probe(rest, out);
+    default:
+      throw new UsageError(
+        `unknown command "lab ${verb ?? ''}"; expected up, down, status, apply, delete, exec or probe`,
+      );
+  }
+}
+
+function podOrUsage(key: string) {
+  try {
+    return labPod(key);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function probe(argv: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseOptions(
+    argv,
+    { json: { type: 'boolean' }, timeout: { type: 'string' } },
+    true,
+  );
+  const [from, to, port] = positionals;
+  if (!from || !to || !port || positionals.length > 3) {
+    throw new UsageError('usage: palisade lab probe NS/POD NS/POD|IP PORT[/PROTO] [--json]');
+  }
+  podOrUsage(from);
+  const host = parseIp(to) ? to : podOrUsage(to).ip;
+  const target = parsePortProtocol(port, 'port');
+  const timeout = Number(values.timeout ?? 1000);
+  if (!Number.isInteger(timeout) || timeout < 1)
+    throw new UsageError('--timeout: milliseconds, a positive whole number');
+  const [result] = labProbe(from, [{ host, port: target.port, protocol: target.protocol }], timeout);
+  if (!result) throw new Error('the probe printed nothing');
+  await writeLines(out, [
+    values.json
+      ? JSON.stringify(result)
+      : `${from} → ${to} ${target.port}/${target.protocol}: ${result.connected ? 'connected' : 'no answer'} (${result.ms} ms)`,
+  ]);
+  return 0;
+}
+
+async function status(argv: string[], out: Output): Promise<number> {
+  const { values } = parseOptions(argv, { json: { type: 'boolean' } });
+  const lab = requireLab();
+  const agents = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
+  if (values.json) {
+    await writeLines(out, [JSON.stringify({ ...lab, agents }, null, 2)]);
+    return 0;
+  }
+  const lines = [
+    `nodes: ${lab.nodes.map((node) => node.name).join(', ')}${lab.strict ? ' (strict mode)' : ''}`,
+  ];
+  for (const { node, report } of agents) {
+    lines.push(
+      `agent ${node}: ${report ? `pid ${report.pid}, generation ${report.generation}${report.error ? `, error: ${report.error}` : ''}` : 'not reporting'}`,
+    );
+  }
+  for (const pod of lab.pods) {
+    const programs = agents.find(({ node }) => node === pod.node)?.report?.pods[pod.key];
+    const attached = programs ? `programs ${programs.ingressId}/${programs.egressId}` : 'no programs';
+    lines.push(
+      `  ${pod.key.padEnd(36)} ${pod.ip.padEnd(14)} ${pod.node.padEnd(12)} ${pod.ifname}  ${attached}`,
+    );
+  }
+  await writeLines(out, lines);
+  return 0;
+}

@@ -1,0 +1,179 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { addon, EGRESS_OBJECT, INGRESS_OBJECT } from './addon.ts';
+import { allows, type DirectionRules, type PodRules } from './compile.ts';
+import {
+  addressBytes,
+  DIRECTION,
+  decodeFlowKey,
+  decodePodState,
+  encodeLpmKey,
+  encodePodState,
+  encodeRuleValue,
+  LAYOUT,
+  MODE,
+  type PodStateValue,
+} from './layout.ts';
+import { nodeDir, podDir } from './pins.ts';
+
+/** A pod's interface as the agent knows it. */
+export interface PodInterface {
+  /** The node (lab node or Kubernetes node) the pod runs on. */
+  readonly node: string;
+  /** The network namespace holding the host-side veth (empty: the agent's own). */
+  readonly netns: string;
+  /** The host-side veth. */
+  readonly ifname: string;
+  /** The id the kernel reports in this pod's events. */
+  readonly podId: number;
+}
+
+/** The programs on a pod's veth; `adopted` when they were found pinned and attached already. */
+export interface AttachResult {
+  readonly adopted: boolean;
+  readonly ingressId: number;
+  readonly egressId: number;
+}
+
+/** Rule writes to one pod wait this long after its last flip, so no packet still reads the slot being rewritten. */
+const FLIP_GRACE_MS = 5;
+
+/**
+ * One pod's programs and maps. Rules are written to the inactive slot of each direction and made
+ * live by one write of pod_state, so a half-written rule set is never enforced; afterwards, live
+ * flows the new rules no longer allow are cut.
+ */
+export class PodDatapath {
+  readonly pod: PodInterface;
+  /** Strict mode (as VPC CNI's): the pod is closed from attachment until its rules are programmed. */
+  readonly strict: boolean;
+  private lastFlip = 0;
+
+  constructor(pod: PodInterface, strict = false) {
+    this.pod = pod;
+    this.strict = strict;
+  }
+
+  private get dir(): string {
+    return podDir(this.pod.node, this.pod.ifname);
+  }
+
+  /** Loads and attaches the programs, or adopts the pinned ones after an agent restart. */
+  attach(): AttachResult {
+    mkdirSync(`${nodeDir(this.pod.node)}/pods`, { recursive: true });
+    const result = addon().attachPod({
+      ingressObject: INGRESS_OBJECT,
+      egressObject: EGRESS_OBJECT,
+      podDir: this.dir,
+      nodeDir: nodeDir(this.pod.node),
+      netns: this.pod.netns,
+      ifname: this.pod.ifname,
+    });
+    if (!result.adopted) {
+      const mode = this.strict ? MODE.denyAll : MODE.allowAll;
+      this.writeState({ ingressMode: mode, egressMode: mode, activeSlot: 0, podId: this.pod.podId });
+    }
+    return result;
+  }
+
+  /** Removes the programs from the veth and unpins the pod's maps. */
+  detach(): void {
+    addon().detachPod(this.pod.netns, this.pod.ifname);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** What pod_state holds now. */
+  state(): PodStateValue {
+    return this.withMap('pod_state', (fd) => {
+      const value = addon().mapLookup(fd, Buffer.alloc(4), LAYOUT.pod_state.size);
+      if (!value) throw new Error(`pod_state of ${this.pod.ifname} has no entry`);
+      return decodePodState(value);
+    });
+  }
+
+  /** Makes `rules` live for the pod, then cuts live flows they no longer allow; returns how many were cut. */
+  async program(rules: PodRules): Promise<number> {
+    const wait = this.lastFlip + FLIP_GRACE_MS - Date.now();
+    if (wait > 0) await sleep(wait);
+    const current = this.state();
+    const next = current.activeSlot === 0 ? 1 : 0;
+    this.fill(`ingress_rules_${next}`, rules.ingress);
+    this.fill(`egress_rules_${next}`, rules.egress);
+    this.writeState({
+      ingressMode: rules.ingress.mode,
+      egressMode: rules.egress.mode,
+      activeSlot: next,
+      podId: this.pod.podId,
+    });
+    this.lastFlip = Date.now();
+    return this.cutFlows(rules);
+  }
+
+  /** The rule map of a direction's live slot, as prefix text → ranges (for `palisade ebpf dump`). */
+  liveRules(direction: 'ingress' | 'egress'): { key: Buffer; value: Buffer }[] {
+    return this.withMap(`${direction}_rules_${this.state().activeSlot}`, (fd) => {
+      const keys = addon().mapKeys(fd, LAYOUT.lpm_key.size);
+      const entries: { key: Buffer; value: Buffer }[] = [];
+      for (let offset = 0; offset < keys.length; offset += LAYOUT.lpm_key.size) {
+        const key = keys.subarray(offset, offset + LAYOUT.lpm_key.size);
+        const value = addon().mapLookup(fd, key, LAYOUT.rule_value.size);
+        if (value) entries.push({ key: Buffer.from(key), value });
+      }
+      return entries;
+    });
+  }
+
+  private fill(map: string, rules: DirectionRules): void {
+    this.withMap(map, (fd) => {
+      const keys = addon().mapKeys(fd, LAYOUT.lpm_key.size);
+      for (let offset = 0; offset < keys.length; offset += LAYOUT.lpm_key.size) {
+        addon().mapDelete(fd, keys.subarray(offset, offset + LAYOUT.lpm_key.size));
+      }
+      const entries = [...rules.prefixes.values()];
+      if (entries.length === 0) return;
+      const keyBuffer = Buffer.concat(
+        entries.map(({ block }) =>
+          encodeLpmKey(
+            block.prefix + (block.family === 4 ? 96 : 0),
+            addressBytes(block.family, block.network),
+          ),
+        ),
+      );
+      const valueBuffer = Buffer.concat(entries.map(({ ranges }) => encodeRuleValue(ranges)));
+      addon().mapUpdate(fd, keyBuffer, valueBuffer, entries.length);
+    });
+  }
+
+  private writeState(state: PodStateValue): void {
+    this.withMap('pod_state', (fd) => addon().mapUpdate(fd, Buffer.alloc(4), encodePodState(state), 1));
+  }
+
+  /** Deletes conntrack entries of flows that the rules now in force would not let start. */
+  private cutFlows(rules: PodRules): number {
+    return this.withMap('conntrack', (fd) => {
+      const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
+      let cut = 0;
+      for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
+        const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
+        const state = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
+        if (!state) continue;
+        const flow = decodeFlowKey(key);
+        const egress = state.readUInt8(LAYOUT.flow_state.offsets.direction) === DIRECTION.egress;
+        const stillAllowed = egress
+          ? allows(rules.egress, flow.dst, flow.dport, flow.protocol)
+          : allows(rules.ingress, flow.src, flow.dport, flow.protocol);
+        if (!stillAllowed && addon().mapDelete(fd, key)) cut++;
+      }
+      return cut;
+    });
+  }
+
+  private withMap<T>(name: string, use: (fd: number) => T): T {
+    const fd = addon().openPinned(`${this.dir}/${name}`);
+    try {
+      return use(fd);
+    } finally {
+      addon().closeFd(fd);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
+import type { LabNode } from './topology.ts';
+
+/**
+ * The lab's store: what `palisade lab` built and the cluster objects it holds, as files in one
+ * folder. The CLI (and the server) write it; each node's agent reads it. Writes are atomic
+ * (write, then rename), so a reader never sees half a file.
+ */
+export const LAB_DIR = process.env.PALISADE_LAB_DIR ?? '/run/palisade/lab';
+
+/** A pod as the lab built it. */
+export interface LabPodRecord {
+  readonly key: string;
+  readonly ip: string;
+  readonly node: string;
+  /** `palisade-pod-…`, the pod's network namespace. */
+  readonly netns: string;
+  /** The host-side veth, in the node's namespace. */
+  readonly ifname: string;
+  readonly podId: number;
+  /** `80/TCP`, … the pod serves. */
+  readonly ports: readonly string[];
+}
+
+export interface LabRecord {
+  readonly nodes: readonly LabNode[];
+  readonly pods: readonly LabPodRecord[];
+  /** The pod answering DNS for the lab's names, if the scenario has one. */
+  readonly dns?: string;
+  /** Processes the lab started: pod servers and one agent per node. */
+  readonly processes: readonly number[];
+  readonly strict: boolean;
+}
+
+/** What the agents enforce: the controller's PolicyEndpoints, numbered so agents can say which they applied. */
+export interface EndpointsRecord {
+  readonly generation: number;
+  readonly endpoints: readonly PolicyEndpoint[];
+}
+
+/** What an agent reports after applying a generation. */
+export interface AgentReport {
+  readonly node: string;
+  readonly pid: number;
+  readonly generation: number;
+  readonly datapath: 'ebpf';
+  readonly pods: Record<string, { ingressId: number; egressId: number; adopted: boolean }>;
+  readonly error?: string;
+}
+
+export const labFile = (name: string) => `${LAB_DIR}/${name}`;
+
+export function writeJson(name: string, value: unknown): void {
+  mkdirSync(LAB_DIR, { recursive: true });
+  const path = labFile(name);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+export function readJson<T>(name: string): T | undefined {
+  const path = labFile(name);
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+export const readLab = () => readJson<LabRecord>('lab.json');
+export const readEndpoints = () => readJson<EndpointsRecord>('endpoints.json');
+export const readAgentReport = (node: string) => readJson<AgentReport>(`agent-${node}.json`);

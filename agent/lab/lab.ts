@@ -1,0 +1,345 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
+import type { Json } from '../../server/kube/decode.ts';
+import { keyOf } from '../../server/kube/object-meta.ts';
+import { decodeObject, encodeObject } from '../../server/kube/objects.ts';
+import type { Pod } from '../../server/kube/pod.ts';
+import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
+import { Cluster, type ClusterObject } from '../../server/policy/cluster.ts';
+import { BPF_ROOT } from '../datapath/pins.ts';
+import { labNames } from './dns.ts';
+import {
+  type EndpointsRecord,
+  LAB_DIR,
+  type LabPodRecord,
+  type LabRecord,
+  labFile,
+  readAgentReport,
+  readEndpoints,
+  readJson,
+  readLab,
+  writeJson,
+} from './lab-store.ts';
+import { hostVeth, LAB_PREFIX, podNetns } from './names.ts';
+import { run } from './shell.ts';
+import {
+  createFabric,
+  createNode,
+  createPod,
+  type LabNode,
+  labNamespaces,
+  removeNamespace,
+} from './topology.ts';
+
+const NODE_BIN = process.execPath;
+const AGENT_MAIN = new URL('../main.ts', import.meta.url).pathname;
+const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
+const PROBE = new URL('./probe.ts', import.meta.url).pathname;
+export const DEFAULT_SCENARIO = new URL('../../examples/walkthrough/cluster.yaml', import.meta.url).pathname;
+
+/** Fails when the lab cannot run here, saying what is missing. */
+export function requireLabHost(): void {
+  if (process.getuid?.() !== 0)
+    throw new Error('the lab needs root (network namespaces and eBPF): run as root');
+  for (const tool of ['ip', 'nsenter']) {
+    if (spawnSync('which', [tool]).status !== 0)
+      throw new Error(`the lab needs \`${tool}\`: apt-get install iproute2 util-linux`);
+  }
+}
+
+/**
+ * Builds the lab from state files (the walkthrough's pods by default): nodes, pods with their
+ * services, the lab's DNS, the PolicyEndpoints of the state's policies and one agent per node.
+ * Idempotent: what exists is kept, what died is restarted. Returns when every agent enforces.
+ */
+export async function labUp(
+  stateFiles: readonly string[] = [DEFAULT_SCENARIO],
+  strict = false,
+): Promise<LabRecord> {
+  requireLabHost();
+  const cluster = loadState(stateFiles);
+  const existing = readLab();
+  const lab =
+    existing && sameScenario(existing, cluster) ? existing : await buildRecord(cluster, strict, existing);
+  createFabric();
+  for (const node of lab.nodes) createNode(node);
+  const resolver = lab.dns
+    ? { ip: lab.pods.find((pod) => pod.key === lab.dns)?.ip ?? '', namespace: '' }
+    : undefined;
+  for (const pod of lab.pods) createPod(pod, lab.nodes, resolver);
+  writeJson('names.json', Object.fromEntries(labNames(lab.pods)));
+  if (!readJson('objects.json') || lab !== existing)
+    writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
+  const processes = startProcesses(lab);
+  const record = { ...lab, processes };
+  writeJson('lab.json', record);
+  await waitForAgents(record, readEndpoints()?.generation ?? 0);
+  return record;
+}
+
+function sameScenario(lab: LabRecord, cluster: Cluster): boolean {
+  const keys = cluster
+    .allPods()
+    .map((pod) => keyOf(pod.metadata))
+    .sort();
+  return JSON.stringify(keys) === JSON.stringify(lab.pods.map((pod) => pod.key).sort());
+}
+
+async function buildRecord(cluster: Cluster, strict: boolean, existing?: LabRecord): Promise<LabRecord> {
+  if (existing) await labDown();
+  const pods = cluster.allPods();
+  const nodeNames = [
+    ...new Set(pods.map((pod) => pod.nodeName).filter((name): name is string => !!name)),
+  ].sort();
+  for (let i = nodeNames.length; i < 2; i++) nodeNames.push(`lab-node-${i + 1}`);
+  const nodes: LabNode[] = nodeNames.map((name, i) => ({ name, index: i + 1 }));
+  const used = new Set(pods.map((pod) => pod.podIP).filter(Boolean));
+  let next = 10;
+  const records: LabPodRecord[] = pods.map((pod, i) => {
+    const node = pod.nodeName ?? nodeNames[i % nodeNames.length] ?? 'lab-node-1';
+    const index = nodes.find((candidate) => candidate.name === node)?.index ?? 1;
+    let ip = pod.podIP;
+    while (!ip || (ip !== pod.podIP && used.has(ip))) ip = `10.77.${index}.${next++}`;
+    used.add(ip);
+    const key = keyOf(pod.metadata);
+    return {
+      key,
+      ip,
+      node,
+      netns: podNetns(key),
+      ifname: hostVeth(key),
+      podId: i + 1,
+      ports: pod.ports.map((port) => `${port.containerPort}/${port.protocol}`),
+    };
+  });
+  const dns = pods.find(
+    (pod) => pod.metadata.namespace === 'kube-system' && pod.metadata.labels['k8s-app'] === 'kube-dns',
+  );
+  return { nodes, pods: records, dns: dns && keyOf(dns.metadata), processes: [], strict };
+}
+
+/** The state's pods with the node and IP the lab gave them. */
+function withLabPlacement(cluster: Cluster, lab: LabRecord): ClusterObject[] {
+  const pods = cluster.allPods().map((pod): Pod => {
+    const placed = lab.pods.find((record) => record.key === keyOf(pod.metadata));
+    const node = lab.nodes.find((candidate) => candidate.name === placed?.node);
+    return {
+      ...pod,
+      nodeName: placed?.node,
+      podIP: placed?.ip,
+      hostIP: node ? `10.77.255.${node.index}` : undefined,
+    };
+  });
+  return [...pods, ...cluster.allPolicies()];
+}
+
+/** Writes the cluster objects and the PolicyEndpoints computed from them (the lab's controller). */
+function writeObjects(
+  namespaces: readonly ClusterObject[],
+  objects: readonly ClusterObject[],
+): EndpointsRecord {
+  const cluster = Cluster.of([...namespaces, ...objects]);
+  writeJson(
+    'objects.json',
+    [...cluster.allNamespaces(), ...cluster.allPods(), ...cluster.allPolicies()].map(encodeObject),
+  );
+  const record = {
+    generation: (readEndpoints()?.generation ?? 0) + 1,
+    endpoints: new EndpointsIndex(cluster).all(),
+  };
+  writeJson('endpoints.json', record);
+  return record;
+}
+
+/** The cluster the lab holds now. */
+export function labCluster(): Cluster {
+  return Cluster.of((readJson<Json[]>('objects.json') ?? []).map((raw) => decodeObject(raw)));
+}
+
+/**
+ * Adds or replaces objects (NetworkPolicies, Namespaces) from state files, recomputes the
+ * PolicyEndpoints, and returns once every agent enforces them. Nothing changes when a file is bad.
+ */
+export async function labApply(files: readonly string[]): Promise<{ applied: string[]; generation: number }> {
+  const lab = requireLab();
+  const incoming = readStateObjects(files);
+  const pod = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
+  if (pod)
+    throw new Error(
+      `lab apply takes NetworkPolicies and Namespaces, not ${pod.kind} ${keyOf(pod.metadata)}: pods come from \`lab up --state\``,
+    );
+  const cluster = labCluster();
+  for (const object of incoming) cluster.set(object);
+  const applied = incoming.map((object) => `${object.kind} ${keyOf(object.metadata)}`);
+  const record = writeObjects(cluster.allNamespaces(), [...cluster.allPods(), ...cluster.allPolicies()]);
+  await waitForAgents(lab, record.generation);
+  return { applied, generation: record.generation };
+}
+
+/** Deletes NetworkPolicies by key (`ns/name`) and waits for the agents. */
+export async function labDeletePolicies(keys: readonly string[]): Promise<number> {
+  const lab = requireLab();
+  const cluster = labCluster();
+  for (const key of keys) {
+    if (!cluster.delete('NetworkPolicy', key)) throw new Error(`no NetworkPolicy ${key} in the lab`);
+  }
+  const record = writeObjects(cluster.allNamespaces(), [...cluster.allPods(), ...cluster.allPolicies()]);
+  await waitForAgents(lab, record.generation);
+  return record.generation;
+}
+
+export function requireLab(): LabRecord {
+  const lab = readLab();
+  if (!lab) throw new Error('the lab is not up: run `palisade lab up`');
+  return lab;
+}
+
+/** Starts what is not running: a server per pod that declares ports (and the DNS), an agent per node. */
+function startProcesses(lab: LabRecord): number[] {
+  const alive = lab.processes.filter((pid) => isAlive(pid));
+  if (alive.length === lab.processes.length && alive.length > 0) return alive;
+  for (const pid of alive) process.kill(pid, 'SIGTERM');
+  const pids: number[] = [];
+  const start = (name: string, args: string[]) => {
+    const log = openSync(labFile(`${name}.log`), 'a');
+    const child: ChildProcess = spawn(args[0] ?? '', args.slice(1), {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    child.unref();
+    if (child.pid) pids.push(child.pid);
+  };
+  for (const pod of lab.pods) {
+    const ports = [...pod.ports];
+    const dns = pod.key === lab.dns;
+    if (dns && !ports.includes('53/UDP')) ports.push('53/UDP');
+    if (ports.length === 0) continue;
+    start(`pod-${pod.netns}`, [
+      'nsenter',
+      `--net=/run/netns/${pod.netns}`,
+      NODE_BIN,
+      '--disable-warning=ExperimentalWarning',
+      POD_SERVER,
+      '--pod',
+      pod.key,
+      ...(dns ? ['--dns', labFile('names.json')] : []),
+      ...ports,
+    ]);
+  }
+  for (const node of lab.nodes) {
+    start(`agent-${node.name}`, [
+      NODE_BIN,
+      '--disable-warning=ExperimentalWarning',
+      AGENT_MAIN,
+      '--node',
+      node.name,
+    ]);
+  }
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until every node's agent reports `generation` applied; fails with the agent's error or a timeout. */
+export async function waitForAgents(lab: LabRecord, generation: number, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reports = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
+    const failed = reports.find(({ report }) => report?.error);
+    if (failed) throw new Error(`agent of ${failed.node}: ${failed.report?.error}`);
+    if (reports.every(({ report }) => report && report.generation >= generation)) return;
+    if (Date.now() > deadline) {
+      const late = reports
+        .filter(({ report }) => !report || report.generation < generation)
+        .map(({ node }) => node);
+      throw new Error(
+        `agents of ${late.join(', ')} did not apply generation ${generation} within ${timeoutMs / 1000}s (see ${LAB_DIR}/agent-*.log)`,
+      );
+    }
+    await sleep(25);
+  }
+}
+
+/**
+ * Removes everything the lab made, even after a crash: its processes, every `palisade-`
+ * namespace, the pinned programs and maps, and the lab folder.
+ */
+export async function labDown(): Promise<void> {
+  const lab = readLab();
+  const pids = new Set(lab?.processes ?? []);
+  for (const line of run('ps', ['-eo', 'pid=,args=']).split('\n')) {
+    const [pid, ...args] = line.trim().split(/\s+/);
+    const command = args.join(' ');
+    if (command.includes(AGENT_MAIN) || command.includes(POD_SERVER)) pids.add(Number(pid));
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  for (const netns of labNamespaces()) removeNamespace(netns);
+  if (existsSync('/etc/netns')) {
+    for (const name of readdirSync('/etc/netns')) if (name.startsWith(LAB_PREFIX)) removeNamespace(name);
+  }
+  rmSync(BPF_ROOT, { recursive: true, force: true });
+  rmSync(LAB_DIR, { recursive: true, force: true });
+  await sleep(50);
+}
+
+/** Where a lab pod is, by `ns/name`. */
+export function labPod(key: string): LabPodRecord {
+  const pod = requireLab().pods.find((candidate) => candidate.key === key);
+  if (!pod) throw new Error(`no pod ${key} in the lab`);
+  return pod;
+}
+
+export interface ProbeResult {
+  readonly connected: boolean;
+  readonly ms: number;
+}
+
+/** Probes targets from a pod with real packets (all at once); `timeoutMs` bounds each. */
+export function labProbe(
+  from: string,
+  targets: readonly { host: string; port: number; protocol: string }[],
+  timeoutMs = 1000,
+): ProbeResult[] {
+  const pod = labPod(from);
+  const result = spawnSync(
+    'nsenter',
+    [
+      `--net=/run/netns/${pod.netns}`,
+      NODE_BIN,
+      '--disable-warning=ExperimentalWarning',
+      PROBE,
+      JSON.stringify(targets),
+      String(timeoutMs),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`probe from ${from} failed: ${result.stderr.trim()}`);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ProbeResult);
+}
+
+/** Runs a command inside a pod's namespace, with the lab's DNS; returns its exit code. */
+export function labExec(key: string, command: readonly string[]): number {
+  const pod = labPod(key);
+  const result = spawnSync('ip', ['netns', 'exec', pod.netns, ...command], { stdio: 'inherit' });
+  return result.status ?? 1;
+}

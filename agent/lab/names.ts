@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+/** Names of the lab's kernel objects. Everything the lab creates starts with `palisade-` or `pl`. */
+
+export const LAB_PREFIX = 'palisade-';
+export const FABRIC_NETNS = 'palisade-fabric';
+/** Addresses of lab nodes on the fabric: 10.77.255.<n>. */
+export const NODE_SUBNET = '10.77.255';
+/** Default pod addresses when a state file gives none: 10.77.<node n>.<i>. */
+export const POD_NETWORK = '10.77';
+/** The link-local gateway every pod routes through; its host-side veth answers ARP for it. */
+export const POD_GATEWAY = '169.254.1.1';
+
+export const nodeNetns = (node: string) => `${LAB_PREFIX}${node}`;
+
+const digest = (key: string) => createHash('sha1').update(key).digest('hex');
+
+/** A pod's namespace: `palisade-pod-<hash of ns/name>`. */
+export const podNetns = (podKey: string) => `${LAB_PREFIX}pod-${digest(podKey).slice(0, 10)}`;
+
+/** A pod's host-side veth: `pl` + 10 hex (interface names hold 15 bytes). */
+export const hostVeth = (podKey: string) => `pl${digest(podKey).slice(0, 10)}`;
+
+/** A node's end of its link to the fabric bridge, seen in the fabric namespace. */
+export const fabricPort = (nodeIndex: number) => `plnode${nodeIndex}`;

@@ -1,0 +1,48 @@
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { answerQuery } from './dns.ts';
+
+/**
+ * What a lab pod runs, inside its network namespace: each container port it declares, TCP as a
+ * small web server (what `curl` expects) that echoes anything else, UDP as an echo, and with
+ * `--dns FILE` port 53/UDP as the lab's DNS (FILE maps names to addresses).
+ *
+ * Usage: pod-server.ts --pod ns/name [--dns names.json] PORT/PROTO…
+ */
+const args = process.argv.slice(2);
+const take = (flag: string) => {
+  const index = args.indexOf(flag);
+  return index >= 0 ? args.splice(index, 2)[1] : undefined;
+};
+const pod = take('--pod') ?? 'unknown';
+const dnsFile = take('--dns');
+const names: Record<string, string> = dnsFile ? JSON.parse(readFileSync(dnsFile, 'utf8')) : {};
+
+for (const spec of args) {
+  const [port, protocol] = spec.split('/');
+  if (protocol === 'TCP') {
+    createServer((socket) => {
+      socket.once('data', (data) => {
+        if (/^(GET|HEAD) /.test(data.toString('latin1', 0, 5))) {
+          const body = `<!DOCTYPE html><html><body><h1>Welcome to ${pod}</h1><p>Served in the Palisade lab.</p></body></html>\n`;
+          socket.end(
+            `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+          );
+        } else {
+          socket.write(data);
+          socket.pipe(socket);
+        }
+      });
+      socket.on('error', () => socket.destroy());
+    }).listen(Number(port), '0.0.0.0');
+  } else if (protocol === 'UDP') {
+    const socket = createSocket('udp4');
+    socket.on('message', (message, peer) => {
+      const reply = dnsFile && port === '53' ? answerQuery(message, (name) => names[name]) : message;
+      if (reply) socket.send(reply, peer.port, peer.address);
+    });
+    socket.bind(Number(port), '0.0.0.0');
+  }
+}
+process.stdout.write(`${pod} serving ${args.join(' ')}\n`);

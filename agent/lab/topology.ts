@@ -1,0 +1,163 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  FABRIC_NETNS,
+  fabricPort,
+  hostVeth,
+  LAB_PREFIX,
+  NODE_SUBNET,
+  nodeNetns,
+  POD_GATEWAY,
+  podNetns,
+} from './names.ts';
+import { ipIn, run, sysctlIn } from './shell.ts';
+
+/**
+ * The lab's network: a fabric namespace with a bridge joining the lab nodes, each node a
+ * namespace that routes for its pods, each pod a namespace joined to its node by a veth pair
+ * (a /32 route to the pod and a link-local gateway on the veth, no bridge: as VPC CNI does). No
+ * namespace of the lab has a link to the machine's own namespace, and no node has a default
+ * route, so no lab packet can leave the lab.
+ */
+
+export interface LabNode {
+  readonly name: string;
+  /** 1-based; the node's fabric address is 10.77.255.<index>. */
+  readonly index: number;
+}
+
+export interface LabPod {
+  /** `ns/name`. */
+  readonly key: string;
+  readonly ip: string;
+  readonly node: string;
+}
+
+export const nodeAddress = (node: LabNode) => `${NODE_SUBNET}.${node.index}`;
+
+function netnsExists(name: string): boolean {
+  return run('ip', ['netns', 'list'])
+    .split('\n')
+    .some((line) => line.split(' ')[0] === name);
+}
+
+/** Every lab namespace that exists now. */
+export function labNamespaces(): string[] {
+  return run('ip', ['netns', 'list'])
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(LAB_PREFIX));
+}
+
+export function createFabric(): void {
+  if (netnsExists(FABRIC_NETNS)) return;
+  run('ip', ['netns', 'add', FABRIC_NETNS]);
+  ipIn(FABRIC_NETNS, 'link', 'set', 'lo', 'up');
+  ipIn(FABRIC_NETNS, 'link', 'add', 'br0', 'type', 'bridge');
+  ipIn(FABRIC_NETNS, 'link', 'set', 'br0', 'up');
+}
+
+export function createNode(node: LabNode): void {
+  const netns = nodeNetns(node.name);
+  if (netnsExists(netns)) return;
+  run('ip', ['netns', 'add', netns]);
+  ipIn(netns, 'link', 'set', 'lo', 'up');
+  ipIn(
+    netns,
+    'link',
+    'add',
+    'fabric0',
+    'type',
+    'veth',
+    'peer',
+    'name',
+    fabricPort(node.index),
+    'netns',
+    FABRIC_NETNS,
+  );
+  ipIn(netns, 'addr', 'add', `${nodeAddress(node)}/24`, 'dev', 'fabric0');
+  ipIn(netns, 'link', 'set', 'fabric0', 'up');
+  ipIn(FABRIC_NETNS, 'link', 'set', fabricPort(node.index), 'master', 'br0');
+  ipIn(FABRIC_NETNS, 'link', 'set', fabricPort(node.index), 'up');
+  sysctlIn(netns, 'net.ipv4.ip_forward', '1');
+  sysctlIn(netns, 'net.ipv4.conf.all.rp_filter', '0');
+  sysctlIn(netns, 'net.ipv4.conf.default.rp_filter', '0');
+}
+
+/**
+ * Creates the pod's namespace and veth pair and routes to it from every node. `resolver` is
+ * the nameserver its /etc/resolv.conf names (via `ip netns exec`'s /etc/netns files).
+ */
+export function createPod(
+  pod: LabPod,
+  nodes: readonly LabNode[],
+  resolver?: { ip: string; namespace: string },
+): void {
+  const netns = podNetns(pod.key);
+  const veth = hostVeth(pod.key);
+  const node = nodes.find((candidate) => candidate.name === pod.node);
+  if (!node) throw new Error(`pod ${pod.key}: no lab node ${pod.node}`);
+  const nodeNs = nodeNetns(node.name);
+  if (!netnsExists(netns)) {
+    run('ip', ['netns', 'add', netns]);
+    // The lab is IPv4: without IPv6, pods send no link-local chatter.
+    sysctlIn(netns, 'net.ipv6.conf.all.disable_ipv6', '1');
+    sysctlIn(netns, 'net.ipv6.conf.default.disable_ipv6', '1');
+    ipIn(netns, 'link', 'set', 'lo', 'up');
+    ipIn(netns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', veth, 'netns', nodeNs);
+    ipIn(netns, 'addr', 'add', `${pod.ip}/32`, 'dev', 'eth0');
+    ipIn(netns, 'link', 'set', 'eth0', 'up');
+    ipIn(netns, 'route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link');
+    ipIn(netns, 'route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0');
+    // The gateway is the host-side veth itself: a permanent neighbour entry, so no ARP proxy is needed.
+    const [link] = JSON.parse(ipIn(nodeNs, '-j', 'link', 'show', veth)) as { address: string }[];
+    ipIn(
+      netns,
+      'neigh',
+      'replace',
+      POD_GATEWAY,
+      'lladdr',
+      link?.address ?? '',
+      'dev',
+      'eth0',
+      'nud',
+      'permanent',
+    );
+    ipIn(nodeNs, 'link', 'set', veth, 'up');
+    ipIn(nodeNs, 'route', 'replace', `${pod.ip}/32`, 'dev', veth);
+    for (const other of nodes) {
+      if (other.name !== node.name) {
+        ipIn(
+          nodeNetns(other.name),
+          'route',
+          'replace',
+          `${pod.ip}/32`,
+          'via',
+          nodeAddress(node),
+          'dev',
+          'fabric0',
+        );
+      }
+    }
+  }
+  if (resolver) {
+    const [namespace] = pod.key.split('/');
+    mkdirSync(`/etc/netns/${netns}`, { recursive: true });
+    writeFileSync(
+      `/etc/netns/${netns}/resolv.conf`,
+      `nameserver ${resolver.ip}\nsearch ${namespace}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`,
+    );
+  }
+}
+
+export function deletePod(pod: LabPod, nodes: readonly LabNode[]): void {
+  for (const node of nodes) {
+    run('ip', ['-n', nodeNetns(node.name), 'route', 'del', `${pod.ip}/32`], { allowFailure: true });
+  }
+  removeNamespace(podNetns(pod.key));
+}
+
+/** Deletes a lab namespace (its veths go with it) and its /etc/netns files. */
+export function removeNamespace(netns: string): void {
+  run('ip', ['netns', 'del', netns], { allowFailure: true });
+  rmSync(`/etc/netns/${netns}`, { recursive: true, force: true });
+}

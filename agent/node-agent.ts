@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync, watch } from 'node:fs';
+import { keyOf } from '../server/kube/object-meta.ts';
+import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
+import { addon } from './datapath/addon.ts';
+import { compilePodRules, ruleIdOf } from './datapath/compile.ts';
+import { decodeFlowEvents, type FlowEvent } from './datapath/layout.ts';
+import { nodeDir } from './datapath/pins.ts';
+import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
+import { LAB_DIR, type LabPodRecord, readEndpoints, readLab, writeJson } from './lab/lab-store.ts';
+import { nodeNetns } from './lab/names.ts';
+import { run } from './lab/shell.ts';
+
+/** A flow event with the names the agent knows. */
+export interface NamedFlow extends FlowEvent {
+  readonly node: string;
+  readonly pod?: string;
+  /** The policy whose rule allowed the flow, when one did. */
+  readonly policy?: string;
+}
+
+/**
+ * The agent of one lab node: keeps every pod on the node programmed with the PolicyEndpoints
+ * that list it, and turns the node's ring buffer into named flows. Programs and maps are pinned,
+ * so enforcement goes on while the agent is down, and a restarted agent adopts them.
+ */
+export class NodeAgent {
+  readonly node: string;
+  private readonly pods = new Map<string, { datapath: PodDatapath; attached: AttachResult }>();
+  private readonly programmed = new Map<string, string>();
+  private readonly policiesByRuleId = new Map<number, string>();
+  private podsById = new Map<number, string>();
+  private ring?: object;
+
+  constructor(node: string) {
+    this.node = node;
+  }
+
+  /** Applies the store once, then again whenever it changes; flows go to `onFlows`. */
+  async start(onFlows: (flows: NamedFlow[]) => void): Promise<void> {
+    mountBpffs();
+    await this.sync();
+    this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) =>
+      onFlows(this.name(decodeFlowEvents(batch))),
+    );
+    let pending: NodeJS.Timeout | undefined;
+    watch(LAB_DIR, () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => void this.sync(), 10);
+    });
+    setInterval(() => void this.sync(), 2000);
+  }
+
+  stop(): void {
+    if (this.ring) addon().ringClose(this.ring);
+  }
+
+  private syncing = Promise.resolve();
+
+  /** Brings the node's pods in line with the store; one sync at a time. */
+  sync(): Promise<void> {
+    this.syncing = this.syncing
+      .then(() => this.syncOnce())
+      .catch((error: Error) => {
+        writeJson(`agent-${this.node}.json`, {
+          node: this.node,
+          pid: process.pid,
+          generation: -1,
+          datapath: 'ebpf',
+          pods: {},
+          error: error.message,
+        });
+      });
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const lab = readLab();
+    const record = readEndpoints();
+    if (!lab || !record) return;
+    const mine = lab.pods.filter((pod) => pod.node === this.node);
+    this.podsById = new Map(lab.pods.map((pod) => [pod.podId, pod.key]));
+    for (const endpoint of record.endpoints)
+      this.policiesByRuleId.set(ruleIdOf(keyOf(endpoint.spec.policyRef)), keyOf(endpoint.spec.policyRef));
+    const report: Record<string, AttachResult> = {};
+    for (const pod of mine) {
+      let entry = this.pods.get(pod.key);
+      if (!entry) {
+        const netns = `/run/netns/${nodeNetns(this.node)}`;
+        const datapath = new PodDatapath(
+          { node: this.node, netns, ifname: pod.ifname, podId: pod.podId },
+          lab.strict,
+        );
+        entry = { datapath, attached: datapath.attach() };
+        this.pods.set(pod.key, entry);
+      }
+      report[pod.key] = entry.attached;
+      await this.program(pod, entry.datapath, record.endpoints);
+    }
+    for (const [key, entry] of this.pods) {
+      if (mine.some((pod) => pod.key === key)) continue;
+      entry.datapath.detach();
+      this.pods.delete(key);
+      this.programmed.delete(key);
+    }
+    writeJson(`agent-${this.node}.json`, {
+      node: this.node,
+      pid: process.pid,
+      generation: record.generation,
+      datapath: 'ebpf',
+      pods: report,
+    });
+  }
+
+  private async program(
+    pod: LabPodRecord,
+    datapath: PodDatapath,
+    endpoints: readonly PolicyEndpoint[],
+  ): Promise<void> {
+    const rules = compilePodRules(pod.ip, endpoints);
+    const fingerprint = JSON.stringify(rules, (_, value) =>
+      value instanceof Map ? [...value.entries()] : typeof value === 'bigint' ? value.toString() : value,
+    );
+    if (this.programmed.get(pod.key) === fingerprint) return;
+    await datapath.program(rules);
+    this.programmed.set(pod.key, fingerprint);
+  }
+
+  private name(events: FlowEvent[]): NamedFlow[] {
+    return events.map((event) => ({
+      ...event,
+      node: this.node,
+      pod: this.podsById.get(event.podId),
+      policy: this.policiesByRuleId.get(event.ruleId),
+    }));
+  }
+}
+
+/** bpffs must be mounted for pinning; mounts it when missing. */
+export function mountBpffs(): void {
+  mkdirSync('/sys/fs/bpf', { recursive: true });
+  if (
+    !run('mount', [])
+      .split('\n')
+      .some((line) => line.includes(' on /sys/fs/bpf type bpf'))
+  ) {
+    run('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf']);
+  }
+  if (!existsSync('/sys/fs/bpf')) throw new Error('bpffs is not available at /sys/fs/bpf');
+}
