@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: types, lint + format, then every *.test.ts with Node's test runner.
+# The whole test suite: types, lint + format, the unit tests (in parallel), then the tests that
+# build the lab with real namespaces, packets and eBPF (one at a time: they share the lab).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -8,6 +9,8 @@ echo "== typecheck (tsc --noEmit)"
 tsc --noEmit
 echo "== lint and format (biome check)"
 biome check .
-echo "== tests (node --test)"
+echo "== unit tests (node --test)"
 node --test --test-reporter=spec --disable-warning=ExperimentalWarning \
   'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts'
+echo "== lab tests: real namespaces, packets and eBPF (node --test, one at a time)"
+node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning '**/*.lab-test.ts'

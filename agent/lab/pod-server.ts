@@ -6,7 +6,7 @@ import { answerQuery } from './dns.ts';
 /**
  * What a lab pod runs, inside its network namespace: each container port it declares, TCP as a
  * small web server (what `curl` expects) that echoes anything else, UDP as an echo, and with
- * `--dns FILE` port 53/UDP as the lab's DNS (FILE maps names to addresses).
+ * `--dns FILE` port 53/UDP also as the lab's DNS (FILE maps names to addresses).
  *
  * Usage: pod-server.ts --pod ns/name [--dns names.json] PORT/PROTO…
  */
@@ -39,8 +39,9 @@ for (const spec of args) {
   } else if (protocol === 'UDP') {
     const socket = createSocket('udp4');
     socket.on('message', (message, peer) => {
-      const reply = dnsFile && port === '53' ? answerQuery(message, (name) => names[name]) : message;
-      if (reply) socket.send(reply, peer.port, peer.address);
+      // The DNS port answers queries, and echoes anything else as every UDP port does (lab probes).
+      const answer = dnsFile && port === '53' ? answerQuery(message, (name) => names[name]) : undefined;
+      socket.send(answer ?? message, peer.port, peer.address);
     });
     socket.bind(Number(port), '0.0.0.0');
   }
