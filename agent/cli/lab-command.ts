@@ -106,7 +106,7 @@ async function probe(argv: string[], out: Output): Promise<number> {
   const timeout = Number(values.timeout ?? 1000);
   if (!Number.isInteger(timeout) || timeout < 1)
     throw new UsageError('--timeout: milliseconds, a positive whole number');
-  const [result] = labProbe(from, [{ host, port: target.port, protocol: target.protocol }], timeout);
+  const [result] = await labProbe(from, [{ host, port: target.port, protocol: target.protocol }], timeout);
   if (!result) throw new Error('the probe printed nothing');
   await writeLines(out, [
     values.json

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
 import type { Json } from '../../server/kube/decode.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
@@ -160,9 +161,13 @@ export function labCluster(): Cluster {
 
 /**
  * Adds or replaces objects (NetworkPolicies, Namespaces) from state files, recomputes the
- * PolicyEndpoints, and returns once every agent enforces them. Nothing changes when a file is bad.
+ * PolicyEndpoints, and returns once every agent enforces them; with `replacePolicies` the files'
+ * policies become the only ones. Nothing changes when a file is bad.
  */
-export async function labApply(files: readonly string[]): Promise<{ applied: string[]; generation: number }> {
+export async function labApply(
+  files: readonly string[],
+  options: { replacePolicies?: boolean } = {},
+): Promise<{ applied: string[]; generation: number }> {
   const lab = requireLab();
   const incoming = readStateObjects(files);
   const pod = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
@@ -171,6 +176,8 @@ export async function labApply(files: readonly string[]): Promise<{ applied: str
       `lab apply takes NetworkPolicies and Namespaces, not ${pod.kind} ${keyOf(pod.metadata)}: pods come from \`lab up --state\``,
     );
   const cluster = labCluster();
+  if (options.replacePolicies)
+    for (const policy of cluster.allPolicies()) cluster.delete('NetworkPolicy', keyOf(policy.metadata));
   for (const object of incoming) cluster.set(object);
   const applied = incoming.map((object) => `${object.kind} ${keyOf(object.metadata)}`);
   const record = writeObjects(cluster.allNamespaces(), [...cluster.allPods(), ...cluster.allPolicies()]);
@@ -311,30 +318,32 @@ export interface ProbeResult {
 }
 
 /** Probes targets from a pod with real packets (all at once); `timeoutMs` bounds each. */
-export function labProbe(
+export async function labProbe(
   from: string,
   targets: readonly { host: string; port: number; protocol: string }[],
   timeoutMs = 1000,
-): ProbeResult[] {
+): Promise<ProbeResult[]> {
   const pod = labPod(from);
-  const result = spawnSync(
-    'nsenter',
-    [
-      `--net=/run/netns/${pod.netns}`,
-      NODE_BIN,
-      '--disable-warning=ExperimentalWarning',
-      PROBE,
-      JSON.stringify(targets),
-      String(timeoutMs),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`probe from ${from} failed: ${result.stderr.trim()}`);
-  return result.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as ProbeResult);
+  const args = [
+    `--net=/run/netns/${pod.netns}`,
+    NODE_BIN,
+    '--disable-warning=ExperimentalWarning',
+    PROBE,
+    JSON.stringify(targets),
+    String(timeoutMs),
+  ];
+  try {
+    const { stdout } = await promisify(execFile)('nsenter', args, { encoding: 'utf8' });
+    return stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as ProbeResult);
+  } catch (error) {
+    throw new Error(
+      `probe from ${from} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`,
+    );
+  }
 }
 
 /** Runs a command inside a pod's namespace, with the lab's DNS; returns its exit code. */

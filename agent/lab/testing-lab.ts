@@ -22,8 +22,8 @@ export async function startLab(stateFiles?: readonly string[]): Promise<void> {
 export const stopLab = labDown;
 
 /** Whether `from` reaches `host:port` with real packets. */
-export function reaches(from: string, host: string, port: string, timeoutMs = 600): boolean {
+export async function reaches(from: string, host: string, port: string, timeoutMs = 600): Promise<boolean> {
   const [number, protocol = 'TCP'] = port.split('/');
-  const [result] = labProbe(from, [{ host, port: Number(number), protocol }], timeoutMs);
+  const [result] = await labProbe(from, [{ host, port: Number(number), protocol }], timeoutMs);
   return result?.connected === true;
 }
