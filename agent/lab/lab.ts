@@ -208,6 +208,8 @@ function startProcesses(lab: LabRecord): number[] {
   const alive = lab.processes.filter((pid) => isAlive(pid));
   if (alive.length === lab.processes.length && alive.length > 0) return alive;
   for (const pid of alive) process.kill(pid, 'SIGTERM');
+  // Reports of the agents replaced here are stale: waiting for the agents means their successors'.
+  for (const node of lab.nodes) rmSync(labFile(`agent-${node.name}.json`), { force: true });
   const pids: number[] = [];
   const start = (name: string, args: string[]) => {
     const log = openSync(labFile(`${name}.log`), 'a');

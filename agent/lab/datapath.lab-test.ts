@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { compilePodRules } from '../datapath/compile.ts';
+import { PodDatapath } from '../datapath/pod-datapath.ts';
+import { labApply, labPod, labUp, requireLab, waitForAgents } from './lab.ts';
+import { readAgentReport, readEndpoints } from './lab-store.ts';
+import { hostVeth, nodeNetns, podNetns } from './names.ts';
+import { run } from './shell.ts';
+import { reaches, startLab, stopLab } from './testing-lab.ts';
+import { createPod } from './topology.ts';
+
+const policies = new URL('../../examples/walkthrough/policies/', import.meta.url).pathname;
+const DENY_ALL = `${policies}01-deny-all-ingress.yaml`;
+const ALLOW_CLIENT_ONE = `${policies}03-allow-ingress-from-samens-client-one.yaml`;
+const app = () => labPod('default/demo-app').ip;
+const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
+
+before(() => startLab());
+after(() => stopLab());
+
+test('no lab packet leaves the lab: outside addresses are unreachable and nothing links the lab to the host', async () => {
+  for (const [host, port] of [
+    ['192.0.2.1', '80/TCP'],
+    ['8.8.8.8', '53/UDP'],
+    ['10.0.0.1', '443/TCP'],
+  ] as const) {
+    assert.equal(await reaches('default/client-one', host, port, 300), false, `${host} ${port}`);
+  }
+  for (const node of requireLab().nodes) {
+    // No default route: what is not a lab address has nowhere to go.
+    assert.throws(() => run('ip', ['-n', nodeNetns(node.name), 'route', 'get', '192.0.2.1']), /unreachable/i);
+    const routes = run('ip', ['-n', nodeNetns(node.name), 'route', 'show', 'default']);
+    assert.equal(routes.trim(), '', `${node.name} has no default route`);
+  }
+  // Every lab interface lives in a lab namespace; the machine's own namespace has none of them.
+  const hostLinks = run('ip', ['-o', 'link', 'show']);
+  assert.doesNotMatch(hostLinks, /\b(pl[0-9a-f]{10}|plnode\d+|fabric0)\b/);
+});
+
+/** The ids of the lab's programs and maps, as bpftool sees them. */
+function bpfObjects(): { programs: number[]; maps: number[] } {
+  const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as {
+    id: number;
+    name?: string;
+  }[];
+  const maps = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as {
+    id: number;
+    name?: string;
+  }[];
+  const ours = /^(palisade_|ingress_rules|egress_rules|pod_state|conntrack|events|counters|deny_reported)/;
+  return {
+    programs: programs
+      .filter((p) => ours.test(p.name ?? ''))
+      .map((p) => p.id)
+      .sort(),
+    maps: maps
+      .filter((m) => ours.test(m.name ?? ''))
+      .map((m) => m.id)
+      .sort(),
+  };
+}
+
+test('an agent killed with SIGKILL during traffic leaves enforcement in place, and its successor adopts it', async () => {
+  await labApply([DENY_ALL, ALLOW_CLIENT_ONE]);
+  const before = bpfObjects();
+  assert.ok(before.programs.length >= 8, 'two programs per pod');
+  const node = labPod('default/demo-app').node;
+  const pid = readAgentReport(node)?.pid;
+  assert.ok(pid);
+  // Traffic while the agent dies and is away.
+  const traffic = (async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const [allowed, denied] = await Promise.all([
+        reaches('default/client-one', app(), '80/TCP', 400),
+        reaches('another-ns/another-client-one', app(), '80/TCP', 400),
+      ]);
+      seen.push(`${allowed ? 'allowed' : 'DROPPED'}/${denied ? 'LEAKED' : 'denied'}`);
+    }
+    return seen;
+  })();
+  await sleep(300);
+  process.kill(pid, 'SIGKILL');
+  const seen = await traffic;
+  assert.deepEqual(seen, Array(8).fill('allowed/denied'));
+  // A new agent (lab up restarts what died) adopts the pinned programs instead of loading new ones.
+  await labUp();
+  await waitForAgents(requireLab(), readEndpoints()?.generation ?? 0);
+  const report = readAgentReport(node);
+  assert.notEqual(report?.pid, pid);
+  assert.ok(
+    Object.values(report?.pods ?? {}).every((pod) => pod.adopted),
+    'every pod adopted',
+  );
+  assert.deepEqual(bpfObjects(), before, 'bpftool shows the same programs and maps');
+  assert.equal(await reaches('default/client-one', app(), '80/TCP'), true);
+  assert.equal(await reaches('another-ns/another-client-one', app(), '80/TCP', 400), false);
+});
+
+/** A long-lived TCP connection from a pod that sends a byte every 50 ms and counts the echoes. */
+function openConnection(from: string, host: string): { echoes: () => number; close: () => void } {
+  const script = `const s=require('net').connect(80,'${host}');let n=0;s.on('data',d=>{n+=d.length;process.stdout.write(n+'\\n')});s.on('connect',()=>setInterval(()=>s.write('x'),50));s.on('error',()=>{})`;
+  const child: ChildProcess = spawn('nsenter', [
+    `--net=/run/netns/${labPod(from).netns}`,
+    process.execPath,
+    '-e',
+    script,
+  ]);
+  let echoes = 0;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    echoes = Number(chunk.toString().trim().split('\n').at(-1));
+  });
+  return { echoes: () => echoes, close: () => child.kill('SIGKILL') };
+}
+
+test('established connections: the ones a new policy denies are cut, the ones it allows go on', async () => {
+  await labApply([], { replacePolicies: true });
+  const kept = openConnection('default/client-one', app());
+  const cut = openConnection('another-ns/another-client-one', app());
+  try {
+    await sleep(400);
+    assert.ok(kept.echoes() > 0 && cut.echoes() > 0, 'both connections carry data before the policy');
+    await labApply([DENY_ALL, ALLOW_CLIENT_ONE]);
+    await sleep(200);
+    const [keptAt, cutAt] = [kept.echoes(), cut.echoes()];
+    await sleep(600);
+    assert.ok(kept.echoes() > keptAt, 'the still-allowed connection keeps getting echoes');
+    assert.equal(cut.echoes(), cutAt, 'the now-denied connection gets nothing back');
+  } finally {
+    kept.close();
+    cut.close();
+  }
+});
+
+test('rule updates are atomic: while rules are rewritten again and again, verdicts that stay the same never flicker', async () => {
+  // The second variant changes demo-app's rules (one more allowed block), not these verdicts.
+  const extra = join(mkdtempSync(join(tmpdir(), 'palisade-atomic-')), 'extra.yaml');
+  writeFileSync(
+    extra,
+    'kind: NetworkPolicy\nmetadata: {name: extra, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: demo-app}}\n  ingress: [{from: [{ipBlock: {cidr: 10.99.0.0/16}}]}]\n',
+  );
+  const variants = [
+    [DENY_ALL, ALLOW_CLIENT_ONE],
+    [ALLOW_CLIENT_ONE, extra],
+  ];
+  const flipsBefore = podState('default/demo-app');
+  let updating = true;
+  const updates = (async () => {
+    for (let i = 0; i < 30; i++) await labApply(variants[i % 2] ?? [], { replacePolicies: true });
+    updating = false;
+  })();
+  const outcomes = new Set<string>();
+  while (updating) {
+    const [allowed, denied] = await Promise.all([
+      reaches('default/client-one', app(), '80/TCP', 300),
+      reaches('another-ns/another-client-one', app(), '80/TCP', 300),
+    ]);
+    outcomes.add(`${allowed}/${denied}`);
+  }
+  await updates;
+  assert.deepEqual([...outcomes], ['true/false']);
+  assert.notDeepEqual(podState('default/demo-app'), flipsBefore, 'the rules were rewritten');
+});
+
+/** A pod's live ingress rules, read from its pinned maps. */
+function podState(key: string): string {
+  const pod = labPod(key);
+  const datapath = new PodDatapath({
+    node: pod.node,
+    netns: `/run/netns/${nodeNetns(pod.node)}`,
+    ifname: pod.ifname,
+    podId: pod.podId,
+  });
+  return JSON.stringify(
+    datapath.liveRules('ingress').map(({ key: k, value }) => [k.toString('hex'), value.toString('hex')]),
+  );
+}
+
+test('a pod is open from attachment until its rules are programmed, or closed in strict mode', async () => {
+  const lab = requireLab();
+  const node = lab.nodes[1]?.name ?? 'lab-node-2';
+  for (const [name, strict] of [
+    ['late-open', false],
+    ['late-strict', true],
+  ] as const) {
+    const key = `default/${name}`;
+    const ip = strict ? '10.77.2.201' : '10.77.2.200';
+    createPod({ key, ip, node }, lab.nodes);
+    const datapath = new PodDatapath(
+      { node, netns: `/run/netns/${nodeNetns(node)}`, ifname: hostVeth(key), podId: 99 },
+      strict,
+    );
+    const server = spawn('nsenter', [
+      `--net=/run/netns/${podNetns(key)}`,
+      process.execPath,
+      '--disable-warning=ExperimentalWarning',
+      POD_SERVER,
+      '--pod',
+      key,
+      '9/TCP',
+    ]);
+    try {
+      await sleep(300);
+      datapath.attach();
+      assert.equal(
+        await reaches('default/client-one', ip, '9/TCP', 400),
+        !strict,
+        `${name}: attached, not programmed`,
+      );
+      await datapath.program(compilePodRules(ip, []));
+      assert.equal(
+        await reaches('default/client-one', ip, '9/TCP', 400),
+        true,
+        `${name}: programmed, no policy`,
+      );
+    } finally {
+      server.kill('SIGKILL');
+      datapath.detach();
+    }
+  }
+});
