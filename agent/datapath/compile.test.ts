@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
+import { parseState } from '../../server/kube/state-file.ts';
+import { allows, compilePodRules, ruleIdOf } from './compile.ts';
+import { MODE } from './layout.ts';
+
+const POD = '10.77.0.5';
+
+function endpoints(...specs: string[]): PolicyEndpoint[] {
+  const yaml = specs.map(
+    (spec, i) => `kind: PolicyEndpoint
+metadata: {name: pe-${i}, namespace: shop}
+spec:
+  policyRef: {name: policy-${i}, namespace: shop}
+  podSelectorEndpoints: [{podIP: ${POD}, hostIP: 10.99.0.1, name: web, namespace: shop}]
+${spec}`,
+  );
+  return parseState(yaml.join('\n---\n'), 'test.yaml').filter((object) => object.kind === 'PolicyEndpoint');
+}
+
+test('a direction no PolicyEndpoint isolates stays open', () => {
+  const rules = compilePodRules(POD, endpoints('  podIsolation: [Ingress]'));
+  assert.equal(rules.ingress.mode, MODE.enforce);
+  assert.equal(rules.egress.mode, MODE.allowAll);
+  assert.equal(allows(rules.ingress, '10.77.0.9', 80, 6), false, 'isolated with no rule: nothing');
+  assert.equal(compilePodRules('10.77.0.6', endpoints('  podIsolation: [Ingress]')).ingress.mode, MODE.allowAll);
+});
+
+test('an except prefix gets the union of the other rules covering it, or nothing', () => {
+  const rules = compilePodRules(
+    POD,
+    endpoints(
+      `  podIsolation: [Ingress]
+  ingress:
+    - {cidr: 10.0.0.0/8, except: [10.1.0.0/16], ports: [{protocol: TCP, port: 80}]}
+    - {cidr: 10.1.2.0/24, ports: [{protocol: UDP, port: 53}]}`,
+      `  podIsolation: [Ingress]
+  ingress: [{cidr: 0.0.0.0/0, ports: [{protocol: TCP, port: 443}]}]`,
+    ),
+  );
+  const ingress = rules.ingress;
+  assert.equal(allows(ingress, '10.9.9.9', 80, 6), true);
+  assert.equal(allows(ingress, '10.9.9.9', 443, 6), true, 'the /0 of the other policy covers it too');
+  assert.equal(allows(ingress, '10.1.9.9', 80, 6), false, 'excepted from the /8');
+  assert.equal(allows(ingress, '10.1.9.9', 443, 6), true, 'the /0 still covers the except');
+  assert.equal(allows(ingress, '10.1.2.3', 53, 17), true, 'a block inside the except has its own rule');
+  assert.equal(allows(ingress, '10.1.2.3', 80, 6), false);
+  assert.equal(allows(ingress, '192.0.2.1', 80, 6), false);
+  const except = [...ingress.prefixes.values()].find(({ block }) => block.prefix === 16);
+  assert.deepEqual(
+    except?.ranges.map((range) => [range.protocol, range.start, range.end, range.ruleId]),
+    [[6, 443, 443, ruleIdOf('shop/policy-1')]],
+  );
+});
+
+test('ports: ranges, any port of a protocol, any protocol; pod IPs are full-length prefixes', () => {
+  const rules = compilePodRules(
+    POD,
+    endpoints(`  podIsolation: [Egress]
+  egress:
+    - {cidr: 10.77.0.9, ports: [{protocol: TCP, port: 8000, endPort: 8100}, {protocol: UDP}]}
+    - {cidr: 10.77.0.10}`),
+  );
+  const egress = rules.egress;
+  assert.equal(allows(egress, '10.77.0.9', 8050, 6), true);
+  assert.equal(allows(egress, '10.77.0.9', 8101, 6), false);
+  assert.equal(allows(egress, '10.77.0.9', 9999, 17), true);
+  assert.equal(allows(egress, '10.77.0.10', 1, 132), true);
+  assert.equal(allows(egress, '10.77.0.11', 80, 6), false);
+});
+
+test('more port ranges than the kernel value holds are joined where they touch, admitting the same ports', () => {
+  const ports = Array.from({ length: 30 }, (_, i) => `{protocol: TCP, port: ${1000 + i}}`).join(', ');
+  const rules = compilePodRules(POD, endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${ports}]}]`));
+  const [entry] = rules.ingress.prefixes.values();
+  assert.deepEqual(entry?.ranges.map((range) => [range.start, range.end]), [[1000, 1029]]);
+  const scattered = Array.from({ length: 30 }, (_, i) => `{protocol: TCP, port: ${1000 + 2 * i}}`).join(', ');
+  assert.throws(
+    () => compilePodRules(POD, endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${scattered}]}]`)),
+    /30 distinct port ranges; the datapath holds 24/,
+  );
+});
