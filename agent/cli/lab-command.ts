@@ -70,7 +70,7 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       const command = separator >= 0 ? rest.slice(separator + 1) : [];
       if (!pod || separator !== 1 || command.length === 0)
         throw new UsageError('usage: palisade lab exec NS/POD -- CMD…');
-      podOrUsage(pod);
+      labPod(pod);
       return labExec(pod, command);
     }
     case 'probe':
@@ -79,14 +79,6 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       throw new UsageError(
         `unknown command "lab ${verb ?? ''}"; expected up, down, status, apply, delete, exec or probe`,
       );
-  }
-}
-
-function podOrUsage(key: string) {
-  try {
-    return labPod(key);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 }
 
@@ -100,8 +92,8 @@ async function probe(argv: string[], out: Output): Promise<number> {
   if (!from || !to || !port || positionals.length > 3) {
     throw new UsageError('usage: palisade lab probe NS/POD NS/POD|IP PORT[/PROTO] [--json]');
   }
-  podOrUsage(from);
-  const host = parseIp(to) ? to : podOrUsage(to).ip;
+  labPod(from);
+  const host = parseIp(to) ? to : labPod(to).ip;
   const target = parsePortProtocol(port, 'port');
   const timeout = Number(values.timeout ?? 1000);
   if (!Number.isInteger(timeout) || timeout < 1)

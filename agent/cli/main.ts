@@ -1,12 +1,15 @@
 import { FieldError } from '../../server/kube/field-error.ts';
 import { StateFileError } from '../../server/kube/state-file.ts';
+import { LabInputError } from '../lab/lab.ts';
+import { EBPF_USAGE, ebpfCommand } from './ebpf-command.ts';
 import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { POLICY_USAGE, policyCommand } from './policy-command.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `usage:
 ${POLICY_USAGE}
-${LAB_USAGE}`;
+${LAB_USAGE}
+${EBPF_USAGE}`;
 
 /** The palisade CLI: exit 0 on success, 2 on bad input (one line naming file, object and field), 1 otherwise. */
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'lab':
         return await labCommand(rest, process.stdout);
+      case 'ebpf':
+        return await ebpfCommand(rest, process.stdout);
       case undefined:
       case 'help':
       case '--help':
@@ -28,7 +33,12 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${group}"; run palisade --help`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof StateFileError || error instanceof FieldError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof StateFileError ||
+      error instanceof FieldError ||
+      error instanceof LabInputError
+    ) {
       process.stderr.write(`palisade: ${error.message}\n`);
       return 2;
     }

@@ -24,7 +24,10 @@ test('a direction no PolicyEndpoint isolates stays open', () => {
   assert.equal(rules.ingress.mode, MODE.enforce);
   assert.equal(rules.egress.mode, MODE.allowAll);
   assert.equal(allows(rules.ingress, '10.77.0.9', 80, 6), false, 'isolated with no rule: nothing');
-  assert.equal(compilePodRules('10.77.0.6', endpoints('  podIsolation: [Ingress]')).ingress.mode, MODE.allowAll);
+  assert.equal(
+    compilePodRules('10.77.0.6', endpoints('  podIsolation: [Ingress]')).ingress.mode,
+    MODE.allowAll,
+  );
 });
 
 test('an except prefix gets the union of the other rules covering it, or nothing', () => {
@@ -72,12 +75,22 @@ test('ports: ranges, any port of a protocol, any protocol; pod IPs are full-leng
 
 test('more port ranges than the kernel value holds are joined where they touch, admitting the same ports', () => {
   const ports = Array.from({ length: 30 }, (_, i) => `{protocol: TCP, port: ${1000 + i}}`).join(', ');
-  const rules = compilePodRules(POD, endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${ports}]}]`));
+  const rules = compilePodRules(
+    POD,
+    endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${ports}]}]`),
+  );
   const [entry] = rules.ingress.prefixes.values();
-  assert.deepEqual(entry?.ranges.map((range) => [range.start, range.end]), [[1000, 1029]]);
+  assert.deepEqual(
+    entry?.ranges.map((range) => [range.start, range.end]),
+    [[1000, 1029]],
+  );
   const scattered = Array.from({ length: 30 }, (_, i) => `{protocol: TCP, port: ${1000 + 2 * i}}`).join(', ');
   assert.throws(
-    () => compilePodRules(POD, endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${scattered}]}]`)),
+    () =>
+      compilePodRules(
+        POD,
+        endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${scattered}]}]`),
+      ),
     /30 distinct port ranges; the datapath holds 24/,
   );
 });

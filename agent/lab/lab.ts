@@ -40,6 +40,11 @@ const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
 const PROBE = new URL('./probe.ts', import.meta.url).pathname;
 export const DEFAULT_SCENARIO = new URL('../../examples/walkthrough/cluster.yaml', import.meta.url).pathname;
 
+/** Input the lab cannot take (the CLI exits 2 on it). */
+export class LabInputError extends Error {
+  override name = 'LabInputError';
+}
+
 /** Fails when the lab cannot run here, saying what is missing. */
 export function requireLabHost(): void {
   if (process.getuid?.() !== 0)
@@ -190,7 +195,7 @@ export async function labDeletePolicies(keys: readonly string[]): Promise<number
   const lab = requireLab();
   const cluster = labCluster();
   for (const key of keys) {
-    if (!cluster.delete('NetworkPolicy', key)) throw new Error(`no NetworkPolicy ${key} in the lab`);
+    if (!cluster.delete('NetworkPolicy', key)) throw new LabInputError(`no NetworkPolicy ${key} in the lab`);
   }
   const record = writeObjects(cluster.allNamespaces(), [...cluster.allPods(), ...cluster.allPolicies()]);
   await waitForAgents(lab, record.generation);
@@ -310,7 +315,7 @@ export async function labDown(): Promise<void> {
 /** Where a lab pod is, by `ns/name`. */
 export function labPod(key: string): LabPodRecord {
   const pod = requireLab().pods.find((candidate) => candidate.key === key);
-  if (!pod) throw new Error(`no pod ${key} in the lab`);
+  if (!pod) throw new LabInputError(`no pod ${key} in the lab`);
   return pod;
 }
 

@@ -1,0 +1,225 @@
+import { createReadStream, existsSync, readFileSync, statSync, watchFile } from 'node:fs';
+import {
+  datapathOf,
+  formatRange,
+  liveFlows,
+  liveRules,
+  mapEntries,
+  modeName,
+  nodeCounters,
+  programInfo,
+  protocolName,
+} from '../datapath/introspect.ts';
+import { LAYOUT } from '../datapath/layout.ts';
+import { nodeDir, podDir } from '../datapath/pins.ts';
+import { labPod, requireLab } from '../lab/lab.ts';
+import { labFile, readAgentReport } from '../lab/lab-store.ts';
+import { parseOptions } from './args.ts';
+import { type Output, writeLines } from './output.ts';
+import { UsageError } from './usage-error.ts';
+
+export const EBPF_USAGE = `palisade ebpf progs [--json]                  programs attached per pod
+palisade ebpf maps [--json]                   maps per pod and node, with fill and counters
+palisade ebpf dump NS/POD [--json]            a pod's live rules (CIDR, ports, policy) and flows
+palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer`;
+
+/** `palisade ebpf …`: what the kernel enforces on this machine's (lab) nodes, readable. */
+export async function ebpfCommand(argv: string[], out: Output): Promise<number> {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case 'progs':
+      return progs(rest, out);
+    case 'maps':
+      return maps(rest, out);
+    case 'dump':
+      return dump(rest, out);
+    case 'flows':
+      return flows(rest, out);
+    default:
+      throw new UsageError(`unknown command "ebpf ${verb ?? ''}"; expected progs, maps, dump or flows`);
+  }
+}
+
+async function progs(argv: string[], out: Output): Promise<number> {
+  const { values } = parseOptions(argv, { json: { type: 'boolean' } });
+  const lab = requireLab();
+  const rows = lab.pods.map((pod) => {
+    const attached = readAgentReport(pod.node)?.pods[pod.key];
+    return {
+      pod: pod.key,
+      node: pod.node,
+      interface: pod.ifname,
+      ingress: programInfo(attached?.ingressId ?? 0),
+      egress: programInfo(attached?.egressId ?? 0),
+    };
+  });
+  if (values.json) {
+    await writeLines(out, [JSON.stringify(rows, null, 2)]);
+    return 0;
+  }
+  const lines = [
+    'POD                                  NODE         INTERFACE     DIRECTION  PROG ID  NAME               TAG               JITED  LOADED',
+  ];
+  for (const row of rows) {
+    for (const [direction, info] of [
+      ['ingress', row.ingress],
+      ['egress', row.egress],
+    ] as const) {
+      lines.push(
+        `${row.pod.padEnd(36)} ${row.node.padEnd(12)} ${row.interface.padEnd(13)} ${direction.padEnd(10)} ${String(info?.id ?? '-').padEnd(8)} ${(info?.name ?? 'not attached').padEnd(18)} ${(info?.tag ?? '').padEnd(17)} ${String(info?.bytesJited ?? '').padEnd(6)} ${info?.loadedAt ?? ''}`,
+      );
+    }
+  }
+  await writeLines(out, lines);
+  return 0;
+}
+
+async function maps(argv: string[], out: Output): Promise<number> {
+  const { values } = parseOptions(argv, { json: { type: 'boolean' } });
+  const lab = requireLab();
+  const nodes = lab.nodes.map((node) => ({
+    node: node.name,
+    pinned: nodeDir(node.name),
+    counters: nodeCounters(node.name),
+  }));
+  const pods = lab.pods.map((pod) => {
+    const state = datapathOf(pod).state();
+    const dir = podDir(pod.node, pod.ifname);
+    return {
+      pod: pod.key,
+      pinned: dir,
+      ingressMode: modeName(state.ingressMode),
+      egressMode: modeName(state.egressMode),
+      activeSlot: state.activeSlot,
+      ingressRules: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`, LAYOUT.lpm_key.size),
+      egressRules: mapEntries(`${dir}/egress_rules_${state.activeSlot}`, LAYOUT.lpm_key.size),
+      conntrack: mapEntries(`${dir}/conntrack`, LAYOUT.flow_key.size),
+    };
+  });
+  if (values.json) {
+    await writeLines(out, [JSON.stringify({ nodes, pods }, null, 2)]);
+    return 0;
+  }
+  const lines = nodes.map(
+    ({ node, pinned, counters }) =>
+      `node ${node} (${pinned}): lost events ${counters.lostEvents}, flows allowed ${counters.allowedFlows}, packets denied ${counters.deniedPackets}, conntrack hits ${counters.conntrackHits}`,
+  );
+  lines.push(
+    '',
+    'POD                                  INGRESS     EGRESS      SLOT  INGRESS RULES  EGRESS RULES  CONNTRACK',
+  );
+  for (const pod of pods) {
+    lines.push(
+      `${pod.pod.padEnd(36)} ${pod.ingressMode.padEnd(11)} ${pod.egressMode.padEnd(11)} ${String(pod.activeSlot).padEnd(5)} ${String(pod.ingressRules).padEnd(14)} ${String(pod.egressRules).padEnd(13)} ${pod.conntrack}`,
+    );
+  }
+  await writeLines(out, lines);
+  return 0;
+}
+
+async function dump(argv: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseOptions(argv, { json: { type: 'boolean' } }, true);
+  const [key] = positionals;
+  if (!key || positionals.length !== 1) throw new UsageError('usage: palisade ebpf dump NS/POD [--json]');
+  const pod = labPod(key);
+  const state = datapathOf(pod).state();
+  const result = {
+    pod: pod.key,
+    ip: pod.ip,
+    interface: pod.ifname,
+    ingress: { mode: modeName(state.ingressMode), rules: liveRules(pod, 'ingress') },
+    egress: { mode: modeName(state.egressMode), rules: liveRules(pod, 'egress') },
+    flows: liveFlows(pod),
+  };
+  if (values.json) {
+    await writeLines(out, [JSON.stringify(result, null, 2)]);
+    return 0;
+  }
+  const lines = [`${result.pod} ${result.ip} on ${pod.node} (${pod.ifname}), live slot ${state.activeSlot}`];
+  for (const direction of ['ingress', 'egress'] as const) {
+    const side = result[direction];
+    lines.push(
+      `${direction}: ${side.mode}${side.mode === 'enforce' && side.rules.length === 0 ? ' (nothing allowed)' : ''}`,
+    );
+    for (const rule of side.rules) {
+      const ports =
+        rule.ports.length === 0
+          ? 'nothing (excepted)'
+          : rule.ports.map((range) => `${formatRange(range)} (${range.policy})`).join(', ');
+      lines.push(`  ${rule.cidr.padEnd(20)} ${ports}`);
+    }
+  }
+  lines.push(`flows let through: ${result.flows.length}`);
+  for (const flow of result.flows) {
+    lines.push(
+      `  ${flow.direction.padEnd(8)} ${flow.src}:${flow.sport} → ${flow.dst}:${flow.dport} ${protocolName(flow.protocol)}`,
+    );
+  }
+  await writeLines(out, lines);
+  return 0;
+}
+
+interface FlowLine {
+  timestampNs: string;
+  node: string;
+  pod?: string;
+  direction: string;
+  verdict: string;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  protocol: number;
+  policy?: string;
+}
+
+function formatFlow(line: string, json: boolean): string {
+  if (json) return line;
+  const flow = JSON.parse(line) as FlowLine;
+  const why = flow.verdict === 'allow' ? (flow.policy ?? 'not isolated') : 'no rule allows it';
+  return `${flow.node.padEnd(12)} ${(flow.pod ?? '?').padEnd(32)} ${flow.direction.padEnd(8)} ${flow.verdict.toUpperCase().padEnd(6)} ${`${flow.src}:${flow.sport}`.padEnd(22)} → ${`${flow.dst}:${flow.dport}`.padEnd(22)} ${protocolName(flow.protocol).padEnd(4)} ${why}`;
+}
+
+async function flows(argv: string[], out: Output): Promise<number> {
+  const { values } = parseOptions(argv, {
+    follow: { type: 'boolean', short: 'f' },
+    json: { type: 'boolean' },
+  });
+  const lab = requireLab();
+  const files = lab.nodes.map((node) => labFile(`flows-${node.name}.jsonl`));
+  const json = values.json === true;
+  const lines = files
+    .filter((file) => existsSync(file))
+    .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean))
+    .sort((a, b) =>
+      Number(
+        BigInt((JSON.parse(a) as FlowLine).timestampNs) - BigInt((JSON.parse(b) as FlowLine).timestampNs),
+      ),
+    );
+  await writeLines(
+    out,
+    lines.map((line) => formatFlow(line, json)),
+  );
+  if (!values.follow) return 0;
+  // Follow: print what the agents append from now on, until interrupted.
+  const offsets = new Map(files.map((file) => [file, existsSync(file) ? statSync(file).size : 0]));
+  for (const file of files) {
+    watchFile(file, { interval: 200 }, (current) => {
+      const from = offsets.get(file) ?? 0;
+      if (current.size < from) offsets.set(file, 0);
+      if (current.size <= from) return;
+      offsets.set(file, current.size);
+      let rest = '';
+      createReadStream(file, { start: from, end: current.size - 1, encoding: 'utf8' }).on('data', (chunk) => {
+        const parts = (rest + chunk).split('\n');
+        rest = parts.pop() ?? '';
+        void writeLines(
+          out,
+          parts.filter(Boolean).map((line) => formatFlow(line, json)),
+        );
+      });
+    });
+  }
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { startLab, stopLab } from '../lab/testing-lab.ts';
+
+const bin = new URL('../../bin/palisade', import.meta.url).pathname;
+const policies = new URL('../../examples/walkthrough/policies/', import.meta.url).pathname;
+
+async function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(bin, args);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+before(async () => {
+  await startLab();
+  assert.equal((await palisade('lab', 'apply', '-f', policies)).code, 0);
+});
+after(() => stopLab());
+
+test('lab probe prints {connected, ms} and exits 0 either way; 2 on bad input', async () => {
+  const allowed = await palisade('lab', 'probe', 'default/client-one', 'default/demo-app', '80', '--json');
+  assert.equal(allowed.code, 0);
+  assert.equal(JSON.parse(allowed.stdout).connected, true);
+  assert.equal(typeof JSON.parse(allowed.stdout).ms, 'number');
+  const denied = await palisade(
+    'lab',
+    'probe',
+    'kube-system/coredns',
+    '10.77.1.10',
+    '80/TCP',
+    '--json',
+    '--timeout',
+    '300',
+  );
+  assert.equal(denied.code, 0);
+  assert.equal(JSON.parse(denied.stdout).connected, false);
+  for (const args of [
+    ['default/nobody', 'default/demo-app', '80'],
+    ['default/client-one', 'default/demo-app', '80/ICMP'],
+    ['default/client-one', 'default/demo-app'],
+  ]) {
+    const bad = await palisade('lab', 'probe', ...args);
+    assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  }
+});
+
+test('lab apply of a bad file changes nothing and names the file, object and field', async () => {
+  const before = await palisade('ebpf', 'dump', 'default/demo-app', '--json');
+  const bad = await palisade('lab', 'apply', '-f', `${policies}../cluster.yaml`);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /lab apply takes NetworkPolicies and Namespaces, not Pod default\/demo-app/);
+  const after = await palisade('ebpf', 'dump', 'default/demo-app', '--json');
+  assert.deepEqual(JSON.parse(after.stdout).ingress, JSON.parse(before.stdout).ingress);
+});
+
+test('ebpf progs, maps and dump show what the kernel enforces, readable, with the policy of each entry', async () => {
+  const progs = JSON.parse((await palisade('ebpf', 'progs', '--json')).stdout) as {
+    pod: string;
+    ingress?: { name: string };
+  }[];
+  assert.equal(progs.length, 4);
+  assert.ok(progs.every((row) => row.ingress?.name === 'palisade_ingress'));
+  const maps = JSON.parse((await palisade('ebpf', 'maps', '--json')).stdout) as {
+    pods: { pod: string; ingressMode: string }[];
+  };
+  assert.equal(maps.pods.find((row) => row.pod === 'default/demo-app')?.ingressMode, 'enforce');
+  const dump = await palisade('ebpf', 'dump', 'default/client-one');
+  assert.equal(dump.code, 0);
+  assert.match(dump.stdout, /egress: enforce/);
+  assert.match(
+    dump.stdout,
+    /10\.77\.2\.53\/32\s+TCP:53 \(default\/client-one-allow-egress-demo-app\), UDP:53/,
+  );
+});
+
+test('ebpf flows shows each verdict with the policy that decided it', async () => {
+  await palisade('lab', 'probe', 'default/client-one', 'default/demo-app', '80');
+  await palisade('lab', 'probe', 'kube-system/coredns', 'default/demo-app', '80', '--timeout', '200');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const { stdout } = await palisade('ebpf', 'flows');
+  assert.match(
+    stdout,
+    /default\/demo-app\s+ingress\s+ALLOW\s+10\.77\.2\.10:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+default\/demo-app-allow-samens-client-one/,
+  );
+  assert.match(
+    stdout,
+    /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+no rule allows it/,
+  );
+});

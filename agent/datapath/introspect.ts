@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { keyOf } from '../../server/kube/object-meta.ts';
+import type { LabPodRecord } from '../lab/lab-store.ts';
+import { readEndpoints } from '../lab/lab-store.ts';
+import { nodeNetns } from '../lab/names.ts';
+import { addon } from './addon.ts';
+import { ruleIdOf } from './compile.ts';
+import {
+  addressText,
+  decodeFlowKey,
+  decodeLpmKey,
+  decodeRuleValue,
+  LAYOUT,
+  MODE,
+  type PortRange,
+  PROTOCOL_NUMBER,
+} from './layout.ts';
+import { nodeDir } from './pins.ts';
+import { PodDatapath } from './pod-datapath.ts';
+
+/** What the kernel holds for a node and its pods, read from the pinned programs and maps. */
+
+const MODE_NAMES: Record<number, string> = {
+  [MODE.allowAll]: 'allow-all',
+  [MODE.enforce]: 'enforce',
+  [MODE.denyAll]: 'deny-all',
+};
+const PROTOCOL_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(PROTOCOL_NUMBER).map(([name, number]) => [number, name]),
+);
+export const protocolName = (number: number) =>
+  PROTOCOL_NAMES[number] ?? (number === 0 ? 'any' : String(number));
+
+export function datapathOf(pod: LabPodRecord): PodDatapath {
+  return new PodDatapath({
+    node: pod.node,
+    netns: `/run/netns/${nodeNetns(pod.node)}`,
+    ifname: pod.ifname,
+    podId: pod.podId,
+  });
+}
+
+/** The policy a kernel rule id stands for, by the lab's current PolicyEndpoints. */
+export function policyNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const endpoint of readEndpoints()?.endpoints ?? []) {
+    const key = keyOf(endpoint.spec.policyRef);
+    names.set(ruleIdOf(key), key);
+  }
+  return names;
+}
+
+export interface ProgramInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly tag: string;
+  readonly loadedAt: string;
+  readonly bytesJited: number;
+  readonly mapIds: readonly number[];
+}
+
+/** bpftool's view of a program. */
+export function programInfo(id: number): ProgramInfo | undefined {
+  if (!id) return undefined;
+  const raw = JSON.parse(
+    execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(id)], { encoding: 'utf8' }),
+  ) as {
+    id: number;
+    name: string;
+    tag: string;
+    loaded_at: number | string;
+    bytes_jited: number;
+    map_ids?: number[];
+  };
+  const loaded =
+    typeof raw.loaded_at === 'number' ? new Date(raw.loaded_at * 1000).toISOString() : raw.loaded_at;
+  return {
+    id: raw.id,
+    name: raw.name,
+    tag: raw.tag,
+    loadedAt: loaded,
+    bytesJited: raw.bytes_jited,
+    mapIds: raw.map_ids ?? [],
+  };
+}
+
+/** How many entries a pinned map holds. */
+export function mapEntries(path: string, keySize: number): number {
+  const fd = addon().openPinned(path);
+  try {
+    return addon().mapKeys(fd, keySize).length / keySize;
+  } finally {
+    addon().closeFd(fd);
+  }
+}
+
+/** The node-wide counters, summed over CPUs. */
+export function nodeCounters(node: string): {
+  lostEvents: number;
+  allowedFlows: number;
+  deniedPackets: number;
+  conntrackHits: number;
+} {
+  const fd = addon().openPinned(`${nodeDir(node)}/counters`);
+  const cpus = addon().possibleCpus();
+  const read = (index: number) => {
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(index);
+    const value = addon().mapLookup(fd, key, 8 * cpus);
+    let total = 0n;
+    for (let cpu = 0; value && cpu < cpus; cpu++) total += value.readBigUInt64LE(cpu * 8);
+    return Number(total);
+  };
+  try {
+    return { lostEvents: read(0), allowedFlows: read(1), deniedPackets: read(2), conntrackHits: read(3) };
+  } finally {
+    addon().closeFd(fd);
+  }
+}
+
+export interface RuleEntry {
+  readonly cidr: string;
+  readonly ports: readonly (PortRange & { readonly policy: string })[];
+}
+
+/** A pod's live rules of one direction: prefix, ports and the policy each came from. */
+export function liveRules(pod: LabPodRecord, direction: 'ingress' | 'egress'): RuleEntry[] {
+  const names = policyNames();
+  return datapathOf(pod)
+    .liveRules(direction)
+    .map(({ key, value }) => {
+      const { prefixlen, address } = decodeLpmKey(key);
+      const text = addressText(address);
+      const v4 = !text.includes(':');
+      const prefix = v4 ? prefixlen - 96 : prefixlen;
+      const [ip] = text.split('/');
+      return {
+        cidr: `${ip}/${prefix}`,
+        ports: decodeRuleValue(value).map((range) => ({
+          ...range,
+          policy: names.get(range.ruleId) ?? `rule ${range.ruleId}`,
+        })),
+      };
+    });
+}
+
+/** A pod's conntrack entries: the flows it let through. */
+export function liveFlows(pod: LabPodRecord) {
+  const fd = addon().openPinned(`${nodeDir(pod.node)}/pods/${pod.ifname}/conntrack`);
+  try {
+    const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
+    const flows = [];
+    for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
+      const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
+      const state = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
+      if (!state) continue;
+      const direction = state.readUInt8(LAYOUT.flow_state.offsets.direction) === 1 ? 'egress' : 'ingress';
+      flows.push({ ...decodeFlowKey(key), direction });
+    }
+    return flows;
+  } finally {
+    addon().closeFd(fd);
+  }
+}
+
+export const modeName = (mode: number) => MODE_NAMES[mode] ?? String(mode);
+export const formatRange = (range: PortRange) =>
+  `${protocolName(range.protocol)}:${range.start === 0 && range.end === 65535 ? 'any' : range.start === range.end ? range.start : `${range.start}-${range.end}`}`;
