@@ -177,7 +177,7 @@ export async function labApply(
   const incoming = readStateObjects(files);
   const pod = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
   if (pod)
-    throw new Error(
+    throw new LabInputError(
       `lab apply takes NetworkPolicies and Namespaces, not ${pod.kind} ${keyOf(pod.metadata)}: pods come from \`lab up --state\``,
     );
   const cluster = labCluster();
