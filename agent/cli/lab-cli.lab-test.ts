@@ -94,3 +94,14 @@ test('ebpf flows shows each verdict with the policy that decided it', async () =
     /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+no rule allows it/,
   );
 });
+
+test('each agent serves Prometheus metrics: verdicts by direction and policy, kernel counters, map fill', async () => {
+  await palisade('lab', 'probe', 'default/client-one', 'default/demo-app', '80');
+  const text = await (await fetch('http://127.0.0.1:9471/metrics')).text();
+  assert.match(
+    text,
+    /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",policy="default\/demo-app-allow-samens-client-one"\} [1-9]/,
+  );
+  assert.match(text, /palisade_lost_events_total\{node="lab-node-1"\} \d+/);
+  assert.match(text, /palisade_map_fill_ratio\{node="lab-node-1",pod="default\/demo-app",map="ingress_rules_[01]"\} 0\.0\d+/);
+});

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
@@ -76,6 +77,14 @@ export async function labUp(
     : undefined;
   for (const pod of lab.pods) createPod(pod, lab.nodes, resolver);
   writeJson('names.json', Object.fromEntries(labNames(lab.pods)));
+  if (!readJson('tokens.json')) {
+    // Each node's agent proves itself to the server's ingest with a token of its own.
+    writeJson(
+      'tokens.json',
+      Object.fromEntries(lab.nodes.map((node) => [node.name, randomBytes(24).toString('base64url')])),
+    );
+    chmodSync(labFile('tokens.json'), 0o600);
+  }
   if (!readJson('objects.json') || lab !== existing)
     writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
   const processes = startProcesses(lab);

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlowShipper } from './flow-shipper.ts';
+import type { NamedFlow } from './node-agent.ts';
+
+const flow = (i: number): NamedFlow => ({
+  timestampNs: BigInt(i),
+  src: '10.77.1.1',
+  dst: '10.77.1.2',
+  sport: 40000 + i,
+  dport: 80,
+  protocol: 6,
+  direction: 'ingress',
+  verdict: 'allow',
+  kind: 'new-flow',
+  ruleId: 0,
+  podId: 1,
+  node: 'lab-node-1',
+});
+
+/** A real ingest endpoint on loopback that records what it accepts. */
+async function ingest(
+  port = 0,
+): Promise<{ server: Server; url: string; received: { auth?: string; flows: unknown[] }[] }> {
+  const received: { auth?: string; flows: unknown[] }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      received.push({ auth: request.headers.authorization, flows: JSON.parse(body).flows });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest`, received };
+}
+
+test('flows arrive in batches with the node’s token', async () => {
+  const { server, url, received } = await ingest();
+  const shipper = new FlowShipper({ url, token: 'secret-1', node: 'lab-node-1', batchSize: 40 });
+  shipper.push(Array.from({ length: 100 }, (_, i) => flow(i)));
+  for (let i = 0; i < 100 && shipper.delivered < 100; i++) await sleep(10);
+  server.close();
+  assert.equal(shipper.delivered, 100);
+  assert.ok(received.length >= 3, 'sent in batches');
+  assert.ok(received.every((batch) => batch.auth === 'Bearer secret-1' && batch.flows.length <= 40));
+});
+
+test('while the server is down flows wait up to a bound, drops are counted, and the rest arrive later', async () => {
+  const { server, url } = await ingest();
+  const port = Number(new URL(url).port);
+  server.close();
+  const shipper = new FlowShipper({ url, token: 't', node: 'lab-node-1', maxBuffered: 50, retryMs: 50 });
+  shipper.push(Array.from({ length: 80 }, (_, i) => flow(i)));
+  await sleep(100);
+  assert.equal(shipper.buffered, 50);
+  assert.equal(shipper.dropped, 30);
+  assert.match(shipper.lastError ?? '', /fetch failed|ECONNREFUSED/);
+  const back = await ingest(port);
+  for (let i = 0; i < 100 && shipper.delivered < 50; i++) await sleep(20);
+  back.server.close();
+  shipper.close();
+  assert.equal(shipper.delivered, 50);
+  assert.deepEqual(
+    back.received.flatMap((batch) => batch.flows as { sport: number }[]).map((item) => item.sport - 40000),
+    Array.from({ length: 50 }, (_, i) => 30 + i),
+    'the newest flows were kept, in order',
+  );
+});

@@ -1,0 +1,85 @@
+import type { NamedFlow } from './node-agent.ts';
+
+export interface ShipperOptions {
+  /** The server's ingest endpoint, e.g. http://127.0.0.1:3000/api/ingest. */
+  readonly url: string;
+  /** This node's token, sent as a bearer token. */
+  readonly token: string;
+  readonly node: string;
+  /** Flows held while the server is slow or away; past this the oldest are dropped (and counted). */
+  readonly maxBuffered?: number;
+  readonly batchSize?: number;
+  /** Wait after a failed send before trying again. */
+  readonly retryMs?: number;
+}
+
+/** A flow as it travels to the server: JSON-safe (the kernel timestamp as a string). */
+export type WireFlow = Omit<NamedFlow, 'timestampNs'> & { readonly timestampNs: string };
+
+/**
+ * Sends flows to the server's ingest in batches, one request at a time: when the server is slow
+ * the buffer absorbs it, when it is down the buffer holds up to a bound, and whatever had to be
+ * dropped is counted, never silent.
+ */
+export class FlowShipper {
+  private readonly options: Required<ShipperOptions>;
+  private buffer: WireFlow[] = [];
+  private sending = false;
+  private closed = false;
+  /** Flows dropped because the buffer was full. */
+  dropped = 0;
+  /** Flows the server accepted. */
+  delivered = 0;
+  lastError: string | undefined;
+
+  constructor(options: ShipperOptions) {
+    this.options = { maxBuffered: 100_000, batchSize: 5_000, retryMs: 1_000, ...options };
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  push(flows: readonly NamedFlow[]): void {
+    for (const flow of flows) this.buffer.push({ ...flow, timestampNs: flow.timestampNs.toString() });
+    const excess = this.buffer.length - this.options.maxBuffered;
+    if (excess > 0) {
+      this.buffer.splice(0, excess);
+      this.dropped += excess;
+    }
+    void this.drain();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.buffer.length > 0 && !this.closed) {
+        const batch = this.buffer.slice(0, this.options.batchSize);
+        try {
+          const response = await fetch(this.options.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
+            body: JSON.stringify({ node: this.options.node, dropped: this.dropped, flows: batch }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (!response.ok) throw new Error(`ingest answered ${response.status}`);
+          // The batch may have lost its oldest flows to drops meanwhile; remove what was sent.
+          const sent = new Set(batch);
+          this.buffer = this.buffer.filter((flow) => !sent.has(flow));
+          this.delivered += batch.length;
+          this.lastError = undefined;
+        } catch (error) {
+          this.lastError = (error as Error).message;
+          await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+}
