@@ -45,7 +45,7 @@ export class NodeAgent {
     let pending: NodeJS.Timeout | undefined;
     watch(LAB_DIR, () => {
       clearTimeout(pending);
-      pending = setTimeout(() => void this.sync(), 10);
+      pending = setTimeout(() => void this.sync(), 2);
     });
     setInterval(() => void this.sync(), 2000);
   }

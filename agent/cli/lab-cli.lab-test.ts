@@ -103,5 +103,8 @@ test('each agent serves Prometheus metrics: verdicts by direction and policy, ke
     /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",policy="default\/demo-app-allow-samens-client-one"\} [1-9]/,
   );
   assert.match(text, /palisade_lost_events_total\{node="lab-node-1"\} \d+/);
-  assert.match(text, /palisade_map_fill_ratio\{node="lab-node-1",pod="default\/demo-app",map="ingress_rules_[01]"\} 0\.0\d+/);
+  assert.match(
+    text,
+    /palisade_map_fill_ratio\{node="lab-node-1",pod="default\/demo-app",map="ingress_rules_[01]"\} 0\.0\d+/,
+  );
 });

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
@@ -264,10 +264,11 @@ function startProcesses(lab: LabRecord): number[] {
   return pids;
 }
 
+/** Whether a process runs (a zombie, killed but not yet reaped, does not). */
 function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -289,7 +290,7 @@ export async function waitForAgents(lab: LabRecord, generation: number, timeoutM
         `agents of ${late.join(', ')} did not apply generation ${generation} within ${timeoutMs / 1000}s (see ${LAB_DIR}/agent-*.log)`,
       );
     }
-    await sleep(25);
+    await sleep(5);
   }
 }
 
