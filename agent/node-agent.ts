@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import { keyOf } from '../server/kube/object-meta.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
 import { addon } from './datapath/addon.ts';
 import { compilePodRules, ruleIdOf } from './datapath/compile.ts';
 import { decodeFlowEvents, type FlowEvent } from './datapath/layout.ts';
-import { nodeDir } from './datapath/pins.ts';
+import { mountBpffs, nodeDir } from './datapath/pins.ts';
 import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
 import { LAB_DIR, type LabPodRecord, readEndpoints, readLab, writeJson } from './lab/lab-store.ts';
 import { nodeNetns } from './lab/names.ts';
-import { run } from './lab/shell.ts';
 
 /** A flow event with the names the agent knows. */
 export interface NamedFlow extends FlowEvent {
@@ -133,17 +132,4 @@ export class NodeAgent {
       policy: this.policiesByRuleId.get(event.ruleId),
     }));
   }
-}
-
-/** bpffs must be mounted for pinning; mounts it when missing. */
-export function mountBpffs(): void {
-  mkdirSync('/sys/fs/bpf', { recursive: true });
-  if (
-    !run('mount', [])
-      .split('\n')
-      .some((line) => line.includes(' on /sys/fs/bpf type bpf'))
-  ) {
-    run('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf']);
-  }
-  if (!existsSync('/sys/fs/bpf')) throw new Error('bpffs is not available at /sys/fs/bpf');
 }

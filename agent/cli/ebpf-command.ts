@@ -26,6 +26,9 @@ palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer
 /** `palisade ebpf …`: what the kernel enforces on this machine's (lab) nodes, readable. */
 export async function ebpfCommand(argv: string[], out: Output): Promise<number> {
   const [verb, ...rest] = argv;
+  const lab = requireLab();
+  if (lab.datapath !== 'ebpf')
+    throw new Error(`no eBPF datapath here: the lab is simulated (${lab.simulatedBecause})`);
   switch (verb) {
     case 'progs':
       return progs(rest, out);

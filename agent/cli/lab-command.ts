@@ -14,7 +14,7 @@ import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
-export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict]   build the lab (the walkthrough's pods by default)
+export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--simulated]   build the lab (the walkthrough's pods by default)
 palisade lab down                             remove everything the lab made
 palisade lab status [--json]
 palisade lab apply -f FILE…                    add or replace NetworkPolicies and Namespaces
@@ -30,10 +30,13 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       const { values } = parseOptions(rest, {
         state: { type: 'string', multiple: true },
         strict: { type: 'boolean' },
+        simulated: { type: 'boolean' },
       });
-      const lab = await labUp(values.state, values.strict);
+      const lab = await labUp(values.state, { strict: values.strict, simulated: values.simulated });
       await writeLines(out, [
-        `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, agents enforcing with eBPF`,
+        lab.datapath === 'ebpf'
+          ? `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, agents enforcing with eBPF`
+          : `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, SIMULATED datapath (${lab.simulatedBecause}): verdicts come from the policy model, no packet is enforced`,
       ]);
       return 0;
     }
@@ -48,10 +51,7 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       const { values } = parseOptions(rest, { file: { type: 'string', short: 'f', multiple: true } });
       if (!values.file?.length) throw new UsageError('lab apply needs -f FILE');
       const { applied, generation } = await labApply(values.file);
-      await writeLines(out, [
-        ...applied.map((name) => `${name} applied`),
-        `enforced (generation ${generation})`,
-      ]);
+      await writeLines(out, [...applied.map((name) => `${name} applied`), enforcedLine(generation)]);
       return 0;
     }
     case 'delete': {
@@ -60,7 +60,7 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       const generation = await labDeletePolicies(positionals);
       await writeLines(out, [
         ...positionals.map((key) => `NetworkPolicy ${key} deleted`),
-        `enforced (generation ${generation})`,
+        enforcedLine(generation),
       ]);
       return 0;
     }
@@ -80,6 +80,12 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
         `unknown command "lab ${verb ?? ''}"; expected up, down, status, apply, delete, exec or probe`,
       );
   }
+}
+
+function enforcedLine(generation: number): string {
+  return requireLab().datapath === 'ebpf'
+    ? `enforced (generation ${generation})`
+    : `recorded (generation ${generation}); the datapath is simulated, so nothing is enforced`;
 }
 
 async function probe(argv: string[], out: Output): Promise<number> {
@@ -103,7 +109,7 @@ async function probe(argv: string[], out: Output): Promise<number> {
   await writeLines(out, [
     values.json
       ? JSON.stringify(result)
-      : `${from} → ${to} ${target.port}/${target.protocol}: ${result.connected ? 'connected' : 'no answer'} (${result.ms} ms)`,
+      : `${from} → ${to} ${target.port}/${target.protocol}: ${result.connected ? 'connected' : 'no answer'} (${result.simulated ? 'simulated: the model’s verdict' : `${result.ms} ms`})`,
   ]);
   return 0;
 }
@@ -117,6 +123,7 @@ async function status(argv: string[], out: Output): Promise<number> {
     return 0;
   }
   const lines = [
+    `datapath: ${lab.datapath === 'ebpf' ? 'eBPF' : `SIMULATED (${lab.simulatedBecause}): verdicts from the policy model`}`,
     `nodes: ${lab.nodes.map((node) => node.name).join(', ')}${lab.strict ? ' (strict mode)' : ''}`,
   ];
   for (const { node, report } of agents) {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import type { LabNode } from './topology.ts';
 
@@ -7,7 +8,9 @@ import type { LabNode } from './topology.ts';
  * folder. The CLI (and the server) write it; each node's agent reads it. Writes are atomic
  * (write, then rename), so a reader never sees half a file.
  */
-export const LAB_DIR = process.env.PALISADE_LAB_DIR ?? '/run/palisade/lab';
+export const LAB_DIR =
+  process.env.PALISADE_LAB_DIR ??
+  (process.getuid?.() === 0 ? '/run/palisade/lab' : `${tmpdir()}/palisade-lab-${process.getuid?.()}`);
 
 /** A pod as the lab built it. */
 export interface LabPodRecord {
@@ -31,6 +34,13 @@ export interface LabRecord {
   /** Processes the lab started: pod servers and one agent per node. */
   readonly processes: readonly number[];
   readonly strict: boolean;
+  /**
+   * `ebpf`: pods are namespaces and agents enforce in the kernel. `simulated`: without root or
+   * BPF, the lab holds the same objects and PolicyEndpoints, and verdicts come from the model.
+   */
+  readonly datapath: 'ebpf' | 'simulated';
+  /** Why the lab is simulated. */
+  readonly simulatedBecause?: string;
 }
 
 /** What the agents enforce: the controller's PolicyEndpoints, numbered so agents can say which they applied. */

@@ -8,9 +8,13 @@ import type { Json } from '../../server/kube/decode.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
 import { decodeObject, encodeObject } from '../../server/kube/objects.ts';
 import type { Pod } from '../../server/kube/pod.ts';
+import type { Protocol } from '../../server/kube/protocol.ts';
 import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
+import { parseIp } from '../../server/net/ip.ts';
 import { Cluster, type ClusterObject } from '../../server/policy/cluster.ts';
-import { BPF_ROOT } from '../datapath/pins.ts';
+import { evaluate } from '../../server/policy/evaluate.ts';
+import { BUILD_DIR } from '../datapath/addon.ts';
+import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
 import { labNames } from './dns.ts';
 import {
   type EndpointsRecord,
@@ -46,8 +50,8 @@ export class LabInputError extends Error {
   override name = 'LabInputError';
 }
 
-/** Fails when the lab cannot run here, saying what is missing. */
-export function requireLabHost(): void {
+/** Fails when the eBPF lab cannot run here, saying what is missing. */
+function requireLabHost(): void {
   if (process.getuid?.() !== 0)
     throw new Error('the lab needs root (network namespaces and eBPF): run as root');
   for (const tool of ['ip', 'nsenter']) {
@@ -56,20 +60,56 @@ export function requireLabHost(): void {
   }
 }
 
+/** Why this machine cannot run the eBPF lab, or undefined when it can. */
+export function whyNotEbpf(): string | undefined {
+  try {
+    requireLabHost();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  for (const artifact of ['palisade.node', 'ingress.bpf.o', 'egress.bpf.o']) {
+    if (!existsSync(`${BUILD_DIR}${artifact}`))
+      return `${BUILD_DIR}${artifact} is not built (npm run setup, as root)`;
+  }
+  try {
+    mountBpffs();
+  } catch (error) {
+    return `no BPF filesystem: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+export interface LabOptions {
+  /** VPC CNI's strict mode: pods are closed from attachment until their rules are programmed. */
+  readonly strict?: boolean;
+  /** Run on the simulated datapath even where eBPF would work. */
+  readonly simulated?: boolean;
+}
+
 /**
  * Builds the lab from state files (the walkthrough's pods by default): nodes, pods with their
  * services, the lab's DNS, the PolicyEndpoints of the state's policies and one agent per node.
  * Idempotent: what exists is kept, what died is restarted. Returns when every agent enforces.
+ * Where eBPF cannot run (or `simulated` asks), the lab keeps the same store and verdicts come
+ * from the policy model; the record says so.
  */
 export async function labUp(
   stateFiles: readonly string[] = [DEFAULT_SCENARIO],
-  strict = false,
+  options: LabOptions = {},
 ): Promise<LabRecord> {
-  requireLabHost();
   const cluster = loadState(stateFiles);
   const existing = readLab();
-  const lab =
-    existing && sameScenario(existing, cluster) ? existing : await buildRecord(cluster, strict, existing);
+  const simulatedBecause = options.simulated ? 'asked for (--simulated)' : whyNotEbpf();
+  const datapath: LabRecord['datapath'] = simulatedBecause ? 'simulated' : 'ebpf';
+  const reuse = existing && existing.datapath === datapath && sameScenario(existing, cluster);
+  const lab = reuse
+    ? existing
+    : { ...(await buildRecord(cluster, options.strict ?? false, existing)), datapath, simulatedBecause };
+  if (lab.datapath === 'simulated') {
+    if (!reuse) writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
+    writeJson('lab.json', lab);
+    return lab;
+  }
   createFabric();
   for (const node of lab.nodes) createNode(node);
   const resolver = lab.dns
@@ -85,7 +125,7 @@ export async function labUp(
     );
     chmodSync(labFile('tokens.json'), 0o600);
   }
-  if (!readJson('objects.json') || lab !== existing)
+  if (!readJson('objects.json') || !reuse)
     writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
   const processes = startProcesses(lab);
   const record = { ...lab, processes };
@@ -102,7 +142,11 @@ function sameScenario(lab: LabRecord, cluster: Cluster): boolean {
   return JSON.stringify(keys) === JSON.stringify(lab.pods.map((pod) => pod.key).sort());
 }
 
-async function buildRecord(cluster: Cluster, strict: boolean, existing?: LabRecord): Promise<LabRecord> {
+async function buildRecord(
+  cluster: Cluster,
+  strict: boolean,
+  existing?: LabRecord,
+): Promise<Omit<LabRecord, 'datapath' | 'simulatedBecause'>> {
   if (existing) await labDown();
   const pods = cluster.allPods();
   const nodeNames = [
@@ -136,7 +180,7 @@ async function buildRecord(cluster: Cluster, strict: boolean, existing?: LabReco
 }
 
 /** The state's pods with the node and IP the lab gave them. */
-function withLabPlacement(cluster: Cluster, lab: LabRecord): ClusterObject[] {
+function withLabPlacement(cluster: Cluster, lab: Pick<LabRecord, 'pods' | 'nodes'>): ClusterObject[] {
   const pods = cluster.allPods().map((pod): Pod => {
     const placed = lab.pods.find((record) => record.key === keyOf(pod.metadata));
     const node = lab.nodes.find((candidate) => candidate.name === placed?.node);
@@ -276,6 +320,7 @@ function isAlive(pid: number): boolean {
 
 /** Waits until every node's agent reports `generation` applied; fails with the agent's error or a timeout. */
 export async function waitForAgents(lab: LabRecord, generation: number, timeoutMs = 20000): Promise<void> {
+  if (lab.datapath === 'simulated') return;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const reports = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
@@ -332,6 +377,8 @@ export function labPod(key: string): LabPodRecord {
 export interface ProbeResult {
   readonly connected: boolean;
   readonly ms: number;
+  /** Set when the verdict came from the model, not from packets. */
+  readonly simulated?: true;
 }
 
 /** Probes targets from a pod with real packets (all at once); `timeoutMs` bounds each. */
@@ -341,6 +388,7 @@ export async function labProbe(
   timeoutMs = 1000,
 ): Promise<ProbeResult[]> {
   const pod = labPod(from);
+  if (requireLab().datapath === 'simulated') return simulatedProbe(pod, targets);
   const args = [
     `--net=/run/netns/${pod.netns}`,
     NODE_BIN,
@@ -363,8 +411,36 @@ export async function labProbe(
   }
 }
 
+/** On the simulated datapath a probe is the model's verdict: no packet is sent. */
+function simulatedProbe(
+  pod: LabPodRecord,
+  targets: readonly { host: string; port: number; protocol: string }[],
+): ProbeResult[] {
+  const cluster = labCluster();
+  const source = cluster.pod(pod.key);
+  if (!source) throw new LabInputError(`no pod ${pod.key} in the lab`);
+  return targets.map((target) => {
+    const peer = cluster.podByIp(target.host);
+    const ip = parseIp(target.host);
+    if (!ip) throw new LabInputError(`${target.host} is not an IP address`);
+    const verdict = evaluate(
+      cluster,
+      { pod: source, ip: cluster.ipOf(source) },
+      peer ? { pod: peer, ip } : { ip },
+      { port: target.port, protocol: target.protocol as Protocol },
+    );
+    // An address outside the lab is never reached: no lab packet leaves the lab.
+    return { connected: verdict.allowed && peer !== undefined, ms: 0, simulated: true };
+  });
+}
+
 /** Runs a command inside a pod's namespace, with the lab's DNS; returns its exit code. */
 export function labExec(key: string, command: readonly string[]): number {
+  if (requireLab().datapath === 'simulated') {
+    throw new LabInputError(
+      'lab exec needs the eBPF lab (pods as network namespaces): run as root on a kernel with BPF',
+    );
+  }
   const pod = labPod(key);
   const result = spawnSync('ip', ['netns', 'exec', pod.netns, ...command], { stdio: 'inherit' });
   return result.status ?? 1;

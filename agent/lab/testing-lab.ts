@@ -1,22 +1,16 @@
-import { existsSync } from 'node:fs';
-import { BUILD_DIR } from '../datapath/addon.ts';
-import { labDown, labProbe, labUp, requireLabHost } from './lab.ts';
+import { labDown, labProbe, labUp } from './lab.ts';
 
 /**
- * For tests that need the real lab: fails (never skips) with what to install when this machine
- * cannot run it, then builds the lab from `stateFiles`.
+ * For tests that need the real lab: builds it from `stateFiles` and fails (never skips) with
+ * what is missing when this machine cannot run the eBPF datapath.
  */
 export async function startLab(stateFiles?: readonly string[]): Promise<void> {
-  requireLabHost();
-  for (const artifact of ['palisade.node', 'ingress.bpf.o', 'egress.bpf.o']) {
-    if (!existsSync(`${BUILD_DIR}${artifact}`)) {
-      throw new Error(
-        `${BUILD_DIR}${artifact} is missing: run \`npm run setup\` as root (it installs clang, libbpf-dev, libelf-dev and builds the datapath)`,
-      );
-    }
-  }
   await labDown();
-  await labUp(stateFiles);
+  const lab = await labUp(stateFiles);
+  if (lab.datapath !== 'ebpf') {
+    await labDown();
+    throw new Error(`this test needs the eBPF lab, and here it would be simulated: ${lab.simulatedBecause}`);
+  }
 }
 
 export const stopLab = labDown;
