@@ -22,7 +22,7 @@ test('the article’s walkthrough in the lab: each step’s commands behave as t
     for (const check of step.checks) {
       const peer = labPod(check.to);
       assert.equal(
-        reaches(check.from, peer.ip, check.port),
+        await reaches(check.from, peer.ip, check.port),
         check.allowed,
         `${step.title}: ${check.command} from ${check.from}`,
       );
