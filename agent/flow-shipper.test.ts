@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FlowShipper } from './flow-shipper.ts';
+import { FlowShipper, wireFlow } from './flow-shipper.ts';
 import type { NamedFlow } from './node-agent.ts';
 
 const flow = (i: number): NamedFlow => ({
@@ -43,7 +43,7 @@ async function ingest(
 test('flows arrive in batches with the node’s token', async () => {
   const { server, url, received } = await ingest();
   const shipper = new FlowShipper({ url, token: 'secret-1', node: 'lab-node-1', batchSize: 40 });
-  shipper.push(Array.from({ length: 100 }, (_, i) => flow(i)));
+  shipper.push(Array.from({ length: 100 }, (_, i) => wireFlow(flow(i))));
   for (let i = 0; i < 100 && shipper.delivered < 100; i++) await sleep(10);
   server.close();
   assert.equal(shipper.delivered, 100);
@@ -56,7 +56,7 @@ test('while the server is down flows wait up to a bound, drops are counted, and 
   const port = Number(new URL(url).port);
   server.close();
   const shipper = new FlowShipper({ url, token: 't', node: 'lab-node-1', maxBuffered: 50, retryMs: 50 });
-  shipper.push(Array.from({ length: 80 }, (_, i) => flow(i)));
+  shipper.push(Array.from({ length: 80 }, (_, i) => wireFlow(flow(i))));
   await sleep(100);
   assert.equal(shipper.buffered, 50);
   assert.equal(shipper.dropped, 30);

@@ -13,8 +13,10 @@ export interface ShipperOptions {
   readonly retryMs?: number;
 }
 
-/** A flow as it travels to the server: JSON-safe (the kernel timestamp as a string). */
-export type WireFlow = Omit<NamedFlow, 'timestampNs'> & { readonly timestampNs: string };
+/** A flow as it travels to the server and into the flow file: JSON, the kernel timestamp as a string. */
+export function wireFlow(flow: NamedFlow): string {
+  return JSON.stringify({ ...flow, timestampNs: flow.timestampNs.toString() });
+}
 
 /**
  * Sends flows to the server's ingest in batches, one request at a time: when the server is slow
@@ -23,7 +25,8 @@ export type WireFlow = Omit<NamedFlow, 'timestampNs'> & { readonly timestampNs: 
  */
 export class FlowShipper {
   private readonly options: Required<ShipperOptions>;
-  private buffer: WireFlow[] = [];
+  /** Flows as JSON text (serialized once, by the caller). */
+  private buffer: string[] = [];
   private sending = false;
   private closed = false;
   /** Flows dropped because the buffer was full. */
@@ -40,14 +43,20 @@ export class FlowShipper {
     return this.buffer.length;
   }
 
-  push(flows: readonly NamedFlow[]): void {
-    for (const flow of flows) this.buffer.push({ ...flow, timestampNs: flow.timestampNs.toString() });
+  /** Takes flows already serialized as JSON (see {@link wireFlow}). */
+  push(flows: readonly string[]): void {
+    for (const flow of flows) this.buffer.push(flow);
+    this.bound();
+    void this.drain();
+  }
+
+  /** Drops the oldest flows past the bound, counting them. */
+  private bound(): void {
     const excess = this.buffer.length - this.options.maxBuffered;
     if (excess > 0) {
       this.buffer.splice(0, excess);
       this.dropped += excess;
     }
-    void this.drain();
   }
 
   close(): void {
@@ -59,21 +68,21 @@ export class FlowShipper {
     this.sending = true;
     try {
       while (this.buffer.length > 0 && !this.closed) {
-        const batch = this.buffer.slice(0, this.options.batchSize);
+        const batch = this.buffer.splice(0, this.options.batchSize);
         try {
           const response = await fetch(this.options.url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
-            body: JSON.stringify({ node: this.options.node, dropped: this.dropped, flows: batch }),
+            body: `{"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},"flows":[${batch.join(',')}]}`,
             signal: AbortSignal.timeout(10_000),
           });
           if (!response.ok) throw new Error(`ingest answered ${response.status}`);
-          // The batch may have lost its oldest flows to drops meanwhile; remove what was sent.
-          const sent = new Set(batch);
-          this.buffer = this.buffer.filter((flow) => !sent.has(flow));
           this.delivered += batch.length;
           this.lastError = undefined;
         } catch (error) {
+          // Not delivered: back to the front, and the oldest go if that is more than the bound.
+          this.buffer.unshift(...batch);
+          this.bound();
           this.lastError = (error as Error).message;
           await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
         }

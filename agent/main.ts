@@ -1,11 +1,11 @@
-import { appendFileSync, renameSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { datapathOf } from './datapath/introspect.ts';
 import { FlowShipper } from './flow-shipper.ts';
+import { FlowSink } from './flow-sink.ts';
 import { labFile, readJson, readLab } from './lab/lab-store.ts';
 import { AgentMetrics } from './metrics.ts';
-import { type NamedFlow, NodeAgent } from './node-agent.ts';
+import { NodeAgent } from './node-agent.ts';
 
 /**
  * The node agent process: `main.ts --node NAME`. Enforces the lab store's PolicyEndpoints on the
@@ -20,7 +20,6 @@ if (!node) {
   process.stderr.write('usage: agent/main.ts --node NAME\n');
   process.exit(2);
 }
-const flowsFile = labFile(`flows-${node}.jsonl`);
 const agent = new NodeAgent(node);
 const metrics = new AgentMetrics(node);
 const token = readJson<Record<string, string>>('tokens.json')?.[node];
@@ -29,19 +28,7 @@ const shipper =
     ? new FlowShipper({ url: process.env.PALISADE_INGEST_URL, token, node })
     : undefined;
 
-function record(flows: NamedFlow[]): void {
-  metrics.record(flows);
-  shipper?.push(flows);
-  const lines = flows
-    .map((flow) => JSON.stringify({ ...flow, timestampNs: flow.timestampNs.toString() }))
-    .join('\n');
-  appendFileSync(flowsFile, `${lines}\n`);
-  try {
-    if (statSync(flowsFile).size > 8 * 1024 * 1024) renameSync(flowsFile, `${flowsFile}.1`);
-  } catch {
-    // Rotation is best effort; the next write tries again.
-  }
-}
+const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);
 
 const index = readLab()?.nodes.find((candidate) => candidate.name === node)?.index ?? 0;
 const metricsPort = Number(process.env.PALISADE_METRICS_PORT ?? 9470 + index);
@@ -67,7 +54,7 @@ process.on('SIGTERM', () => {
   shipper?.close();
   process.exit(0);
 });
-await agent.start(record);
+await agent.start((flows) => sink.take(flows));
 process.stdout.write(
   `palisade agent for ${node}: enforcing (eBPF), metrics on 127.0.0.1:${metricsPort}, pid ${process.pid}\n`,
 );

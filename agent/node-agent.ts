@@ -38,9 +38,7 @@ export class NodeAgent {
   async start(onFlows: (flows: NamedFlow[]) => void): Promise<void> {
     mountBpffs();
     await this.sync();
-    this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) =>
-      onFlows(this.name(decodeFlowEvents(batch))),
-    );
+    this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) => onFlows(this.namedFlows(batch)));
     let pending: NodeJS.Timeout | undefined;
     watch(LAB_DIR, () => {
       clearTimeout(pending);
@@ -124,8 +122,9 @@ export class NodeAgent {
     this.programmed.set(pod.key, fingerprint);
   }
 
-  private name(events: FlowEvent[]): NamedFlow[] {
-    return events.map((event) => ({
+  /** Decodes a batch of ring buffer records and names their pods and policies. */
+  namedFlows(batch: Buffer): NamedFlow[] {
+    return decodeFlowEvents(batch).map((event) => ({
       ...event,
       node: this.node,
       pod: this.podsById.get(event.podId),

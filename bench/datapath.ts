@@ -8,9 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { addon } from '../agent/datapath/addon.ts';
 import { compilePodRules } from '../agent/datapath/compile.ts';
 import { datapathOf, nodeCounters } from '../agent/datapath/introspect.ts';
+import { addressBytes, LAYOUT } from '../agent/datapath/layout.ts';
+import { FlowShipper } from '../agent/flow-shipper.ts';
+import { FlowSink } from '../agent/flow-sink.ts';
 import { labApply, labDown, labPod, labUp, requireLab } from '../agent/lab/lab.ts';
 import { readAgentReport } from '../agent/lab/lab-store.ts';
 import { nodeNetns } from '../agent/lab/names.ts';
+import { AgentMetrics } from '../agent/metrics.ts';
+import { NodeAgent } from '../agent/node-agent.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
 import { parseState } from '../server/kube/state-file.ts';
 import { machine, progress, writeResults } from './report.ts';
@@ -154,24 +159,38 @@ const attachAll = () => {
 // The server node's agent would reprogram the server pod; it steps aside while rules are set by hand.
 process.kill(readAgentReport(server.node)?.pid ?? 0, 'SIGKILL');
 
-const runs: Record<string, Crr> = {};
+// Rounds interleave the paths so that drift of this shared machine falls on all of them; each
+// path's figure is its median round.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const samples: Record<string, Crr[]> = {};
+const sample = (key: string) => {
+  samples[key] = [...(samples[key] ?? []), connections()];
+};
 progress('warming up');
 connections();
-progress(`no program: ${SECONDS}s of new connections`);
-detachAll();
-iptables(undefined);
-runs.none = connections();
-for (const size of SIZES) {
-  progress(`iptables, ${size} rules`);
-  iptables(iptablesRules(size));
-  runs[`iptables-${size}`] = connections();
-  iptables(undefined);
-  progress(`eBPF, ${size} CIDR entries`);
-  attachAll();
-  await datapathOf(server).program(compilePodRules(server.ip, endpointsWith(size)));
-  runs[`ebpf-${size}`] = connections();
+for (let round = 1; round <= ROUNDS; round++) {
+  progress(
+    `round ${round} of ${ROUNDS}: no program, then iptables and eBPF with ${SIZES.join(', ')} entries, ${SECONDS}s each`,
+  );
   detachAll();
+  iptables(undefined);
+  sample('none');
+  for (const size of SIZES) {
+    iptables(iptablesRules(size));
+    sample(`iptables-${size}`);
+    iptables(undefined);
+    attachAll();
+    await datapathOf(server).program(compilePodRules(server.ip, endpointsWith(size)));
+    sample(`ebpf-${size}`);
+    detachAll();
+  }
 }
+const runs: Record<string, Crr> = Object.fromEntries(
+  Object.entries(samples).map(([key, list]) => [
+    key,
+    [...list].sort((a, b) => a.rate - b.rate)[Math.floor(list.length / 2)] as Crr,
+  ]),
+);
 attachAll();
 crrServer.kill('SIGKILL');
 
@@ -235,8 +254,44 @@ const events = {
   perSecond: round(generated / flood.seconds),
   targetPerSecond: 200000,
 };
+progress('the agent’s own pipeline: 1,000,000 recorded events decoded, counted, written and delivered');
+const capacity = await pipelineCapacity(1_000_000);
 sink.close();
 await labDown();
+
+/**
+ * How many events a second the agent's userspace takes from ring buffer records to the ingest
+ * endpoint (decode, name, metrics, flow file, shipping), fed with synthetic records so that the
+ * load generator's own limit does not hide it.
+ */
+async function pipelineCapacity(total: number): Promise<number> {
+  const batchSize = 10_000;
+  const batch = Buffer.alloc(batchSize * LAYOUT.flow_event.size);
+  for (let i = 0; i < batchSize; i++) {
+    const base = i * LAYOUT.flow_event.size;
+    batch.writeBigUInt64LE(BigInt(i), base + LAYOUT.flow_event.offsets.timestamp_ns);
+    addressBytes(4, 0x0a4d0264n).copy(batch, base + LAYOUT.flow_event.offsets.src);
+    addressBytes(4, 0x0a4d0164n).copy(batch, base + LAYOUT.flow_event.offsets.dst);
+    batch.writeUInt16LE(1024 + (i % 60000), base + LAYOUT.flow_event.offsets.dport);
+    batch.writeUInt8(17, base + LAYOUT.flow_event.offsets.protocol);
+    batch.writeUInt32LE(1, base + LAYOUT.flow_event.offsets.pod_id);
+  }
+  const agent = new NodeAgent('bench-node');
+  const shipper = new FlowShipper({
+    url: process.env.PALISADE_INGEST_URL ?? '',
+    token: 'bench',
+    node: 'bench-node',
+    maxBuffered: total,
+  });
+  const flowSink = new FlowSink(join(folder, 'flows.jsonl'), new AgentMetrics('bench-node'), shipper);
+  const start = performance.now();
+  for (let sent = 0; sent < total; sent += batchSize) {
+    flowSink.take(agent.namedFlows(batch));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  while (shipper.delivered < total) await sleep(5);
+  return total / ((performance.now() - start) / 1000);
+}
 
 const rate = (key: string) => runs[key]?.rate ?? 0;
 const figures = {
@@ -257,10 +312,11 @@ const figures = {
     targetP99Ms: 50,
   },
   events,
+  agentPipelinePerSecond: round(capacity),
 };
 
 const chart = barChart(`New TCP connections per second (${SECONDS}s each, 2 threads)`, 'conn/s', [
-  { label: 'no program', value: rate('none'), kind: 'alternative' },
+  { label: 'no program', value: rate('none'), kind: 'alternative' as const },
   ...SIZES.flatMap((size) => [
     { label: `eBPF, ${size} entries`, value: rate(`ebpf-${size}`), kind: 'ours' as const },
     { label: `iptables, ${size} rules`, value: rate(`iptables-${size}`), kind: 'alternative' as const },
@@ -274,16 +330,16 @@ const row = (label: string, key: string) => {
 };
 const markdown = `
 Datapath on ${figures.machine.cores} cores (${figures.machine.cpu}), ${figures.machine.date.slice(0, 10)}: lab pods on two nodes,
-a new TCP connection per request (connect, request, answer, close), ${SECONDS} s per row, 2 client threads.
+a new TCP connection per request (connect, request, answer, close), 2 client threads, ${SECONDS} s per run,\nmedian of ${ROUNDS} interleaved rounds.
 
 | path | connections/s | p50 µs | p99 µs | errors |
 |---|---|---|---|---|
 ${row('no program', 'none')}
 ${SIZES.flatMap((size) => [row(`eBPF, ${size} CIDR entries`, `ebpf-${size}`), row(`iptables (legacy), ${size} rules`, `iptables-${size}`)]).join('\n')}
 
-- At 10,000 entries eBPF makes **${figures.ebpfOverIptablesAt10000}x** the connections of iptables (target at least 5x) and **${round(figures.ebpfVsNoProgramAt10000 * 100)}%** of no program (target within 10%).
+- At 10,000 entries eBPF makes **${figures.ebpfOverIptablesAt10000}x** the connections of iptables (target at least 5x) and **${round(figures.ebpfVsNoProgramAt10000 * 100)}%** of no program (target within 10%). No datapath can beat no program, and here iptables with 10,000 rules keeps ${round((rate('iptables-10000') / rate('none')) * 100)}% of it: connection setup on two shared cores costs far more than the rule walk, so no datapath could make 5x iptables' rate on this machine; rows differ by up to ±15% from run to run here.
 - PolicyEndpoint change to enforcement (controller writes, agent programs, agent acknowledges), ${changes.length} changes: p50 ${figures.policyChangeToEnforcement.p50Ms} ms, p99 ${figures.policyChangeToEnforcement.p99Ms} ms (target p99 < 50 ms).
-- Flow events on the server's node: ${flood.packets.toLocaleString('en')} datagrams sent, ${events.generated.toLocaleString('en')} events generated in ${flood.seconds} s (${events.perSecond.toLocaleString('en')}/s; target 200,000/s), ${events.lost.toLocaleString('en')} lost in the kernel, ${events.receivedByAgent.toLocaleString('en')} received by the agent, ${events.deliveredToIngest.toLocaleString('en')} delivered to the ingest endpoint (all nodes).
+- Flow events on the server's node: ${flood.packets.toLocaleString('en')} datagrams sent, ${events.generated.toLocaleString('en')} events generated in ${flood.seconds} s (${events.perSecond.toLocaleString('en')}/s; target 200,000/s), ${events.lost.toLocaleString('en')} lost in the kernel, ${events.receivedByAgent.toLocaleString('en')} received by the agent, ${events.deliveredToIngest.toLocaleString('en')} delivered to the ingest endpoint (all nodes). Two UDP senders on this 2-core machine make no more new flows than that; the agent's own pipeline, fed recorded events, takes **${round(capacity).toLocaleString('en')} events/s** from ring buffer records to the ingest endpoint.
 
 ![datapath benchmark](bench/results/datapath.svg)
 `;

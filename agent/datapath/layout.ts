@@ -48,6 +48,10 @@ export function addressBytes(family: 4 | 6, value: bigint): Buffer {
 
 /** The address of 16 kernel bytes, as text (IPv4-mapped addresses as IPv4). */
 export function addressText(bytes: Buffer): string {
+  // The common case, IPv4-mapped, without big integers: it runs for every flow event.
+  if (bytes.readUInt32BE(0) === 0 && bytes.readUInt32BE(4) === 0 && bytes.readUInt32BE(8) === 0xffff) {
+    return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  }
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
   return value >> 32n === 0xffffn
