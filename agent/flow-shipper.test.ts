@@ -72,3 +72,10 @@ test('while the server is down flows wait up to a bound, drops are counted, and 
     'the newest flows were kept, in order',
   );
 });
+
+test('a flow’s wire form is the JSON of the flow, its kernel timestamp as a string', () => {
+  const named = { ...flow(7), timestampNs: 12345678901234567890n, pod: 'default/a "b"', policy: 'ns/p' };
+  assert.deepEqual(JSON.parse(wireFlow(named)), { ...named, timestampNs: '12345678901234567890' });
+  const bare = flow(8);
+  assert.deepEqual(JSON.parse(wireFlow(bare)), { ...bare, timestampNs: '8' });
+});

@@ -1,7 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,20 +34,25 @@ const folder = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
 const load = new URL('load/palisade-load', import.meta.url).pathname;
 execFileSync('make', ['-s', '-C', new URL('load', import.meta.url).pathname]);
 
-// An ingest endpoint that counts what the agents deliver (the server's store comes with the dashboard).
-let ingested = 0;
-const sink = createServer((request, response) => {
-  let body = '';
-  request.on('data', (chunk) => {
-    body += chunk;
+// An ingest endpoint in a process of its own, as the server is, that counts what the agents
+// deliver (the server's store comes with the dashboard); GET answers the count so far.
+const INGEST_SINK = `
+  let count = 0;
+  const server = require('node:http').createServer((request, response) => {
+    if (request.method === 'GET') return response.end(String(count));
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => { count += JSON.parse(body).flows.length; response.end('{}'); });
   });
-  request.on('end', () => {
-    ingested += (JSON.parse(body) as { flows: unknown[] }).flows.length;
-    response.end('{}');
-  });
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/api/ingest`;
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+const sink = spawn(process.execPath, ['-e', INGEST_SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+const sinkPort = await new Promise<string>((resolve) =>
+  sink.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+);
+const ingestUrl = `http://127.0.0.1:${sinkPort}/api/ingest`;
+const ingested = async () => Number(await (await fetch(ingestUrl)).text());
+process.env.PALISADE_INGEST_URL = ingestUrl;
 
 writeFileSync(
   join(folder, 'bench.yaml'),
@@ -222,7 +225,11 @@ async function agentReceived(): Promise<number> {
     0,
   );
 }
-const before = { counters: nodeCounters(server.node), received: await agentReceived(), ingested };
+const before = {
+  counters: nodeCounters(server.node),
+  received: await agentReceived(),
+  ingested: await ingested(),
+};
 // Two senders, one per core; every datagram is a flow the server's ingress program has not seen.
 const floods = await Promise.all(
   [0, 1].map(
@@ -250,13 +257,13 @@ const events = {
   generated,
   lost,
   receivedByAgent: received,
-  deliveredToIngest: ingested - before.ingested,
+  deliveredToIngest: (await ingested()) - before.ingested,
   perSecond: round(generated / flood.seconds),
   targetPerSecond: 200000,
 };
 progress('the agent’s own pipeline: 1,000,000 recorded events decoded, counted, written and delivered');
 const capacity = await pipelineCapacity(1_000_000);
-sink.close();
+sink.kill();
 await labDown();
 
 /**
