@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { parseState } from '../../server/kube/state-file.ts';
+import { palisade } from './testing-cli.ts';
 
-const bin = new URL('../../bin/palisade', import.meta.url).pathname;
 const walkthrough = new URL('../../examples/walkthrough/', import.meta.url).pathname;
-
-async function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(bin, args, { maxBuffer: 1 << 28 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 const state = ['--state', `${walkthrough}cluster.yaml`, '--state', `${walkthrough}policies`];
 

@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { startLab, stopLab } from '../lab/testing-lab.ts';
+import { palisade } from './testing-cli.ts';
 
-const bin = new URL('../../bin/palisade', import.meta.url).pathname;
 const policies = new URL('../../examples/walkthrough/policies/', import.meta.url).pathname;
-
-async function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(bin, args);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 before(async () => {
   await startLab();
