@@ -8,6 +8,7 @@ import type { NamedFlow } from './node-agent.ts';
 
 const flow = (i: number): NamedFlow => ({
   timestampNs: BigInt(i),
+  time: 1_800_000_000_000 + i,
   src: '10.77.1.1',
   dst: '10.77.1.2',
   sport: 40000 + i,

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { labFile, readJson, readLab } from '../server/lab/lab-store.ts';
 import { datapathOf } from './datapath/introspect.ts';
 import { FlowShipper } from './flow-shipper.ts';
 import { FlowSink } from './flow-sink.ts';
-import { labFile, readJson, readLab } from './lab/lab-store.ts';
 import { AgentMetrics } from './metrics.ts';
 import { NodeAgent } from './node-agent.ts';
 

@@ -1,16 +1,18 @@
 import { watch } from 'node:fs';
 import { keyOf } from '../server/kube/object-meta.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
+import { LAB_DIR, type LabPodRecord, readEndpoints, readLab, writeJson } from '../server/lab/lab-store.ts';
 import { addon } from './datapath/addon.ts';
 import { compilePodRules, ruleIdOf } from './datapath/compile.ts';
 import { decodeFlowEvents, type FlowEvent } from './datapath/layout.ts';
 import { mountBpffs, nodeDir } from './datapath/pins.ts';
 import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
-import { LAB_DIR, type LabPodRecord, readEndpoints, readLab, writeJson } from './lab/lab-store.ts';
 import { nodeNetns } from './lab/names.ts';
 
 /** A flow event with the names the agent knows. */
 export interface NamedFlow extends FlowEvent {
+  /** Wall-clock milliseconds of the kernel's timestamp. */
+  readonly time: number;
   readonly node: string;
   readonly pod?: string;
   /** The policy whose rule allowed the flow, when one did. */
@@ -124,8 +126,11 @@ export class NodeAgent {
 
   /** Decodes a batch of ring buffer records and names their pods and policies. */
   namedFlows(batch: Buffer): NamedFlow[] {
+    // The kernel stamps CLOCK_MONOTONIC, as process.hrtime does: one offset turns it into wall time.
+    const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
     return decodeFlowEvents(batch).map((event) => ({
       ...event,
+      time: Number((event.timestampNs + offsetNs) / 1_000_000n),
       node: this.node,
       pod: this.podsById.get(event.podId),
       policy: this.policiesByRuleId.get(event.ruleId),

@@ -6,6 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 export NEXT_TELEMETRY_DISABLED=1
 
+host=${PALISADE_HOST:-127.0.0.1}
+port=${PORT:-3000}
+# The lab's agents send their flows to this server's ingest (and buffer while it starts).
+export PALISADE_INGEST_URL="http://127.0.0.1:$port/api/ingest"
 bin/palisade lab up
 trap 'bin/palisade lab down' EXIT
 
@@ -13,7 +17,5 @@ if [[ ! -f .next/BUILD_ID ]] || [[ -n "$(find app components server next.config.
   echo "palisade: building the dashboard (next build)…"
   next build
 fi
-host=${PALISADE_HOST:-127.0.0.1}
-port=${PORT:-3000}
 echo "palisade: dashboard on http://$host:$port"
 next start -H "$host" -p "$port"

@@ -1,4 +1,5 @@
 import { createReadStream, existsSync, readFileSync, statSync, watchFile } from 'node:fs';
+import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
 import {
   datapathOf,
   formatRange,
@@ -13,7 +14,6 @@ import {
 import { LAYOUT } from '../datapath/layout.ts';
 import { nodeDir, podDir } from '../datapath/pins.ts';
 import { labPod, requireLab } from '../lab/lab.ts';
-import { labFile, readAgentReport } from '../lab/lab-store.ts';
 import { parseOptions } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';

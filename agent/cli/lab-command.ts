@@ -1,3 +1,4 @@
+import { readAgentReport } from '../../server/lab/lab-store.ts';
 import { parseIp } from '../../server/net/ip.ts';
 import {
   labApply,
@@ -9,7 +10,6 @@ import {
   labUp,
   requireLab,
 } from '../lab/lab.ts';
-import { readAgentReport } from '../lab/lab-store.ts';
 import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';

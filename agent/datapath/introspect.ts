@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { keyOf } from '../../server/kube/object-meta.ts';
-import type { LabPodRecord } from '../lab/lab-store.ts';
-import { readEndpoints } from '../lab/lab-store.ts';
+import type { LabPodRecord } from '../../server/lab/lab-store.ts';
+import { readEndpoints } from '../../server/lab/lab-store.ts';
 import { nodeNetns } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { ruleIdOf } from './compile.ts';

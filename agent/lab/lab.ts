@@ -10,15 +10,10 @@ import { decodeObject, encodeObject } from '../../server/kube/objects.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import type { Protocol } from '../../server/kube/protocol.ts';
 import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
-import { parseIp } from '../../server/net/ip.ts';
-import { Cluster, type ClusterObject } from '../../server/policy/cluster.ts';
-import { evaluate } from '../../server/policy/evaluate.ts';
-import { BUILD_DIR } from '../datapath/addon.ts';
-import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
-import { labNames } from './dns.ts';
 import {
   type EndpointsRecord,
   LAB_DIR,
+  type LabNode,
   type LabPodRecord,
   type LabRecord,
   labFile,
@@ -27,17 +22,16 @@ import {
   readJson,
   readLab,
   writeJson,
-} from './lab-store.ts';
+} from '../../server/lab/lab-store.ts';
+import { parseIp } from '../../server/net/ip.ts';
+import { Cluster, type ClusterObject } from '../../server/policy/cluster.ts';
+import { evaluate } from '../../server/policy/evaluate.ts';
+import { BUILD_DIR } from '../datapath/addon.ts';
+import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
+import { labNames } from './dns.ts';
 import { hostVeth, LAB_PREFIX, podNetns } from './names.ts';
 import { run } from './shell.ts';
-import {
-  createFabric,
-  createNode,
-  createPod,
-  type LabNode,
-  labNamespaces,
-  removeNamespace,
-} from './topology.ts';
+import { createFabric, createNode, createPod, labNamespaces, removeNamespace } from './topology.ts';
 
 const NODE_BIN = process.execPath;
 const AGENT_MAIN = new URL('../main.ts', import.meta.url).pathname;

@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { LabNode } from '../../server/lab/lab-store.ts';
 import {
   FABRIC_NETNS,
   fabricPort,
@@ -18,12 +19,6 @@ import { ipIn, run, sysctlIn } from './shell.ts';
  * namespace of the lab has a link to the machine's own namespace, and no node has a default
  * route, so no lab packet can leave the lab.
  */
-
-export interface LabNode {
-  readonly name: string;
-  /** 1-based; the node's fabric address is 10.77.255.<index>. */
-  readonly index: number;
-}
 
 export interface LabPod {
   /** `ns/name`. */

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
-import type { LabNode } from './topology.ts';
 
 /**
  * The lab's store: what `palisade lab` built and the cluster objects it holds, as files in one
@@ -11,6 +10,13 @@ import type { LabNode } from './topology.ts';
 export const LAB_DIR =
   process.env.PALISADE_LAB_DIR ??
   (process.getuid?.() === 0 ? '/run/palisade/lab' : `${tmpdir()}/palisade-lab-${process.getuid?.()}`);
+
+/** A lab node: a network namespace routing for its pods. */
+export interface LabNode {
+  readonly name: string;
+  /** 1-based; the node's fabric address is 10.77.255.<index>. */
+  readonly index: number;
+}
 
 /** A pod as the lab built it. */
 export interface LabPodRecord {

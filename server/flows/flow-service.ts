@@ -1,0 +1,22 @@
+import 'server-only';
+import { homedir } from 'node:os';
+import { readJson } from '../lab/lab-store.ts';
+import { FlowStore } from './flow-store.ts';
+
+/** Where Palisade keeps data that outlives the lab: PALISADE_DATA_DIR, /var/lib/palisade as root. */
+export const DATA_DIR =
+  process.env.PALISADE_DATA_DIR ??
+  (process.getuid?.() === 0 ? '/var/lib/palisade' : `${homedir()}/.palisade`);
+
+const holder = globalThis as { palisadeFlowStore?: FlowStore };
+
+/** The server's flow store, opened once per process. */
+export function flowStore(): FlowStore {
+  holder.palisadeFlowStore ??= new FlowStore(`${DATA_DIR}/flows.sqlite`);
+  return holder.palisadeFlowStore;
+}
+
+/** The tokens of the lab's agents (node → token). */
+export function agentTokens(): Record<string, string> {
+  return readJson<Record<string, string>>('tokens.json') ?? {};
+}

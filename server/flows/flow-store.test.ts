@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Flow } from './flow.ts';
+import { parseFlowQuery } from './flow-query.ts';
+import { FlowStore } from './flow-store.ts';
+
+const flow = (i: number, overrides: Partial<Flow> = {}): Flow => ({
+  time: 1_800_000_000_000 + i,
+  node: 'lab-node-1',
+  pod: i % 2 ? 'default/demo-app' : 'another-ns/client',
+  direction: 'ingress',
+  verdict: i % 3 ? 'allow' : 'deny',
+  kind: i % 3 ? 'new-flow' : 'denied',
+  src: '10.77.2.10',
+  sport: 40000 + i,
+  dst: '10.77.1.10',
+  dport: i % 4 ? 80 : 53,
+  protocol: 6,
+  ...(i % 3 ? { policy: 'default/allow' } : {}),
+  ...overrides,
+});
+
+test('flows are kept on disk, survive reopening, and come back newest first by filter', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const store = new FlowStore(path);
+  store.add(Array.from({ length: 30 }, (_, i) => flow(i)));
+  store.close();
+  const reopened = new FlowStore(path);
+  assert.equal(reopened.count(), 30);
+  const denied = reopened.query({ verdict: 'deny' });
+  assert.equal(denied.length, 10);
+  assert.ok(denied.every((item) => item.verdict === 'deny' && item.policy === undefined));
+  assert.deepEqual(reopened.query({ limit: 1 })[0], flow(29));
+  assert.equal(reopened.query({ namespace: 'another-ns', port: 53 }).length, 8);
+  assert.equal(reopened.query({ pod: 'another-ns/client', since: flow(20).time }).length, 5);
+  reopened.close();
+});
+
+test('the store is bounded by rows and by age', () => {
+  const store = new FlowStore(':memory:', { maxRows: 100, maxAgeMs: 1000 });
+  store.add(Array.from({ length: 250 }, (_, i) => flow(i)));
+  store.prune(flow(0).time + 500);
+  assert.equal(store.count(), 100);
+  assert.equal(store.query({ limit: 10_000 }).at(-1)?.sport, 40150);
+  store.prune(flow(249).time + 1001);
+  assert.equal(store.count(), 0);
+});
+
+test('flow queries from URLs name the bad parameter', () => {
+  assert.deepEqual(parseFlowQuery(new URLSearchParams('verdict=deny&port=80&namespace=default')), {
+    verdict: 'deny',
+    direction: undefined,
+    namespace: 'default',
+    pod: undefined,
+    port: 80,
+    since: undefined,
+    until: undefined,
+    limit: undefined,
+  });
+  assert.throws(() => parseFlowQuery(new URLSearchParams('verdict=maybe')), /must be one of allow, deny/);
+  assert.throws(
+    () => parseFlowQuery(new URLSearchParams('port=99999')),
+    (error: { field?: string }) => error.field === 'port',
+  );
+});

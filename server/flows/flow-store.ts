@@ -1,0 +1,160 @@
+import 'server-only';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Flow } from './flow.ts';
+
+/** What `GET /api/flows` can ask for. */
+export interface FlowQuery {
+  readonly verdict?: 'allow' | 'deny';
+  readonly direction?: 'ingress' | 'egress';
+  /** Flows of pods in this namespace. */
+  readonly namespace?: string;
+  /** Flows of this pod (`ns/name`). */
+  readonly pod?: string;
+  readonly port?: number;
+  /** Milliseconds since the epoch, inclusive. */
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export interface FlowStoreLimits {
+  /** Rows kept at most; the oldest go first. */
+  readonly maxRows: number;
+  /** Flows older than this (milliseconds) go. */
+  readonly maxAgeMs: number;
+}
+
+const COLUMNS = [
+  'time',
+  'node',
+  'pod',
+  'direction',
+  'verdict',
+  'kind',
+  'src',
+  'sport',
+  'dst',
+  'dport',
+  'protocol',
+  'policy',
+] as const;
+
+/**
+ * Flow history on disk (SQLite), bounded by rows and age, so that it survives a server restart
+ * and never grows without end. Batches go in one transaction.
+ */
+export class FlowStore {
+  private readonly db: DatabaseSync;
+  private readonly limits: FlowStoreLimits;
+  private readonly insert: StatementSync;
+  private added = 0;
+
+  constructor(
+    path: string,
+    limits: FlowStoreLimits = { maxRows: 1_000_000, maxAgeMs: 7 * 24 * 3600 * 1000 },
+  ) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.limits = limits;
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS flows (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction TEXT NOT NULL, verdict TEXT NOT NULL,
+        kind TEXT NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
+        protocol INTEGER NOT NULL, policy TEXT
+      );
+      CREATE INDEX IF NOT EXISTS flows_time ON flows (time);
+      CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod, time);
+    `);
+    this.insert = this.db.prepare(
+      `INSERT INTO flows (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+    );
+  }
+
+  add(flows: readonly Flow[]): void {
+    this.db.exec('BEGIN');
+    try {
+      for (const flow of flows) {
+        this.insert.run(
+          flow.time,
+          flow.node,
+          flow.pod ?? null,
+          flow.direction,
+          flow.verdict,
+          flow.kind,
+          flow.src,
+          flow.sport,
+          flow.dst,
+          flow.dport,
+          flow.protocol,
+          flow.policy ?? null,
+        );
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+    this.added += flows.length;
+    if (this.added >= 10_000) this.prune();
+  }
+
+  /** Drops what is past the bounds: too old, or beyond the row limit. */
+  prune(now = Date.now()): void {
+    this.added = 0;
+    this.db.prepare('DELETE FROM flows WHERE time < ?').run(now - this.limits.maxAgeMs);
+    this.db.prepare('DELETE FROM flows WHERE id <= (SELECT MAX(id) FROM flows) - ?').run(this.limits.maxRows);
+  }
+
+  /** Flows matching `query`, newest first. */
+  query(query: FlowQuery = {}): Flow[] {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      values.push(value);
+    };
+    add('verdict = ?', query.verdict);
+    add('direction = ?', query.direction);
+    add('pod = ?', query.pod);
+    add(
+      'pod LIKE ?',
+      query.namespace === undefined ? undefined : `${query.namespace.replace(/[%_]/g, '')}/%`,
+    );
+    add('dport = ?', query.port);
+    add('time >= ?', query.since);
+    add('time <= ?', query.until);
+    const sql = `SELECT ${COLUMNS.join(', ')} FROM flows ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...values, Math.min(query.limit ?? 500, 10_000)) as Record<
+      string,
+      unknown
+    >[];
+    return rows.map((row) => ({
+      time: row.time as number,
+      node: row.node as string,
+      ...(row.pod === null ? {} : { pod: row.pod as string }),
+      direction: row.direction as Flow['direction'],
+      verdict: row.verdict as Flow['verdict'],
+      kind: row.kind as Flow['kind'],
+      src: row.src as string,
+      sport: row.sport as number,
+      dst: row.dst as string,
+      dport: row.dport as number,
+      protocol: row.protocol as number,
+      ...(row.policy === null ? {} : { policy: row.policy as string }),
+    }));
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM flows').get() as { n: number }).n;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

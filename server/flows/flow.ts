@@ -1,0 +1,74 @@
+import { integer, isObject, type Json, object, optionalString, string } from '../kube/decode.ts';
+import { FieldError } from '../kube/field-error.ts';
+
+/** One flow verdict as the server keeps it: what an agent saw on one side of a connection. */
+export interface Flow {
+  /** Wall-clock milliseconds when the kernel saw the packet. */
+  readonly time: number;
+  /** The node whose agent reported it. */
+  readonly node: string;
+  /** The pod whose interface it crossed (`ns/name`), when the agent knew it. */
+  readonly pod?: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly verdict: 'allow' | 'deny';
+  readonly kind: 'new-flow' | 'denied';
+  readonly src: string;
+  readonly sport: number;
+  readonly dst: string;
+  readonly dport: number;
+  /** IP protocol number. */
+  readonly protocol: number;
+  /** The policy whose rule allowed the flow (`ns/name`), when one did. */
+  readonly policy?: string;
+}
+
+/** A batch an agent sends to `POST /api/ingest`. */
+export interface IngestBatch {
+  readonly node: string;
+  /** How many flows the agent had to drop so far (its buffer was full while the server was away). */
+  readonly dropped: number;
+  readonly flows: readonly Flow[];
+}
+
+function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  const text = string(value, path);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new FieldError(path, `must be one of ${allowed.join(', ')}`);
+  return text as T;
+}
+
+function port(value: unknown, path: string): number {
+  const number = integer(value, path);
+  if (number < 0 || number > 65535) throw new FieldError(path, `must be between 0 and 65535, got ${number}`);
+  return number;
+}
+
+/** Validates an ingest body; errors name the field (`flows[12].dport`). */
+export function decodeIngestBatch(raw: unknown): IngestBatch {
+  const body = object(raw, 'body');
+  const node = string(body.node, 'node');
+  const dropped = body.dropped === undefined ? 0 : integer(body.dropped, 'dropped');
+  if (!Array.isArray(body.flows)) throw new FieldError('flows', 'must be a list');
+  const flows = body.flows.map((item: unknown, i: number): Flow => {
+    const path = `flows[${i}]`;
+    const flow: Json = isObject(item) ? item : object(item, path);
+    if (typeof flow.time !== 'number' || !Number.isFinite(flow.time) || flow.time < 0) {
+      throw new FieldError(`${path}.time`, 'must be milliseconds since the epoch');
+    }
+    return {
+      time: flow.time,
+      node,
+      pod: optionalString(flow.pod, `${path}.pod`),
+      direction: oneOf(flow.direction, `${path}.direction`, ['ingress', 'egress']),
+      verdict: oneOf(flow.verdict, `${path}.verdict`, ['allow', 'deny']),
+      kind: oneOf(flow.kind, `${path}.kind`, ['new-flow', 'denied']),
+      src: string(flow.src, `${path}.src`),
+      sport: port(flow.sport, `${path}.sport`),
+      dst: string(flow.dst, `${path}.dst`),
+      dport: port(flow.dport, `${path}.dport`),
+      protocol: integer(flow.protocol, `${path}.protocol`),
+      policy: optionalString(flow.policy, `${path}.policy`),
+    };
+  });
+  return { node, dropped, flows };
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FlowStore } from './flow-store.ts';
+import { IngestError, ingest } from './ingest.ts';
+
+const tokens = { 'lab-node-1': 'token-one', 'lab-node-2': 'token-two' };
+const good = {
+  node: 'lab-node-1',
+  dropped: 3,
+  flows: [
+    {
+      time: 1_800_000_000_000,
+      direction: 'egress',
+      verdict: 'allow',
+      kind: 'new-flow',
+      src: '10.77.2.10',
+      sport: 40000,
+      dst: '10.77.1.10',
+      dport: 80,
+      protocol: 6,
+      pod: 'default/client-one',
+      policy: 'default/p',
+    },
+    {
+      time: 1_800_000_000_001,
+      direction: 'ingress',
+      verdict: 'deny',
+      kind: 'denied',
+      src: '10.77.2.53',
+      sport: 40001,
+      dst: '10.77.1.10',
+      dport: 80,
+      protocol: 6,
+    },
+  ],
+};
+
+function rejects(
+  body: unknown,
+  authorization: string | null,
+  status: number,
+  message: RegExp,
+  field?: string,
+) {
+  const store = new FlowStore(':memory:');
+  assert.throws(
+    () => ingest(store, body, authorization, tokens),
+    (error: unknown) => {
+      assert.ok(error instanceof IngestError);
+      assert.equal(error.status, status);
+      assert.equal(error.field, field);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
+  assert.equal(store.count(), 0, 'nothing half-stored');
+}
+
+test('an agent’s batch with its own node token is stored whole', () => {
+  const store = new FlowStore(':memory:');
+  assert.deepEqual(ingest(store, good, 'Bearer token-one', tokens), { accepted: 2, dropped: 3 });
+  assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
+  assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');
+});
+
+test('only agents’ tokens, each for its own node, and only valid batches', () => {
+  rejects(good, null, 401, /agent token is required/);
+  rejects(good, 'Bearer token-two', 403, /not the token of node lab-node-1/);
+  rejects({ ...good, node: 'elsewhere' }, 'Bearer token-one', 403, /not the token of node elsewhere/);
+  rejects(
+    { ...good, flows: [good.flows[0], { ...good.flows[1], dport: 70000 }] },
+    'Bearer token-one',
+    400,
+    /between 0 and 65535/,
+    'flows[1].dport',
+  );
+  rejects(
+    { ...good, flows: [{ ...good.flows[0], verdict: 'maybe' }] },
+    'Bearer token-one',
+    400,
+    /one of allow, deny/,
+    'flows[0].verdict',
+  );
+  rejects({ node: 'lab-node-1' }, 'Bearer token-one', 400, /must be a list/, 'flows');
+});
