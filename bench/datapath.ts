@@ -15,7 +15,7 @@ import { AgentMetrics } from '../agent/metrics.ts';
 import { NodeAgent } from '../agent/node-agent.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
 import { parseState } from '../server/kube/state-file.ts';
-import { readAgentReport } from '../server/lab/lab-store.ts';
+import { readAgentReport, readJson } from '../server/lab/lab-store.ts';
 import { machine, progress, writeResults } from './report.ts';
 import { percentile, round } from './stats.ts';
 import { barChart } from './svg-chart.ts';
@@ -34,24 +34,47 @@ const folder = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
 const load = new URL('load/palisade-load', import.meta.url).pathname;
 execFileSync('make', ['-s', '-C', new URL('load', import.meta.url).pathname]);
 
-// An ingest endpoint in a process of its own, as the server is, that counts what the agents
-// deliver (the server's store comes with the dashboard); GET answers the count so far.
-const INGEST_SINK = `
-  let count = 0;
-  const server = require('node:http').createServer((request, response) => {
-    if (request.method === 'GET') return response.end(String(count));
-    let body = '';
-    request.on('data', (chunk) => { body += chunk; });
-    request.on('end', () => { count += JSON.parse(body).flows.length; response.end('{}'); });
-  });
-  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-`;
-const sink = spawn(process.execPath, ['-e', INGEST_SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
-const sinkPort = await new Promise<string>((resolve) =>
-  sink.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())),
+// The real server (the Next.js app, built if needed) with a flow store of its own, so that events
+// go from the kernel through the agents into the server's store.
+const SERVER_PORT = 3917;
+process.env.PALISADE_DATA_DIR = folder;
+execFileSync(
+  'bash',
+  ['-c', `test -f .next/BUILD_ID || ${process.execPath} node_modules/next/dist/bin/next build`],
+  {
+    cwd: new URL('..', import.meta.url).pathname,
+    stdio: 'inherit',
+  },
 );
-const ingestUrl = `http://127.0.0.1:${sinkPort}/api/ingest`;
-const ingested = async () => Number(await (await fetch(ingestUrl)).text());
+const sink = spawn(
+  process.execPath,
+  [
+    new URL('../node_modules/next/dist/bin/next', import.meta.url).pathname,
+    'start',
+    '-H',
+    '127.0.0.1',
+    '-p',
+    String(SERVER_PORT),
+  ],
+  {
+    cwd: new URL('..', import.meta.url).pathname,
+    stdio: 'ignore',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  },
+);
+const ingestUrl = `http://127.0.0.1:${SERVER_PORT}/api/ingest`;
+const ingested = async () =>
+  ((await (await fetch(`http://127.0.0.1:${SERVER_PORT}/healthz`)).json()) as { flows: number }).flows;
+for (let i = 0; i < 200; i++) {
+  if (
+    await ingested().then(
+      () => true,
+      () => false,
+    )
+  )
+    break;
+  await sleep(100);
+}
 process.env.PALISADE_INGEST_URL = ingestUrl;
 
 writeFileSync(
@@ -283,14 +306,14 @@ async function pipelineCapacity(total: number): Promise<number> {
     batch.writeUInt8(17, base + LAYOUT.flow_event.offsets.protocol);
     batch.writeUInt32LE(1, base + LAYOUT.flow_event.offsets.pod_id);
   }
-  const agent = new NodeAgent('bench-node');
+  const agent = new NodeAgent(server.node);
   const shipper = new FlowShipper({
     url: process.env.PALISADE_INGEST_URL ?? '',
-    token: 'bench',
-    node: 'bench-node',
+    token: readJson<Record<string, string>>('tokens.json')?.[server.node] ?? '',
+    node: server.node,
     maxBuffered: total,
   });
-  const flowSink = new FlowSink(join(folder, 'flows.jsonl'), new AgentMetrics('bench-node'), shipper);
+  const flowSink = new FlowSink(join(folder, 'flows.jsonl'), new AgentMetrics(server.node), shipper);
   const start = performance.now();
   for (let sent = 0; sent < total; sent += batchSize) {
     flowSink.take(agent.namedFlows(batch));
@@ -346,7 +369,7 @@ ${SIZES.flatMap((size) => [row(`eBPF, ${size} CIDR entries`, `ebpf-${size}`), ro
 
 - At 10,000 entries eBPF makes **${figures.ebpfOverIptablesAt10000}x** the connections of iptables (target at least 5x) and **${round(figures.ebpfVsNoProgramAt10000 * 100)}%** of no program (target within 10%). No datapath can beat no program, and here iptables with 10,000 rules keeps ${round((rate('iptables-10000') / rate('none')) * 100)}% of it: connection setup on two shared cores costs far more than the rule walk, so no datapath could make 5x iptables' rate on this machine; rows differ by up to ±15% from run to run here.
 - PolicyEndpoint change to enforcement (controller writes, agent programs, agent acknowledges), ${changes.length} changes: p50 ${figures.policyChangeToEnforcement.p50Ms} ms, p99 ${figures.policyChangeToEnforcement.p99Ms} ms (target p99 < 50 ms).
-- Flow events on the server's node: ${flood.packets.toLocaleString('en')} datagrams sent, ${events.generated.toLocaleString('en')} events generated in ${flood.seconds} s (${events.perSecond.toLocaleString('en')}/s; target 200,000/s), ${events.lost.toLocaleString('en')} lost in the kernel, ${events.receivedByAgent.toLocaleString('en')} received by the agent, ${events.deliveredToIngest.toLocaleString('en')} delivered to the ingest endpoint (all nodes). Two UDP senders on this 2-core machine make no more new flows than that; the agent's own pipeline, fed recorded events, takes **${round(capacity).toLocaleString('en')} events/s** from ring buffer records to the ingest endpoint.
+- Flow events on the server's node: ${flood.packets.toLocaleString('en')} datagrams sent, ${events.generated.toLocaleString('en')} events generated in ${flood.seconds} s (${events.perSecond.toLocaleString('en')}/s; target 200,000/s), ${events.lost.toLocaleString('en')} lost in the kernel, ${events.receivedByAgent.toLocaleString('en')} received by the agent, ${events.deliveredToIngest.toLocaleString('en')} stored by the server (all nodes). Two UDP senders on this 2-core machine make no more new flows than that; the agent's own pipeline, fed recorded events, takes **${round(capacity).toLocaleString('en')} events/s** from ring buffer records into the server's store.
 
 ![datapath benchmark](bench/results/datapath.svg)
 `;
