@@ -4,6 +4,7 @@ import { labFile, readJson, readLab } from '../server/lab/lab-store.ts';
 import { datapathOf } from './datapath/introspect.ts';
 import { FlowShipper } from './flow-shipper.ts';
 import { FlowSink } from './flow-sink.ts';
+import { LabNodeSource } from './lab/lab-node-source.ts';
 import { AgentMetrics } from './metrics.ts';
 import { NodeAgent } from './node-agent.ts';
 
@@ -20,7 +21,7 @@ if (!node) {
   process.stderr.write('usage: agent/main.ts --node NAME\n');
   process.exit(2);
 }
-const agent = new NodeAgent(node);
+const agent = new NodeAgent(node, new LabNodeSource(node));
 const metrics = new AgentMetrics(node);
 const token = readJson<Record<string, string>>('tokens.json')?.[node];
 const shipper =

@@ -1,13 +1,11 @@
-import { watch } from 'node:fs';
 import { keyOf } from '../server/kube/object-meta.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
-import { LAB_DIR, type LabPodRecord, readEndpoints, readLab, writeJson } from '../server/lab/lab-store.ts';
 import { addon } from './datapath/addon.ts';
 import { compilePodRules, ruleIdOf } from './datapath/compile.ts';
 import { decodeFlowEvents, type FlowEvent } from './datapath/layout.ts';
 import { mountBpffs, nodeDir } from './datapath/pins.ts';
 import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
-import { nodeNetns } from './lab/names.ts';
+import type { NodePod, NodeSource } from './node-source.ts';
 
 /** A flow event with the names the agent knows. */
 export interface NamedFlow extends FlowEvent {
@@ -20,47 +18,44 @@ export interface NamedFlow extends FlowEvent {
 }
 
 /**
- * The agent of one lab node: keeps every pod on the node programmed with the PolicyEndpoints
- * that list it, and turns the node's ring buffer into named flows. Programs and maps are pinned,
- * so enforcement goes on while the agent is down, and a restarted agent adopts them.
+ * The agent of one node: keeps every pod on the node programmed with the PolicyEndpoints that
+ * list it, and turns the node's ring buffer into named flows. Programs and maps are pinned, so
+ * enforcement goes on while the agent is down, and a restarted agent adopts them.
  */
 export class NodeAgent {
   readonly node: string;
+  private readonly source: NodeSource | undefined;
   private readonly pods = new Map<string, { datapath: PodDatapath; attached: AttachResult }>();
   private readonly programmed = new Map<string, string>();
   private readonly policiesByRuleId = new Map<number, string>();
   private podsById = new Map<number, string>();
   private ring?: object;
+  private syncing = Promise.resolve();
 
-  constructor(node: string) {
+  /** `source` tells the node's pods and PolicyEndpoints; without one the agent only names flows. */
+  constructor(node: string, source?: NodeSource) {
     this.node = node;
+    this.source = source;
   }
 
-  /** Applies the store once, then again whenever it changes; flows go to `onFlows`. */
+  /** Applies the source's state once, then again whenever it changes; flows go to `onFlows`. */
   async start(onFlows: (flows: NamedFlow[]) => void): Promise<void> {
     mountBpffs();
     await this.sync();
     this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) => onFlows(this.namedFlows(batch)));
-    let pending: NodeJS.Timeout | undefined;
-    watch(LAB_DIR, () => {
-      clearTimeout(pending);
-      pending = setTimeout(() => void this.sync(), 2);
-    });
-    setInterval(() => void this.sync(), 2000);
+    this.source?.watch(() => void this.sync());
   }
 
   stop(): void {
     if (this.ring) addon().ringClose(this.ring);
   }
 
-  private syncing = Promise.resolve();
-
-  /** Brings the node's pods in line with the store; one sync at a time. */
+  /** Brings the node's pods in line with the source; one sync at a time. */
   sync(): Promise<void> {
     this.syncing = this.syncing
       .then(() => this.syncOnce())
       .catch((error: Error) => {
-        writeJson(`agent-${this.node}.json`, {
+        this.source?.report({
           node: this.node,
           pid: process.pid,
           generation: -1,
@@ -73,45 +68,43 @@ export class NodeAgent {
   }
 
   private async syncOnce(): Promise<void> {
-    const lab = readLab();
-    const record = readEndpoints();
-    if (!lab || !record) return;
-    const mine = lab.pods.filter((pod) => pod.node === this.node);
-    this.podsById = new Map(lab.pods.map((pod) => [pod.podId, pod.key]));
-    for (const endpoint of record.endpoints)
+    const state = this.source?.read();
+    if (!state) return;
+    this.podsById = new Map(state.pods.map((pod) => [pod.podId, pod.key]));
+    for (const endpoint of state.endpoints) {
       this.policiesByRuleId.set(ruleIdOf(keyOf(endpoint.spec.policyRef)), keyOf(endpoint.spec.policyRef));
+    }
     const report: Record<string, AttachResult> = {};
-    for (const pod of mine) {
+    for (const pod of state.pods) {
       let entry = this.pods.get(pod.key);
       if (!entry) {
-        const netns = `/run/netns/${nodeNetns(this.node)}`;
         const datapath = new PodDatapath(
-          { node: this.node, netns, ifname: pod.ifname, podId: pod.podId },
-          lab.strict,
+          { node: this.node, netns: pod.netns, ifname: pod.ifname, podId: pod.podId },
+          state.strict,
         );
         entry = { datapath, attached: datapath.attach() };
         this.pods.set(pod.key, entry);
       }
       report[pod.key] = entry.attached;
-      await this.program(pod, entry.datapath, record.endpoints);
+      await this.program(pod, entry.datapath, state.endpoints);
     }
     for (const [key, entry] of this.pods) {
-      if (mine.some((pod) => pod.key === key)) continue;
+      if (state.pods.some((pod) => pod.key === key)) continue;
       entry.datapath.detach();
       this.pods.delete(key);
       this.programmed.delete(key);
     }
-    writeJson(`agent-${this.node}.json`, {
+    this.source?.report({
       node: this.node,
       pid: process.pid,
-      generation: record.generation,
+      generation: state.generation,
       datapath: 'ebpf',
       pods: report,
     });
   }
 
   private async program(
-    pod: LabPodRecord,
+    pod: NodePod,
     datapath: PodDatapath,
     endpoints: readonly PolicyEndpoint[],
   ): Promise<void> {

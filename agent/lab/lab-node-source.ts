@@ -1,0 +1,42 @@
+import { watch } from 'node:fs';
+import { type AgentReport, LAB_DIR, readEndpoints, readLab, writeJson } from '../../server/lab/lab-store.ts';
+import type { NodeSource, NodeState } from '../node-source.ts';
+import { nodeNetns } from './names.ts';
+
+/** A lab node's view of the lab's store: its pods, the PolicyEndpoints, and where its report goes. */
+export class LabNodeSource implements NodeSource {
+  private readonly node: string;
+
+  constructor(node: string) {
+    this.node = node;
+  }
+
+  read(): NodeState | undefined {
+    const lab = readLab();
+    const record = readEndpoints();
+    if (!lab || !record) return undefined;
+    const netns = `/run/netns/${nodeNetns(this.node)}`;
+    return {
+      pods: lab.pods
+        .filter((pod) => pod.node === this.node)
+        .map((pod) => ({ key: pod.key, ip: pod.ip, podId: pod.podId, netns, ifname: pod.ifname })),
+      endpoints: record.endpoints,
+      generation: record.generation,
+      strict: lab.strict,
+    };
+  }
+
+  watch(onChange: () => void): void {
+    let pending: NodeJS.Timeout | undefined;
+    watch(LAB_DIR, () => {
+      clearTimeout(pending);
+      pending = setTimeout(onChange, 2);
+    });
+    // Events of a watched folder can be missed; a slow resync catches up.
+    setInterval(onChange, 2000);
+  }
+
+  report(report: AgentReport): void {
+    writeJson(`agent-${this.node}.json`, report);
+  }
+}

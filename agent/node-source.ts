@@ -1,0 +1,37 @@
+import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
+import type { AgentReport } from '../server/lab/lab-store.ts';
+
+/** A pod the agent enforces policy for. */
+export interface NodePod {
+  /** `ns/name`. */
+  readonly key: string;
+  readonly ip: string;
+  /** The id the kernel reports in the pod's flow events. */
+  readonly podId: number;
+  /** The network namespace holding the pod's host-side veth (empty: the agent's own). */
+  readonly netns: string;
+  /** The host-side veth. */
+  readonly ifname: string;
+}
+
+/** What a node's agent enforces, at one moment. */
+export interface NodeState {
+  readonly pods: readonly NodePod[];
+  readonly endpoints: readonly PolicyEndpoint[];
+  /** Grows with every change of the PolicyEndpoints, so that the agent can say which it applied. */
+  readonly generation: number;
+  /** Strict mode: pods are closed from attachment until their rules are programmed. */
+  readonly strict: boolean;
+}
+
+/**
+ * Where a node's agent learns its pods and their PolicyEndpoints, and tells what it applied: the
+ * lab's store now (LabNodeSource), the Kubernetes API in Kubernetes mode.
+ */
+export interface NodeSource {
+  /** The node's state now, or undefined while there is none yet. */
+  read(): NodeState | undefined;
+  /** Calls `onChange` whenever what `read` returns may have changed. */
+  watch(onChange: () => void): void;
+  report(report: AgentReport): void;
+}
