@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { labCluster } from '../../server/lab/lab-store.ts';
 import { CASES, PORTS_OF_INTEREST } from '../../server/policy/conformance/cases.ts';
 import { layoutYaml, POD_KEYS } from '../../server/policy/conformance/layout.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
-import { labApply, labCluster, labPod, labProbe } from './lab.ts';
+import { labApply, labPod, labProbe } from './lab.ts';
 import { startLab, stopLab } from './testing-lab.ts';
 
 /**

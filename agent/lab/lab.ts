@@ -4,9 +4,8 @@ import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
-import type { Json } from '../../server/kube/decode.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
-import { decodeObject, encodeObject } from '../../server/kube/objects.ts';
+import { encodeObject } from '../../server/kube/objects.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import type { Protocol } from '../../server/kube/protocol.ts';
 import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
@@ -16,6 +15,7 @@ import {
   type LabNode,
   type LabPodRecord,
   type LabRecord,
+  labCluster,
   labFile,
   readAgentReport,
   readEndpoints,
@@ -204,11 +204,6 @@ function writeObjects(
   };
   writeJson('endpoints.json', record);
   return record;
-}
-
-/** The cluster the lab holds now. */
-export function labCluster(): Cluster {
-  return Cluster.of((readJson<Json[]>('objects.json') ?? []).map((raw) => decodeObject(raw)));
 }
 
 /**

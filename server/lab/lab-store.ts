@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
+import type { Json } from '../kube/decode.ts';
+import { decodeObject } from '../kube/objects.ts';
+import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { Cluster } from '../policy/cluster.ts';
 
 /**
  * The lab's store: what `palisade lab` built and the cluster objects it holds, as files in one
@@ -83,3 +86,8 @@ export function readJson<T>(name: string): T | undefined {
 export const readLab = () => readJson<LabRecord>('lab.json');
 export const readEndpoints = () => readJson<EndpointsRecord>('endpoints.json');
 export const readAgentReport = (node: string) => readJson<AgentReport>(`agent-${node}.json`);
+
+/** The cluster the lab holds now: its namespaces, pods and NetworkPolicies. */
+export function labCluster(): Cluster {
+  return Cluster.of((readJson<Json[]>('objects.json') ?? []).map((raw) => decodeObject(raw)));
+}

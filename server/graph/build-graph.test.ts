@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseState } from '../kube/state-file.ts';
+import { Cluster } from '../policy/cluster.ts';
+import { buildGraph } from './build-graph.ts';
+
+const walkthrough = (file: string) =>
+  readFileSync(new URL(`../../examples/walkthrough/${file}`, import.meta.url), 'utf8');
+
+test('the graph shows, per pod pair, the ports the policies allow and deny, and the flows seen', () => {
+  const cluster = Cluster.of([
+    ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
+    ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
+    ...parseState(walkthrough('policies/03-allow-ingress-from-samens-client-one.yaml'), 'p3'),
+  ]);
+  const flow = {
+    node: 'lab-node-1',
+    direction: 'ingress',
+    kind: 'new-flow',
+    sport: 40000,
+    dport: 80,
+    protocol: 6,
+    time: 1,
+  } as const;
+  const graph = buildGraph(
+    cluster,
+    [
+      { ...flow, verdict: 'allow', src: '10.77.2.10', dst: '10.77.1.10' },
+      { ...flow, verdict: 'deny', kind: 'denied', src: '10.77.1.11', dst: '10.77.1.10' },
+      { ...flow, verdict: 'deny', kind: 'denied', src: '192.0.2.1', dst: '10.77.1.10' },
+    ],
+    [{ port: 80, protocol: 'TCP' }],
+  );
+  assert.deepEqual(graph.ports, ['80/TCP']);
+  assert.equal(graph.pods.length, 4);
+  assert.equal(graph.edges.length, 12);
+  const edge = (from: string, to: string) => graph.edges.find((item) => item.from === from && item.to === to);
+  assert.deepEqual(edge('default/client-one', 'default/demo-app'), {
+    from: 'default/client-one',
+    to: 'default/demo-app',
+    allowed: ['80/TCP'],
+    denied: [],
+    observed: { allowed: 1, denied: 0 },
+  });
+  assert.deepEqual(edge('another-ns/another-client-one', 'default/demo-app')?.denied, ['80/TCP']);
+  assert.deepEqual(edge('another-ns/another-client-one', 'default/demo-app')?.observed, {
+    allowed: 0,
+    denied: 1,
+  });
+  assert.deepEqual(graph.pods.find((pod) => pod.id === 'default/demo-app')?.isolatedBy, {
+    ingress: ['default/demo-app-allow-samens-client-one', 'default/demo-app-deny-all'],
+    egress: [],
+  });
+});
