@@ -1,3 +1,4 @@
+import './globals.css';
 import type { ReactNode } from 'react';
 
 export const metadata = {

@@ -1,11 +1,10 @@
+import { PolicyGraph } from '../components/graph/policy-graph.tsx';
+
 export default function Home() {
   return (
     <main>
-      <h1>Palisade</h1>
-      <p>
-        The policy graph arrives with the dashboard. Until then, use the CLI:{' '}
-        <code>palisade policy matrix --state FILE</code>.
-      </p>
+      <h1>Policy graph</h1>
+      <PolicyGraph />
     </main>
   );
 }

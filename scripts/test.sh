@@ -13,4 +13,5 @@ echo "== unit tests (node --test)"
 node --test --test-reporter=spec --disable-warning=ExperimentalWarning --conditions=react-server \
   'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts'
 echo "== lab tests: real namespaces, packets and eBPF (node --test, one at a time)"
-node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning '**/*.lab-test.ts'
+node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \
+  '**/*.lab-test.ts'

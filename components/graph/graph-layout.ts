@@ -1,0 +1,70 @@
+import type { Edge, Node } from '@xyflow/react';
+import type { GraphEdge, GraphPod, PolicyGraph } from '../../server/graph/build-graph.ts';
+
+/** Pods in a column per namespace, sorted by name: the same graph always lays out the same way. */
+export function layoutNodes(graph: PolicyGraph): Node[] {
+  const columns = graph.namespaces.filter((namespace) =>
+    graph.pods.some((pod) => pod.namespace === namespace),
+  );
+  return columns.flatMap((namespace, column) => [
+    {
+      id: `namespace:${namespace}`,
+      position: { x: column * 300, y: 0 },
+      data: { label: namespace },
+      draggable: false,
+      selectable: false,
+      className: 'namespace-title',
+    },
+    ...graph.pods
+      .filter((pod) => pod.namespace === namespace)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((pod, row) => ({
+        id: pod.id,
+        position: { x: column * 300, y: 60 + row * 120 },
+        data: { label: podLabel(pod) },
+        className: isolated(pod) ? 'pod pod-isolated' : 'pod',
+      })),
+  ]);
+}
+
+function isolated(pod: GraphPod): boolean {
+  return pod.isolatedBy.ingress.length > 0 || pod.isolatedBy.egress.length > 0;
+}
+
+function podLabel(pod: GraphPod): string {
+  const sides = [
+    pod.isolatedBy.ingress.length > 0 && 'ingress',
+    pod.isolatedBy.egress.length > 0 && 'egress',
+  ].filter(Boolean);
+  return `${pod.name}\n${pod.ip ?? 'no IP'}${sides.length ? `\nisolated: ${sides.join(', ')}` : ''}`;
+}
+
+/** How an edge reads: all ports allowed, all denied, or some of each. */
+export function edgeState(edge: GraphEdge): 'allowed' | 'denied' | 'mixed' {
+  if (edge.denied.length === 0) return 'allowed';
+  return edge.allowed.length === 0 ? 'denied' : 'mixed';
+}
+
+/** Edges for the pairs the view shows; observed traffic animates them. */
+export function layoutEdges(graph: PolicyGraph, deniedOnly: boolean): Edge[] {
+  return graph.edges
+    .filter((edge) => !deniedOnly || edge.denied.length > 0)
+    .map((edge) => {
+      const state = edgeState(edge);
+      const seen = edge.observed.allowed + edge.observed.denied;
+      return {
+        id: `${edge.from} ${edge.to}`,
+        source: edge.from,
+        target: edge.to,
+        className: `edge-${state}`,
+        animated: seen > 0,
+        label:
+          state === 'mixed'
+            ? `denied ${edge.denied.join(', ')}`
+            : seen > 0
+              ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`
+              : undefined,
+        data: { state },
+      };
+    });
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { labApply } from '../agent/lab/lab.ts';
+import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
+import { launchBrowser, startDashboard } from './dashboard.ts';
+
+const PORT = 3918;
+const policies = new URL('../examples/walkthrough/policies/', import.meta.url).pathname;
+const screenshots = new URL('screenshots/', import.meta.url).pathname;
+let server: ChildProcess;
+let browser: Browser;
+
+before(async () => {
+  await startLab();
+  server = await startDashboard(PORT, { PALISADE_DATA_DIR: mkdtempSync(join(tmpdir(), 'palisade-e2e-')) });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  await stopLab();
+});
+
+test('the graph shows the lab’s pods, and a policy applied elsewhere turns its edge red without a reload', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${PORT}/`);
+  const pods = page.locator('.react-flow__node.pod');
+  await pods.first().waitFor({ timeout: 15000 });
+  assert.deepEqual((await pods.allInnerTexts()).map((text) => text.split('\n')[0]).sort(), [
+    'another-client-one',
+    'client-one',
+    'coredns',
+    'demo-app',
+  ]);
+  const denied = page.locator('.react-flow__edge.edge-denied');
+  assert.equal(await denied.count(), 0, 'no policy: nothing denied');
+  await labApply([
+    `${policies}01-deny-all-ingress.yaml`,
+    `${policies}03-allow-ingress-from-samens-client-one.yaml`,
+  ]);
+  const started = Date.now();
+  await denied.first().waitFor({ timeout: 5000 });
+  assert.ok(Date.now() - started < 2500, 'the graph followed within the refresh');
+  assert.equal(await denied.count(), 2, 'another-client-one and coredns may no longer reach demo-app');
+  assert.match(
+    await page.locator('.react-flow__node.pod-isolated').innerText(),
+    /demo-app[\s\S]*isolated: ingress/,
+  );
+  await page.screenshot({ path: `${screenshots}graph.png` });
+});
