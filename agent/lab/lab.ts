@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
@@ -29,9 +29,16 @@ import { evaluate } from '../../server/policy/evaluate.ts';
 import { BUILD_DIR } from '../datapath/addon.ts';
 import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
 import { labNames } from './dns.ts';
-import { hostVeth, LAB_PREFIX, podNetns } from './names.ts';
+import { hostVeth, LAB_PREFIX, POD_NETWORK, podNetns } from './names.ts';
 import { run } from './shell.ts';
-import { createFabric, createNode, createPod, labNamespaces, removeNamespace } from './topology.ts';
+import {
+  createFabric,
+  createNode,
+  createPod,
+  labNamespaces,
+  nodeAddress,
+  removeNamespace,
+} from './topology.ts';
 
 const NODE_BIN = process.execPath;
 const AGENT_MAIN = new URL('../main.ts', import.meta.url).pathname;
@@ -106,18 +113,15 @@ export async function labUp(
   }
   createFabric();
   for (const node of lab.nodes) createNode(node);
-  const resolver = lab.dns
-    ? { ip: lab.pods.find((pod) => pod.key === lab.dns)?.ip ?? '', namespace: '' }
-    : undefined;
+  const resolver = lab.pods.find((pod) => pod.key === lab.dns)?.ip;
   for (const pod of lab.pods) createPod(pod, lab.nodes, resolver);
   writeJson('names.json', Object.fromEntries(labNames(lab.pods)));
   if (!readJson('tokens.json')) {
     // Each node's agent proves itself to the server's ingest with a token of its own.
-    writeJson(
-      'tokens.json',
-      Object.fromEntries(lab.nodes.map((node) => [node.name, randomBytes(24).toString('base64url')])),
+    const tokens = Object.fromEntries(
+      lab.nodes.map((node) => [node.name, randomBytes(24).toString('base64url')]),
     );
-    chmodSync(labFile('tokens.json'), 0o600);
+    writeJson('tokens.json', tokens, 0o600);
   }
   if (!readJson('objects.json') || !reuse)
     writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
@@ -154,7 +158,7 @@ async function buildRecord(
     const node = pod.nodeName ?? nodeNames[i % nodeNames.length] ?? 'lab-node-1';
     const index = nodes.find((candidate) => candidate.name === node)?.index ?? 1;
     let ip = pod.podIP;
-    while (!ip || (ip !== pod.podIP && used.has(ip))) ip = `10.77.${index}.${next++}`;
+    while (!ip || (ip !== pod.podIP && used.has(ip))) ip = `${POD_NETWORK}.${index}.${next++}`;
     used.add(ip);
     const key = keyOf(pod.metadata);
     return {
@@ -182,7 +186,7 @@ function withLabPlacement(cluster: Cluster, lab: Pick<LabRecord, 'pods' | 'nodes
       ...pod,
       nodeName: placed?.node,
       podIP: placed?.ip,
-      hostIP: node ? `10.77.255.${node.index}` : undefined,
+      hostIP: node ? nodeAddress(node) : undefined,
     };
   });
   return [...pods, ...cluster.allPolicies()];

@@ -79,14 +79,10 @@ export function createNode(node: LabNode): void {
 }
 
 /**
- * Creates the pod's namespace and veth pair and routes to it from every node. `resolver` is
- * the nameserver its /etc/resolv.conf names (via `ip netns exec`'s /etc/netns files).
+ * Creates the pod's namespace and veth pair and routes to it from every node. `resolver` is the
+ * address of the nameserver its /etc/resolv.conf names (via `ip netns exec`'s /etc/netns files).
  */
-export function createPod(
-  pod: LabPod,
-  nodes: readonly LabNode[],
-  resolver?: { ip: string; namespace: string },
-): void {
+export function createPod(pod: LabPod, nodes: readonly LabNode[], resolver?: string): void {
   const netns = podNetns(pod.key);
   const veth = hostVeth(pod.key);
   const node = nodes.find((candidate) => candidate.name === pod.node);
@@ -139,7 +135,7 @@ export function createPod(
     mkdirSync(`/etc/netns/${netns}`, { recursive: true });
     writeFileSync(
       `/etc/netns/${netns}/resolv.conf`,
-      `nameserver ${resolver.ip}\nsearch ${namespace}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`,
+      `nameserver ${resolver}\nsearch ${namespace}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`,
     );
   }
 }

@@ -70,10 +70,11 @@ export interface AgentReport {
 
 export const labFile = (name: string) => `${LAB_DIR}/${name}`;
 
-export function writeJson(name: string, value: unknown): void {
+/** Writes a file of the store atomically; `mode` for secrets (it applies from the first byte). */
+export function writeJson(name: string, value: unknown, mode = 0o644): void {
   mkdirSync(LAB_DIR, { recursive: true });
   const path = labFile(name);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`, { mode });
   renameSync(`${path}.tmp`, path);
 }
 
