@@ -9,7 +9,13 @@ export const metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <nav className="nav">
+          <a href="/">Graph</a>
+          <a href="/flows">Flows</a>
+        </nav>
+        {children}
+      </body>
     </html>
   );
 }

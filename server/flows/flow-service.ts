@@ -2,18 +2,25 @@ import 'server-only';
 import { homedir } from 'node:os';
 import { readJson } from '../lab/lab-store.ts';
 import { FlowStore } from './flow-store.ts';
+import { FlowStream } from './flow-stream.ts';
 
 /** Where Palisade keeps data that outlives the lab: PALISADE_DATA_DIR, /var/lib/palisade as root. */
 export const DATA_DIR =
   process.env.PALISADE_DATA_DIR ??
   (process.getuid?.() === 0 ? '/var/lib/palisade' : `${homedir()}/.palisade`);
 
-const holder = globalThis as { palisadeFlowStore?: FlowStore };
+const holder = globalThis as { palisadeFlowStore?: FlowStore; palisadeFlowStream?: FlowStream };
 
 /** The server's flow store, opened once per process. */
 export function flowStore(): FlowStore {
   holder.palisadeFlowStore ??= new FlowStore(`${DATA_DIR}/flows.sqlite`);
   return holder.palisadeFlowStore;
+}
+
+/** The server's live fan-out of ingested flows. */
+export function flowStream(): FlowStream {
+  holder.palisadeFlowStream ??= new FlowStream();
+  return holder.palisadeFlowStream;
 }
 
 /** The tokens of the lab's agents (node → token). */

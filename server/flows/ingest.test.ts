@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FlowStore } from './flow-store.ts';
+import { FlowStream } from './flow-stream.ts';
 import { IngestError, ingest } from './ingest.ts';
 
 const tokens = { 'lab-node-1': 'token-one', 'lab-node-2': 'token-two' };
@@ -44,7 +45,7 @@ function rejects(
 ) {
   const store = new FlowStore(':memory:');
   assert.throws(
-    () => ingest(store, body, authorization, tokens),
+    () => ingest(store, undefined, body, authorization, tokens),
     (error: unknown) => {
       assert.ok(error instanceof IngestError);
       assert.equal(error.status, status);
@@ -56,11 +57,14 @@ function rejects(
   assert.equal(store.count(), 0, 'nothing half-stored');
 }
 
-test('an agent’s batch with its own node token is stored whole', () => {
+test('an agent’s batch with its own node token is stored whole and passed to live readers', () => {
   const store = new FlowStore(':memory:');
-  assert.deepEqual(ingest(store, good, 'Bearer token-one', tokens), { accepted: 2, dropped: 3 });
+  const stream = new FlowStream();
+  const reader = stream.subscribe(() => {});
+  assert.deepEqual(ingest(store, stream, good, 'Bearer token-one', tokens), { accepted: 2, dropped: 3 });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
   assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');
+  assert.equal(reader.drain().length, 2);
 });
 
 test('only agents’ tokens, each for its own node, and only valid batches', () => {

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { FieldError } from '../kube/field-error.ts';
 import { decodeIngestBatch } from './flow.ts';
 import type { FlowStore } from './flow-store.ts';
+import type { FlowStream } from './flow-stream.ts';
 
 /** An ingest request turned away: the HTTP status and, for bad input, the field. */
 export class IngestError extends Error {
@@ -26,10 +27,12 @@ function sameSecret(given: string, expected: string): boolean {
 
 /**
  * Takes one batch from an agent: the bearer token must be that node's own (`tokens` maps node
- * names to tokens), the body must validate whole, and then all of its flows are stored, or none.
+ * names to tokens), the body must validate whole, and then all of its flows are stored, or none,
+ * and passed on to live readers.
  */
 export function ingest(
   store: FlowStore,
+  stream: FlowStream | undefined,
   body: unknown,
   authorization: string | null,
   tokens: Readonly<Record<string, string>>,
@@ -47,5 +50,6 @@ export function ingest(
   if (!expected || !sameSecret(token, expected))
     throw new IngestError(403, `not the token of node ${batch.node}`);
   store.add(batch.flows);
+  stream?.publish(batch.flows);
   return { accepted: batch.flows.length, dropped: batch.dropped };
 }

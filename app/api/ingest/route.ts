@@ -1,4 +1,4 @@
-import { agentTokens, flowStore } from '../../../server/flows/flow-service.ts';
+import { agentTokens, flowStore, flowStream } from '../../../server/flows/flow-service.ts';
 import { IngestError, ingest } from '../../../server/flows/ingest.ts';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +12,9 @@ export async function POST(request: Request): Promise<Response> {
     return Response.json({ error: 'the body is not JSON', field: 'body' }, { status: 400 });
   }
   try {
-    return Response.json(ingest(flowStore(), body, request.headers.get('authorization'), agentTokens()));
+    return Response.json(
+      ingest(flowStore(), flowStream(), body, request.headers.get('authorization'), agentTokens()),
+    );
   } catch (error) {
     if (error instanceof IngestError)
       return Response.json({ error: error.message, field: error.field }, { status: error.status });

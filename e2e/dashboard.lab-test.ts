@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { labApply } from '../agent/lab/lab.ts';
+import { labApply, labPod, labProbe } from '../agent/lab/lab.ts';
 import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
 import { launchBrowser, startDashboard } from './dashboard.ts';
 
@@ -16,6 +16,8 @@ let server: ChildProcess;
 let browser: Browser;
 
 before(async () => {
+  // The lab's agents send their flows to this dashboard, as with npm start.
+  process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${PORT}/api/ingest`;
   await startLab();
   server = await startDashboard(PORT, { PALISADE_DATA_DIR: mkdtempSync(join(tmpdir(), 'palisade-e2e-')) });
   browser = await launchBrowser();
@@ -52,4 +54,31 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
     /demo-app[\s\S]*isolated: ingress/,
   );
   await page.screenshot({ path: `${screenshots}graph.png` });
+});
+
+test('a denied flow appears live on the flows page, and opening it says which policy denied it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${PORT}/flows`);
+  await page
+    .getByText(/No flows yet|flows/)
+    .first()
+    .waitFor();
+  await page.getByLabel('Verdict').selectOption('deny');
+  await labProbe(
+    'another-ns/another-client-one',
+    [{ host: labPod('default/demo-app').ip, port: 80, protocol: 'TCP' }],
+    300,
+  );
+  const row = page.locator('tr.flow-deny', { hasText: 'default/demo-app' }).first();
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.innerText(), /10\.77\.1\.11:\d+\s+10\.77\.1\.10:80\/TCP/);
+  await row.click();
+  const explanation = page.getByTestId('explanation');
+  await explanation.getByText('Denied', { exact: true }).waitFor();
+  assert.match(
+    await explanation.innerText(),
+    /isolated for ingress by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
+  );
+  assert.match(await explanation.innerText(), /another-ns\/another-client-one matches none of its peers/);
+  await page.screenshot({ path: `${screenshots}flows.png` });
 });

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseState } from '../kube/state-file.ts';
+import { Cluster } from '../policy/cluster.ts';
+import { explainConnection } from './explain-connection.ts';
+
+const walkthrough = (file: string) =>
+  readFileSync(new URL(`../../examples/walkthrough/${file}`, import.meta.url), 'utf8');
+const cluster = Cluster.of([
+  ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
+  ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
+]);
+
+test('a denied flow, named by addresses as agents report it, is explained by the policy that isolates', () => {
+  const verdict = explainConnection(
+    cluster,
+    new URLSearchParams('from=10.77.2.10&to=10.77.1.10&port=80&protocol=tcp'),
+  );
+  assert.equal(verdict.from, 'default/client-one');
+  assert.equal(verdict.allowed, false);
+  assert.deepEqual(verdict.ingress.policies, ['default/demo-app-deny-all']);
+  assert.match(verdict.ingress.summary ?? '', /isolated for ingress by default\/demo-app-deny-all/);
+});
+
+test('bad parameters name the field', () => {
+  assert.throws(
+    () => explainConnection(cluster, new URLSearchParams('from=x/y&to=10.77.1.10&port=80')),
+    (error: { field?: string }) => error.field === 'from',
+  );
+  assert.throws(
+    () => explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=10.77.1.10&port=0')),
+    (error: { field?: string }) => error.field === 'port',
+  );
+});

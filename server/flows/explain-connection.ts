@@ -1,0 +1,34 @@
+import { FieldError } from '../kube/field-error.ts';
+import { PROTOCOLS, type Protocol } from '../kube/protocol.ts';
+import { parseIp } from '../net/ip.ts';
+import type { Cluster } from '../policy/cluster.ts';
+import type { Endpoint } from '../policy/endpoint.ts';
+import { evaluate, type Verdict } from '../policy/evaluate.ts';
+
+/** An end named as `ns/pod` or an IP address (a pod's IP finds the pod). */
+function endpointOf(cluster: Cluster, text: string, field: string): Endpoint {
+  const ip = parseIp(text);
+  if (ip) {
+    const pod = cluster.podByIp(text);
+    return pod ? { pod, ip } : { ip };
+  }
+  const pod = cluster.pod(text);
+  if (!pod) throw new FieldError(field, `no pod ${JSON.stringify(text)} and not an IP address`);
+  return { pod, ip: cluster.ipOf(pod) };
+}
+
+/**
+ * Why a connection is allowed or denied, from URL parameters `from`, `to`, `port`, `protocol`
+ * (the flows page's detail and the what-if form both ask this).
+ */
+export function explainConnection(cluster: Cluster, params: URLSearchParams): Verdict {
+  const port = Number(params.get('port'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new FieldError('port', 'must be a port from 1 to 65535');
+  const protocol = (params.get('protocol') ?? 'TCP').toUpperCase();
+  if (!(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new FieldError('protocol', `must be one of ${PROTOCOLS.join(', ')}`);
+  const from = endpointOf(cluster, params.get('from') ?? '', 'from');
+  const to = endpointOf(cluster, params.get('to') ?? '', 'to');
+  return evaluate(cluster, from, to, { port, protocol: protocol as Protocol }, { explain: true });
+}
