@@ -13,6 +13,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <nav className="nav">
           <a href="/">Graph</a>
           <a href="/flows">Flows</a>
+          <a href="/nodes">Nodes</a>
         </nav>
         {children}
       </body>

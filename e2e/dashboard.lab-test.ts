@@ -82,3 +82,15 @@ test('a denied flow appears live on the flows page, and opening it says which po
   assert.match(await explanation.innerText(), /another-ns\/another-client-one matches none of its peers/);
   await page.screenshot({ path: `${screenshots}flows.png` });
 });
+
+test('the nodes page shows each agent healthy, with the programs attached to each pod', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${PORT}/nodes`);
+  const node = page.getByTestId('node-lab-node-1');
+  await node.getByText('healthy', { exact: true }).waitFor({ timeout: 10_000 });
+  const text = await node.innerText();
+  assert.match(text, /Datapath: eBPF/);
+  assert.match(text, /lost events 0/);
+  assert.match(text, /default\/demo-app\s+\d+\s+\d+/);
+  await page.screenshot({ path: `${screenshots}nodes.png` });
+});
