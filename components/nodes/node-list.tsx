@@ -62,7 +62,9 @@ export function NodeList() {
                   <td>{pod.ingressProgram ?? '-'}</td>
                   <td>{pod.egressProgram ?? '-'}</td>
                   <td>
-                    {node.mapFill?.[pod.pod] === undefined ? '-' : `${((node.mapFill[pod.pod] ?? 0) * 100).toFixed(3)}%`}
+                    {node.mapFill?.[pod.pod] === undefined
+                      ? '-'
+                      : `${((node.mapFill[pod.pod] ?? 0) * 100).toFixed(3)}%`}
                   </td>
                 </tr>
               ))}
