@@ -54,6 +54,14 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
     /demo-app[\s\S]*isolated: ingress/,
   );
   await page.screenshot({ path: `${screenshots}graph.png` });
+  // An edge explains itself: the denied one names the policy that isolates demo-app.
+  await denied.first().click({ force: true });
+  const details = page.getByTestId('edge-details');
+  await details.getByText('Denied', { exact: true }).waitFor({ timeout: 5000 });
+  assert.match(
+    await details.innerText(),
+    /isolated for ingress by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
+  );
 });
 
 test('a denied flow appears live on the flows page, and opening it says which policy denied it', async () => {

@@ -3,20 +3,10 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
+import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 
 const PROTOCOLS: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
 const KEEP = 2000;
-
-/** A flow's connection as the explainer is asked it: from the source to the destination port. */
-function explainUrl(flow: Flow): string {
-  const params = new URLSearchParams({
-    from: flow.src,
-    to: flow.dst,
-    port: String(flow.dport),
-    protocol: PROTOCOLS[flow.protocol] ?? 'TCP',
-  });
-  return `/api/explain?${params}`;
-}
 
 /** Live flow verdicts (server-sent events), newest first, with why a flow was denied. */
 export function FlowTable() {
@@ -46,9 +36,11 @@ export function FlowTable() {
   useEffect(() => {
     if (!selected) return;
     setExplanation(undefined);
-    void fetch(explainUrl(selected))
-      .then((response) => response.json())
-      .then(setExplanation);
+    void fetchVerdict(
+      selected.src,
+      selected.dst,
+      `${selected.dport}/${PROTOCOLS[selected.protocol] ?? 'TCP'}`,
+    ).then(setExplanation);
   }, [selected]);
 
   const shown = flows.filter((flow) => verdict === 'all' || flow.verdict === verdict);
@@ -120,28 +112,7 @@ export function FlowTable() {
           </h2>
           {!explanation && <p>Asking the policy model…</p>}
           {explanation && 'error' in explanation && <p role="alert">{explanation.error}</p>}
-          {explanation && 'egress' in explanation && (
-            <>
-              <p>
-                <strong>{explanation.allowed ? 'Allowed' : 'Denied'}</strong>: {explanation.from} →{' '}
-                {explanation.to} {explanation.port}/{explanation.protocol}
-              </p>
-              {[explanation.egress, explanation.ingress].map((side) => (
-                <div key={side.direction}>
-                  <h3>{side.direction}</h3>
-                  <p>{side.summary}</p>
-                  <ul>
-                    {side.misses.map((miss) => (
-                      <li key={`${miss.policy} ${miss.rule}`}>
-                        {miss.policy}
-                        {miss.rule >= 0 ? ` rule ${miss.rule}` : ''}: {miss.reason}
-                      </li>
-                    ))}
-                  </ul>
-                </div>
-              ))}
-            </>
-          )}
+          {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
         </aside>
       )}
     </section>

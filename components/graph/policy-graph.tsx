@@ -4,6 +4,8 @@ import { Background, Controls, ReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useState } from 'react';
 import type { PolicyGraph as Graph } from '../../server/graph/build-graph.ts';
+import type { Verdict } from '../../server/policy/evaluate.ts';
+import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
 
 type GraphResponse = Graph & { datapath: 'ebpf' | 'simulated' | 'none'; simulatedBecause?: string };
@@ -13,6 +15,8 @@ export function PolicyGraph() {
   const [graph, setGraph] = useState<GraphResponse>();
   const [error, setError] = useState<string>();
   const [deniedOnly, setDeniedOnly] = useState(false);
+  const [selected, setSelected] = useState<{ pod: string } | { from: string; to: string }>();
+  const [verdict, setVerdict] = useState<Verdict | { error: string }>();
 
   useEffect(() => {
     let stopped = false;
@@ -39,6 +43,22 @@ export function PolicyGraph() {
 
   const nodes = useMemo(() => (graph ? layoutNodes(graph) : []), [graph]);
   const edges = useMemo(() => (graph ? layoutEdges(graph, deniedOnly) : []), [graph, deniedOnly]);
+
+  const selectedEdge =
+    selected && 'from' in selected
+      ? graph?.edges.find((edge) => edge.from === selected.from && edge.to === selected.to)
+      : undefined;
+  const selectedPod =
+    selected && 'pod' in selected ? graph?.pods.find((pod) => pod.id === selected.pod) : undefined;
+  const explainPort = selectedEdge?.denied[0] ?? selectedEdge?.allowed[0];
+  // One key for what to explain, so that the graph's refreshes do not ask again.
+  const explainKey =
+    selectedEdge && explainPort ? `${selectedEdge.from} ${selectedEdge.to} ${explainPort}` : '';
+  useEffect(() => {
+    setVerdict(undefined);
+    const [from, to, port] = explainKey.split(' ');
+    if (from && to && port) void fetchVerdict(from, to, port).then(setVerdict);
+  }, [explainKey]);
 
   if (error && !graph) return <p role="alert">Cannot load the graph: {error}</p>;
   if (!graph) return <p>Loading the policy graph…</p>;
@@ -77,11 +97,57 @@ export function PolicyGraph() {
           fitView
           nodesConnectable={false}
           proOptions={{ hideAttribution: true }}
+          onEdgeClick={(_, edge) => setSelected({ from: edge.source, to: edge.target })}
+          onNodeClick={(_, node) => !node.id.startsWith('namespace:') && setSelected({ pod: node.id })}
         >
           <Background />
           <Controls />
         </ReactFlow>
       </div>
+      {selectedEdge && (
+        <aside className="explanation" data-testid="edge-details">
+          <h2>
+            {selectedEdge.from} → {selectedEdge.to}
+          </h2>
+          <p>
+            Allowed: {selectedEdge.allowed.join(', ') || 'nothing'} · Denied:{' '}
+            {selectedEdge.denied.join(', ') || 'nothing'} · Seen: {selectedEdge.observed.allowed} allowed,{' '}
+            {selectedEdge.observed.denied} denied
+          </p>
+          {!verdict && <p>Asking the policy model about {explainPort}…</p>}
+          {verdict && 'error' in verdict && <p role="alert">{verdict.error}</p>}
+          {verdict && 'egress' in verdict && <VerdictView verdict={verdict} />}
+        </aside>
+      )}
+      {selectedPod && (
+        <aside className="explanation" data-testid="pod-details">
+          <h2>{selectedPod.id}</h2>
+          <p>
+            {selectedPod.ip ?? 'no IP'} · labels:{' '}
+            {Object.entries(selectedPod.labels)
+              .map(([key, value]) => `${key}=${value}`)
+              .join(', ') || 'none'}
+          </p>
+          <p>
+            Isolated for ingress by:{' '}
+            {selectedPod.isolatedBy.ingress.join(', ') || 'no policy (all ingress allowed)'}
+          </p>
+          <p>
+            Isolated for egress by:{' '}
+            {selectedPod.isolatedBy.egress.join(', ') || 'no policy (all egress allowed)'}
+          </p>
+          <p>
+            Denied peers:{' '}
+            {graph.edges
+              .filter(
+                (edge) =>
+                  edge.denied.length > 0 && (edge.from === selectedPod.id || edge.to === selectedPod.id),
+              )
+              .map((edge) => `${edge.from} → ${edge.to} (${edge.denied.join(', ')})`)
+              .join('; ') || 'none'}
+          </p>
+        </aside>
+      )}
     </section>
   );
 }
