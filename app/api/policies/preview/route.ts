@@ -1,0 +1,20 @@
+import { flowStore } from '../../../../server/flows/flow-service.ts';
+import { FieldError } from '../../../../server/kube/field-error.ts';
+import { labCluster } from '../../../../server/lab/lab-store.ts';
+import { readPolicyBody } from '../../../../server/policy/policy-body.ts';
+import { previewChange } from '../../../../server/policy/preview.ts';
+
+export const dynamic = 'force-dynamic';
+
+/** What applying the body's policies would open and close, and which recent flows it would turn; applies nothing. */
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const policies = readPolicyBody(request.headers.get('content-type'), await request.text());
+    const recent = flowStore().query({ since: Date.now() - 10 * 60 * 1000, limit: 5000 });
+    return Response.json(previewChange(labCluster(), policies, recent));
+  } catch (error) {
+    if (error instanceof FieldError)
+      return Response.json({ error: error.message, field: error.field }, { status: 400 });
+    throw error;
+  }
+}

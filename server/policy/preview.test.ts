@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseState } from '../kube/state-file.ts';
+import { Cluster } from './cluster.ts';
+import { previewChange } from './preview.ts';
+
+const walkthrough = (file: string) =>
+  readFileSync(new URL(`../../examples/walkthrough/${file}`, import.meta.url), 'utf8');
+
+test('a preview lists the connections a change closes and opens, and the recent flows it turns', () => {
+  const cluster = Cluster.of(parseState(walkthrough('cluster.yaml'), 'cluster.yaml'));
+  const denyAll = parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1');
+  const flow = {
+    time: 1,
+    node: 'lab-node-1',
+    direction: 'ingress',
+    verdict: 'allow',
+    kind: 'new-flow',
+    sport: 40000,
+    protocol: 6,
+  } as const;
+  const preview = previewChange(cluster, denyAll, [
+    { ...flow, src: '10.77.2.10', dst: '10.77.1.10', dport: 80 },
+    { ...flow, src: '10.77.1.10', dst: '10.77.2.53', dport: 53, protocol: 17 },
+  ]);
+  assert.deepEqual(preview.objects, ['NetworkPolicy default/demo-app-deny-all']);
+  const closed = preview.connections.filter((change) => change.change === 'closes');
+  assert.equal(closed.length, preview.connections.length, 'a deny-all only closes');
+  assert.deepEqual([...new Set(closed.map((change) => change.from))].sort(), [
+    'another-ns/another-client-one',
+    'default/client-one',
+    'kube-system/coredns',
+  ]);
+  assert.ok(closed.every((change) => change.to === 'default/demo-app'));
+  assert.equal(closed.length, 3 * preview.ports.length);
+  assert.deepEqual(
+    preview.flows.map((change) => [change.flow.dst, change.change]),
+    [['10.77.1.10', 'closes']],
+  );
+  // Allowing client-one again then opens exactly its connections.
+  const withDeny = Cluster.of([...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'), ...denyAll]);
+  const allow = previewChange(
+    withDeny,
+    parseState(walkthrough('policies/03-allow-ingress-from-samens-client-one.yaml'), 'p3'),
+    [],
+  );
+  assert.ok(
+    allow.connections.length > 0 &&
+      allow.connections.every((change) => change.change === 'opens' && change.from === 'default/client-one'),
+  );
+});
