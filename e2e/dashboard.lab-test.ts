@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { labApply, labPod, labProbe } from '../agent/lab/lab.ts';
 import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
+import { WALKTHROUGH } from '../examples/walkthrough/steps.ts';
 import { launchBrowser, startDashboard } from './dashboard.ts';
 
 const PORT = 3918;
@@ -101,4 +102,72 @@ test('the nodes page shows each agent healthy, with the programs attached to eac
   assert.match(text, /lost events 0/);
   assert.match(text, /default\/demo-app\s+\d+\s+\d+/);
   await page.screenshot({ path: `${screenshots}nodes.png` });
+});
+
+test('the article’s walkthrough through the HTTP API: preview, apply, and real packets agree', async () => {
+  const api = `http://127.0.0.1:${PORT}/api`;
+  await labApply([], { replacePolicies: true });
+  for (const step of WALKTHROUGH) {
+    if (step.policy) {
+      const yaml = readFileSync(`${policies}${step.policy}`, 'utf8');
+      const preview = await (
+        await fetch(`${api}/policies/preview`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/yaml' },
+          body: yaml,
+        })
+      ).json();
+      assert.deepEqual(preview.objects.length, 1, step.title);
+      const applied = await fetch(`${api}/policies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ yaml }),
+      });
+      assert.equal(applied.status, 200, step.title);
+      // What the preview said would change did: each listed connection is now as it said.
+      for (const change of preview.connections as {
+        from: string;
+        to: string;
+        port: string;
+        change: string;
+      }[]) {
+        // Packets can show an opened port only where the pod serves it.
+        if (!labPod(change.to).ports.includes(change.port)) continue;
+        const [port, protocol] = change.port.split('/');
+        const [result] = await labProbe(
+          change.from,
+          [{ host: labPod(change.to).ip, port: Number(port), protocol: protocol ?? 'TCP' }],
+          400,
+        );
+        assert.equal(
+          result?.connected,
+          change.change === 'opens',
+          `${step.title}: ${change.from} → ${change.to} ${change.port} ${change.change}`,
+        );
+      }
+    }
+    for (const check of step.checks) {
+      const [port, protocol] = check.port.split('/');
+      const [result] = await labProbe(
+        check.from,
+        [{ host: labPod(check.to).ip, port: Number(port), protocol: protocol ?? 'TCP' }],
+        400,
+      );
+      assert.equal(result?.connected, check.allowed, `${step.title}: ${check.command}`);
+    }
+  }
+  const listed = await (await fetch(`${api}/policies`)).json();
+  assert.equal(listed.policies.length, 5);
+  const bad = await fetch(`${api}/policies`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/yaml' },
+    body: 'kind: NetworkPolicy\nmetadata: {name: x}\nspec: {podSelector: {}, policyTypes: [Sideways]}\n',
+  });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), {
+    error:
+      'NetworkPolicy default/x: spec.policyTypes[0]: unsupported policy type "Sideways": must be Ingress or Egress',
+    field: 'spec.policyTypes[0]',
+  });
+  assert.equal((await (await fetch(`${api}/policies`)).json()).policies.length, 5, 'nothing half-applied');
 });

@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, readFileSync, statSync, watchFile } from 'node:fs';
 import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
+import { requireLab } from '../../server/lab/lab-writes.ts';
 import {
   datapathOf,
   formatRange,
@@ -13,7 +14,7 @@ import {
 } from '../datapath/introspect.ts';
 import { LAYOUT } from '../datapath/layout.ts';
 import { nodeDir, podDir } from '../datapath/pins.ts';
-import { labPod, requireLab } from '../lab/lab.ts';
+import { labPod } from '../lab/lab.ts';
 import { parseOptions } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';

@@ -1,15 +1,7 @@
 import { readAgentReport } from '../../server/lab/lab-store.ts';
+import { deletePoliciesFromLab, requireLab } from '../../server/lab/lab-writes.ts';
 import { parseIp } from '../../server/net/ip.ts';
-import {
-  labApply,
-  labDeletePolicies,
-  labDown,
-  labExec,
-  labPod,
-  labProbe,
-  labUp,
-  requireLab,
-} from '../lab/lab.ts';
+import { labApply, labDown, labExec, labPod, labProbe, labUp } from '../lab/lab.ts';
 import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
@@ -57,7 +49,7 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
     case 'delete': {
       const { positionals } = parseOptions(rest, {}, true);
       if (positionals.length === 0) throw new UsageError('lab delete needs NS/NAME of a NetworkPolicy');
-      const generation = await labDeletePolicies(positionals);
+      const generation = await deletePoliciesFromLab(positionals);
       await writeLines(out, [
         ...positionals.map((key) => `NetworkPolicy ${key} deleted`),
         enforcedLine(generation),

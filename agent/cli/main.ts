@@ -1,6 +1,6 @@
 import { FieldError } from '../../server/kube/field-error.ts';
 import { StateFileError } from '../../server/kube/state-file.ts';
-import { LabInputError } from '../lab/lab.ts';
+import { LabInputError } from '../../server/lab/lab-writes.ts';
 import { EBPF_USAGE, ebpfCommand } from './ebpf-command.ts';
 import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { POLICY_USAGE, policyCommand } from './policy-command.ts';

@@ -3,28 +3,31 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
-import { encodeObject } from '../../server/kube/objects.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import type { Protocol } from '../../server/kube/protocol.ts';
 import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
 import {
-  type EndpointsRecord,
   LAB_DIR,
   type LabNode,
   type LabPodRecord,
   type LabRecord,
   labCluster,
   labFile,
-  readAgentReport,
   readEndpoints,
   readJson,
   readLab,
   writeJson,
 } from '../../server/lab/lab-store.ts';
+import {
+  applyToLab,
+  LabInputError,
+  requireLab,
+  waitForAgents,
+  writeLabObjects,
+} from '../../server/lab/lab-writes.ts';
 import { parseIp } from '../../server/net/ip.ts';
-import { Cluster, type ClusterObject } from '../../server/policy/cluster.ts';
+import type { Cluster, ClusterObject } from '../../server/policy/cluster.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
 import { BUILD_DIR } from '../datapath/addon.ts';
 import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
@@ -45,11 +48,6 @@ const AGENT_MAIN = new URL('../main.ts', import.meta.url).pathname;
 const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
 const PROBE = new URL('./probe.ts', import.meta.url).pathname;
 export const DEFAULT_SCENARIO = new URL('../../examples/walkthrough/cluster.yaml', import.meta.url).pathname;
-
-/** Input the lab cannot take (the CLI exits 2 on it). */
-export class LabInputError extends Error {
-  override name = 'LabInputError';
-}
 
 /** Fails when the eBPF lab cannot run here, saying what is missing. */
 function requireLabHost(): void {
@@ -107,7 +105,7 @@ export async function labUp(
     ? existing
     : { ...(await buildRecord(cluster, options.strict ?? false, existing)), datapath, simulatedBecause };
   if (lab.datapath === 'simulated') {
-    if (!reuse) writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
+    if (!reuse) writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
     writeJson('lab.json', lab);
     return lab;
   }
@@ -124,7 +122,7 @@ export async function labUp(
     writeJson('tokens.json', tokens, 0o600);
   }
   if (!readJson('objects.json') || !reuse)
-    writeObjects(cluster.allNamespaces(), withLabPlacement(cluster, lab));
+    writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
   const processes = startProcesses(lab);
   const record = { ...lab, processes };
   writeJson('lab.json', record);
@@ -192,66 +190,12 @@ function withLabPlacement(cluster: Cluster, lab: Pick<LabRecord, 'pods' | 'nodes
   return [...pods, ...cluster.allPolicies()];
 }
 
-/** Writes the cluster objects and the PolicyEndpoints computed from them (the lab's controller). */
-function writeObjects(
-  namespaces: readonly ClusterObject[],
-  objects: readonly ClusterObject[],
-): EndpointsRecord {
-  const cluster = Cluster.of([...namespaces, ...objects]);
-  writeJson(
-    'objects.json',
-    [...cluster.allNamespaces(), ...cluster.allPods(), ...cluster.allPolicies()].map(encodeObject),
-  );
-  const record = {
-    generation: (readEndpoints()?.generation ?? 0) + 1,
-    endpoints: new EndpointsIndex(cluster).all(),
-  };
-  writeJson('endpoints.json', record);
-  return record;
-}
-
 /**
- * Adds or replaces objects (NetworkPolicies, Namespaces) from state files, recomputes the
- * PolicyEndpoints, and returns once every agent enforces them; with `replacePolicies` the files'
- * policies become the only ones. Nothing changes when a file is bad.
+ * Adds or replaces objects (NetworkPolicies, Namespaces) from state files; see {@link applyToLab}.
+ * Nothing changes when a file is bad.
  */
-export async function labApply(
-  files: readonly string[],
-  options: { replacePolicies?: boolean } = {},
-): Promise<{ applied: string[]; generation: number }> {
-  const lab = requireLab();
-  const incoming = readStateObjects(files);
-  const pod = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
-  if (pod)
-    throw new LabInputError(
-      `lab apply takes NetworkPolicies and Namespaces, not ${pod.kind} ${keyOf(pod.metadata)}: pods come from \`lab up --state\``,
-    );
-  const cluster = labCluster();
-  if (options.replacePolicies)
-    for (const policy of cluster.allPolicies()) cluster.delete('NetworkPolicy', keyOf(policy.metadata));
-  for (const object of incoming) cluster.set(object);
-  const applied = incoming.map((object) => `${object.kind} ${keyOf(object.metadata)}`);
-  const record = writeObjects(cluster.allNamespaces(), [...cluster.allPods(), ...cluster.allPolicies()]);
-  await waitForAgents(lab, record.generation);
-  return { applied, generation: record.generation };
-}
-
-/** Deletes NetworkPolicies by key (`ns/name`) and waits for the agents. */
-export async function labDeletePolicies(keys: readonly string[]): Promise<number> {
-  const lab = requireLab();
-  const cluster = labCluster();
-  for (const key of keys) {
-    if (!cluster.delete('NetworkPolicy', key)) throw new LabInputError(`no NetworkPolicy ${key} in the lab`);
-  }
-  const record = writeObjects(cluster.allNamespaces(), [...cluster.allPods(), ...cluster.allPolicies()]);
-  await waitForAgents(lab, record.generation);
-  return record.generation;
-}
-
-export function requireLab(): LabRecord {
-  const lab = readLab();
-  if (!lab) throw new Error('the lab is not up: run `palisade lab up`');
-  return lab;
+export function labApply(files: readonly string[], options: { replacePolicies?: boolean } = {}) {
+  return applyToLab(readStateObjects(files), options);
 }
 
 /** Starts what is not running: a server per pod that declares ports (and the DNS), an agent per node. */
@@ -308,27 +252,6 @@ function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
-  }
-}
-
-/** Waits until every node's agent reports `generation` applied; fails with the agent's error or a timeout. */
-export async function waitForAgents(lab: LabRecord, generation: number, timeoutMs = 20000): Promise<void> {
-  if (lab.datapath === 'simulated') return;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reports = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
-    const failed = reports.find(({ report }) => report?.error);
-    if (failed) throw new Error(`agent of ${failed.node}: ${failed.report?.error}`);
-    if (reports.every(({ report }) => report && report.generation >= generation)) return;
-    if (Date.now() > deadline) {
-      const late = reports
-        .filter(({ report }) => !report || report.generation < generation)
-        .map(({ node }) => node);
-      throw new Error(
-        `agents of ${late.join(', ')} did not apply generation ${generation} within ${timeoutMs / 1000}s (see ${LAB_DIR}/agent-*.log)`,
-      );
-    }
-    await sleep(5);
   }
 }
 

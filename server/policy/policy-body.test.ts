@@ -26,6 +26,12 @@ test('bad bodies are errors naming the field, with the API server’s message', 
   fails('application/json', '{"policy": 1}', 'yaml', /must be the policy YAML/);
   fails(
     'application/yaml',
+    'kind: NetworkPolicy\nmetadata: {name: x}\nspec: {podSelector: {}, policyTypes: [Up]}',
+    'spec.policyTypes[0]',
+    /^NetworkPolicy default\/x: spec\.policyTypes\[0\]: unsupported policy type "Up"/,
+  );
+  fails(
+    'application/yaml',
     policy.replace('{}', '{matchExpressions: [{key: a, operator: Near}]}'),
     'spec.podSelector.matchExpressions[0].operator',
     /NetworkPolicy shop\/p: .*unsupported operator "Near"/,

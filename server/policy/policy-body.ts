@@ -1,7 +1,17 @@
-import { FieldError } from '../kube/field-error.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { parseState, StateFileError } from '../kube/state-file.ts';
+
+/** A request body that holds no valid NetworkPolicy: the message names the object and the field. */
+export class PolicyBodyError extends Error {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'PolicyBodyError';
+    this.field = field;
+  }
+}
 
 /**
  * The NetworkPolicies of a request body: YAML (`application/yaml`), or JSON `{"yaml": "…"}`.
@@ -14,27 +24,32 @@ export function readPolicyBody(contentType: string | null, text: string): Networ
     try {
       body = JSON.parse(text);
     } catch {
-      throw new FieldError('body', 'is not JSON');
+      throw new PolicyBodyError('body', 'the body is not JSON');
     }
     const field = (body as { yaml?: unknown } | null)?.yaml;
-    if (typeof field !== 'string') throw new FieldError('yaml', 'must be the policy YAML, as a string');
+    if (typeof field !== 'string')
+      throw new PolicyBodyError('yaml', 'yaml: must be the policy YAML, as a string');
     yaml = field;
   }
   let objects: ReturnType<typeof parseState>;
   try {
     objects = parseState(yaml, 'policy');
   } catch (error) {
-    if (error instanceof StateFileError)
-      throw new FieldError(error.field ?? 'yaml', error.message.replace(/^policy: /, ''));
+    if (error instanceof StateFileError) {
+      throw new PolicyBodyError(
+        error.field ?? 'yaml',
+        error.message.replace(/^policy: (document \d+: )?/, ''),
+      );
+    }
     throw error;
   }
-  const policies = objects.filter((object): object is NetworkPolicy => object.kind === 'NetworkPolicy');
   const other = objects.find((object) => object.kind !== 'NetworkPolicy');
   if (other)
-    throw new FieldError(
+    throw new PolicyBodyError(
       'kind',
       `only NetworkPolicies are taken here, not ${other.kind} ${keyOf(other.metadata)}`,
     );
-  if (policies.length === 0) throw new FieldError('yaml', 'holds no NetworkPolicy');
+  const policies = objects.filter((object): object is NetworkPolicy => object.kind === 'NetworkPolicy');
+  if (policies.length === 0) throw new PolicyBodyError('yaml', 'the body holds no NetworkPolicy');
   return policies;
 }

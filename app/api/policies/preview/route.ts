@@ -1,7 +1,6 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
-import { FieldError } from '../../../../server/kube/field-error.ts';
 import { labCluster } from '../../../../server/lab/lab-store.ts';
-import { readPolicyBody } from '../../../../server/policy/policy-body.ts';
+import { PolicyBodyError, readPolicyBody } from '../../../../server/policy/policy-body.ts';
 import { previewChange } from '../../../../server/policy/preview.ts';
 
 export const dynamic = 'force-dynamic';
@@ -13,7 +12,7 @@ export async function POST(request: Request): Promise<Response> {
     const recent = flowStore().query({ since: Date.now() - 10 * 60 * 1000, limit: 5000 });
     return Response.json(previewChange(labCluster(), policies, recent));
   } catch (error) {
-    if (error instanceof FieldError)
+    if (error instanceof PolicyBodyError)
       return Response.json({ error: error.message, field: error.field }, { status: 400 });
     throw error;
   }
