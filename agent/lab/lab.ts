@@ -47,7 +47,7 @@ const NODE_BIN = process.execPath;
 const AGENT_MAIN = new URL('../main.ts', import.meta.url).pathname;
 const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
 const PROBE = new URL('./probe.ts', import.meta.url).pathname;
-export const DEFAULT_SCENARIO = new URL('../../examples/walkthrough/cluster.yaml', import.meta.url).pathname;
+const DEFAULT_SCENARIO = new URL('../../examples/walkthrough/cluster.yaml', import.meta.url).pathname;
 
 /** Fails when the eBPF lab cannot run here, saying what is missing. */
 function requireLabHost(): void {
@@ -60,7 +60,7 @@ function requireLabHost(): void {
 }
 
 /** Why this machine cannot run the eBPF lab, or undefined when it can. */
-export function whyNotEbpf(): string | undefined {
+function whyNotEbpf(): string | undefined {
   try {
     requireLabHost();
   } catch (error) {
