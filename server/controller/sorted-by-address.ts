@@ -22,10 +22,6 @@ function compare(a: AddressOrder, aKey: string, b: AddressOrder, bKey: string): 
 export class SortedByAddress<T> {
   private readonly slots: Slot<T>[] = [];
 
-  get size(): number {
-    return this.slots.length;
-  }
-
   /** Fills an empty list at once: one sort instead of one insertion per item. */
   load(slots: Slot<T>[]): void {
     if (this.slots.length > 0) throw new Error('load needs an empty list');
