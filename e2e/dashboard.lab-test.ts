@@ -90,6 +90,23 @@ test('a denied flow appears live on the flows page, and opening it says which po
   );
   assert.match(await explanation.innerText(), /another-ns\/another-client-one matches none of its peers/);
   await page.screenshot({ path: `${screenshots}flows.png` });
+  // Draft the allowing policy, preview it, apply it: the connection works.
+  const draft = page.getByTestId('draft');
+  await draft.getByRole('button', { name: 'Preview' }).click();
+  const preview = page.getByTestId('preview');
+  await preview.getByText('opens another-ns/another-client-one → default/demo-app 80/TCP').waitFor();
+  assert.doesNotMatch(await preview.innerText(), /closes/);
+  await page.screenshot({ path: `${screenshots}draft-preview.png` });
+  await draft.getByRole('button', { name: 'Apply' }).click();
+  await draft
+    .getByText(/Applied: NetworkPolicy default\/allow-another-ns-another-client-one-to-demo-app-80/)
+    .waitFor({ timeout: 20_000 });
+  const [after] = await labProbe(
+    'another-ns/another-client-one',
+    [{ host: labPod('default/demo-app').ip, port: 80, protocol: 'TCP' }],
+    600,
+  );
+  assert.equal(after?.connected, true);
 });
 
 test('the nodes page shows each agent healthy, with the programs attached to each pod', async () => {

@@ -31,7 +31,7 @@ export async function fetchVerdict(
   from: string,
   to: string,
   port: string,
-): Promise<Verdict | { error: string }> {
+): Promise<(Verdict & { draft: string }) | { error: string }> {
   const [number, protocol = 'TCP'] = port.split('/');
   const params = new URLSearchParams({ from, to, port: number ?? '', protocol });
   return (await fetch(`/api/explain?${params}`)).json();

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
+import { DraftEditor } from '../explain/draft-editor.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 
 const PROTOCOLS: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
@@ -15,7 +16,7 @@ export function FlowTable() {
   const [verdict, setVerdict] = useState<'all' | 'allow' | 'deny'>('all');
   const [paused, setPaused] = useState(false);
   const [selected, setSelected] = useState<Flow>();
-  const [explanation, setExplanation] = useState<Verdict | { error: string }>();
+  const [explanation, setExplanation] = useState<(Verdict & { draft: string }) | { error: string }>();
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
 
@@ -113,6 +114,9 @@ export function FlowTable() {
           {!explanation && <p>Asking the policy model…</p>}
           {explanation && 'error' in explanation && <p role="alert">{explanation.error}</p>}
           {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
+          {explanation && 'draft' in explanation && explanation.draft && (
+            <DraftEditor key={explanation.draft} initial={explanation.draft} />
+          )}
         </aside>
       )}
     </section>

@@ -21,6 +21,7 @@ test('a denied flow, named by addresses as agents report it, is explained by the
   assert.equal(verdict.allowed, false);
   assert.deepEqual(verdict.ingress.policies, ['default/demo-app-deny-all']);
   assert.match(verdict.ingress.summary ?? '', /isolated for ingress by default\/demo-app-deny-all/);
+  assert.match(verdict.draft, /kind: NetworkPolicy[\s\S]*ingress:[\s\S]*app: client-one/);
 });
 
 test('bad parameters name the field', () => {

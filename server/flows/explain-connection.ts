@@ -2,6 +2,7 @@ import { FieldError } from '../kube/field-error.ts';
 import { PROTOCOLS, type Protocol } from '../kube/protocol.ts';
 import { parseIp } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
+import { draftAllowingPolicies } from '../policy/draft-policy.ts';
 import type { Endpoint } from '../policy/endpoint.ts';
 import { evaluate, type Verdict } from '../policy/evaluate.ts';
 
@@ -19,9 +20,10 @@ function endpointOf(cluster: Cluster, text: string, field: string): Endpoint {
 
 /**
  * Why a connection is allowed or denied, from URL parameters `from`, `to`, `port`, `protocol`
- * (the flows page's detail and the what-if form both ask this).
+ * (the flows page's detail and the graph's edges ask this), with a draft of the policies that
+ * would allow it when it is denied.
  */
-export function explainConnection(cluster: Cluster, params: URLSearchParams): Verdict {
+export function explainConnection(cluster: Cluster, params: URLSearchParams): Verdict & { draft: string } {
   const port = Number(params.get('port'));
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new FieldError('port', 'must be a port from 1 to 65535');
@@ -30,5 +32,6 @@ export function explainConnection(cluster: Cluster, params: URLSearchParams): Ve
     throw new FieldError('protocol', `must be one of ${PROTOCOLS.join(', ')}`);
   const from = endpointOf(cluster, params.get('from') ?? '', 'from');
   const to = endpointOf(cluster, params.get('to') ?? '', 'to');
-  return evaluate(cluster, from, to, { port, protocol: protocol as Protocol }, { explain: true });
+  const verdict = evaluate(cluster, from, to, { port, protocol: protocol as Protocol }, { explain: true });
+  return { ...verdict, draft: draftAllowingPolicies(verdict, from, to) };
 }

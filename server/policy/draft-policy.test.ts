@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseState } from '../kube/state-file.ts';
+import { Cluster } from './cluster.ts';
+import { draftAllowingPolicies } from './draft-policy.ts';
+import { evaluate } from './evaluate.ts';
+
+const walkthrough = (file: string) =>
+  readFileSync(new URL(`../../examples/walkthrough/${file}`, import.meta.url), 'utf8');
+
+test('a drafted policy allows exactly the denied connection, on each side that denied it', () => {
+  const cluster = Cluster.of([
+    ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
+    ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
+    ...parseState(walkthrough('policies/06-deny-egress-from-client-one.yaml'), 'p6'),
+  ]);
+  const pod = (key: string) => {
+    const found = cluster.pod(key);
+    assert.ok(found);
+    return { pod: found, ip: cluster.ipOf(found) };
+  };
+  const [client, app, other] = [
+    pod('default/client-one'),
+    pod('default/demo-app'),
+    pod('another-ns/another-client-one'),
+  ];
+  const target = { port: 80, protocol: 'TCP' } as const;
+  const before = evaluate(cluster, client, app, target);
+  assert.equal(before.egress.allowed || before.ingress.allowed, false);
+  const yaml = draftAllowingPolicies(before, client, app);
+  const drafts = parseState(yaml, 'draft');
+  assert.equal(drafts.length, 2, 'one policy per denying side');
+  for (const draft of drafts) cluster.set(draft);
+  assert.equal(evaluate(cluster, client, app, target).allowed, true);
+  // Least privilege: nothing else opened.
+  assert.equal(evaluate(cluster, client, app, { port: 81, protocol: 'TCP' }).allowed, false);
+  assert.equal(evaluate(cluster, other, app, target).allowed, false);
+  // Across namespaces the peer names the other namespace.
+  const cross = evaluate(cluster, other, app, target);
+  const crossDraft = draftAllowingPolicies(cross, other, app);
+  assert.match(crossDraft, /kubernetes\.io\/metadata\.name: another-ns/);
+  for (const draft of parseState(crossDraft, 'draft')) cluster.set(draft);
+  assert.equal(evaluate(cluster, other, app, target).allowed, true);
+  assert.equal(
+    draftAllowingPolicies(evaluate(cluster, other, app, target), other, app),
+    '',
+    'nothing to draft when allowed',
+  );
+});
