@@ -63,6 +63,17 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
     await details.innerText(),
     /isolated for ingress by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
   );
+  // Filters narrow the view, live in the URL, and survive a reload.
+  await page.getByLabel('Denied only').check();
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);
+  assert.match(page.url(), /deniedOnly=1/);
+  await page.getByLabel('Pod', { exact: true }).fill('coredns');
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 1);
+  await page.reload();
+  await page.locator('.react-flow__edge.edge-denied').first().waitFor();
+  assert.equal(await page.locator('.react-flow__edge').count(), 1);
+  const shown = await page.locator('.react-flow__node.pod').allInnerTexts();
+  assert.deepEqual(shown.map((text) => text.split('\n')[0]).sort(), ['coredns', 'demo-app']);
 });
 
 test('a denied flow appears live on the flows page, and opening it says which policy denied it', async () => {

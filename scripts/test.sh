@@ -11,7 +11,7 @@ echo "== lint and format (biome check)"
 biome check .
 echo "== unit tests (node --test)"
 node --test --test-reporter=spec --disable-warning=ExperimentalWarning --conditions=react-server \
-  'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts'
+  'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts' 'components/**/*.test.ts'
 echo "== lab tests: real namespaces, packets and eBPF (node --test, one at a time)"
 node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \
   '**/*.lab-test.ts'

@@ -46,25 +46,23 @@ export function edgeState(edge: GraphEdge): 'allowed' | 'denied' | 'mixed' {
 }
 
 /** Edges for the pairs the view shows; observed traffic animates them. */
-export function layoutEdges(graph: PolicyGraph, deniedOnly: boolean): Edge[] {
-  return graph.edges
-    .filter((edge) => !deniedOnly || edge.denied.length > 0)
-    .map((edge) => {
-      const state = edgeState(edge);
-      const seen = edge.observed.allowed + edge.observed.denied;
-      return {
-        id: `${edge.from} ${edge.to}`,
-        source: edge.from,
-        target: edge.to,
-        className: `edge-${state}`,
-        animated: seen > 0,
-        label:
-          state === 'mixed'
-            ? `denied ${edge.denied.join(', ')}`
-            : seen > 0
-              ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`
-              : undefined,
-        data: { state },
-      };
-    });
+export function layoutEdges(graph: PolicyGraph): Edge[] {
+  return graph.edges.map((edge) => {
+    const state = edgeState(edge);
+    const seen = edge.observed.allowed + edge.observed.denied;
+    return {
+      id: `${edge.from} ${edge.to}`,
+      source: edge.from,
+      target: edge.to,
+      className: `edge-${state}`,
+      animated: seen > 0,
+      label:
+        state === 'mixed'
+          ? `denied ${edge.denied.join(', ')}`
+          : seen > 0
+            ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`
+            : undefined,
+      data: { state },
+    };
+  });
 }

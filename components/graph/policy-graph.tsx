@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { PolicyGraph as Graph } from '../../server/graph/build-graph.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
+import { filterFromQuery, filterGraph, filterToQuery, type GraphFilter } from './graph-filter.ts';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
 
 type GraphResponse = Graph & { datapath: 'ebpf' | 'simulated' | 'none'; simulatedBecause?: string };
@@ -14,7 +15,14 @@ type GraphResponse = Graph & { datapath: 'ebpf' | 'simulated' | 'none'; simulate
 export function PolicyGraph() {
   const [graph, setGraph] = useState<GraphResponse>();
   const [error, setError] = useState<string>();
-  const [deniedOnly, setDeniedOnly] = useState(false);
+  const [filter, setFilter] = useState<GraphFilter>({});
+  // The filter lives in the URL too, so that a view can be shared.
+  useEffect(() => setFilter(filterFromQuery(window.location.search)), []);
+  const changeFilter = (change: Partial<GraphFilter>) => {
+    const next = { ...filter, ...change };
+    setFilter(next);
+    window.history.replaceState(null, '', `${window.location.pathname}${filterToQuery(next)}`);
+  };
   const [selected, setSelected] = useState<{ pod: string } | { from: string; to: string }>();
   const [verdict, setVerdict] = useState<Verdict | { error: string }>();
 
@@ -41,8 +49,9 @@ export function PolicyGraph() {
     };
   }, []);
 
-  const nodes = useMemo(() => (graph ? layoutNodes(graph) : []), [graph]);
-  const edges = useMemo(() => (graph ? layoutEdges(graph, deniedOnly) : []), [graph, deniedOnly]);
+  const shown = useMemo(() => graph && filterGraph(graph, filter), [graph, filter]);
+  const nodes = useMemo(() => (shown ? layoutNodes(shown) : []), [shown]);
+  const edges = useMemo(() => (shown ? layoutEdges(shown) : []), [shown]);
 
   const selectedEdge =
     selected && 'from' in selected
@@ -77,14 +86,54 @@ export function PolicyGraph() {
       )}
       <div className="toolbar">
         <label>
+          Namespace{' '}
+          <select
+            value={filter.namespace ?? ''}
+            onChange={(event) => changeFilter({ namespace: event.target.value || undefined })}
+          >
+            <option value="">all</option>
+            {graph.namespaces.map((namespace) => (
+              <option key={namespace}>{namespace}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Port{' '}
+          <select
+            value={filter.port ?? ''}
+            onChange={(event) => changeFilter({ port: event.target.value || undefined })}
+          >
+            <option value="">all</option>
+            {graph.ports.map((port) => (
+              <option key={port}>{port}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Pod{' '}
+          <input
+            type="search"
+            placeholder="name"
+            value={filter.search ?? ''}
+            onChange={(event) => changeFilter({ search: event.target.value || undefined })}
+          />
+        </label>
+        <label>
           <input
             type="checkbox"
-            checked={deniedOnly}
-            onChange={(event) => setDeniedOnly(event.target.checked)}
+            checked={filter.deniedOnly === true}
+            onChange={(event) => changeFilter({ deniedOnly: event.target.checked })}
           />{' '}
           Denied only
         </label>
-        <span>Ports: {graph.ports.join(', ')}</span>
+        <label>
+          <input
+            type="checkbox"
+            checked={filter.isolatedOnly === true}
+            onChange={(event) => changeFilter({ isolatedOnly: event.target.checked })}
+          />{' '}
+          Isolated pods only
+        </label>
         <span className="legend">
           <span className="swatch edge-allowed" /> allowed <span className="swatch edge-denied" /> denied{' '}
           <span className="swatch edge-mixed" /> some ports denied
