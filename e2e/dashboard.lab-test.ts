@@ -130,6 +130,13 @@ test('the nodes page shows each agent healthy, with the programs attached to eac
   assert.match(text, /lost events 0/);
   assert.match(text, /default\/demo-app\s+\d+\s+\d+/);
   await page.screenshot({ path: `${screenshots}nodes.png` });
+  const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+  assert.match(
+    metrics,
+    /^palisade_ingest_flows_total [1-9]\d*$/m,
+    'the agents deliver their flows to the server',
+  );
+  assert.match(metrics, /^palisade_stored_flows [1-9]\d*$/m);
 });
 
 test('the article’s walkthrough through the HTTP API: preview, apply, and real packets agree', async () => {

@@ -3,13 +3,18 @@ import { homedir } from 'node:os';
 import { readJson } from '../lab/lab-store.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
+import { type IngestCounters, newIngestCounters } from './ingest-counters.ts';
 
 /** Where Palisade keeps data that outlives the lab: PALISADE_DATA_DIR, /var/lib/palisade as root. */
 export const DATA_DIR =
   process.env.PALISADE_DATA_DIR ??
   (process.getuid?.() === 0 ? '/var/lib/palisade' : `${homedir()}/.palisade`);
 
-const holder = globalThis as { palisadeFlowStore?: FlowStore; palisadeFlowStream?: FlowStream };
+const holder = globalThis as {
+  palisadeFlowStore?: FlowStore;
+  palisadeFlowStream?: FlowStream;
+  palisadeIngestCounters?: IngestCounters;
+};
 
 /** The server's flow store, opened once per process. */
 export function flowStore(): FlowStore {
@@ -21,6 +26,12 @@ export function flowStore(): FlowStore {
 export function flowStream(): FlowStream {
   holder.palisadeFlowStream ??= new FlowStream();
   return holder.palisadeFlowStream;
+}
+
+/** What the ingest has seen since the server started. */
+export function ingestCounters(): IngestCounters {
+  holder.palisadeIngestCounters ??= newIngestCounters();
+  return holder.palisadeIngestCounters;
 }
 
 /** The tokens of the lab's agents (node → token). */

@@ -1,23 +1,33 @@
-import { agentTokens, flowStore, flowStream } from '../../../server/flows/flow-service.ts';
+import { agentTokens, flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
 import { IngestError, ingest } from '../../../server/flows/ingest.ts';
 
 export const dynamic = 'force-dynamic';
 
 /** Agents' flow batches; only an agent's own node token is accepted. */
 export async function POST(request: Request): Promise<Response> {
+  const counters = ingestCounters();
   let body: unknown;
   try {
     body = await request.json();
   } catch {
+    counters.refused[400] = (counters.refused[400] ?? 0) + 1;
     return Response.json({ error: 'the body is not JSON', field: 'body' }, { status: 400 });
   }
   try {
-    return Response.json(
-      ingest(flowStore(), flowStream(), body, request.headers.get('authorization'), agentTokens()),
+    const result = ingest(
+      flowStore(),
+      flowStream(),
+      body,
+      request.headers.get('authorization'),
+      agentTokens(),
     );
+    counters.batches++;
+    counters.flows += result.accepted;
+    counters.agentDropped[(body as { node: string }).node] = result.dropped;
+    return Response.json(result);
   } catch (error) {
-    if (error instanceof IngestError)
-      return Response.json({ error: error.message, field: error.field }, { status: error.status });
-    throw error;
+    if (!(error instanceof IngestError)) throw error;
+    counters.refused[error.status] = (counters.refused[error.status] ?? 0) + 1;
+    return Response.json({ error: error.message, field: error.field }, { status: error.status });
   }
 }

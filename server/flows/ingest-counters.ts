@@ -1,0 +1,45 @@
+/** What the server's ingest has seen, for `/metrics`. */
+export interface IngestCounters {
+  batches: number;
+  flows: number;
+  /** Refused requests by HTTP status. */
+  refused: Record<number, number>;
+  /** Flows agents reported dropping (their buffers were full), by node: the last figure each sent. */
+  agentDropped: Record<string, number>;
+}
+
+export function newIngestCounters(): IngestCounters {
+  return { batches: 0, flows: 0, refused: {}, agentDropped: {} };
+}
+
+/** The counters, and the gauges given, in the Prometheus text format. */
+export function renderServerMetrics(
+  counters: IngestCounters,
+  gauges: { storedFlows: number; streamReaders: number },
+): string {
+  const lines = [
+    '# HELP palisade_ingest_batches_total Flow batches accepted from agents.',
+    '# TYPE palisade_ingest_batches_total counter',
+    `palisade_ingest_batches_total ${counters.batches}`,
+    '# HELP palisade_ingest_flows_total Flows accepted from agents.',
+    '# TYPE palisade_ingest_flows_total counter',
+    `palisade_ingest_flows_total ${counters.flows}`,
+    '# HELP palisade_ingest_refused_total Ingest requests refused, by HTTP status.',
+    '# TYPE palisade_ingest_refused_total counter',
+    ...Object.entries(counters.refused).map(
+      ([status, count]) => `palisade_ingest_refused_total{status="${status}"} ${count}`,
+    ),
+    '# HELP palisade_agent_dropped_flows Flows an agent dropped while the server was away (as it last reported).',
+    '# TYPE palisade_agent_dropped_flows gauge',
+    ...Object.entries(counters.agentDropped).map(
+      ([node, count]) => `palisade_agent_dropped_flows{node="${node.replace(/"/g, '')}"} ${count}`,
+    ),
+    '# HELP palisade_stored_flows Flows in the history store.',
+    '# TYPE palisade_stored_flows gauge',
+    `palisade_stored_flows ${gauges.storedFlows}`,
+    '# HELP palisade_flow_stream_readers Browsers reading the live flow stream.',
+    '# TYPE palisade_flow_stream_readers gauge',
+    `palisade_flow_stream_readers ${gauges.streamReaders}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
