@@ -40,7 +40,11 @@ export function GET(request: Request): Response {
         };
         request.signal.addEventListener('abort', () => {
           close();
-          controller.close();
+          try {
+            controller.close();
+          } catch {
+            // Already closed: the stream was cancelled first.
+          }
         });
       },
       cancel() {
