@@ -191,6 +191,12 @@ test('the article’s walkthrough through the HTTP API: preview, apply, and real
       assert.equal(result?.connected, check.allowed, `${step.title}: ${check.command}`);
     }
   }
+  const suggestion = await (await fetch(`${api}/policies/suggest?pod=default/demo-app`)).json();
+  assert.match(
+    suggestion.yaml,
+    /name: suggested-demo-app[\s\S]*ingress:[\s\S]*port: 80/,
+    'drafted from the traffic the probes made',
+  );
   const listed = await (await fetch(`${api}/policies`)).json();
   assert.equal(listed.policies.length, 5);
   const bad = await fetch(`${api}/policies`, {

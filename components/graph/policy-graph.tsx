@@ -5,6 +5,7 @@ import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useState } from 'react';
 import type { PolicyGraph as Graph } from '../../server/graph/build-graph.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
+import { DraftEditor } from '../explain/draft-editor.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { filterFromQuery, filterGraph, filterToQuery, type GraphFilter } from './graph-filter.ts';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
@@ -25,6 +26,7 @@ export function PolicyGraph() {
   };
   const [selected, setSelected] = useState<{ pod: string } | { from: string; to: string }>();
   const [verdict, setVerdict] = useState<Verdict | { error: string }>();
+  const [suggestion, setSuggestion] = useState<string>();
 
   useEffect(() => {
     let stopped = false;
@@ -147,7 +149,11 @@ export function PolicyGraph() {
           nodesConnectable={false}
           proOptions={{ hideAttribution: true }}
           onEdgeClick={(_, edge) => setSelected({ from: edge.source, to: edge.target })}
-          onNodeClick={(_, node) => !node.id.startsWith('namespace:') && setSelected({ pod: node.id })}
+          onNodeClick={(_, node) => {
+            if (node.id.startsWith('namespace:')) return;
+            setSuggestion(undefined);
+            setSelected({ pod: node.id });
+          }}
         >
           <Background />
           <Controls />
@@ -195,6 +201,18 @@ export function PolicyGraph() {
               .map((edge) => `${edge.from} → ${edge.to} (${edge.denied.join(', ')})`)
               .join('; ') || 'none'}
           </p>
+          <button
+            type="button"
+            onClick={async () => {
+              const body = (await (
+                await fetch(`/api/policies/suggest?pod=${encodeURIComponent(selectedPod.id)}`)
+              ).json()) as { yaml?: string };
+              setSuggestion(body.yaml || '# No traffic observed on this pod yet.\n');
+            }}
+          >
+            Suggest a policy from observed traffic
+          </button>
+          {suggestion !== undefined && <DraftEditor key={suggestion} initial={suggestion} />}
         </aside>
       )}
     </section>

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from './cluster.ts';
-import { draftAllowingPolicies } from './draft-policy.ts';
+import { draftAllowingPolicies, suggestPolicy } from './draft-policy.ts';
 import { evaluate } from './evaluate.ts';
 
 const walkthrough = (file: string) =>
@@ -47,4 +47,68 @@ test('a drafted policy allows exactly the denied connection, on each side that d
     '',
     'nothing to draft when allowed',
   );
+});
+
+test('a suggested policy allows exactly the traffic observed on the pod', () => {
+  const cluster = Cluster.of(parseState(walkthrough('cluster.yaml'), 'cluster.yaml'));
+  const observed = [
+    {
+      pod: 'default/demo-app',
+      direction: 'ingress',
+      src: '10.77.2.10',
+      dst: '10.77.1.10',
+      dport: 80,
+      protocol: 6,
+    },
+    {
+      pod: 'default/demo-app',
+      direction: 'ingress',
+      src: '10.77.2.10',
+      dst: '10.77.1.10',
+      dport: 80,
+      protocol: 6,
+    },
+    {
+      pod: 'default/demo-app',
+      direction: 'egress',
+      src: '10.77.1.10',
+      dst: '10.77.2.53',
+      dport: 53,
+      protocol: 17,
+    },
+    {
+      pod: 'default/client-one',
+      direction: 'egress',
+      src: '10.77.2.10',
+      dst: '10.77.1.10',
+      dport: 80,
+      protocol: 6,
+    },
+  ] as const;
+  const yaml = suggestPolicy(cluster, 'default/demo-app', observed);
+  const [policy] = parseState(yaml, 'suggestion');
+  assert.ok(policy?.kind === 'NetworkPolicy');
+  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+  cluster.set(policy);
+  const pod = (key: string) => {
+    const found = cluster.pod(key);
+    assert.ok(found);
+    return { pod: found, ip: cluster.ipOf(found) };
+  };
+  const [app, client, other, dns] = [
+    'default/demo-app',
+    'default/client-one',
+    'another-ns/another-client-one',
+    'kube-system/coredns',
+  ].map(pod);
+  assert.ok(app && client && other && dns);
+  assert.equal(evaluate(cluster, client, app, { port: 80, protocol: 'TCP' }).allowed, true);
+  assert.equal(
+    evaluate(cluster, other, app, { port: 80, protocol: 'TCP' }).allowed,
+    false,
+    'not observed: denied',
+  );
+  assert.equal(evaluate(cluster, app, dns, { port: 53, protocol: 'UDP' }).allowed, true);
+  assert.equal(evaluate(cluster, app, dns, { port: 53, protocol: 'TCP' }).allowed, false);
+  assert.equal(suggestPolicy(cluster, 'default/demo-app', []), '');
 });

@@ -2,7 +2,8 @@ import { dump } from 'js-yaml';
 import type { Json } from '../kube/decode.ts';
 import { NAMESPACE_NAME_LABEL } from '../kube/namespace.ts';
 import type { Pod } from '../kube/pod.ts';
-import { formatIp } from '../net/ip.ts';
+import { formatIp, parseIp } from '../net/ip.ts';
+import type { Cluster } from './cluster.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { Verdict } from './evaluate.ts';
 
@@ -68,4 +69,66 @@ export function draftAllowingPolicies(verdict: Verdict, from: Endpoint, to: Endp
     });
   }
   return documents.map((document) => dump(document, { noRefs: true })).join('---\n');
+}
+
+const PROTOCOL_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
+
+/** What a suggestion learns from: the flows the agent saw on the pod's interface. */
+export interface ObservedFlow {
+  readonly pod?: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly src: string;
+  readonly dst: string;
+  readonly dport: number;
+  readonly protocol: number;
+}
+
+/**
+ * A least-privilege NetworkPolicy for `podKey` from the traffic observed on it: for each direction
+ * that saw traffic, one rule per peer with exactly the ports it used. Directions with no traffic
+ * are left alone. Empty when nothing was observed.
+ */
+export function suggestPolicy(cluster: Cluster, podKey: string, flows: readonly ObservedFlow[]): string {
+  const pod = cluster.pod(podKey);
+  if (!pod) return '';
+  const namespace = pod.metadata.namespace;
+  const rules = {
+    ingress: new Map<string, { peer: Json; ports: Map<string, Json> }>(),
+    egress: new Map<string, { peer: Json; ports: Map<string, Json> }>(),
+  };
+  for (const flow of flows) {
+    const protocol = PROTOCOL_NAMES[flow.protocol];
+    if (flow.pod !== podKey || !protocol) continue;
+    const address = flow.direction === 'ingress' ? flow.src : flow.dst;
+    const peerPod = cluster.podByIp(address);
+    const ip = parseIp(address);
+    if (!ip) continue;
+    const endpoint: Endpoint = peerPod ? { pod: peerPod, ip } : { ip };
+    const peer = peerOf(endpoint, namespace);
+    const key = JSON.stringify(peer);
+    const rule = rules[flow.direction].get(key) ?? { peer, ports: new Map() };
+    rule.ports.set(`${flow.dport}/${protocol}`, { port: flow.dport, protocol });
+    rules[flow.direction].set(key, rule);
+  }
+  const toRules = (direction: 'ingress' | 'egress') =>
+    [...rules[direction].values()].map(({ peer, ports }) => ({
+      [direction === 'ingress' ? 'from' : 'to']: [peer],
+      ports: [...ports.values()],
+    }));
+  const policyTypes = (['Ingress', 'Egress'] as const).filter(
+    (type) => rules[type === 'Ingress' ? 'ingress' : 'egress'].size > 0,
+  );
+  if (policyTypes.length === 0) return '';
+  const spec: Json = { podSelector: selectorOf(pod), policyTypes };
+  if (rules.ingress.size > 0) spec.ingress = toRules('ingress');
+  if (rules.egress.size > 0) spec.egress = toRules('egress');
+  return dump(
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: nameOf(`suggested-${pod.metadata.name}`), namespace },
+      spec,
+    },
+    { noRefs: true },
+  );
 }
