@@ -34,41 +34,38 @@ const nameOf = (text: string) =>
  * exactly that port. Empty when nothing denied it.
  */
 export function draftAllowingPolicies(verdict: Verdict, from: Endpoint, to: Endpoint): string {
-  const port = [{ port: verdict.port, protocol: verdict.protocol }];
+  const ports = [{ port: verdict.port, protocol: verdict.protocol }];
   const documents: Json[] = [];
   if (!verdict.egress.allowed && from.pod) {
-    const namespace = from.pod.metadata.namespace;
-    documents.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: {
-        name: nameOf(`allow-${from.pod.metadata.name}-to-${verdict.to}-${verdict.port}`),
-        namespace,
-      },
-      spec: {
-        podSelector: selectorOf(from.pod),
-        policyTypes: ['Egress'],
-        egress: [{ to: [peerOf(to, namespace)], ports: port }],
-      },
-    });
+    const egress = [{ to: [peerOf(to, from.pod.metadata.namespace)], ports }];
+    documents.push(
+      policyDocument(`allow-${from.pod.metadata.name}-to-${verdict.to}-${verdict.port}`, from.pod, {
+        egress,
+      }),
+    );
   }
   if (!verdict.ingress.allowed && to.pod) {
-    const namespace = to.pod.metadata.namespace;
-    documents.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: {
-        name: nameOf(`allow-${verdict.from}-to-${to.pod.metadata.name}-${verdict.port}`),
-        namespace,
-      },
-      spec: {
-        podSelector: selectorOf(to.pod),
-        policyTypes: ['Ingress'],
-        ingress: [{ from: [peerOf(from, namespace)], ports: port }],
-      },
-    });
+    const ingress = [{ from: [peerOf(from, to.pod.metadata.namespace)], ports }];
+    documents.push(
+      policyDocument(`allow-${verdict.from}-to-${to.pod.metadata.name}-${verdict.port}`, to.pod, { ingress }),
+    );
   }
   return documents.map((document) => dump(document, { noRefs: true })).join('---\n');
+}
+
+/** A NetworkPolicy manifest for the pods labelled like `pod`, isolating the directions given rules. */
+function policyDocument(
+  name: string,
+  pod: Pod,
+  rules: { readonly ingress?: Json[]; readonly egress?: Json[] },
+): Json {
+  const policyTypes = [...(rules.ingress ? ['Ingress'] : []), ...(rules.egress ? ['Egress'] : [])];
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: nameOf(name), namespace: pod.metadata.namespace },
+    spec: { podSelector: selectorOf(pod), policyTypes, ...rules },
+  };
 }
 
 const PROTOCOL_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
@@ -115,20 +112,10 @@ export function suggestPolicy(cluster: Cluster, podKey: string, flows: readonly 
       [direction === 'ingress' ? 'from' : 'to']: [peer],
       ports: [...ports.values()],
     }));
-  const policyTypes = (['Ingress', 'Egress'] as const).filter(
-    (type) => rules[type === 'Ingress' ? 'ingress' : 'egress'].size > 0,
-  );
-  if (policyTypes.length === 0) return '';
-  const spec: Json = { podSelector: selectorOf(pod), policyTypes };
-  if (rules.ingress.size > 0) spec.ingress = toRules('ingress');
-  if (rules.egress.size > 0) spec.egress = toRules('egress');
-  return dump(
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { name: nameOf(`suggested-${pod.metadata.name}`), namespace },
-      spec,
-    },
-    { noRefs: true },
-  );
+  if (rules.ingress.size === 0 && rules.egress.size === 0) return '';
+  const document = policyDocument(`suggested-${pod.metadata.name}`, pod, {
+    ...(rules.ingress.size > 0 ? { ingress: toRules('ingress') } : {}),
+    ...(rules.egress.size > 0 ? { egress: toRules('egress') } : {}),
+  });
+  return dump(document, { noRefs: true });
 }
