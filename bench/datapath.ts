@@ -10,7 +10,7 @@ import { addressBytes, LAYOUT } from '../agent/datapath/layout.ts';
 import { FlowShipper } from '../agent/flow-shipper.ts';
 import { FlowSink } from '../agent/flow-sink.ts';
 import { labApply, labDown, labPod, labUp } from '../agent/lab/lab.ts';
-import { nodeNetns } from '../agent/lab/names.ts';
+import { nodeNetns, nodeNetnsPath } from '../agent/lab/names.ts';
 import { AgentMetrics } from '../agent/metrics.ts';
 import { NodeAgent } from '../agent/node-agent.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
@@ -92,8 +92,8 @@ await labDown();
 await labUp([join(folder, 'bench.yaml')]);
 const server = labPod('bench/server');
 const client = labPod('bench/client');
-const serverNetns = `/run/netns/${nodeNetns(server.node)}`;
-const clientNetns = `/run/netns/${nodeNetns(client.node)}`;
+const serverNetns = nodeNetnsPath(server.node);
+const clientNetns = nodeNetnsPath(client.node);
 const crrServer = spawn(
   'nsenter',
   [`--net=/run/netns/${server.netns}`, load, 'crr-server', String(PORT), '2'],

@@ -3,10 +3,14 @@ import { EndpointsIndex } from '../../server/controller/endpoints-index.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import { loadState } from '../../server/kube/state-file.ts';
-import { parseIp } from '../../server/net/ip.ts';
 import type { Cluster } from '../../server/policy/cluster.ts';
 import { defaultPorts } from '../../server/policy/default-ports.ts';
-import { type Endpoint, formatPortProtocol, type PortProtocol } from '../../server/policy/endpoint.ts';
+import {
+  type Endpoint,
+  endpointAt,
+  formatPortProtocol,
+  type PortProtocol,
+} from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
 import { computeMatrix } from '../../server/policy/matrix.ts';
 import { parseOptions, parsePortList, parsePortProtocol, required } from './args.ts';
@@ -119,11 +123,8 @@ async function evalCommand(argv: string[], out: Output): Promise<void> {
 
 /** `ns/pod` names a pod of the state; with `allowIp`, an address (a pod's own IP finds the pod). */
 function resolveEndpoint(cluster: Cluster, text: string, flag: string, allowIp: boolean): Endpoint {
-  const ip = parseIp(text);
-  if (ip && allowIp) {
-    const pod = cluster.podByIp(text);
-    return pod ? { pod, ip } : { ip };
-  }
+  const atAddress = allowIp ? endpointAt(cluster, text) : undefined;
+  if (atAddress) return atAddress;
   if (!/^[^/\s]+\/[^/\s]+$/.test(text)) {
     throw new UsageError(
       `--${flag}: expected NS/POD${allowIp ? ' or an IP address' : ''}, got ${JSON.stringify(text)}`,

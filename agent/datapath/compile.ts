@@ -1,8 +1,9 @@
 import type { PolicyType } from '../../server/kube/network-policy.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
 import type { EndpointInfo, PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
+import { PROTOCOL_NUMBERS } from '../../server/kube/protocol.ts';
 import { type Cidr, cidrWithin, parseCidr, parseIp } from '../../server/net/ip.ts';
-import { MAX_PORT_RANGES, MODE, type Mode, type PortRange, PROTOCOL_NUMBER } from './layout.ts';
+import { MAX_PORT_RANGES, MODE, type Mode, type PortRange } from './layout.ts';
 
 /** One direction of a pod as the kernel enforces it: the mode and the LPM trie's contents. */
 export interface DirectionRules {
@@ -92,7 +93,7 @@ function grantOf(entry: EndpointInfo, ruleId: number): Grant {
           ruleId,
           start: port.port ?? 0,
           end: port.endPort ?? port.port ?? 65535,
-          protocol: PROTOCOL_NUMBER[port.protocol],
+          protocol: PROTOCOL_NUMBERS[port.protocol],
         }));
   return { block, except, ranges };
 }

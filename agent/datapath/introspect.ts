@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { keyOf } from '../../server/kube/object-meta.ts';
+import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { LabPodRecord } from '../../server/lab/lab-store.ts';
 import { readEndpoints } from '../../server/lab/lab-store.ts';
-import { nodeNetns } from '../lab/names.ts';
+import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { ruleIdOf } from './compile.ts';
 import {
@@ -13,7 +14,6 @@ import {
   LAYOUT,
   MODE,
   type PortRange,
-  PROTOCOL_NUMBER,
 } from './layout.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
@@ -25,16 +25,14 @@ const MODE_NAMES: Record<number, string> = {
   [MODE.enforce]: 'enforce',
   [MODE.denyAll]: 'deny-all',
 };
-const PROTOCOL_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(PROTOCOL_NUMBER).map(([name, number]) => [number, name]),
-);
+/** A protocol number as people read it (0 is any protocol, in the kernel's rules). */
 export const protocolName = (number: number) =>
-  PROTOCOL_NAMES[number] ?? (number === 0 ? 'any' : String(number));
+  protocolOfNumber(number) ?? (number === 0 ? 'any' : String(number));
 
 export function datapathOf(pod: LabPodRecord): PodDatapath {
   return new PodDatapath({
     node: pod.node,
-    netns: `/run/netns/${nodeNetns(pod.node)}`,
+    netns: nodeNetnsPath(pod.node),
     ifname: pod.ifname,
     podId: pod.podId,
   });

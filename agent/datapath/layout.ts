@@ -35,9 +35,6 @@ export const MODE = { allowAll: 0, enforce: 1, denyAll: 2 } as const;
 export type Mode = (typeof MODE)[keyof typeof MODE];
 export const DIRECTION = { ingress: 0, egress: 1 } as const;
 
-/** IP protocol numbers the datapath matches; 0 stands for any protocol. */
-export const PROTOCOL_NUMBER = { TCP: 6, UDP: 17, SCTP: 132 } as const;
-
 /** A 128-bit address (IPv4 as ::ffff:a.b.c.d) as the kernel keys it. */
 export function addressBytes(family: 4 | 6, value: bigint): Buffer {
   const bytes = Buffer.alloc(16);

@@ -8,9 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readAgentReport, readEndpoints } from '../../server/lab/lab-store.ts';
 import { requireLab, waitForAgents } from '../../server/lab/lab-writes.ts';
 import { compilePodRules } from '../datapath/compile.ts';
+import { datapathOf } from '../datapath/introspect.ts';
 import { PodDatapath } from '../datapath/pod-datapath.ts';
 import { labApply, labPod, labUp } from './lab.ts';
-import { hostVeth, nodeNetns, podNetns } from './names.ts';
+import { hostVeth, nodeNetns, nodeNetnsPath, podNetns } from './names.ts';
 import { run } from './shell.ts';
 import { reaches, startLab, stopLab } from './testing-lab.ts';
 import { createPod } from './topology.ts';
@@ -170,15 +171,10 @@ test('rule updates are atomic: while rules are rewritten again and again, verdic
 
 /** A pod's live ingress rules, read from its pinned maps. */
 function podState(key: string): string {
-  const pod = labPod(key);
-  const datapath = new PodDatapath({
-    node: pod.node,
-    netns: `/run/netns/${nodeNetns(pod.node)}`,
-    ifname: pod.ifname,
-    podId: pod.podId,
-  });
   return JSON.stringify(
-    datapath.liveRules('ingress').map(({ key: k, value }) => [k.toString('hex'), value.toString('hex')]),
+    datapathOf(labPod(key))
+      .liveRules('ingress')
+      .map(({ key: k, value }) => [k.toString('hex'), value.toString('hex')]),
   );
 }
 
@@ -193,7 +189,7 @@ test('a pod is open from attachment until its rules are programmed, or closed in
     const ip = strict ? '10.77.2.201' : '10.77.2.200';
     createPod({ key, ip, node }, lab.nodes);
     const datapath = new PodDatapath(
-      { node, netns: `/run/netns/${nodeNetns(node)}`, ifname: hostVeth(key), podId: 99 },
+      { node, netns: nodeNetnsPath(node), ifname: hostVeth(key), podId: 99 },
       strict,
     );
     const server = spawn('nsenter', [

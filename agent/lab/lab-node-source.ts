@@ -1,7 +1,7 @@
 import { watch } from 'node:fs';
 import { type AgentReport, LAB_DIR, readEndpoints, readLab, writeJson } from '../../server/lab/lab-store.ts';
 import type { NodeSource, NodeState } from '../node-source.ts';
-import { nodeNetns } from './names.ts';
+import { nodeNetnsPath } from './names.ts';
 
 /** A lab node's view of the lab's store: its pods, the PolicyEndpoints, and where its report goes. */
 export class LabNodeSource implements NodeSource {
@@ -15,7 +15,7 @@ export class LabNodeSource implements NodeSource {
     const lab = readLab();
     const record = readEndpoints();
     if (!lab || !record) return undefined;
-    const netns = `/run/netns/${nodeNetns(this.node)}`;
+    const netns = nodeNetnsPath(this.node);
     return {
       pods: lab.pods
         .filter((pod) => pod.node === this.node)

@@ -26,8 +26,8 @@ import {
   waitForAgents,
   writeLabObjects,
 } from '../../server/lab/lab-writes.ts';
-import { parseIp } from '../../server/net/ip.ts';
 import type { Cluster, ClusterObject } from '../../server/policy/cluster.ts';
+import { endpointAt } from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
 import { BUILD_DIR } from '../datapath/addon.ts';
 import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
@@ -336,17 +336,14 @@ function simulatedProbe(
   const source = cluster.pod(pod.key);
   if (!source) throw new LabInputError(`no pod ${pod.key} in the lab`);
   return targets.map((target) => {
-    const peer = cluster.podByIp(target.host);
-    const ip = parseIp(target.host);
-    if (!ip) throw new LabInputError(`${target.host} is not an IP address`);
-    const verdict = evaluate(
-      cluster,
-      { pod: source, ip: cluster.ipOf(source) },
-      peer ? { pod: peer, ip } : { ip },
-      { port: target.port, protocol: target.protocol as Protocol },
-    );
+    const peer = endpointAt(cluster, target.host);
+    if (!peer) throw new LabInputError(`${target.host} is not an IP address`);
+    const verdict = evaluate(cluster, { pod: source, ip: cluster.ipOf(source) }, peer, {
+      port: target.port,
+      protocol: target.protocol as Protocol,
+    });
     // An address outside the lab is never reached: no lab packet leaves the lab.
-    return { connected: verdict.allowed && peer !== undefined, ms: 0, simulated: true };
+    return { connected: verdict.allowed && peer.pod !== undefined, ms: 0, simulated: true };
   });
 }
 

@@ -13,6 +13,9 @@ export const POD_GATEWAY = '169.254.1.1';
 
 export const nodeNetns = (node: string) => `${LAB_PREFIX}${node}`;
 
+/** The node's namespace as a path, as the addon and nsenter take it. */
+export const nodeNetnsPath = (node: string) => `/run/netns/${nodeNetns(node)}`;
+
 const digest = (key: string) => createHash('sha1').update(key).digest('hex');
 
 /** A pod's namespace: `palisade-pod-<hash of ns/name>`. */

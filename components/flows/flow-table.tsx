@@ -2,11 +2,11 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
+import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
 import { DraftEditor } from '../explain/draft-editor.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 
-const PROTOCOLS: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
 const KEEP = 2000;
 
 /** Live flow verdicts (server-sent events), newest first, with why a flow was denied. */
@@ -40,7 +40,7 @@ export function FlowTable() {
     void fetchVerdict(
       selected.src,
       selected.dst,
-      `${selected.dport}/${PROTOCOLS[selected.protocol] ?? 'TCP'}`,
+      `${selected.dport}/${protocolOfNumber(selected.protocol) ?? 'TCP'}`,
     ).then(setExplanation);
   }, [selected]);
 
@@ -98,7 +98,7 @@ export function FlowTable() {
                   {flow.src}:{flow.sport}
                 </td>
                 <td>
-                  {flow.dst}:{flow.dport}/{PROTOCOLS[flow.protocol] ?? flow.protocol}
+                  {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
                 </td>
                 <td>{flow.policy ?? (flow.verdict === 'allow' ? 'not isolated' : '')}</td>
               </tr>

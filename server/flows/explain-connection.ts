@@ -1,18 +1,14 @@
 import { FieldError } from '../kube/field-error.ts';
 import { PROTOCOLS, type Protocol } from '../kube/protocol.ts';
-import { parseIp } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { draftAllowingPolicies } from '../policy/draft-policy.ts';
-import type { Endpoint } from '../policy/endpoint.ts';
+import { type Endpoint, endpointAt } from '../policy/endpoint.ts';
 import { evaluate, type Verdict } from '../policy/evaluate.ts';
 
 /** An end named as `ns/pod` or an IP address (a pod's IP finds the pod). */
 function endpointOf(cluster: Cluster, text: string, field: string): Endpoint {
-  const ip = parseIp(text);
-  if (ip) {
-    const pod = cluster.podByIp(text);
-    return pod ? { pod, ip } : { ip };
-  }
+  const atAddress = endpointAt(cluster, text);
+  if (atAddress) return atAddress;
   const pod = cluster.pod(text);
   if (!pod) throw new FieldError(field, `no pod ${JSON.stringify(text)} and not an IP address`);
   return { pod, ip: cluster.ipOf(pod) };

@@ -15,3 +15,11 @@ export function decodeProtocol(value: unknown, path: string): Protocol {
   }
   return value as Protocol;
 }
+
+/** IP protocol numbers of the protocols NetworkPolicy knows, as packets and the kernel carry them. */
+export const PROTOCOL_NUMBERS: Readonly<Record<Protocol, number>> = { TCP: 6, UDP: 17, SCTP: 132 };
+
+/** The protocol of an IP protocol number, or undefined for one NetworkPolicy does not know. */
+export function protocolOfNumber(number: number): Protocol | undefined {
+  return PROTOCOLS.find((protocol) => PROTOCOL_NUMBERS[protocol] === number);
+}

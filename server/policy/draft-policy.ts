@@ -2,6 +2,7 @@ import { dump } from 'js-yaml';
 import type { Json } from '../kube/decode.ts';
 import { NAMESPACE_NAME_LABEL } from '../kube/namespace.ts';
 import type { Pod } from '../kube/pod.ts';
+import { protocolOfNumber } from '../kube/protocol.ts';
 import { formatIp, parseIp } from '../net/ip.ts';
 import type { Cluster } from './cluster.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -68,8 +69,6 @@ function policyDocument(
   };
 }
 
-const PROTOCOL_NAMES: Record<number, string> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
-
 /** What a suggestion learns from: the flows the agent saw on the pod's interface. */
 export interface ObservedFlow {
   readonly pod?: string;
@@ -94,7 +93,7 @@ export function suggestPolicy(cluster: Cluster, podKey: string, flows: readonly 
     egress: new Map<string, { peer: Json; ports: Map<string, Json> }>(),
   };
   for (const flow of flows) {
-    const protocol = PROTOCOL_NAMES[flow.protocol];
+    const protocol = protocolOfNumber(flow.protocol);
     if (flow.pod !== podKey || !protocol) continue;
     const address = flow.direction === 'ingress' ? flow.src : flow.dst;
     const peerPod = cluster.podByIp(address);

@@ -1,6 +1,7 @@
 import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
-import { formatIp, type Ip } from '../net/ip.ts';
+import { formatIp, type Ip, parseIp } from '../net/ip.ts';
+import type { Cluster } from './cluster.ts';
 
 /** One end of a connection: a pod (with its IP when it has one), or an address outside the cluster's pods. */
 export type Endpoint =
@@ -20,4 +21,12 @@ export function endpointName(endpoint: Endpoint): string {
 
 export function formatPortProtocol({ port, protocol }: PortProtocol): string {
   return `${port}/${protocol}`;
+}
+
+/** The end at an address: the pod that has it, or the bare address; undefined when `text` is no IP. */
+export function endpointAt(cluster: Cluster, text: string): Endpoint | undefined {
+  const ip = parseIp(text);
+  if (!ip) return undefined;
+  const pod = cluster.podByIp(text);
+  return pod ? { pod, ip } : { ip };
 }

@@ -1,9 +1,9 @@
 import type { Flow } from '../flows/flow.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import { parseIp } from '../net/ip.ts';
+import { protocolOfNumber } from '../kube/protocol.ts';
 import { Cluster, type ClusterObject } from './cluster.ts';
 import { defaultPorts } from './default-ports.ts';
-import { type Endpoint, formatPortProtocol, type PortProtocol } from './endpoint.ts';
+import { endpointAt, formatPortProtocol, type PortProtocol } from './endpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { computeMatrix } from './matrix.ts';
 
@@ -28,8 +28,6 @@ export interface Preview {
   readonly connections: readonly ConnectionChange[];
   readonly flows: readonly FlowChange[];
 }
-
-const PROTOCOL_NAMES: Record<number, PortProtocol['protocol']> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
 
 /**
  * What applying `objects` to `cluster` would change, before anything is applied: every ordered
@@ -72,11 +70,11 @@ export function previewChange(
   }
   const flows: FlowChange[] = [];
   for (const flow of recentFlows) {
-    const protocol = PROTOCOL_NAMES[flow.protocol];
+    const protocol = protocolOfNumber(flow.protocol);
     if (!protocol) continue;
     const verdictIn = (state: Cluster) => {
-      const from = endpointIn(state, flow.src);
-      const to = endpointIn(state, flow.dst);
+      const from = endpointAt(state, flow.src);
+      const to = endpointAt(state, flow.dst);
       return from && to ? evaluate(state, from, to, { port: flow.dport, protocol }).allowed : undefined;
     };
     const was = verdictIn(before);
@@ -90,14 +88,6 @@ export function previewChange(
     connections,
     flows,
   };
-}
-
-/** An address as the model sees it: the pod that has it, or the bare address. */
-function endpointIn(state: Cluster, address: string): Endpoint | undefined {
-  const pod = state.podByIp(address);
-  if (pod) return { pod, ip: state.ipOf(pod) };
-  const ip = parseIp(address);
-  return ip ? { ip } : undefined;
 }
 
 function uniquePorts(ports: readonly PortProtocol[]): PortProtocol[] {
