@@ -1,34 +1,76 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { labFile, readJson, readLab } from '../server/lab/lab-store.ts';
-import { datapathOf } from './datapath/introspect.ts';
+import { loadKubeConfig } from '../server/kube-api/kube-config.ts';
+import { labFile, readJson, readLab, writeJson } from '../server/lab/lab-store.ts';
+import { logger } from '../server/log.ts';
+import { PodDatapath } from './datapath/pod-datapath.ts';
 import { FlowShipper } from './flow-shipper.ts';
 import { FlowSink } from './flow-sink.ts';
+import { KubeNodeSource } from './kube-node-source.ts';
 import { LabNodeSource } from './lab/lab-node-source.ts';
 import { AgentMetrics } from './metrics.ts';
 import { NodeAgent } from './node-agent.ts';
+import type { NodeSource } from './node-source.ts';
 
 /**
- * The node agent process: `main.ts --node NAME`. Enforces the lab store's PolicyEndpoints on the
- * node's pods; writes every flow verdict to `flows-NAME.jsonl` in the lab folder (rotated at 8 MB)
- * and, when PALISADE_INGEST_URL is set, sends them to the server with the node's token; serves
- * Prometheus metrics on 127.0.0.1 (port PALISADE_METRICS_PORT, default 9470 + the node's number).
- * SIGTERM stops it and leaves enforcement in place.
+ * The node agent process: `main.ts --node NAME [--kubeconfig FILE|--in-cluster] [--netns PATH]
+ * [--strict]`. Enforces the PolicyEndpoints of the node's pods: from the lab's store, or with a
+ * kubeconfig (or in a cluster) from the Kubernetes API. Writes every flow verdict to
+ * `flows-NAME.jsonl` in the lab folder (rotated at 8 MB) and, when PALISADE_INGEST_URL is set,
+ * sends them to the server with the node's token (in Kubernetes mode the ServiceAccount token,
+ * which the server checks with a TokenReview); serves Prometheus metrics on 127.0.0.1 (port
+ * PALISADE_METRICS_PORT, default 9470 + the node's lab number). SIGTERM stops it and leaves
+ * enforcement in place.
  */
-const { values } = parseArgs({ options: { node: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    node: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'in-cluster': { type: 'boolean', default: false },
+    netns: { type: 'string', default: '' },
+    strict: { type: 'boolean', default: false },
+  },
+});
 const node = values.node;
 if (!node) {
-  process.stderr.write('usage: agent/main.ts --node NAME\n');
+  process.stderr.write(
+    'usage: agent/main.ts --node NAME [--kubeconfig FILE|--in-cluster] [--netns PATH] [--strict]\n',
+  );
   process.exit(2);
 }
-const agent = new NodeAgent(node, new LabNodeSource(node));
+const log = logger('agent');
+const kubeMode = values.kubeconfig !== undefined || values['in-cluster'];
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+let source: NodeSource & { start?: () => Promise<void> };
+let token: string | undefined;
+if (kubeMode) {
+  const config = loadKubeConfig(values.kubeconfig);
+  const inLab = readLab()?.nodes.some((candidate) => candidate.name === node) === true;
+  source = new KubeNodeSource(config, {
+    node,
+    netns: values.netns,
+    strict: values.strict,
+    log,
+    // When the lab stands in for kubelets, the lab's tools read what the agent applied there too.
+    onReport: inLab ? (report) => writeJson(`agent-${node}.json`, report) : undefined,
+  });
+  token =
+    process.env.PALISADE_AGENT_TOKEN ??
+    config.getCurrentUser()?.token ??
+    readTokenFile(SERVICE_ACCOUNT_TOKEN);
+} else {
+  source = new LabNodeSource(node);
+  token = readJson<Record<string, string>>('tokens.json')?.[node];
+}
+
+const agent = new NodeAgent(node, source);
 const metrics = new AgentMetrics(node);
-const token = readJson<Record<string, string>>('tokens.json')?.[node];
 const shipper =
   process.env.PALISADE_INGEST_URL && token
     ? new FlowShipper({ url: process.env.PALISADE_INGEST_URL, token, node })
     : undefined;
-
 const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);
 
 const index = readLab()?.nodes.find((candidate) => candidate.name === node)?.index ?? 0;
@@ -39,9 +81,12 @@ createServer((request, response) => {
     return;
   }
   try {
-    const pods = (readLab()?.pods ?? [])
-      .filter((pod) => pod.node === node)
-      .map((pod) => ({ key: pod.key, ifname: pod.ifname, activeSlot: datapathOf(pod).state().activeSlot }));
+    const pods = (source.read()?.pods ?? []).map((pod) => ({
+      key: pod.key,
+      ifname: pod.ifname,
+      activeSlot: new PodDatapath({ node, netns: pod.netns, ifname: pod.ifname, podId: pod.podId }).state()
+        .activeSlot,
+    }));
     response
       .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
       .end(metrics.render(pods, shipper));
@@ -55,7 +100,20 @@ process.on('SIGTERM', () => {
   shipper?.close();
   process.exit(0);
 });
+await source.start?.();
 await agent.start((flows) => sink.take(flows));
-process.stdout.write(
-  `palisade agent for ${node}: enforcing (eBPF), metrics on 127.0.0.1:${metricsPort}, pid ${process.pid}\n`,
-);
+log.info('enforcing', {
+  node,
+  source: kubeMode ? 'kubernetes' : 'lab',
+  datapath: 'ebpf',
+  metrics: `127.0.0.1:${metricsPort}`,
+  pid: process.pid,
+});
+
+function readTokenFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: types, lint + format, the unit tests (in parallel), then the tests that
+# The whole test suite: types, lint + format, the unit tests (in parallel), the tests against a real
+# Kubernetes API server (built from source once, by scripts/build-kube.sh), then the tests that
 # build the lab with real namespaces, packets and eBPF (one at a time: they share the lab).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,6 +13,10 @@ biome check .
 echo "== unit tests (node --test)"
 node --test --test-reporter=spec --disable-warning=ExperimentalWarning --conditions=react-server \
   'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts' 'components/**/*.test.ts'
+echo "== Kubernetes tests: real etcd, kube-apiserver and kube-controller-manager (node --test)"
+bash scripts/build-kube.sh
+node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \
+  '**/*.kube-test.ts'
 echo "== lab tests: real namespaces, packets and eBPF (node --test, one at a time)"
 node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \
   '**/*.lab-test.ts'

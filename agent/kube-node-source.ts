@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterInformers } from '../server/kube-api/cluster-informers.ts';
+import { POLICY_ENDPOINTS, PODS } from '../server/kube-api/informer.ts';
+import { keyOf } from '../server/kube/object-meta.ts';
+import { isPolicyPod, type Pod } from '../server/kube/pod.ts';
+import type { AgentReport } from '../server/lab/lab-store.ts';
+import type { Logger } from '../server/log.ts';
+import { Cluster } from '../server/policy/cluster.ts';
+import type { NodePod, NodeSource, NodeState } from './node-source.ts';
+
+export interface KubeNodeOptions {
+  readonly node: string;
+  /** The network namespace holding the pods' host-side interfaces (empty: the agent's own). */
+  readonly netns: string;
+  readonly strict: boolean;
+  readonly log: Logger;
+  /** Where reports go besides the log (the lab's store, when the lab stands in for kubelets). */
+  readonly onReport?: (report: AgentReport) => void;
+}
+
+/**
+ * A node's view of a Kubernetes cluster: the pods scheduled on it (watched with a field selector
+ * on `spec.nodeName`) and every PolicyEndpoint. Each pod's host-side interface is the one the
+ * node routes its IP through, as with the VPC CNI (a /32 route per pod).
+ */
+export class KubeNodeSource implements NodeSource {
+  private readonly options: KubeNodeOptions;
+  private readonly cluster = new Cluster();
+  private readonly informers: ClusterInformers;
+  private readonly interfaces = new Map<string, string>();
+  private generation = 0;
+  private synced = false;
+  private listeners: (() => void)[] = [];
+
+  constructor(config: KubeConfig, options: KubeNodeOptions) {
+    this.options = options;
+    const pods = { ...PODS, fieldSelector: `spec.nodeName=${options.node}` };
+    this.informers = new ClusterInformers(config, [pods, POLICY_ENDPOINTS], this.cluster, options.log, () => {
+      this.generation++;
+      for (const listener of this.listeners) listener();
+    });
+  }
+
+  async start(): Promise<void> {
+    this.informers.start();
+    await this.informers.synced();
+    this.synced = true;
+    this.options.log.info('informers synced', {
+      node: this.options.node,
+      pods: this.cluster.allPods().length,
+    });
+    for (const listener of this.listeners) listener();
+  }
+
+  stop(): void {
+    this.informers.stop();
+  }
+
+  read(): NodeState | undefined {
+    if (!this.synced) return undefined;
+    const pods = this.cluster
+      .allPods()
+      .filter((pod) => pod.podIP && isPolicyPod(pod))
+      .flatMap((pod) => {
+        const nodePod = this.nodePod(pod);
+        return nodePod ? [nodePod] : [];
+      });
+    return {
+      pods,
+      endpoints: this.cluster.allPolicyEndpoints(),
+      generation: this.generation,
+      strict: this.options.strict,
+    };
+  }
+
+  watch(onChange: () => void): void {
+    this.listeners.push(onChange);
+    // A pod's interface can appear after its IP is known; a slow resync picks it up.
+    setInterval(onChange, 2000).unref();
+  }
+
+  report(report: AgentReport): void {
+    if (report.error)
+      this.options.log.error('enforcement failed', { node: report.node, reason: report.error });
+    else this.options.log.debug('enforcing', { node: report.node, generation: report.generation });
+    this.options.onReport?.(report);
+  }
+
+  private nodePod(pod: Pod): NodePod | undefined {
+    const ip = pod.podIP ?? '';
+    const ifname = this.interfaces.get(ip) ?? this.routeInterface(ip);
+    if (!ifname) return undefined;
+    this.interfaces.set(ip, ifname);
+    return { key: keyOf(pod.metadata), ip, podId: podIdOf(pod), netns: this.options.netns, ifname };
+  }
+
+  /** The interface the node routes `ip` through, or undefined while the pod's route is missing. */
+  private routeInterface(ip: string): string | undefined {
+    const command = ['ip', '-j', 'route', 'get', ip];
+    try {
+      const output = this.options.netns
+        ? execFileSync('nsenter', [`--net=${this.options.netns}`, ...command], { encoding: 'utf8' })
+        : execFileSync(command[0] ?? 'ip', command.slice(1), { encoding: 'utf8' });
+      const [route] = JSON.parse(output) as { dev?: string; gateway?: string }[];
+      // A route through a gateway leads off the node: the pod is not here (yet).
+      return route?.dev && !route.gateway ? route.dev : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** A pod's id in flow events: stable for the pod's lifetime (from its uid), never 0. */
+function podIdOf(pod: Pod): number {
+  const digest = createHash('sha1')
+    .update(pod.metadata.uid ?? keyOf(pod.metadata))
+    .digest();
+  return digest.readUInt32LE(0) & 0x7fffffff || 1;
+}

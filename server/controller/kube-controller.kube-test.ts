@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadKubeConfig } from '../kube-api/kube-config.ts';
+import { LeaderElection } from '../kube-api/leader-election.ts';
+import { registerPods } from '../kube-api/register-pods.ts';
+import { runKubectl, TestingApiServer } from '../kube-api/testing-api-server.ts';
+import type { Json } from '../kube/decode.ts';
+import { decodeObject, encodeObject } from '../kube/objects.ts';
+import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { loadState } from '../kube/state-file.ts';
+import { logger } from '../log.ts';
+import { Cluster, type ClusterObject } from '../policy/cluster.ts';
+import { EndpointsIndex } from './endpoints-index.ts';
+import { FIELD_MANAGER, KubeController } from './kube-controller.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const WALKTHROUGH = `${ROOT}/examples/walkthrough`;
+const quiet = { ...logger('test'), info: () => {}, warn: () => {} };
+
+let api: TestingApiServer;
+
+before(async () => {
+  api = await TestingApiServer.start();
+  await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/policyendpoints.yaml`]);
+  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
+  await registerPods(loadKubeConfig(api.kubeconfig), cluster.allNamespaces(), cluster.allPods());
+});
+
+after(async () => {
+  await api?.stop();
+});
+
+async function getObjects(kinds: string): Promise<ClusterObject[]> {
+  const list = JSON.parse(await api.kubectl(['get', kinds, '-A', '-o', 'json'])) as { items: Json[] };
+  return list.items.map((item) => decodeObject(item));
+}
+
+/** The PolicyEndpoints in the API server, and those the model computes from its objects, by name. */
+async function actualAndDesired() {
+  const actual = (await getObjects('policyendpoints')) as PolicyEndpoint[];
+  const objects = await getObjects('namespaces,pods,networkpolicies');
+  const desired = new EndpointsIndex(Cluster.of(objects)).all();
+  const specs = (endpoints: PolicyEndpoint[]) =>
+    Object.fromEntries(
+      endpoints.map((endpoint) => [
+        endpoint.metadata.name,
+        (decodeObject(encodeObject(endpoint)) as PolicyEndpoint).spec,
+      ]),
+    );
+  return { actual: specs(actual), desired: specs(desired), endpoints: actual };
+}
+
+async function converged(timeoutMs = 20000): Promise<PolicyEndpoint[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { actual, desired, endpoints } = await actualAndDesired();
+    try {
+      assert.deepEqual(actual, desired);
+      return endpoints;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await sleep(200);
+  }
+}
+
+function startController(identity: string, kubeconfig = api.kubeconfig) {
+  const config = loadKubeConfig(kubeconfig);
+  const leader = new LeaderElection(
+    config,
+    { namespace: 'kube-system', name: 'palisade-controller', identity, leaseSeconds: 3, retryMs: 300 },
+    quiet,
+  );
+  const controller = new KubeController(config, { log: quiet }, leader);
+  leader.start();
+  void controller.start();
+  return { controller, leader, stop: async () => (controller.stop(), await leader.stop()) };
+}
+
+test('the controller writes the PolicyEndpoints of the walkthrough, owned by their policies, with server-side apply', async () => {
+  const replica = startController('replica-a');
+  try {
+    for (const file of [
+      '01-deny-all-ingress',
+      '03-allow-ingress-from-samens-client-one',
+      '04-allow-ingress-from-xns',
+    ]) {
+      await api.kubectl(['apply', '-f', `${WALKTHROUGH}/policies/${file}.yaml`]);
+    }
+    const endpoints = await converged();
+    assert.equal(endpoints.length, 3);
+    const policies = (await getObjects('networkpolicies')).map((policy) => [
+      policy.metadata.name,
+      policy.metadata.uid,
+    ]);
+    const raw = JSON.parse(
+      await api.kubectl(['get', 'policyendpoints', '-A', '-o', 'json', '--show-managed-fields']),
+    ) as {
+      items: {
+        metadata: {
+          ownerReferences: { kind: string; name: string; uid: string; controller: boolean }[];
+          managedFields: { manager: string; operation: string }[];
+        };
+        spec: { policyRef: { name: string } };
+      }[];
+    };
+    for (const item of raw.items) {
+      const [owner] = item.metadata.ownerReferences;
+      assert.equal(owner?.kind, 'NetworkPolicy');
+      assert.equal(owner?.controller, true);
+      assert.deepEqual(
+        [owner?.name, owner?.uid],
+        policies.find(([name]) => name === item.spec.policyRef.name),
+      );
+      assert.ok(
+        item.metadata.managedFields.some(
+          (field) => field.manager === FIELD_MANAGER && field.operation === 'Apply',
+        ),
+      );
+    }
+
+    // A pod's label change reaches its PolicyEndpoints.
+    await api.kubectl([
+      'label',
+      'pod',
+      '-n',
+      'another-ns',
+      'another-client-one',
+      'app=elsewhere',
+      '--overwrite',
+    ]);
+    await converged();
+    await api.kubectl([
+      'label',
+      'pod',
+      '-n',
+      'another-ns',
+      'another-client-one',
+      'app=another-client-one',
+      '--overwrite',
+    ]);
+    await converged();
+
+    // A PolicyEndpoint edited or deleted by hand is put back; one without a policy is removed.
+    await api.kubectl(['delete', 'policyendpoints', '-n', 'default', '--all']);
+    await converged();
+  } finally {
+    await replica.stop();
+  }
+});
+
+test('informers recover from an API server restart, with objects deleted and recreated meanwhile', async () => {
+  const replica = startController('replica-a');
+  const spare = await api.spareApiServer();
+  try {
+    await converged();
+    await api.stopApiServer();
+    try {
+      const kubectlSpare = (args: string[]) => runKubectl(['--kubeconfig', spare.kubeconfig, ...args]);
+      // During the outage: a policy goes, another comes, a pod is recreated with other labels.
+      await kubectlSpare(['delete', 'networkpolicy', '-n', 'default', 'demo-app-allow-samens-client-one']);
+      await kubectlSpare(['apply', '-f', `${WALKTHROUGH}/policies/06-deny-egress-from-client-one.yaml`]);
+      // No kubelet confirms a graceful deletion here: the pod goes at once.
+      await kubectlSpare([
+        'delete',
+        'pod',
+        '-n',
+        'another-ns',
+        'another-client-one',
+        '--grace-period=0',
+        '--force',
+      ]);
+      const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
+      const pod = cluster.allPods().find((candidate) => candidate.metadata.name === 'another-client-one');
+      assert.ok(pod);
+      await registerPods(
+        loadKubeConfig(spare.kubeconfig),
+        [],
+        [{ ...pod, metadata: { ...pod.metadata, labels: { app: 'renamed' } } }],
+      );
+    } finally {
+      await api.startApiServer();
+    }
+    const endpoints = await converged(30000);
+    assert.deepEqual(endpoints.map((endpoint) => endpoint.spec.policyRef.name).sort(), [
+      'client-one-deny-egress',
+      'demo-app-allow-another-ns',
+      'demo-app-deny-all',
+    ]);
+  } finally {
+    await spare.stop();
+    await replica.stop();
+  }
+});
+
+test('two replicas: only the Lease holder writes, and the other takes over when it stops', async () => {
+  const a = startController('replica-a');
+  await sleep(500);
+  const b = startController('replica-b');
+  try {
+    await converged();
+    await sleep(1000);
+    assert.equal(a.leader.isLeader() !== b.leader.isLeader(), true, 'exactly one replica leads');
+    const [leader, follower] = a.leader.isLeader() ? [a, b] : [b, a];
+    await api.kubectl(['apply', '-f', `${WALKTHROUGH}/policies/08-allow-egress-to-demo-app.yaml`]);
+    await converged();
+    assert.equal(follower.controller.writes, 0, 'the follower wrote nothing');
+    await leader.stop();
+    await api.kubectl([
+      'apply',
+      '-f',
+      `${WALKTHROUGH}/policies/03-allow-ingress-from-samens-client-one.yaml`,
+    ]);
+    await converged();
+    assert.ok(follower.leader.isLeader());
+    assert.ok(follower.controller.writes > 0);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('the garbage collector deletes PolicyEndpoints with their NetworkPolicy, with no controller running', async () => {
+  const before = await getObjects('policyendpoints');
+  assert.ok(
+    before.some((endpoint) => endpoint.metadata.name.startsWith('client-one-allow-egress-demo-app-')),
+  );
+  await api.kubectl(['delete', 'networkpolicy', '-n', 'default', 'client-one-allow-egress-demo-app']);
+  const deadline = Date.now() + 30000;
+  while (
+    (await getObjects('policyendpoints')).some((endpoint) =>
+      endpoint.metadata.name.startsWith('client-one-allow-egress-demo-app-'),
+    )
+  ) {
+    assert.ok(Date.now() < deadline, 'the garbage collector removed the PolicyEndpoint within 30s');
+    await sleep(300);
+  }
+});

@@ -1,0 +1,216 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { NAMESPACES, NETWORK_POLICIES, objectPath, POLICY_ENDPOINTS, PODS } from '../kube-api/informer.ts';
+import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
+import { ClusterInformers } from '../kube-api/cluster-informers.ts';
+import type { LeaderElection } from '../kube-api/leader-election.ts';
+import { decodeObject, encodeObject } from '../kube/objects.ts';
+import { keyOf } from '../kube/object-meta.ts';
+import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import type { Logger } from '../log.ts';
+import { Cluster, type ClusterObject } from '../policy/cluster.ts';
+import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
+
+/** The field manager of every write, and the label on every PolicyEndpoint this controller owns. */
+export const FIELD_MANAGER = 'palisade-controller';
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'palisade' } as const;
+
+const isManaged = (endpoint: PolicyEndpoint) =>
+  endpoint.metadata.labels['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
+const policyKeyOf = (endpoint: PolicyEndpoint) =>
+  keyOf({ namespace: endpoint.spec.policyRef.namespace, name: endpoint.spec.policyRef.name });
+
+const pathOf = (endpoint: PolicyEndpoint) =>
+  objectPath(POLICY_ENDPOINTS, endpoint.metadata.namespace, endpoint.metadata.name);
+
+/** Whether two PolicyEndpoint specs say the same, compared as read back from the API. */
+const sameSpec = (a: PolicyEndpoint | undefined, b: PolicyEndpoint) =>
+  a !== undefined && isDeepStrictEqual(a.spec, (decodeObject(encodeObject(b)) as PolicyEndpoint).spec);
+
+/** The PolicyEndpoint as it is applied: our label added, nothing the API server sets. */
+function applied(endpoint: PolicyEndpoint): PolicyEndpoint {
+  const owners = endpoint.metadata.ownerReferences?.map((owner) => ({ ...owner, controller: true }));
+  return {
+    ...endpoint,
+    metadata: { ...endpoint.metadata, labels: { ...MANAGED_BY }, ownerReferences: owners },
+  };
+}
+
+export interface ControllerOptions {
+  readonly log: Logger;
+  /** Writes in flight at once. */
+  readonly concurrency?: number;
+  readonly chunkSize?: number;
+}
+
+/**
+ * The controller in Kubernetes mode. Informers feed Namespaces, Pods and NetworkPolicies into the
+ * same EndpointsIndex the lab uses, and the PolicyEndpoints that exist into `actual`. Each change
+ * marks the policies it touched; while this replica leads, a worker brings each marked policy's
+ * PolicyEndpoints to the desired state with server-side apply (field manager
+ * `palisade-controller`), skipping those already right, and deletes the ones no longer wanted.
+ * PolicyEndpoints are owned by their NetworkPolicy, so the garbage collector removes them with it
+ * even while no controller runs.
+ */
+export class KubeController {
+  private readonly config: KubeConfig;
+  private readonly log: Logger;
+  private readonly concurrency: number;
+  private readonly index: EndpointsIndex;
+  private readonly actual = new Cluster();
+  private readonly informers: ClusterInformers[];
+  private readonly dirty = new Set<string>();
+  /** Policies whose last write failed; marked again after a pause. */
+  private readonly failed = new Set<string>();
+  private readonly leader?: LeaderElection;
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  private synced = false;
+  private retry?: NodeJS.Timeout;
+  /** Writes done since start (applies and deletes). */
+  writes = 0;
+
+  constructor(config: KubeConfig, options: ControllerOptions, leader?: LeaderElection) {
+    this.config = config;
+    this.log = options.log;
+    this.concurrency = options.concurrency ?? 16;
+    this.index = new EndpointsIndex(new Cluster(), options.chunkSize);
+    this.leader = leader;
+    this.informers = [
+      new ClusterInformers(config, [NAMESPACES, PODS, NETWORK_POLICIES], this.index, this.log, (change) =>
+        this.markChange(change as EndpointsChange),
+      ),
+      new ClusterInformers(config, [POLICY_ENDPOINTS], this.actualSink(), this.log),
+    ];
+    leader?.onChange((leading) => {
+      if (leading) this.markAll();
+    });
+  }
+
+  async start(): Promise<void> {
+    for (const informers of this.informers) informers.start();
+    await Promise.all(this.informers.map((informers) => informers.synced()));
+    this.synced = true;
+    this.log.info('informers synced', { policies: this.index.all().length });
+    this.markAll();
+  }
+
+  stop(): void {
+    clearTimeout(this.retry);
+    for (const informers of this.informers) informers.stop();
+  }
+
+  /** Resolves when no policy is waiting to be written (for tests and the benchmark). */
+  idle(): Promise<void> {
+    if (this.dirty.size === 0 && this.failed.size === 0 && !this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private actualSink() {
+    return {
+      set: (object: ClusterObject) => {
+        this.actual.set(object);
+        // An edit by someone else, or a PolicyEndpoint whose policy is gone, gets reconciled.
+        if (object.kind === 'PolicyEndpoint' && isManaged(object)) this.mark(policyKeyOf(object));
+      },
+      delete: (kind: ClusterObject['kind'], key: string) => {
+        const gone = this.actual.delete(kind, key);
+        if (gone?.kind === 'PolicyEndpoint' && isManaged(gone)) this.mark(policyKeyOf(gone));
+      },
+    };
+  }
+
+  private markChange(change: EndpointsChange): void {
+    for (const key of change.updated) this.mark(key);
+    for (const key of change.removed) this.mark(key);
+  }
+
+  private markAll(): void {
+    for (const policy of this.index.all()) this.dirty.add(policyKeyOf(policy));
+    for (const endpoint of this.actual.allPolicyEndpoints())
+      if (isManaged(endpoint)) this.dirty.add(policyKeyOf(endpoint));
+    this.kick();
+  }
+
+  private mark(policyKey: string): void {
+    this.dirty.add(policyKey);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || !this.synced || (this.leader && !this.leader.isLeader())) return;
+    this.running = true;
+    void this.drain().finally(() => {
+      this.running = false;
+      if (this.dirty.size > 0) this.kick();
+      else if (this.failed.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty.size > 0 && (!this.leader || this.leader.isLeader())) {
+      const batch = [...this.dirty].slice(0, this.concurrency * 4);
+      for (const key of batch) this.dirty.delete(key);
+      const queue = batch.flatMap((key) => this.writesFor(key));
+      await Promise.all(
+        Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
+          for (let write = queue.shift(); write; write = queue.shift()) await write();
+        }),
+      );
+    }
+  }
+
+  /** The writes that bring one policy's PolicyEndpoints to the desired state. */
+  private writesFor(policyKey: string): (() => Promise<void>)[] {
+    const desired = this.index.of(policyKey).map(applied);
+    const existing = this.actual
+      .allPolicyEndpoints()
+      .filter((endpoint) => isManaged(endpoint) && policyKeyOf(endpoint) === policyKey);
+    const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
+    const wanted = new Set(desired.map((endpoint) => endpoint.metadata.name));
+    const guarded = (what: string, write: () => Promise<unknown>) => async () => {
+      try {
+        await write();
+        this.writes++;
+      } catch (error) {
+        this.log.warn('write failed, will retry', {
+          policy: policyKey,
+          what,
+          reason: (error as Error).message,
+        });
+        this.retryLater(policyKey);
+      }
+    };
+    return [
+      ...desired
+        .filter((endpoint) => !sameSpec(byName.get(endpoint.metadata.name), endpoint))
+        .map((endpoint) =>
+          guarded(`apply ${endpoint.metadata.name}`, () =>
+            applyObject(this.config, pathOf(endpoint), encodeObject(endpoint), FIELD_MANAGER),
+          ),
+        ),
+      ...existing
+        .filter((endpoint) => !wanted.has(endpoint.metadata.name))
+        .map((endpoint) =>
+          guarded(`delete ${endpoint.metadata.name}`, async () => {
+            try {
+              await rawRequest(this.config, 'DELETE', pathOf(endpoint));
+            } catch (error) {
+              if (!(error instanceof ApiError && error.code === 404)) throw error;
+            }
+          }),
+        ),
+    ];
+  }
+
+  private retryLater(policyKey: string): void {
+    this.failed.add(policyKey);
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      for (const key of this.failed) this.dirty.add(key);
+      this.failed.clear();
+      this.kick();
+    }, 1000);
+  }
+}

@@ -1,0 +1,46 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../log.ts';
+import type { ClusterObject } from '../policy/cluster.ts';
+import { Informer, type WatchedKind } from './informer.ts';
+
+/** Where informers deliver changes: a Cluster, or the controller's EndpointsIndex. */
+export interface ClusterSink {
+  set(object: ClusterObject): unknown;
+  delete(kind: ClusterObject['kind'], key: string): unknown;
+}
+
+/** One informer per kind, all delivering to one sink; `onChange` gets what the sink returned for each change. */
+export class ClusterInformers {
+  private readonly informers: Informer[];
+
+  constructor(
+    config: KubeConfig,
+    kinds: readonly WatchedKind[],
+    sink: ClusterSink,
+    log: Logger,
+    onChange: (result: unknown) => void = () => {},
+  ) {
+    this.informers = kinds.map(
+      (kind) =>
+        new Informer(config, kind, {
+          set: (object) => onChange(sink.set(object)),
+          delete: (kind, key) => onChange(sink.delete(kind, key)),
+          invalid: (message) => log.warn('object skipped', { reason: message }),
+          error: (message) => log.warn('watch interrupted', { reason: message }),
+        }),
+    );
+  }
+
+  start(): void {
+    for (const informer of this.informers) informer.start();
+  }
+
+  stop(): void {
+    for (const informer of this.informers) informer.stop();
+  }
+
+  /** Resolves once every kind has been listed once. */
+  async synced(): Promise<void> {
+    await Promise.all(this.informers.map((informer) => informer.hasSynced()));
+  }
+}

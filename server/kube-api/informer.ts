@@ -1,0 +1,132 @@
+import { ADD, DELETE, ERROR, type KubeConfig, ListWatch, UPDATE, Watch } from '@kubernetes/client-node';
+import type { Json } from '../kube/decode.ts';
+import { keyOf } from '../kube/object-meta.ts';
+import { decodeObject, nameOfRaw } from '../kube/objects.ts';
+import type { ClusterObject } from '../policy/cluster.ts';
+import { rawRequest } from './raw-request.ts';
+
+/** A kind an informer lists and watches, with an optional field selector. */
+export interface WatchedKind {
+  readonly apiVersion: string;
+  readonly kind: ClusterObject['kind'];
+  /** The cluster-wide collection path, e.g. `/api/v1/pods`. */
+  readonly path: string;
+  readonly fieldSelector?: string;
+}
+
+export const NAMESPACES: WatchedKind = { apiVersion: 'v1', kind: 'Namespace', path: '/api/v1/namespaces' };
+export const PODS: WatchedKind = { apiVersion: 'v1', kind: 'Pod', path: '/api/v1/pods' };
+export const NETWORK_POLICIES: WatchedKind = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  path: '/apis/networking.k8s.io/v1/networkpolicies',
+};
+export const POLICY_ENDPOINTS: WatchedKind = {
+  apiVersion: 'networking.k8s.aws/v1alpha1',
+  kind: 'PolicyEndpoint',
+  path: '/apis/networking.k8s.aws/v1alpha1/policyendpoints',
+};
+
+/** The path of one object of a kind: `/api/v1/namespaces/NS/pods/NAME`, `/api/v1/namespaces/NAME`. */
+export function objectPath(kind: WatchedKind, namespace: string, name: string): string {
+  const cut = kind.path.lastIndexOf('/');
+  const [base, plural] = [kind.path.slice(0, cut), kind.path.slice(cut + 1)];
+  const scope = kind.kind === 'Namespace' ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${base}${scope}/${plural}/${encodeURIComponent(name)}`;
+}
+
+export interface InformerHandlers {
+  /** An object was added or changed. */
+  set(object: ClusterObject): void;
+  /** An object is gone (deleted, or missing from a fresh list after the watch expired). */
+  delete(kind: ClusterObject['kind'], key: string): void;
+  /** An object the API server holds that Palisade cannot read. */
+  invalid(message: string): void;
+  /** The watch failed; the informer retries by itself. */
+  error(message: string): void;
+}
+
+const MAX_RETRY_MS = 5000;
+
+/**
+ * Lists then watches one kind, and keeps calling `handlers` as it changes. When the watch's
+ * resourceVersion expires (410 Gone) it lists again and reports what vanished meanwhile as
+ * deleted; when the API server is unreachable it retries with backoff from where it stopped, so
+ * nothing is lost or reported twice.
+ */
+export class Informer {
+  readonly kind: WatchedKind;
+  private readonly listWatch: ListWatch<Json & { metadata?: { name?: string; namespace?: string } }>;
+  private readonly handlers: InformerHandlers;
+  private retryMs = 100;
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
+  private synced = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(config: KubeConfig, kind: WatchedKind, handlers: InformerHandlers) {
+    this.kind = kind;
+    this.handlers = handlers;
+    const query = kind.fieldSelector ? `?fieldSelector=${encodeURIComponent(kind.fieldSelector)}` : '';
+    const list = async () => {
+      const result = await rawRequest<{ items: never[]; metadata: { resourceVersion?: string } }>(
+        config,
+        'GET',
+        `${kind.path}${query}`,
+      );
+      // The first list counts as synced once its items are handed out, right after this resolves.
+      setImmediate(() => this.markSynced());
+      return result;
+    };
+    this.listWatch = new ListWatch(kind.path, new Watch(config), list, false, undefined, kind.fieldSelector);
+    this.listWatch.on(ADD, (raw) => this.received(raw));
+    this.listWatch.on(UPDATE, (raw) => this.received(raw));
+    this.listWatch.on(DELETE, (raw) => {
+      const meta = raw.metadata ?? {};
+      this.handlers.delete(kind.kind, keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' }));
+    });
+    this.listWatch.on(ERROR, (error) => this.failed(error));
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.listWatch.start().catch((error) => this.failed(error));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    void this.listWatch.stop();
+  }
+
+  /** Resolves once the first list has been handed to the handlers. */
+  hasSynced(): Promise<void> {
+    return this.synced ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private markSynced(): void {
+    this.retryMs = 100;
+    if (this.synced) return;
+    this.synced = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  private received(raw: Json): void {
+    this.retryMs = 100;
+    const withKind = { ...raw, apiVersion: this.kind.apiVersion, kind: this.kind.kind };
+    try {
+      this.handlers.set(decodeObject(withKind));
+    } catch (error) {
+      this.handlers.invalid(`${nameOfRaw(withKind)}: ${(error as Error).message}`);
+    }
+  }
+
+  private failed(error: unknown): void {
+    if (this.stopped) return;
+    const message = error instanceof Error ? error.message : JSON.stringify(error);
+    this.handlers.error(`watching ${this.kind.path}: ${message}; retrying in ${this.retryMs} ms`);
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.start(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+  }
+}

@@ -1,0 +1,142 @@
+import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { Logger } from '../log.ts';
+
+export interface LeaseOptions {
+  readonly namespace: string;
+  readonly name: string;
+  /** This replica's identity, written as the Lease's holder. */
+  readonly identity: string;
+  /** How long a holder's claim lasts without renewal. */
+  readonly leaseSeconds?: number;
+  /** How often to try to acquire or renew. */
+  readonly retryMs?: number;
+}
+
+/** RFC 3339 with microseconds, the API's MicroTime. */
+const microTime = (date: Date) => date.toISOString().replace('Z', '000Z');
+
+/**
+ * Leader election through a coordination.k8s.io Lease, as client-go does it: a replica takes the
+ * Lease when it is free or its holder has not renewed it for `leaseSeconds` (measured on this
+ * replica's clock from when it last saw the Lease change, so clock skew does not matter), and
+ * renews it every `retryMs`. Writes use the Lease's resourceVersion, so two replicas cannot both
+ * take it. A leader that fails to renew before its claim runs out steps down by itself.
+ */
+export class LeaderElection {
+  private readonly api: CoordinationV1Api;
+  private readonly options: Required<LeaseOptions>;
+  private readonly log: Logger;
+  private leaderUntil = 0;
+  private observed?: { holder?: string; renewTime?: string; at: number };
+  private timer?: NodeJS.Timeout;
+  private readonly listeners: ((leading: boolean) => void)[] = [];
+  private wasLeading = false;
+
+  constructor(config: KubeConfig, options: LeaseOptions, log: Logger) {
+    this.api = config.makeApiClient(CoordinationV1Api);
+    this.options = { leaseSeconds: 15, retryMs: 2000, ...options };
+    this.log = log;
+  }
+
+  /** Whether this replica holds the Lease now. */
+  isLeader(): boolean {
+    return Date.now() < this.leaderUntil;
+  }
+
+  /** Calls `listener` whenever leadership is gained or lost. */
+  onChange(listener: (leading: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    const tick = async () => {
+      try {
+        await this.tryAcquireOrRenew();
+      } catch (error) {
+        this.log.warn('lease update failed', { lease: this.options.name, reason: (error as Error).message });
+      }
+      this.notify();
+      if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.retryMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Stops, and gives the Lease up if held so that another replica takes over at once. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.isLeader()) return;
+    this.leaderUntil = 0;
+    this.notify();
+    try {
+      const lease = await this.read();
+      if (lease?.spec?.holderIdentity === this.options.identity) {
+        await this.api.replaceNamespacedLease({
+          name: this.options.name,
+          namespace: this.options.namespace,
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1 } },
+        });
+      }
+    } catch (error) {
+      this.log.warn('lease release failed', { lease: this.options.name, reason: (error as Error).message });
+    }
+  }
+
+  private notify(): void {
+    const leading = this.isLeader();
+    if (leading === this.wasLeading) return;
+    this.wasLeading = leading;
+    this.log.info(leading ? 'became leader' : 'lost leadership', {
+      lease: this.options.name,
+      identity: this.options.identity,
+    });
+    for (const listener of this.listeners) listener(leading);
+  }
+
+  private async read(): Promise<V1Lease | undefined> {
+    try {
+      return await this.api.readNamespacedLease({
+        name: this.options.name,
+        namespace: this.options.namespace,
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async tryAcquireOrRenew(): Promise<void> {
+    const { name, namespace, identity, leaseSeconds } = this.options;
+    const started = Date.now();
+    const now = microTime(new Date());
+    const lease = await this.read();
+    const spec = lease?.spec;
+    const renewTime = spec?.renewTime === undefined ? undefined : String(spec.renewTime);
+    if (
+      !this.observed ||
+      this.observed.holder !== spec?.holderIdentity ||
+      this.observed.renewTime !== renewTime
+    ) {
+      this.observed = { holder: spec?.holderIdentity, renewTime, at: started };
+    }
+    const held = spec?.holderIdentity && spec.holderIdentity !== identity;
+    const expiresAt = this.observed.at + (spec?.leaseDurationSeconds ?? leaseSeconds) * 1000;
+    if (held && Date.now() < expiresAt) return;
+    const body: V1Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace, resourceVersion: lease?.metadata?.resourceVersion },
+      spec: {
+        holderIdentity: identity,
+        leaseDurationSeconds: leaseSeconds,
+        acquireTime: (spec?.holderIdentity === identity ? spec.acquireTime : now) as never,
+        renewTime: now as never,
+        leaseTransitions: (spec?.leaseTransitions ?? 0) + (spec?.holderIdentity === identity ? 0 : 1),
+      },
+    };
+    if (lease) await this.api.replaceNamespacedLease({ name, namespace, body });
+    else await this.api.createNamespacedLease({ namespace, body });
+    // The claim counts from before the write, so it never outlasts what others will grant.
+    this.leaderUntil = started + leaseSeconds * 1000;
+  }
+}

@@ -1,0 +1,66 @@
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** An answer of the API server that is not a success. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * A request to the API server answered as plain JSON, exactly as the server wrote it (the typed
+ * clients rename fields, e.g. a NetworkPolicy rule's `from` becomes `_from`).
+ */
+export async function rawRequest<T>(
+  config: KubeConfig,
+  method: string,
+  path: string,
+  body?: { contentType: string; data: string },
+): Promise<T> {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(path, cluster.server);
+  const options: RequestOptions = { method, headers: { accept: 'application/json' } };
+  await config.applyToHTTPSOptions(options);
+  if (body) options.headers = { ...options.headers, 'content-type': body.contentType };
+  return new Promise<T>((resolve, reject) => {
+    const req = httpsRequest(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          resolve(JSON.parse(text) as T);
+          return;
+        }
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? text;
+        } catch {}
+        reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${message}`));
+      });
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body?.data);
+  });
+}
+
+/** Server-side apply of a whole object, as `fieldManager`, taking over fields others set. */
+export function applyObject<T>(
+  config: KubeConfig,
+  path: string,
+  object: object,
+  fieldManager: string,
+): Promise<T> {
+  const query = `?fieldManager=${encodeURIComponent(fieldManager)}&force=true`;
+  return rawRequest<T>(config, 'PATCH', `${path}${query}`, {
+    contentType: 'application/apply-patch+yaml',
+    data: JSON.stringify(object),
+  });
+}

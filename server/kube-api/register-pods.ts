@@ -1,0 +1,85 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Namespace } from '../kube/namespace.ts';
+import type { Pod } from '../kube/pod.ts';
+import { NAMESPACES, objectPath, PODS } from './informer.ts';
+import { applyObject } from './raw-request.ts';
+
+const FIELD_MANAGER = 'palisade-lab';
+
+/**
+ * Registers pods the way a kubelet would see them run, for when the lab stands in for a cluster's
+ * nodes: each Pod object with its node (`spec.nodeName`) and declared ports, then its status
+ * (`podIP`, `hostIP`, phase Running) through the status subresource. Namespaces first, with their
+ * labels. Everything is applied server-side, so registering again changes nothing.
+ */
+export async function registerPods(
+  config: KubeConfig,
+  namespaces: readonly Namespace[],
+  pods: readonly Pod[],
+): Promise<void> {
+  for (const namespace of namespaces) {
+    const { name, labels } = namespace.metadata;
+    const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+    await applyObject(config, objectPath(NAMESPACES, '', name), body, FIELD_MANAGER);
+  }
+  for (const pod of pods) {
+    const { name, namespace, labels } = pod.metadata;
+    const path = objectPath(PODS, namespace, name);
+    await withServiceAccount(() =>
+      applyObject(
+        config,
+        path,
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace, labels },
+          spec: {
+            nodeName: pod.nodeName,
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: 'lab',
+                image: 'palisade.local/lab-pod',
+                ports: pod.ports.map((port) => ({
+                  name: port.name,
+                  containerPort: port.containerPort,
+                  protocol: port.protocol,
+                })),
+              },
+            ],
+          },
+        },
+        FIELD_MANAGER,
+      ),
+    );
+    const status = {
+      phase: 'Running',
+      podIP: pod.podIP,
+      podIPs: pod.podIP ? [{ ip: pod.podIP }] : [],
+      hostIP: pod.hostIP,
+      hostIPs: pod.hostIP ? [{ ip: pod.hostIP }] : [],
+    };
+    await applyObject(
+      config,
+      `${path}/status`,
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status },
+      FIELD_MANAGER,
+    );
+  }
+}
+
+/**
+ * Runs `create` until the namespace's default ServiceAccount exists: the API server refuses pods
+ * until the controller manager has made it, a moment after the namespace.
+ */
+async function withServiceAccount(create: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await create();
+      return;
+    } catch (error) {
+      if (attempt > 50 || !(error as Error).message.includes('serviceaccount')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
