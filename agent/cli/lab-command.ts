@@ -6,7 +6,10 @@ import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
-export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--simulated]   build the lab (the walkthrough's pods by default)
+export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--simulated] [--kube KUBECONFIG]
+                                              build the lab (the walkthrough's pods by default); with
+                                              --kube its pods are registered in that cluster and its
+                                              agents enforce the cluster's PolicyEndpoints
 palisade lab down                             remove everything the lab made
 palisade lab status [--json]
 palisade lab apply -f FILE…                    add or replace NetworkPolicies and Namespaces
@@ -23,11 +26,16 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
         state: { type: 'string', multiple: true },
         strict: { type: 'boolean' },
         simulated: { type: 'boolean' },
+        kube: { type: 'string' },
       });
-      const lab = await labUp(values.state, { strict: values.strict, simulated: values.simulated });
+      const lab = await labUp(values.state, {
+        strict: values.strict,
+        simulated: values.simulated,
+        kubeconfig: values.kube,
+      });
       await writeLines(out, [
         lab.datapath === 'ebpf'
-          ? `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, agents enforcing with eBPF`
+          ? `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, agents enforcing with eBPF${lab.kubeconfig ? ` the PolicyEndpoints of the cluster in ${lab.kubeconfig}` : ''}`
           : `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, SIMULATED datapath (${lab.simulatedBecause}): verdicts come from the policy model, no packet is enforced`,
       ]);
       return 0;

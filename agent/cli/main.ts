@@ -1,6 +1,7 @@
 import { FieldError } from '../../server/kube/field-error.ts';
 import { StateFileError } from '../../server/kube/state-file.ts';
 import { LabInputError } from '../../server/lab/lab-writes.ts';
+import { CONTROLLER_USAGE, controllerCommand } from './controller-command.ts';
 import { EBPF_USAGE, ebpfCommand } from './ebpf-command.ts';
 import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { POLICY_USAGE, policyCommand } from './policy-command.ts';
@@ -9,7 +10,8 @@ import { UsageError } from './usage-error.ts';
 const USAGE = `usage:
 ${POLICY_USAGE}
 ${LAB_USAGE}
-${EBPF_USAGE}`;
+${EBPF_USAGE}
+${CONTROLLER_USAGE}`;
 
 /** The palisade CLI: exit 0 on success, 2 on bad input (one line naming file, object and field), 1 otherwise. */
 async function main(argv: string[]): Promise<number> {
@@ -23,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
         return await labCommand(rest, process.stdout);
       case 'ebpf':
         return await ebpfCommand(rest, process.stdout);
+      case 'controller':
+        return await controllerCommand(rest);
       case undefined:
       case 'help':
       case '--help':

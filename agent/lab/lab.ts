@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import { loadKubeConfig } from '../../server/kube-api/kube-config.ts';
+import { registerPods } from '../../server/kube-api/register-pods.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import type { Protocol } from '../../server/kube/protocol.ts';
@@ -32,7 +35,7 @@ import { evaluate } from '../../server/policy/evaluate.ts';
 import { BUILD_DIR } from '../datapath/addon.ts';
 import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
 import { labNames } from './dns.ts';
-import { hostVeth, LAB_PREFIX, POD_NETWORK, podNetns } from './names.ts';
+import { hostVeth, LAB_PREFIX, nodeNetnsPath, POD_NETWORK, podNetns } from './names.ts';
 import { run } from './shell.ts';
 import {
   createFabric,
@@ -83,6 +86,8 @@ export interface LabOptions {
   readonly strict?: boolean;
   /** Run on the simulated datapath even where eBPF would work. */
   readonly simulated?: boolean;
+  /** Stand in for this cluster's nodes: register the pods there, enforce its PolicyEndpoints. */
+  readonly kubeconfig?: string;
 }
 
 /**
@@ -100,10 +105,25 @@ export async function labUp(
   const existing = readLab();
   const simulatedBecause = options.simulated ? 'asked for (--simulated)' : whyNotEbpf();
   const datapath: LabRecord['datapath'] = simulatedBecause ? 'simulated' : 'ebpf';
-  const reuse = existing && existing.datapath === datapath && sameScenario(existing, cluster);
+  const kubeconfig = options.kubeconfig && resolve(options.kubeconfig);
+  if (kubeconfig && simulatedBecause) {
+    throw new LabInputError(
+      `lab up --kube needs the eBPF datapath, and here it would be simulated: ${simulatedBecause}`,
+    );
+  }
+  const reuse =
+    existing &&
+    existing.datapath === datapath &&
+    existing.kubeconfig === kubeconfig &&
+    sameScenario(existing, cluster);
   const lab = reuse
     ? existing
-    : { ...(await buildRecord(cluster, options.strict ?? false, existing)), datapath, simulatedBecause };
+    : {
+        ...(await buildRecord(cluster, options.strict ?? false, existing)),
+        datapath,
+        simulatedBecause,
+        kubeconfig,
+      };
   if (lab.datapath === 'simulated') {
     if (!reuse) writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
     writeJson('lab.json', lab);
@@ -123,10 +143,15 @@ export async function labUp(
   }
   if (!readJson('objects.json') || !reuse)
     writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
+  if (kubeconfig) {
+    const pods = withLabPlacement(cluster, lab).filter((object): object is Pod => object.kind === 'Pod');
+    await registerPods(loadKubeConfig(kubeconfig), cluster.allNamespaces(), pods);
+  }
   const processes = startProcesses(lab);
   const record = { ...lab, processes };
   writeJson('lab.json', record);
-  await waitForAgents(record, readEndpoints()?.generation ?? 0);
+  // Against a cluster, the agents' first report says they have read it and enforce what it holds.
+  await waitForAgents(record, kubeconfig ? 0 : (readEndpoints()?.generation ?? 0));
   return record;
 }
 
@@ -234,12 +259,22 @@ function startProcesses(lab: LabRecord): number[] {
     ]);
   }
   for (const node of lab.nodes) {
+    const cluster = lab.kubeconfig
+      ? [
+          '--kubeconfig',
+          lab.kubeconfig,
+          '--netns',
+          nodeNetnsPath(node.name),
+          ...(lab.strict ? ['--strict'] : []),
+        ]
+      : [];
     start(`agent-${node.name}`, [
       NODE_BIN,
       '--disable-warning=ExperimentalWarning',
       AGENT_MAIN,
       '--node',
       node.name,
+      ...cluster,
     ]);
   }
   return pids;

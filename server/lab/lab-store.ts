@@ -50,6 +50,11 @@ export interface LabRecord {
   readonly datapath: 'ebpf' | 'simulated';
   /** Why the lab is simulated. */
   readonly simulatedBecause?: string;
+  /**
+   * Set when the lab stands in for a Kubernetes cluster's nodes: its pods are registered in that
+   * cluster and its agents enforce the cluster's PolicyEndpoints (policies go in with kubectl).
+   */
+  readonly kubeconfig?: string;
 }
 
 /** What the agents enforce: the controller's PolicyEndpoints, numbered so agents can say which they applied. */

@@ -25,6 +25,17 @@ export function requireLab(): LabRecord {
   return lab;
 }
 
+/** The lab, when its policies are its own to change (not a cluster's, with `lab up --kube`). */
+function requireOwnPolicies(): LabRecord {
+  const lab = requireLab();
+  if (lab.kubeconfig) {
+    throw new LabInputError(
+      `the lab enforces the policies of the cluster in ${lab.kubeconfig}: change them there (kubectl apply/delete)`,
+    );
+  }
+  return lab;
+}
+
 /**
  * The lab's controller: stores the objects and the PolicyEndpoints computed from them, as the
  * next generation the agents enforce.
@@ -79,7 +90,7 @@ export async function applyToLab(
   incoming: readonly ClusterObject[],
   options: { replacePolicies?: boolean } = {},
 ): Promise<{ applied: string[]; generation: number }> {
-  const lab = requireLab();
+  const lab = requireOwnPolicies();
   const refused = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
   if (refused) {
     throw new LabInputError(
@@ -101,7 +112,7 @@ export async function applyToLab(
 
 /** Deletes NetworkPolicies by key (`ns/name`), all or none, and waits for the agents. */
 export async function deletePoliciesFromLab(keys: readonly string[]): Promise<number> {
-  const lab = requireLab();
+  const lab = requireOwnPolicies();
   const cluster = labCluster();
   for (const key of keys) {
     if (!cluster.delete('NetworkPolicy', key)) throw new LabInputError(`no NetworkPolicy ${key} in the lab`);
