@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterInformers } from '../server/kube-api/cluster-informers.ts';
-import { POLICY_ENDPOINTS, PODS } from '../server/kube-api/informer.ts';
 import { keyOf } from '../server/kube/object-meta.ts';
 import { isPolicyPod, type Pod } from '../server/kube/pod.ts';
+import { ClusterInformers } from '../server/kube-api/cluster-informers.ts';
+import { PODS, POLICY_ENDPOINTS } from '../server/kube-api/informer.ts';
 import type { AgentReport } from '../server/lab/lab-store.ts';
 import type { Logger } from '../server/log.ts';
 import { Cluster } from '../server/policy/cluster.ts';

@@ -1,15 +1,15 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { resolve } from 'node:path';
-import { loadKubeConfig } from '../../server/kube-api/kube-config.ts';
-import { registerPods } from '../../server/kube-api/register-pods.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import type { Protocol } from '../../server/kube/protocol.ts';
 import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
+import { loadKubeConfig } from '../../server/kube-api/kube-config.ts';
+import { registerPods } from '../../server/kube-api/register-pods.ts';
 import {
   LAB_DIR,
   type LabNode,

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadKubeConfig } from '../kube-api/kube-config.ts';
-import { LeaderElection } from '../kube-api/leader-election.ts';
-import { registerPods } from '../kube-api/register-pods.ts';
-import { runKubectl, TestingApiServer } from '../kube-api/testing-api-server.ts';
 import type { Json } from '../kube/decode.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { loadState } from '../kube/state-file.ts';
+import { loadKubeConfig } from '../kube-api/kube-config.ts';
+import { LeaderElection } from '../kube-api/leader-election.ts';
+import { registerPods } from '../kube-api/register-pods.ts';
+import { runKubectl, TestingApiServer } from '../kube-api/testing-api-server.ts';
 import { logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { EndpointsIndex } from './endpoints-index.ts';
@@ -77,7 +77,11 @@ function startController(identity: string, kubeconfig = api.kubeconfig) {
   const controller = new KubeController(config, { log: quiet }, leader);
   leader.start();
   void controller.start();
-  return { controller, leader, stop: async () => (controller.stop(), await leader.stop()) };
+  const stop = async () => {
+    controller.stop();
+    await leader.stop();
+  };
+  return { controller, leader, stop };
 }
 
 test('the controller writes the PolicyEndpoints of the walkthrough, owned by their policies, with server-side apply', async () => {

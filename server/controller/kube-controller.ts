@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { NAMESPACES, NETWORK_POLICIES, objectPath, POLICY_ENDPOINTS, PODS } from '../kube-api/informer.ts';
-import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
-import { ClusterInformers } from '../kube-api/cluster-informers.ts';
-import type { LeaderElection } from '../kube-api/leader-election.ts';
-import { decodeObject, encodeObject } from '../kube/objects.ts';
 import { keyOf } from '../kube/object-meta.ts';
+import { decodeObject, encodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { ClusterInformers } from '../kube-api/cluster-informers.ts';
+import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
+import type { LeaderElection } from '../kube-api/leader-election.ts';
+import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
