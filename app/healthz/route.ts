@@ -1,10 +1,9 @@
 import { flowStore } from '../../server/flows/flow-service.ts';
-import { readLab } from '../../server/lab/lab-store.ts';
+import { clusterSource } from '../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Liveness: the server answers, its flow store opens, and which datapath the lab runs. */
+/** Liveness: the server answers, its flow store opens, and where its cluster comes from. */
 export function GET(): Response {
-  const lab = readLab();
-  return Response.json({ ok: true, datapath: lab?.datapath ?? 'none', flows: flowStore().count() });
+  return Response.json({ ok: true, ...clusterSource().status(), flows: flowStore().count() });
 }

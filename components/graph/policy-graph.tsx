@@ -10,7 +10,13 @@ import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { filterFromQuery, filterGraph, filterToQuery, type GraphFilter } from './graph-filter.ts';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
 
-type GraphResponse = Graph & { datapath: 'ebpf' | 'simulated' | 'none'; simulatedBecause?: string };
+type GraphResponse = Graph & {
+  mode: 'lab' | 'kubernetes';
+  datapath: 'ebpf' | 'simulated' | 'none' | 'cluster';
+  simulatedBecause?: string;
+  readOnly: boolean;
+  server?: string;
+};
 
 /** The pod-to-pod graph, refreshed every second so that a policy applied anywhere shows at once. */
 export function PolicyGraph() {
@@ -81,9 +87,21 @@ export function PolicyGraph() {
           enforced.
         </p>
       )}
+      {graph.mode === 'kubernetes' && (
+        <p className="banner" role="status">
+          Kubernetes cluster at {graph.server}
+          {graph.readOnly ? ': read-only, policies cannot be changed from here' : ''}.
+        </p>
+      )}
       {graph.pods.length === 0 && (
         <p>
-          No pods yet: run <code>palisade lab up</code>.
+          {graph.mode === 'kubernetes' ? (
+            'No pods with an IP in the cluster yet.'
+          ) : (
+            <>
+              No pods yet: run <code>palisade lab up</code>.
+            </>
+          )}
         </p>
       )}
       <div className="toolbar">

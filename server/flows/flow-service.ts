@@ -1,6 +1,5 @@
 import 'server-only';
 import { homedir } from 'node:os';
-import { readJson } from '../lab/lab-store.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
 import { type IngestCounters, newIngestCounters } from './ingest-counters.ts';
@@ -32,9 +31,4 @@ export function flowStream(): FlowStream {
 export function ingestCounters(): IngestCounters {
   holder.palisadeIngestCounters ??= newIngestCounters();
   return holder.palisadeIngestCounters;
-}
-
-/** The tokens of the lab's agents (node → token). */
-export function agentTokens(): Record<string, string> {
-  return readJson<Record<string, string>>('tokens.json') ?? {};
 }

@@ -36,7 +36,9 @@ const good = {
   ],
 };
 
-function rejects(
+const mayIngest = async (token: string, node: string) => tokens[node as keyof typeof tokens] === token;
+
+async function rejects(
   body: unknown,
   authorization: string | null,
   status: number,
@@ -44,46 +46,46 @@ function rejects(
   field?: string,
 ) {
   const store = new FlowStore(':memory:');
-  assert.throws(
-    () => ingest(store, undefined, body, authorization, tokens),
-    (error: unknown) => {
-      assert.ok(error instanceof IngestError);
-      assert.equal(error.status, status);
-      assert.equal(error.field, field);
-      assert.match(error.message, message);
-      return true;
-    },
-  );
+  await assert.rejects(ingest(store, undefined, body, authorization, mayIngest), (error: unknown) => {
+    assert.ok(error instanceof IngestError);
+    assert.equal(error.status, status);
+    assert.equal(error.field, field);
+    assert.match(error.message, message);
+    return true;
+  });
   assert.equal(store.count(), 0, 'nothing half-stored');
 }
 
-test('an agent’s batch with its own node token is stored whole and passed to live readers', () => {
+test('an agent’s batch with its own node token is stored whole and passed to live readers', async () => {
   const store = new FlowStore(':memory:');
   const stream = new FlowStream();
   const reader = stream.subscribe(() => {});
-  assert.deepEqual(ingest(store, stream, good, 'Bearer token-one', tokens), { accepted: 2, dropped: 3 });
+  assert.deepEqual(await ingest(store, stream, good, 'Bearer token-one', mayIngest), {
+    accepted: 2,
+    dropped: 3,
+  });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
   assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');
   assert.equal(reader.drain().length, 2);
 });
 
-test('only agents’ tokens, each for its own node, and only valid batches', () => {
-  rejects(good, null, 401, /agent token is required/);
-  rejects(good, 'Bearer token-two', 403, /not the token of node lab-node-1/);
-  rejects({ ...good, node: 'elsewhere' }, 'Bearer token-one', 403, /not the token of node elsewhere/);
-  rejects(
+test('only agents’ tokens, each for its own node, and only valid batches', async () => {
+  await rejects(good, null, 401, /agent token is required/);
+  await rejects(good, 'Bearer token-two', 403, /not the token of node lab-node-1/);
+  await rejects({ ...good, node: 'elsewhere' }, 'Bearer token-one', 403, /not the token of node elsewhere/);
+  await rejects(
     { ...good, flows: [good.flows[0], { ...good.flows[1], dport: 70000 }] },
     'Bearer token-one',
     400,
     /between 0 and 65535/,
     'flows[1].dport',
   );
-  rejects(
+  await rejects(
     { ...good, flows: [{ ...good.flows[0], verdict: 'maybe' }] },
     'Bearer token-one',
     400,
     /one of allow, deny/,
     'flows[0].verdict',
   );
-  rejects({ node: 'lab-node-1' }, 'Bearer token-one', 400, /must be a list/, 'flows');
+  await rejects({ node: 'lab-node-1' }, 'Bearer token-one', 400, /must be a list/, 'flows');
 });

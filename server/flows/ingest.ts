@@ -1,5 +1,4 @@
 import 'server-only';
-import { timingSafeEqual } from 'node:crypto';
 import { FieldError } from '../kube/field-error.ts';
 import { decodeIngestBatch } from './flow.ts';
 import type { FlowStore } from './flow-store.ts';
@@ -18,24 +17,19 @@ export class IngestError extends Error {
   }
 }
 
-/** Whether `given` is `expected`, in time that does not depend on where they differ. */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+/** Whether `token` is the agent of `node`'s (the lab's node tokens, or a TokenReview in Kubernetes mode). */
+export type AgentCheck = (token: string, node: string) => Promise<boolean>;
 
 /**
- * Takes one batch from an agent: the bearer token must be that node's own (`tokens` maps node
- * names to tokens), the body must validate whole, and then all of its flows are stored, or none,
- * and passed on to live readers.
+ * Takes one batch from an agent: the bearer token must be that node's own, the body must
+ * validate whole, and then all of its flows are stored, or none, and passed on to live readers.
  */
-export function ingest(
+export async function ingest(
   store: FlowStore,
   stream: FlowStream | undefined,
   body: unknown,
   authorization: string | null,
-  tokens: Readonly<Record<string, string>>,
+  mayIngest: AgentCheck,
 ) {
   const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
   if (!token) throw new IngestError(401, 'an agent token is required (Authorization: Bearer …)');
@@ -46,8 +40,7 @@ export function ingest(
     if (error instanceof FieldError) throw new IngestError(400, error.message, error.field);
     throw error;
   }
-  const expected = tokens[batch.node];
-  if (!expected || !sameSecret(token, expected))
+  if (!(await mayIngest(token, batch.node)))
     throw new IngestError(403, `not the token of node ${batch.node}`);
   store.add(batch.flows);
   stream?.publish(batch.flows);

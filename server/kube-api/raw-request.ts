@@ -20,13 +20,14 @@ export async function rawRequest<T>(
   method: string,
   path: string,
   body?: { contentType: string; data: string },
+  headers: Record<string, string | string[]> = {},
 ): Promise<T> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   const url = new URL(path, cluster.server);
   const options: RequestOptions = { method, headers: { accept: 'application/json' } };
   await config.applyToHTTPSOptions(options);
-  if (body) options.headers = { ...options.headers, 'content-type': body.contentType };
+  options.headers = { ...options.headers, ...headers, ...(body ? { 'content-type': body.contentType } : {}) };
   return new Promise<T>((resolve, reject) => {
     const req = httpsRequest(url, options, (response) => {
       const chunks: Buffer[] = [];
@@ -51,16 +52,23 @@ export async function rawRequest<T>(
   });
 }
 
-/** Server-side apply of a whole object, as `fieldManager`, taking over fields others set. */
+/**
+ * Server-side apply of a whole object, as `fieldManager`, taking over fields others set; with
+ * `dryRun` the API server validates and authorizes it without storing it.
+ */
 export function applyObject<T>(
   config: KubeConfig,
   path: string,
   object: object,
   fieldManager: string,
+  options: { dryRun?: boolean; headers?: Record<string, string | string[]> } = {},
 ): Promise<T> {
-  const query = `?fieldManager=${encodeURIComponent(fieldManager)}&force=true`;
-  return rawRequest<T>(config, 'PATCH', `${path}${query}`, {
-    contentType: 'application/apply-patch+yaml',
-    data: JSON.stringify(object),
-  });
+  const dryRun = options.dryRun ? '&dryRun=All' : '';
+  return rawRequest<T>(
+    config,
+    'PATCH',
+    `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true${dryRun}`,
+    { contentType: 'application/apply-patch+yaml', data: JSON.stringify(object) },
+    options.headers,
+  );
 }

@@ -1,16 +1,15 @@
 import { explainConnection } from '../../../server/flows/explain-connection.ts';
-import { FieldError } from '../../../server/kube/field-error.ts';
-import { labCluster } from '../../../server/lab/lab-store.ts';
+import { clusterSource } from '../../../server/sources/source.ts';
+import { sourceFailure } from '../../../server/sources/source-failure.ts';
 
 export const dynamic = 'force-dynamic';
 
 /** `?from=ns/pod|IP&to=ns/pod|IP&port=80&protocol=TCP`: the verdict and why, from the policy model. */
-export function GET(request: Request): Response {
+export async function GET(request: Request): Promise<Response> {
   try {
-    return Response.json(explainConnection(labCluster(), new URL(request.url).searchParams));
+    const cluster = await clusterSource().cluster();
+    return Response.json(explainConnection(cluster, new URL(request.url).searchParams));
   } catch (error) {
-    if (error instanceof FieldError)
-      return Response.json({ error: error.message, field: error.field }, { status: 400 });
-    throw error;
+    return sourceFailure(error);
   }
 }

@@ -1,5 +1,6 @@
-import { agentTokens, flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
+import { flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
 import { IngestError, ingest } from '../../../server/flows/ingest.ts';
+import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,12 +15,13 @@ export async function POST(request: Request): Promise<Response> {
     return Response.json({ error: 'the body is not JSON', field: 'body' }, { status: 400 });
   }
   try {
-    const result = ingest(
+    const source = clusterSource();
+    const result = await ingest(
       flowStore(),
       flowStream(),
       body,
       request.headers.get('authorization'),
-      agentTokens(),
+      (token, node) => source.agentMayIngest(token, node),
     );
     counters.batches++;
     counters.flows += result.accepted;

@@ -1,7 +1,8 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
-import { labCluster } from '../../../../server/lab/lab-store.ts';
-import { PolicyBodyError, readPolicyBody } from '../../../../server/policy/policy-body.ts';
+import { readPolicyBody } from '../../../../server/policy/policy-body.ts';
 import { previewChange } from '../../../../server/policy/preview.ts';
+import { clusterSource } from '../../../../server/sources/source.ts';
+import { sourceFailure } from '../../../../server/sources/source-failure.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,10 +11,8 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const policies = readPolicyBody(request.headers.get('content-type'), await request.text());
     const recent = flowStore().query({ since: Date.now() - 10 * 60 * 1000, limit: 5000 });
-    return Response.json(previewChange(labCluster(), policies, recent));
+    return Response.json(previewChange(await clusterSource().cluster(), policies, recent));
   } catch (error) {
-    if (error instanceof PolicyBodyError)
-      return Response.json({ error: error.message, field: error.field }, { status: 400 });
-    throw error;
+    return sourceFailure(error);
   }
 }

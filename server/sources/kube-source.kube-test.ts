@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NetworkPolicy } from '../kube/network-policy.ts';
+import { keyOf } from '../kube/object-meta.ts';
+import { loadState, readStateObjects } from '../kube/state-file.ts';
+import { AccessError } from '../kube-api/access-review.ts';
+import { loadKubeConfig } from '../kube-api/kube-config.ts';
+import { registerPods } from '../kube-api/register-pods.ts';
+import { TestingApiServer } from '../kube-api/testing-api-server.ts';
+import { SourceError } from './cluster-source.ts';
+import { KubeSource } from './kube-source.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const WALKTHROUGH = `${ROOT}/examples/walkthrough`;
+const policy = (file: string) => readStateObjects([`${WALKTHROUGH}/policies/${file}`]) as NetworkPolicy[];
+
+let api: TestingApiServer;
+let source: KubeSource;
+let alice: string;
+let agentToken: string;
+let otherToken: string;
+
+before(async () => {
+  api = await TestingApiServer.start();
+  await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/policyendpoints.yaml`]);
+  const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
+  await registerPods(loadKubeConfig(api.kubeconfig), cluster.allNamespaces(), cluster.allPods());
+  // alice may change NetworkPolicies in `default` only.
+  await api.kubectl(['create', 'serviceaccount', 'alice', '-n', 'default']);
+  await api.kubectl([
+    'create',
+    'role',
+    'policy-editor',
+    '-n',
+    'default',
+    '--verb=get,list,watch,create,patch,update,delete',
+    '--resource=networkpolicies.networking.k8s.io',
+  ]);
+  await api.kubectl([
+    'create',
+    'rolebinding',
+    'alice-edits',
+    '-n',
+    'default',
+    '--role=policy-editor',
+    '--serviceaccount=default:alice',
+  ]);
+  alice = (await api.kubectl(['create', 'token', 'alice', '-n', 'default'])).trim();
+  await api.kubectl(['create', 'namespace', 'palisade-system']);
+  await api.kubectl(['create', 'serviceaccount', 'palisade-agent', '-n', 'palisade-system']);
+  agentToken = (await api.kubectl(['create', 'token', 'palisade-agent', '-n', 'palisade-system'])).trim();
+  otherToken = (await api.kubectl(['create', 'token', 'default', '-n', 'default'])).trim();
+  source = new KubeSource(loadKubeConfig(api.kubeconfig), {
+    readOnly: false,
+    agentServiceAccount: 'palisade-system:palisade-agent',
+  });
+});
+
+after(async () => {
+  source?.stop();
+  await api?.stop();
+});
+
+async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10000;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, what);
+    await sleep(100);
+  }
+}
+
+test('the dashboard’s cluster is what the API server holds, kept current by informers', async () => {
+  const cluster = await source.cluster();
+  assert.deepEqual(
+    cluster
+      .allPods()
+      .map((pod) => keyOf(pod.metadata))
+      .sort(),
+    ['another-ns/another-client-one', 'default/client-one', 'default/demo-app', 'kube-system/coredns'],
+  );
+  assert.equal(cluster.pod('default/demo-app')?.podIP, '10.77.1.10');
+  await api.kubectl(['apply', '-f', `${WALKTHROUGH}/policies/01-deny-all-ingress.yaml`]);
+  await eventually(() => cluster.policy('default/demo-app-deny-all') !== undefined, 'the new policy shows');
+});
+
+test('writes need the caller’s token, are checked by TokenReview and SubjectAccessReview, and act as the caller', async () => {
+  const allow = policy('03-allow-ingress-from-samens-client-one.yaml');
+  await assert.rejects(
+    source.applyPolicies(allow, null),
+    (error) => error instanceof AccessError && error.status === 401,
+  );
+  await assert.rejects(
+    source.applyPolicies(allow, 'Bearer not-a-token'),
+    (error) => error instanceof AccessError && error.status === 401,
+  );
+  await assert.rejects(
+    source.applyPolicies(allow, `Bearer ${otherToken}`),
+    (error) =>
+      error instanceof AccessError &&
+      error.status === 403 &&
+      /may not patch NetworkPolicies in namespace default/.test(error.message),
+  );
+  assert.deepEqual(await source.applyPolicies(allow, `Bearer ${alice}`), {
+    applied: ['NetworkPolicy default/demo-app-allow-samens-client-one'],
+  });
+  const managers = JSON.parse(
+    await api.kubectl([
+      'get',
+      'networkpolicy',
+      '-n',
+      'default',
+      'demo-app-allow-samens-client-one',
+      '-o',
+      'json',
+      '--show-managed-fields',
+    ]),
+  ) as { metadata: { managedFields: { manager: string }[] } };
+  assert.ok(managers.metadata.managedFields.some((field) => field.manager === 'palisade-dashboard'));
+
+  // alice may not write in another-ns: nothing of the request is applied.
+  const crossNamespace = policy('04-allow-ingress-from-xns.yaml').map((item) => ({
+    ...item,
+    metadata: { ...item.metadata, name: 'second', namespace: 'another-ns' },
+  }));
+  await assert.rejects(
+    source.applyPolicies(
+      [...policy('06-deny-egress-from-client-one.yaml'), ...crossNamespace],
+      `Bearer ${alice}`,
+    ),
+    (error) => error instanceof AccessError && error.status === 403,
+  );
+  await assert.rejects(
+    api.kubectl(['get', 'networkpolicy', '-n', 'default', 'client-one-deny-egress']),
+    /NotFound/,
+  );
+
+  // A policy the API server refuses (its namespace does not exist) stops the whole request at the dry run.
+  await api.kubectl([
+    'create',
+    'clusterrole',
+    'policy-editor-all',
+    '--verb=get,create,patch',
+    '--resource=networkpolicies.networking.k8s.io',
+  ]);
+  await api.kubectl([
+    'create',
+    'clusterrolebinding',
+    'alice-everywhere',
+    '--clusterrole=policy-editor-all',
+    '--serviceaccount=default:alice',
+  ]);
+  const missing = crossNamespace.map((item) => ({
+    ...item,
+    metadata: { ...item.metadata, namespace: 'nowhere' },
+  }));
+  await assert.rejects(
+    source.applyPolicies([...policy('06-deny-egress-from-client-one.yaml'), ...missing], `Bearer ${alice}`),
+    (error) => error instanceof SourceError && error.status === 404 && /nowhere/.test(error.message),
+  );
+  await assert.rejects(
+    api.kubectl(['get', 'networkpolicy', '-n', 'default', 'client-one-deny-egress']),
+    /NotFound/,
+  );
+
+  await source.deletePolicy('default/demo-app-allow-samens-client-one', `Bearer ${alice}`);
+  await assert.rejects(
+    api.kubectl(['get', 'networkpolicy', '-n', 'default', 'demo-app-allow-samens-client-one']),
+    /NotFound/,
+  );
+});
+
+test('read-only mode refuses every write', async () => {
+  const readOnly = new KubeSource(loadKubeConfig(api.kubeconfig), {
+    readOnly: true,
+    agentServiceAccount: 'palisade-system:palisade-agent',
+  });
+  await assert.rejects(
+    readOnly.applyPolicies(policy('01-deny-all-ingress.yaml'), `Bearer ${alice}`),
+    (error) => error instanceof SourceError && error.status === 405,
+  );
+  readOnly.stop();
+});
+
+test('only the agents’ ServiceAccount may send flows', async () => {
+  assert.equal(await source.agentMayIngest(agentToken, 'lab-node-1'), true);
+  assert.equal(await source.agentMayIngest(otherToken, 'lab-node-1'), false);
+  assert.equal(await source.agentMayIngest('garbage', 'lab-node-1'), false);
+});

@@ -1,0 +1,183 @@
+import 'server-only';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { NetworkPolicy } from '../kube/network-policy.ts';
+import { keyOf } from '../kube/object-meta.ts';
+import { encodeObject } from '../kube/objects.ts';
+import { AccessError, impersonating, type KubeUser, mayDo, reviewToken } from '../kube-api/access-review.ts';
+import { ClusterInformers } from '../kube-api/cluster-informers.ts';
+import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
+import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
+import { logger } from '../log.ts';
+import { Cluster } from '../policy/cluster.ts';
+import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
+
+const FIELD_MANAGER = 'palisade-dashboard';
+const SYNC_TIMEOUT_MS = 15000;
+/** How long an agent's token, once reviewed, is trusted without asking again. */
+const AGENT_REVIEW_TTL_MS = 60000;
+
+export interface KubeSourceOptions {
+  /** Refuse every write: the dashboard only shows what the cluster holds (e.g. EKS with AWS's agent). */
+  readonly readOnly: boolean;
+  /** `namespace:name` of the agents' ServiceAccount. */
+  readonly agentServiceAccount: string;
+}
+
+/**
+ * A Kubernetes cluster as the dashboard's cluster: Namespaces, Pods, NetworkPolicies and
+ * PolicyEndpoints kept by informers. Writes need the caller's bearer token: the API server says
+ * who it is (TokenReview) and whether they may change NetworkPolicies there (SubjectAccessReview),
+ * and the write is made as them (impersonation), so the dashboard never grants more than the
+ * caller has. All policies of a request are checked with a server-side dry run before any is
+ * applied.
+ */
+export class KubeSource implements ClusterSource {
+  private readonly config: KubeConfig;
+  private readonly options: KubeSourceOptions;
+  private readonly objects = new Cluster();
+  private readonly informers: ClusterInformers;
+  private readonly synced: Promise<void>;
+  private readonly agentReviews = new Map<string, { user: KubeUser; until: number }>();
+
+  constructor(config: KubeConfig, options: KubeSourceOptions) {
+    this.config = config;
+    this.options = options;
+    this.informers = new ClusterInformers(
+      config,
+      [NAMESPACES, PODS, NETWORK_POLICIES, POLICY_ENDPOINTS],
+      this.objects,
+      logger('dashboard'),
+    );
+    this.informers.start();
+    this.synced = this.informers.synced();
+  }
+
+  /** Stops the informers (the server keeps its source for its lifetime; tests do not). */
+  stop(): void {
+    this.informers.stop();
+  }
+
+  status(): SourceStatus {
+    return {
+      mode: 'kubernetes',
+      datapath: 'cluster',
+      readOnly: this.options.readOnly,
+      server: this.config.getCurrentCluster()?.server,
+    };
+  }
+
+  async cluster(): Promise<Cluster> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SourceError(503, `the API server at ${this.status().server} has not answered yet`)),
+        SYNC_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.synced, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.objects;
+  }
+
+  async applyPolicies(
+    policies: readonly NetworkPolicy[],
+    authorization: string | null,
+  ): Promise<PolicyWrite> {
+    const user = await this.caller(authorization);
+    for (const policy of policies) await this.requireAllowed(user, 'patch', policy.metadata.namespace);
+    const write = (dryRun: boolean) =>
+      Promise.all(
+        policies.map((policy) =>
+          applyObject(
+            this.config,
+            objectPath(NETWORK_POLICIES, policy.metadata.namespace, policy.metadata.name),
+            encodeObject(policy),
+            FIELD_MANAGER,
+            { dryRun, headers: impersonating(user) },
+          ),
+        ),
+      );
+    await this.refusedAsInput(() => write(true));
+    await this.refusedAsInput(() => write(false));
+    return { applied: policies.map((policy) => `NetworkPolicy ${keyOf(policy.metadata)}`) };
+  }
+
+  async deletePolicy(key: string, authorization: string | null): Promise<PolicyWrite> {
+    const [namespace = '', name = ''] = key.split('/');
+    if (!namespace || !name) throw new SourceError(400, `${JSON.stringify(key)} is not ns/name`, 'name');
+    const user = await this.caller(authorization);
+    await this.requireAllowed(user, 'delete', namespace);
+    await this.refusedAsInput(() =>
+      rawRequest(
+        this.config,
+        'DELETE',
+        objectPath(NETWORK_POLICIES, namespace, name),
+        undefined,
+        impersonating(user),
+      ),
+    );
+    return { applied: [] };
+  }
+
+  async agentMayIngest(token: string, node: string): Promise<boolean> {
+    let review = this.agentReviews.get(token);
+    if (!review || review.until < Date.now()) {
+      try {
+        review = { user: await reviewToken(this.config, token), until: Date.now() + AGENT_REVIEW_TTL_MS };
+      } catch (error) {
+        if (error instanceof AccessError) return false;
+        throw error;
+      }
+      this.agentReviews.set(token, review);
+    }
+    const [namespace, name] = this.options.agentServiceAccount.split(':');
+    if (review.user.username !== `system:serviceaccount:${namespace}:${name}`) return false;
+    // A token bound to the agent's pod names its node; it may only speak for that node.
+    const boundNode = review.user.extra['authentication.kubernetes.io/node-name'];
+    return !boundNode || boundNode.includes(node);
+  }
+
+  private async caller(authorization: string | null): Promise<KubeUser> {
+    if (this.options.readOnly)
+      throw new SourceError(405, 'the dashboard is read-only here (PALISADE_READ_ONLY)');
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    if (!token)
+      throw new AccessError(
+        401,
+        'changing policies needs your Kubernetes bearer token (Authorization: Bearer …)',
+      );
+    return reviewToken(this.config, token);
+  }
+
+  private async requireAllowed(user: KubeUser, verb: string, namespace: string): Promise<void> {
+    const allowed = await mayDo(this.config, user, {
+      verb,
+      group: 'networking.k8s.io',
+      resource: 'networkpolicies',
+      namespace,
+    });
+    if (!allowed) {
+      throw new AccessError(
+        403,
+        `${user.username} may not ${verb} NetworkPolicies in namespace ${namespace}`,
+      );
+    }
+  }
+
+  /** Runs an API write; what the API server refuses comes back as the caller's error. */
+  private async refusedAsInput<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof ApiError && error.code >= 400 && error.code < 500) {
+        throw error.code === 403
+          ? new AccessError(403, error.message)
+          : new SourceError(error.code, error.message);
+      }
+      throw error;
+    }
+  }
+}

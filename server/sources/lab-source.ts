@@ -1,0 +1,53 @@
+import 'server-only';
+import { timingSafeEqual } from 'node:crypto';
+import { labCluster, readJson, readLab } from '../lab/lab-store.ts';
+import { applyToLab, deletePoliciesFromLab, LabInputError } from '../lab/lab-writes.ts';
+import type { Cluster } from '../policy/cluster.ts';
+import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
+
+/** Whether `given` is `expected`, in time that does not depend on where they differ. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The lab as the dashboard's cluster: its store, its writes, its agents' tokens. */
+export class LabSource implements ClusterSource {
+  status(): SourceStatus {
+    const lab = readLab();
+    return {
+      mode: 'lab',
+      datapath: lab?.datapath ?? 'none',
+      simulatedBecause: lab?.simulatedBecause,
+      readOnly: lab?.kubeconfig !== undefined,
+    };
+  }
+
+  async cluster(): Promise<Cluster> {
+    return labCluster();
+  }
+
+  async applyPolicies(policies: Parameters<ClusterSource['applyPolicies']>[0]): Promise<PolicyWrite> {
+    return this.write(() => applyToLab(policies));
+  }
+
+  async deletePolicy(key: string): Promise<PolicyWrite> {
+    return this.write(async () => ({ applied: [], generation: await deletePoliciesFromLab([key]) }));
+  }
+
+  async agentMayIngest(token: string, node: string): Promise<boolean> {
+    const expected = readJson<Record<string, string>>('tokens.json')?.[node];
+    return expected !== undefined && sameSecret(token, expected);
+  }
+
+  private async write(change: () => Promise<PolicyWrite>): Promise<PolicyWrite> {
+    if (!readLab()) throw new SourceError(409, 'the lab is not up: run `palisade lab up`');
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof LabInputError) throw new SourceError(400, error.message);
+      throw error;
+    }
+  }
+}
