@@ -112,6 +112,8 @@ export class TestingApiServer {
       `--service-account-key-file=${join(this.dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(this.dir, 'sa.key')}`,
       '--service-cluster-ip-range=10.96.0.0/16',
+      // As kubeadm and managed clusters do: the agent's DaemonSet needs privileged containers.
+      '--allow-privileged=true',
     ]);
     await waitReady(child, kubeconfig, join(this.dir, 'kube-apiserver.log'));
     return child;
