@@ -103,6 +103,14 @@ export function decodePolicyEndpoint(raw: Json): PolicyEndpoint {
 
 function decodeEndpointInfo(value: unknown, path: string): EndpointInfo {
   const raw = object(value, path);
+  // Newer AWS controllers mark entries with an action; NetworkPolicy entries allow ("" or Allow).
+  const action = optionalString(raw.action, `${path}.action`);
+  if (action && action !== 'Allow') {
+    throw new FieldError(
+      `${path}.action`,
+      `unsupported action ${JSON.stringify(action)}: only NetworkPolicy (allow) entries are read`,
+    );
+  }
   return {
     cidr: string(raw.cidr, `${path}.cidr`),
     except: list(raw.except, `${path}.except`).map((item, i) => string(item, `${path}.except[${i}]`)),

@@ -57,6 +57,11 @@ test('reads PolicyEndpoints in the exact shape AWS’s controller writes', () =>
   ]);
 });
 
+test('refuses PolicyEndpoint entries with an action other than allow, naming the field', () => {
+  const denying = fixture('aws-policy-endpoint.yaml').replace('action: ""', 'action: Deny');
+  rejects(denying, /unsupported action "Deny"/, 'spec.ingress[0].action');
+});
+
 /** Asserts that parsing fails with a message naming the file, the place and the field. */
 function rejects(text: string, message: RegExp, field?: string) {
   assert.throws(

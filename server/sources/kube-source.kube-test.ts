@@ -183,6 +183,17 @@ test('read-only mode refuses every write', async () => {
   readOnly.stop();
 });
 
+test('PolicyEndpoints in the exact shape AWS’s controller writes are read as from a file', async () => {
+  const fixture = `${ROOT}/server/kube/testdata/aws-policy-endpoint.yaml`;
+  const [expected] = readStateObjects([fixture]);
+  await api.kubectl(['create', 'namespace', 'shop']);
+  await api.kubectl(['create', '-f', fixture]);
+  const cluster = await source.cluster();
+  await eventually(() => cluster.allPolicyEndpoints().length > 0, 'the PolicyEndpoint shows');
+  const [endpoint] = cluster.allPolicyEndpoints();
+  assert.deepEqual(endpoint?.spec, expected?.kind === 'PolicyEndpoint' ? expected.spec : undefined);
+});
+
 test('only the agents’ ServiceAccount may send flows', async () => {
   assert.equal(await source.agentMayIngest(agentToken, 'lab-node-1'), true);
   assert.equal(await source.agentMayIngest(otherToken, 'lab-node-1'), false);
