@@ -10,19 +10,22 @@ const FIELD_MANAGER = 'palisade-lab';
  * Registers pods the way a kubelet would see them run, for when the lab stands in for a cluster's
  * nodes: each Pod object with its node (`spec.nodeName`) and declared ports, then its status
  * (`podIP`, `hostIP`, phase Running) through the status subresource. Namespaces first, with their
- * labels. Everything is applied server-side, so registering again changes nothing.
+ * labels. Everything is applied server-side, so registering again changes nothing. `concurrency`
+ * pods are registered at once.
  */
 export async function registerPods(
   config: KubeConfig,
   namespaces: readonly Namespace[],
   pods: readonly Pod[],
+  concurrency = 1,
 ): Promise<void> {
   for (const namespace of namespaces) {
     const { name, labels } = namespace.metadata;
     const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
     await applyObject(config, objectPath(NAMESPACES, '', name), body, FIELD_MANAGER);
   }
-  for (const pod of pods) {
+  const queue = [...pods];
+  const register = async (pod: Pod) => {
     const { name, namespace, labels } = pod.metadata;
     const path = objectPath(PODS, namespace, name);
     await withServiceAccount(() =>
@@ -65,7 +68,12 @@ export async function registerPods(
       { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status },
       FIELD_MANAGER,
     );
-  }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let pod = queue.shift(); pod; pod = queue.shift()) await register(pod);
+    }),
+  );
 }
 
 /**
