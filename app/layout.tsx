@@ -1,5 +1,6 @@
 import './globals.css';
 import type { ReactNode } from 'react';
+import { ThemeToggle } from '../components/theme-toggle.tsx';
 
 export const metadata = {
   title: 'Palisade',
@@ -13,7 +14,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <nav className="nav">
           <a href="/">Graph</a>
           <a href="/flows">Flows</a>
+          <a href="/policies">Policies</a>
           <a href="/nodes">Nodes</a>
+          <ThemeToggle />
         </nav>
         {children}
       </body>

@@ -4,8 +4,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
-import { DraftEditor } from '../explain/draft-editor.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
+import { PolicyEditor } from '../policies/policy-editor.tsx';
 
 const KEEP = 2000;
 
@@ -115,7 +115,11 @@ export function FlowTable() {
           {explanation && 'error' in explanation && <p role="alert">{explanation.error}</p>}
           {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
           {explanation && 'draft' in explanation && explanation.draft && (
-            <DraftEditor key={explanation.draft} initial={explanation.draft} />
+            <PolicyEditor
+              key={explanation.draft}
+              initial={explanation.draft}
+              title="Draft a policy that would allow this"
+            />
           )}
         </aside>
       )}

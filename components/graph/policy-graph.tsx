@@ -5,7 +5,6 @@ import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useState } from 'react';
 import type { PolicyGraph as Graph } from '../../server/graph/build-graph.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
-import { DraftEditor } from '../explain/draft-editor.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { filterFromQuery, filterGraph, filterToQuery, type GraphFilter } from './graph-filter.ts';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
@@ -230,7 +229,14 @@ export function PolicyGraph() {
           >
             Suggest a policy from observed traffic
           </button>
-          {suggestion !== undefined && <DraftEditor key={suggestion} initial={suggestion} />}
+          {suggestion !== undefined && (
+            <div data-testid="suggestion">
+              <pre>{suggestion}</pre>
+              {suggestion.startsWith('apiVersion') && (
+                <a href={`/policies?draft=${encodeURIComponent(suggestion)}`}>Open in the policy editor</a>
+              )}
+            </div>
+          )}
         </aside>
       )}
     </section>

@@ -11,12 +11,15 @@ import { decodeObject, isClusterKind } from './objects.ts';
 export class StateFileError extends Error {
   readonly file: string;
   readonly field: string | undefined;
+  /** Where in the file: the 1-based document, or the line of a YAML syntax error. */
+  readonly at: { readonly document?: number; readonly line?: number };
 
-  constructor(file: string, detail: string, field?: string) {
+  constructor(file: string, detail: string, field?: string, at: StateFileError['at'] = {}) {
     super(`${file}: ${detail}`);
     this.name = 'StateFileError';
     this.file = file;
     this.field = field;
+    this.at = at;
   }
 }
 
@@ -31,18 +34,20 @@ export function parseState(text: string, file: string): ClusterObject[] {
     documents = loadAll(text);
   } catch (error) {
     if (error instanceof YAMLException) {
-      throw new StateFileError(file, `line ${(error.mark?.line ?? 0) + 1}: invalid YAML: ${error.reason}`);
+      const line = (error.mark?.line ?? 0) + 1;
+      throw new StateFileError(file, `line ${line}: invalid YAML: ${error.reason}`, undefined, { line });
     }
     throw error;
   }
   const objects: ClusterObject[] = [];
   const seen = new Map<string, string>();
-  const take = (raw: unknown, where: string) => {
+  const take = (raw: unknown, where: string, document: number) => {
     if (raw === null || raw === undefined) return;
-    if (!isObject(raw)) throw new StateFileError(file, `${where}: expected a Kubernetes object`);
+    if (!isObject(raw))
+      throw new StateFileError(file, `${where}: expected a Kubernetes object`, undefined, { document });
     if (Array.isArray(raw.items) && (raw.kind === 'List' || String(raw.kind).endsWith('List'))) {
       raw.items.forEach((item, i) => {
-        take(isObject(item) ? withListKind(item, raw) : item, `${where}, item ${i + 1}`);
+        take(isObject(item) ? withListKind(item, raw) : item, `${where}, item ${i + 1}`, document);
       });
       return;
     }
@@ -52,17 +57,20 @@ export function parseState(text: string, file: string): ClusterObject[] {
       object = decodeObject(raw);
     } catch (error) {
       if (error instanceof FieldError)
-        throw new StateFileError(file, `${where}: ${error.message}`, error.field);
+        throw new StateFileError(file, `${where}: ${error.message}`, error.field, { document });
       throw error;
     }
     const id = `${object.kind} ${keyOf(object.metadata)}`;
     const earlier = seen.get(id);
-    if (earlier) throw new StateFileError(file, `${where}: duplicate ${id} (already in ${earlier})`);
+    if (earlier)
+      throw new StateFileError(file, `${where}: duplicate ${id} (already in ${earlier})`, undefined, {
+        document,
+      });
     seen.set(id, where);
     objects.push(object);
   };
   documents.forEach((document, i) => {
-    take(document, `document ${i + 1}`);
+    take(document, `document ${i + 1}`, i + 1);
   });
   return objects;
 }

@@ -5,11 +5,14 @@ import { parseState, StateFileError } from '../kube/state-file.ts';
 /** A request body that holds no valid NetworkPolicy: the message names the object and the field. */
 export class PolicyBodyError extends Error {
   readonly field: string;
+  /** Where in the YAML: the 1-based document, or the line of a syntax error (for editors). */
+  readonly at: { readonly document?: number; readonly line?: number };
 
-  constructor(field: string, message: string) {
+  constructor(field: string, message: string, at: PolicyBodyError['at'] = {}) {
     super(message);
     this.name = 'PolicyBodyError';
     this.field = field;
+    this.at = at;
   }
 }
 
@@ -39,6 +42,7 @@ export function readPolicyBody(contentType: string | null, text: string): Networ
       throw new PolicyBodyError(
         error.field ?? 'yaml',
         error.message.replace(/^policy: (document \d+: )?/, ''),
+        error.at,
       );
     }
     throw error;

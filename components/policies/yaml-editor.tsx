@@ -1,0 +1,159 @@
+'use client';
+
+import type * as Monaco from 'monaco-editor/editor/editor.api.js';
+import { useEffect, useRef } from 'react';
+import { fieldsAt, valuesOf } from './policy-schema.ts';
+import { pathAt } from './yaml-paths.ts';
+
+/** A problem to show in the editor, on a 1-based line. */
+export interface EditorProblem {
+  readonly line: number;
+  readonly message: string;
+}
+
+type MonacoApi = typeof Monaco;
+let loading: Promise<MonacoApi> | undefined;
+
+/** Loads Monaco once, with YAML highlighting, its worker, and NetworkPolicy completion. */
+function loadMonaco(): Promise<MonacoApi> {
+  loading ??= (async () => {
+    (self as { MonacoEnvironment?: object }).MonacoEnvironment = {
+      getWorker: () =>
+        new Worker(new URL('monaco-editor/editor/editor.worker.js', import.meta.url), { type: 'module' }),
+    };
+    const monaco = await import('monaco-editor/editor/editor.api.js');
+    // The editor's features (suggestions, hovers, find…) and YAML highlighting; no other language.
+    await import('monaco-editor/features/register.all.js');
+    await import('monaco-editor/languages/definitions/yaml/register.js');
+    monaco.languages.registerCompletionItemProvider('yaml', {
+      triggerCharacters: [' ', ':', '-'],
+      provideCompletionItems(model, position) {
+        const text = model.getValue();
+        const before = model.getLineContent(position.lineNumber).slice(0, position.column - 1);
+        const word = model.getWordUntilPosition(position);
+        const range = new monaco.Range(
+          position.lineNumber,
+          word.startColumn,
+          position.lineNumber,
+          word.endColumn,
+        );
+        const valueOf = /^(\s*(?:-\s+)?)([A-Za-z]+):\s+\S*$/.exec(before);
+        const path = pathAt(
+          text,
+          position.lineNumber,
+          valueOf ? (valueOf[1] ?? '').length + 1 : position.column,
+        );
+        const listItem = /^\s*-\s+\S*$/.test(before);
+        const suggestions = valueOf
+          ? valuesOf(path, valueOf[2] ?? '')
+          : listItem && valuesOf(path.slice(0, -1), path.at(-1) ?? '').length > 0
+            ? valuesOf(path.slice(0, -1), path.at(-1) ?? '')
+            : fieldsAt(path);
+        return {
+          suggestions: suggestions.map((suggestion) => ({
+            label: suggestion.label,
+            kind:
+              suggestion.kind === 'field'
+                ? monaco.languages.CompletionItemKind.Field
+                : monaco.languages.CompletionItemKind.EnumMember,
+            documentation: suggestion.doc,
+            insertText: suggestion.insert,
+            range,
+          })),
+        };
+      },
+    });
+    return monaco;
+  })();
+  return loading;
+}
+
+const darkTheme = () =>
+  document.documentElement.dataset.theme === 'dark' ||
+  (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
+
+/**
+ * Monaco editing NetworkPolicy YAML: highlighting, completion of the policy's fields and of the
+ * values some take, and `problems` shown inline as error markers.
+ */
+export function YamlEditor({
+  value,
+  onChange,
+  problems,
+  label,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  problems: readonly EditorProblem[];
+  label: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<Monaco.editor.IStandaloneCodeEditor>(null);
+  const monacoRef = useRef<MonacoApi>(null);
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+  const problemsRef = useRef(problems);
+  problemsRef.current = problems;
+
+  useEffect(() => {
+    let disposed = false;
+    const observer = new MutationObserver(() =>
+      monacoRef.current?.editor.setTheme(darkTheme() ? 'vs-dark' : 'vs'),
+    );
+    void loadMonaco().then((monaco) => {
+      if (disposed || !host.current) return;
+      monacoRef.current = monaco;
+      editor.current = monaco.editor.create(host.current, {
+        value,
+        language: 'yaml',
+        automaticLayout: true,
+        minimap: { enabled: false },
+        scrollBeyondLastLine: false,
+        tabSize: 2,
+        theme: darkTheme() ? 'vs-dark' : 'vs',
+        ariaLabel: label,
+      });
+      editor.current.onDidChangeModelContent(() => onChangeRef.current(editor.current?.getValue() ?? ''));
+      showProblems(monaco, editor.current, problemsRef.current);
+      observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    });
+    return () => {
+      disposed = true;
+      observer.disconnect();
+      editor.current?.dispose();
+    };
+    // The editor is made once; later values come in through the effect below.
+    // biome-ignore lint/correctness/useExhaustiveDependencies: created once per mount
+  }, []);
+
+  useEffect(() => {
+    if (editor.current && editor.current.getValue() !== value) editor.current.setValue(value);
+  }, [value]);
+
+  useEffect(() => {
+    if (monacoRef.current && editor.current) showProblems(monacoRef.current, editor.current, problems);
+  }, [problems]);
+
+  return <div ref={host} className="yaml-editor" data-testid="yaml-editor" />;
+}
+
+function showProblems(
+  monaco: MonacoApi,
+  editor: Monaco.editor.IStandaloneCodeEditor,
+  problems: readonly EditorProblem[],
+): void {
+  const model = editor.getModel();
+  if (!model) return;
+  monaco.editor.setModelMarkers(
+    model,
+    'palisade',
+    problems.map((problem) => ({
+      severity: monaco.MarkerSeverity.Error,
+      message: problem.message,
+      startLineNumber: problem.line,
+      endLineNumber: problem.line,
+      startColumn: model.getLineFirstNonWhitespaceColumn(problem.line) || 1,
+      endColumn: model.getLineMaxColumn(problem.line),
+    })),
+  );
+}
