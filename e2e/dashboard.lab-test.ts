@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { WALKTHROUGH } from '../examples/walkthrough/steps.ts';
 import { launchBrowser, startDashboard } from './dashboard.ts';
 
 const PORT = 3918;
+const root = new URL('../', import.meta.url).pathname;
 const policies = new URL('../examples/walkthrough/policies/', import.meta.url).pathname;
 const screenshots = new URL('screenshots/', import.meta.url).pathname;
 let server: ChildProcess;
@@ -102,7 +103,9 @@ test('a denied flow appears live on the flows page, and opening it says which po
   assert.match(await explanation.innerText(), /another-ns\/another-client-one matches none of its peers/);
   await page.screenshot({ path: `${screenshots}flows.png` });
   // Draft the allowing policy, preview it, apply it: the connection works.
-  const draft = page.getByTestId('draft');
+  const draft = page.getByTestId('policy-editor');
+  await draft.locator('.monaco-editor').waitFor();
+  await draft.getByText('Valid NetworkPolicy.').waitFor();
   await draft.getByRole('button', { name: 'Preview' }).click();
   const preview = page.getByTestId('preview');
   await preview.getByText('opens another-ns/another-client-one → default/demo-app 80/TCP').waitFor();
@@ -139,56 +142,44 @@ test('the nodes page shows each agent healthy, with the programs attached to eac
   assert.match(metrics, /^palisade_stored_flows [1-9]\d*$/m);
 });
 
-test('the article’s walkthrough through the HTTP API: preview, apply, and real packets agree', async () => {
+/** Runs one of the article's commands in a lab pod, as a user would: `palisade lab exec`. */
+function labExec(pod: string, command: string): boolean {
+  return spawnSync(`${root}bin/palisade`, ['lab', 'exec', pod, '--', ...command.split(' ')]).status === 0;
+}
+
+test('the article’s walkthrough through the policy editor: apply, the graph follows, real packets agree', async () => {
   const api = `http://127.0.0.1:${PORT}/api`;
   await labApply([], { replacePolicies: true });
-  for (const step of WALKTHROUGH) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  for (const [index, step] of WALKTHROUGH.entries()) {
     if (step.policy) {
       const yaml = readFileSync(`${policies}${step.policy}`, 'utf8');
-      const preview = await (
-        await fetch(`${api}/policies/preview`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/yaml' },
-          body: yaml,
-        })
-      ).json();
-      assert.deepEqual(preview.objects.length, 1, step.title);
-      const applied = await fetch(`${api}/policies`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ yaml }),
-      });
-      assert.equal(applied.status, 200, step.title);
-      // What the preview said would change did: each listed connection is now as it said.
-      for (const change of preview.connections as {
-        from: string;
-        to: string;
-        port: string;
-        change: string;
-      }[]) {
-        // Packets can show an opened port only where the pod serves it.
-        if (!labPod(change.to).ports.includes(change.port)) continue;
-        const [port, protocol] = change.port.split('/');
-        const [result] = await labProbe(
-          change.from,
-          [{ host: labPod(change.to).ip, port: Number(port), protocol: protocol ?? 'TCP' }],
-          400,
-        );
-        assert.equal(
-          result?.connected,
-          change.change === 'opens',
-          `${step.title}: ${change.from} → ${change.to} ${change.port} ${change.change}`,
-        );
-      }
+      await page.goto(`http://127.0.0.1:${PORT}/policies?draft=${encodeURIComponent(yaml)}`);
+      const editor = page.getByTestId('policy-editor');
+      await editor.locator('.monaco-editor').waitFor({ timeout: 15_000 });
+      await editor.getByText('Valid NetworkPolicy.').waitFor();
+      await editor.getByRole('button', { name: 'Preview' }).click();
+      await page.getByTestId('preview').waitFor();
+      if (index === 1) await page.screenshot({ path: `${screenshots}editor-preview.png` });
+      await editor.getByRole('button', { name: 'Apply' }).click();
+      await editor.getByText(/Applied: NetworkPolicy .* \(enforced\)/).waitFor({ timeout: 20_000 });
     }
+    await page.goto(`http://127.0.0.1:${PORT}/`);
     for (const check of step.checks) {
-      const [port, protocol] = check.port.split('/');
-      const [result] = await labProbe(
-        check.from,
-        [{ host: labPod(check.to).ip, port: Number(port), protocol: protocol ?? 'TCP' }],
-        400,
+      // The edge's colour agrees with the check: never all green when denied, never red when allowed.
+      const edge = page.getByTestId(`rf__edge-${check.from} ${check.to}`);
+      await edge.waitFor({ state: 'attached', timeout: 10_000 });
+      const wrong = check.allowed ? 'edge-denied' : 'edge-allowed';
+      assert.doesNotMatch(
+        (await edge.getAttribute('class')) ?? '',
+        new RegExp(wrong),
+        `${step.title}: ${check.from} → ${check.to}`,
       );
-      assert.equal(result?.connected, check.allowed, `${step.title}: ${check.command}`);
+      assert.equal(
+        labExec(check.from, check.command),
+        check.allowed,
+        `${step.title}: \`${check.command}\` in ${check.from}`,
+      );
     }
   }
   const suggestion = await (await fetch(`${api}/policies/suggest?pod=default/demo-app`)).json();
@@ -209,6 +200,7 @@ test('the article’s walkthrough through the HTTP API: preview, apply, and real
     error:
       'NetworkPolicy default/x: spec.policyTypes[0]: unsupported policy type "Sideways": must be Ingress or Egress',
     field: 'spec.policyTypes[0]',
+    document: 1,
   });
   assert.equal((await (await fetch(`${api}/policies`)).json()).policies.length, 5, 'nothing half-applied');
 });

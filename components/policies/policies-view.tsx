@@ -47,7 +47,7 @@ export function PoliciesView() {
   return (
     <section className="policies-view">
       <aside className="policy-list">
-        <h2>Policies</h2>
+        <h2>In the cluster</h2>
         <button type="button" onClick={() => setInitial(TEMPLATE)}>
           New policy
         </button>
