@@ -7,32 +7,55 @@ import type { Verdict } from '../../server/policy/evaluate.ts';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { PolicyEditor } from '../policies/policy-editor.tsx';
 
-const KEEP = 2000;
+import {
+  type FlowFilter,
+  flowFilterFromQuery,
+  flowFilterToQuery,
+  historyQuery,
+  matchesFlow,
+  WINDOWS,
+} from './flow-filter.ts';
 
-/** Live flow verdicts (server-sent events), newest first, with why a flow was denied. */
+/** Flows kept in the page; the table draws only the rows in view, so all of them stay cheap. */
+const KEEP = 10_000;
+const ROW_HEIGHT = 26;
+const VIEW_ROWS = 24;
+
+/** Live flow verdicts (server-sent events), newest first, filtered, with why a flow was denied. */
 export function FlowTable() {
   const [flows, setFlows] = useState<Flow[]>([]);
   const [dropped, setDropped] = useState(0);
-  const [verdict, setVerdict] = useState<'all' | 'allow' | 'deny'>('all');
+  const [filter, setFilter] = useState<FlowFilter>();
   const [paused, setPaused] = useState(false);
+  const [scrollTop, setScrollTop] = useState(0);
   const [selected, setSelected] = useState<Flow>();
   const [explanation, setExplanation] = useState<(Verdict & { draft: string }) | { error: string }>();
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
 
+  useEffect(() => setFilter(flowFilterFromQuery(window.location.search)), []);
+
+  // History from the store for the filter, then live flows that match it.
   useEffect(() => {
-    void fetch('/api/flows?limit=500')
+    if (!filter) return;
+    window.history.replaceState(null, '', `${window.location.pathname}${flowFilterToQuery(filter)}`);
+    let live: Flow[] = [];
+    setFlows([]);
+    void fetch(`/api/flows${historyQuery(filter, Date.now(), 2000)}`)
       .then((response) => response.json())
-      .then((body: { flows: Flow[] }) => setFlows((current) => [...current, ...body.flows].slice(0, KEEP)));
+      .then((body: { flows: Flow[] }) => setFlows([...live, ...body.flows].slice(0, KEEP)));
     const source = new EventSource('/api/flows/stream');
     source.onmessage = (event) => {
       if (pausedRef.current) return;
       const message = JSON.parse(event.data) as { flows: Flow[]; dropped: number };
       setDropped(message.dropped);
-      setFlows((current) => [...message.flows.reverse(), ...current].slice(0, KEEP));
+      const now = Date.now();
+      const fresh = message.flows.filter((flow) => matchesFlow(filter, flow, now)).reverse();
+      live = [...fresh, ...live].slice(0, KEEP);
+      setFlows((current) => [...fresh, ...current].slice(0, KEEP));
     };
     return () => source.close();
-  }, []);
+  }, [filter]);
 
   useEffect(() => {
     if (!selected) return;
@@ -44,16 +67,82 @@ export function FlowTable() {
     ).then(setExplanation);
   }, [selected]);
 
-  const shown = flows.filter((flow) => verdict === 'all' || flow.verdict === verdict);
+  const change = (next: Partial<FlowFilter>) => setFilter({ ...filter, ...next });
+  const shown = flows;
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 5);
+  const visible = shown.slice(first, first + VIEW_ROWS + 10);
   return (
     <section className="flows-view">
       <div className="toolbar">
         <label>
           Verdict{' '}
-          <select value={verdict} onChange={(event) => setVerdict(event.target.value as typeof verdict)}>
-            <option value="all">all</option>
+          <select
+            value={filter?.verdict ?? ''}
+            onChange={(event) =>
+              change({ verdict: (event.target.value || undefined) as FlowFilter['verdict'] })
+            }
+          >
+            <option value="">all</option>
             <option value="deny">denied</option>
             <option value="allow">allowed</option>
+          </select>
+        </label>
+        <label>
+          Direction{' '}
+          <select
+            value={filter?.direction ?? ''}
+            onChange={(event) =>
+              change({ direction: (event.target.value || undefined) as FlowFilter['direction'] })
+            }
+          >
+            <option value="">both</option>
+            <option value="ingress">ingress</option>
+            <option value="egress">egress</option>
+          </select>
+        </label>
+        <label>
+          Namespace{' '}
+          <input
+            size={10}
+            value={filter?.namespace ?? ''}
+            onChange={(event) => change({ namespace: event.target.value || undefined })}
+          />
+        </label>
+        <label>
+          Pod{' '}
+          <input
+            size={22}
+            placeholder="ns/name"
+            value={filter?.pod ?? ''}
+            onChange={(event) => change({ pod: event.target.value || undefined })}
+          />
+        </label>
+        <label>
+          Port{' '}
+          <input
+            size={5}
+            inputMode="numeric"
+            value={filter?.port ?? ''}
+            onChange={(event) => {
+              const port = Number(event.target.value);
+              change({ port: event.target.value && Number.isInteger(port) ? port : undefined });
+            }}
+          />
+        </label>
+        <label>
+          Time{' '}
+          <select
+            value={filter?.within ?? ''}
+            onChange={(event) =>
+              change({ within: (event.target.value || undefined) as FlowFilter['within'] })
+            }
+          >
+            <option value="">all kept</option>
+            {Object.keys(WINDOWS).map((window) => (
+              <option key={window} value={window}>
+                last {window}
+              </option>
+            ))}
           </select>
         </label>
         <button type="button" onClick={() => setPaused(!paused)}>
@@ -69,42 +158,52 @@ export function FlowTable() {
           <code>palisade lab exec default/client-one -- curl --max-time 3 demo-app</code>
         </p>
       ) : (
-        <table className="flows" data-testid="flows">
-          <thead>
-            <tr>
-              <th>time</th>
-              <th>pod</th>
-              <th>direction</th>
-              <th>verdict</th>
-              <th>source</th>
-              <th>destination</th>
-              <th>policy</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.slice(0, 500).map((flow) => (
-              <tr
-                key={`${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}
-                className={`flow-${flow.verdict}${flow === selected ? ' selected' : ''}`}
-                onClick={() => setSelected(flow)}
-                onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}
-                tabIndex={0}
-              >
-                <td>{new Date(flow.time).toLocaleTimeString()}</td>
-                <td>{flow.pod ?? '?'}</td>
-                <td>{flow.direction}</td>
-                <td>{flow.verdict}</td>
-                <td>
-                  {flow.src}:{flow.sport}
-                </td>
-                <td>
-                  {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
-                </td>
-                <td>{flow.policy ?? (flow.verdict === 'allow' ? 'not isolated' : '')}</td>
+        <div
+          className="flows-scroll"
+          style={{ height: ROW_HEIGHT * (VIEW_ROWS + 1) }}
+          onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
+        >
+          <table className="flows" data-testid="flows">
+            <thead>
+              <tr>
+                <th>time</th>
+                <th>pod</th>
+                <th>direction</th>
+                <th>verdict</th>
+                <th>source</th>
+                <th>destination</th>
+                <th>policy</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {first > 0 && <tr style={{ height: first * ROW_HEIGHT }} aria-hidden />}
+              {visible.map((flow) => (
+                <tr
+                  key={`${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}
+                  className={`flow-${flow.verdict}${flow === selected ? ' selected' : ''}`}
+                  onClick={() => setSelected(flow)}
+                  onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}
+                  tabIndex={0}
+                >
+                  <td>{new Date(flow.time).toLocaleTimeString()}</td>
+                  <td>{flow.pod ?? '?'}</td>
+                  <td>{flow.direction}</td>
+                  <td>{flow.verdict}</td>
+                  <td>
+                    {flow.src}:{flow.sport}
+                  </td>
+                  <td>
+                    {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
+                  </td>
+                  <td>{flow.policy ?? (flow.verdict === 'allow' ? 'not isolated' : '')}</td>
+                </tr>
+              ))}
+              {first + visible.length < shown.length && (
+                <tr style={{ height: (shown.length - first - visible.length) * ROW_HEIGHT }} aria-hidden />
+              )}
+            </tbody>
+          </table>
+        </div>
       )}
       {selected && (
         <aside className="explanation" data-testid="explanation">

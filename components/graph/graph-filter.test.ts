@@ -5,7 +5,14 @@ import { filterFromQuery, filterGraph, filterToQuery } from './graph-filter.ts';
 
 const pod = (id: string, isolated = false) => {
   const [namespace = '', name = ''] = id.split('/');
-  return { id, namespace, name, labels: {}, isolatedBy: { ingress: isolated ? ['x/p'] : [], egress: [] } };
+  return {
+    id,
+    namespace,
+    name,
+    labels: {},
+    pods: 1,
+    isolatedBy: { ingress: isolated ? ['x/p'] : [], egress: [] },
+  };
 };
 const edge = (from: string, to: string, allowed: string[], denied: string[]) => ({
   from,
@@ -15,6 +22,7 @@ const edge = (from: string, to: string, allowed: string[], denied: string[]) => 
   observed: { allowed: 0, denied: 0 },
 });
 const graph: PolicyGraph = {
+  grouping: 'pod',
   ports: ['80/TCP', '53/UDP'],
   namespaces: ['a', 'b'],
   pods: [pod('a/web', true), pod('a/db'), pod('b/client')],

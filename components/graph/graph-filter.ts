@@ -10,10 +10,12 @@ export interface GraphFilter {
   readonly port?: string;
   readonly deniedOnly?: boolean;
   readonly isolatedOnly?: boolean;
+  /** Pods, workloads or namespaces as nodes; the server chooses by size when absent. */
+  readonly group?: 'pod' | 'workload' | 'namespace';
 }
 
 const FLAGS = ['deniedOnly', 'isolatedOnly'] as const;
-const TEXTS = ['namespace', 'search', 'port'] as const;
+const TEXTS = ['namespace', 'search', 'port', 'group'] as const;
 
 export function filterFromQuery(query: string): GraphFilter {
   const params = new URLSearchParams(query);

@@ -1,8 +1,22 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { GraphEdge, GraphPod, PolicyGraph } from '../../server/graph/build-graph.ts';
 
-/** Pods in a column per namespace, sorted by name: the same graph always lays out the same way. */
+/**
+ * Pods (or workloads) in a column per namespace, sorted by name; namespaces, when they are the
+ * nodes, in a square grid. The same graph always lays out the same way.
+ */
 export function layoutNodes(graph: PolicyGraph): Node[] {
+  if (graph.grouping === 'namespace') {
+    const side = Math.ceil(Math.sqrt(graph.pods.length));
+    return [...graph.pods]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((node, i) => ({
+        id: node.id,
+        position: { x: (i % side) * 260, y: Math.floor(i / side) * 140 },
+        data: { label: podLabel(node) },
+        className: isolated(node) ? 'pod pod-isolated' : 'pod',
+      }));
+  }
   const columns = graph.namespaces.filter((namespace) =>
     graph.pods.some((pod) => pod.namespace === namespace),
   );
@@ -36,7 +50,9 @@ function podLabel(pod: GraphPod): string {
     pod.isolatedBy.ingress.length > 0 && 'ingress',
     pod.isolatedBy.egress.length > 0 && 'egress',
   ].filter(Boolean);
-  return `${pod.name}\n${pod.ip ?? 'no IP'}${sides.length ? `\nisolated: ${sides.join(', ')}` : ''}`;
+  const what =
+    pod.ip ?? (pod.pods === 1 ? (pod.id.startsWith('namespace:') ? '1 pod' : 'no IP') : `${pod.pods} pods`);
+  return `${pod.name}\n${what}${sides.length ? `\nisolated: ${sides.join(', ')}` : ''}`;
 }
 
 /** How an edge reads: all ports allowed, all denied, or some of each. */

@@ -37,7 +37,8 @@ export function PolicyGraph() {
     let stopped = false;
     const load = async () => {
       try {
-        const response = await fetch('/api/graph', { cache: 'no-store' });
+        const query = filter.group ? `?group=${filter.group}` : '';
+        const response = await fetch(`/api/graph${query}`, { cache: 'no-store' });
         if (!response.ok) throw new Error(`the server answered ${response.status}`);
         const next = (await response.json()) as GraphResponse;
         if (!stopped) {
@@ -54,7 +55,7 @@ export function PolicyGraph() {
       stopped = true;
       clearInterval(timer);
     };
-  }, []);
+  }, [filter.group]);
 
   const shown = useMemo(() => graph && filterGraph(graph, filter), [graph, filter]);
   const nodes = useMemo(() => (shown ? layoutNodes(shown) : []), [shown]);
@@ -104,6 +105,20 @@ export function PolicyGraph() {
         </p>
       )}
       <div className="toolbar">
+        <label>
+          Show{' '}
+          <select
+            value={filter.group ?? ''}
+            onChange={(event) =>
+              changeFilter({ group: (event.target.value || undefined) as GraphFilter['group'] })
+            }
+          >
+            <option value="">{`auto (${graph.grouping}s)`}</option>
+            <option value="pod">pods</option>
+            <option value="workload">workloads</option>
+            <option value="namespace">namespaces</option>
+          </select>
+        </label>
         <label>
           Namespace{' '}
           <select
@@ -218,17 +233,19 @@ export function PolicyGraph() {
               .map((edge) => `${edge.from} → ${edge.to} (${edge.denied.join(', ')})`)
               .join('; ') || 'none'}
           </p>
-          <button
-            type="button"
-            onClick={async () => {
-              const body = (await (
-                await fetch(`/api/policies/suggest?pod=${encodeURIComponent(selectedPod.id)}`)
-              ).json()) as { yaml?: string };
-              setSuggestion(body.yaml || '# No traffic observed on this pod yet.\n');
-            }}
-          >
-            Suggest a policy from observed traffic
-          </button>
+          {graph.grouping === 'pod' && (
+            <button
+              type="button"
+              onClick={async () => {
+                const body = (await (
+                  await fetch(`/api/policies/suggest?pod=${encodeURIComponent(selectedPod.id)}`)
+                ).json()) as { yaml?: string };
+                setSuggestion(body.yaml || '# No traffic observed on this pod yet.\n');
+              }}
+            >
+              Suggest a policy from observed traffic
+            </button>
+          )}
           {suggestion !== undefined && (
             <div data-testid="suggestion">
               <pre>{suggestion}</pre>

@@ -30,7 +30,7 @@ test('the graph shows, per pod pair, the ports the policies allow and deny, and 
       { ...flow, verdict: 'deny', kind: 'denied', src: '10.77.1.11', dst: '10.77.1.10' },
       { ...flow, verdict: 'deny', kind: 'denied', src: '192.0.2.1', dst: '10.77.1.10' },
     ],
-    [{ port: 80, protocol: 'TCP' }],
+    { ports: [{ port: 80, protocol: 'TCP' }] },
   );
   assert.deepEqual(graph.ports, ['80/TCP']);
   assert.equal(graph.pods.length, 4);
@@ -52,4 +52,34 @@ test('the graph shows, per pod pair, the ports the policies allow and deny, and 
     ingress: ['default/demo-app-allow-samens-client-one', 'default/demo-app-deny-all'],
     egress: [],
   });
+});
+
+test('large clusters are shown by workload or by namespace, each group judged by all its kinds of pods', () => {
+  const cluster = Cluster.of([
+    ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
+    ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
+    ...parseState(walkthrough('policies/03-allow-ingress-from-samens-client-one.yaml'), 'p3'),
+  ]);
+  const byNamespace = buildGraph(cluster, [], {
+    grouping: 'namespace',
+    ports: [{ port: 80, protocol: 'TCP' }],
+  });
+  assert.equal(byNamespace.grouping, 'namespace');
+  assert.deepEqual(byNamespace.pods.map((node) => [node.id, node.pods]).sort(), [
+    ['namespace:another-ns', 1],
+    ['namespace:default', 2],
+    ['namespace:kube-system', 1],
+  ]);
+  const edge = (from: string, to: string) =>
+    byNamespace.edges.find((item) => item.from === from && item.to === to);
+  // From another-ns into default: demo-app denies, client-one allows: both, so the edge is mixed.
+  assert.deepEqual(edge('namespace:another-ns', 'namespace:default')?.allowed, ['80/TCP']);
+  assert.deepEqual(edge('namespace:another-ns', 'namespace:default')?.denied, ['80/TCP']);
+  assert.deepEqual(byNamespace.pods.find((node) => node.id === 'namespace:default')?.isolatedBy.ingress, [
+    'default/demo-app-allow-samens-client-one',
+    'default/demo-app-deny-all',
+  ]);
+  const byWorkload = buildGraph(cluster, [], { grouping: 'workload' });
+  assert.ok(byWorkload.pods.some((node) => node.id === 'default/demo-app' && node.pods === 1));
+  assert.equal(buildGraph(cluster, []).grouping, 'pod', 'auto: few pods are shown one by one');
 });

@@ -1,96 +1,193 @@
 import type { Flow } from '../flows/flow.ts';
 import { keyOf } from '../kube/object-meta.ts';
+import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { defaultPorts } from '../policy/default-ports.ts';
 import { formatPortProtocol, type PortProtocol } from '../policy/endpoint.ts';
 import { computeMatrix } from '../policy/matrix.ts';
 
-/** A pod of the graph. */
+/** What a node of the graph stands for: a pod, a workload (pods sharing an app), or a namespace. */
+export type GraphGrouping = 'pod' | 'workload' | 'namespace';
+
+/** Above this many pods the graph shows workloads, and above this many workloads namespaces. */
+const AUTO_LIMIT = 120;
+
+/** A node of the graph: a pod, or a group of pods. */
 export interface GraphPod {
-  /** `ns/name`. */
+  /** `ns/name` for a pod or a workload, `namespace:ns` for a namespace. */
   readonly id: string;
   readonly namespace: string;
   readonly name: string;
+  /** The pod's IP (pods only). */
   readonly ip?: string;
   readonly labels: Readonly<Record<string, string>>;
-  /** The policies that isolate the pod, per direction. */
+  /** How many pods it stands for. */
+  readonly pods: number;
+  /** The policies that isolate its pods, per direction. */
   readonly isolatedBy: { readonly ingress: readonly string[]; readonly egress: readonly string[] };
 }
 
-/** Reachability from one pod to another: per port what the policies say, and what was seen. */
+/** Reachability from one node to another: per port what the policies say, and what was seen. */
 export interface GraphEdge {
   readonly from: string;
   readonly to: string;
-  /** Ports (`80/TCP`) the policies allow and deny for this pair. */
+  /** Ports (`80/TCP`) the policies allow for some pair of their pods, and deny for some pair. */
   readonly allowed: readonly string[];
   readonly denied: readonly string[];
-  /** Flow verdicts the agents reported for this pair. */
+  /** Flow verdicts the agents reported between their pods. */
   readonly observed: { readonly allowed: number; readonly denied: number };
 }
 
 export interface PolicyGraph {
+  readonly grouping: GraphGrouping;
   readonly ports: readonly string[];
   readonly namespaces: readonly string[];
   readonly pods: readonly GraphPod[];
-  /** Every ordered pair of pods with its verdicts on every port. */
+  /** Every ordered pair of nodes with its verdicts on every port. */
   readonly edges: readonly GraphEdge[];
 }
 
 /**
- * The pod-to-pod graph of a cluster: what the policy model allows and denies between every pair
- * of pods on `ports` (the ports that matter by default), overlaid with the observed flows.
+ * The workload a pod belongs to: its `app.kubernetes.io/name`, `app` or `k8s-app` label, else
+ * its name without the suffixes controllers add (`web-7d9f8c6b5-x2x7q` → `web`).
+ */
+export function workloadOf(pod: Pod): string {
+  const labels = pod.metadata.labels;
+  return (
+    labels['app.kubernetes.io/name'] ??
+    labels.app ??
+    labels['k8s-app'] ??
+    pod.metadata.name.replace(/(-[a-f0-9]{8,10})?-[a-z0-9]{5}$/, '')
+  );
+}
+
+function unitOf(pod: Pod, grouping: GraphGrouping): { id: string; name: string } {
+  const namespace = pod.metadata.namespace;
+  if (grouping === 'namespace') return { id: `namespace:${namespace}`, name: namespace };
+  const name = grouping === 'workload' ? workloadOf(pod) : pod.metadata.name;
+  return { id: `${namespace}/${name}`, name };
+}
+
+/** `auto`: pods while they are few, then workloads, then namespaces. */
+export function chooseGrouping(cluster: Cluster, asked: GraphGrouping | 'auto'): GraphGrouping {
+  if (asked !== 'auto') return asked;
+  const pods = cluster.allPods();
+  if (pods.length <= AUTO_LIMIT) return 'pod';
+  const workloads = new Set(pods.map((pod) => unitOf(pod, 'workload').id));
+  return workloads.size <= AUTO_LIMIT ? 'workload' : 'namespace';
+}
+
+/**
+ * The graph of a cluster: what the policy model allows and denies between every pair of nodes
+ * (pods, or groups of them) on `ports` (the ports that matter by default), overlaid with the
+ * observed flows. Groups are judged by one pod of each kind the verdict matrix tells apart, so
+ * the cost follows the number of distinct behaviours, not of pods.
  */
 export function buildGraph(
   cluster: Cluster,
   flows: readonly Flow[],
-  ports: readonly PortProtocol[] = defaultPorts(cluster),
+  options: { grouping?: GraphGrouping | 'auto'; ports?: readonly PortProtocol[] } = {},
 ): PolicyGraph {
+  const grouping = chooseGrouping(cluster, options.grouping ?? 'auto');
+  const ports = options.ports ?? defaultPorts(cluster);
   const pods = cluster.allPods();
   const matrix = computeMatrix(cluster, ports);
+  const groupOf = new Map<Pod, number>();
+  for (const group of matrix.groups) for (const pod of group.pods) groupOf.set(pod, group.id);
+
+  const units = new Map<string, { node: GraphPod; members: Pod[] }>();
+  for (const pod of pods) {
+    const { id, name } = unitOf(pod, grouping);
+    const unit = units.get(id) ?? {
+      node: {
+        id,
+        namespace: pod.metadata.namespace,
+        name,
+        labels: {},
+        pods: 0,
+        isolatedBy: { ingress: [], egress: [] },
+      },
+      members: [],
+    };
+    unit.members.push(pod);
+    units.set(id, unit);
+  }
+  const nodes = [...units.values()].map(({ node, members }): GraphPod => {
+    const isolated = (direction: 'Ingress' | 'Egress') =>
+      [
+        ...new Set(
+          members.flatMap((pod) =>
+            cluster.policiesSelecting(pod, direction).map((policy) => keyOf(policy.metadata)),
+          ),
+        ),
+      ].sort();
+    const [only] = members;
+    return {
+      ...node,
+      ip: members.length === 1 && grouping === 'pod' ? only?.podIP : undefined,
+      labels: grouping === 'pod' && only ? only.metadata.labels : commonLabels(members),
+      pods: members.length,
+      isolatedBy: { ingress: isolated('Ingress'), egress: isolated('Egress') },
+    };
+  });
+
   const observed = new Map<string, { allowed: number; denied: number }>();
   for (const flow of flows) {
     const from = cluster.podByIp(flow.src);
     const to = cluster.podByIp(flow.dst);
     if (!from || !to) continue;
-    const key = `${keyOf(from.metadata)} ${keyOf(to.metadata)}`;
+    const key = `${unitOf(from, grouping).id} ${unitOf(to, grouping).id}`;
     const counts = observed.get(key) ?? { allowed: 0, denied: 0 };
     if (flow.verdict === 'allow') counts.allowed++;
     else counts.denied++;
     observed.set(key, counts);
   }
+
+  // One pod per matrix group in each node stands for all its pods of that group.
+  const representatives = new Map(
+    [...units].map(([id, { members }]) => [
+      id,
+      [...new Map(members.map((pod) => [groupOf.get(pod), pod])).values()],
+    ]),
+  );
   const edges: GraphEdge[] = [];
-  for (const from of pods) {
-    for (const to of pods) {
-      if (from === to) continue;
-      const allowed: string[] = [];
-      const denied: string[] = [];
-      ports.forEach((port, i) => {
-        (matrix.verdict(from, to, i).allowed ? allowed : denied).push(formatPortProtocol(port));
-      });
-      const id = `${keyOf(from.metadata)} ${keyOf(to.metadata)}`;
+  for (const [fromId, fromPods] of representatives) {
+    for (const [toId, toPods] of representatives) {
+      if (fromId === toId) continue;
+      const allowed = new Set<number>();
+      const denied = new Set<number>();
+      for (const from of fromPods) {
+        for (const to of toPods) {
+          ports.forEach((_, i) => {
+            (matrix.verdict(from, to, i).allowed ? allowed : denied).add(i);
+          });
+        }
+      }
+      const names = (indexes: Set<number>) => ports.filter((_, i) => indexes.has(i)).map(formatPortProtocol);
       edges.push({
-        from: keyOf(from.metadata),
-        to: keyOf(to.metadata),
-        allowed,
-        denied,
-        observed: observed.get(id) ?? { allowed: 0, denied: 0 },
+        from: fromId,
+        to: toId,
+        allowed: names(allowed),
+        denied: names(denied),
+        observed: observed.get(`${fromId} ${toId}`) ?? { allowed: 0, denied: 0 },
       });
     }
   }
   return {
+    grouping,
     ports: ports.map(formatPortProtocol),
     namespaces: cluster.allNamespaces().map((namespace) => namespace.metadata.name),
-    pods: pods.map((pod) => ({
-      id: keyOf(pod.metadata),
-      namespace: pod.metadata.namespace,
-      name: pod.metadata.name,
-      ip: pod.podIP,
-      labels: pod.metadata.labels,
-      isolatedBy: {
-        ingress: cluster.policiesSelecting(pod, 'Ingress').map((policy) => keyOf(policy.metadata)),
-        egress: cluster.policiesSelecting(pod, 'Egress').map((policy) => keyOf(policy.metadata)),
-      },
-    })),
+    pods: nodes,
     edges,
   };
+}
+
+/** The labels every pod of a group has, with the same value. */
+function commonLabels(pods: readonly Pod[]): Record<string, string> {
+  const [first, ...rest] = pods;
+  return Object.fromEntries(
+    Object.entries(first?.metadata.labels ?? {}).filter(([key, value]) =>
+      rest.every((pod) => pod.metadata.labels[key] === value),
+    ),
+  );
 }

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Flow } from '../../server/flows/flow.ts';
+import { flowFilterFromQuery, flowFilterToQuery, historyQuery, matchesFlow } from './flow-filter.ts';
+
+const flow: Flow = {
+  time: 1_000_000,
+  node: 'lab-node-1',
+  pod: 'default/demo-app',
+  direction: 'ingress',
+  verdict: 'deny',
+  kind: 'denied',
+  src: '10.77.1.11',
+  sport: 40000,
+  dst: '10.77.1.10',
+  dport: 80,
+  protocol: 6,
+};
+
+test('a flows view round-trips through the URL, and bad values are dropped', () => {
+  const filter = {
+    verdict: 'deny',
+    direction: 'ingress',
+    namespace: 'default',
+    port: 80,
+    within: '5m',
+  } as const;
+  assert.deepEqual(flowFilterFromQuery(flowFilterToQuery(filter)), filter);
+  assert.deepEqual(flowFilterFromQuery('?verdict=maybe&port=99999&within=1y&pod=default/demo-app'), {
+    pod: 'default/demo-app',
+  });
+});
+
+test('live flows are filtered as the server filters history', () => {
+  const now = flow.time + 60_000;
+  assert.equal(
+    matchesFlow({ verdict: 'deny', namespace: 'default', port: 80, within: '5m' }, flow, now),
+    true,
+  );
+  assert.equal(matchesFlow({ namespace: 'def' }, flow, now), false);
+  assert.equal(matchesFlow({ direction: 'egress' }, flow, now), false);
+  assert.equal(matchesFlow({ within: '5m' }, flow, flow.time + 6 * 60_000), false);
+  assert.equal(
+    historyQuery({ verdict: 'deny', within: '5m' }, now, 500),
+    `?verdict=deny&since=${now - 300_000}&limit=500`,
+  );
+});

@@ -1,0 +1,63 @@
+import type { Flow } from '../../server/flows/flow.ts';
+
+/** The flows page's view; every field is also a URL parameter, so a view can be shared. */
+export interface FlowFilter {
+  readonly verdict?: 'allow' | 'deny';
+  readonly direction?: 'ingress' | 'egress';
+  /** Flows on pods of this namespace. */
+  readonly namespace?: string;
+  /** Flows on this pod (`ns/name`). */
+  readonly pod?: string;
+  readonly port?: number;
+  /** How far back: `5m`, `1h`, `24h`; all kept history when absent. */
+  readonly within?: keyof typeof WINDOWS;
+}
+
+export const WINDOWS = { '5m': 5 * 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
+
+export function flowFilterFromQuery(query: string): FlowFilter {
+  const params = new URLSearchParams(query);
+  const pick = <T extends string>(name: string, allowed: readonly T[]) => {
+    const value = params.get(name);
+    return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
+  };
+  const port = Number(params.get('port'));
+  const filter: Record<string, unknown> = {
+    verdict: pick('verdict', ['allow', 'deny']),
+    direction: pick('direction', ['ingress', 'egress']),
+    namespace: params.get('namespace') || undefined,
+    pod: params.get('pod') || undefined,
+    port: params.get('port') && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined,
+    within: pick('within', Object.keys(WINDOWS) as (keyof typeof WINDOWS)[]),
+  };
+  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as FlowFilter;
+}
+
+export function flowFilterToQuery(filter: FlowFilter): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter))
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/** The query of `GET /api/flows` for the filter's history, as of `now`. */
+export function historyQuery(filter: FlowFilter, now: number, limit: number): string {
+  const { within, ...rest } = filter;
+  const params = new URLSearchParams(flowFilterToQuery(rest));
+  if (within) params.set('since', String(now - WINDOWS[within]));
+  params.set('limit', String(limit));
+  return `?${params}`;
+}
+
+/** Whether a live flow belongs in the view (the same rules as the server's query). */
+export function matchesFlow(filter: FlowFilter, flow: Flow, now: number): boolean {
+  return (
+    (!filter.verdict || flow.verdict === filter.verdict) &&
+    (!filter.direction || flow.direction === filter.direction) &&
+    (!filter.namespace || flow.pod?.startsWith(`${filter.namespace}/`) === true) &&
+    (!filter.pod || flow.pod === filter.pod) &&
+    (filter.port === undefined || flow.dport === filter.port) &&
+    (!filter.within || flow.time >= now - WINDOWS[filter.within])
+  );
+}
