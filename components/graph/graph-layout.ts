@@ -9,7 +9,7 @@ export function layoutNodes(graph: PolicyGraph): Node[] {
   if (graph.grouping === 'namespace') {
     const side = Math.ceil(Math.sqrt(graph.pods.length));
     return [...graph.pods]
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
       .map((node, i) => ({
         id: node.id,
         position: { x: (i % side) * 260, y: Math.floor(i / side) * 140 },
@@ -22,7 +22,7 @@ export function layoutNodes(graph: PolicyGraph): Node[] {
   );
   return columns.flatMap((namespace, column) => [
     {
-      id: `namespace:${namespace}`,
+      id: `title:${namespace}`,
       position: { x: column * 300, y: 0 },
       data: { label: namespace },
       draggable: false,
@@ -31,7 +31,7 @@ export function layoutNodes(graph: PolicyGraph): Node[] {
     },
     ...graph.pods
       .filter((pod) => pod.namespace === namespace)
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
       .map((pod, row) => ({
         id: pod.id,
         position: { x: column * 300, y: 60 + row * 120 },
@@ -63,6 +63,8 @@ export function edgeState(edge: GraphEdge): 'allowed' | 'denied' | 'mixed' {
 
 /** Edges for the pairs the view shows; observed traffic animates them. */
 export function layoutEdges(graph: PolicyGraph): Edge[] {
+  // Past a few hundred edges labels hide the graph; a click on an edge still explains it.
+  const labelled = graph.edges.length <= 200;
   return graph.edges.map((edge) => {
     const state = edgeState(edge);
     const seen = edge.observed.allowed + edge.observed.denied;
@@ -72,8 +74,9 @@ export function layoutEdges(graph: PolicyGraph): Edge[] {
       target: edge.to,
       className: `edge-${state}`,
       animated: seen > 0,
-      label:
-        state === 'mixed'
+      label: !labelled
+        ? undefined
+        : state === 'mixed'
           ? `denied ${edge.denied.join(', ')}`
           : seen > 0
             ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`

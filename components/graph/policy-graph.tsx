@@ -35,15 +35,19 @@ export function PolicyGraph() {
 
   useEffect(() => {
     let stopped = false;
+    let last = '';
     const load = async () => {
       try {
         const query = filter.group ? `?group=${filter.group}` : '';
         const response = await fetch(`/api/graph${query}`, { cache: 'no-store' });
         if (!response.ok) throw new Error(`the server answered ${response.status}`);
-        const next = (await response.json()) as GraphResponse;
-        if (!stopped) {
-          setGraph(next);
-          setError(undefined);
+        const text = await response.text();
+        // An unchanged graph is not drawn again: large ones stay responsive between changes.
+        if (stopped) return;
+        setError(undefined);
+        if (text !== last) {
+          last = text;
+          setGraph(JSON.parse(text) as GraphResponse);
         }
       } catch (failure) {
         if (!stopped) setError((failure as Error).message);
@@ -178,11 +182,12 @@ export function PolicyGraph() {
           nodes={nodes}
           edges={edges}
           fitView
+          onlyRenderVisibleElements={nodes.length > 100}
           nodesConnectable={false}
           proOptions={{ hideAttribution: true }}
           onEdgeClick={(_, edge) => setSelected({ from: edge.source, to: edge.target })}
           onNodeClick={(_, node) => {
-            if (node.id.startsWith('namespace:')) return;
+            if (node.id.startsWith('title:')) return;
             setSuggestion(undefined);
             setSelected({ pod: node.id });
           }}

@@ -90,6 +90,38 @@ export function buildGraph(
 ): PolicyGraph {
   const grouping = chooseGrouping(cluster, options.grouping ?? 'auto');
   const ports = options.ports ?? defaultPorts(cluster);
+  // What the policies say changes only with the cluster; the flows overlay is redone each time.
+  const key = `${cluster.version} ${grouping} ${ports.map(formatPortProtocol).join(',')}`;
+  let verdicts = cached.get(cluster);
+  if (verdicts?.key !== key) {
+    verdicts = { key, graph: judge(cluster, grouping, ports) };
+    cached.set(cluster, verdicts);
+  }
+  const observed = new Map<string, { allowed: number; denied: number }>();
+  for (const flow of flows) {
+    const from = cluster.podByIp(flow.src);
+    const to = cluster.podByIp(flow.dst);
+    if (!from || !to) continue;
+    const id = `${unitOf(from, grouping).id} ${unitOf(to, grouping).id}`;
+    const counts = observed.get(id) ?? { allowed: 0, denied: 0 };
+    if (flow.verdict === 'allow') counts.allowed++;
+    else counts.denied++;
+    observed.set(id, counts);
+  }
+  const none = { allowed: 0, denied: 0 };
+  return {
+    ...verdicts.graph,
+    edges: verdicts.graph.edges.map((edge) => ({
+      ...edge,
+      observed: observed.get(`${edge.from} ${edge.to}`) ?? none,
+    })),
+  };
+}
+
+const cached = new WeakMap<Cluster, { key: string; graph: PolicyGraph }>();
+
+/** The graph's nodes and the verdicts of its edges, without flows. */
+function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortProtocol[]): PolicyGraph {
   const pods = cluster.allPods();
   const matrix = computeMatrix(cluster, ports);
   const groupOf = new Map<Pod, number>();
@@ -131,18 +163,6 @@ export function buildGraph(
     };
   });
 
-  const observed = new Map<string, { allowed: number; denied: number }>();
-  for (const flow of flows) {
-    const from = cluster.podByIp(flow.src);
-    const to = cluster.podByIp(flow.dst);
-    if (!from || !to) continue;
-    const key = `${unitOf(from, grouping).id} ${unitOf(to, grouping).id}`;
-    const counts = observed.get(key) ?? { allowed: 0, denied: 0 };
-    if (flow.verdict === 'allow') counts.allowed++;
-    else counts.denied++;
-    observed.set(key, counts);
-  }
-
   // One pod per matrix group in each node stands for all its pods of that group.
   const representatives = new Map(
     [...units].map(([id, { members }]) => [
@@ -169,7 +189,7 @@ export function buildGraph(
         to: toId,
         allowed: names(allowed),
         denied: names(denied),
-        observed: observed.get(`${fromId} ${toId}`) ?? { allowed: 0, denied: 0 },
+        observed: { allowed: 0, denied: 0 },
       });
     }
   }

@@ -25,6 +25,8 @@ export class Cluster {
   private readonly endpoints = new Map<string, PolicyEndpoint>();
   private readonly podIps = new WeakMap<Pod, Ip | null>();
   private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
+  /** Grows with every change, so that what is computed from the cluster can be cached. */
+  version = 0;
 
   static of(objects: Iterable<ClusterObject>): Cluster {
     const cluster = new Cluster();
@@ -34,6 +36,7 @@ export class Cluster {
 
   /** Adds or replaces an object; returns the version it replaced. */
   set<T extends ClusterObject>(object: T): T | undefined {
+    this.version++;
     switch (object.kind) {
       case 'Namespace':
         return this.setNamespace(object) as T | undefined;
@@ -48,6 +51,7 @@ export class Cluster {
 
   /** Removes an object by kind and key (`ns/name`, or the name for namespaces); returns it. */
   delete(kind: ClusterObject['kind'], key: string): ClusterObject | undefined {
+    this.version++;
     switch (kind) {
       case 'Namespace': {
         const old = this.namespaces.get(key);

@@ -1,6 +1,7 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
-import { labCluster, readJson, readLab } from '../lab/lab-store.ts';
+import { statSync } from 'node:fs';
+import { labCluster, labFile, readJson, readLab } from '../lab/lab-store.ts';
 import { applyToLab, deletePoliciesFromLab, LabInputError } from '../lab/lab-writes.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
@@ -14,6 +15,9 @@ function sameSecret(given: string, expected: string): boolean {
 
 /** The lab as the dashboard's cluster: its store, its writes, its agents' tokens. */
 export class LabSource implements ClusterSource {
+  /** The lab's objects as last read, kept while their file is unchanged. */
+  private cached?: { stamp: string; cluster: Cluster };
+
   status(): SourceStatus {
     const lab = readLab();
     return {
@@ -25,7 +29,13 @@ export class LabSource implements ClusterSource {
   }
 
   async cluster(): Promise<Cluster> {
-    return labCluster();
+    let stamp = 'none';
+    try {
+      const stat = statSync(labFile('objects.json'));
+      stamp = `${stat.mtimeMs} ${stat.size} ${stat.ino}`;
+    } catch {}
+    if (this.cached?.stamp !== stamp) this.cached = { stamp, cluster: labCluster() };
+    return this.cached.cluster;
   }
 
   async applyPolicies(policies: Parameters<ClusterSource['applyPolicies']>[0]): Promise<PolicyWrite> {
