@@ -1,5 +1,6 @@
 import { flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
 import { IngestError, ingest } from '../../../server/flows/ingest.ts';
+import { logger } from '../../../server/log.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
@@ -30,6 +31,11 @@ export async function POST(request: Request): Promise<Response> {
   } catch (error) {
     if (!(error instanceof IngestError)) throw error;
     counters.refused[error.status] = (counters.refused[error.status] ?? 0) + 1;
+    logger('ingest').warn('batch refused', {
+      status: error.status,
+      reason: error.message,
+      field: error.field,
+    });
     return Response.json({ error: error.message, field: error.field }, { status: error.status });
   }
 }

@@ -1,11 +1,14 @@
 import { dump } from 'js-yaml';
 import { keyOf } from '../../../server/kube/object-meta.ts';
 import { encodeObject } from '../../../server/kube/objects.ts';
+import { logger } from '../../../server/log.ts';
 import { readPolicyBody } from '../../../server/policy/policy-body.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 import { sourceFailure } from '../../../server/sources/source-failure.ts';
 
 export const dynamic = 'force-dynamic';
+
+const log = logger('dashboard');
 
 /** The cluster's NetworkPolicies, each with its YAML. */
 export async function GET(): Promise<Response> {
@@ -29,7 +32,9 @@ export async function GET(): Promise<Response> {
 export async function POST(request: Request): Promise<Response> {
   try {
     const policies = readPolicyBody(request.headers.get('content-type'), await request.text());
-    return Response.json(await clusterSource().applyPolicies(policies, request.headers.get('authorization')));
+    const result = await clusterSource().applyPolicies(policies, request.headers.get('authorization'));
+    log.info('policies applied', { applied: result.applied, generation: result.generation });
+    return Response.json(result);
   } catch (error) {
     return sourceFailure(error);
   }
@@ -41,6 +46,7 @@ export async function DELETE(request: Request): Promise<Response> {
   if (!name) return Response.json({ error: 'name is required (ns/name)', field: 'name' }, { status: 400 });
   try {
     const result = await clusterSource().deletePolicy(name, request.headers.get('authorization'));
+    log.info('policy deleted', { name, generation: result.generation });
     return Response.json({ deleted: name, ...result });
   } catch (error) {
     return sourceFailure(error);
