@@ -153,7 +153,7 @@ try {
     frames.push(
       ...(await page.evaluate(() => (window as unknown as { palisadeFrames: number[] }).palisadeFrames)),
     );
-    shownRows.push((await page.locator('.flows-view .toolbar span').first().innerText()).trim());
+    shownRows.push(((await page.locator('.flows-view .toolbar span').first().textContent()) ?? '').trim());
   }
   await pages[0]?.screenshot({
     path: new URL('../e2e/screenshots/flows-10k-per-second.png', import.meta.url).pathname,

@@ -1,14 +1,8 @@
 import type { Flow } from '../../server/flows/flow.ts';
+import type { FlowQuery } from '../../server/flows/flow-store.ts';
 
 /** The flows page's view; every field is also a URL parameter, so a view can be shared. */
-export interface FlowFilter {
-  readonly verdict?: 'allow' | 'deny';
-  readonly direction?: 'ingress' | 'egress';
-  /** Flows on pods of this namespace. */
-  readonly namespace?: string;
-  /** Flows on this pod (`ns/name`). */
-  readonly pod?: string;
-  readonly port?: number;
+export interface FlowFilter extends Pick<FlowQuery, 'verdict' | 'direction' | 'namespace' | 'pod' | 'port'> {
   /** How far back: `5m`, `1h`, `24h`; all kept history when absent. */
   readonly within?: keyof typeof WINDOWS;
 }

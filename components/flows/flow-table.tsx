@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
+import { Choice } from '../choice.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { PolicyEditor } from '../policies/policy-editor.tsx';
 
@@ -74,32 +75,18 @@ export function FlowTable() {
   return (
     <section className="flows-view">
       <div className="toolbar">
-        <label>
-          Verdict{' '}
-          <select
-            value={filter?.verdict ?? ''}
-            onChange={(event) =>
-              change({ verdict: (event.target.value || undefined) as FlowFilter['verdict'] })
-            }
-          >
-            <option value="">all</option>
-            <option value="deny">denied</option>
-            <option value="allow">allowed</option>
-          </select>
-        </label>
-        <label>
-          Direction{' '}
-          <select
-            value={filter?.direction ?? ''}
-            onChange={(event) =>
-              change({ direction: (event.target.value || undefined) as FlowFilter['direction'] })
-            }
-          >
-            <option value="">both</option>
-            <option value="ingress">ingress</option>
-            <option value="egress">egress</option>
-          </select>
-        </label>
+        <Choice
+          label="Verdict"
+          value={filter?.verdict}
+          options={{ '': 'all', deny: 'denied', allow: 'allowed' }}
+          onChange={(verdict) => change({ verdict })}
+        />
+        <Choice
+          label="Direction"
+          value={filter?.direction}
+          options={{ '': 'both', ingress: 'ingress', egress: 'egress' }}
+          onChange={(direction) => change({ direction })}
+        />
         <label>
           Namespace{' '}
           <input
@@ -129,22 +116,15 @@ export function FlowTable() {
             }}
           />
         </label>
-        <label>
-          Time{' '}
-          <select
-            value={filter?.within ?? ''}
-            onChange={(event) =>
-              change({ within: (event.target.value || undefined) as FlowFilter['within'] })
-            }
-          >
-            <option value="">all kept</option>
-            {Object.keys(WINDOWS).map((window) => (
-              <option key={window} value={window}>
-                last {window}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Time"
+          value={filter?.within}
+          options={{
+            '': 'all kept',
+            ...Object.fromEntries(Object.keys(WINDOWS).map((window) => [window, `last ${window}`])),
+          }}
+          onChange={(within) => change({ within })}
+        />
         <button type="button" onClick={() => setPaused(!paused)}>
           {paused ? 'Resume' : 'Pause'}
         </button>

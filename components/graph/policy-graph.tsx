@@ -5,6 +5,7 @@ import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useState } from 'react';
 import type { PolicyGraph as Graph } from '../../server/graph/build-graph.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
+import { Choice } from '../choice.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { filterFromQuery, filterGraph, filterToQuery, type GraphFilter } from './graph-filter.ts';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
@@ -109,44 +110,32 @@ export function PolicyGraph() {
         </p>
       )}
       <div className="toolbar">
-        <label>
-          Show{' '}
-          <select
-            value={filter.group ?? ''}
-            onChange={(event) =>
-              changeFilter({ group: (event.target.value || undefined) as GraphFilter['group'] })
-            }
-          >
-            <option value="">{`auto (${graph.grouping}s)`}</option>
-            <option value="pod">pods</option>
-            <option value="workload">workloads</option>
-            <option value="namespace">namespaces</option>
-          </select>
-        </label>
-        <label>
-          Namespace{' '}
-          <select
-            value={filter.namespace ?? ''}
-            onChange={(event) => changeFilter({ namespace: event.target.value || undefined })}
-          >
-            <option value="">all</option>
-            {graph.namespaces.map((namespace) => (
-              <option key={namespace}>{namespace}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Port{' '}
-          <select
-            value={filter.port ?? ''}
-            onChange={(event) => changeFilter({ port: event.target.value || undefined })}
-          >
-            <option value="">all</option>
-            {graph.ports.map((port) => (
-              <option key={port}>{port}</option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Show"
+          value={filter.group}
+          options={{
+            '': `auto (${graph.grouping}s)`,
+            pod: 'pods',
+            workload: 'workloads',
+            namespace: 'namespaces',
+          }}
+          onChange={(group) => changeFilter({ group })}
+        />
+        <Choice
+          label="Namespace"
+          value={filter.namespace}
+          options={{
+            '': 'all',
+            ...Object.fromEntries(graph.namespaces.map((namespace) => [namespace, namespace])),
+          }}
+          onChange={(namespace) => changeFilter({ namespace })}
+        />
+        <Choice
+          label="Port"
+          value={filter.port}
+          options={{ '': 'all', ...Object.fromEntries(graph.ports.map((port) => [port, port])) }}
+          onChange={(port) => changeFilter({ port })}
+        />
         <label>
           Pod{' '}
           <input

@@ -37,15 +37,15 @@ function loadMonaco(): Promise<MonacoApi> {
           position.lineNumber,
           word.endColumn,
         );
-        const valueOf = /^(\s*(?:-\s+)?)([A-Za-z]+):\s+\S*$/.exec(before);
+        const typedValue = /^(\s*(?:-\s+)?)([A-Za-z]+):\s+\S*$/.exec(before);
         const path = pathAt(
           text,
           position.lineNumber,
-          valueOf ? (valueOf[1] ?? '').length + 1 : position.column,
+          typedValue ? (typedValue[1] ?? '').length + 1 : position.column,
         );
         const listItem = /^\s*-\s+\S*$/.test(before);
-        const suggestions = valueOf
-          ? valuesOf(path, valueOf[2] ?? '')
+        const suggestions = typedValue
+          ? valuesOf(path, typedValue[2] ?? '')
           : listItem && valuesOf(path.slice(0, -1), path.at(-1) ?? '').length > 0
             ? valuesOf(path.slice(0, -1), path.at(-1) ?? '')
             : fieldsAt(path);
@@ -95,6 +95,8 @@ export function YamlEditor({
   const problemsRef = useRef(problems);
   problemsRef.current = problems;
 
+  // The editor is made once per mount; later values and problems come in through the effects below.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: made once, with the first value and label
   useEffect(() => {
     let disposed = false;
     const observer = new MutationObserver(() =>
@@ -122,8 +124,6 @@ export function YamlEditor({
       observer.disconnect();
       editor.current?.dispose();
     };
-    // The editor is made once; later values come in through the effect below.
-    // biome-ignore lint/correctness/useExhaustiveDependencies: created once per mount
   }, []);
 
   useEffect(() => {
