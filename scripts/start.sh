@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the lab (eBPF when root on a BPF kernel, simulated otherwise, and says which), builds
 # the dashboard when its sources changed, and serves it on 127.0.0.1. Ctrl-C takes the lab down.
+# With PALISADE_CLUSTER=kubernetes the dashboard shows that cluster instead, and no lab is made.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -10,8 +11,10 @@ host=${PALISADE_HOST:-127.0.0.1}
 port=${PORT:-3000}
 # The lab's agents send their flows to this server's ingest (and buffer while it starts).
 export PALISADE_INGEST_URL="http://127.0.0.1:$port/api/ingest"
-bin/palisade lab up
-trap 'bin/palisade lab down' EXIT
+if [[ ${PALISADE_CLUSTER:-lab} != kubernetes ]]; then
+  bin/palisade lab up
+  trap 'bin/palisade lab down' EXIT
+fi
 
 if [[ ! -f .next/BUILD_ID ]] || [[ -n "$(find app components server next.config.ts package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]]; then
   echo "palisade: building the dashboard (next build)…"
