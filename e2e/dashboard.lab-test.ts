@@ -64,6 +64,13 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
     await details.innerText(),
     /isolated for ingress by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
   );
+  // What if: the model answers a connection typed in, with its reasons.
+  const whatIf = page.getByTestId('what-if');
+  await whatIf.locator('summary').click();
+  await whatIf.getByLabel('From').fill('another-ns/another-client-one');
+  await whatIf.getByLabel('To').fill('default/demo-app');
+  await whatIf.getByRole('button', { name: 'Ask' }).click();
+  await whatIf.getByText('Denied', { exact: true }).waitFor();
   // Filters narrow the view, live in the URL, and survive a reload.
   await page.getByLabel('Denied only').check();
   await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 2);

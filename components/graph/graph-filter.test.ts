@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PolicyGraph } from '../../server/graph/build-graph.ts';
-import { filterFromQuery, filterGraph, filterToQuery } from './graph-filter.ts';
+import { filterFromQuery, filterGraph, filterToQuery, labelsMatch } from './graph-filter.ts';
 
 const pod = (id: string, isolated = false) => {
   const [namespace = '', name = ''] = id.split('/');
   return {
     id,
+    policyEndpoints: [],
     namespace,
     name,
     labels: {},
@@ -63,4 +64,15 @@ test('a filter survives the round trip through the URL', () => {
   assert.equal(filterToQuery(filter), '?namespace=a&search=web&port=80%2FTCP&deniedOnly=1&isolatedOnly=1');
   assert.deepEqual(filterFromQuery(filterToQuery(filter)), filter);
   assert.equal(filterToQuery({}), '');
+});
+
+test('a label selector as kubectl -l takes it', () => {
+  const labels = { app: 'web', tier: 'frontend' };
+  assert.equal(labelsMatch('app=web', labels), true);
+  assert.equal(labelsMatch('app==web, tier!=db', labels), true);
+  assert.equal(labelsMatch('app=api', labels), false);
+  assert.equal(labelsMatch('tier', labels), true);
+  assert.equal(labelsMatch('!tier', labels), false);
+  assert.equal(labelsMatch('!legacy,app', labels), true);
+  assert.equal(labelsMatch('', labels), true);
 });

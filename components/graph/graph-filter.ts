@@ -6,6 +6,8 @@ export interface GraphFilter {
   readonly namespace?: string;
   /** Only pods whose name contains this text, and their peers. */
   readonly search?: string;
+  /** Only pods whose labels match this selector (`app=web,tier!=db,team,!legacy`), and their peers. */
+  readonly labels?: string;
   /** Only this port (`80/TCP`). */
   readonly port?: string;
   readonly deniedOnly?: boolean;
@@ -15,7 +17,7 @@ export interface GraphFilter {
 }
 
 const FLAGS = ['deniedOnly', 'isolatedOnly'] as const;
-const TEXTS = ['namespace', 'search', 'port', 'group'] as const;
+const TEXTS = ['namespace', 'search', 'labels', 'port', 'group'] as const;
 
 export function filterFromQuery(query: string): GraphFilter {
   const params = new URLSearchParams(query);
@@ -36,6 +38,23 @@ export function filterToQuery(filter: GraphFilter): string {
   return query ? `?${query}` : '';
 }
 
+/**
+ * Whether labels match a selector written as kubectl's `-l` takes it: comma-separated
+ * `key=value` (or `==`), `key!=value`, `key` (exists) and `!key` (does not exist).
+ */
+export function labelsMatch(selector: string, labels: Readonly<Record<string, string>>): boolean {
+  return selector
+    .split(',')
+    .map((term) => term.trim())
+    .filter(Boolean)
+    .every((term) => {
+      const [, key = '', operator, value = ''] = /^([^!=\s]+)\s*(!=|==|=)?\s*(.*)$/.exec(term) ?? [];
+      if (term.startsWith('!')) return !(term.slice(1).trim() in labels);
+      if (!operator) return key in labels;
+      return operator === '!=' ? labels[key] !== value : labels[key] === value;
+    });
+}
+
 /** The part of the graph the filter keeps: matching pods, the edges that concern them, and their peers. */
 export function filterGraph(graph: PolicyGraph, filter: GraphFilter): PolicyGraph {
   const search = filter.search?.toLowerCase();
@@ -43,13 +62,18 @@ export function filterGraph(graph: PolicyGraph, filter: GraphFilter): PolicyGrap
     graph.pods
       .filter((pod) => !filter.namespace || pod.namespace === filter.namespace)
       .filter((pod) => !search || pod.name.toLowerCase().includes(search))
+      .filter((pod) => !filter.labels || labelsMatch(filter.labels, pod.labels))
       .filter(
         (pod) =>
           !filter.isolatedOnly || pod.isolatedBy.ingress.length > 0 || pod.isolatedBy.egress.length > 0,
       )
       .map((pod) => pod.id),
   );
-  const narrowed = filter.namespace !== undefined || search !== undefined || filter.isolatedOnly === true;
+  const narrowed =
+    filter.namespace !== undefined ||
+    search !== undefined ||
+    filter.labels !== undefined ||
+    filter.isolatedOnly === true;
   const edges = graph.edges
     .map((edge) =>
       filter.port

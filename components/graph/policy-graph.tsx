@@ -7,6 +7,7 @@ import type { PolicyGraph as Graph } from '../../server/graph/build-graph.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
 import { Choice } from '../choice.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
+import { WhatIf } from '../explain/what-if.tsx';
 import { filterFromQuery, filterGraph, filterToQuery, type GraphFilter } from './graph-filter.ts';
 import { layoutEdges, layoutNodes } from './graph-layout.ts';
 
@@ -137,6 +138,15 @@ export function PolicyGraph() {
           onChange={(port) => changeFilter({ port })}
         />
         <label>
+          Labels{' '}
+          <input
+            type="search"
+            placeholder="app=web,tier!=db"
+            value={filter.labels ?? ''}
+            onChange={(event) => changeFilter({ labels: event.target.value || undefined })}
+          />
+        </label>
+        <label>
           Pod{' '}
           <input
             type="search"
@@ -166,6 +176,7 @@ export function PolicyGraph() {
           <span className="swatch edge-mixed" /> some ports denied
         </span>
       </div>
+      <WhatIf pods={graph.grouping === 'pod' ? graph.pods.map((pod) => pod.id) : []} />
       <div className="graph-canvas" data-testid="graph">
         <ReactFlow
           nodes={nodes}
@@ -217,6 +228,9 @@ export function PolicyGraph() {
             Isolated for egress by:{' '}
             {selectedPod.isolatedBy.egress.join(', ') || 'no policy (all egress allowed)'}
           </p>
+          {graph.grouping === 'pod' && (
+            <p>PolicyEndpoints listing it: {selectedPod.policyEndpoints.join(', ') || 'none'}</p>
+          )}
           <p>
             Denied peers:{' '}
             {graph.edges

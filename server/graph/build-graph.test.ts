@@ -52,6 +52,12 @@ test('the graph shows, per pod pair, the ports the policies allow and deny, and 
     ingress: ['default/demo-app-allow-samens-client-one', 'default/demo-app-deny-all'],
     egress: [],
   });
+  assert.deepEqual(
+    graph.pods
+      .find((pod) => pod.id === 'default/demo-app')
+      ?.policyEndpoints.map((name) => name.replace(/-[0-9a-f]{5}$/, '')),
+    ['default/demo-app-allow-samens-client-one', 'default/demo-app-deny-all'],
+  );
 });
 
 test('large clusters are shown by workload or by namespace, each group judged by all its kinds of pods', () => {

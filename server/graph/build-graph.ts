@@ -1,3 +1,4 @@
+import { EndpointsIndex } from '../controller/endpoints-index.ts';
 import type { Flow } from '../flows/flow.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
@@ -25,6 +26,8 @@ export interface GraphPod {
   readonly pods: number;
   /** The policies that isolate its pods, per direction. */
   readonly isolatedBy: { readonly ingress: readonly string[]; readonly egress: readonly string[] };
+  /** The PolicyEndpoints (`ns/name`) that list it among their selected pods (pods only). */
+  readonly policyEndpoints: readonly string[];
 }
 
 /** Reachability from one node to another: per port what the policies say, and what was seen. */
@@ -130,7 +133,7 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
   const units = new Map<string, { node: GraphPod; members: Pod[] }>();
   for (const pod of pods) {
     const { id, name } = unitOf(pod, grouping);
-    const unit = units.get(id) ?? {
+    const unit: { node: GraphPod; members: Pod[] } = units.get(id) ?? {
       node: {
         id,
         namespace: pod.metadata.namespace,
@@ -138,11 +141,26 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
         labels: {},
         pods: 0,
         isolatedBy: { ingress: [], egress: [] },
+        policyEndpoints: [],
       },
       members: [],
     };
     unit.members.push(pod);
     units.set(id, unit);
+  }
+  // The cluster's own PolicyEndpoints (Kubernetes mode), else those the controller computes (the lab).
+  const endpoints =
+    cluster.allPolicyEndpoints().length > 0
+      ? cluster.allPolicyEndpoints()
+      : new EndpointsIndex(cluster).all();
+  const endpointsOf = new Map<string, string[]>();
+  if (grouping === 'pod') {
+    for (const endpoint of endpoints) {
+      for (const pod of endpoint.spec.podSelectorEndpoints ?? []) {
+        const key = `${pod.namespace}/${pod.name}`;
+        endpointsOf.set(key, [...(endpointsOf.get(key) ?? []), keyOf(endpoint.metadata)]);
+      }
+    }
   }
   const nodes = [...units.values()].map(({ node, members }): GraphPod => {
     const isolated = (direction: 'Ingress' | 'Egress') =>
@@ -160,6 +178,7 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
       labels: grouping === 'pod' && only ? only.metadata.labels : commonLabels(members),
       pods: members.length,
       isolatedBy: { ingress: isolated('Ingress'), egress: isolated('Egress') },
+      policyEndpoints: endpointsOf.get(node.id) ?? [],
     };
   });
 
