@@ -99,7 +99,10 @@ test('a denied flow appears live on the flows page, and opening it says which po
   );
   const row = page.locator('tr.flow-deny', { hasText: 'default/demo-app' }).first();
   await row.waitFor({ timeout: 10_000 });
-  assert.match(await row.innerText(), /10\.77\.1\.11:\d+\s+10\.77\.1\.10:80\/TCP/);
+  assert.match(
+    await row.innerText(),
+    /10\.77\.1\.11:\d+\s+10\.77\.1\.10:80\/TCP\s+another-ns\/another-client-one/,
+  );
   await row.click();
   const explanation = page.getByTestId('explanation');
   await explanation.getByText('Denied', { exact: true }).waitFor();

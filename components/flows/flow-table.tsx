@@ -175,6 +175,7 @@ export function FlowTable() {
                   <td>
                     {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
                   </td>
+                  <td>{flow.peer ?? ''}</td>
                   <td>{flow.policy ?? (flow.verdict === 'allow' ? 'not isolated' : '')}</td>
                 </tr>
               ))}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import type { Flow } from './flow.ts';
 import { parseFlowQuery } from './flow-query.ts';
@@ -65,4 +66,23 @@ test('flow queries from URLs name the bad parameter', () => {
     () => parseFlowQuery(new URLSearchParams('port=99999')),
     (error: { field?: string }) => error.field === 'port',
   );
+});
+
+test('a store written before flows named their peer opens, keeps its rows, and takes peers from then on', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const old = new DatabaseSync(path);
+  old.exec(`CREATE TABLE flows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, node TEXT NOT NULL, pod TEXT,
+    direction TEXT NOT NULL, verdict TEXT NOT NULL, kind TEXT NOT NULL, src TEXT NOT NULL,
+    sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL, protocol INTEGER NOT NULL, policy TEXT)`);
+  old.exec(`INSERT INTO flows (time, node, direction, verdict, kind, src, sport, dst, dport, protocol)
+    VALUES (1, 'lab-node-1', 'ingress', 'deny', 'denied', '10.77.2.10', 40000, '10.77.1.10', 80, 6)`);
+  old.close();
+  const store = new FlowStore(path);
+  store.add([flow(1, { peer: 'default/client-one' })]);
+  assert.deepEqual(
+    store.query({}).map((stored) => stored.peer),
+    ['default/client-one', undefined],
+  );
+  store.close();
 });

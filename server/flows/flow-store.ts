@@ -39,6 +39,7 @@ const COLUMNS = [
   'dport',
   'protocol',
   'policy',
+  'peer',
 ] as const;
 
 /**
@@ -65,11 +66,15 @@ export class FlowStore {
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction TEXT NOT NULL, verdict TEXT NOT NULL,
         kind TEXT NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
-        protocol INTEGER NOT NULL, policy TEXT
+        protocol INTEGER NOT NULL, policy TEXT, peer TEXT
       );
       CREATE INDEX IF NOT EXISTS flows_time ON flows (time);
       CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod, time);
     `);
+    // Stores made before flows named their peer gain the column; their old rows have none.
+    const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'peer'))
+      this.db.exec('ALTER TABLE flows ADD COLUMN peer TEXT');
     this.insert = this.db.prepare(
       `INSERT INTO flows (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -92,6 +97,7 @@ export class FlowStore {
           flow.dport,
           flow.protocol,
           flow.policy ?? null,
+          flow.peer ?? null,
         );
       }
       this.db.exec('COMMIT');
@@ -147,6 +153,7 @@ export class FlowStore {
       dport: row.dport as number,
       protocol: row.protocol as number,
       ...(row.policy === null ? {} : { policy: row.policy as string }),
+      ...(row.peer === null ? {} : { peer: row.peer as string }),
     }));
   }
 

@@ -20,6 +20,11 @@ export interface Flow {
   readonly protocol: number;
   /** The policy whose rule allowed the flow (`ns/name`), when one did. */
   readonly policy?: string;
+  /**
+   * The pod at the other end (`ns/name`): the one that held the peer's IP when the server took the
+   * flow in, so that the name stays right after the IP goes to another pod.
+   */
+  readonly peer?: string;
 }
 
 /** A batch an agent sends to `POST /api/ingest`. */

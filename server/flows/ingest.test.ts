@@ -60,11 +60,13 @@ test('an agent’s batch with its own node token is stored whole and passed to l
   const store = new FlowStore(':memory:');
   const stream = new FlowStream();
   const reader = stream.subscribe(() => {});
-  assert.deepEqual(await ingest(store, stream, good, 'Bearer token-one', mayIngest), {
+  const podAt = (ip: string) => (ip === '10.77.2.53' ? 'default/client-one' : undefined);
+  assert.deepEqual(await ingest(store, stream, good, 'Bearer token-one', mayIngest, podAt), {
     accepted: 2,
     dropped: 3,
   });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
+  assert.equal(store.query({ verdict: 'deny' })[0]?.peer, 'default/client-one', 'named as of ingest');
   assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');
   assert.equal(reader.drain().length, 2);
 });

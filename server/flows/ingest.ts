@@ -20,9 +20,13 @@ export class IngestError extends Error {
 /** Whether `token` is the agent of `node`'s (the lab's node tokens, or a TokenReview in Kubernetes mode). */
 export type AgentCheck = (token: string, node: string) => Promise<boolean>;
 
+/** The pod (`ns/name`) that holds an IP now, if one does. */
+export type PodAt = (ip: string) => string | undefined;
+
 /**
  * Takes one batch from an agent: the bearer token must be that node's own, the body must
- * validate whole, and then all of its flows are stored, or none, and passed on to live readers.
+ * validate whole, and then all of its flows are stored, or none, each named with the pod at its
+ * other end as of now, and passed on to live readers.
  */
 export async function ingest(
   store: FlowStore,
@@ -30,6 +34,7 @@ export async function ingest(
   body: unknown,
   authorization: string | null,
   mayIngest: AgentCheck,
+  podAt: PodAt = () => undefined,
 ) {
   const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
   if (!token) throw new IngestError(401, 'an agent token is required (Authorization: Bearer …)');
@@ -42,7 +47,11 @@ export async function ingest(
   }
   if (!(await mayIngest(token, batch.node)))
     throw new IngestError(403, `not the token of node ${batch.node}`);
-  store.add(batch.flows);
-  stream?.publish(batch.flows);
-  return { accepted: batch.flows.length, dropped: batch.dropped };
+  const flows = batch.flows.map((flow) => {
+    const peer = podAt(flow.direction === 'ingress' ? flow.src : flow.dst);
+    return peer ? { ...flow, peer } : flow;
+  });
+  store.add(flows);
+  stream?.publish(flows);
+  return { accepted: flows.length, dropped: batch.dropped };
 }

@@ -1,11 +1,12 @@
 import { flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
 import { IngestError, ingest } from '../../../server/flows/ingest.ts';
+import { keyOf } from '../../../server/kube/object-meta.ts';
 import { logger } from '../../../server/log.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Agents' flow batches; only an agent's own node token is accepted. */
+/** Agents' flow batches; only an agent's own node token is accepted. Each flow is named with its peer pod. */
 export async function POST(request: Request): Promise<Response> {
   const counters = ingestCounters();
   let body: unknown;
@@ -17,12 +18,17 @@ export async function POST(request: Request): Promise<Response> {
   }
   try {
     const source = clusterSource();
+    const cluster = await source.cluster();
     const result = await ingest(
       flowStore(),
       flowStream(),
       body,
       request.headers.get('authorization'),
       (token, node) => source.agentMayIngest(token, node),
+      (ip) => {
+        const pod = cluster.podByIp(ip);
+        return pod && keyOf(pod.metadata);
+      },
     );
     counters.batches++;
     counters.flows += result.accepted;
