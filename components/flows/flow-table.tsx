@@ -152,6 +152,7 @@ export function FlowTable() {
                 <th>verdict</th>
                 <th>source</th>
                 <th>destination</th>
+                <th>peer pod</th>
                 <th>policy</th>
               </tr>
             </thead>
