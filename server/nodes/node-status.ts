@@ -44,7 +44,10 @@ function mapFill(text: string): Record<string, number> {
 export async function nodeStatuses(): Promise<NodeStatus[]> {
   const lab = readLab();
   if (!lab) return [];
-  const generation = Math.max(0, ...lab.nodes.map((node) => readAgentReport(node.name)?.generation ?? 0));
+  // The lab's generations are shared by its agents; against a cluster each agent counts its own.
+  const generation = lab.kubeconfig
+    ? 0
+    : Math.max(0, ...lab.nodes.map((node) => readAgentReport(node.name)?.generation ?? 0));
   return Promise.all(
     lab.nodes.map(async (node): Promise<NodeStatus> => {
       const report = lab.datapath === 'ebpf' ? readAgentReport(node.name) : undefined;
