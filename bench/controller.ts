@@ -28,7 +28,7 @@ import { syntheticCluster } from './synthetic-cluster.ts';
  * PolicyEndpoint as the model wants it.
  */
 const shape = { namespaces: 100, podsPerNamespace: 50, policiesPerNamespace: 10 };
-const CHANGES = 40;
+const CHANGES = 200;
 const quiet = { ...logger('bench'), info: () => {}, warn: () => {} };
 
 const { objects } = syntheticCluster(shape);
@@ -70,7 +70,7 @@ try {
 
   progress('starting the controller: time to converge');
   const started = performance.now();
-  const controller = new KubeController(config, { log: quiet, concurrency: Number(process.env.C ?? 16) });
+  const controller = new KubeController(config, { log: quiet });
   await controller.start();
   await controller.idle();
   const convergeMs = performance.now() - started;

@@ -39,7 +39,12 @@ export function NodeList() {
             </span>
           </h2>
           <p>
-            Datapath: {node.datapath === 'ebpf' ? 'eBPF' : 'simulated (verdicts from the policy model)'}
+            Datapath:{' '}
+            {node.datapath === 'ebpf'
+              ? 'eBPF'
+              : node.datapath === 'cluster'
+                ? `Kubernetes node; agent ${node.agent.lastSeen ? `last sent flows ${new Date(node.agent.lastSeen).toLocaleTimeString()}` : 'not heard from'}`
+                : 'simulated (verdicts from the policy model)'}
             {node.agent.pid !== undefined &&
               ` · agent pid ${node.agent.pid}, generation ${node.agent.generation}`}
             {node.lostEvents !== undefined && ` · lost events ${node.lostEvents}`}

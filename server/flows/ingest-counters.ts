@@ -6,10 +6,12 @@ export interface IngestCounters {
   refused: Record<number, number>;
   /** Flows agents reported dropping (their buffers were full), by node: the last figure each sent. */
   agentDropped: Record<string, number>;
+  /** When each node's agent last delivered a batch (milliseconds since the epoch). */
+  lastBatch: Record<string, number>;
 }
 
 export function newIngestCounters(): IngestCounters {
-  return { batches: 0, flows: 0, refused: {}, agentDropped: {} };
+  return { batches: 0, flows: 0, refused: {}, agentDropped: {}, lastBatch: {} };
 }
 
 /** The counters, and the gauges given, in the Prometheus text format. */

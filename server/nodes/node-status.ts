@@ -3,8 +3,11 @@ import { readAgentReport, readLab } from '../lab/lab-store.ts';
 /** One node as the dashboard shows it: its agent's health, its pods' programs, its datapath. */
 export interface NodeStatus {
   readonly name: string;
-  readonly datapath: 'ebpf' | 'simulated';
+  /** `cluster`: a Kubernetes node, whose agent the server knows by the flows it sends. */
+  readonly datapath: 'ebpf' | 'simulated' | 'cluster';
   readonly agent: {
+    /** When the agent last sent flows (Kubernetes mode). */
+    readonly lastSeen?: number;
     readonly pid?: number;
     readonly generation?: number;
     readonly error?: string;

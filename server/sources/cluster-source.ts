@@ -1,5 +1,6 @@
 import 'server-only';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
+import type { NodeStatus } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
 
 /** Where the dashboard's cluster comes from, as the pages show it. */
@@ -46,4 +47,6 @@ export interface ClusterSource {
   deletePolicy(key: string, authorization: string | null): Promise<PolicyWrite>;
   /** Whether `token` is the agent of `node`'s to send flows. */
   agentMayIngest(token: string, node: string): Promise<boolean>;
+  /** The nodes and what is known of their agents. */
+  nodes(): Promise<NodeStatus[]>;
 }

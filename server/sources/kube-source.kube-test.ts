@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ingestCounters } from '../flows/flow-service.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { loadState, readStateObjects } from '../kube/state-file.ts';
@@ -198,4 +199,19 @@ test('only the agents’ ServiceAccount may send flows', async () => {
   assert.equal(await source.agentMayIngest(agentToken, 'lab-node-1'), true);
   assert.equal(await source.agentMayIngest(otherToken, 'lab-node-1'), false);
   assert.equal(await source.agentMayIngest('garbage', 'lab-node-1'), false);
+});
+
+test('the nodes are those that run pods; an agent counts as healthy once it has sent flows', async () => {
+  const nodes = await source.nodes();
+  assert.deepEqual(
+    nodes.map((node) => [node.name, node.agent.healthy]),
+    [
+      ['lab-node-1', false],
+      ['lab-node-2', false],
+    ],
+  );
+  ingestCounters().lastBatch['lab-node-1'] = Date.now();
+  const [first] = await source.nodes();
+  assert.equal(first?.agent.healthy, true);
+  assert.ok(first?.pods.some((pod) => pod.pod === 'default/demo-app'));
 });

@@ -1,5 +1,6 @@
 import 'server-only';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ingestCounters } from '../flows/flow-service.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
@@ -8,6 +9,7 @@ import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import { logger } from '../log.ts';
+import type { NodeStatus } from '../nodes/node-status.ts';
 import { Cluster } from '../policy/cluster.ts';
 import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
 
@@ -15,6 +17,8 @@ const FIELD_MANAGER = 'palisade-dashboard';
 const SYNC_TIMEOUT_MS = 15000;
 /** How long an agent's token, once reviewed, is trusted without asking again. */
 const AGENT_REVIEW_TTL_MS = 60000;
+/** An agent that sent flows this recently counts as healthy (agents send at least every few seconds under traffic). */
+const AGENT_SEEN_MS = 60000;
 
 export interface KubeSourceOptions {
   /** Refuse every write: the dashboard only shows what the cluster holds (e.g. EKS with AWS's agent). */
@@ -120,6 +124,24 @@ export class KubeSource implements ClusterSource {
       ),
     );
     return { applied: [] };
+  }
+
+  /** The nodes that run pods; an agent is known by the flows it sends, so healthy means heard from lately. */
+  async nodes(): Promise<NodeStatus[]> {
+    const cluster = await this.cluster();
+    const lastBatch = ingestCounters().lastBatch;
+    const names = [
+      ...new Set(cluster.allPods().flatMap((pod) => (pod.nodeName ? [pod.nodeName] : []))),
+    ].sort();
+    return names.map((name) => ({
+      name,
+      datapath: 'cluster',
+      agent: { lastSeen: lastBatch[name], healthy: Date.now() - (lastBatch[name] ?? 0) < AGENT_SEEN_MS },
+      pods: cluster
+        .allPods()
+        .filter((pod) => pod.nodeName === name)
+        .map((pod) => ({ pod: keyOf(pod.metadata) })),
+    }));
   }
 
   async agentMayIngest(token: string, node: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { labCluster, labFile, readJson, readLab } from '../lab/lab-store.ts';
 import { applyToLab, deletePoliciesFromLab, LabInputError } from '../lab/lab-writes.ts';
+import { type NodeStatus, nodeStatuses } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
 
@@ -44,6 +45,10 @@ export class LabSource implements ClusterSource {
 
   async deletePolicy(key: string): Promise<PolicyWrite> {
     return this.write(async () => ({ applied: [], generation: await deletePoliciesFromLab([key]) }));
+  }
+
+  nodes(): Promise<NodeStatus[]> {
+    return nodeStatuses();
   }
 
   async agentMayIngest(token: string, node: string): Promise<boolean> {

@@ -32,7 +32,9 @@ export async function POST(request: Request): Promise<Response> {
     );
     counters.batches++;
     counters.flows += result.accepted;
-    counters.agentDropped[(body as { node: string }).node] = result.dropped;
+    const node = (body as { node: string }).node;
+    counters.agentDropped[node] = result.dropped;
+    counters.lastBatch[node] = Date.now();
     return Response.json(result);
   } catch (error) {
     if (!(error instanceof IngestError)) throw error;

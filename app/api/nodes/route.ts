@@ -1,8 +1,13 @@
-import { nodeStatuses } from '../../../server/nodes/node-status.ts';
+import { clusterSource } from '../../../server/sources/source.ts';
+import { sourceFailure } from '../../../server/sources/source-failure.ts';
 
 export const dynamic = 'force-dynamic';
 
 /** Each node's agent: health, programs per pod, lost events, map fill, datapath mode. */
 export async function GET(): Promise<Response> {
-  return Response.json({ nodes: await nodeStatuses() });
+  try {
+    return Response.json({ nodes: await clusterSource().nodes() });
+  } catch (error) {
+    return sourceFailure(error);
+  }
 }
