@@ -125,9 +125,24 @@ export function PolicyEditor({
               </li>
             ))}
             {preview.flows.length > 0 && (
-              <li>{preview.flows.length} recent flows would be judged the other way.</li>
+              <li>{preview.flows.length} recent flows would be judged the other way:</li>
             )}
           </ul>
+          {preview.flows.length > 0 && (
+            <ul className="preview" data-testid="preview-flows">
+              {preview.flows.slice(0, 10).map(({ flow, change }) => (
+                <li
+                  key={`${flow.time} ${flow.node} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}
+                  className={change}
+                >
+                  {change === 'opens' ? 'now allowed' : 'now denied'}: {flow.src}:{flow.sport} → {flow.dst}:
+                  {flow.dport} ({flow.verdict === 'allow' ? 'was allowed' : 'was denied'},{' '}
+                  {new Date(flow.time).toLocaleTimeString()})
+                </li>
+              ))}
+              {preview.flows.length > 10 && <li>…and {preview.flows.length - 10} more.</li>}
+            </ul>
+          )}
           {preview.connections.length > 0 && <PreviewGraph changes={preview.connections} />}
         </div>
       )}
