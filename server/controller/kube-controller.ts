@@ -64,7 +64,6 @@ export class KubeController {
   private readonly failed = new Set<string>();
   private readonly leader?: LeaderElection;
   private running = false;
-  private idleWaiters: (() => void)[] = [];
   private synced = false;
   private retry?: NodeJS.Timeout;
   /** Writes done since start (applies and deletes). */
@@ -98,12 +97,6 @@ export class KubeController {
   stop(): void {
     clearTimeout(this.retry);
     for (const informers of this.informers) informers.stop();
-  }
-
-  /** Resolves when no policy is waiting to be written (for tests and the benchmark). */
-  idle(): Promise<void> {
-    if (this.dirty.size === 0 && this.failed.size === 0 && !this.running) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private actualSink() {
@@ -143,7 +136,6 @@ export class KubeController {
     void this.drain().finally(() => {
       this.running = false;
       if (this.dirty.size > 0) this.kick();
-      else if (this.failed.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
 
