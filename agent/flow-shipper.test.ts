@@ -43,7 +43,7 @@ async function ingest(
 
 test('flows arrive in batches with the node’s token', async () => {
   const { server, url, received } = await ingest();
-  const shipper = new FlowShipper({ url, token: 'secret-1', node: 'lab-node-1', batchSize: 40 });
+  const shipper = new FlowShipper({ url, token: () => 'secret-1', node: 'lab-node-1', batchSize: 40 });
   shipper.push(Array.from({ length: 100 }, (_, i) => wireFlow(flow(i))));
   for (let i = 0; i < 100 && shipper.delivered < 100; i++) await sleep(10);
   server.close();
@@ -56,7 +56,13 @@ test('while the server is down flows wait up to a bound, drops are counted, and 
   const { server, url } = await ingest();
   const port = Number(new URL(url).port);
   server.close();
-  const shipper = new FlowShipper({ url, token: 't', node: 'lab-node-1', maxBuffered: 50, retryMs: 50 });
+  const shipper = new FlowShipper({
+    url,
+    token: () => 't',
+    node: 'lab-node-1',
+    maxBuffered: 50,
+    retryMs: 50,
+  });
   shipper.push(Array.from({ length: 80 }, (_, i) => wireFlow(flow(i))));
   await sleep(100);
   assert.equal(shipper.buffered, 50);

@@ -3,8 +3,8 @@ import type { NamedFlow } from './node-agent.ts';
 export interface ShipperOptions {
   /** The server's ingest endpoint, e.g. http://127.0.0.1:3000/api/ingest. */
   readonly url: string;
-  /** This node's token, sent as a bearer token. */
-  readonly token: string;
+  /** This node's token, sent as a bearer token; read anew for each batch (tokens rotate). */
+  readonly token: () => string | undefined;
   readonly node: string;
   /** Flows held while the server is slow or away; past this the oldest are dropped (and counted). */
   readonly maxBuffered?: number;
@@ -72,7 +72,10 @@ export class FlowShipper {
         try {
           const response = await fetch(this.options.url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${this.options.token() ?? ''}`,
+            },
             body: `{"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},"flows":[${batch.join(',')}]}`,
             signal: AbortSignal.timeout(10_000),
           });

@@ -29,7 +29,9 @@ export class KubeNodeSource implements NodeSource {
   private readonly options: KubeNodeOptions;
   private readonly cluster = new Cluster();
   private readonly informers: ClusterInformers;
+  /** Each pod's host-side interface, by pod uid (an IP can pass to another pod). */
   private readonly interfaces = new Map<string, string>();
+  private resync?: NodeJS.Timeout;
   private generation = 0;
   private synced = false;
   private listeners: (() => void)[] = [];
@@ -56,17 +58,18 @@ export class KubeNodeSource implements NodeSource {
 
   stop(): void {
     this.informers.stop();
+    clearInterval(this.resync);
   }
 
   read(): NodeState | undefined {
     if (!this.synced) return undefined;
-    const pods = this.cluster
-      .allPods()
-      .filter((pod) => pod.podIP && isPolicyPod(pod))
-      .flatMap((pod) => {
-        const nodePod = this.nodePod(pod);
-        return nodePod ? [nodePod] : [];
-      });
+    const current = this.cluster.allPods().filter((pod) => pod.podIP && isPolicyPod(pod));
+    const uids = new Set(current.map(uidOf));
+    for (const uid of this.interfaces.keys()) if (!uids.has(uid)) this.interfaces.delete(uid);
+    const pods = current.flatMap((pod) => {
+      const nodePod = this.nodePod(pod);
+      return nodePod ? [nodePod] : [];
+    });
     return {
       pods,
       endpoints: this.cluster.allPolicyEndpoints(),
@@ -78,7 +81,9 @@ export class KubeNodeSource implements NodeSource {
   watch(onChange: () => void): void {
     this.listeners.push(onChange);
     // A pod's interface can appear after its IP is known; a slow resync picks it up.
-    setInterval(onChange, 2000).unref();
+    clearInterval(this.resync);
+    this.resync = setInterval(onChange, 2000);
+    this.resync.unref();
   }
 
   report(report: AgentReport): void {
@@ -90,27 +95,32 @@ export class KubeNodeSource implements NodeSource {
 
   private nodePod(pod: Pod): NodePod | undefined {
     const ip = pod.podIP ?? '';
-    const ifname = this.interfaces.get(ip) ?? this.routeInterface(ip);
+    const ifname = this.interfaces.get(uidOf(pod)) ?? this.podRoute(ip);
     if (!ifname) return undefined;
-    this.interfaces.set(ip, ifname);
+    this.interfaces.set(uidOf(pod), ifname);
     return { key: keyOf(pod.metadata), ip, podId: podIdOf(pod), netns: this.options.netns, ifname };
   }
 
-  /** The interface the node routes `ip` through, or undefined while the pod's route is missing. */
-  private routeInterface(ip: string): string | undefined {
-    const command = ['ip', '-j', 'route', 'get', ip];
+  /**
+   * The interface of the node's host route to exactly `ip` (the /32 the CNI adds per pod), or
+   * undefined while there is none: a broader route (the node's subnet) does not lead to a pod.
+   */
+  private podRoute(ip: string): string | undefined {
+    const prefix = ip.includes(':') ? `${ip}/128` : `${ip}/32`;
+    const command = ['ip', '-j', 'route', 'show', 'exact', prefix];
     try {
       const output = this.options.netns
         ? execFileSync('nsenter', [`--net=${this.options.netns}`, ...command], { encoding: 'utf8' })
         : execFileSync(command[0] ?? 'ip', command.slice(1), { encoding: 'utf8' });
-      const [route] = JSON.parse(output) as { dev?: string; gateway?: string }[];
-      // A route through a gateway leads off the node: the pod is not here (yet).
+      const [route] = JSON.parse(output || '[]') as { dev?: string; gateway?: string }[];
       return route?.dev && !route.gateway ? route.dev : undefined;
     } catch {
       return undefined;
     }
   }
 }
+
+const uidOf = (pod: Pod) => pod.metadata.uid ?? keyOf(pod.metadata);
 
 /** A pod's id in flow events: stable for the pod's lifetime (from its uid), never 0. */
 function podIdOf(pod: Pod): number {

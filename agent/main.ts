@@ -41,10 +41,15 @@ if (!node) {
 }
 const log = logger('agent');
 const kubeMode = values.kubeconfig !== undefined || values['in-cluster'];
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/**
+ * The agent's token for the server's ingest in Kubernetes mode: a ServiceAccount token projected
+ * for the audience `palisade-ingest` (deploy/agent/daemonset.yaml), so that it is good for nothing
+ * else; the kubelet rotates it, so it is read for each batch.
+ */
+const INGEST_TOKEN_FILE = process.env.PALISADE_AGENT_TOKEN_FILE ?? '/var/run/secrets/palisade/token';
 
 let source: NodeSource & { start?: () => Promise<void> };
-let token: string | undefined;
+let token: () => string | undefined;
 if (kubeMode) {
   const config = loadKubeConfig(values.kubeconfig);
   const inLab = readLab()?.nodes.some((candidate) => candidate.name === node) === true;
@@ -56,19 +61,17 @@ if (kubeMode) {
     // When the lab stands in for kubelets, the lab's tools read what the agent applied there too.
     onReport: inLab ? (report) => writeJson(`agent-${node}.json`, report) : undefined,
   });
-  token =
-    process.env.PALISADE_AGENT_TOKEN ??
-    config.getCurrentUser()?.token ??
-    readTokenFile(SERVICE_ACCOUNT_TOKEN);
+  token = () => process.env.PALISADE_AGENT_TOKEN ?? readTokenFile(INGEST_TOKEN_FILE);
 } else {
   source = new LabNodeSource(node);
-  token = readJson<Record<string, string>>('tokens.json')?.[node];
+  const labToken = readJson<Record<string, string>>('tokens.json')?.[node];
+  token = () => labToken;
 }
 
 const agent = new NodeAgent(node, source);
 const metrics = new AgentMetrics(node);
 const shipper =
-  process.env.PALISADE_INGEST_URL && token
+  process.env.PALISADE_INGEST_URL && token()
     ? new FlowShipper({ url: process.env.PALISADE_INGEST_URL, token, node })
     : undefined;
 const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);

@@ -310,7 +310,7 @@ async function pipelineCapacity(total: number): Promise<number> {
   const agent = new NodeAgent(server.node);
   const shipper = new FlowShipper({
     url: process.env.PALISADE_INGEST_URL ?? '',
-    token: readJson<Record<string, string>>('tokens.json')?.[server.node] ?? '',
+    token: () => readJson<Record<string, string>>('tokens.json')?.[server.node],
     node: server.node,
     maxBuffered: total,
   });

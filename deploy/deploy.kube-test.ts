@@ -78,7 +78,8 @@ test('each component’s RBAC grants what it uses and nothing more', async () =>
     ['palisade-agent', ['list', 'secrets', '-A'], false],
     ['palisade-dashboard', ['create', 'tokenreviews.authentication.k8s.io'], true],
     ['palisade-dashboard', ['create', 'subjectaccessreviews.authorization.k8s.io'], true],
-    ['palisade-dashboard', ['impersonate', 'users'], true],
+    ['palisade-dashboard', ['impersonate', 'users'], false],
+    ['palisade-dashboard', ['impersonate', 'serviceaccounts'], false],
     ['palisade-dashboard', ['patch', 'networkpolicies.networking.k8s.io', '-n', 'default'], false],
     ['palisade-dashboard', ['get', 'secrets', '-n', 'palisade-system'], false],
   ];

@@ -19,13 +19,24 @@ export class AccessError extends Error {
   }
 }
 
-/** Asks the API server who `token` belongs to; throws AccessError (401) when it is not valid. */
-export async function reviewToken(config: KubeConfig, token: string): Promise<KubeUser> {
+/**
+ * Asks the API server who `token` belongs to; throws AccessError (401) when it is not valid (for
+ * one of `audiences`, when given).
+ */
+export async function reviewToken(
+  config: KubeConfig,
+  token: string,
+  audiences?: readonly string[],
+): Promise<KubeUser> {
   const review = await rawRequest<{
     status?: { authenticated?: boolean; error?: string; user?: Partial<KubeUser> & { username?: string } };
   }>(config, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
     contentType: 'application/json',
-    data: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
+    data: JSON.stringify({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      spec: { token, audiences },
+    }),
   });
   const user = review.status?.user;
   if (!review.status?.authenticated || !user?.username) {
@@ -68,15 +79,4 @@ export async function mayDo(config: KubeConfig, user: KubeUser, action: Resource
     },
   );
   return review.status?.allowed === true;
-}
-
-/** Headers that make a request act as `user` (the server's own account needs `impersonate`). */
-export function impersonating(user: KubeUser): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = { 'Impersonate-User': user.username };
-  if (user.uid) headers['Impersonate-Uid'] = user.uid;
-  if (user.groups.length > 0) headers['Impersonate-Group'] = [...user.groups];
-  for (const [key, values] of Object.entries(user.extra)) {
-    headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = [...values];
-  }
-  return headers;
 }

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -11,32 +12,52 @@ export class ApiError extends Error {
   }
 }
 
+/** A request gets this long to be answered whole (lists of thousands of objects included). */
+const TIMEOUT_MS = 60_000;
+
 /**
  * A request to the API server answered as plain JSON, exactly as the server wrote it (the typed
- * clients rename fields, e.g. a NetworkPolicy rule's `from` becomes `_from`).
+ * clients rename fields, e.g. a NetworkPolicy rule's `from` becomes `_from`). With `bearer`, it is
+ * made with that token instead of the kubeconfig's credentials: as the caller, with their rights.
  */
 export async function rawRequest<T>(
   config: KubeConfig,
   method: string,
   path: string,
   body?: { contentType: string; data: string },
-  headers: Record<string, string | string[]> = {},
+  bearer?: string,
 ): Promise<T> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   const url = new URL(path, cluster.server);
-  const options: RequestOptions = { method, headers: { accept: 'application/json' } };
+  const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: TIMEOUT_MS };
   await config.applyToHTTPSOptions(options);
-  options.headers = { ...options.headers, ...headers, ...(body ? { 'content-type': body.contentType } : {}) };
+  const { Authorization: own, ...headers } = (options.headers ?? {}) as Record<string, string>;
+  options.headers = {
+    ...headers,
+    authorization: bearer ? `Bearer ${bearer}` : own,
+    ...(body ? { 'content-type': body.contentType } : {}),
+  };
+  if (!options.headers.authorization) delete options.headers.authorization;
+  if (bearer) {
+    // The caller's token alone speaks for the request: no client certificate of the server's.
+    options.cert = undefined;
+    options.key = undefined;
+  }
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise<T>((resolve, reject) => {
-    const req = httpsRequest(url, options, (response) => {
+    const req = send(url, options, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) {
-          resolve(JSON.parse(text) as T);
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch {
+            reject(new ApiError(status, `${method} ${url.pathname}: the answer is not JSON`));
+          }
           return;
         }
         let message = text;
@@ -48,6 +69,9 @@ export async function rawRequest<T>(
       response.on('error', reject);
     });
     req.on('error', reject);
+    req.on('timeout', () =>
+      req.destroy(new Error(`${method} ${url.pathname}: no answer within ${TIMEOUT_MS / 1000}s`)),
+    );
     req.end(body?.data);
   });
 }
@@ -61,7 +85,7 @@ export function applyObject<T>(
   path: string,
   object: object,
   fieldManager: string,
-  options: { dryRun?: boolean; headers?: Record<string, string | string[]> } = {},
+  options: { dryRun?: boolean; bearer?: string } = {},
 ): Promise<T> {
   const dryRun = options.dryRun ? '&dryRun=All' : '';
   return rawRequest<T>(
@@ -69,6 +93,6 @@ export function applyObject<T>(
     'PATCH',
     `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true${dryRun}`,
     { contentType: 'application/apply-patch+yaml', data: JSON.stringify(object) },
-    options.headers,
+    options.bearer,
   );
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ingestCounters } from '../flows/flow-service.ts';
@@ -51,9 +51,26 @@ before(async () => {
   alice = (await api.kubectl(['create', 'token', 'alice', '-n', 'default'])).trim();
   await api.kubectl(['create', 'namespace', 'palisade-system']);
   await api.kubectl(['create', 'serviceaccount', 'palisade-agent', '-n', 'palisade-system']);
-  agentToken = (await api.kubectl(['create', 'token', 'palisade-agent', '-n', 'palisade-system'])).trim();
+  agentToken = (
+    await api.kubectl([
+      'create',
+      'token',
+      'palisade-agent',
+      '-n',
+      'palisade-system',
+      '--audience',
+      'palisade-ingest',
+    ])
+  ).trim();
   otherToken = (await api.kubectl(['create', 'token', 'default', '-n', 'default'])).trim();
-  source = new KubeSource(loadKubeConfig(api.kubeconfig), {
+  // The dashboard runs with deploy/'s ServiceAccount and RBAC: it may read and review, not write.
+  await api.kubectl(['apply', '-n', 'palisade-system', '-f', `${ROOT}/deploy/dashboard/rbac.yaml`]);
+  const dashboardToken = (
+    await api.kubectl(['create', 'token', 'palisade-dashboard', '-n', 'palisade-system'])
+  ).trim();
+  const dashboardConfig = join(api.dir, 'kubeconfig-dashboard');
+  api.writeKubeconfig(dashboardConfig, api.url, dashboardToken);
+  source = new KubeSource(loadKubeConfig(dashboardConfig), {
     readOnly: false,
     agentServiceAccount: 'palisade-system:palisade-agent',
   });
@@ -86,7 +103,7 @@ test('the dashboard’s cluster is what the API server holds, kept current by in
   await eventually(() => cluster.policy('default/demo-app-deny-all') !== undefined, 'the new policy shows');
 });
 
-test('writes need the caller’s token, are checked by TokenReview and SubjectAccessReview, and act as the caller', async () => {
+test('writes need the caller’s token, are checked by TokenReview and SubjectAccessReview, and are made with it', async () => {
   const allow = policy('03-allow-ingress-from-samens-client-one.yaml');
   await assert.rejects(
     source.applyPolicies(allow, null),
@@ -195,8 +212,16 @@ test('PolicyEndpoints in the exact shape AWS’s controller writes are read as f
   assert.deepEqual(endpoint?.spec, expected?.kind === 'PolicyEndpoint' ? expected.spec : undefined);
 });
 
-test('only the agents’ ServiceAccount may send flows', async () => {
+test('only the agents’ ServiceAccount may send flows, with a token made for the ingest', async () => {
   assert.equal(await source.agentMayIngest(agentToken, 'lab-node-1'), true);
+  const generalToken = (
+    await api.kubectl(['create', 'token', 'palisade-agent', '-n', 'palisade-system'])
+  ).trim();
+  assert.equal(
+    await source.agentMayIngest(generalToken, 'lab-node-1'),
+    false,
+    'a token for the API server is refused',
+  );
   assert.equal(await source.agentMayIngest(otherToken, 'lab-node-1'), false);
   assert.equal(await source.agentMayIngest('garbage', 'lab-node-1'), false);
 });

@@ -4,7 +4,7 @@ import { ingestCounters } from '../flows/flow-service.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
-import { AccessError, impersonating, type KubeUser, mayDo, reviewToken } from '../kube-api/access-review.ts';
+import { AccessError, type KubeUser, mayDo, reviewToken } from '../kube-api/access-review.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
@@ -17,6 +17,8 @@ const FIELD_MANAGER = 'palisade-dashboard';
 const SYNC_TIMEOUT_MS = 15000;
 /** How long an agent's token, once reviewed, is trusted without asking again. */
 const AGENT_REVIEW_TTL_MS = 60000;
+/** The audience of the tokens agents send (projected for it in deploy/agent/daemonset.yaml). */
+export const INGEST_AUDIENCE = 'palisade-ingest';
 /** An agent that sent flows this recently counts as healthy (agents send at least every few seconds under traffic). */
 const AGENT_SEEN_MS = 60000;
 
@@ -31,9 +33,10 @@ export interface KubeSourceOptions {
  * A Kubernetes cluster as the dashboard's cluster: Namespaces, Pods, NetworkPolicies and
  * PolicyEndpoints kept by informers. Writes need the caller's bearer token: the API server says
  * who it is (TokenReview) and whether they may change NetworkPolicies there (SubjectAccessReview),
- * and the write is made as them (impersonation), so the dashboard never grants more than the
- * caller has. All policies of a request are checked with a server-side dry run before any is
- * applied.
+ * and the write is made with that token, as them, so the dashboard never grants more than the
+ * caller has. (Impersonation would do the same only by giving the dashboard the right to
+ * impersonate anyone, cluster-admin included; the caller's own token needs no right at all.) All
+ * policies of a request pass a server-side dry run before any is written.
  */
 export class KubeSource implements ClusterSource {
   private readonly config: KubeConfig;
@@ -90,38 +93,39 @@ export class KubeSource implements ClusterSource {
     policies: readonly NetworkPolicy[],
     authorization: string | null,
   ): Promise<PolicyWrite> {
-    const user = await this.caller(authorization);
+    const { user, token } = await this.caller(authorization);
     for (const policy of policies) await this.requireAllowed(user, 'patch', policy.metadata.namespace);
-    const write = (dryRun: boolean) =>
-      Promise.all(
-        policies.map((policy) =>
-          applyObject(
-            this.config,
-            objectPath(NETWORK_POLICIES, policy.metadata.namespace, policy.metadata.name),
-            encodeObject(policy),
-            FIELD_MANAGER,
-            { dryRun, headers: impersonating(user) },
-          ),
-        ),
+    const write = (policy: NetworkPolicy, dryRun: boolean) =>
+      applyObject(
+        this.config,
+        objectPath(NETWORK_POLICIES, policy.metadata.namespace, policy.metadata.name),
+        encodeObject(policy),
+        FIELD_MANAGER,
+        { dryRun, bearer: token },
       );
-    await this.refusedAsInput(() => write(true));
-    await this.refusedAsInput(() => write(false));
-    return { applied: policies.map((policy) => `NetworkPolicy ${keyOf(policy.metadata)}`) };
+    // Every policy passes a dry run before any is written; then they are written one by one, and
+    // should one still fail, the answer says which were written.
+    for (const policy of policies) await this.refusedAsInput(() => write(policy, true));
+    const applied: string[] = [];
+    for (const policy of policies) {
+      try {
+        await this.refusedAsInput(() => write(policy, false));
+      } catch (error) {
+        if (applied.length === 0) throw error;
+        throw new SourceError(409, `${(error as Error).message}; already written: ${applied.join(', ')}`);
+      }
+      applied.push(`NetworkPolicy ${keyOf(policy.metadata)}`);
+    }
+    return { applied };
   }
 
   async deletePolicy(key: string, authorization: string | null): Promise<PolicyWrite> {
     const [namespace = '', name = ''] = key.split('/');
     if (!namespace || !name) throw new SourceError(400, `${JSON.stringify(key)} is not ns/name`, 'name');
-    const user = await this.caller(authorization);
+    const { user, token } = await this.caller(authorization);
     await this.requireAllowed(user, 'delete', namespace);
     await this.refusedAsInput(() =>
-      rawRequest(
-        this.config,
-        'DELETE',
-        objectPath(NETWORK_POLICIES, namespace, name),
-        undefined,
-        impersonating(user),
-      ),
+      rawRequest(this.config, 'DELETE', objectPath(NETWORK_POLICIES, namespace, name), undefined, token),
     );
     return { applied: [] };
   }
@@ -147,8 +151,13 @@ export class KubeSource implements ClusterSource {
   async agentMayIngest(token: string, node: string): Promise<boolean> {
     let review = this.agentReviews.get(token);
     if (!review || review.until < Date.now()) {
+      const now = Date.now();
+      for (const [known, { until }] of this.agentReviews) if (until < now) this.agentReviews.delete(known);
       try {
-        review = { user: await reviewToken(this.config, token), until: Date.now() + AGENT_REVIEW_TTL_MS };
+        review = {
+          user: await reviewToken(this.config, token, [INGEST_AUDIENCE]),
+          until: now + AGENT_REVIEW_TTL_MS,
+        };
       } catch (error) {
         if (error instanceof AccessError) return false;
         throw error;
@@ -162,7 +171,7 @@ export class KubeSource implements ClusterSource {
     return !boundNode || boundNode.includes(node);
   }
 
-  private async caller(authorization: string | null): Promise<KubeUser> {
+  private async caller(authorization: string | null): Promise<{ user: KubeUser; token: string }> {
     if (this.options.readOnly)
       throw new SourceError(405, 'the dashboard is read-only here (PALISADE_READ_ONLY)');
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
@@ -171,7 +180,7 @@ export class KubeSource implements ClusterSource {
         401,
         'changing policies needs your Kubernetes bearer token (Authorization: Bearer …)',
       );
-    return reviewToken(this.config, token);
+    return { user: await reviewToken(this.config, token), token };
   }
 
   private async requireAllowed(user: KubeUser, verb: string, namespace: string): Promise<void> {
