@@ -19,6 +19,8 @@ import {
 
 /** Flows kept in the page; the table draws only the rows in view, so all of them stay cheap. */
 const KEEP = 10_000;
+const flowKey = (flow: Flow) =>
+  `${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`;
 const ROW_HEIGHT = 26;
 const VIEW_ROWS = 24;
 
@@ -29,6 +31,7 @@ export function FlowTable() {
   const [filter, setFilter] = useState<FlowFilter>();
   const [paused, setPaused] = useState(false);
   const [scrollTop, setScrollTop] = useState(0);
+  const [historyError, setHistoryError] = useState<string>();
   const [selected, setSelected] = useState<Flow>();
   const [explanation, setExplanation] = useState<(Verdict & { draft: string }) | { error: string }>();
   const pausedRef = useRef(paused);
@@ -42,9 +45,19 @@ export function FlowTable() {
     window.history.replaceState(null, '', `${window.location.pathname}${flowFilterToQuery(filter)}`);
     let live: Flow[] = [];
     setFlows([]);
-    void fetch(`/api/flows${historyQuery(filter, Date.now(), 2000)}`)
-      .then((response) => response.json())
-      .then((body: { flows: Flow[] }) => setFlows([...live, ...body.flows].slice(0, KEEP)));
+    setHistoryError(undefined);
+    const history = new AbortController();
+    void fetch(`/api/flows${historyQuery(filter, Date.now(), 2000)}`, { signal: history.signal })
+      .then(async (response) => {
+        const body = (await response.json()) as { flows?: Flow[]; error?: string };
+        if (!body.flows) throw new Error(body.error ?? `the server answered ${response.status}`);
+        // Flows that came live while history loaded may be in both: each is shown once.
+        const shown = new Set(live.map(flowKey));
+        setFlows([...live, ...body.flows.filter((flow) => !shown.has(flowKey(flow)))].slice(0, KEEP));
+      })
+      .catch((failure: Error) => {
+        if (failure.name !== 'AbortError') setHistoryError(failure.message);
+      });
     const source = new EventSource('/api/flows/stream');
     source.onmessage = (event) => {
       if (pausedRef.current) return;
@@ -55,7 +68,10 @@ export function FlowTable() {
       live = [...fresh, ...live].slice(0, KEEP);
       setFlows((current) => [...fresh, ...current].slice(0, KEEP));
     };
-    return () => source.close();
+    return () => {
+      history.abort();
+      source.close();
+    };
   }, [filter]);
 
   useEffect(() => {
@@ -132,6 +148,7 @@ export function FlowTable() {
           {shown.length} flows{dropped > 0 ? `, ${dropped} not shown (the page fell behind)` : ''}
         </span>
       </div>
+      {historyError && <p role="alert">Cannot load the stored flows: {historyError}</p>}
       {shown.length === 0 ? (
         <p>
           No flows yet. Send some:{' '}
@@ -160,7 +177,7 @@ export function FlowTable() {
               {first > 0 && <tr style={{ height: first * ROW_HEIGHT }} aria-hidden />}
               {visible.map((flow) => (
                 <tr
-                  key={`${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}
+                  key={flowKey(flow)}
                   className={`flow-${flow.verdict}${flow === selected ? ' selected' : ''}`}
                   onClick={() => setSelected(flow)}
                   onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}

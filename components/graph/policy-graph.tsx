@@ -75,8 +75,11 @@ export function PolicyGraph() {
     selected && 'pod' in selected ? graph?.pods.find((pod) => pod.id === selected.pod) : undefined;
   const explainPort = selectedEdge?.denied[0] ?? selectedEdge?.allowed[0];
   // One key for what to explain, so that the graph's refreshes do not ask again.
+  // Only pods have one verdict per port; a group's edge says which ports its pods allow and deny.
   const explainKey =
-    selectedEdge && explainPort ? `${selectedEdge.from} ${selectedEdge.to} ${explainPort}` : '';
+    selectedEdge && explainPort && graph?.grouping === 'pod'
+      ? `${selectedEdge.from} ${selectedEdge.to} ${explainPort}`
+      : '';
   useEffect(() => {
     setVerdict(undefined);
     const [from, to, port] = explainKey.split(' ');

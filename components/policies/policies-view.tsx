@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
+import { withKubeToken } from './kube-token.ts';
 import { PolicyEditor } from './policy-editor.tsx';
 
 const TEMPLATE = `apiVersion: networking.k8s.io/v1
@@ -66,6 +67,7 @@ export function PoliciesView() {
                 onClick={async () => {
                   const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
                     method: 'DELETE',
+                    headers: withKubeToken(),
                   });
                   const body = (await response.json()) as { error?: string };
                   setStatus(body.error ? `Not deleted: ${body.error}` : `Deleted ${policy.name}`);

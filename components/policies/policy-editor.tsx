@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import type { Preview } from '../../server/policy/preview.ts';
+import { readKubeToken, saveKubeToken, withKubeToken } from './kube-token.ts';
 import { PreviewGraph } from './preview-graph.tsx';
 import { type EditorProblem, YamlEditor } from './yaml-editor.tsx';
 import { lineOfField } from './yaml-paths.ts';
@@ -14,9 +15,8 @@ interface PolicyError {
   readonly line?: number;
 }
 
-async function post<T>(path: string, yaml: string, token: string): Promise<T | PolicyError> {
-  const headers: Record<string, string> = { 'content-type': 'application/yaml' };
-  if (token) headers.authorization = `Bearer ${token}`;
+async function post<T>(path: string, yaml: string): Promise<T | PolicyError> {
+  const headers = withKubeToken({ 'content-type': 'application/yaml' });
   const response = await fetch(path, { method: 'POST', headers, body: yaml });
   return response.json();
 }
@@ -44,6 +44,7 @@ export function PolicyEditor({
   const [status, setStatus] = useState<string>();
   const [kubernetes, setKubernetes] = useState(false);
   const [token, setToken] = useState('');
+  useEffect(() => setToken(readKubeToken()), []);
 
   useEffect(() => setYaml(initial), [initial]);
 
@@ -56,7 +57,7 @@ export function PolicyEditor({
   // The model checks the YAML as it is typed; its first problem is marked where it is.
   useEffect(() => {
     const timer = setTimeout(async () => {
-      const result = await post<{ policies: string[] }>('/api/policies/validate', yaml, '');
+      const result = await post<{ policies: string[] }>('/api/policies/validate', yaml);
       setProblems(
         isError(result)
           ? [
@@ -81,16 +82,13 @@ export function PolicyEditor({
           : `Line ${problems[0]?.line}: ${problems[0]?.message}`}
       </p>
       <div className="toolbar">
-        <button
-          type="button"
-          onClick={async () => setPreview(await post('/api/policies/preview', yaml, token))}
-        >
+        <button type="button" onClick={async () => setPreview(await post('/api/policies/preview', yaml))}>
           Preview
         </button>
         <button
           type="button"
           onClick={async () => {
-            const result = await post<{ applied: string[] }>('/api/policies', yaml, token);
+            const result = await post<{ applied: string[] }>('/api/policies', yaml);
             if (isError(result)) {
               setStatus(`Not applied: ${result.error}`);
               return;
@@ -107,7 +105,10 @@ export function PolicyEditor({
             <input
               type="password"
               value={token}
-              onChange={(event) => setToken(event.target.value)}
+              onChange={(event) => {
+                setToken(event.target.value);
+                saveKubeToken(event.target.value);
+              }}
               placeholder="kubectl create token …"
             />
           </label>

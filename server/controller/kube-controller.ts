@@ -62,6 +62,11 @@ export class KubeController {
   private readonly dirty = new Set<string>();
   /** Policies whose last write failed; marked again after a pause. */
   private readonly failed = new Set<string>();
+  /**
+   * Policies the API server holds in a form this controller cannot read: their PolicyEndpoints
+   * are left as they are, never deleted, since that would open what the policy closes.
+   */
+  private readonly unreadable = new Set<string>();
   private readonly leader?: LeaderElection;
   private running = false;
   private synced = false;
@@ -76,8 +81,12 @@ export class KubeController {
     this.index = new EndpointsIndex(new Cluster(), options.chunkSize);
     this.leader = leader;
     this.informers = [
-      new ClusterInformers(config, [NAMESPACES, PODS, NETWORK_POLICIES], this.index, this.log, (change) =>
-        this.markChange(change as EndpointsChange),
+      new ClusterInformers(
+        config,
+        [NAMESPACES, PODS, NETWORK_POLICIES],
+        this.inputSink(),
+        this.log,
+        (change) => this.markChange(change as EndpointsChange),
       ),
       new ClusterInformers(config, [POLICY_ENDPOINTS], this.actualSink(), this.log),
     ];
@@ -97,6 +106,23 @@ export class KubeController {
   stop(): void {
     clearTimeout(this.retry);
     for (const informers of this.informers) informers.stop();
+  }
+
+  /** The index, told which policies cannot be read. */
+  private inputSink() {
+    return {
+      set: (object: ClusterObject) => {
+        if (object.kind === 'NetworkPolicy') this.unreadable.delete(keyOf(object.metadata));
+        return this.index.set(object);
+      },
+      delete: (kind: ClusterObject['kind'], key: string) => {
+        if (kind === 'NetworkPolicy') this.unreadable.delete(key);
+        return this.index.delete(kind, key);
+      },
+      invalid: (kind: ClusterObject['kind'], key: string) => {
+        if (kind === 'NetworkPolicy') this.unreadable.add(key);
+      },
+    };
   }
 
   private actualSink() {
@@ -154,6 +180,10 @@ export class KubeController {
 
   /** The writes that bring one policy's PolicyEndpoints to the desired state. */
   private writesFor(policyKey: string): (() => Promise<void>)[] {
+    if (this.unreadable.has(policyKey)) {
+      this.log.warn('policy cannot be read; its PolicyEndpoints are left as they are', { policy: policyKey });
+      return [];
+    }
     const desired = this.index.of(policyKey).map(applied);
     const existing = this.actual
       .allPolicyEndpoints()

@@ -7,6 +7,8 @@ import { Informer, type WatchedKind } from './informer.ts';
 export interface ClusterSink {
   set(object: ClusterObject): unknown;
   delete(kind: ClusterObject['kind'], key: string): unknown;
+  /** An object that cannot be read: its last readable version, if any, stays. */
+  invalid?(kind: ClusterObject['kind'], key: string): void;
 }
 
 /** One informer per kind, all delivering to one sink; `onChange` gets what the sink returned for each change. */
@@ -25,7 +27,10 @@ export class ClusterInformers {
         new Informer(config, kind, {
           set: (object) => onChange(sink.set(object)),
           delete: (kind, key) => onChange(sink.delete(kind, key)),
-          invalid: (message) => log.warn('object skipped', { reason: message }),
+          invalid: (kind, key, message) => {
+            log.warn('object skipped', { reason: message });
+            sink.invalid?.(kind, key);
+          },
           error: (message) => log.warn('watch interrupted', { reason: message }),
         }),
     );

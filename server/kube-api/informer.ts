@@ -3,7 +3,7 @@ import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, nameOfRaw } from '../kube/objects.ts';
 import type { ClusterObject } from '../policy/cluster.ts';
-import { rawRequest } from './raw-request.ts';
+import { ApiError, rawRequest } from './raw-request.ts';
 
 /** A kind an informer lists and watches, with an optional field selector. */
 export interface WatchedKind {
@@ -40,8 +40,8 @@ export interface InformerHandlers {
   set(object: ClusterObject): void;
   /** An object is gone (deleted, or missing from a fresh list after the watch expired). */
   delete(kind: ClusterObject['kind'], key: string): void;
-  /** An object the API server holds that Palisade cannot read. */
-  invalid(message: string): void;
+  /** An object the API server holds that Palisade cannot read (its last readable version stays). */
+  invalid(kind: ClusterObject['kind'], key: string, message: string): void;
   /** The watch failed; the informer retries by itself. */
   error(message: string): void;
 }
@@ -69,11 +69,13 @@ export class Informer {
     this.handlers = handlers;
     const query = kind.fieldSelector ? `?fieldSelector=${encodeURIComponent(kind.fieldSelector)}` : '';
     const list = async () => {
-      const result = await rawRequest<{ items: never[]; metadata: { resourceVersion?: string } }>(
-        config,
-        'GET',
-        `${kind.path}${query}`,
-      );
+      type List = { items: never[]; metadata: { resourceVersion?: string } };
+      const result = await rawRequest<List>(config, 'GET', `${kind.path}${query}`).catch((error) => {
+        // A kind the cluster does not serve (the PolicyEndpoint CRD not installed yet) holds
+        // nothing; the watch then fails and is retried until it is served.
+        if (error instanceof ApiError && error.code === 404) return { items: [], metadata: {} } as List;
+        throw error;
+      });
       // The first list counts as synced once its items are handed out, right after this resolves.
       setImmediate(() => this.markSynced());
       return result;
@@ -117,7 +119,9 @@ export class Informer {
     try {
       this.handlers.set(decodeObject(withKind));
     } catch (error) {
-      this.handlers.invalid(`${nameOfRaw(withKind)}: ${(error as Error).message}`);
+      const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string };
+      const key = keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' });
+      this.handlers.invalid(this.kind.kind, key, `${nameOfRaw(withKind)}: ${(error as Error).message}`);
     }
   }
 

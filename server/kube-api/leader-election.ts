@@ -117,7 +117,8 @@ export class LeaderElection {
       this.observed.holder !== spec?.holderIdentity ||
       this.observed.renewTime !== renewTime
     ) {
-      this.observed = { holder: spec?.holderIdentity, renewTime, at: started };
+      // Seen now, after the read: the holder may have renewed just before it.
+      this.observed = { holder: spec?.holderIdentity, renewTime, at: Date.now() };
     }
     const held = spec?.holderIdentity && spec.holderIdentity !== identity;
     const expiresAt = this.observed.at + (spec?.leaseDurationSeconds ?? leaseSeconds) * 1000;
@@ -136,7 +137,8 @@ export class LeaderElection {
     };
     if (lease) await this.api.replaceNamespacedLease({ name, namespace, body });
     else await this.api.createNamespacedLease({ namespace, body });
-    // The claim counts from before the write, so it never outlasts what others will grant.
-    this.leaderUntil = started + leaseSeconds * 1000;
+    // The claim counts from before the write and lapses at two thirds of the lease (client-go's
+    // renew deadline): a leader that cannot renew stops writing well before others may take over.
+    if (this.timer !== undefined) this.leaderUntil = started + (leaseSeconds * 1000 * 2) / 3;
   }
 }
