@@ -43,7 +43,8 @@ export function FlowTable() {
   useEffect(() => {
     if (!filter) return;
     window.history.replaceState(null, '', `${window.location.pathname}${flowFilterToQuery(filter)}`);
-    let live: Flow[] = [];
+    // Live flows are kept aside only until the history is in, to merge the two once.
+    let live: Flow[] | undefined = [];
     setFlows([]);
     setHistoryError(undefined);
     const history = new AbortController();
@@ -52,8 +53,10 @@ export function FlowTable() {
         const body = (await response.json()) as { flows?: Flow[]; error?: string };
         if (!body.flows) throw new Error(body.error ?? `the server answered ${response.status}`);
         // Flows that came live while history loaded may be in both: each is shown once.
-        const shown = new Set(live.map(flowKey));
-        setFlows([...live, ...body.flows.filter((flow) => !shown.has(flowKey(flow)))].slice(0, KEEP));
+        const early = live ?? [];
+        live = undefined;
+        const shown = new Set(early.map(flowKey));
+        setFlows([...early, ...body.flows.filter((flow) => !shown.has(flowKey(flow)))].slice(0, KEEP));
       })
       .catch((failure: Error) => {
         if (failure.name !== 'AbortError') setHistoryError(failure.message);
@@ -65,7 +68,7 @@ export function FlowTable() {
       setDropped(message.dropped);
       const now = Date.now();
       const fresh = message.flows.filter((flow) => matchesFlow(filter, flow, now)).reverse();
-      live = [...fresh, ...live].slice(0, KEEP);
+      if (live) live = [...fresh, ...live].slice(0, KEEP);
       setFlows((current) => [...fresh, ...current].slice(0, KEEP));
     };
     return () => {
