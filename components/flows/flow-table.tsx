@@ -59,6 +59,7 @@ export function FlowTable() {
         setFlows([...early, ...body.flows.filter((flow) => !shown.has(flowKey(flow)))].slice(0, KEEP));
       })
       .catch((failure: Error) => {
+        live = undefined;
         if (failure.name !== 'AbortError') setHistoryError(failure.message);
       });
     const source = new EventSource('/api/flows/stream');
