@@ -161,7 +161,7 @@ export function FlowTable() {
       ) : (
         <div
           className="flows-scroll"
-          style={{ height: ROW_HEIGHT * (VIEW_ROWS + 1) }}
+          style={{ height: ROW_HEIGHT * (Math.min(shown.length, VIEW_ROWS) + 1) + 2 }}
           onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
         >
           <table className="flows" data-testid="flows">
