@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { EndpointsIndex } from '../controller/endpoints-index.ts';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from '../policy/cluster.ts';
 import { buildGraph } from './build-graph.ts';
@@ -14,6 +15,8 @@ test('the graph shows, per pod pair, the ports the policies allow and deny, and 
     ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
     ...parseState(walkthrough('policies/03-allow-ingress-from-samens-client-one.yaml'), 'p3'),
   ]);
+  // The PolicyEndpoints the agents would enforce, as a cluster holds them.
+  for (const endpoint of new EndpointsIndex(cluster).all()) cluster.set(endpoint);
   const flow = {
     node: 'lab-node-1',
     direction: 'ingress',

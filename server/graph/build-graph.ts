@@ -1,4 +1,3 @@
-import { EndpointsIndex } from '../controller/endpoints-index.ts';
 import type { Flow } from '../flows/flow.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
@@ -148,14 +147,10 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
     unit.members.push(pod);
     units.set(id, unit);
   }
-  // The cluster's own PolicyEndpoints (Kubernetes mode), else those the controller computes (the lab).
-  const endpoints =
-    cluster.allPolicyEndpoints().length > 0
-      ? cluster.allPolicyEndpoints()
-      : new EndpointsIndex(cluster).all();
+  // The PolicyEndpoints the cluster holds (the ones its agents enforce) that list each pod.
   const endpointsOf = new Map<string, string[]>();
   if (grouping === 'pod') {
-    for (const endpoint of endpoints) {
+    for (const endpoint of cluster.allPolicyEndpoints()) {
       for (const pod of endpoint.spec.podSelectorEndpoints ?? []) {
         const key = `${pod.namespace}/${pod.name}`;
         endpointsOf.set(key, [...(endpointsOf.get(key) ?? []), keyOf(endpoint.metadata)]);

@@ -1,11 +1,21 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { labCluster, labFile, readJson, readLab } from '../lab/lab-store.ts';
+import { labCluster, labFile, readEndpoints, readJson, readLab } from '../lab/lab-store.ts';
 import { applyToLab, deletePoliciesFromLab, LabInputError } from '../lab/lab-writes.ts';
 import { type NodeStatus, nodeStatuses } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
+
+/** What changes when a file of the lab's store is rewritten (each write is a rename: a new inode). */
+function fileStamp(name: string): string {
+  try {
+    const stat = statSync(labFile(name));
+    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+  } catch {
+    return 'none';
+  }
+}
 
 /** Whether `given` is `expected`, in time that does not depend on where they differ. */
 function sameSecret(given: string, expected: string): boolean {
@@ -29,13 +39,14 @@ export class LabSource implements ClusterSource {
     };
   }
 
+  /** The lab's objects and the PolicyEndpoints its agents enforce. */
   async cluster(): Promise<Cluster> {
-    let stamp = 'none';
-    try {
-      const stat = statSync(labFile('objects.json'));
-      stamp = `${stat.mtimeMs} ${stat.size} ${stat.ino}`;
-    } catch {}
-    if (this.cached?.stamp !== stamp) this.cached = { stamp, cluster: labCluster() };
+    const stamp = ['objects.json', 'endpoints.json'].map(fileStamp).join(' ');
+    if (this.cached?.stamp !== stamp) {
+      const cluster = labCluster();
+      for (const endpoint of readEndpoints()?.endpoints ?? []) cluster.set(endpoint);
+      this.cached = { stamp, cluster };
+    }
     return this.cached.cluster;
   }
 
