@@ -13,7 +13,7 @@ export function layoutNodes(graph: PolicyGraph): Node[] {
       .map((node, i) => ({
         id: node.id,
         position: { x: (i % side) * 260, y: Math.floor(i / side) * 140 },
-        data: { label: podLabel(node) },
+        data: { label: podLabel(node, graph.grouping) },
         className: isolated(node) ? 'pod pod-isolated' : 'pod',
       }));
   }
@@ -35,7 +35,7 @@ export function layoutNodes(graph: PolicyGraph): Node[] {
       .map((pod, row) => ({
         id: pod.id,
         position: { x: column * 300, y: 60 + row * 120 },
-        data: { label: podLabel(pod) },
+        data: { label: podLabel(pod, graph.grouping) },
         className: isolated(pod) ? 'pod pod-isolated' : 'pod',
       })),
   ]);
@@ -45,13 +45,12 @@ function isolated(pod: GraphPod): boolean {
   return pod.isolatedBy.ingress.length > 0 || pod.isolatedBy.egress.length > 0;
 }
 
-function podLabel(pod: GraphPod): string {
+function podLabel(pod: GraphPod, grouping: PolicyGraph['grouping']): string {
   const sides = [
     pod.isolatedBy.ingress.length > 0 && 'ingress',
     pod.isolatedBy.egress.length > 0 && 'egress',
   ].filter(Boolean);
-  const what =
-    pod.ip ?? (pod.pods === 1 ? (pod.id.startsWith('namespace:') ? '1 pod' : 'no IP') : `${pod.pods} pods`);
+  const what = grouping === 'pod' ? (pod.ip ?? 'no IP') : `${pod.pods} pod${pod.pods === 1 ? '' : 's'}`;
   return `${pod.name}\n${what}${sides.length ? `\nisolated: ${sides.join(', ')}` : ''}`;
 }
 
