@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { EndpointsIndex } from '../server/controller/endpoints-index.ts';
 import type { Namespace } from '../server/kube/namespace.ts';
@@ -186,10 +185,10 @@ try {
       { label: 'label change → PolicyEndpoints, p99', value: figures.labelChange.p99Ms, kind: 'ours' },
       { label: 'label change target (p99)', value: 500, kind: 'target' },
     ]);
-    writeFileSync(new URL('results/controller.svg', import.meta.url), chart);
     writeResults(
       'controller',
       figures,
+      chart,
       `
 ![controller benchmark](bench/results/controller.svg)
 

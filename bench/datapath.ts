@@ -353,7 +353,6 @@ const chart = barChart(`New TCP connections per second (${SECONDS}s each, 2 thre
     { label: `iptables, ${size} rules`, value: rate(`iptables-${size}`), kind: 'alternative' as const },
   ]),
 ]);
-writeFileSync(new URL('results/datapath.svg', import.meta.url), chart);
 
 const row = (label: string, key: string) => {
   const run = runs[key];
@@ -374,5 +373,5 @@ ${SIZES.flatMap((size) => [row(`eBPF, ${size} CIDR entries`, `ebpf-${size}`), ro
 
 ![datapath benchmark](bench/results/datapath.svg)
 `;
-writeResults('datapath', figures, markdown);
+writeResults('datapath', figures, chart, markdown);
 process.stdout.write(`${markdown.trim()}\n`);

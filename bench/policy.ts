@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { EndpointsIndex } from '../server/controller/endpoints-index.ts';
 import { decodeObject } from '../server/kube/objects.ts';
 import type { Pod } from '../server/kube/pod.ts';
@@ -142,7 +141,6 @@ const chart = barChart('Policy model: 2,000 pods, 500 policies', 'ms', [
   { label: 'PolicyEndpoints, from scratch', value: figures.policyEndpoints.fullMs, kind: 'alternative' },
   { label: 'incremental target', value: 20, kind: 'target' },
 ]);
-writeFileSync(new URL('results/policy.svg', import.meta.url), chart);
 
 const markdown = `
 Policy model on ${figures.machine.cores} cores (${figures.machine.cpu}), Node ${figures.machine.node}, ${figures.machine.date.slice(0, 10)}:
@@ -156,5 +154,5 @@ ${figures.shape.pods} pods in ${figures.shape.namespaces} namespaces, ${figures.
 
 ![policy benchmark](bench/results/policy.svg)
 `;
-writeResults('policy', figures, markdown);
+writeResults('policy', figures, chart, markdown);
 process.stdout.write(`${markdown.trim()}\n`);

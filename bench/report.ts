@@ -14,11 +14,13 @@ export function machine() {
 }
 
 /**
- * Writes a benchmark's results: `bench/results/NAME.json` (the figures), `NAME.md` (the table)
- * and the same table into the README between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->`.
+ * Writes a benchmark's results: `bench/results/NAME.json` (the figures), `NAME.svg` (the chart),
+ * `NAME.md` (the table) and the same table into the README between `<!-- bench:NAME:start -->`
+ * and `<!-- bench:NAME:end -->`.
  */
-export function writeResults(name: string, figures: object, markdown: string): void {
+export function writeResults(name: string, figures: object, chart: string, markdown: string): void {
   writeFileSync(new URL(`bench/results/${name}.json`, root), `${JSON.stringify(figures, null, 2)}\n`);
+  writeFileSync(new URL(`bench/results/${name}.svg`, root), chart);
   writeFileSync(new URL(`bench/results/${name}.md`, root), `${markdown.trim()}\n`);
   const readmeUrl = new URL('README.md', root);
   const readme = readFileSync(readmeUrl, 'utf8');

@@ -194,10 +194,10 @@ try {
       { label: 'one frame at 60 Hz', value: 16.7, kind: 'target' },
     ],
   );
-  writeFileSync(new URL('results/ui.svg', import.meta.url), chart);
   writeResults(
     'ui',
     figures,
+    chart,
     `
 ![ui benchmark](bench/results/ui.svg)
 
