@@ -134,18 +134,19 @@ export class KubeSource implements ClusterSource {
   async nodes(): Promise<NodeStatus[]> {
     const cluster = await this.cluster();
     const lastBatch = ingestCounters().lastBatch;
-    const names = [
-      ...new Set(cluster.allPods().flatMap((pod) => (pod.nodeName ? [pod.nodeName] : []))),
-    ].sort();
-    return names.map((name) => ({
-      name,
-      datapath: 'cluster',
-      agent: { lastSeen: lastBatch[name], healthy: Date.now() - (lastBatch[name] ?? 0) < AGENT_SEEN_MS },
-      pods: cluster
-        .allPods()
-        .filter((pod) => pod.nodeName === name)
-        .map((pod) => ({ pod: keyOf(pod.metadata) })),
-    }));
+    const podsByNode = new Map<string, { pod: string }[]>();
+    for (const pod of cluster.allPods()) {
+      if (!pod.nodeName) continue;
+      podsByNode.set(pod.nodeName, [...(podsByNode.get(pod.nodeName) ?? []), { pod: keyOf(pod.metadata) }]);
+    }
+    return [...podsByNode]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, pods]) => ({
+        name,
+        datapath: 'cluster',
+        agent: { lastSeen: lastBatch[name], healthy: Date.now() - (lastBatch[name] ?? 0) < AGENT_SEEN_MS },
+        pods,
+      }));
   }
 
   async agentMayIngest(token: string, node: string): Promise<boolean> {
