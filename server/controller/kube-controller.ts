@@ -10,15 +10,10 @@ import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
+import { MANAGED_BY, ManagedEndpoints, policyKeyOf } from './managed-endpoints.ts';
 
-/** The field manager of every write, and the label on every PolicyEndpoint this controller owns. */
+/** The field manager of every write. */
 export const FIELD_MANAGER = 'palisade-controller';
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'palisade' } as const;
-
-const isManaged = (endpoint: PolicyEndpoint) =>
-  endpoint.metadata.labels['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
-const policyKeyOf = (endpoint: PolicyEndpoint) =>
-  keyOf({ namespace: endpoint.spec.policyRef.namespace, name: endpoint.spec.policyRef.name });
 
 const pathOf = (endpoint: PolicyEndpoint) =>
   objectPath(POLICY_ENDPOINTS, endpoint.metadata.namespace, endpoint.metadata.name);
@@ -45,7 +40,7 @@ export interface ControllerOptions {
 
 /**
  * The controller in Kubernetes mode. Informers feed Namespaces, Pods and NetworkPolicies into the
- * same EndpointsIndex the lab uses, and the PolicyEndpoints that exist into `actual`. Each change
+ * same EndpointsIndex the lab uses, and our PolicyEndpoints that exist into `actual`. Each change
  * marks the policies it touched; while this replica leads, a worker brings each marked policy's
  * PolicyEndpoints to the desired state with server-side apply (field manager
  * `palisade-controller`), skipping those already right, and deletes the ones no longer wanted.
@@ -57,7 +52,9 @@ export class KubeController {
   private readonly log: Logger;
   private readonly concurrency: number;
   private readonly index: EndpointsIndex;
-  private readonly actual = new Cluster();
+  private readonly actual = new ManagedEndpoints();
+  /** The resourceVersion of each PolicyEndpoint as our last write left it, to know its echo. */
+  private readonly written = new Map<string, string>();
   private readonly informers: ClusterInformers[];
   private readonly dirty = new Set<string>();
   /** Policies whose last write failed; marked again after a pause. */
@@ -128,13 +125,19 @@ export class KubeController {
   private actualSink() {
     return {
       set: (object: ClusterObject) => {
-        this.actual.set(object);
-        // An edit by someone else, or a PolicyEndpoint whose policy is gone, gets reconciled.
-        if (object.kind === 'PolicyEndpoint' && isManaged(object)) this.mark(policyKeyOf(object));
+        if (object.kind !== 'PolicyEndpoint') return;
+        const key = keyOf(object.metadata);
+        const touched = this.actual.set(object);
+        // Our own write coming back needs no second look; an edit by someone else, or a
+        // PolicyEndpoint whose policy is gone, gets reconciled.
+        const echo = this.written.get(key) === object.metadata.resourceVersion;
+        this.written.delete(key);
+        if (!echo) for (const policy of touched) this.mark(policy);
       },
-      delete: (kind: ClusterObject['kind'], key: string) => {
-        const gone = this.actual.delete(kind, key);
-        if (gone?.kind === 'PolicyEndpoint' && isManaged(gone)) this.mark(policyKeyOf(gone));
+      delete: (_: ClusterObject['kind'], key: string) => {
+        this.written.delete(key);
+        const policy = this.actual.delete(key);
+        if (policy !== undefined) this.mark(policy);
       },
     };
   }
@@ -146,8 +149,7 @@ export class KubeController {
 
   private markAll(): void {
     for (const policy of this.index.all()) this.dirty.add(policyKeyOf(policy));
-    for (const endpoint of this.actual.allPolicyEndpoints())
-      if (isManaged(endpoint)) this.dirty.add(policyKeyOf(endpoint));
+    for (const policy of this.actual.policies()) this.dirty.add(policy);
     this.kick();
   }
 
@@ -185,9 +187,7 @@ export class KubeController {
       return [];
     }
     const desired = this.index.of(policyKey).map(applied);
-    const existing = this.actual
-      .allPolicyEndpoints()
-      .filter((endpoint) => isManaged(endpoint) && policyKeyOf(endpoint) === policyKey);
+    const existing = this.actual.of(policyKey);
     const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
     const wanted = new Set(desired.map((endpoint) => endpoint.metadata.name));
     const guarded = (what: string, write: () => Promise<unknown>) => async () => {
@@ -207,9 +207,16 @@ export class KubeController {
       ...desired
         .filter((endpoint) => !sameSpec(byName.get(endpoint.metadata.name), endpoint))
         .map((endpoint) =>
-          guarded(`apply ${endpoint.metadata.name}`, () =>
-            applyObject(this.config, pathOf(endpoint), encodeObject(endpoint), FIELD_MANAGER),
-          ),
+          guarded(`apply ${endpoint.metadata.name}`, async () => {
+            const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
+              this.config,
+              pathOf(endpoint),
+              encodeObject(endpoint),
+              FIELD_MANAGER,
+            );
+            const version = result.metadata?.resourceVersion;
+            if (version) this.written.set(keyOf(endpoint.metadata), version);
+          }),
         ),
       ...existing
         .filter((endpoint) => !wanted.has(endpoint.metadata.name))

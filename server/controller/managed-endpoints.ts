@@ -1,0 +1,55 @@
+import { keyOf } from '../kube/object-meta.ts';
+import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+
+/** The label on every PolicyEndpoint this controller owns. */
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'palisade' } as const;
+
+const isManaged = (endpoint: PolicyEndpoint) =>
+  endpoint.metadata.labels['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
+
+/** `ns/name` of the NetworkPolicy a PolicyEndpoint was computed from. */
+export const policyKeyOf = (endpoint: PolicyEndpoint) =>
+  keyOf({ namespace: endpoint.spec.policyRef.namespace, name: endpoint.spec.policyRef.name });
+
+/**
+ * The PolicyEndpoints that carry our label, as the API server has them, found by their policy
+ * without a pass over all of them. Others (AWS's controller's) are not ours to change.
+ */
+export class ManagedEndpoints {
+  private readonly policyOf = new Map<string, string>();
+  private readonly byPolicy = new Map<string, Map<string, PolicyEndpoint>>();
+
+  /** Records the PolicyEndpoint's current version; returns the policies it belonged to before and now. */
+  set(endpoint: PolicyEndpoint): string[] {
+    const key = keyOf(endpoint.metadata);
+    const before = this.delete(key);
+    if (!isManaged(endpoint)) return before ? [before] : [];
+    const policy = policyKeyOf(endpoint);
+    this.policyOf.set(key, policy);
+    const endpoints = this.byPolicy.get(policy) ?? new Map<string, PolicyEndpoint>();
+    this.byPolicy.set(policy, endpoints);
+    endpoints.set(key, endpoint);
+    return before && before !== policy ? [before, policy] : [policy];
+  }
+
+  /** Forgets a PolicyEndpoint; returns the policy it belonged to, if it was ours. */
+  delete(key: string): string | undefined {
+    const policy = this.policyOf.get(key);
+    if (policy === undefined) return undefined;
+    this.policyOf.delete(key);
+    const endpoints = this.byPolicy.get(policy);
+    endpoints?.delete(key);
+    if (endpoints?.size === 0) this.byPolicy.delete(policy);
+    return policy;
+  }
+
+  /** Our PolicyEndpoints of one policy. */
+  of(policyKey: string): PolicyEndpoint[] {
+    return [...(this.byPolicy.get(policyKey)?.values() ?? [])];
+  }
+
+  /** Every policy that has PolicyEndpoints of ours. */
+  policies(): Iterable<string> {
+    return this.byPolicy.keys();
+  }
+}
