@@ -23,17 +23,20 @@ const flow = (i: number): NamedFlow => ({
 });
 
 /** A real ingest endpoint on loopback that records what it accepts. */
-async function ingest(
-  port = 0,
-): Promise<{ server: Server; url: string; received: { auth?: string; flows: unknown[] }[] }> {
-  const received: { auth?: string; flows: unknown[] }[] = [];
+async function ingest(port = 0): Promise<{
+  server: Server;
+  url: string;
+  received: { auth?: string; flows: unknown[]; status?: unknown }[];
+}> {
+  const received: { auth?: string; flows: unknown[]; status?: unknown }[] = [];
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => {
       body += chunk;
     });
     request.on('end', () => {
-      received.push({ auth: request.headers.authorization, flows: JSON.parse(body).flows });
+      const { flows, status } = JSON.parse(body);
+      received.push({ auth: request.headers.authorization, flows, status });
       response.end('{}');
     });
   });
@@ -78,6 +81,60 @@ test('while the server is down flows wait up to a bound, drops are counted, and 
     Array.from({ length: 50 }, (_, i) => 30 + i),
     'the newest flows were kept, in order',
   );
+});
+
+test('an idle agent still sends its status, in a batch of no flows, and flows carry it too', async () => {
+  const { server, url, received } = await ingest();
+  let lost = 0;
+  const shipper = new FlowShipper({
+    url,
+    token: () => 't',
+    node: 'lab-node-1',
+    heartbeatMs: 30,
+    status: () => ({ pods: {}, deniedPackets: 0, lostEvents: lost++, mapFill: {} }),
+  });
+  for (let i = 0; i < 100 && received.length < 2; i++) await sleep(10);
+  shipper.push([wireFlow(flow(1))]);
+  for (let i = 0; i < 100 && shipper.delivered < 1; i++) await sleep(10);
+  shipper.close();
+  const sent = received.length;
+  await sleep(100);
+  server.close();
+  assert.deepEqual(
+    received.slice(0, 2).map((batch) => batch.flows.length),
+    [0, 0],
+    'heartbeats carry no flows',
+  );
+  const withFlow = received.find((batch) => batch.flows.length === 1);
+  assert.ok(withFlow, 'the flow arrived');
+  assert.equal(
+    typeof (withFlow.status as { lostEvents: number }).lostEvents,
+    'number',
+    'status read anew per batch',
+  );
+  assert.deepEqual(
+    received.map((batch) => (batch.status as { lostEvents: number }).lostEvents),
+    received.map((_, i) => i),
+  );
+  assert.equal(received.length, sent, 'nothing is sent once closed');
+});
+
+test('a status that cannot be read leaves it out, and the flows still go', async () => {
+  const { server, url, received } = await ingest();
+  const shipper = new FlowShipper({
+    url,
+    token: () => 't',
+    node: 'lab-node-1',
+    status: () => {
+      throw new Error('no pins yet');
+    },
+  });
+  shipper.push([wireFlow(flow(1))]);
+  for (let i = 0; i < 100 && shipper.delivered < 1; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  assert.equal(received.length, 1);
+  assert.equal(received[0]?.status, undefined);
 });
 
 test('a flow’s wire form is the JSON of the flow, its kernel timestamp as a string', () => {

@@ -1,3 +1,4 @@
+import type { AgentStatus } from '../server/nodes/agent-status.ts';
 import type { NamedFlow } from './node-agent.ts';
 
 export interface ShipperOptions {
@@ -11,6 +12,10 @@ export interface ShipperOptions {
   readonly batchSize?: number;
   /** Wait after a failed send before trying again. */
   readonly retryMs?: number;
+  /** The agent's status, sent with every batch. */
+  readonly status?: () => AgentStatus | undefined;
+  /** With no flows for this long, a batch of none carries the status, so that the server hears from the agent. */
+  readonly heartbeatMs?: number;
 }
 
 /** A flow as it travels to the server and into the flow file: JSON, the kernel timestamp as a string. */
@@ -24,7 +29,7 @@ export function wireFlow(flow: NamedFlow): string {
  * dropped is counted, never silent.
  */
 export class FlowShipper {
-  private readonly options: Required<ShipperOptions>;
+  private readonly options: Required<Omit<ShipperOptions, 'status'>> & Pick<ShipperOptions, 'status'>;
   /** Flows as JSON text (serialized once, by the caller). */
   private buffer: string[] = [];
   private sending = false;
@@ -34,9 +39,26 @@ export class FlowShipper {
   /** Flows the server accepted. */
   delivered = 0;
   lastError: string | undefined;
+  private lastSent = 0;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(options: ShipperOptions) {
-    this.options = { maxBuffered: 100_000, batchSize: 5_000, retryMs: 1_000, ...options };
+    this.options = {
+      maxBuffered: 100_000,
+      batchSize: 5_000,
+      retryMs: 1_000,
+      heartbeatMs: 10_000,
+      ...options,
+    };
+    this.heartbeat = setInterval(() => {
+      if (this.sending || Date.now() - this.lastSent < this.options.heartbeatMs) return;
+      this.sending = true;
+      void this.send([]).finally(() => {
+        this.sending = false;
+        void this.drain();
+      });
+    }, this.options.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   get buffered(): number {
@@ -61,6 +83,7 @@ export class FlowShipper {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.heartbeat);
   }
 
   private async drain(): Promise<void> {
@@ -69,29 +92,43 @@ export class FlowShipper {
     try {
       while (this.buffer.length > 0 && !this.closed) {
         const batch = this.buffer.splice(0, this.options.batchSize);
-        try {
-          const response = await fetch(this.options.url, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${this.options.token() ?? ''}`,
-            },
-            body: `{"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},"flows":[${batch.join(',')}]}`,
-            signal: AbortSignal.timeout(10_000),
-          });
-          if (!response.ok) throw new Error(`ingest answered ${response.status}`);
-          this.delivered += batch.length;
-          this.lastError = undefined;
-        } catch (error) {
-          // Not delivered: back to the front, and the oldest go if that is more than the bound.
-          this.buffer.unshift(...batch);
-          this.bound();
-          this.lastError = (error as Error).message;
-          await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
-        }
+        if (await this.send(batch)) continue;
+        // Not delivered: back to the front, and the oldest go if that is more than the bound.
+        this.buffer.unshift(...batch);
+        this.bound();
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
       }
     } finally {
       this.sending = false;
+    }
+  }
+
+  /** One request to the ingest; says whether the server took it. */
+  private async send(batch: readonly string[]): Promise<boolean> {
+    let status: AgentStatus | undefined;
+    try {
+      status = this.options.status?.();
+    } catch {
+      // The datapath cannot be read just now (pins not yet made): the flows go without it.
+    }
+    try {
+      const response = await fetch(this.options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${this.options.token() ?? ''}`,
+        },
+        body: `{"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},${status ? `"status":${JSON.stringify(status)},` : ''}"flows":[${batch.join(',')}]}`,
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) throw new Error(`ingest answered ${response.status}`);
+      this.delivered += batch.length;
+      this.lastSent = Date.now();
+      this.lastError = undefined;
+      return true;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      return false;
     }
   }
 }

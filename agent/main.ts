@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadKubeConfig } from '../server/kube-api/kube-config.ts';
 import { labFile, readJson, readLab, writeJson } from '../server/lab/lab-store.ts';
 import { logger } from '../server/log.ts';
+import type { AgentStatus } from '../server/nodes/agent-status.ts';
 import { PodDatapath } from './datapath/pod-datapath.ts';
 import { FlowShipper } from './flow-shipper.ts';
 import { FlowSink } from './flow-sink.ts';
@@ -70,9 +71,30 @@ if (kubeMode) {
 
 const agent = new NodeAgent(node, source);
 const metrics = new AgentMetrics(node);
+/** The node's pods with the rule slot each has active, for reading their maps. */
+const attachedPods = () =>
+  (source.read()?.pods ?? []).map((pod) => ({
+    key: pod.key,
+    ifname: pod.ifname,
+    activeSlot: new PodDatapath({ node, netns: pod.netns, ifname: pod.ifname, podId: pod.podId }).state()
+      .activeSlot,
+  }));
+/** What the server's nodes page shows of this node: programs, the kernel's counters, the fullest map of each pod. */
+const status = (): AgentStatus => {
+  const { counters, fill } = metrics.datapath(attachedPods());
+  const mapFill: Record<string, number> = {};
+  for (const { pod, ratio } of fill) mapFill[pod] = Math.max(mapFill[pod] ?? 0, ratio);
+  return {
+    pods: agent.lastReport?.pods ?? {},
+    deniedPackets: counters.deniedPackets,
+    lostEvents: counters.lostEvents,
+    mapFill,
+    error: agent.lastReport?.error,
+  };
+};
 const shipper =
   process.env.PALISADE_INGEST_URL && token()
-    ? new FlowShipper({ url: process.env.PALISADE_INGEST_URL, token, node })
+    ? new FlowShipper({ url: process.env.PALISADE_INGEST_URL, token, node, status })
     : undefined;
 const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);
 
@@ -84,15 +106,9 @@ createServer((request, response) => {
     return;
   }
   try {
-    const pods = (source.read()?.pods ?? []).map((pod) => ({
-      key: pod.key,
-      ifname: pod.ifname,
-      activeSlot: new PodDatapath({ node, netns: pod.netns, ifname: pod.ifname, podId: pod.podId }).state()
-        .activeSlot,
-    }));
     response
       .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-      .end(metrics.render(pods, shipper));
+      .end(metrics.render(metrics.datapath(attachedPods()), shipper));
   } catch (error) {
     response.writeHead(500).end(`${(error as Error).message}\n`);
   }

@@ -29,8 +29,26 @@ export class AgentMetrics {
     }
   }
 
+  /** The kernel's counters for the node and the fill of each pod's maps (the active rule slot's and conntrack). */
+  datapath(pods: readonly { key: string; ifname: string; activeSlot: number }[]) {
+    const fill = pods.flatMap((pod) => {
+      const dir = podDir(this.node, pod.ifname);
+      const ratio = (map: string, keySize: number, capacity: number) => ({
+        pod: pod.key,
+        map,
+        ratio: mapEntries(`${dir}/${map}`, keySize) / capacity,
+      });
+      return [
+        ratio(`ingress_rules_${pod.activeSlot}`, LAYOUT.lpm_key.size, RULES_CAPACITY),
+        ratio(`egress_rules_${pod.activeSlot}`, LAYOUT.lpm_key.size, RULES_CAPACITY),
+        ratio('conntrack', LAYOUT.flow_key.size, CONNTRACK_CAPACITY),
+      ];
+    });
+    return { counters: nodeCounters(this.node), fill };
+  }
+
   render(
-    pods: readonly { key: string; ifname: string; activeSlot: number }[],
+    datapath: ReturnType<AgentMetrics['datapath']>,
     shipping?: { dropped: number; buffered: number },
   ): string {
     const node = label(this.node);
@@ -44,7 +62,7 @@ export class AgentMetrics {
         `palisade_flow_verdicts_total{node="${node}",direction="${direction}",verdict="${verdict}",policy="${label(policy ?? '')}"} ${count}`,
       );
     }
-    const counters = nodeCounters(this.node);
+    const { counters, fill } = datapath;
     lines.push(
       '# HELP palisade_denied_packets_total Packets the datapath dropped.',
       '# TYPE palisade_denied_packets_total counter',
@@ -57,17 +75,11 @@ export class AgentMetrics {
       `palisade_conntrack_hits_total{node="${node}"} ${counters.conntrackHits}`,
       '# HELP palisade_map_fill_ratio Entries of a pod map over its capacity.',
       '# TYPE palisade_map_fill_ratio gauge',
+      ...fill.map(
+        ({ pod, map, ratio }) =>
+          `palisade_map_fill_ratio{node="${node}",pod="${label(pod)}",map="${map}"} ${ratio}`,
+      ),
     );
-    for (const pod of pods) {
-      const dir = podDir(this.node, pod.ifname);
-      const fill = (map: string, keySize: number, capacity: number) =>
-        `palisade_map_fill_ratio{node="${node}",pod="${label(pod.key)}",map="${map}"} ${mapEntries(`${dir}/${map}`, keySize) / capacity}`;
-      lines.push(
-        fill(`ingress_rules_${pod.activeSlot}`, LAYOUT.lpm_key.size, RULES_CAPACITY),
-        fill(`egress_rules_${pod.activeSlot}`, LAYOUT.lpm_key.size, RULES_CAPACITY),
-        fill('conntrack', LAYOUT.flow_key.size, CONNTRACK_CAPACITY),
-      );
-    }
     if (shipping) {
       lines.push(
         '# HELP palisade_ingest_dropped_flows_total Flows dropped because the server was away and the buffer full.',

@@ -1,5 +1,6 @@
 import { keyOf } from '../server/kube/object-meta.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
+import type { AgentReport } from '../server/lab/lab-store.ts';
 import { addon } from './datapath/addon.ts';
 import { compilePodRules, ruleIdOf } from './datapath/compile.ts';
 import { decodeFlowEvents, type FlowEvent } from './datapath/layout.ts';
@@ -31,6 +32,8 @@ export class NodeAgent {
   private podsById = new Map<number, string>();
   private ring?: object;
   private syncing = Promise.resolve();
+  /** What the last sync applied, or why it failed. */
+  lastReport?: AgentReport;
 
   /** `source` tells the node's pods and PolicyEndpoints; without one the agent only names flows. */
   constructor(node: string, source?: NodeSource) {
@@ -55,7 +58,7 @@ export class NodeAgent {
     this.syncing = this.syncing
       .then(() => this.syncOnce())
       .catch((error: Error) => {
-        this.source?.report({
+        this.report({
           node: this.node,
           pid: process.pid,
           generation: -1,
@@ -94,13 +97,18 @@ export class NodeAgent {
       this.pods.delete(key);
       this.programmed.delete(key);
     }
-    this.source?.report({
+    this.report({
       node: this.node,
       pid: process.pid,
       generation: state.generation,
       datapath: 'ebpf',
       pods: report,
     });
+  }
+
+  private report(report: AgentReport): void {
+    this.lastReport = report;
+    this.source?.report(report);
   }
 
   private async program(

@@ -35,6 +35,14 @@ export function writeResults(name: string, figures: object, chart: string, markd
   );
 }
 
+/** CPU seconds (user + system) the process `pid` has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Prints a progress line for long benchmark steps. */
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);

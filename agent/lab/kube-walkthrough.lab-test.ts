@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WALKTHROUGH } from '../../examples/walkthrough/steps.ts';
 import { TestingApiServer } from '../../server/kube-api/testing-api-server.ts';
+import { readAgentReport, readLab } from '../../server/lab/lab-store.ts';
+import type { AgentStatus } from '../../server/nodes/agent-status.ts';
 import { labApply, labDown, labPod, labUp } from './lab.ts';
 import { reaches } from './testing-lab.ts';
 
@@ -13,6 +17,9 @@ const policies = `${ROOT}/examples/walkthrough/policies/`;
 
 let api: TestingApiServer;
 let controller: ChildProcess;
+/** Stands in for the dashboard's ingest: the last status each node's agent sent. */
+let ingest: Server;
+const statuses = new Map<string, AgentStatus>();
 
 /**
  * The lab stands in for a cluster's kubelets: its pods are registered as Pod objects in a real API
@@ -23,6 +30,20 @@ before(async () => {
   api = await TestingApiServer.start();
   await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/policyendpoints.yaml`]);
   await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  ingest = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const batch = JSON.parse(body) as { node: string; status?: AgentStatus };
+      if (batch.status) statuses.set(batch.node, batch.status);
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((done) => ingest.listen(0, '127.0.0.1', done));
+  process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${(ingest.address() as AddressInfo).port}/api/ingest`;
+  process.env.PALISADE_AGENT_TOKEN = 'agent-token';
   await labDown();
   const lab = await labUp(undefined, { kubeconfig: api.kubeconfig });
   if (lab.datapath !== 'ebpf') throw new Error(`this test needs the eBPF lab: ${lab.simulatedBecause}`);
@@ -35,6 +56,7 @@ after(async () => {
   controller?.kill('SIGTERM');
   await labDown();
   await api?.stop();
+  ingest?.close();
 });
 
 /** Waits until `from` reaches `to` exactly when `allowed`, as enforcement catches up with kubectl. */
@@ -86,6 +108,30 @@ test('the walkthrough with kubectl apply: controller, PolicyEndpoint objects and
   // Deleting a policy with kubectl takes away what it allowed.
   await api.kubectl(['delete', 'networkpolicy', '-n', 'default', 'demo-app-allow-another-ns']);
   assert.equal(await settles('another-ns/another-client-one', 'default/demo-app', '80/TCP', false), false);
+});
+
+test('each agent tells the server its programs, counters and map fill, as the nodes page shows them', async () => {
+  const nodes = readLab()?.nodes.map((node) => node.name) ?? [];
+  assert.ok(nodes.length >= 2);
+  for (const node of nodes) {
+    const deadline = Date.now() + 15000;
+    while (!statuses.has(node) && Date.now() < deadline) await sleep(200);
+    const status = statuses.get(node);
+    assert.ok(status, `${node}'s agent sent no status within 15 s`);
+    const report = readAgentReport(node);
+    assert.ok(report && Object.keys(report.pods).length > 0, `${node} enforces pods`);
+    for (const [pod, programs] of Object.entries(report.pods)) {
+      assert.ok(programs.ingressId > 0 && programs.egressId > 0, `${pod} has programs`);
+      assert.deepEqual(status.pods[pod], programs, `${node} tells ${pod}'s programs as attached`);
+      const fill = status.mapFill[pod];
+      assert.ok(fill !== undefined && fill >= 0 && fill < 1, `${pod}'s map fill is told (${fill})`);
+    }
+    assert.equal(status.error, undefined);
+  }
+  const demoApp = [...statuses.values()].find((status) => 'default/demo-app' in status.pods);
+  assert.ok((demoApp?.mapFill['default/demo-app'] ?? 0) > 0, 'demo-app’s rules fill part of its map');
+  const denied = nodes.reduce((sum, node) => sum + (statuses.get(node)?.deniedPackets ?? 0), 0);
+  assert.ok(denied > 0, 'the walkthrough’s denied packets are counted');
 });
 
 test('in Kubernetes mode the lab refuses its own policy writes, and says where they go', async () => {

@@ -43,7 +43,7 @@ export function NodeList() {
             {node.datapath === 'ebpf'
               ? 'eBPF'
               : node.datapath === 'cluster'
-                ? `Kubernetes node; agent ${node.agent.lastSeen ? `last sent flows ${new Date(node.agent.lastSeen).toLocaleTimeString()}` : 'not heard from'}`
+                ? `eBPF on a Kubernetes node; agent ${node.agent.lastSeen ? `last heard from ${new Date(node.agent.lastSeen).toLocaleTimeString()}` : 'not heard from'}`
                 : 'simulated (verdicts from the policy model)'}
             {node.agent.pid !== undefined &&
               ` · agent pid ${node.agent.pid}, generation ${node.agent.generation}`}

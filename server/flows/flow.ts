@@ -1,5 +1,6 @@
 import { integer, isObject, type Json, object, optionalString, string } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
+import { type AgentStatus, decodeAgentStatus } from '../nodes/agent-status.ts';
 
 /** One flow verdict as the server keeps it: what an agent saw on one side of a connection. */
 export interface Flow {
@@ -33,6 +34,8 @@ export interface IngestBatch {
   /** How many flows the agent had to drop so far (its buffer was full while the server was away). */
   readonly dropped: number;
   readonly flows: readonly Flow[];
+  /** The agent's datapath as it is now. */
+  readonly status?: AgentStatus;
 }
 
 function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
@@ -75,5 +78,6 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
       policy: optionalString(flow.policy, `${path}.policy`),
     };
   });
-  return { node, dropped, flows };
+  const status = body.status === undefined ? undefined : decodeAgentStatus(body.status, 'status');
+  return { node, dropped, flows, status };
 }

@@ -1,4 +1,6 @@
-/** What the server's ingest has seen, for `/metrics`. */
+import type { AgentStatus } from '../nodes/agent-status.ts';
+
+/** What the server's ingest has seen, for `/metrics` and the nodes page. */
 export interface IngestCounters {
   batches: number;
   flows: number;
@@ -8,10 +10,12 @@ export interface IngestCounters {
   agentDropped: Record<string, number>;
   /** When each node's agent last delivered a batch (milliseconds since the epoch). */
   lastBatch: Record<string, number>;
+  /** Each node's agent's datapath, as it last told. */
+  agentStatus: Record<string, AgentStatus>;
 }
 
 export function newIngestCounters(): IngestCounters {
-  return { batches: 0, flows: 0, refused: {}, agentDropped: {}, lastBatch: {} };
+  return { batches: 0, flows: 0, refused: {}, agentDropped: {}, lastBatch: {}, agentStatus: {} };
 }
 
 /** The counters, and the gauges given, in the Prometheus text format. */

@@ -64,11 +64,52 @@ test('an agent’s batch with its own node token is stored whole and passed to l
   assert.deepEqual(await ingest(store, stream, good, 'Bearer token-one', mayIngest, podAt), {
     accepted: 2,
     dropped: 3,
+    status: undefined,
   });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
   assert.equal(store.query({ verdict: 'deny' })[0]?.peer, 'default/client-one', 'named as of ingest');
   assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');
   assert.equal(reader.drain().length, 2);
+});
+
+const status = {
+  pods: { 'default/demo-app': { ingressId: 41, egressId: 42, adopted: false } },
+  deniedPackets: 7,
+  lostEvents: 0,
+  mapFill: { 'default/demo-app': 0.25 },
+};
+
+test('an agent’s status comes with its batch, even one of no flows', async () => {
+  const store = new FlowStore(':memory:');
+  const result = await ingest(
+    store,
+    undefined,
+    { node: 'lab-node-1', flows: [], status },
+    'Bearer token-one',
+    mayIngest,
+  );
+  assert.deepEqual(result, { accepted: 0, dropped: 0, status });
+  await rejects(
+    { ...good, status: { ...status, lostEvents: -1 } },
+    'Bearer token-one',
+    400,
+    /must not be negative/,
+    'status.lostEvents',
+  );
+  await rejects(
+    { ...good, status: { ...status, pods: { 'default/demo-app': { ingressId: 1, egressId: 2 } } } },
+    'Bearer token-one',
+    400,
+    /true or false/,
+    'status.pods["default/demo-app"].adopted',
+  );
+  await rejects(
+    { ...good, status: { ...status, mapFill: { a: 2 } } },
+    'Bearer token-one',
+    400,
+    /fraction/,
+    'status.mapFill["a"]',
+  );
 });
 
 test('only agents’ tokens, each for its own node, and only valid batches', async () => {

@@ -53,5 +53,5 @@ export async function ingest(
   });
   store.add(flows);
   stream?.publish(flows);
-  return { accepted: flows.length, dropped: batch.dropped };
+  return { accepted: flows.length, dropped: batch.dropped, status: batch.status };
 }

@@ -119,6 +119,11 @@ export class TestingApiServer {
     return child;
   }
 
+  /** The process ids of etcd and the API server, for measuring what they use. */
+  pids(): { etcd: number; apiserver: number } {
+    return { etcd: this.etcd?.pid ?? 0, apiserver: this.apiserver?.pid ?? 0 };
+  }
+
   /** Stops the API server (etcd keeps the data); watches on it end. */
   async stopApiServer(): Promise<void> {
     await stopProcess(this.apiserver);

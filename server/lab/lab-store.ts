@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import type { Json } from '../kube/decode.ts';
 import { decodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import type { PodPrograms } from '../nodes/agent-status.ts';
 import { Cluster } from '../policy/cluster.ts';
 
 /**
@@ -69,7 +70,7 @@ export interface AgentReport {
   readonly pid: number;
   readonly generation: number;
   readonly datapath: 'ebpf';
-  readonly pods: Record<string, { ingressId: number; egressId: number; adopted: boolean }>;
+  readonly pods: Record<string, PodPrograms>;
   readonly error?: string;
 }
 

@@ -6,7 +6,7 @@ export interface NodeStatus {
   /** `cluster`: a Kubernetes node, whose agent the server knows by the flows it sends. */
   readonly datapath: 'ebpf' | 'simulated' | 'cluster';
   readonly agent: {
-    /** When the agent last sent flows (Kubernetes mode). */
+    /** When the agent was last heard from (Kubernetes mode): a flow batch, or its status when idle. */
     readonly lastSeen?: number;
     readonly pid?: number;
     readonly generation?: number;

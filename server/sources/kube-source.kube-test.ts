@@ -226,7 +226,7 @@ test('only the agents’ ServiceAccount may send flows, with a token made for th
   assert.equal(await source.agentMayIngest('garbage', 'lab-node-1'), false);
 });
 
-test('the nodes are those that run pods; an agent counts as healthy once it has sent flows', async () => {
+test('the nodes are those that run pods; an agent counts as healthy once heard from, with its datapath as it told', async () => {
   const nodes = await source.nodes();
   assert.deepEqual(
     nodes.map((node) => [node.name, node.agent.healthy]),
@@ -236,7 +236,26 @@ test('the nodes are those that run pods; an agent counts as healthy once it has 
     ],
   );
   ingestCounters().lastBatch['lab-node-1'] = Date.now();
+  ingestCounters().agentStatus['lab-node-1'] = {
+    pods: { 'default/demo-app': { ingressId: 41, egressId: 42, adopted: true } },
+    deniedPackets: 7,
+    lostEvents: 1,
+    mapFill: { 'default/demo-app': 0.25 },
+  };
   const [first] = await source.nodes();
   assert.equal(first?.agent.healthy, true);
-  assert.ok(first?.pods.some((pod) => pod.pod === 'default/demo-app'));
+  assert.deepEqual(
+    first?.pods.find((pod) => pod.pod === 'default/demo-app'),
+    { pod: 'default/demo-app', ingressProgram: 41, egressProgram: 42, adopted: true },
+  );
+  assert.deepEqual(
+    [first?.deniedPackets, first?.lostEvents, first?.mapFill],
+    [7, 1, { 'default/demo-app': 0.25 }],
+  );
+  ingestCounters().agentStatus['lab-node-1'] = {
+    ...ingestCounters().agentStatus['lab-node-1'],
+    error: 'attach failed',
+  } as never;
+  const [failing] = await source.nodes();
+  assert.deepEqual([failing?.agent.healthy, failing?.agent.error], [false, 'attach failed']);
 });

@@ -19,8 +19,8 @@ const SYNC_TIMEOUT_MS = 15000;
 const AGENT_REVIEW_TTL_MS = 60000;
 /** The audience of the tokens agents send (projected for it in deploy/agent/daemonset.yaml). */
 export const INGEST_AUDIENCE = 'palisade-ingest';
-/** An agent that sent flows this recently counts as healthy (agents send at least every few seconds under traffic). */
-const AGENT_SEEN_MS = 60000;
+/** An agent heard from this recently counts as healthy (an idle agent still sends its status every 10 s). */
+const AGENT_SEEN_MS = 30000;
 
 export interface KubeSourceOptions {
   /** Refuse every write: the dashboard only shows what the cluster holds (e.g. EKS with AWS's agent). */
@@ -130,23 +130,41 @@ export class KubeSource implements ClusterSource {
     return { applied: [] };
   }
 
-  /** The nodes that run pods; an agent is known by the flows it sends, so healthy means heard from lately. */
+  /**
+   * The nodes that run pods. An agent is known by what it sends: healthy means heard from lately
+   * and applying its state; its programs, drops and map fill are as it last told.
+   */
   async nodes(): Promise<NodeStatus[]> {
     const cluster = await this.cluster();
-    const lastBatch = ingestCounters().lastBatch;
-    const podsByNode = new Map<string, { pod: string }[]>();
+    const { lastBatch, agentStatus } = ingestCounters();
+    const podsByNode = new Map<string, string[]>();
     for (const pod of cluster.allPods()) {
       if (!pod.nodeName) continue;
-      podsByNode.set(pod.nodeName, [...(podsByNode.get(pod.nodeName) ?? []), { pod: keyOf(pod.metadata) }]);
+      podsByNode.set(pod.nodeName, [...(podsByNode.get(pod.nodeName) ?? []), keyOf(pod.metadata)]);
     }
     return [...podsByNode]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, pods]) => ({
-        name,
-        datapath: 'cluster',
-        agent: { lastSeen: lastBatch[name], healthy: Date.now() - (lastBatch[name] ?? 0) < AGENT_SEEN_MS },
-        pods,
-      }));
+      .map(([name, pods]): NodeStatus => {
+        const status = agentStatus[name];
+        const heard = Date.now() - (lastBatch[name] ?? 0) < AGENT_SEEN_MS;
+        return {
+          name,
+          datapath: 'cluster',
+          agent: { lastSeen: lastBatch[name], error: status?.error, healthy: heard && !status?.error },
+          pods: pods.map((pod) => {
+            const programs = status?.pods[pod];
+            return {
+              pod,
+              ingressProgram: programs?.ingressId,
+              egressProgram: programs?.egressId,
+              adopted: programs?.adopted,
+            };
+          }),
+          lostEvents: status?.lostEvents,
+          deniedPackets: status?.deniedPackets,
+          mapFill: status?.mapFill,
+        };
+      });
   }
 
   async agentMayIngest(token: string, node: string): Promise<boolean> {

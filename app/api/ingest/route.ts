@@ -6,7 +6,10 @@ import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Agents' flow batches; only an agent's own node token is accepted. Each flow is named with its peer pod. */
+/**
+ * Agents' flow batches (and, from an idle agent, batches of no flows that carry only its status);
+ * only an agent's own node token is accepted. Each flow is named with its peer pod.
+ */
 export async function POST(request: Request): Promise<Response> {
   const counters = ingestCounters();
   let body: unknown;
@@ -35,7 +38,8 @@ export async function POST(request: Request): Promise<Response> {
     const node = (body as { node: string }).node;
     counters.agentDropped[node] = result.dropped;
     counters.lastBatch[node] = Date.now();
-    return Response.json(result);
+    if (result.status) counters.agentStatus[node] = result.status;
+    return Response.json({ accepted: result.accepted, dropped: result.dropped });
   } catch (error) {
     if (!(error instanceof IngestError)) throw error;
     counters.refused[error.status] = (counters.refused[error.status] ?? 0) + 1;

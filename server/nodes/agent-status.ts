@@ -1,0 +1,60 @@
+import { integer, object, optionalString } from '../kube/decode.ts';
+import { FieldError } from '../kube/field-error.ts';
+
+/** The programs the agent attached for one pod, by their kernel ids. */
+export interface PodPrograms {
+  readonly ingressId: number;
+  readonly egressId: number;
+  /** Found pinned from an earlier run of the agent and kept, rather than attached anew. */
+  readonly adopted: boolean;
+}
+
+/**
+ * What a node's agent tells the server with its flow batches (and, when no flow comes, on its
+ * own every few seconds), so that the nodes page can show a cluster's datapath as well as the lab's.
+ */
+export interface AgentStatus {
+  readonly pods: Readonly<Record<string, PodPrograms>>;
+  readonly deniedPackets: number;
+  readonly lostEvents: number;
+  /** The fullest of each pod's maps, as a fraction of its capacity. */
+  readonly mapFill: Readonly<Record<string, number>>;
+  /** Why the agent could not apply its last state, if it could not. */
+  readonly error?: string;
+}
+
+function count(value: unknown, path: string): number {
+  const number = integer(value, path);
+  if (number < 0) throw new FieldError(path, `must not be negative, got ${number}`);
+  return number;
+}
+
+/** Validates the `status` of an ingest batch; errors name the field (`status.pods["a/b"].ingressId`). */
+export function decodeAgentStatus(value: unknown, path: string): AgentStatus {
+  const raw = object(value, path);
+  const pods: Record<string, PodPrograms> = {};
+  for (const [pod, item] of Object.entries(object(raw.pods ?? {}, `${path}.pods`))) {
+    const at = `${path}.pods[${JSON.stringify(pod)}]`;
+    const programs = object(item, at);
+    if (typeof programs.adopted !== 'boolean') throw new FieldError(`${at}.adopted`, 'must be true or false');
+    pods[pod] = {
+      ingressId: count(programs.ingressId, `${at}.ingressId`),
+      egressId: count(programs.egressId, `${at}.egressId`),
+      adopted: programs.adopted,
+    };
+  }
+  const mapFill: Record<string, number> = {};
+  for (const [pod, fill] of Object.entries(object(raw.mapFill ?? {}, `${path}.mapFill`))) {
+    if (typeof fill !== 'number' || !(fill >= 0 && fill <= 1))
+      throw new FieldError(`${path}.mapFill[${JSON.stringify(pod)}]`, 'must be a fraction between 0 and 1');
+    mapFill[pod] = fill;
+  }
+  const error = optionalString(raw.error, `${path}.error`);
+  return {
+    pods,
+    deniedPackets: count(raw.deniedPackets, `${path}.deniedPackets`),
+    lostEvents: count(raw.lostEvents, `${path}.lostEvents`),
+    mapFill,
+    ...(error === undefined ? {} : { error }),
+  };
+}
