@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { EndpointsIndex } from '../server/controller/endpoints-index.ts';
 import type { Namespace } from '../server/kube/namespace.ts';
@@ -105,6 +106,9 @@ try {
     });
 
   progress('starting `palisade controller` (its own process): time until every PolicyEndpoint is right');
+  mkdirSync(new URL('../.palisade', import.meta.url), { recursive: true });
+  const controllerLog = openSync(new URL('../.palisade/bench-controller.log', import.meta.url), 'w');
+  progress('  its log: .palisade/bench-controller.log');
   const desired = desiredIndex.all();
   /** CPU seconds each process used since the last call: where the time goes on a shared machine. */
   const cpuSince = (() => {
@@ -129,7 +133,7 @@ try {
       '--kubeconfig',
       api.kubeconfig,
     ],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', controllerLog, controllerLog] },
   );
   const pids = {
     'kube-apiserver': api.pids().apiserver,

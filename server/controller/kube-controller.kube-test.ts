@@ -226,6 +226,32 @@ test('two replicas: only the Lease holder writes, and the other takes over when 
   }
 });
 
+test('a claim that ran out while the event loop was busy counts as lost and gained again once renewed', async () => {
+  const leader = new LeaderElection(
+    loadKubeConfig(api.kubeconfig),
+    { namespace: 'kube-system', name: 'lapse-test', identity: 'busy', leaseSeconds: 3, retryMs: 300 },
+    quiet,
+  );
+  const changes: boolean[] = [];
+  leader.onChange((leading) => changes.push(leading));
+  leader.start();
+  try {
+    const deadline = Date.now() + 5000;
+    while (!leader.isLeader() && Date.now() < deadline) await sleep(50);
+    assert.deepEqual(changes, [true]);
+    // Busy past the claim (two thirds of 3 s), as the controller is while it builds its index;
+    // whatever asks then is refused, and must hear when the renewal makes it leader again.
+    const busyUntil = Date.now() + 2500;
+    while (Date.now() < busyUntil) {}
+    assert.equal(leader.isLeader(), false);
+    while (changes.length < 3 && Date.now() < busyUntil + 5000) await sleep(50);
+    assert.deepEqual(changes, [true, false, true]);
+    assert.ok(leader.isLeader());
+  } finally {
+    await leader.stop();
+  }
+});
+
 test('the garbage collector deletes PolicyEndpoints with their NetworkPolicy, with no controller running', async () => {
   const before = await getObjects('policyendpoints');
   assert.ok(

@@ -96,7 +96,7 @@ export class KubeController {
     for (const informers of this.informers) informers.start();
     await Promise.all(this.informers.map((informers) => informers.synced()));
     this.synced = true;
-    this.log.info('informers synced', { policies: this.index.all().length });
+    this.log.info('informers synced', { policyEndpoints: this.index.all().length });
     this.markAll();
   }
 

@@ -31,6 +31,8 @@ export class LeaderElection {
   private timer?: NodeJS.Timeout;
   private readonly listeners: ((leading: boolean) => void)[] = [];
   private wasLeading = false;
+  /** A caller found the claim run out while this replica still counted as leading. */
+  private lapseSeen = false;
 
   constructor(config: KubeConfig, options: LeaseOptions, log: Logger) {
     this.api = config.makeApiClient(CoordinationV1Api);
@@ -40,10 +42,16 @@ export class LeaderElection {
 
   /** Whether this replica holds the Lease now. */
   isLeader(): boolean {
-    return Date.now() < this.leaderUntil;
+    const leading = Date.now() < this.leaderUntil;
+    if (!leading && this.wasLeading) this.lapseSeen = true;
+    return leading;
   }
 
-  /** Calls `listener` whenever leadership is gained or lost. */
+  /**
+   * Calls `listener` whenever leadership is gained or lost. A claim that ran out while the event
+   * loop was busy, and was renewed before the next check, counts as lost and gained again if
+   * anyone asked meanwhile: what was refused for want of leadership then gets its turn.
+   */
   onChange(listener: (leading: boolean) => void): void {
     this.listeners.push(listener);
   }
@@ -83,8 +91,13 @@ export class LeaderElection {
   }
 
   private notify(): void {
-    const leading = this.isLeader();
-    if (leading === this.wasLeading) return;
+    if (this.lapseSeen && this.wasLeading) this.emit(false);
+    this.lapseSeen = false;
+    const leading = Date.now() < this.leaderUntil;
+    if (leading !== this.wasLeading) this.emit(leading);
+  }
+
+  private emit(leading: boolean): void {
     this.wasLeading = leading;
     this.log.info(leading ? 'became leader' : 'lost leadership', {
       lease: this.options.name,
