@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
-import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import type { PolicyEndpoint, PolicyEndpointSpec } from '../kube/policy-endpoint.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import type { LeaderElection } from '../kube-api/leader-election.ts';
@@ -18,9 +18,19 @@ export const FIELD_MANAGER = 'palisade-controller';
 const pathOf = (endpoint: PolicyEndpoint) =>
   objectPath(POLICY_ENDPOINTS, endpoint.metadata.namespace, endpoint.metadata.name);
 
-/** Whether two PolicyEndpoint specs say the same, compared as read back from the API. */
-const sameSpec = (a: PolicyEndpoint | undefined, b: PolicyEndpoint) =>
-  a !== undefined && isDeepStrictEqual(a.spec, (decodeObject(encodeObject(b)) as PolicyEndpoint).spec);
+/** Each desired spec as the API would give it back (defaults filled in), worked out once per spec. */
+const readBack = new WeakMap<PolicyEndpointSpec, PolicyEndpointSpec>();
+
+/** Whether an existing PolicyEndpoint says what the desired one does, compared as read back from the API. */
+function sameSpec(existing: PolicyEndpoint | undefined, desired: PolicyEndpoint): boolean {
+  if (existing === undefined) return false;
+  let spec = readBack.get(desired.spec);
+  if (!spec) {
+    spec = (decodeObject(encodeObject(desired)) as PolicyEndpoint).spec;
+    readBack.set(desired.spec, spec);
+  }
+  return isDeepStrictEqual(existing.spec, spec);
+}
 
 /** The PolicyEndpoint as it is applied: our label added, nothing the API server sets. */
 function applied(endpoint: PolicyEndpoint): PolicyEndpoint {
@@ -208,10 +218,11 @@ export class KubeController {
         .filter((endpoint) => !sameSpec(byName.get(endpoint.metadata.name), endpoint))
         .map((endpoint) =>
           guarded(`apply ${endpoint.metadata.name}`, async () => {
+            // A PolicyEndpoint is held in the API's own form: it is sent as it is.
             const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
               this.config,
               pathOf(endpoint),
-              encodeObject(endpoint),
+              endpoint,
               FIELD_MANAGER,
             );
             const version = result.metadata?.resourceVersion;

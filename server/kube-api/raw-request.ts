@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** An answer of the API server that is not a success. */
@@ -14,6 +14,26 @@ export class ApiError extends Error {
 
 /** A request gets this long to be answered whole (lists of thousands of objects included). */
 const TIMEOUT_MS = 60_000;
+
+const agents = new Map<string, HttpsAgent>();
+
+/**
+ * One keep-alive agent per TLS identity. client-node's `applyToHTTPSOptions` makes a new agent
+ * for every request, which costs a TLS handshake each time, on both sides.
+ */
+function agentFor(options: RequestOptions): HttpsAgent {
+  const tls = {
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    rejectUnauthorized: options.rejectUnauthorized,
+    servername: options.servername,
+  };
+  const key = JSON.stringify(Object.values(tls).map((value) => (value === undefined ? null : String(value))));
+  const agent = agents.get(key) ?? new HttpsAgent({ keepAlive: true, ...tls });
+  agents.set(key, agent);
+  return agent;
+}
 
 /**
  * A request to the API server answered as plain JSON, exactly as the server wrote it (the typed
@@ -44,6 +64,7 @@ export async function rawRequest<T>(
     options.cert = undefined;
     options.key = undefined;
   }
+  if (url.protocol === 'https:') options.agent = agentFor(options);
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise<T>((resolve, reject) => {
     const req = send(url, options, (response) => {
