@@ -91,6 +91,7 @@ test('an idle agent still sends its status, in a batch of no flows, and flows ca
     token: () => 't',
     node: 'lab-node-1',
     heartbeatMs: 30,
+    statusEveryMs: 0,
     status: () => ({ pods: {}, deniedPackets: 0, lostEvents: lost++, mapFill: {} }),
   });
   for (let i = 0; i < 100 && received.length < 2; i++) await sleep(10);
@@ -117,6 +118,26 @@ test('an idle agent still sends its status, in a batch of no flows, and flows ca
     received.map((_, i) => i),
   );
   assert.equal(received.length, sent, 'nothing is sent once closed');
+});
+
+test('the status goes with a batch at most as often as asked', async () => {
+  const { server, url, received } = await ingest();
+  const shipper = new FlowShipper({
+    url,
+    token: () => 't',
+    node: 'lab-node-1',
+    batchSize: 1,
+    statusEveryMs: 60_000,
+    status: () => ({ pods: {}, deniedPackets: 0, lostEvents: 0, mapFill: {} }),
+  });
+  shipper.push(Array.from({ length: 5 }, (_, i) => wireFlow(flow(i))));
+  for (let i = 0; i < 100 && shipper.delivered < 5; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  assert.deepEqual(
+    received.map((batch) => batch.status !== undefined),
+    [true, false, false, false, false],
+  );
 });
 
 test('a status that cannot be read leaves it out, and the flows still go', async () => {

@@ -12,8 +12,9 @@ export interface ShipperOptions {
   readonly batchSize?: number;
   /** Wait after a failed send before trying again. */
   readonly retryMs?: number;
-  /** The agent's status, sent with every batch. */
+  /** The agent's status (read from the kernel's maps, so not free), sent at most this often with a batch. */
   readonly status?: () => AgentStatus | undefined;
+  readonly statusEveryMs?: number;
   /** With no flows for this long, a batch of none carries the status, so that the server hears from the agent. */
   readonly heartbeatMs?: number;
 }
@@ -40,6 +41,7 @@ export class FlowShipper {
   delivered = 0;
   lastError: string | undefined;
   private lastSent = 0;
+  private lastStatus = 0;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(options: ShipperOptions) {
@@ -47,6 +49,7 @@ export class FlowShipper {
       maxBuffered: 100_000,
       batchSize: 5_000,
       retryMs: 1_000,
+      statusEveryMs: 2_000,
       heartbeatMs: 10_000,
       ...options,
     };
@@ -106,10 +109,12 @@ export class FlowShipper {
   /** One request to the ingest; says whether the server took it. */
   private async send(batch: readonly string[]): Promise<boolean> {
     let status: AgentStatus | undefined;
-    try {
-      status = this.options.status?.();
-    } catch {
-      // The datapath cannot be read just now (pins not yet made): the flows go without it.
+    if (Date.now() - this.lastStatus >= this.options.statusEveryMs) {
+      try {
+        status = this.options.status?.();
+      } catch {
+        // The datapath cannot be read just now (pins not yet made): the flows go without it.
+      }
     }
     try {
       const response = await fetch(this.options.url, {
@@ -124,6 +129,7 @@ export class FlowShipper {
       if (!response.ok) throw new Error(`ingest answered ${response.status}`);
       this.delivered += batch.length;
       this.lastSent = Date.now();
+      if (status) this.lastStatus = this.lastSent;
       this.lastError = undefined;
       return true;
     } catch (error) {
