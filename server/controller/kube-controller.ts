@@ -61,7 +61,11 @@ export class KubeController {
   private readonly config: KubeConfig;
   private readonly log: Logger;
   private readonly concurrency: number;
-  private readonly index: EndpointsIndex;
+  private readonly chunkSize?: number;
+  /** What the informers have delivered; the index is built on it once they have listed everything. */
+  private readonly input = new Cluster();
+  /** The desired PolicyEndpoints, there once the informers have synced. */
+  private index?: EndpointsIndex;
   private readonly actual = new ManagedEndpoints();
   /** The resourceVersion of each PolicyEndpoint as our last write left it, to know its echo. */
   private readonly written = new Map<string, string>();
@@ -76,7 +80,6 @@ export class KubeController {
   private readonly unreadable = new Set<string>();
   private readonly leader?: LeaderElection;
   private running = false;
-  private synced = false;
   private retry?: NodeJS.Timeout;
   /** Writes done since start (applies and deletes). */
   writes = 0;
@@ -85,7 +88,7 @@ export class KubeController {
     this.config = config;
     this.log = options.log;
     this.concurrency = options.concurrency ?? 16;
-    this.index = new EndpointsIndex(new Cluster(), options.chunkSize);
+    this.chunkSize = options.chunkSize;
     this.leader = leader;
     this.informers = [
       new ClusterInformers(
@@ -93,7 +96,7 @@ export class KubeController {
         [NAMESPACES, PODS, NETWORK_POLICIES],
         this.inputSink(),
         this.log,
-        (change) => this.markChange(change as EndpointsChange),
+        (change) => this.markChange(change as EndpointsChange | undefined),
       ),
       new ClusterInformers(config, [POLICY_ENDPOINTS], this.actualSink(), this.log),
     ];
@@ -105,7 +108,8 @@ export class KubeController {
   async start(): Promise<void> {
     for (const informers of this.informers) informers.start();
     await Promise.all(this.informers.map((informers) => informers.synced()));
-    this.synced = true;
+    // One pass over the whole cluster, rather than updating the index for every object listed.
+    this.index = new EndpointsIndex(this.input, this.chunkSize);
     this.log.info('informers synced', { policyEndpoints: this.index.all().length });
     this.markAll();
   }
@@ -115,16 +119,16 @@ export class KubeController {
     for (const informers of this.informers) informers.stop();
   }
 
-  /** The index, told which policies cannot be read. */
+  /** The index (the input, until it is built), told which policies cannot be read. */
   private inputSink() {
     return {
       set: (object: ClusterObject) => {
         if (object.kind === 'NetworkPolicy') this.unreadable.delete(keyOf(object.metadata));
-        return this.index.set(object);
+        return this.index ? this.index.set(object) : void this.input.set(object);
       },
       delete: (kind: ClusterObject['kind'], key: string) => {
         if (kind === 'NetworkPolicy') this.unreadable.delete(key);
-        return this.index.delete(kind, key);
+        return this.index ? this.index.delete(kind, key) : void this.input.delete(kind, key);
       },
       invalid: (kind: ClusterObject['kind'], key: string) => {
         if (kind === 'NetworkPolicy') this.unreadable.add(key);
@@ -152,13 +156,14 @@ export class KubeController {
     };
   }
 
-  private markChange(change: EndpointsChange): void {
+  private markChange(change: EndpointsChange | undefined): void {
+    if (!change) return;
     for (const key of change.updated) this.mark(key);
     for (const key of change.removed) this.mark(key);
   }
 
   private markAll(): void {
-    for (const policy of this.index.all()) this.dirty.add(policyKeyOf(policy));
+    for (const policy of this.index?.all() ?? []) this.dirty.add(policyKeyOf(policy));
     for (const policy of this.actual.policies()) this.dirty.add(policy);
     this.kick();
   }
@@ -169,7 +174,7 @@ export class KubeController {
   }
 
   private kick(): void {
-    if (this.running || !this.synced || (this.leader && !this.leader.isLeader())) return;
+    if (this.running || !this.index || (this.leader && !this.leader.isLeader())) return;
     this.running = true;
     void this.drain().finally(() => {
       this.running = false;
@@ -196,6 +201,8 @@ export class KubeController {
       this.log.warn('policy cannot be read; its PolicyEndpoints are left as they are', { policy: policyKey });
       return [];
     }
+    // Nothing is written before the index knows the whole cluster.
+    if (!this.index) return [];
     const desired = this.index.of(policyKey).map(applied);
     const existing = this.actual.of(policyKey);
     const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
