@@ -11,6 +11,8 @@ import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
 import { MANAGED_BY, ManagedEndpoints, policyKeyOf } from './managed-endpoints.ts';
+import { packPolicyEndpoints } from './packing.ts';
+import { DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
 
 /** The field manager of every write. */
 export const FIELD_MANAGER = 'palisade-controller';
@@ -21,15 +23,14 @@ const pathOf = (endpoint: PolicyEndpoint) =>
 /** Each desired spec as the API would give it back (defaults filled in), worked out once per spec. */
 const readBack = new WeakMap<PolicyEndpointSpec, PolicyEndpointSpec>();
 
-/** Whether an existing PolicyEndpoint says what the desired one does, compared as read back from the API. */
-function sameSpec(existing: PolicyEndpoint | undefined, desired: PolicyEndpoint): boolean {
-  if (existing === undefined) return false;
-  let spec = readBack.get(desired.spec);
+/** The desired PolicyEndpoint in the form its existing counterpart is read in, so that the two compare. */
+function asReadBack(endpoint: PolicyEndpoint): PolicyEndpoint {
+  let spec = readBack.get(endpoint.spec);
   if (!spec) {
-    spec = (decodeObject(encodeObject(desired)) as PolicyEndpoint).spec;
-    readBack.set(desired.spec, spec);
+    spec = (decodeObject(encodeObject(endpoint)) as PolicyEndpoint).spec;
+    readBack.set(endpoint.spec, spec);
   }
-  return isDeepStrictEqual(existing.spec, spec);
+  return { ...endpoint, spec };
 }
 
 /** The PolicyEndpoint as it is applied: our label added, nothing the API server sets. */
@@ -52,8 +53,9 @@ export interface ControllerOptions {
  * The controller in Kubernetes mode. Informers feed Namespaces, Pods and NetworkPolicies into the
  * same EndpointsIndex the lab uses, and our PolicyEndpoints that exist into `actual`. Each change
  * marks the policies it touched; while this replica leads, a worker brings each marked policy's
- * PolicyEndpoints to the desired state with server-side apply (field manager
- * `palisade-controller`), skipping those already right, and deletes the ones no longer wanted.
+ * PolicyEndpoints to the desired entries, packed over the existing ones as AWS's controller packs
+ * them, with server-side apply (field manager `palisade-controller`), skipping those already
+ * right, and deletes the ones no longer wanted.
  * PolicyEndpoints are owned by their NetworkPolicy, so the garbage collector removes them with it
  * even while no controller runs.
  */
@@ -61,7 +63,7 @@ export class KubeController {
   private readonly config: KubeConfig;
   private readonly log: Logger;
   private readonly concurrency: number;
-  private readonly chunkSize?: number;
+  private readonly chunkSize: number;
   /** What the informers have delivered; the index is built on it once they have listed everything. */
   private readonly input = new Cluster();
   /** The desired PolicyEndpoints, there once the informers have synced. */
@@ -88,7 +90,7 @@ export class KubeController {
     this.config = config;
     this.log = options.log;
     this.concurrency = options.concurrency ?? 16;
-    this.chunkSize = options.chunkSize;
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.leader = leader;
     this.informers = [
       new ClusterInformers(
@@ -203,8 +205,12 @@ export class KubeController {
     }
     // Nothing is written before the index knows the whole cluster.
     if (!this.index) return [];
-    const desired = this.index.of(policyKey).map(applied);
     const existing = this.actual.of(policyKey);
+    const desired = packPolicyEndpoints(
+      this.index.of(policyKey).map((endpoint) => asReadBack(applied(endpoint))),
+      existing,
+      this.chunkSize,
+    );
     const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
     const wanted = new Set(desired.map((endpoint) => endpoint.metadata.name));
     const guarded = (what: string, write: () => Promise<unknown>) => async () => {
@@ -222,7 +228,7 @@ export class KubeController {
     };
     return [
       ...desired
-        .filter((endpoint) => !sameSpec(byName.get(endpoint.metadata.name), endpoint))
+        .filter((endpoint) => !isDeepStrictEqual(byName.get(endpoint.metadata.name)?.spec, endpoint.spec))
         .map((endpoint) =>
           guarded(`apply ${endpoint.metadata.name}`, async () => {
             // A PolicyEndpoint is held in the API's own form: it is sent as it is.

@@ -22,8 +22,8 @@ import {
 } from './contribution.ts';
 import { type Slot, SortedByAddress } from './sorted-by-address.ts';
 
-/** AWS's controller packs at most this many entries of each list into one PolicyEndpoint. */
-export const DEFAULT_CHUNK_SIZE = 1000;
+/** AWS's controller packs at most this many entries of each list into one PolicyEndpoint (its `--endpoint-chunk-size`). */
+export const DEFAULT_CHUNK_SIZE = 200;
 
 /**
  * The PolicyEndpoints the controller writes for `policy`, shaped as AWS's controller shapes them:
@@ -180,7 +180,7 @@ export class PolicyState {
       apiVersion: POLICY_ENDPOINT_API_VERSION,
       kind: 'PolicyEndpoint',
       metadata: {
-        name: chunkName(policy, i),
+        name: chunkName(policy.metadata, i),
         namespace: policy.metadata.namespace,
         labels: {},
         ownerReferences: [
@@ -224,9 +224,12 @@ function currentIngressPorts(cluster: Cluster, policy: NetworkPolicy) {
 }
 
 /** `<policy>-<5 hex>`: stable across runs, in the style of AWS's generated names. */
-function chunkName(policy: NetworkPolicy, index: number): string {
+export function chunkName(
+  policy: { readonly namespace: string; readonly name: string },
+  index: number,
+): string {
   const digest = createHash('sha1')
-    .update(`${keyOf(policy.metadata)}#${index}`)
+    .update(`${keyOf(policy)}#${index}`)
     .digest('hex');
-  return `${policy.metadata.name}-${digest.slice(0, 5)}`;
+  return `${policy.name}-${digest.slice(0, 5)}`;
 }
