@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint, PolicyEndpointSpec } from '../kube/policy-endpoint.ts';
@@ -231,15 +232,15 @@ export class KubeController {
         .filter((endpoint) => !isDeepStrictEqual(byName.get(endpoint.metadata.name)?.spec, endpoint.spec))
         .map((endpoint) =>
           guarded(`apply ${endpoint.metadata.name}`, async () => {
+            const key = keyOf(endpoint.metadata);
+            const before = this.actual.get(key)?.metadata.resourceVersion;
             // A PolicyEndpoint is held in the API's own form: it is sent as it is.
-            const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
-              this.config,
-              pathOf(endpoint),
-              endpoint,
-              FIELD_MANAGER,
-            );
-            const version = result.metadata?.resourceVersion;
-            if (version) this.written.set(keyOf(endpoint.metadata), version);
+            const result = await applyObject<Json>(this.config, pathOf(endpoint), endpoint, FIELD_MANAGER);
+            const stored = decodeObject(result) as PolicyEndpoint;
+            if (stored.metadata.resourceVersion) this.written.set(key, stored.metadata.resourceVersion);
+            // Known at once, so that a second look at the policy before the watch brings the echo
+            // does not write it again; unless the watch has brought a newer version meanwhile.
+            if (this.actual.get(key)?.metadata.resourceVersion === before) this.actual.set(stored);
           }),
         ),
       ...existing
@@ -251,6 +252,9 @@ export class KubeController {
             } catch (error) {
               if (!(error instanceof ApiError && error.code === 404)) throw error;
             }
+            const key = keyOf(endpoint.metadata);
+            if (this.actual.get(key)?.metadata.resourceVersion === endpoint.metadata.resourceVersion)
+              this.actual.delete(key);
           }),
         ),
     ];

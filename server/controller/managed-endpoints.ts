@@ -43,6 +43,12 @@ export class ManagedEndpoints {
     return policy;
   }
 
+  /** One of our PolicyEndpoints, by `ns/name`. */
+  get(key: string): PolicyEndpoint | undefined {
+    const policy = this.policyOf.get(key);
+    return policy === undefined ? undefined : this.byPolicy.get(policy)?.get(key);
+  }
+
   /** Our PolicyEndpoints of one policy. */
   of(policyKey: string): PolicyEndpoint[] {
     return [...(this.byPolicy.get(policyKey)?.values() ?? [])];
