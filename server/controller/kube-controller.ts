@@ -72,6 +72,8 @@ export class KubeController {
   private readonly actual = new ManagedEndpoints();
   /** The resourceVersion of each PolicyEndpoint as our last write left it, to know its echo. */
   private readonly written = new Map<string, string>();
+  /** PolicyEndpoints being applied: what the watch brings for them is judged when the answer comes. */
+  private readonly inFlight = new Set<string>();
   private readonly informers: ClusterInformers[];
   private readonly dirty = new Set<string>();
   /** Policies whose last write failed; marked again after a pause. */
@@ -145,6 +147,7 @@ export class KubeController {
         if (object.kind !== 'PolicyEndpoint') return;
         const key = keyOf(object.metadata);
         const touched = this.actual.set(object);
+        if (this.inFlight.has(key)) return;
         // Our own write coming back needs no second look; an edit by someone else, or a
         // PolicyEndpoint whose policy is gone, gets reconciled.
         const echo = this.written.get(key) === object.metadata.resourceVersion;
@@ -234,13 +237,25 @@ export class KubeController {
           guarded(`apply ${endpoint.metadata.name}`, async () => {
             const key = keyOf(endpoint.metadata);
             const before = this.actual.get(key)?.metadata.resourceVersion;
-            // A PolicyEndpoint is held in the API's own form: it is sent as it is.
-            const result = await applyObject<Json>(this.config, pathOf(endpoint), endpoint, FIELD_MANAGER);
-            const stored = decodeObject(result) as PolicyEndpoint;
-            if (stored.metadata.resourceVersion) this.written.set(key, stored.metadata.resourceVersion);
-            // Known at once, so that a second look at the policy before the watch brings the echo
-            // does not write it again; unless the watch has brought a newer version meanwhile.
-            if (this.actual.get(key)?.metadata.resourceVersion === before) this.actual.set(stored);
+            this.inFlight.add(key);
+            try {
+              // A PolicyEndpoint is held in the API's own form: it is sent as it is.
+              const result = await applyObject<Json>(this.config, pathOf(endpoint), endpoint, FIELD_MANAGER);
+              const stored = decodeObject(result) as PolicyEndpoint;
+              const seen = this.actual.get(key)?.metadata.resourceVersion;
+              if (seen === before || seen === stored.metadata.resourceVersion) {
+                // Known at once (and its echo, when it comes, known as ours), so that a second
+                // look at the policy does not write it again.
+                this.actual.set(stored);
+                if (seen !== stored.metadata.resourceVersion && stored.metadata.resourceVersion)
+                  this.written.set(key, stored.metadata.resourceVersion);
+              } else {
+                // Someone else's version came in while ours was on its way: look again.
+                this.mark(policyKey);
+              }
+            } finally {
+              this.inFlight.delete(key);
+            }
           }),
         ),
       ...existing

@@ -16,7 +16,16 @@ interface Slot {
   readonly lists: Record<List, Entry[]>;
 }
 
-const keyOfEntry = (entry: Entry) => JSON.stringify(entry);
+/** Entries are compared by their JSON, worked out once per entry object (they are kept between looks). */
+const keys = new WeakMap<Entry, string>();
+function keyOfEntry(entry: Entry): string {
+  let key = keys.get(entry);
+  if (key === undefined) {
+    key = JSON.stringify(entry);
+    keys.set(entry, key);
+  }
+  return key;
+}
 
 /**
  * One policy's PolicyEndpoints laid out as AWS's controller lays them out over time: an entry
