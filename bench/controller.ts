@@ -108,6 +108,7 @@ try {
   const pids = {
     'kube-apiserver': api.pids().apiserver,
     etcd: api.pids().etcd,
+    'kube-controller-manager (garbage collector)': api.pids().controllerManager,
     'palisade controller': controller.pid ?? 0,
     'this benchmark': process.pid,
   };

@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint, PolicyEndpointSpec } from '../kube/policy-endpoint.ts';
@@ -240,15 +239,22 @@ export class KubeController {
             this.inFlight.add(key);
             try {
               // A PolicyEndpoint is held in the API's own form: it is sent as it is.
-              const result = await applyObject<Json>(this.config, pathOf(endpoint), endpoint, FIELD_MANAGER);
-              const stored = decodeObject(result) as PolicyEndpoint;
+              const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
+                this.config,
+                pathOf(endpoint),
+                endpoint,
+                FIELD_MANAGER,
+              );
+              const version = result.metadata?.resourceVersion;
               const seen = this.actual.get(key)?.metadata.resourceVersion;
-              if (seen === before || seen === stored.metadata.resourceVersion) {
-                // Known at once (and its echo, when it comes, known as ours), so that a second
-                // look at the policy does not write it again.
-                this.actual.set(stored);
-                if (seen !== stored.metadata.resourceVersion && stored.metadata.resourceVersion)
-                  this.written.set(key, stored.metadata.resourceVersion);
+              if (seen === before || seen === version) {
+                // Known at once as sent (it is in the form the API gives back), and its echo, when
+                // it comes, known as ours: a second look at the policy does not write it again.
+                this.actual.set({
+                  ...endpoint,
+                  metadata: { ...endpoint.metadata, resourceVersion: version },
+                });
+                if (version && seen !== version) this.written.set(key, version);
               } else {
                 // Someone else's version came in while ours was on its way: look again.
                 this.mark(policyKey);

@@ -119,9 +119,13 @@ export class TestingApiServer {
     return child;
   }
 
-  /** The process ids of etcd and the API server, for measuring what they use. */
-  pids(): { etcd: number; apiserver: number } {
-    return { etcd: this.etcd?.pid ?? 0, apiserver: this.apiserver?.pid ?? 0 };
+  /** The process ids of etcd, the API server and the controller manager, for measuring what they use. */
+  pids(): { etcd: number; apiserver: number; controllerManager: number } {
+    return {
+      etcd: this.etcd?.pid ?? 0,
+      apiserver: this.apiserver?.pid ?? 0,
+      controllerManager: this.controllerManager?.pid ?? 0,
+    };
   }
 
   /** Stops the API server (etcd keeps the data); watches on it end. */
