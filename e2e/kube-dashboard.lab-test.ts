@@ -43,26 +43,7 @@ before(async () => {
     'palisade-ingest',
   );
   process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${PORT}/api/ingest`;
-  await api.kubectl(['create', 'serviceaccount', 'alice', '-n', 'default']);
-  await api.kubectl([
-    'create',
-    'role',
-    'policy-editor',
-    '-n',
-    'default',
-    '--verb=get,list,watch,create,patch,update,delete',
-    '--resource=networkpolicies.networking.k8s.io',
-  ]);
-  await api.kubectl([
-    'create',
-    'rolebinding',
-    'alice-edits',
-    '-n',
-    'default',
-    '--role=policy-editor',
-    '--serviceaccount=default:alice',
-  ]);
-  aliceToken = await kubectlToken('alice', 'default');
+  aliceToken = await api.policyEditorToken('default', 'alice');
   await labDown();
   const lab = await labUp(undefined, { kubeconfig: api.kubeconfig });
   if (lab.datapath !== 'ebpf') throw new Error(`this test needs the eBPF lab: ${lab.simulatedBecause}`);

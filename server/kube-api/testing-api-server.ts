@@ -140,6 +140,30 @@ export class TestingApiServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** A ServiceAccount `name` in `namespace` that may change NetworkPolicies there and nowhere else; returns a token of it. */
+  async policyEditorToken(namespace: string, name: string): Promise<string> {
+    await this.kubectl(['create', 'serviceaccount', name, '-n', namespace]);
+    await this.kubectl([
+      'create',
+      'role',
+      `${name}-policy-editor`,
+      '-n',
+      namespace,
+      '--verb=get,list,watch,create,patch,update,delete',
+      '--resource=networkpolicies.networking.k8s.io',
+    ]);
+    await this.kubectl([
+      'create',
+      'rolebinding',
+      `${name}-policy-editor`,
+      '-n',
+      namespace,
+      `--role=${name}-policy-editor`,
+      `--serviceaccount=${namespace}:${name}`,
+    ]);
+    return (await this.kubectl(['create', 'token', name, '-n', namespace])).trim();
+  }
+
   /** Runs kubectl as the admin; resolves with its output, rejects with its stderr. */
   kubectl(args: readonly string[], input?: string): Promise<string> {
     return runKubectl(['--kubeconfig', this.kubeconfig, ...args], input);

@@ -29,26 +29,7 @@ before(async () => {
   const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
   await registerPods(loadKubeConfig(api.kubeconfig), cluster.allNamespaces(), cluster.allPods());
   // alice may change NetworkPolicies in `default` only.
-  await api.kubectl(['create', 'serviceaccount', 'alice', '-n', 'default']);
-  await api.kubectl([
-    'create',
-    'role',
-    'policy-editor',
-    '-n',
-    'default',
-    '--verb=get,list,watch,create,patch,update,delete',
-    '--resource=networkpolicies.networking.k8s.io',
-  ]);
-  await api.kubectl([
-    'create',
-    'rolebinding',
-    'alice-edits',
-    '-n',
-    'default',
-    '--role=policy-editor',
-    '--serviceaccount=default:alice',
-  ]);
-  alice = (await api.kubectl(['create', 'token', 'alice', '-n', 'default'])).trim();
+  alice = await api.policyEditorToken('default', 'alice');
   await api.kubectl(['create', 'namespace', 'palisade-system']);
   await api.kubectl(['create', 'serviceaccount', 'palisade-agent', '-n', 'palisade-system']);
   agentToken = (
