@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
 import { MANAGED_BY, ManagedEndpoints, policyKeyOf } from './managed-endpoints.ts';
-import { packPolicyEndpoints } from './packing.ts';
+import { addsEntries, packPolicyEndpoints } from './packing.ts';
 import { DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
 
 /** The field manager of every write. */
@@ -187,21 +187,33 @@ export class KubeController {
     });
   }
 
+  /**
+   * Writes the marked policies' PolicyEndpoints in three rounds: those that gain entries, then
+   * those that only lose some, then deletions; a policy whose write failed sits out the rest.
+   * So an entry that moves from one PolicyEndpoint to another is never missing from both.
+   */
   private async drain(): Promise<void> {
     while (this.dirty.size > 0 && (!this.leader || this.leader.isLeader())) {
       const batch = [...this.dirty].slice(0, this.concurrency * 4);
       for (const key of batch) this.dirty.delete(key);
-      const queue = batch.flatMap((key) => this.writesFor(key));
-      await Promise.all(
-        Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
-          for (let write = queue.shift(); write; write = queue.shift()) await write();
-        }),
-      );
+      const plans = batch.map((key) => ({ policy: key, rounds: this.writesFor(key) }));
+      const failed = new Set<string>();
+      for (const round of [0, 1, 2]) {
+        const queue = plans.flatMap(({ policy, rounds }) =>
+          failed.has(policy) ? [] : (rounds[round] ?? []).map((write) => ({ policy, write })),
+        );
+        await Promise.all(
+          Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
+            for (let next = queue.shift(); next; next = queue.shift())
+              if (!(await next.write())) failed.add(next.policy);
+          }),
+        );
+      }
     }
   }
 
-  /** The writes that bring one policy's PolicyEndpoints to the desired state. */
-  private writesFor(policyKey: string): (() => Promise<void>)[] {
+  /** The writes that bring one policy's PolicyEndpoints to the desired state, in the rounds of {@link drain}. */
+  private writesFor(policyKey: string): (() => Promise<boolean>)[][] {
     if (this.unreadable.has(policyKey)) {
       this.log.warn('policy cannot be read; its PolicyEndpoints are left as they are', { policy: policyKey });
       return [];
@@ -220,6 +232,7 @@ export class KubeController {
       try {
         await write();
         this.writes++;
+        return true;
       } catch (error) {
         this.log.warn('write failed, will retry', {
           policy: policyKey,
@@ -227,57 +240,59 @@ export class KubeController {
           reason: (error as Error).message,
         });
         this.retryLater(policyKey);
+        return false;
       }
     };
+    const changed = desired.filter(
+      (endpoint) => !isDeepStrictEqual(byName.get(endpoint.metadata.name)?.spec, endpoint.spec),
+    );
+    const gains = changed.filter((endpoint) => addsEntries(byName.get(endpoint.metadata.name), endpoint));
+    const apply = (endpoint: PolicyEndpoint) =>
+      guarded(`apply ${endpoint.metadata.name}`, async () => {
+        const key = keyOf(endpoint.metadata);
+        const before = this.actual.get(key)?.metadata.resourceVersion;
+        this.inFlight.add(key);
+        try {
+          // A PolicyEndpoint is held in the API's own form: it is sent as it is.
+          const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
+            this.config,
+            pathOf(endpoint),
+            endpoint,
+            FIELD_MANAGER,
+          );
+          const version = result.metadata?.resourceVersion;
+          const seen = this.actual.get(key)?.metadata.resourceVersion;
+          if (seen === before || seen === version) {
+            // Known at once as sent (it is in the form the API gives back), and its echo, when
+            // it comes, known as ours: a second look at the policy does not write it again.
+            this.actual.set({
+              ...endpoint,
+              metadata: { ...endpoint.metadata, resourceVersion: version },
+            });
+            if (version && seen !== version) this.written.set(key, version);
+          } else {
+            // Someone else's version came in while ours was on its way: look again.
+            this.mark(policyKey);
+          }
+        } finally {
+          this.inFlight.delete(key);
+        }
+      });
+    const remove = (endpoint: PolicyEndpoint) =>
+      guarded(`delete ${endpoint.metadata.name}`, async () => {
+        try {
+          await rawRequest(this.config, 'DELETE', pathOf(endpoint));
+        } catch (error) {
+          if (!(error instanceof ApiError && error.code === 404)) throw error;
+        }
+        const key = keyOf(endpoint.metadata);
+        if (this.actual.get(key)?.metadata.resourceVersion === endpoint.metadata.resourceVersion)
+          this.actual.delete(key);
+      });
     return [
-      ...desired
-        .filter((endpoint) => !isDeepStrictEqual(byName.get(endpoint.metadata.name)?.spec, endpoint.spec))
-        .map((endpoint) =>
-          guarded(`apply ${endpoint.metadata.name}`, async () => {
-            const key = keyOf(endpoint.metadata);
-            const before = this.actual.get(key)?.metadata.resourceVersion;
-            this.inFlight.add(key);
-            try {
-              // A PolicyEndpoint is held in the API's own form: it is sent as it is.
-              const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
-                this.config,
-                pathOf(endpoint),
-                endpoint,
-                FIELD_MANAGER,
-              );
-              const version = result.metadata?.resourceVersion;
-              const seen = this.actual.get(key)?.metadata.resourceVersion;
-              if (seen === before || seen === version) {
-                // Known at once as sent (it is in the form the API gives back), and its echo, when
-                // it comes, known as ours: a second look at the policy does not write it again.
-                this.actual.set({
-                  ...endpoint,
-                  metadata: { ...endpoint.metadata, resourceVersion: version },
-                });
-                if (version && seen !== version) this.written.set(key, version);
-              } else {
-                // Someone else's version came in while ours was on its way: look again.
-                this.mark(policyKey);
-              }
-            } finally {
-              this.inFlight.delete(key);
-            }
-          }),
-        ),
-      ...existing
-        .filter((endpoint) => !wanted.has(endpoint.metadata.name))
-        .map((endpoint) =>
-          guarded(`delete ${endpoint.metadata.name}`, async () => {
-            try {
-              await rawRequest(this.config, 'DELETE', pathOf(endpoint));
-            } catch (error) {
-              if (!(error instanceof ApiError && error.code === 404)) throw error;
-            }
-            const key = keyOf(endpoint.metadata);
-            if (this.actual.get(key)?.metadata.resourceVersion === endpoint.metadata.resourceVersion)
-              this.actual.delete(key);
-          }),
-        ),
+      gains.map(apply),
+      changed.filter((endpoint) => !gains.includes(endpoint)).map(apply),
+      existing.filter((endpoint) => !wanted.has(endpoint.metadata.name)).map(remove),
     ];
   }
 

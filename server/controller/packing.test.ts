@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
-import { packPolicyEndpoints } from './packing.ts';
+import { addsEntries, packPolicyEndpoints } from './packing.ts';
 import { chunkName } from './policy-endpoints.ts';
 
 const policy = { namespace: 'shop', name: 'web-in' };
@@ -91,4 +91,13 @@ test('lists are packed on their own, in name order; an entry held twice is kept 
       [chunkName(policy, 0), [1].map(ip), range(13, 15).map(ip)],
     ],
   );
+});
+
+test('a PolicyEndpoint gains entries when it is new or holds one it did not, not when it only loses some', () => {
+  const before = endpoint('a', [1, 2, 3]);
+  assert.equal(addsEntries(undefined, before), true);
+  assert.equal(addsEntries(before, endpoint('a', [1, 2])), false);
+  assert.equal(addsEntries(before, endpoint('a', [1, 2, 3, 4])), true);
+  assert.equal(addsEntries(before, endpoint('a', [1, 2, 3], [9])), true, 'any list counts');
+  assert.equal(addsEntries(before, endpoint('a', [1, 2, 3])), false);
 });

@@ -104,3 +104,12 @@ export function packPolicyEndpoints(
     spec: { ...model.spec, ...slot.lists } as PolicyEndpointSpec,
   }));
 }
+
+/** Whether `after` holds an entry that `before` (the same PolicyEndpoint as it is now) does not. */
+export function addsEntries(before: PolicyEndpoint | undefined, after: PolicyEndpoint): boolean {
+  if (!before) return true;
+  return LISTS.some((list) => {
+    const had = new Set(((before.spec[list] ?? []) as Entry[]).map(keyOfEntry));
+    return ((after.spec[list] ?? []) as Entry[]).some((entry) => !had.has(keyOfEntry(entry)));
+  });
+}
