@@ -16,7 +16,7 @@ import { TestingApiServer } from '../server/kube-api/testing-api-server.ts';
 import { logger } from '../server/log.ts';
 import { Cluster } from '../server/policy/cluster.ts';
 import { EntriesWatch } from './entries-watch.ts';
-import { cpuSeconds, machine, progress, writeResults } from './report.ts';
+import { cpuSeconds, machine, peakMemoryMb, progress, writeResults } from './report.ts';
 import { percentile, round } from './stats.ts';
 import { barChart } from './svg-chart.ts';
 import { syntheticCluster } from './synthetic-cluster.ts';
@@ -157,6 +157,9 @@ try {
       endpointsPerChange += watch.events - eventsBefore;
     }
     const labelChangeCpu = cpuSince(pids);
+    const peakMemory = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => [name, peakMemoryMb(pid)]),
+    );
     watcher.stop();
     const figures = {
       machine: machine(),
@@ -178,6 +181,7 @@ try {
         meanPolicyEndpointsWritten: round(endpointsPerChange / CHANGES, 1),
         cpuSeconds: labelChangeCpu,
       },
+      peakMemoryMb: peakMemory,
     };
     const chart = barChart('Controller against a real kube-apiserver (ms, log scale)', 'ms', [
       {
@@ -205,12 +209,12 @@ ${pods.length} pods in ${namespaces.length} namespaces, ${policies.length} Netwo
 | pod label change (PATCH) → every affected PolicyEndpoint seen updated by a watch, p50 / p99 over ${CHANGES} changes | ${figures.labelChange.p50Ms} / ${figures.labelChange.p99Ms} ms | p99 < 500 ms |
 | policies whose entries a label change changes / PolicyEndpoint writes the watch saw per change (a controller that rewrites all would write ${written}) | ${figures.labelChange.meanPoliciesChanged} / ${figures.labelChange.meanPolicyEndpointsWritten} | |
 
-CPU seconds each process used (the machine has ${figures.machine.cores} cores, so ${round((convergeMs / 1000) * figures.machine.cores)} CPU-seconds were there to use while converging):
+CPU seconds each process used (the machine has ${figures.machine.cores} cores, so ${round((convergeMs / 1000) * figures.machine.cores)} CPU-seconds were there to use while converging), and the most memory it held:
 
-| process | converge | ${CHANGES} label changes |
-|---|---|---|
+| process | CPU-s converging | CPU-s in ${CHANGES} label changes | peak resident memory |
+|---|---|---|---|
 ${Object.keys(pids)
-  .map((name) => `| ${name} | ${convergeCpu[name]} | ${labelChangeCpu[name]} |`)
+  .map((name) => `| ${name} | ${convergeCpu[name]} | ${labelChangeCpu[name]} | ${peakMemory[name]} MB |`)
   .join('\n')}
 `,
     );

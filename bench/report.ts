@@ -43,6 +43,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The most resident memory a process has held, in MB (the kernel's high-water mark). */
+export function peakMemoryMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024);
+}
+
 /** Prints a progress line for long benchmark steps. */
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);

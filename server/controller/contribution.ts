@@ -1,6 +1,13 @@
+import { Interned } from '../kube/interned.ts';
 import type { NetworkPolicy, NetworkPolicyPort, NetworkPolicyRule } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
-import type { EndpointInfo, EndpointPort } from '../kube/policy-endpoint.ts';
+import {
+  type EndpointInfo,
+  type EndpointPort,
+  endpointInfo,
+  endpointPorts,
+  portKey,
+} from '../kube/policy-endpoint.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches, resolveNamedPort } from '../policy/match.ts';
 import { selectorMatches } from '../policy/selector.ts';
@@ -79,8 +86,12 @@ export function contributionOf(
   }
   const selected = isSelected(policy, pod);
   if (!selected && ingress === undefined && egress === undefined) return undefined;
-  return { selected, ingress, egress };
+  const contribution = { selected, ingress, egress };
+  return contributions.of(contributionKey(contribution), () => contribution);
 }
+
+/** Contributions repeat across pods and policies: one shared instance each. */
+const contributions = new Interned<Contribution>();
 
 /** The entries that do not depend on any pod: ipBlocks, and 0.0.0.0/0 + ::/0 for rules without peers. */
 export function addressEntries(policy: NetworkPolicy, ingressPorts: readonly (EntryPorts | null)[]) {
@@ -119,11 +130,9 @@ export function mergeEntries(drafts: readonly EntryDraft[]): EndpointInfo[] {
     const earlier = byAddress.get(key);
     byAddress.set(key, earlier ? { ...earlier, ports: unionPorts(earlier.ports, draft.ports) } : draft);
   }
-  return [...byAddress.values()].map(({ cidr, except = [], ports }) => ({
-    cidr,
-    ...(except.length > 0 ? { except } : {}),
-    ...(ports !== 'all' ? { ports } : {}),
-  }));
+  return [...byAddress.values()].map(({ cidr, except, ports }) =>
+    endpointInfo(cidr, except, ports === 'all' ? undefined : ports),
+  );
 }
 
 export function unionPorts(a: EntryPorts | undefined, b: EntryPorts): EntryPorts {
@@ -151,11 +160,11 @@ function toEndpointPort(port: NetworkPolicyPort): EndpointPort {
   return result;
 }
 
-const portKey = (port: EndpointPort) => `${port.protocol}:${port.port ?? ''}:${port.endPort ?? ''}`;
-
-function dedupePorts(ports: readonly EndpointPort[]): EndpointPort[] {
-  return [...new Map(ports.map((port) => [portKey(port), port])).values()].sort((a, b) =>
-    portKey(a).localeCompare(portKey(b)),
+function dedupePorts(ports: readonly EndpointPort[]): readonly EndpointPort[] {
+  return endpointPorts(
+    [...new Map(ports.map((port) => [portKey(port), port])).values()].sort((a, b) =>
+      portKey(a).localeCompare(portKey(b)),
+    ),
   );
 }
 

@@ -4,11 +4,13 @@ import { keyOf } from '../kube/object-meta.ts';
 import { isPolicyPod, type Pod } from '../kube/pod.ts';
 import {
   type EndpointInfo,
+  endpointInfo,
   POLICY_ENDPOINT_API_VERSION,
   type PodEndpoint,
   type PolicyEndpoint,
+  podEndpoint,
 } from '../kube/policy-endpoint.ts';
-import { type AddressOrder, addressOrder, ipOrder, sortByAddress } from '../net/ip.ts';
+import { type AddressOrder, addressOrder, type Ip, ipOrder, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import {
   addressEntries,
@@ -88,8 +90,7 @@ export class PolicyState {
       const contribution = ip && contributionOf(cluster, policy, pod, this.ingressPorts);
       if (!ip || !contribution) continue;
       this.contributions.set(pod, contribution);
-      const key = keyOf(pod.metadata);
-      const order = ipOrder(ip);
+      const { key, order } = placeOf(pod, ip);
       const pieces = piecesOf(pod, contribution);
       if (pieces.podEndpoint) slots.pods.push({ key, order, item: pieces.podEndpoint });
       if (pieces.ingress) slots.ingress.push({ key, order, item: pieces.ingress });
@@ -140,29 +141,19 @@ export class PolicyState {
   }
 
   private add(pod: Pod, contribution: Contribution, cluster: Cluster): void {
-    const key = keyOf(pod.metadata);
     const ip = cluster.ipOf(pod);
     if (!ip) return;
-    const order = ipOrder(ip);
-    const cidr = pod.podIP ?? '';
-    if (contribution.selected) {
-      this.pods.set(key, order, {
-        hostIP: pod.hostIP ?? '',
-        podIP: cidr,
-        name: pod.metadata.name,
-        namespace: pod.metadata.namespace,
-      });
-    }
-    const entry = (ports: EntryPorts): EndpointInfo => (ports === 'all' ? { cidr } : { cidr, ports });
-    if (contribution.ingress) this.ingress.set(key, order, entry(contribution.ingress));
-    if (contribution.egress) this.egress.set(key, order, entry(contribution.egress));
+    const { key, order } = placeOf(pod, ip);
+    const pieces = piecesOf(pod, contribution);
+    if (pieces.podEndpoint) this.pods.set(key, order, pieces.podEndpoint);
+    if (pieces.ingress) this.ingress.set(key, order, pieces.ingress);
+    if (pieces.egress) this.egress.set(key, order, pieces.egress);
   }
 
   private remove(pod: Pod, cluster: Cluster): void {
     const ip = cluster.ipOf(pod);
     if (!ip) return;
-    const key = keyOf(pod.metadata);
-    const order = ipOrder(ip);
+    const { key, order } = placeOf(pod, ip);
     this.pods.delete(key, order);
     this.ingress.delete(key, order);
     this.egress.delete(key, order);
@@ -208,11 +199,22 @@ export class PolicyState {
 function piecesOf(pod: Pod, contribution: Contribution) {
   const cidr = pod.podIP ?? '';
   const entry = (ports: EntryPorts | undefined): EndpointInfo | undefined =>
-    ports === undefined ? undefined : ports === 'all' ? { cidr } : { cidr, ports };
-  const podEndpoint: PodEndpoint | undefined = contribution.selected
-    ? { hostIP: pod.hostIP ?? '', podIP: cidr, name: pod.metadata.name, namespace: pod.metadata.namespace }
+    ports === undefined ? undefined : endpointInfo(cidr, undefined, ports === 'all' ? undefined : ports);
+  const selected = contribution.selected
+    ? podEndpoint(pod.hostIP ?? '', cidr, pod.metadata.name, pod.metadata.namespace)
     : undefined;
-  return { podEndpoint, ingress: entry(contribution.ingress), egress: entry(contribution.egress) };
+  return { podEndpoint: selected, ingress: entry(contribution.ingress), egress: entry(contribution.egress) };
+}
+
+/** Each pod's key and address order, worked out once and shared by every policy's lists. */
+const places = new WeakMap<Pod, { readonly key: string; readonly order: AddressOrder }>();
+function placeOf(pod: Pod, ip: Ip) {
+  let place = places.get(pod);
+  if (!place) {
+    place = { key: keyOf(pod.metadata), order: ipOrder(ip) };
+    places.set(pod, place);
+  }
+  return place;
 }
 
 /** The ingress rules' port numbers given the pods the policy selects now (only pods with an IP count). */

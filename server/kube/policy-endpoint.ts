@@ -1,5 +1,6 @@
 import { integer, type Json, list, object, optionalObject, optionalString, string } from './decode.ts';
 import { FieldError } from './field-error.ts';
+import { Interned } from './interned.ts';
 import { decodeOptionalLabelSelector, type LabelSelector } from './label-selector.ts';
 import { POLICY_TYPES, type PolicyType } from './network-policy.ts';
 import { decodeObjectMeta, type ObjectMeta } from './object-meta.ts';
@@ -48,6 +49,54 @@ export interface PolicyEndpointSpec {
   readonly egress?: readonly EndpointInfo[];
 }
 
+const portLists = new Interned<readonly EndpointPort[]>();
+const entries = new Interned<EndpointInfo>();
+const podEndpoints = new Interned<PodEndpoint>();
+
+/** A short text that is equal for equal ports. */
+export const portKey = (port: EndpointPort) => `${port.protocol}:${port.port ?? ''}:${port.endPort ?? ''}`;
+
+/** A list of ports in its one shared form (see {@link Interned}): in the order given, each port with only the fields it has. */
+export function endpointPorts(ports: readonly EndpointPort[]): readonly EndpointPort[] {
+  return portLists.of(ports.map(portKey).join(' '), () =>
+    ports.map(({ protocol, port, endPort }) =>
+      Object.freeze({
+        protocol,
+        ...(port !== undefined ? { port } : {}),
+        ...(endPort !== undefined ? { endPort } : {}),
+      }),
+    ),
+  );
+}
+
+/**
+ * An address entry in its one shared form: ports as {@link endpointPorts}, an empty `except` or
+ * `ports` left out (no ports: every port). Decoded and computed entries both come from here, so
+ * equal entries are the same object.
+ */
+export function endpointInfo(
+  cidr: string,
+  except: readonly string[] = [],
+  ports: readonly EndpointPort[] = [],
+): EndpointInfo {
+  const shared = ports.length > 0 ? endpointPorts(ports) : undefined;
+  return entries.of(`${cidr}|${except.join(',')}|${shared ? shared.map(portKey).join(' ') : ''}`, () => ({
+    cidr,
+    ...(except.length > 0 ? { except: Object.freeze([...except]) } : {}),
+    ...(shared ? { ports: shared } : {}),
+  }));
+}
+
+/** A selected pod in its one shared form, as {@link endpointInfo}. */
+export function podEndpoint(hostIP: string, podIP: string, name: string, namespace: string): PodEndpoint {
+  return podEndpoints.of(`${namespace}/${name}|${podIP}|${hostIP}`, () => ({
+    hostIP,
+    podIP,
+    name,
+    namespace,
+  }));
+}
+
 /** A PolicyEndpoint: what a node agent enforces for one NetworkPolicy (possibly one chunk of it). */
 export interface PolicyEndpoint {
   readonly apiVersion: typeof POLICY_ENDPOINT_API_VERSION;
@@ -83,12 +132,12 @@ export function decodePolicyEndpoint(raw: Json): PolicyEndpoint {
       podSelectorEndpoints: list(spec.podSelectorEndpoints, 'spec.podSelectorEndpoints').map((item, i) => {
         const path = `spec.podSelectorEndpoints[${i}]`;
         const endpoint = object(item, path);
-        return {
-          hostIP: optionalString(endpoint.hostIP, `${path}.hostIP`) ?? '',
-          podIP: string(endpoint.podIP, `${path}.podIP`),
-          name: string(endpoint.name, `${path}.name`),
-          namespace: string(endpoint.namespace, `${path}.namespace`),
-        };
+        return podEndpoint(
+          optionalString(endpoint.hostIP, `${path}.hostIP`) ?? '',
+          string(endpoint.podIP, `${path}.podIP`),
+          string(endpoint.name, `${path}.name`),
+          string(endpoint.namespace, `${path}.namespace`),
+        );
       }),
       podIsolation,
       ingress: list(spec.ingress, 'spec.ingress').map((item, i) =>
@@ -111,10 +160,10 @@ function decodeEndpointInfo(value: unknown, path: string): EndpointInfo {
       `unsupported action ${JSON.stringify(action)}: only NetworkPolicy (allow) entries are read`,
     );
   }
-  return {
-    cidr: string(raw.cidr, `${path}.cidr`),
-    except: list(raw.except, `${path}.except`).map((item, i) => string(item, `${path}.except[${i}]`)),
-    ports: list(raw.ports, `${path}.ports`).map((item, i) => {
+  return endpointInfo(
+    string(raw.cidr, `${path}.cidr`),
+    list(raw.except, `${path}.except`).map((item, i) => string(item, `${path}.except[${i}]`)),
+    list(raw.ports, `${path}.ports`).map((item, i) => {
       const portPath = `${path}.ports[${i}]`;
       const port = optionalObject(item, portPath) ?? {};
       return {
@@ -127,5 +176,5 @@ function decodeEndpointInfo(value: unknown, path: string): EndpointInfo {
             : integer(port.endPort, `${portPath}.endPort`),
       };
     }),
-  };
+  );
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { endpointInfo } from './policy-endpoint.ts';
 import { parseState, StateFileError } from './state-file.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
@@ -52,9 +53,20 @@ test('reads PolicyEndpoints in the exact shape AWS’s controller writes', () =>
     { hostIP: '192.168.12.34', podIP: '192.168.20.7', name: 'web-6d8f7c9b5-x2x7q', namespace: 'shop' },
   ]);
   assert.deepEqual(endpoint.spec.ingress, [
-    { cidr: '192.168.20.7', except: [], ports: [{ protocol: 'TCP', port: 8080, endPort: undefined }] },
-    { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'], ports: [] },
+    { cidr: '192.168.20.7', ports: [{ protocol: 'TCP', port: 8080 }] },
+    { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] },
   ]);
+});
+
+test('equal PolicyEndpoint entries, decoded or computed, are one shared object', () => {
+  const yaml = fixture('aws-policy-endpoint.yaml');
+  const [first, second] = [parseState(yaml, 'a.yaml')[0], parseState(yaml, 'b.yaml')[0]];
+  if (first?.kind !== 'PolicyEndpoint' || second?.kind !== 'PolicyEndpoint') throw new Error('not read');
+  assert.notEqual(first, second);
+  assert.equal(first.spec.ingress?.[0], second.spec.ingress?.[0]);
+  assert.equal(first.spec.podSelectorEndpoints?.[0], second.spec.podSelectorEndpoints?.[0]);
+  assert.equal(first.spec.ingress?.[0], endpointInfo('192.168.20.7', [], [{ protocol: 'TCP', port: 8080 }]));
+  assert.ok(Object.isFrozen(first.spec.ingress?.[0]));
 });
 
 test('refuses PolicyEndpoint entries with an action other than allow, naming the field', () => {
