@@ -3,9 +3,13 @@ import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Json } from '../kube/decode.ts';
+import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
+import type { Pod } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
-import { loadState } from '../kube/state-file.ts';
+import { loadState, parseState } from '../kube/state-file.ts';
+import { ClusterInformers } from '../kube-api/cluster-informers.ts';
+import { POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import { loadKubeConfig } from '../kube-api/kube-config.ts';
 import { LeaderElection } from '../kube-api/leader-election.ts';
 import { registerPods } from '../kube-api/register-pods.ts';
@@ -14,6 +18,8 @@ import { logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { EndpointsIndex } from './endpoints-index.ts';
 import { FIELD_MANAGER, KubeController } from './kube-controller.ts';
+import { MANAGED_BY } from './managed-endpoints.ts';
+import { chunkName } from './policy-endpoints.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WALKTHROUGH = `${ROOT}/examples/walkthrough`;
@@ -266,5 +272,120 @@ test('the garbage collector deletes PolicyEndpoints with their NetworkPolicy, wi
   ) {
     assert.ok(Date.now() < deadline, 'the garbage collector removed the PolicyEndpoint within 30s');
     await sleep(300);
+  }
+});
+
+/** A namespace of its own for the moves test: two servers whose named port `http` differ, a client. */
+const MOVES = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: moves}
+${[
+  ['server-a', 'server', '10.99.0.10', 8080],
+  ['server-b', 'server', '10.99.0.11', 9090],
+  ['client', 'client', '10.99.0.2', 80],
+]
+  .map(
+    ([name, app, ip, port]) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: moves, labels: {app: ${app}}}
+spec:
+  nodeName: lab-node-1
+  containers: [{name: main, image: main, ports: [{name: http, containerPort: ${port}}]}]
+status: {podIP: ${ip}, hostIP: 10.77.255.1}`,
+  )
+  .join('\n')}
+`;
+
+/** A PolicyEndpoint of the moves test's policy, as a controller could have left it. */
+const movesEndpoint = (name: string, spec: string) => `---
+apiVersion: networking.k8s.aws/v1alpha1
+kind: PolicyEndpoint
+metadata: {name: ${name}, namespace: moves, labels: {${Object.entries(MANAGED_BY).map(([k, v]) => `${k}: ${v}`)}}}
+spec:
+  policyRef: {name: servers-from-clients, namespace: moves}
+  podSelector: {matchLabels: {app: server}}
+  podIsolation: [Ingress]
+  ${spec}
+`;
+
+test('an entry that moves to another PolicyEndpoint stays in one of them all along', async () => {
+  const config = loadKubeConfig(api.kubeconfig);
+  const objects = parseState(MOVES, 'moves.yaml');
+  const pod = (name: string) => objects.find((object) => object.metadata.name === name) as Pod;
+  const namespaces = objects.filter((object) => object.kind === 'Namespace');
+  await registerPods(config, namespaces, [pod('server-a'), pod('client')]);
+  // One entry a list in each: the first by name holds the selected pod and has room for an
+  // address; the next holds the client's entry.
+  const [first, next] = [
+    'servers-from-clients-00000',
+    chunkName({ namespace: 'moves', name: 'servers-from-clients' }, 0),
+  ];
+  assert.ok(first < next);
+  await api.kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: servers-from-clients, namespace: moves}
+spec:
+  podSelector: {matchLabels: {app: server}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: http}]}]
+${movesEndpoint(first, 'podSelectorEndpoints: [{hostIP: 10.77.255.1, podIP: 10.99.0.10, name: server-a, namespace: moves}]')}
+${movesEndpoint(next, 'ingress: [{cidr: 10.99.0.2, ports: [{protocol: TCP, port: 8080}]}]')}`,
+  );
+  // The policy's ingress entries, as a watch sees them after each event.
+  const held = new Map<string, PolicyEndpoint>();
+  const states: { name: string; cidr: string; ports: string }[][] = [];
+  const record = () =>
+    states.push(
+      [...held.values()].flatMap((endpoint) =>
+        (endpoint.spec.ingress ?? []).map((entry) => ({
+          name: endpoint.metadata.name,
+          cidr: entry.cidr,
+          ports: (entry.ports ?? []).map((port) => port.port).join(','),
+        })),
+      ),
+    );
+  const watch = new ClusterInformers(
+    config,
+    [POLICY_ENDPOINTS],
+    {
+      set: (object) => {
+        if (object.kind !== 'PolicyEndpoint' || object.metadata.namespace !== 'moves') return;
+        held.set(keyOf(object.metadata), object);
+        record();
+      },
+      delete: (_, key) => held.delete(key) && record(),
+    },
+    quiet,
+  );
+  const controller = new KubeController(config, { log: quiet, chunkSize: 1 });
+  watch.start();
+  try {
+    await watch.synced();
+    await controller.start();
+    const from = states.length;
+    // A second server whose `http` is 9090 changes the client's entry: packed over what exists,
+    // the new entry goes to the first PolicyEndpoint, which has room, and the old one leaves the next.
+    await registerPods(config, [], [pod('server-b')]);
+    const deadline = Date.now() + 20000;
+    const last = () => states.at(-1) ?? [];
+    while (!(last().length === 1 && last()[0]?.ports === '8080,9090')) {
+      assert.ok(Date.now() < deadline, `the entry moved within 20 s; last seen ${JSON.stringify(last())}`);
+      await sleep(100);
+    }
+    assert.equal(last()[0]?.name, first, 'the entry moved to the first PolicyEndpoint');
+    for (const state of states.slice(from - 1))
+      assert.ok(
+        state.some((entry) => entry.cidr === '10.99.0.2'),
+        `the client was missing from every PolicyEndpoint: ${JSON.stringify(states)}`,
+      );
+  } finally {
+    controller.stop();
+    watch.stop();
+    // No kubelet confirms graceful deletions here: pods go at once, then the namespace can.
+    await api.kubectl(['delete', 'pods', '-n', 'moves', '--all', '--grace-period=0', '--force']);
+    await api.kubectl(['delete', 'namespace', 'moves']);
   }
 });

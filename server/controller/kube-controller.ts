@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
 import { MANAGED_BY, ManagedEndpoints, policyKeyOf } from './managed-endpoints.ts';
-import { addsEntries, packPolicyEndpoints } from './packing.ts';
+import { packPolicyEndpoints, stagedWrites } from './packing.ts';
 import { DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
 
 /** The field manager of every write. */
@@ -188,27 +188,25 @@ export class KubeController {
   }
 
   /**
-   * Writes the marked policies' PolicyEndpoints in three rounds: those that gain entries, then
-   * those that only lose some, then deletions; a policy whose write failed sits out the rest.
-   * So an entry that moves from one PolicyEndpoint to another is never missing from both.
+   * Writes the marked policies' PolicyEndpoints, each policy in three rounds: those that gain
+   * entries (see {@link stagedWrites}), then those that lose some, then deletions; a policy whose
+   * write failed skips its later rounds. So while an entry moves from one PolicyEndpoint to
+   * another, it is never missing from both. Policies do not wait for each other: at most
+   * `concurrency` writes are in flight in all.
    */
   private async drain(): Promise<void> {
     while (this.dirty.size > 0 && (!this.leader || this.leader.isLeader())) {
       const batch = [...this.dirty].slice(0, this.concurrency * 4);
       for (const key of batch) this.dirty.delete(key);
-      const plans = batch.map((key) => ({ policy: key, rounds: this.writesFor(key) }));
-      const failed = new Set<string>();
-      for (const round of [0, 1, 2]) {
-        const queue = plans.flatMap(({ policy, rounds }) =>
-          failed.has(policy) ? [] : (rounds[round] ?? []).map((write) => ({ policy, write })),
-        );
-        await Promise.all(
-          Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
-            for (let next = queue.shift(); next; next = queue.shift())
-              if (!(await next.write())) failed.add(next.policy);
-          }),
-        );
-      }
+      const limit = concurrencyLimit(this.concurrency);
+      await Promise.all(
+        batch.map(async (key) => {
+          for (const round of this.writesFor(key)) {
+            const done = await Promise.all(round.map((write) => limit(write)));
+            if (done.includes(false)) return;
+          }
+        }),
+      );
     }
   }
 
@@ -246,7 +244,7 @@ export class KubeController {
     const changed = desired.filter(
       (endpoint) => !isDeepStrictEqual(byName.get(endpoint.metadata.name)?.spec, endpoint.spec),
     );
-    const gains = changed.filter((endpoint) => addsEntries(byName.get(endpoint.metadata.name), endpoint));
+    const { first, second } = stagedWrites(byName, changed);
     const apply = (endpoint: PolicyEndpoint) =>
       guarded(`apply ${endpoint.metadata.name}`, async () => {
         const key = keyOf(endpoint.metadata);
@@ -290,8 +288,8 @@ export class KubeController {
           this.actual.delete(key);
       });
     return [
-      gains.map(apply),
-      changed.filter((endpoint) => !gains.includes(endpoint)).map(apply),
+      first.map(apply),
+      second.map(apply),
       existing.filter((endpoint) => !wanted.has(endpoint.metadata.name)).map(remove),
     ];
   }
@@ -306,4 +304,20 @@ export class KubeController {
       this.kick();
     }, 1000);
   }
+}
+
+/** Runs the functions given to it with at most `most` of them unfinished at once. */
+function concurrencyLimit(most: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(run: () => Promise<T>): Promise<T> => {
+    while (running >= most) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await run();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }

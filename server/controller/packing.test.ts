@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
-import { addsEntries, packPolicyEndpoints } from './packing.ts';
+import { packPolicyEndpoints, stagedWrites } from './packing.ts';
 import { chunkName } from './policy-endpoints.ts';
 
 const policy = { namespace: 'shop', name: 'web-in' };
@@ -93,11 +93,37 @@ test('lists are packed on their own, in name order; an entry held twice is kept 
   );
 });
 
-test('a PolicyEndpoint gains entries when it is new or holds one it did not, not when it only loses some', () => {
-  const before = endpoint('a', [1, 2, 3]);
-  assert.equal(addsEntries(undefined, before), true);
-  assert.equal(addsEntries(before, endpoint('a', [1, 2])), false);
-  assert.equal(addsEntries(before, endpoint('a', [1, 2, 3, 4])), true);
-  assert.equal(addsEntries(before, endpoint('a', [1, 2, 3], [9])), true, 'any list counts');
-  assert.equal(addsEntries(before, endpoint('a', [1, 2, 3])), false);
+test('writes in two rounds: gains first; an entry moving to another PolicyEndpoint leaves only after it arrived', () => {
+  const staged = (existing: PolicyEndpoint[], changed: PolicyEndpoint[]) => {
+    const { first, second } = stagedWrites(byName(existing), changed);
+    return [ingressOf(first), ingressOf(second)];
+  };
+  const [a, b] = [endpoint('a', [1, 2]), endpoint('b', [3])];
+  assert.deepEqual(
+    staged([a, b], [endpoint('a', [1, 2, 4])]),
+    [[['a', [1, 2, 4].map(ip)]], []],
+    'only gains',
+  );
+  assert.deepEqual(staged([a, b], [endpoint('a', [1])]), [[], [['a', [1].map(ip)]]], 'only losses');
+  assert.deepEqual(
+    staged([a, b], [endpoint('a', [2, 4])]),
+    [[['a', [2, 4].map(ip)]], []],
+    'one write replaces an entry within a PolicyEndpoint',
+  );
+  assert.deepEqual(
+    staged([a, b], [endpoint('a', [1, 2, 3]), endpoint('b', [])]),
+    [[['a', [1, 2, 3].map(ip)]], [['b', []]]],
+    'a moving entry leaves after it arrived',
+  );
+  assert.deepEqual(
+    staged([a, b], [endpoint('a', [1, 2, 3]), endpoint('b', [5])]),
+    [
+      [
+        ['a', [1, 2, 3].map(ip)],
+        ['b', [5, 3].map(ip)],
+      ],
+      [['b', [5].map(ip)]],
+    ],
+    'one that gains too keeps the moving entry until the second round',
+  );
 });

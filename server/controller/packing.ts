@@ -105,11 +105,61 @@ export function packPolicyEndpoints(
   }));
 }
 
-/** Whether `after` holds an entry that `before` (the same PolicyEndpoint as it is now) does not. */
-export function addsEntries(before: PolicyEndpoint | undefined, after: PolicyEndpoint): boolean {
-  if (!before) return true;
-  return LISTS.some((list) => {
-    const had = new Set(((before.spec[list] ?? []) as Entry[]).map(keyOfEntry));
-    return ((after.spec[list] ?? []) as Entry[]).some((entry) => !had.has(keyOfEntry(entry)));
+/** The address an entry stands for, by which an entry moving between PolicyEndpoints is known. */
+const addressOf = (list: List, entry: Entry) => `${list} ${'cidr' in entry ? entry.cidr : entry.podIP}`;
+
+/**
+ * The writes that bring a policy's changed PolicyEndpoints from `existing` (by name) to
+ * `changed`, in two rounds. First those that gain entries; one that also drops an entry whose
+ * address another one gains (an entry moving between them) keeps it until the second round.
+ * Then those that only lose entries, and those kept wide in the first. So every address stays in
+ * one of the policy's PolicyEndpoints while its entry moves; a list may hold more than the chunk
+ * size in between.
+ */
+export function stagedWrites(
+  existing: ReadonlyMap<string, PolicyEndpoint>,
+  changed: readonly PolicyEndpoint[],
+): { first: PolicyEndpoint[]; second: PolicyEndpoint[] } {
+  const diffs = changed.map((after) => {
+    const before = existing.get(after.metadata.name);
+    const gained: [List, Entry][] = [];
+    const dropped: [List, Entry][] = [];
+    for (const list of LISTS) {
+      const [had, has] = [before, after].map((one) => (one?.spec[list] ?? []) as Entry[]) as [
+        Entry[],
+        Entry[],
+      ];
+      const [hadKeys, hasKeys] = [had, has].map((entries) => new Set(entries.map(keyOfEntry)));
+      for (const entry of has) if (!hadKeys.has(keyOfEntry(entry))) gained.push([list, entry]);
+      for (const entry of had) if (!hasKeys.has(keyOfEntry(entry))) dropped.push([list, entry]);
+    }
+    return { after, gained, dropped };
   });
+  const gainedBy = new Map<string, Set<string>>();
+  for (const { after, gained } of diffs)
+    for (const [list, entry] of gained) {
+      const address = addressOf(list, entry);
+      gainedBy.set(address, (gainedBy.get(address) ?? new Set()).add(after.metadata.name));
+    }
+  const first: PolicyEndpoint[] = [];
+  const second: PolicyEndpoint[] = [];
+  for (const { after, gained, dropped } of diffs) {
+    const moving = dropped.filter(([list, entry]) =>
+      [...(gainedBy.get(addressOf(list, entry)) ?? [])].some((name) => name !== after.metadata.name),
+    );
+    if (gained.length === 0 || moving.length > 0) second.push(after);
+    if (gained.length === 0) continue;
+    if (moving.length === 0) {
+      first.push(after);
+      continue;
+    }
+    const wide = Object.fromEntries(
+      LISTS.map((list) => [
+        list,
+        [...((after.spec[list] ?? []) as Entry[]), ...moving.filter(([l]) => l === list).map(([, e]) => e)],
+      ]),
+    );
+    first.push({ ...after, spec: { ...after.spec, ...wide } as PolicyEndpointSpec });
+  }
+  return { first, second };
 }
