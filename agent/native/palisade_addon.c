@@ -491,6 +491,9 @@ static int collect(void *context, void *data, size_t size)
 	return 0;
 }
 
+/* Microseconds between two batches handed to JavaScript. */
+#define GATHER_US 10000
+
 static void *poll_ring(void *argument)
 {
 	struct ring *ring = argument;
@@ -508,6 +511,9 @@ static void *poll_ring(void *argument)
 			free(handed->data);
 			free(handed);
 		}
+		/* One batch per GATHER_US at most: under load each carries many events (the kernel's
+		 * 16 MB buffer holds them meanwhile), so what JavaScript does per batch is paid rarely. */
+		usleep(GATHER_US);
 	}
 	return NULL;
 }
