@@ -39,14 +39,10 @@ execFileSync('make', ['-s', '-C', new URL('load', import.meta.url).pathname]);
 // go from the kernel through the agents into the server's store.
 const SERVER_PORT = 3917;
 process.env.PALISADE_DATA_DIR = folder;
-execFileSync(
-  'bash',
-  ['-c', `test -f .next/BUILD_ID || ${process.execPath} node_modules/next/dist/bin/next build`],
-  {
-    cwd: new URL('..', import.meta.url).pathname,
-    stdio: 'inherit',
-  },
-);
+execFileSync('bash', ['scripts/build-dashboard.sh'], {
+  cwd: new URL('..', import.meta.url).pathname,
+  stdio: 'inherit',
+});
 const sink = spawn(
   process.execPath,
   [

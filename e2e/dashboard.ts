@@ -28,18 +28,7 @@ export async function launchBrowser(): Promise<Browser> {
 /** The dashboard as `npm start` serves it (built first when needed), on `port`; stop it with kill(). */
 export async function startDashboard(port: number, env: Record<string, string>): Promise<ChildProcess> {
   const next = `${root}node_modules/next/dist/bin/next`;
-  execFileSync(
-    'bash',
-    [
-      '-c',
-      `test -f .next/BUILD_ID && test -z "$(find app components server -newer .next/BUILD_ID -print -quit)" || ${process.execPath} ${next} build`,
-    ],
-    {
-      cwd: root,
-      stdio: 'ignore',
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    },
-  );
+  execFileSync('bash', ['scripts/build-dashboard.sh'], { cwd: root, stdio: 'ignore' });
   const server = spawn(process.execPath, [next, 'start', '-H', '127.0.0.1', '-p', String(port)], {
     cwd: root,
     stdio: 'ignore',

@@ -16,9 +16,6 @@ if [[ ${PALISADE_CLUSTER:-lab} != kubernetes ]]; then
   trap 'bin/palisade lab down' EXIT
 fi
 
-if [[ ! -f .next/BUILD_ID ]] || [[ -n "$(find app components server next.config.ts package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]]; then
-  echo "palisade: building the dashboard (next build)…"
-  next build
-fi
+bash scripts/build-dashboard.sh
 echo "palisade: dashboard on http://$host:$port"
 next start -H "$host" -p "$port"

@@ -86,3 +86,17 @@ test('a store written before flows named their peer opens, keeps its rows, and t
   );
   store.close();
 });
+
+test('a large batch is stored whole, every field of every flow in place', () => {
+  const store = new FlowStore(':memory:');
+  const flows = Array.from({ length: 150 }, (_, i) =>
+    flow(i, i === 149 ? { peer: 'default/client-one' } : {}),
+  );
+  store.add(flows);
+  assert.equal(store.count(), 150);
+  const stored = store.query({ limit: 1000 });
+  assert.deepEqual(
+    stored.map((one) => ({ ...one })).sort((a, b) => a.time - b.time),
+    flows,
+  );
+});
