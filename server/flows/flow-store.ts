@@ -42,25 +42,6 @@ const COLUMNS = [
   'peer',
 ] as const;
 
-const ROWS_PER_INSERT = 64;
-
-/** A flow's values in the order of COLUMNS. */
-const rowOf = (flow: Flow) => [
-  flow.time,
-  flow.node,
-  flow.pod ?? null,
-  flow.direction,
-  flow.verdict,
-  flow.kind,
-  flow.src,
-  flow.sport,
-  flow.dst,
-  flow.dport,
-  flow.protocol,
-  flow.policy ?? null,
-  flow.peer ?? null,
-];
-
 /**
  * Flow history on disk (SQLite), bounded by rows and age, so that it survives a server restart
  * and never grows without end. Batches go in one transaction.
@@ -69,8 +50,6 @@ export class FlowStore {
   private readonly db: DatabaseSync;
   private readonly limits: FlowStoreLimits;
   private readonly insert: StatementSync;
-  /** {@link ROWS_PER_INSERT} rows in one statement: most of an insert's cost is the call. */
-  private readonly insertMany: StatementSync;
   private added = 0;
 
   constructor(
@@ -96,23 +75,31 @@ export class FlowStore {
     const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
     if (!columns.some((column) => column.name === 'peer'))
       this.db.exec('ALTER TABLE flows ADD COLUMN peer TEXT');
-    const insert = (rows: number) =>
-      this.db.prepare(
-        `INSERT INTO flows (${COLUMNS.join(', ')}) VALUES ${Array(rows)
-          .fill(`(${COLUMNS.map(() => '?').join(', ')})`)
-          .join(', ')}`,
-      );
-    this.insert = insert(1);
-    this.insertMany = insert(ROWS_PER_INSERT);
+    this.insert = this.db.prepare(
+      `INSERT INTO flows (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+    );
   }
 
   add(flows: readonly Flow[]): void {
     this.db.exec('BEGIN');
     try {
-      let next = 0;
-      for (; next + ROWS_PER_INSERT <= flows.length; next += ROWS_PER_INSERT)
-        this.insertMany.run(...flows.slice(next, next + ROWS_PER_INSERT).flatMap(rowOf));
-      for (; next < flows.length; next++) this.insert.run(...rowOf(flows[next] as Flow));
+      for (const flow of flows) {
+        this.insert.run(
+          flow.time,
+          flow.node,
+          flow.pod ?? null,
+          flow.direction,
+          flow.verdict,
+          flow.kind,
+          flow.src,
+          flow.sport,
+          flow.dst,
+          flow.dport,
+          flow.protocol,
+          flow.policy ?? null,
+          flow.peer ?? null,
+        );
+      }
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
