@@ -80,7 +80,9 @@ export function endpointInfo(
   ports: readonly EndpointPort[] = [],
 ): EndpointInfo {
   const shared = ports.length > 0 ? endpointPorts(ports) : undefined;
-  return entries.of(`${cidr}|${except.join(',')}|${shared ? shared.map(portKey).join(' ') : ''}`, () => ({
+  // Keys in JSON: decoded text may hold any character, so no separator could be trusted.
+  const key = JSON.stringify([cidr, except, shared ? shared.map(portKey).join(' ') : '']);
+  return entries.of(key, () => ({
     cidr,
     ...(except.length > 0 ? { except: Object.freeze([...except]) } : {}),
     ...(shared ? { ports: shared } : {}),
@@ -89,7 +91,7 @@ export function endpointInfo(
 
 /** A selected pod in its one shared form, as {@link endpointInfo}. */
 export function podEndpoint(hostIP: string, podIP: string, name: string, namespace: string): PodEndpoint {
-  return podEndpoints.of(`${namespace}/${name}|${podIP}|${hostIP}`, () => ({
+  return podEndpoints.of(JSON.stringify([namespace, name, podIP, hostIP]), () => ({
     hostIP,
     podIP,
     name,
