@@ -20,8 +20,8 @@ import type { NodeSource } from './node-source.ts';
  * kubeconfig (or in a cluster) from the Kubernetes API. Writes every flow verdict to
  * `flows-NAME.jsonl` in the lab folder (rotated at 8 MB) and, when PALISADE_INGEST_URL is set,
  * sends them to the server with the node's token (in Kubernetes mode the ServiceAccount token,
- * which the server checks with a TokenReview); serves Prometheus metrics on 127.0.0.1 (port
- * PALISADE_METRICS_PORT, default 9470 + the node's lab number). SIGTERM stops it and leaves
+ * which the server checks with a TokenReview); serves Prometheus metrics and its status on 127.0.0.1
+ * (port PALISADE_METRICS_PORT, default 9470 + the node's lab number). SIGTERM stops it and leaves
  * enforcement in place.
  */
 const { values } = parseArgs({
@@ -100,15 +100,17 @@ const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);
 
 const index = readLab()?.nodes.find((candidate) => candidate.name === node)?.index ?? 0;
 const metricsPort = Number(process.env.PALISADE_METRICS_PORT ?? 9470 + index);
+// `/metrics` for Prometheus; `/status` (JSON, what agents send the server with their flows) for
+// the lab's nodes page, which runs on this machine.
 createServer((request, response) => {
-  if (request.url !== '/metrics') {
-    response.writeHead(404).end();
-    return;
-  }
   try {
-    response
-      .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-      .end(metrics.render(metrics.datapath(attachedPods()), shipper));
+    if (request.url === '/metrics')
+      response
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+        .end(metrics.render(metrics.datapath(attachedPods()), shipper));
+    else if (request.url === '/status')
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status()));
+    else response.writeHead(404).end();
   } catch (error) {
     response.writeHead(500).end(`${(error as Error).message}\n`);
   }

@@ -141,7 +141,8 @@ test('the nodes page shows each agent healthy, with the programs attached to eac
   const text = await node.innerText();
   assert.match(text, /Datapath: eBPF/);
   assert.match(text, /lost events 0/);
-  assert.match(text, /default\/demo-app\s+\d+\s+\d+/);
+  assert.match(text, /denied packets \d+/);
+  assert.match(text, /default\/demo-app\s+\d+\s+\d+\s+\d+\.\d{3}%/, 'programs and map fill, from the agent');
   await page.screenshot({ path: `${screenshots}nodes.png` });
   const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
   assert.match(

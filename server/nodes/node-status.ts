@@ -1,4 +1,5 @@
 import { readAgentReport, readLab } from '../lab/lab-store.ts';
+import { type AgentStatus, decodeAgentStatus } from './agent-status.ts';
 
 /** One node as the dashboard shows it: its agent's health, its pods' programs, its datapath. */
 export interface NodeStatus {
@@ -25,25 +26,40 @@ export interface NodeStatus {
   readonly mapFill?: Readonly<Record<string, number>>;
 }
 
-/** A value of the agent's Prometheus text, summed over its series. */
-function metric(text: string, name: string): number | undefined {
-  const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].map((match) =>
-    Number(match[1]),
-  );
-  return values.length > 0 ? values.reduce((sum, value) => sum + value, 0) : undefined;
+/** What an agent's status says of its node's pods and datapath, as the nodes page shows it. */
+export function shownDatapath(
+  pods: readonly string[],
+  status: Partial<AgentStatus> | undefined,
+): Pick<NodeStatus, 'pods' | 'lostEvents' | 'deniedPackets' | 'mapFill'> {
+  return {
+    pods: pods.map((pod) => {
+      const programs = status?.pods?.[pod];
+      return {
+        pod,
+        ingressProgram: programs?.ingressId,
+        egressProgram: programs?.egressId,
+        adopted: programs?.adopted,
+      };
+    }),
+    lostEvents: status?.lostEvents,
+    deniedPackets: status?.deniedPackets,
+    mapFill: status?.mapFill,
+  };
 }
 
-/** The highest fill ratio of each pod's maps. */
-function mapFill(text: string): Record<string, number> {
-  const fill: Record<string, number> = {};
-  for (const match of text.matchAll(/^palisade_map_fill_ratio\{[^}]*pod="([^"]+)"[^}]*\} (\S+)$/gm)) {
-    const [, pod = '', value = '0'] = match;
-    fill[pod] = Math.max(fill[pod] ?? 0, Number(value));
+/** A lab agent's status from its endpoint on this machine; none when it does not answer, or answers wrong. */
+async function labAgentStatus(index: number): Promise<AgentStatus | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${9470 + index}/status`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    return response.ok ? decodeAgentStatus(await response.json(), 'status') : undefined;
+  } catch {
+    return undefined;
   }
-  return fill;
 }
 
-/** Every lab node with what its agent reports and what its metrics say. */
+/** Every lab node with what its agent reports and what it says of its datapath now. */
 export async function nodeStatuses(): Promise<NodeStatus[]> {
   const lab = readLab();
   if (!lab) return [];
@@ -54,14 +70,8 @@ export async function nodeStatuses(): Promise<NodeStatus[]> {
   return Promise.all(
     lab.nodes.map(async (node): Promise<NodeStatus> => {
       const report = lab.datapath === 'ebpf' ? readAgentReport(node.name) : undefined;
-      const text =
-        lab.datapath === 'ebpf'
-          ? await fetch(`http://127.0.0.1:${9470 + node.index}/metrics`, {
-              signal: AbortSignal.timeout(1000),
-            })
-              .then((response) => (response.ok ? response.text() : ''))
-              .catch(() => '')
-          : '';
+      const status = lab.datapath === 'ebpf' ? await labAgentStatus(node.index) : undefined;
+      const pods = lab.pods.filter((pod) => pod.node === node.name).map((pod) => pod.key);
       return {
         name: node.name,
         datapath: lab.datapath,
@@ -71,22 +81,13 @@ export async function nodeStatuses(): Promise<NodeStatus[]> {
           error: report?.error,
           healthy:
             lab.datapath === 'simulated' ||
-            (report !== undefined && !report.error && text !== '' && report.generation >= generation),
+            (report !== undefined &&
+              !report.error &&
+              status !== undefined &&
+              report.generation >= generation),
         },
-        pods: lab.pods
-          .filter((pod) => pod.node === node.name)
-          .map((pod) => {
-            const programs = report?.pods[pod.key];
-            return {
-              pod: pod.key,
-              ingressProgram: programs?.ingressId,
-              egressProgram: programs?.egressId,
-              adopted: programs?.adopted,
-            };
-          }),
-        lostEvents: metric(text, 'palisade_lost_events_total'),
-        deniedPackets: metric(text, 'palisade_denied_packets_total'),
-        mapFill: text ? mapFill(text) : undefined,
+        // A stopped agent leaves its programs attached: they are shown from its last report.
+        ...shownDatapath(pods, status ?? { pods: report?.pods }),
       };
     }),
   );

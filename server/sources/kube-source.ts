@@ -9,7 +9,7 @@ import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import { logger } from '../log.ts';
-import type { NodeStatus } from '../nodes/node-status.ts';
+import { type NodeStatus, shownDatapath } from '../nodes/node-status.ts';
 import { Cluster } from '../policy/cluster.ts';
 import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
 
@@ -151,18 +151,7 @@ export class KubeSource implements ClusterSource {
           name,
           datapath: 'cluster',
           agent: { lastSeen: lastBatch[name], error: status?.error, healthy: heard && !status?.error },
-          pods: pods.map((pod) => {
-            const programs = status?.pods[pod];
-            return {
-              pod,
-              ingressProgram: programs?.ingressId,
-              egressProgram: programs?.egressId,
-              adopted: programs?.adopted,
-            };
-          }),
-          lostEvents: status?.lostEvents,
-          deniedPackets: status?.deniedPackets,
-          mapFill: status?.mapFill,
+          ...shownDatapath(pods, status),
         };
       });
   }
