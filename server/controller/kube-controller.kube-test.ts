@@ -160,6 +160,19 @@ test('the controller writes the PolicyEndpoints of the walkthrough, owned by the
   } finally {
     await replica.stop();
   }
+  // A controller that starts on PolicyEndpoints already right, as the API gives them back, writes nothing.
+  const next = startController('replica-b');
+  try {
+    const deadline = Date.now() + 15000;
+    while (!next.leader.isLeader()) {
+      assert.ok(Date.now() < deadline, 'the second controller leads within 15 s');
+      await sleep(100);
+    }
+    await sleep(2000);
+    assert.equal(next.controller.writes, 0);
+  } finally {
+    await next.stop();
+  }
 });
 
 test('informers recover from an API server restart, with objects deleted and recreated meanwhile', async () => {

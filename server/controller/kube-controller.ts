@@ -1,8 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf } from '../kube/object-meta.ts';
-import { decodeObject, encodeObject } from '../kube/objects.ts';
-import type { PolicyEndpoint, PolicyEndpointSpec } from '../kube/policy-endpoint.ts';
+import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import type { LeaderElection } from '../kube-api/leader-election.ts';
@@ -19,19 +18,6 @@ export const FIELD_MANAGER = 'palisade-controller';
 
 const pathOf = (endpoint: PolicyEndpoint) =>
   objectPath(POLICY_ENDPOINTS, endpoint.metadata.namespace, endpoint.metadata.name);
-
-/** Each desired spec as the API would give it back (defaults filled in), worked out once per spec. */
-const readBack = new WeakMap<PolicyEndpointSpec, PolicyEndpointSpec>();
-
-/** The desired PolicyEndpoint in the form its existing counterpart is read in, so that the two compare. */
-function asReadBack(endpoint: PolicyEndpoint): PolicyEndpoint {
-  let spec = readBack.get(endpoint.spec);
-  if (!spec) {
-    spec = (decodeObject(encodeObject(endpoint)) as PolicyEndpoint).spec;
-    readBack.set(endpoint.spec, spec);
-  }
-  return { ...endpoint, spec };
-}
 
 /** The PolicyEndpoint as it is applied: our label added, nothing the API server sets. */
 function applied(endpoint: PolicyEndpoint): PolicyEndpoint {
@@ -219,11 +205,8 @@ export class KubeController {
     // Nothing is written before the index knows the whole cluster.
     if (!this.index) return [];
     const existing = this.actual.of(policyKey);
-    const desired = packPolicyEndpoints(
-      this.index.of(policyKey).map((endpoint) => asReadBack(applied(endpoint))),
-      existing,
-      this.chunkSize,
-    );
+    // The model's PolicyEndpoints are in the form the API gives back, so they compare as they are.
+    const desired = packPolicyEndpoints(this.index.of(policyKey).map(applied), existing, this.chunkSize);
     const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
     const wanted = new Set(desired.map((endpoint) => endpoint.metadata.name));
     const guarded = (what: string, write: () => Promise<unknown>) => async () => {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeObject } from '../kube/objects.ts';
-import { decodePolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { decodeObject, encodeObject } from '../kube/objects.ts';
+import { decodePolicyEndpoint, type PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import { loadState, parseState } from '../kube/state-file.ts';
+import { Cluster } from '../policy/cluster.ts';
+import { CASES } from '../policy/conformance/cases.ts';
+import { layoutYaml } from '../policy/conformance/layout.ts';
+import { EndpointsIndex } from './endpoints-index.ts';
 import { policyEndpointsFor } from './policy-endpoints.ts';
 import { clusterOf, podYaml } from './testing-cluster.ts';
 
@@ -168,4 +173,28 @@ metadata: {name: none, namespace: shop}
 spec: {podSelector: {matchLabels: {app: nothing}}}`);
   assert.deepEqual(endpoint?.spec.podSelectorEndpoints, []);
   assert.ok(decodeObject({ ...endpoint, metadata: { ...endpoint?.metadata } }));
+});
+
+test('the model’s PolicyEndpoints are already in the form the API gives back, so the controller compares them as they are', () => {
+  const clusters = [
+    loadState([
+      `${import.meta.dirname}/../../examples/walkthrough/cluster.yaml`,
+      `${import.meta.dirname}/../../examples/walkthrough/policies`,
+    ]),
+    ...CASES.map((c) =>
+      Cluster.of(parseState([layoutYaml(), c.extraObjects ?? '', c.policies].join('---\n'), c.name)),
+    ),
+  ];
+  let compared = 0;
+  for (const cluster of clusters)
+    for (const endpoint of new EndpointsIndex(cluster, 2).all()) {
+      const readBack = decodeObject(JSON.parse(JSON.stringify(encodeObject(endpoint)))) as PolicyEndpoint;
+      assert.deepStrictEqual(
+        endpoint.spec,
+        readBack.spec,
+        `${endpoint.metadata.namespace}/${endpoint.metadata.name}`,
+      );
+      compared++;
+    }
+  assert.ok(compared > 100, `compared ${compared}`);
 });
