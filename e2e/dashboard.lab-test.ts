@@ -8,12 +8,9 @@ import type { Browser } from 'playwright-core';
 import { labApply, labPod, labProbe } from '../agent/lab/lab.ts';
 import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
 import { WALKTHROUGH } from '../examples/walkthrough/steps.ts';
-import { launchBrowser, startDashboard } from './dashboard.ts';
+import { launchBrowser, policies, root, screenshots, startDashboard } from './dashboard.ts';
 
 const PORT = 3918;
-const root = new URL('../', import.meta.url).pathname;
-const policies = new URL('../examples/walkthrough/policies/', import.meta.url).pathname;
-const screenshots = new URL('screenshots/', import.meta.url).pathname;
 let server: ChildProcess;
 let browser: Browser;
 

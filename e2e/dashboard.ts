@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, chromium } from 'playwright-core';
 
-const root = new URL('../', import.meta.url).pathname;
+/** The repository, the walkthrough's policies and where screenshots go, for the end-to-end tests. */
+export const root = new URL('../', import.meta.url).pathname;
+export const policies = `${root}examples/walkthrough/policies/`;
+export const screenshots = new URL('screenshots/', import.meta.url).pathname;
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, without reaching out to the network. */

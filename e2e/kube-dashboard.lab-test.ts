@@ -9,12 +9,9 @@ import type { Browser } from 'playwright-core';
 import { labDown, labUp } from '../agent/lab/lab.ts';
 import { TestingApiServer } from '../server/kube-api/testing-api-server.ts';
 import { readAgentReport } from '../server/lab/lab-store.ts';
-import { launchBrowser, startDashboard } from './dashboard.ts';
+import { launchBrowser, policies, root, screenshots, startDashboard } from './dashboard.ts';
 
 const PORT = 3919;
-const root = new URL('../', import.meta.url).pathname;
-const policies = new URL('../examples/walkthrough/policies/', import.meta.url).pathname;
-const screenshots = new URL('screenshots/', import.meta.url).pathname;
 let api: TestingApiServer;
 let controller: ChildProcess;
 let server: ChildProcess;
