@@ -1,24 +1,52 @@
 import './globals.css';
+import { cookies } from 'next/headers';
 import type { ReactNode } from 'react';
+import { THEME_COOKIE, type Theme } from '../components/theme.ts';
 import { ThemeToggle } from '../components/theme-toggle.tsx';
+import { Nav } from '../components/ui/nav.tsx';
 
 export const metadata = {
   title: 'Palisade',
   description: 'See and enforce Kubernetes NetworkPolicy',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const chosen = (await cookies()).get(THEME_COOKIE)?.value;
+  const theme: Theme = chosen === 'light' || chosen === 'dark' ? chosen : 'system';
   return (
-    <html lang="en">
-      <body>
-        <nav className="nav">
-          <a href="/">Graph</a>
-          <a href="/flows">Flows</a>
-          <a href="/policies">Policies</a>
-          <a href="/nodes">Nodes</a>
-          <ThemeToggle />
-        </nav>
-        {children}
+    <html lang="en" data-theme={theme === 'system' ? undefined : theme}>
+      <body className="min-h-screen">
+        <a
+          href="#main"
+          className="sr-only rounded-md bg-surface px-3 py-2 focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50"
+        >
+          Skip to content
+        </a>
+        <div className="flex min-h-screen">
+          <aside className="sticky top-0 flex h-screen w-48 shrink-0 flex-col gap-6 border-r border-line bg-surface px-3 py-4">
+            <a
+              href="/"
+              className="flex items-center gap-2 px-2 text-base font-semibold text-ink no-underline hover:no-underline"
+            >
+              <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true">
+                <rect x="3" y="5" width="3" height="15" rx="1" fill="var(--accent)" />
+                <rect x="10.5" y="3" width="3" height="17" rx="1" fill="var(--accent)" />
+                <rect x="18" y="5" width="3" height="15" rx="1" fill="var(--accent)" />
+                <rect x="2" y="13" width="20" height="2.5" rx="1" fill="var(--muted)" />
+              </svg>
+              Palisade
+            </a>
+            <nav aria-label="Pages">
+              <Nav />
+            </nav>
+            <div className="mt-auto px-1">
+              <ThemeToggle initial={theme} />
+            </div>
+          </aside>
+          <main id="main" className="min-w-0 flex-1 px-6 py-5">
+            {children}
+          </main>
+        </div>
       </body>
     </html>
   );

@@ -1,25 +1,29 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
+import { THEME_COOKIE, type Theme } from './theme.ts';
 
-type Theme = 'system' | 'light' | 'dark';
-
-/** Light, dark, or the system's choice; kept in localStorage and set on <html data-theme>. */
-export function ThemeToggle() {
-  const [theme, setTheme] = useState<Theme>('system');
-  useEffect(() => setTheme((localStorage.getItem('palisade-theme') as Theme | null) ?? 'system'), []);
-  useEffect(() => {
-    if (theme === 'system') delete document.documentElement.dataset.theme;
-    else document.documentElement.dataset.theme = theme;
-    localStorage.setItem('palisade-theme', theme);
-  }, [theme]);
+/** Light, dark, or the system's choice: set on <html data-theme> and kept in a cookie. */
+export function ThemeToggle({ initial }: { initial: Theme }) {
+  const [theme, setTheme] = useState<Theme>(initial);
+  const choose = (next: Theme) => {
+    setTheme(next);
+    if (next === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = next;
+    // biome-ignore lint/suspicious/noDocumentCookie: one preference cookie, read by the server's layout
+    document.cookie = `${THEME_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
+  };
   return (
-    <label className="theme-toggle">
-      Theme{' '}
-      <select value={theme} onChange={(event) => setTheme(event.target.value as Theme)}>
-        <option value="system">system</option>
-        <option value="light">light</option>
-        <option value="dark">dark</option>
+    <label className="flex flex-col gap-1 text-xs font-medium text-muted">
+      Theme
+      <select
+        className="h-8 rounded-md border border-line-strong bg-surface px-2 text-sm text-ink"
+        value={theme}
+        onChange={(event) => choose(event.target.value as Theme)}
+      >
+        <option value="system">System</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
       </select>
     </label>
   );

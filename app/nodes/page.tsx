@@ -1,10 +1,14 @@
 import { NodeList } from '../../components/nodes/node-list.tsx';
+import { PageHeader } from '../../components/ui/page-header.tsx';
 
 export default function NodesPage() {
   return (
-    <main>
-      <h1>Nodes</h1>
+    <>
+      <PageHeader
+        title="Nodes"
+        description="Each node's agent, the programs it attached to each pod, and its datapath."
+      />
       <NodeList />
-    </main>
+    </>
   );
 }

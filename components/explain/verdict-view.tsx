@@ -1,28 +1,40 @@
 import type { Verdict } from '../../server/policy/evaluate.ts';
+import { VerdictBadge } from '../ui/verdict.tsx';
 
 /** A verdict and why: each side's summary and the rules that did not match. */
 export function VerdictView({ verdict }: { verdict: Verdict }) {
   return (
-    <>
-      <p>
-        <strong>{verdict.allowed ? 'Allowed' : 'Denied'}</strong>: {verdict.from} → {verdict.to}{' '}
-        {verdict.port}/{verdict.protocol}
+    <div className="space-y-3 text-sm">
+      <p className="flex flex-wrap items-center gap-2">
+        <VerdictBadge state={verdict.allowed ? 'allowed' : 'denied'}>
+          <strong>{verdict.allowed ? 'Allowed' : 'Denied'}</strong>
+        </VerdictBadge>
+        <span className="font-mono">
+          {verdict.from} → {verdict.to} {verdict.port}/{verdict.protocol}
+        </span>
       </p>
-      {[verdict.egress, verdict.ingress].map((side) => (
-        <div key={side.direction}>
-          <h3>{side.direction}</h3>
-          <p>{side.summary}</p>
-          <ul>
-            {side.misses.map((miss) => (
-              <li key={`${miss.policy} ${miss.rule}`}>
-                {miss.policy}
-                {miss.rule >= 0 ? ` rule ${miss.rule}` : ''}: {miss.reason}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ))}
-    </>
+      <div className="grid gap-3 md:grid-cols-2">
+        {[verdict.egress, verdict.ingress].map((side) => (
+          <div key={side.direction} className="rounded-md border border-line bg-raised p-3">
+            <h3 className="mb-1 flex items-center gap-2 text-xs font-semibold uppercase tracking-wide text-muted">
+              {side.direction}
+              <VerdictBadge state={side.allowed ? 'allowed' : 'denied'} />
+            </h3>
+            <p>{side.summary}</p>
+            {side.misses.length > 0 && (
+              <ul className="mt-2 list-disc space-y-0.5 pl-5 text-muted">
+                {side.misses.map((miss) => (
+                  <li key={`${miss.policy} ${miss.rule}`}>
+                    <span className="font-medium text-ink">{miss.policy}</span>
+                    {miss.rule >= 0 ? ` rule ${miss.rule}` : ''}: {miss.reason}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ))}
+      </div>
+    </div>
   );
 }
 

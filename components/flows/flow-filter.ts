@@ -5,6 +5,8 @@ import type { FlowQuery } from '../../server/flows/flow-store.ts';
 export interface FlowFilter extends Pick<FlowQuery, 'verdict' | 'direction' | 'namespace' | 'pod' | 'port'> {
   /** How far back: `5m`, `1h`, `24h`; all kept history when absent. */
   readonly within?: keyof typeof WINDOWS;
+  /** Repeated flows collapsed into one row with a count. */
+  readonly grouped?: boolean;
 }
 
 export const WINDOWS = { '5m': 5 * 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
@@ -23,6 +25,7 @@ export function flowFilterFromQuery(query: string): FlowFilter {
     pod: params.get('pod') || undefined,
     port: params.get('port') && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined,
     within: pick('within', Object.keys(WINDOWS) as (keyof typeof WINDOWS)[]),
+    grouped: params.get('grouped') === '1' || undefined,
   };
   return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as FlowFilter;
 }
@@ -30,14 +33,15 @@ export function flowFilterFromQuery(query: string): FlowFilter {
 export function flowFilterToQuery(filter: FlowFilter): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(filter))
-    if (value !== undefined && value !== '') params.set(key, String(value));
+    if (value !== undefined && value !== '' && value !== false)
+      params.set(key, value === true ? '1' : String(value));
   const query = params.toString();
   return query ? `?${query}` : '';
 }
 
 /** The query of `GET /api/flows` for the filter's history, as of `now`. */
 export function historyQuery(filter: FlowFilter, now: number, limit: number): string {
-  const { within, ...rest } = filter;
+  const { within, grouped: _grouped, ...rest } = filter;
   const params = new URLSearchParams(flowFilterToQuery(rest));
   if (within) params.set('since', String(now - WINDOWS[within]));
   params.set('limit', String(limit));

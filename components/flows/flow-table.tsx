@@ -1,13 +1,19 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
-import { Choice } from '../choice.tsx';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
 import { PolicyEditor } from '../policies/policy-editor.tsx';
-
+import { Badge } from '../ui/badge.tsx';
+import { Button } from '../ui/button.tsx';
+import { EmptyState } from '../ui/empty-state.tsx';
+import { CheckField, SelectField, TextField, Toolbar } from '../ui/field.tsx';
+import { Notice, Panel } from '../ui/panel.tsx';
+import { Td, Th } from '../ui/table.tsx';
+import { type TimeBucket, TimeChart } from '../ui/time-chart.tsx';
+import { VerdictBadge } from '../ui/verdict.tsx';
 import {
   type FlowFilter,
   flowFilterFromQuery,
@@ -16,15 +22,58 @@ import {
   matchesFlow,
   WINDOWS,
 } from './flow-filter.ts';
+import { decidedBy, flowsToCsv, groupFlows } from './flow-groups.ts';
+import { useIsolation } from './use-isolation.ts';
 
 /** Flows kept in the page; the table draws only the rows in view, so all of them stay cheap. */
 const KEEP = 10_000;
 const flowKey = (flow: Flow) =>
   `${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`;
-const ROW_HEIGHT = 26;
-const VIEW_ROWS = 24;
+const ROW_HEIGHT = 28;
+const VIEW_ROWS = 22;
 
-/** Live flow verdicts (server-sent events), newest first, filtered, with why a flow was denied. */
+/** Offers `text` as a file to save. */
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = Object.assign(document.createElement('a'), { href: url, download: name });
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+/** The flows of the filter over its time window (the last 24 hours for all kept), per verdict. */
+function useHistogram(filter: FlowFilter | undefined): TimeBucket[] | undefined {
+  const [buckets, setBuckets] = useState<TimeBucket[]>();
+  useEffect(() => {
+    if (!filter) return;
+    let stopped = false;
+    const load = async () => {
+      const now = Date.now();
+      const span = filter.within ? WINDOWS[filter.within] : WINDOWS['24h'];
+      const { within: _within, grouped: _grouped, ...rest } = filter;
+      const params = new URLSearchParams(flowFilterToQuery(rest));
+      params.set('since', String(now - span));
+      params.set('until', String(now));
+      params.set('buckets', '60');
+      const body = (await (await fetch(`/api/flows/histogram?${params}`)).json()) as {
+        buckets?: TimeBucket[];
+      };
+      if (!stopped && body.buckets) setBuckets(body.buckets);
+    };
+    void load();
+    const timer = setInterval(load, 5000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [filter]);
+  return buckets;
+}
+
+/**
+ * Live flow verdicts (server-sent events), newest first, filtered, with what decided each (the
+ * allowing policy, or the isolating ones for a denial), repeats optionally collapsed, a histogram
+ * of the filter's window, export of the view, and why a flow was denied.
+ */
 export function FlowTable() {
   const [flows, setFlows] = useState<Flow[]>([]);
   const [dropped, setDropped] = useState(0);
@@ -36,6 +85,7 @@ export function FlowTable() {
   const [explanation, setExplanation] = useState<(Verdict & { draft: string }) | { error: string }>();
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
+  const buckets = useHistogram(filter);
 
   useEffect(() => setFilter(flowFilterFromQuery(window.location.search)), []);
 
@@ -89,142 +139,206 @@ export function FlowTable() {
   }, [selected]);
 
   const change = (next: Partial<FlowFilter>) => setFilter({ ...filter, ...next });
-  const shown = flows;
+  const rows = useMemo(
+    () =>
+      filter?.grouped
+        ? groupFlows(flows).map((group) => ({ flow: group.flow, count: group.count }))
+        : flows.map((flow) => ({ flow, count: 1 })),
+    [flows, filter?.grouped],
+  );
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 5);
-  const visible = shown.slice(first, first + VIEW_ROWS + 10);
+  const visible = rows.slice(first, first + VIEW_ROWS + 10);
+  const isolation = useIsolation(
+    visible.filter((row) => row.flow.verdict === 'deny' && row.flow.pod).map((row) => row.flow.pod as string),
+  );
+  const policyOf = (flow: Flow) => decidedBy(flow, flow.pod ? isolation.get(flow.pod) : undefined);
+  const exportRows = () => rows.map((row) => ({ ...row, policy: policyOf(row.flow) }));
+  const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
   return (
-    <section className="flows-view">
-      <div className="toolbar">
-        <Choice
+    <div className="flows-view space-y-3">
+      <Toolbar label="Flow filters">
+        <SelectField
           label="Verdict"
           value={filter?.verdict}
           options={{ '': 'all', deny: 'denied', allow: 'allowed' }}
-          onChange={(verdict) => change({ verdict })}
+          onChange={(verdict) => change({ verdict: verdict as FlowFilter['verdict'] })}
         />
-        <Choice
+        <SelectField
           label="Direction"
           value={filter?.direction}
           options={{ '': 'both', ingress: 'ingress', egress: 'egress' }}
-          onChange={(direction) => change({ direction })}
+          onChange={(direction) => change({ direction: direction as FlowFilter['direction'] })}
         />
-        <label>
-          Namespace{' '}
-          <input
-            size={10}
-            value={filter?.namespace ?? ''}
-            onChange={(event) => change({ namespace: event.target.value || undefined })}
-          />
-        </label>
-        <label>
-          Pod{' '}
-          <input
-            size={22}
-            placeholder="ns/name"
-            value={filter?.pod ?? ''}
-            onChange={(event) => change({ pod: event.target.value || undefined })}
-          />
-        </label>
-        <label>
-          Port{' '}
-          <input
-            size={5}
-            inputMode="numeric"
-            value={filter?.port ?? ''}
-            onChange={(event) => {
-              const port = Number(event.target.value);
-              change({ port: event.target.value && Number.isInteger(port) ? port : undefined });
-            }}
-          />
-        </label>
-        <Choice
+        <TextField
+          label="Namespace"
+          size={10}
+          value={filter?.namespace ?? ''}
+          onChange={(event) => change({ namespace: event.target.value || undefined })}
+        />
+        <TextField
+          label="Pod"
+          size={22}
+          placeholder="ns/name"
+          value={filter?.pod ?? ''}
+          onChange={(event) => change({ pod: event.target.value || undefined })}
+        />
+        <TextField
+          label="Port"
+          size={5}
+          inputMode="numeric"
+          value={filter?.port ?? ''}
+          onChange={(event) => {
+            const port = Number(event.target.value);
+            change({ port: event.target.value && Number.isInteger(port) ? port : undefined });
+          }}
+        />
+        <SelectField
           label="Time"
           value={filter?.within}
           options={{
             '': 'all kept',
             ...Object.fromEntries(Object.keys(WINDOWS).map((window) => [window, `last ${window}`])),
           }}
-          onChange={(within) => change({ within })}
+          onChange={(within) => change({ within: within as FlowFilter['within'] })}
         />
-        <button type="button" onClick={() => setPaused(!paused)}>
-          {paused ? 'Resume' : 'Pause'}
-        </button>
-        <span>
-          {shown.length} flows{dropped > 0 ? `, ${dropped} not shown (the page fell behind)` : ''}
-        </span>
-      </div>
-      {historyError && <p role="alert">Cannot load the stored flows: {historyError}</p>}
-      {shown.length === 0 ? (
-        <p>
-          No flows yet. Send some:{' '}
-          <code>palisade lab exec default/client-one -- curl --max-time 3 demo-app</code>
-        </p>
+        <CheckField
+          label="Group repeats"
+          checked={filter?.grouped === true}
+          onChange={(grouped) => change({ grouped })}
+        />
+        <Button onClick={() => setPaused(!paused)}>{paused ? 'Resume' : 'Pause'}</Button>
+        <div className="ml-auto flex items-end gap-2">
+          <Button
+            size="sm"
+            onClick={() => download(`flows-${stamp()}.csv`, 'text/csv', flowsToCsv(exportRows()))}
+          >
+            Export CSV
+          </Button>
+          <Button
+            size="sm"
+            onClick={() =>
+              download(
+                `flows-${stamp()}.json`,
+                'application/json',
+                `${JSON.stringify(exportRows(), null, 2)}\n`,
+              )
+            }
+          >
+            Export JSON
+          </Button>
+        </div>
+      </Toolbar>
+      <Panel
+        title={filter?.within ? `Flows over the last ${filter.within}` : 'Flows over the last 24 hours'}
+        actions={
+          <span className="text-sm text-muted" data-testid="flow-count">
+            {rows.length === flows.length
+              ? `${flows.length} flows`
+              : `${flows.length} flows in ${rows.length} groups`}
+            {dropped > 0 ? `, ${dropped} not shown (the page fell behind)` : ''}
+          </span>
+        }
+      >
+        {buckets ? (
+          <TimeChart buckets={buckets} label="Flows of this filter over time" />
+        ) : (
+          <div className="h-36" />
+        )}
+      </Panel>
+      {historyError && <Notice tone="error">Cannot load the stored flows: {historyError}</Notice>}
+      {rows.length === 0 ? (
+        <EmptyState title="No flows yet">
+          Send some: <code>palisade lab exec default/client-one -- curl --max-time 3 demo-app</code>
+        </EmptyState>
       ) : (
         <div
-          className="flows-scroll"
-          style={{ height: ROW_HEIGHT * (Math.min(shown.length, VIEW_ROWS) + 1) + 2 }}
+          className="overflow-auto rounded-lg border border-line bg-surface"
+          style={{ height: ROW_HEIGHT * (Math.min(rows.length, VIEW_ROWS) + 1) + 2 }}
           onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
         >
-          <table className="flows" data-testid="flows">
+          <table className="w-full border-collapse text-left text-[13px]" data-testid="flows">
             <thead>
               <tr>
-                <th>time</th>
-                <th>pod</th>
-                <th>direction</th>
-                <th>verdict</th>
-                <th>source</th>
-                <th>destination</th>
-                <th>peer pod</th>
-                <th>policy</th>
+                <Th>time</Th>
+                <Th>pod</Th>
+                <Th>direction</Th>
+                <Th>verdict</Th>
+                <Th>source</Th>
+                <Th>destination</Th>
+                <Th>peer pod</Th>
+                <Th>decided by</Th>
+                {filter?.grouped && <Th className="text-right">count</Th>}
               </tr>
             </thead>
             <tbody>
               {first > 0 && <tr style={{ height: first * ROW_HEIGHT }} aria-hidden />}
-              {visible.map((flow) => (
+              {visible.map(({ flow, count }) => (
                 <tr
-                  key={flowKey(flow)}
-                  className={`flow-${flow.verdict}${flow === selected ? ' selected' : ''}`}
+                  key={filter?.grouped ? `${flowKey(flow)} ${count}` : flowKey(flow)}
+                  style={{ height: ROW_HEIGHT }}
+                  className={`flow-${flow.verdict} cursor-pointer hover:bg-raised ${flow === selected ? 'bg-accent-soft' : ''}`}
                   onClick={() => setSelected(flow)}
                   onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}
                   tabIndex={0}
                 >
-                  <td>{new Date(flow.time).toLocaleTimeString()}</td>
-                  <td>{flow.pod ?? '?'}</td>
-                  <td>{flow.direction}</td>
-                  <td>{flow.verdict}</td>
-                  <td>
+                  <Td className="font-mono text-xs">{new Date(flow.time).toLocaleTimeString()}</Td>
+                  <Td>{flow.pod ?? '?'}</Td>
+                  <Td>{flow.direction}</Td>
+                  <Td>
+                    <VerdictBadge state={flow.verdict === 'allow' ? 'allowed' : 'denied'}>
+                      {flow.verdict}
+                    </VerdictBadge>
+                  </Td>
+                  <Td className="font-mono text-xs">
                     {flow.src}:{flow.sport}
-                  </td>
-                  <td>
+                  </Td>
+                  <Td className="font-mono text-xs">
                     {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
-                  </td>
-                  <td>{flow.peer ?? ''}</td>
-                  <td>{flow.policy ?? (flow.verdict === 'allow' ? 'not isolated' : '')}</td>
+                  </Td>
+                  <Td>{flow.peer ?? ''}</Td>
+                  <Td
+                    className={`max-w-72 truncate ${flow.verdict === 'deny' ? 'text-deny' : 'text-muted'}`}
+                    title={policyOf(flow)}
+                  >
+                    {policyOf(flow)}
+                  </Td>
+                  {filter?.grouped && (
+                    <Td className="text-right">
+                      <Badge tone={count > 1 ? 'accent' : 'neutral'}>×{count}</Badge>
+                    </Td>
+                  )}
                 </tr>
               ))}
-              {first + visible.length < shown.length && (
-                <tr style={{ height: (shown.length - first - visible.length) * ROW_HEIGHT }} aria-hidden />
+              {first + visible.length < rows.length && (
+                <tr style={{ height: (rows.length - first - visible.length) * ROW_HEIGHT }} aria-hidden />
               )}
             </tbody>
           </table>
         </div>
       )}
       {selected && (
-        <aside className="explanation" data-testid="explanation">
-          <h2>
-            {selected.src} → {selected.dst}:{selected.dport}
-          </h2>
-          {!explanation && <p>Asking the policy model…</p>}
-          {explanation && 'error' in explanation && <p role="alert">{explanation.error}</p>}
-          {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
-          {explanation && 'draft' in explanation && explanation.draft && (
-            <PolicyEditor
-              key={explanation.draft}
-              initial={explanation.draft}
-              title="Draft a policy that would allow this"
-            />
-          )}
-        </aside>
+        <Panel
+          testId="explanation"
+          title={
+            <span className="font-mono">
+              {selected.src} → {selected.dst}:{selected.dport}
+            </span>
+          }
+        >
+          <div className="space-y-4">
+            {!explanation && <p className="text-sm text-muted">Asking the policy model…</p>}
+            {explanation && 'error' in explanation && <Notice tone="error">{explanation.error}</Notice>}
+            {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
+            {explanation && 'draft' in explanation && explanation.draft && (
+              <PolicyEditor
+                key={explanation.draft}
+                initial={explanation.draft}
+                title="Draft a policy that would allow this"
+              />
+            )}
+          </div>
+        </Panel>
       )}
-    </section>
+    </div>
   );
 }

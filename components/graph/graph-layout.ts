@@ -1,86 +1,87 @@
-import type { Edge, Node } from '@xyflow/react';
-import type { GraphEdge, GraphPod, PolicyGraph } from '../../server/graph/build-graph.ts';
+import type { GraphView, ViewNode } from '../../server/graph/graph-view.ts';
+
+/** Where a node goes, and whether it is a namespace's column title. */
+export interface Placed {
+  readonly id: string;
+  readonly x: number;
+  readonly y: number;
+  readonly node?: ViewNode;
+  readonly title?: string;
+}
+
+const COLUMN = 300;
+const ROW = 84;
+const byName = (a: ViewNode, b: ViewNode) => a.name.localeCompare(b.name, undefined, { numeric: true });
+const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
 
 /**
- * Pods (or workloads) in a column per namespace, sorted by name; namespaces, when they are the
- * nodes, in a square grid. The same graph always lays out the same way.
+ * Where the view's nodes go; the same view always lays out the same way. One node asked for (a
+ * focus) sits in the middle with its peers on rings around it. Otherwise pods and workloads stand
+ * in a column per namespace under its name, left to right as edges go: the nodes asked for first
+ * (a matrix cell's row namespace, then its column's), then their peers, and whole namespaces (and
+ * the rest of the cluster) in a grid on the right.
  */
-export function layoutNodes(graph: PolicyGraph): Node[] {
-  if (graph.grouping === 'namespace') {
-    const side = Math.ceil(Math.sqrt(graph.pods.length));
-    return [...graph.pods]
-      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
-      .map((node, i) => ({
-        id: node.id,
-        position: { x: (i % side) * 260, y: Math.floor(i / side) * 140 },
-        data: { label: podLabel(node, graph.grouping) },
-        className: isolated(node) ? 'pod pod-isolated' : 'pod',
-      }));
-  }
-  const columns = graph.namespaces.filter((namespace) =>
-    graph.pods.some((pod) => pod.namespace === namespace),
-  );
-  return columns.flatMap((namespace, column) => [
-    {
-      id: `title:${namespace}`,
-      position: { x: column * 300, y: 0 },
-      data: { label: namespace },
-      draggable: false,
-      selectable: false,
-      className: 'namespace-title',
-    },
-    ...graph.pods
-      .filter((pod) => pod.namespace === namespace)
-      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
-      .map((pod, row) => ({
-        id: pod.id,
-        position: { x: column * 300, y: 60 + row * 120 },
-        data: { label: podLabel(pod, graph.grouping) },
-        className: isolated(pod) ? 'pod pod-isolated' : 'pod',
-      })),
-  ]);
-}
-
-function isolated(pod: GraphPod): boolean {
-  return pod.isolatedBy.ingress.length > 0 || pod.isolatedBy.egress.length > 0;
-}
-
-function podLabel(pod: GraphPod, grouping: PolicyGraph['grouping']): string {
-  const sides = [
-    pod.isolatedBy.ingress.length > 0 && 'ingress',
-    pod.isolatedBy.egress.length > 0 && 'egress',
-  ].filter(Boolean);
-  const what = grouping === 'pod' ? (pod.ip ?? 'no IP') : `${pod.pods} pod${pod.pods === 1 ? '' : 's'}`;
-  return `${pod.name}\n${what}${sides.length ? `\nisolated: ${sides.join(', ')}` : ''}`;
-}
-
-/** How an edge reads: all ports allowed, all denied, or some of each. */
-export function edgeState(edge: GraphEdge): 'allowed' | 'denied' | 'mixed' {
-  if (edge.denied.length === 0) return 'allowed';
-  return edge.allowed.length === 0 ? 'denied' : 'mixed';
-}
-
-/** Edges for the pairs the view shows; observed traffic animates them. */
-export function layoutEdges(graph: PolicyGraph): Edge[] {
-  // Past a few hundred edges labels hide the graph; a click on an edge still explains it.
-  const labelled = graph.edges.length <= 200;
-  return graph.edges.map((edge) => {
-    const state = edgeState(edge);
-    const seen = edge.observed.allowed + edge.observed.denied;
-    return {
-      id: `${edge.from} ${edge.to}`,
-      source: edge.from,
-      target: edge.to,
-      className: `edge-${state}`,
-      animated: seen > 0,
-      label: !labelled
-        ? undefined
-        : state === 'mixed'
-          ? `denied ${edge.denied.join(', ')}`
-          : seen > 0
-            ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`
-            : undefined,
-      data: { state },
-    };
+export function layoutView(view: GraphView, first: readonly string[] = []): Placed[] {
+  const scope = view.nodes.filter((node) => node.scope);
+  if (scope.length === 1 && view.nodes.length > 2) return radial(scope[0] as ViewNode, view.nodes);
+  const grouped = view.nodes.filter((node) => node.kind === 'pod' || node.kind === 'workload');
+  const whole = view.nodes.filter((node) => node.kind === 'namespace' || node.kind === 'rest').sort(byName);
+  // A column per namespace, and per namespace a column for its nodes asked for and one for the others.
+  const columnOf = (node: ViewNode) => `${node.scope ? 0 : 1} ${node.namespace ?? ''}`;
+  const rank = (column: string) => {
+    const [scoped = '1', namespace = ''] = column.split(' ');
+    const wanted = first.indexOf(namespace);
+    return [Number(scoped), wanted < 0 ? first.length : wanted, namespace] as const;
+  };
+  const columns = [...new Set(grouped.map(columnOf))].sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0] - y[0] || x[1] - y[1] || natural(x[2], y[2]);
   });
+  const placed: Placed[] = columns.flatMap((column, index) => {
+    const namespace = column.slice(2);
+    const peers = column.startsWith('1') && scope.length < view.nodes.length;
+    return [
+      { id: `title:${column}`, x: index * COLUMN, y: 0, title: peers ? `${namespace} (peers)` : namespace },
+      ...grouped
+        .filter((node) => columnOf(node) === column)
+        .sort(byName)
+        .map((node, row) => ({ id: node.id, x: index * COLUMN, y: 48 + row * ROW, node })),
+    ];
+  });
+  const side = Math.max(1, Math.ceil(Math.sqrt(whole.length)));
+  const left = columns.length * COLUMN;
+  whole.forEach((node, i) => {
+    placed.push({ id: node.id, x: left + (i % side) * 260, y: 48 + Math.floor(i / side) * 110, node });
+  });
+  return placed;
+}
+
+function radial(centre: ViewNode, nodes: readonly ViewNode[]): Placed[] {
+  const order = { pod: 0, workload: 1, namespace: 2, rest: 3 };
+  const peers = nodes
+    .filter((node) => node !== centre)
+    .sort(
+      (a, b) =>
+        order[a.kind] - order[b.kind] || natural(a.namespace ?? '', b.namespace ?? '') || byName(a, b),
+    );
+  const placed: Placed[] = [{ id: centre.id, x: 0, y: 0, node: centre }];
+  let ring = 0;
+  let index = 0;
+  while (index < peers.length) {
+    const radius = 320 + ring * 240;
+    const room = Math.max(8, Math.floor((2 * Math.PI * radius) / 210));
+    const here = peers.slice(index, index + room);
+    here.forEach((node, i) => {
+      const angle = (2 * Math.PI * i) / here.length - Math.PI / 2;
+      placed.push({
+        id: node.id,
+        x: Math.round(radius * Math.cos(angle)),
+        y: Math.round(radius * Math.sin(angle)),
+        node,
+      });
+    });
+    index += here.length;
+    ring++;
+  }
+  return placed;
 }

@@ -2,6 +2,25 @@
 
 import { useEffect, useState } from 'react';
 import type { NodeStatus } from '../../server/nodes/node-status.ts';
+import { Badge } from '../ui/badge.tsx';
+import { EmptyState } from '../ui/empty-state.tsx';
+import { Notice, Panel } from '../ui/panel.tsx';
+import { Table, Td, Th } from '../ui/table.tsx';
+
+/** What a node's datapath is, in words. */
+function datapathText(node: NodeStatus): string {
+  if (node.datapath === 'ebpf') return 'eBPF';
+  if (node.datapath === 'simulated') return 'simulated (verdicts from the policy model)';
+  const heard = node.agent.lastSeen
+    ? `last heard from ${new Date(node.agent.lastSeen).toLocaleTimeString()}`
+    : 'not heard from';
+  return `eBPF on a Kubernetes node; agent ${heard}`;
+}
+
+/** A node's health as a badge: a word and a mark, not a colour alone. */
+export function HealthBadge({ healthy }: { healthy: boolean }) {
+  return <Badge tone={healthy ? 'allow' : 'deny'}>{healthy ? '● healthy' : '▲ unhealthy'}</Badge>;
+}
 
 /** The nodes and their agents, refreshed every two seconds. */
 export function NodeList() {
@@ -20,62 +39,61 @@ export function NodeList() {
     const timer = setInterval(load, 2000);
     return () => clearInterval(timer);
   }, []);
-  if (error && !nodes) return <p role="alert">Cannot load the nodes: {error}</p>;
-  if (!nodes) return <p>Loading nodes…</p>;
+  if (error && !nodes) return <Notice tone="error">Cannot load the nodes: {error}</Notice>;
+  if (!nodes) return <p className="text-sm text-muted">Loading nodes…</p>;
   if (nodes.length === 0)
     return (
-      <p>
-        No lab: run <code>palisade lab up</code>.
-      </p>
+      <EmptyState title="No lab">
+        Run <code>palisade lab up</code>.
+      </EmptyState>
     );
   return (
-    <div className="nodes">
+    <div className="grid gap-4 xl:grid-cols-2">
       {nodes.map((node) => (
-        <section key={node.name} className="node" data-testid={`node-${node.name}`}>
-          <h2>
-            {node.name}{' '}
-            <span className={node.agent.healthy ? 'healthy' : 'unhealthy'}>
-              {node.agent.healthy ? 'healthy' : 'unhealthy'}
+        <Panel
+          key={node.name}
+          testId={`node-${node.name}`}
+          title={
+            <span className="flex items-center gap-2">
+              {node.name} <HealthBadge healthy={node.agent.healthy} />
             </span>
-          </h2>
-          <p>
-            Datapath:{' '}
-            {node.datapath === 'ebpf'
-              ? 'eBPF'
-              : node.datapath === 'cluster'
-                ? `eBPF on a Kubernetes node; agent ${node.agent.lastSeen ? `last heard from ${new Date(node.agent.lastSeen).toLocaleTimeString()}` : 'not heard from'}`
-                : 'simulated (verdicts from the policy model)'}
+          }
+        >
+          <p className="mb-3 text-sm text-muted">
+            <span className="text-ink">Datapath: {datapathText(node)}</span>
             {node.agent.pid !== undefined &&
               ` · agent pid ${node.agent.pid}, generation ${node.agent.generation}`}
             {node.lostEvents !== undefined && ` · lost events ${node.lostEvents}`}
             {node.deniedPackets !== undefined && ` · denied packets ${node.deniedPackets}`}
           </p>
-          {node.agent.error && <p role="alert">Agent error: {node.agent.error}</p>}
-          <table className="flows">
-            <thead>
-              <tr>
-                <th>pod</th>
-                <th>ingress program</th>
-                <th>egress program</th>
-                <th>map fill</th>
-              </tr>
-            </thead>
-            <tbody>
-              {node.pods.map((pod) => (
-                <tr key={pod.pod}>
-                  <td>{pod.pod}</td>
-                  <td>{pod.ingressProgram ?? '-'}</td>
-                  <td>{pod.egressProgram ?? '-'}</td>
-                  <td>
-                    {node.mapFill?.[pod.pod] === undefined
-                      ? '-'
-                      : `${((node.mapFill[pod.pod] ?? 0) * 100).toFixed(3)}%`}
-                  </td>
+          {node.agent.error && <Notice tone="error">Agent error: {node.agent.error}</Notice>}
+          <div className="max-h-96 overflow-auto rounded-md border border-line">
+            <Table>
+              <thead>
+                <tr>
+                  <Th>pod</Th>
+                  <Th>ingress program</Th>
+                  <Th>egress program</Th>
+                  <Th>map fill</Th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+              </thead>
+              <tbody>
+                {node.pods.map((pod) => (
+                  <tr key={pod.pod}>
+                    <Td>{pod.pod}</Td>
+                    <Td className="font-mono">{pod.ingressProgram ?? '-'}</Td>
+                    <Td className="font-mono">{pod.egressProgram ?? '-'}</Td>
+                    <Td className="font-mono">
+                      {node.mapFill?.[pod.pod] === undefined
+                        ? '-'
+                        : `${((node.mapFill[pod.pod] ?? 0) * 100).toFixed(3)}%`}
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+          </div>
+        </Panel>
       ))}
     </div>
   );

@@ -1,8 +1,13 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
+import { Button } from '../ui/button.tsx';
+import { EmptyState } from '../ui/empty-state.tsx';
+import { Notice, Panel } from '../ui/panel.tsx';
+import type { ListedPolicy } from './cluster-yaml.ts';
 import { withKubeToken } from './kube-token.ts';
 import { PolicyEditor } from './policy-editor.tsx';
+import { PolicyEffect } from './policy-effect.tsx';
 
 const TEMPLATE = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -24,16 +29,20 @@ spec:
         - port: 80
 `;
 
-/** The editor with a policy's YAML: `?draft=` (from a flow or a suggestion), or the cluster's policies to pick. */
+/**
+ * The cluster's policies, each with the pods it selects and its effect on the graph, and the
+ * editor: `?draft=` (from a flow or a suggestion), a policy picked from the list, or a new one.
+ */
 export function PoliciesView() {
-  const [policies, setPolicies] = useState<{ name: string; yaml: string }[]>();
+  const [policies, setPolicies] = useState<ListedPolicy[]>();
   const [error, setError] = useState<string>();
   const [initial, setInitial] = useState<string>();
+  const [selected, setSelected] = useState<string>();
   const [status, setStatus] = useState<string>();
 
   const load = useCallback(async () => {
-    const body = (await (await fetch('/api/policies')).json()) as {
-      policies?: { name: string; yaml: string }[];
+    const body = (await (await fetch('/api/policies', { cache: 'no-store' })).json()) as {
+      policies?: ListedPolicy[];
       error?: string;
     };
     setError(body.error);
@@ -41,28 +50,64 @@ export function PoliciesView() {
   }, []);
 
   useEffect(() => {
-    setInitial(new URLSearchParams(window.location.search).get('draft') ?? TEMPLATE);
+    const params = new URLSearchParams(window.location.search);
+    setInitial(params.get('draft') ?? TEMPLATE);
+    setSelected(params.get('policy') ?? undefined);
     void load();
   }, [load]);
 
+  const pick = (policy: ListedPolicy) => {
+    setSelected(policy.name);
+    setInitial(policy.yaml);
+    window.history.replaceState(null, '', `?policy=${encodeURIComponent(policy.name)}`);
+  };
+  useEffect(() => {
+    const chosen = policies?.find((policy) => policy.name === selected);
+    if (chosen && !new URLSearchParams(window.location.search).get('draft')) setInitial(chosen.yaml);
+  }, [policies, selected]);
+
   return (
-    <section className="policies-view">
-      <aside className="policy-list">
-        <h2>In the cluster</h2>
-        <button type="button" onClick={() => setInitial(TEMPLATE)}>
-          New policy
-        </button>
-        {error && <p role="alert">{error}</p>}
-        {!policies && <p>Loading…</p>}
-        {policies?.length === 0 && <p>No NetworkPolicy yet: every pod reaches every pod.</p>}
-        <ul>
+    <div className="grid gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
+      <Panel
+        title={`In the cluster${policies ? ` (${policies.length})` : ''}`}
+        actions={
+          <Button
+            size="sm"
+            tone="primary"
+            onClick={() => {
+              setSelected(undefined);
+              setInitial(TEMPLATE);
+              window.history.replaceState(null, '', window.location.pathname);
+            }}
+          >
+            New policy
+          </Button>
+        }
+        className="self-start"
+      >
+        {error && <Notice tone="error">{error}</Notice>}
+        {!policies && <p className="text-sm text-muted">Loading…</p>}
+        {policies?.length === 0 && (
+          <EmptyState title="No NetworkPolicy yet">Every pod reaches every pod.</EmptyState>
+        )}
+        <ul className="-mx-2 max-h-[70vh] overflow-auto">
           {policies?.map((policy) => (
-            <li key={policy.name}>
-              <button type="button" className="link" onClick={() => setInitial(policy.yaml)}>
-                {policy.name}
-              </button>{' '}
+            <li key={policy.name} className="flex items-center gap-1">
               <button
                 type="button"
+                aria-current={policy.name === selected ? 'true' : undefined}
+                className={`min-w-0 flex-1 truncate rounded-md px-2 py-1 text-left font-mono text-xs ${
+                  policy.name === selected
+                    ? 'bg-accent-soft font-semibold text-accent'
+                    : 'text-ink hover:bg-raised'
+                }`}
+                onClick={() => pick(policy)}
+              >
+                {policy.name}
+              </button>
+              <Button
+                size="sm"
+                tone="ghost"
                 aria-label={`Delete ${policy.name}`}
                 onClick={async () => {
                   const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
@@ -75,15 +120,26 @@ export function PoliciesView() {
                 }}
               >
                 Delete
-              </button>
+              </Button>
             </li>
           ))}
         </ul>
-        {status && <p role="status">{status}</p>}
-      </aside>
-      {initial !== undefined && (
-        <PolicyEditor initial={initial} title="Edit, preview, apply" onApplied={load} />
-      )}
-    </section>
+        {status && (
+          <p role="status" className="mt-2 text-sm text-muted">
+            {status}
+          </p>
+        )}
+      </Panel>
+      <div className="min-w-0 space-y-4">
+        {selected && <PolicyEffect policy={selected} />}
+        {initial !== undefined && (
+          <PolicyEditor
+            initial={initial}
+            title={selected ? `Edit ${selected}` : 'Edit, preview, apply'}
+            onApplied={load}
+          />
+        )}
+      </div>
+    </div>
   );
 }

@@ -2,7 +2,15 @@
 
 import { useEffect, useState } from 'react';
 import type { Preview } from '../../server/policy/preview.ts';
+import { Badge } from '../ui/badge.tsx';
+import { Button } from '../ui/button.tsx';
+import { TextField } from '../ui/field.tsx';
+import { Notice, Panel } from '../ui/panel.tsx';
+import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
+import { clusterYamlFor, type ListedPolicy } from './cluster-yaml.ts';
+import { DiffView } from './diff-view.tsx';
 import { readKubeToken, saveKubeToken, withKubeToken } from './kube-token.ts';
+import { changesAnything, type DiffLine, lineDiff } from './line-diff.ts';
 import { PreviewGraph } from './preview-graph.tsx';
 import { type EditorProblem, YamlEditor } from './yaml-editor.tsx';
 import { lineOfField } from './yaml-paths.ts';
@@ -23,11 +31,19 @@ async function post<T>(path: string, yaml: string): Promise<T | PolicyError> {
 
 const isError = (value: object): value is PolicyError => 'error' in value;
 
+async function listPolicies(): Promise<ListedPolicy[]> {
+  const body = (await (await fetch('/api/policies', { cache: 'no-store' })).json()) as {
+    policies?: ListedPolicy[];
+  };
+  return body.policies ?? [];
+}
+
 /**
  * Write a policy and see what it would do before it is enforced: Monaco with completion and the
- * policy model's own validation inline (the messages of the CLI), a preview of every pod-to-pod
- * connection it opens or closes (as a list and as a graph) and of the recent flows it would turn,
- * and Apply (all or nothing). In Kubernetes mode writes need the user's bearer token.
+ * policy model's own validation inline (the messages of the CLI), the diff against what the cluster
+ * holds, a preview of every pod-to-pod connection it opens or closes (as a list and as a graph) and
+ * of the recent flows it would turn, and Apply (all or nothing), after which the diff shows what
+ * changed in the cluster. In Kubernetes mode writes need the user's bearer token.
  */
 export function PolicyEditor({
   initial,
@@ -41,14 +57,20 @@ export function PolicyEditor({
   const [yaml, setYaml] = useState(initial);
   const [problems, setProblems] = useState<EditorProblem[]>([]);
   const [preview, setPreview] = useState<Preview | PolicyError>();
-  const [status, setStatus] = useState<string>();
+  const [status, setStatus] = useState<{ ok: boolean; text: string }>();
+  const [applied, setApplied] = useState<DiffLine[]>();
+  const [listed, setListed] = useState<ListedPolicy[]>([]);
   const [kubernetes, setKubernetes] = useState(false);
   const [token, setToken] = useState('');
   useEffect(() => setToken(readKubeToken()), []);
-
-  useEffect(() => setYaml(initial), [initial]);
-
   useEffect(() => {
+    setYaml(initial);
+    setApplied(undefined);
+    setStatus(undefined);
+    setPreview(undefined);
+  }, [initial]);
+  useEffect(() => {
+    void listPolicies().then(setListed);
     void fetch('/healthz')
       .then((response) => response.json())
       .then((health: { mode?: string }) => setKubernetes(health.mode === 'kubernetes'));
@@ -72,37 +94,42 @@ export function PolicyEditor({
     return () => clearTimeout(timer);
   }, [yaml]);
 
+  const before = clusterYamlFor(yaml, listed);
+  const pending = lineDiff(before, yaml);
+  const apply = async () => {
+    const result = await post<{ applied: string[] }>('/api/policies', yaml);
+    if (isError(result)) {
+      setStatus({ ok: false, text: `Not applied: ${result.error}` });
+      return;
+    }
+    setStatus({ ok: true, text: `Applied: ${result.applied.join(', ')}${kubernetes ? '' : ' (enforced)'}` });
+    const now = await listPolicies();
+    setApplied(lineDiff(before, clusterYamlFor(yaml, now)));
+    setListed(now);
+    onApplied?.();
+  };
+
   return (
-    <div className="policy-editor" data-testid="policy-editor">
-      <h3>{title}</h3>
-      <YamlEditor value={yaml} onChange={setYaml} problems={problems} label="Policy YAML" />
-      <p className="problems" role="status" data-testid="problems">
-        {problems.length === 0
-          ? 'Valid NetworkPolicy.'
-          : `Line ${problems[0]?.line}: ${problems[0]?.message}`}
-      </p>
-      <div className="toolbar">
-        <button type="button" onClick={async () => setPreview(await post('/api/policies/preview', yaml))}>
-          Preview
-        </button>
-        <button
-          type="button"
-          onClick={async () => {
-            const result = await post<{ applied: string[] }>('/api/policies', yaml);
-            if (isError(result)) {
-              setStatus(`Not applied: ${result.error}`);
-              return;
-            }
-            setStatus(`Applied: ${result.applied.join(', ')}${kubernetes ? '' : ' (enforced)'}`);
-            onApplied?.();
-          }}
+    <Panel title={title} testId="policy-editor">
+      <div className="space-y-3">
+        <YamlEditor value={yaml} onChange={setYaml} problems={problems} label="Policy YAML" />
+        <p
+          className={`text-sm ${problems.length === 0 ? 'text-allow' : 'text-deny'}`}
+          role="status"
+          data-testid="problems"
         >
-          Apply
-        </button>
-        {kubernetes && (
-          <label>
-            Your Kubernetes token{' '}
-            <input
+          {problems.length === 0
+            ? '✓ Valid NetworkPolicy.'
+            : `✕ Line ${problems[0]?.line}: ${problems[0]?.message}`}
+        </p>
+        <div className="flex flex-wrap items-end gap-2">
+          <Button onClick={async () => setPreview(await post('/api/policies/preview', yaml))}>Preview</Button>
+          <Button tone="primary" onClick={apply}>
+            Apply
+          </Button>
+          {kubernetes && (
+            <TextField
+              label="Your Kubernetes token"
               type="password"
               value={token}
               onChange={(event) => {
@@ -111,42 +138,67 @@ export function PolicyEditor({
               }}
               placeholder="kubectl create token …"
             />
-          </label>
+          )}
+          {status && (
+            <span role="status" className={`text-sm ${status.ok ? 'text-allow' : 'text-deny'}`}>
+              {status.text}
+            </span>
+          )}
+        </div>
+        {applied ? (
+          <DiffView lines={applied} label="What the apply changed in the cluster" />
+        ) : (
+          changesAnything(pending) && (
+            <DiffView
+              lines={pending}
+              label={before ? 'Changes to the cluster’s version' : 'New: the cluster has no such policy yet'}
+            />
+          )
         )}
-        {status && <span role="status">{status}</span>}
+        {preview && isError(preview) && <Notice tone="error">{preview.error}</Notice>}
+        {preview && !isError(preview) && <PreviewList preview={preview} />}
       </div>
-      {preview && isError(preview) && <p role="alert">{preview.error}</p>}
-      {preview && !isError(preview) && (
-        <div data-testid="preview">
-          <ul className="preview">
-            {preview.connections.length === 0 && <li>Changes no connection between pods.</li>}
-            {preview.connections.map((change) => (
-              <li key={`${change.from} ${change.to} ${change.port}`} className={change.change}>
-                {change.change} {change.from} → {change.to} {change.port}
+    </Panel>
+  );
+}
+
+/** What a change opens and closes, as a list and a graph, and the recent flows it turns. */
+function PreviewList({ preview }: { preview: Preview }) {
+  return (
+    <div data-testid="preview" className="space-y-2 text-sm">
+      <ul className="space-y-1">
+        {preview.connections.length === 0 && (
+          <li className="text-muted">Changes no connection between pods.</li>
+        )}
+        {preview.connections.map((change) => (
+          <li key={`${change.from} ${change.to} ${change.port}`} className="flex items-center gap-2">
+            <span style={{ color: VERDICTS[change.change === 'opens' ? 'allowed' : 'denied'].colour }}>
+              <VerdictIcon state={change.change === 'opens' ? 'allowed' : 'denied'} />
+            </span>
+            <span className="font-mono text-xs">
+              <strong className="font-sans">{change.change}</strong> {change.from} → {change.to} {change.port}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {preview.flows.length > 0 && (
+        <>
+          <p>
+            <Badge tone="partial">{preview.flows.length}</Badge> recent flows would be judged the other way:
+          </p>
+          <ul className="space-y-0.5 font-mono text-xs" data-testid="preview-flows">
+            {preview.flows.slice(0, 10).map(({ flow, change }) => (
+              <li key={`${flow.time} ${flow.node} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}>
+                {change === 'opens' ? 'now allowed' : 'now denied'}: {flow.src}:{flow.sport} → {flow.dst}:
+                {flow.dport} ({flow.verdict === 'allow' ? 'was allowed' : 'was denied'},{' '}
+                {new Date(flow.time).toLocaleTimeString()})
               </li>
             ))}
-            {preview.flows.length > 0 && (
-              <li>{preview.flows.length} recent flows would be judged the other way:</li>
-            )}
+            {preview.flows.length > 10 && <li>…and {preview.flows.length - 10} more.</li>}
           </ul>
-          {preview.flows.length > 0 && (
-            <ul className="preview" data-testid="preview-flows">
-              {preview.flows.slice(0, 10).map(({ flow, change }) => (
-                <li
-                  key={`${flow.time} ${flow.node} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}
-                  className={change}
-                >
-                  {change === 'opens' ? 'now allowed' : 'now denied'}: {flow.src}:{flow.sport} → {flow.dst}:
-                  {flow.dport} ({flow.verdict === 'allow' ? 'was allowed' : 'was denied'},{' '}
-                  {new Date(flow.time).toLocaleTimeString()})
-                </li>
-              ))}
-              {preview.flows.length > 10 && <li>…and {preview.flows.length - 10} more.</li>}
-            </ul>
-          )}
-          {preview.connections.length > 0 && <PreviewGraph changes={preview.connections} />}
-        </div>
+        </>
       )}
+      {preview.connections.length > 0 && <PreviewGraph changes={preview.connections} />}
     </div>
   );
 }

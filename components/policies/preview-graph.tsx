@@ -2,10 +2,11 @@
 
 import { Background, type Edge, MarkerType, type Node, ReactFlow } from '@xyflow/react';
 import type { ConnectionChange } from '../../server/policy/preview.ts';
+import { VERDICTS } from '../ui/verdict.tsx';
 
 /**
- * The pods a change touches, with its connections as edges: green for what it opens, red for what
- * it closes. Sources on the left, destinations on the right.
+ * The pods a change touches, with its connections as edges drawn as allowed (what it opens) or
+ * denied (what it closes). Sources on the left, destinations on the right.
  */
 export function PreviewGraph({ changes }: { changes: readonly ConnectionChange[] }) {
   const sources = [...new Set(changes.map((change) => change.from))].sort();
@@ -27,18 +28,21 @@ export function PreviewGraph({ changes }: { changes: readonly ConnectionChange[]
       type: 'output',
     })),
   ];
-  const edges: Edge[] = changes.map((change) => ({
-    id: `${change.from} ${change.to} ${change.port}`,
-    source: id('from', change.from),
-    target: id('to', change.to),
-    label: `${change.change} ${change.port}`,
-    className: `preview-${change.change}`,
-    style: { stroke: change.change === 'opens' ? '#16a34a' : '#dc2626', strokeWidth: 2 },
-    markerEnd: { type: MarkerType.ArrowClosed, color: change.change === 'opens' ? '#16a34a' : '#dc2626' },
-  }));
+  const edges: Edge[] = changes.map((change) => {
+    const look = VERDICTS[change.change === 'opens' ? 'allowed' : 'denied'];
+    return {
+      id: `${change.from} ${change.to} ${change.port}`,
+      source: id('from', change.from),
+      target: id('to', change.to),
+      label: `${change.change} ${change.port}`,
+      className: `preview-${change.change}`,
+      style: { stroke: look.colour, strokeWidth: 2, strokeDasharray: look.dash },
+      markerEnd: { type: MarkerType.ArrowClosed, color: look.colour },
+    };
+  });
   return (
     <div
-      className="preview-graph"
+      className="rounded-md border border-line"
       data-testid="preview-graph"
       style={{ height: Math.max(160, Math.max(sources.length, targets.length) * 70 + 40) }}
     >

@@ -134,7 +134,13 @@ export function YamlEditor({
     if (monacoRef.current && editor.current) showProblems(monacoRef.current, editor.current, problems);
   }, [problems]);
 
-  return <div ref={host} className="yaml-editor" data-testid="yaml-editor" />;
+  return (
+    <div
+      ref={host}
+      className="h-[22rem] overflow-hidden rounded-md border border-line"
+      data-testid="yaml-editor"
+    />
+  );
 }
 
 function showProblems(

@@ -19,6 +19,27 @@ export interface FlowQuery {
   readonly limit?: number;
 }
 
+/** A slice of time and the flows in it, by verdict. */
+export interface FlowBucket {
+  /** Milliseconds since the epoch. */
+  readonly start: number;
+  allowed: number;
+  denied: number;
+}
+
+/** Flows of one pod with one peer on one port, counted. */
+export interface FlowPair {
+  readonly pod: string | null;
+  /** The pod at the other end (`ns/name`), or its address when no pod had it. */
+  readonly peer: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly port: number;
+  readonly protocol: number;
+  readonly count: number;
+  /** When the last of them was seen. */
+  readonly last: number;
+}
+
 export interface FlowStoreLimits {
   /** Rows kept at most; the oldest go first. */
   readonly maxRows: number;
@@ -117,8 +138,8 @@ export class FlowStore {
     this.db.prepare('DELETE FROM flows WHERE id <= (SELECT MAX(id) FROM flows) - ?').run(this.limits.maxRows);
   }
 
-  /** Flows matching `query`, newest first. */
-  query(query: FlowQuery = {}): Flow[] {
+  /** The SQL condition and its values for a query's filters (the limit aside). */
+  private where(query: FlowQuery): { sql: string; values: (string | number)[] } {
     const where: string[] = [];
     const values: (string | number)[] = [];
     const add = (clause: string, value: string | number | undefined) => {
@@ -136,7 +157,13 @@ export class FlowStore {
     add('dport = ?', query.port);
     add('time >= ?', query.since);
     add('time <= ?', query.until);
-    const sql = `SELECT ${COLUMNS.join(', ')} FROM flows ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', values };
+  }
+
+  /** Flows matching `query`, newest first. */
+  query(query: FlowQuery = {}): Flow[] {
+    const { sql: where, values } = this.where(query);
+    const sql = `SELECT ${COLUMNS.join(', ')} FROM flows ${where} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...values, Math.min(query.limit ?? 500, 10_000)) as Record<
       string,
       unknown
@@ -156,6 +183,46 @@ export class FlowStore {
       ...(row.policy === null ? {} : { policy: row.policy as string }),
       ...(row.peer === null ? {} : { peer: row.peer as string }),
     }));
+  }
+
+  /**
+   * Flows matching `query` counted per verdict in `buckets` equal slices of time from `since` to
+   * `until` (both required): the flows page's histogram and the overview's denied flows over time.
+   */
+  histogram(query: FlowQuery & { since: number; until: number }, buckets: number): FlowBucket[] {
+    const width = Math.max(1, (query.until - query.since) / buckets);
+    const { sql: where, values } = this.where(query);
+    const rows = this.db
+      .prepare(
+        `SELECT MIN(CAST((time - ?) / ? AS INTEGER), ?) AS bucket, verdict, COUNT(*) AS n FROM flows ${where} GROUP BY bucket, verdict`,
+      )
+      .all(query.since, width, buckets - 1, ...values) as { bucket: number; verdict: string; n: number }[];
+    const result = Array.from({ length: buckets }, (_, i) => ({
+      start: query.since + i * width,
+      allowed: 0,
+      denied: 0,
+    }));
+    for (const row of rows) {
+      const bucket = result[row.bucket];
+      if (!bucket) continue;
+      if (row.verdict === 'allow') bucket.allowed += row.n;
+      else bucket.denied += row.n;
+    }
+    return result;
+  }
+
+  /**
+   * The pairs (pod, the peer at the other end, port, direction) with the most flows matching
+   * `query`: the overview's top denied pairs.
+   */
+  topPairs(query: FlowQuery, limit: number): FlowPair[] {
+    const { sql: where, values } = this.where(query);
+    return this.db
+      .prepare(
+        `SELECT pod, COALESCE(peer, CASE direction WHEN 'ingress' THEN src ELSE dst END) AS peer, direction, dport AS port, protocol, COUNT(*) AS count, MAX(time) AS last FROM flows ${where} GROUP BY 1, 2, 3, 4, 5 ORDER BY count DESC, last DESC LIMIT ?`,
+      )
+      .all(...values, limit)
+      .map((row) => ({ ...row }) as unknown as FlowPair);
   }
 
   count(): number {

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Flow } from '../../server/flows/flow.ts';
+import { decidedBy, flowsToCsv, groupFlows } from './flow-groups.ts';
+
+const flow = (time: number, overrides: Partial<Flow> = {}): Flow => ({
+  time,
+  node: 'lab-node-1',
+  pod: 'default/demo-app',
+  direction: 'ingress',
+  verdict: 'deny',
+  kind: 'denied',
+  src: '10.77.1.11',
+  sport: 40000 + time,
+  dst: '10.77.1.10',
+  dport: 80,
+  protocol: 6,
+  ...overrides,
+});
+
+test('repeated flows (same pair, port and verdict; any source port) collapse with a count', () => {
+  const groups = groupFlows([
+    flow(5),
+    flow(4, { verdict: 'allow', kind: 'new-flow' }),
+    flow(3),
+    flow(2, { dport: 81 }),
+    flow(1),
+  ]);
+  assert.deepEqual(
+    groups.map((group) => [group.flow.time, group.count, group.first, group.last]),
+    [
+      [5, 3, 1, 5],
+      [4, 1, 4, 4],
+      [2, 1, 2, 2],
+    ],
+  );
+});
+
+test('a denied flow names the isolating policies of the side that denied it', () => {
+  const isolation = { ingress: ['default/deny-all', 'default/web'], egress: [] };
+  assert.equal(decidedBy(flow(1), isolation), 'default deny: isolated by default/deny-all, default/web');
+  assert.equal(decidedBy(flow(1, { direction: 'egress' }), isolation), 'denied (no policy isolates it now)');
+  assert.equal(decidedBy(flow(1), undefined), 'default deny');
+  assert.equal(decidedBy(flow(1, { verdict: 'allow', policy: 'default/web' }), isolation), 'default/web');
+  assert.equal(decidedBy(flow(1, { verdict: 'allow' }), undefined), 'not isolated');
+});
+
+test('CSV export: a header, one line per row, fields quoted when they must be', () => {
+  const csv = flowsToCsv([
+    { flow: flow(0, { peer: 'a/b' }), count: 2, policy: 'default deny: isolated by x/y, x/z' },
+  ]);
+  assert.equal(
+    csv,
+    'time,pod,direction,verdict,src,sport,dst,dport,protocol,peer,policy,count\n' +
+      '1970-01-01T00:00:00.000Z,default/demo-app,ingress,deny,10.77.1.11,40000,10.77.1.10,80,6,a/b,"default deny: isolated by x/y, x/z",2\n',
+  );
+});

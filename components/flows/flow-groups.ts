@@ -1,0 +1,92 @@
+import type { PodIsolation } from '../../server/flows/deciding-policies.ts';
+import type { Flow } from '../../server/flows/flow.ts';
+
+/** Flows that repeat one another: same pod, direction, verdict, ends and port (source ports differ). */
+export interface FlowGroup {
+  readonly key: string;
+  /** The newest of them, as the table shows it. */
+  readonly flow: Flow;
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** What makes flows repeats of one another. */
+export const repeatKey = (flow: Flow) =>
+  `${flow.pod ?? ''} ${flow.direction} ${flow.verdict} ${flow.src} ${flow.dst} ${flow.dport}/${flow.protocol}`;
+
+/** Flows (newest first) collapsed into groups of repeats, ordered by their newest flow. */
+export function groupFlows(flows: readonly Flow[]): FlowGroup[] {
+  const groups = new Map<string, { key: string; flow: Flow; count: number; first: number; last: number }>();
+  for (const flow of flows) {
+    const key = repeatKey(flow);
+    const group = groups.get(key);
+    if (!group) groups.set(key, { key, flow, count: 1, first: flow.time, last: flow.time });
+    else {
+      group.count++;
+      group.first = Math.min(group.first, flow.time);
+      if (flow.time > group.last) {
+        group.last = flow.time;
+        group.flow = flow;
+      }
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.last - a.last);
+}
+
+/**
+ * The policy that decided a flow, in words: the rule's policy for an allowed flow (or that the pod
+ * is not isolated); for a denied one, that it was denied by default and by which isolating policies
+ * of the pod it was denied at (`isolation` says which, when known).
+ */
+export function decidedBy(flow: Flow, isolation: PodIsolation | undefined): string {
+  if (flow.verdict === 'allow') return flow.policy ?? 'not isolated';
+  const policies = isolation?.[flow.direction];
+  if (!policies) return 'default deny';
+  return policies.length
+    ? `default deny: isolated by ${policies.join(', ')}`
+    : 'denied (no policy isolates it now)';
+}
+
+const CSV_COLUMNS = [
+  'time',
+  'pod',
+  'direction',
+  'verdict',
+  'src',
+  'sport',
+  'dst',
+  'dport',
+  'protocol',
+  'peer',
+  'policy',
+  'count',
+] as const;
+
+function csvField(value: string | number | undefined): string {
+  const text = value === undefined ? '' : String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Rows as CSV with a header line; `policy` says what decided each; times are ISO 8601. */
+export function flowsToCsv(rows: readonly { flow: Flow; count: number; policy: string }[]): string {
+  const lines = rows.map(({ flow, count, policy }) =>
+    [
+      new Date(flow.time).toISOString(),
+      flow.pod,
+      flow.direction,
+      flow.verdict,
+      flow.src,
+      flow.sport,
+      flow.dst,
+      flow.dport,
+      flow.protocol,
+      flow.peer,
+      policy,
+      count,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[CSV_COLUMNS.join(','), ...lines].join('\n')}\n`;
+}

@@ -1,0 +1,164 @@
+'use client';
+
+import { Background, Controls, type Edge, MarkerType, type Node, Position, ReactFlow } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { useMemo } from 'react';
+import type { GraphView, ViewEdge, ViewNode } from '../../server/graph/graph-view.ts';
+import { VERDICTS } from '../ui/verdict.tsx';
+import { layoutView } from './graph-layout.ts';
+
+/** A namespace's column title: a heading, no handles. */
+function TitleNode({ data }: { data: { label: string } }) {
+  return <div className="text-sm font-semibold text-muted">{data.label}</div>;
+}
+const NODE_TYPES = { title: TitleNode };
+
+/** The class an edge carries, for its verdict (tests and styles read it). */
+export const edgeClass = (edge: ViewEdge) => `edge-${edge.state}`;
+
+function NodeLabel({ node }: { node: ViewNode }) {
+  const sides = [
+    node.isolatedBy.ingress.length > 0 && 'ingress',
+    node.isolatedBy.egress.length > 0 && 'egress',
+  ].filter(Boolean);
+  const what =
+    node.kind === 'pod'
+      ? (node.ip ?? 'no IP')
+      : `${node.kind === 'workload' ? 'workload, ' : node.kind === 'namespace' ? 'namespace, ' : ''}${node.pods} pod${node.pods === 1 ? '' : 's'}`;
+  return (
+    <div className="text-left leading-tight">
+      <div className="truncate font-semibold">{node.name}</div>
+      <div className="text-[11px] text-muted">{what}</div>
+      {sides.length > 0 && (
+        <div className="mt-0.5 flex items-center gap-1 text-[11px] font-medium">
+          <svg width="10" height="11" viewBox="0 0 10 11" aria-hidden="true">
+            <path d="M5 .5 9.5 2v3.5C9.5 8 7.5 9.8 5 10.5 2.5 9.8.5 8 .5 5.5V2z" fill="currentColor" />
+          </svg>
+          isolated: {sides.join(', ')}
+          {node.kind !== 'pod' && node.isolatedPods < node.pods
+            ? ` (${node.isolatedPods} of ${node.pods})`
+            : ''}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The graph view drawn with React Flow: nodes as cards (isolated ones with a heavy border and a
+ * shield), edges in the verdict's colour and dash pattern with an arrow. Nodes and edges are in the
+ * tab order; Enter on one selects it as a click does.
+ */
+export function GraphCanvas({
+  view,
+  selected,
+  onSelect,
+  height = '70vh',
+  first,
+}: {
+  view: GraphView;
+  /** Namespaces whose columns come first (a matrix cell's row, then its column). */
+  first?: readonly string[];
+  selected?: string;
+  onSelect: (id: string, kind: 'node' | 'edge') => void;
+  height?: string;
+}) {
+  const policyView = view.edges.some((edge) => edge.policy);
+  const radial = view.nodes.filter((node) => node.scope).length === 1 && view.nodes.length > 2;
+  const nodes = useMemo<Node[]>(
+    () =>
+      layoutView(view, first).map((place) =>
+        place.title
+          ? {
+              id: place.id,
+              position: { x: place.x, y: place.y },
+              data: { label: place.title },
+              draggable: false,
+              selectable: false,
+              focusable: false,
+              className: 'namespace-title',
+              type: 'title',
+            }
+          : {
+              id: place.id,
+              position: { x: place.x, y: place.y },
+              data: { label: <NodeLabel node={place.node as ViewNode} /> },
+              ariaLabel: `${place.node?.kind} ${place.id}`,
+              ...(!radial && { sourcePosition: Position.Right, targetPosition: Position.Left }),
+              className: `pod${(place.node?.isolatedPods ?? 0) > 0 ? ' pod-isolated' : ''}`,
+              style: {
+                width: 190,
+                fontSize: 12,
+                borderWidth: (place.node?.isolatedPods ?? 0) > 0 ? 2.5 : 1,
+                borderColor:
+                  place.node?.scope && view.nodes.some((node) => !node.scope)
+                    ? 'var(--accent)'
+                    : 'var(--line-strong)',
+                background: place.node?.kind === 'pod' ? 'var(--surface)' : 'var(--raised)',
+                borderStyle: place.node?.kind === 'rest' ? 'dashed' : 'solid',
+              },
+            },
+      ),
+    [view, first, radial],
+  );
+  const edges = useMemo<Edge[]>(() => {
+    const labelled = view.edges.length <= 40;
+    return view.edges.map((edge) => {
+      const look = VERDICTS[edge.state];
+      const seen = edge.observed.allowed + edge.observed.denied;
+      const dim = policyView && !edge.policy?.allows && !edge.policy?.isolates;
+      return {
+        id: edge.id,
+        source: edge.from,
+        target: edge.to,
+        className: edgeClass(edge),
+        ariaLabel: `${edge.from} to ${edge.to}: ${look.label}`,
+        animated: seen > 0,
+        style: {
+          stroke: look.colour,
+          strokeWidth: policyView && !dim ? 3.5 : Math.min(4, 1.5 + Math.log10(edge.pairs)),
+          strokeDasharray: seen > 0 ? undefined : look.dash,
+          opacity: dim ? 0.2 : 1,
+        },
+        markerEnd: { type: MarkerType.ArrowClosed, color: look.colour, width: 14, height: 14 },
+        label: labelled
+          ? edge.policy?.allows
+            ? 'allowed by this policy'
+            : edge.state === 'partial'
+              ? `denied ${edge.denied.join(', ')}`
+              : seen > 0
+                ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`
+                : undefined
+          : undefined,
+        selected: edge.id === selected,
+      };
+    });
+  }, [view, selected, policyView]);
+  return (
+    <div className="overflow-hidden rounded-lg border border-line" style={{ height }} data-testid="graph">
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        fitView
+        minZoom={0.05}
+        onlyRenderVisibleElements={nodes.length > 100}
+        nodesConnectable={false}
+        proOptions={{ hideAttribution: true }}
+        onEdgeClick={(_, edge) => onSelect(edge.id, 'edge')}
+        onNodeClick={(_, node) => {
+          if (!node.id.startsWith('title:')) onSelect(node.id, 'node');
+        }}
+        onSelectionChange={({ nodes: chosenNodes, edges: chosenEdges }) => {
+          const [node] = chosenNodes;
+          const [edge] = chosenEdges;
+          if (node && node.id !== selected) onSelect(node.id, 'node');
+          else if (edge && edge.id !== selected) onSelect(edge.id, 'edge');
+        }}
+      >
+        <Background />
+        <Controls />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { loadAll } from 'js-yaml';
+
+/** A policy as `GET /api/policies` lists it. */
+export interface ListedPolicy {
+  readonly name: string;
+  readonly yaml: string;
+}
+
+/**
+ * The cluster's YAML of the objects a text names (by `metadata.namespace`/`name`, `default` when
+ * no namespace), one document after another: what the text would replace. Empty for new ones, and
+ * for text that is not YAML yet.
+ */
+export function clusterYamlFor(text: string, listed: readonly ListedPolicy[]): string {
+  let documents: unknown[];
+  try {
+    documents = loadAll(text);
+  } catch {
+    return '';
+  }
+  const byName = new Map(listed.map((policy) => [policy.name, policy.yaml]));
+  return documents
+    .map((document) => {
+      const metadata = (document as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+      if (typeof metadata?.name !== 'string') return undefined;
+      const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
+      return byName.get(`${namespace}/${metadata.name}`);
+    })
+    .filter((yaml): yaml is string => yaml !== undefined)
+    .join('---\n');
+}

@@ -1,0 +1,21 @@
+import { FieldError } from '../kube/field-error.ts';
+import { parseFlowQuery } from './flow-query.ts';
+import type { FlowQuery } from './flow-store.ts';
+
+/**
+ * A histogram's question from URL parameters: the flow filters, `since`/`until` (the last hour
+ * before now when absent) and `buckets` (60 when absent, at most 240).
+ */
+export function parseHistogramQuery(
+  params: URLSearchParams,
+  now: number,
+): { query: FlowQuery & { since: number; until: number }; buckets: number } {
+  const query = parseFlowQuery(params);
+  const until = query.until ?? now;
+  const since = query.since ?? until - 3_600_000;
+  if (since >= until) throw new FieldError('since', 'must be before until');
+  const buckets = Number(params.get('buckets') ?? 60);
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > 240)
+    throw new FieldError('buckets', 'must be a whole number from 1 to 240');
+  return { query: { ...query, since, until }, buckets };
+}

@@ -1,0 +1,66 @@
+import type { Flow } from '../flows/flow.ts';
+import type { Pod } from '../kube/pod.ts';
+import type { Cluster } from '../policy/cluster.ts';
+import { aggregatedGraph } from './aggregated-graph.ts';
+import { EDGE_BUDGET, type GraphView, MATRIX_ABOVE_PODS } from './graph-view.ts';
+import { namespaceMatrix } from './namespace-matrix.ts';
+import { pairSummary } from './pair-summary.ts';
+import { isNarrowed, type ViewRequest } from './view-request.ts';
+
+/** Flows counted per ordered pair of nodes (`from to`), nodes named by `unitOf`. */
+function countFlows(
+  cluster: Cluster,
+  flows: readonly Flow[],
+  unitOf: (pod: Pod) => string,
+): Map<string, { allowed: number; denied: number }> {
+  const counts = new Map<string, { allowed: number; denied: number }>();
+  for (const flow of flows) {
+    const from = cluster.podByIp(flow.src);
+    const to = cluster.podByIp(flow.dst);
+    if (!from || !to) continue;
+    const id = `${unitOf(from)} ${unitOf(to)}`;
+    const count = counts.get(id) ?? { allowed: 0, denied: 0 };
+    if (flow.verdict === 'allow') count.allowed++;
+    else count.denied++;
+    counts.set(id, count);
+  }
+  return counts;
+}
+
+/**
+ * One view of the cluster's graph with the flows seen recently: the namespace × namespace matrix
+ * (the default past a few hundred pods when nothing narrows the view), or the graph of the pods
+ * asked for and their peers, aggregated so that it draws at most `budget` edges.
+ */
+export function buildView(
+  cluster: Cluster,
+  flows: readonly Flow[],
+  request: ViewRequest,
+  budget = EDGE_BUDGET,
+): GraphView {
+  const summary = pairSummary(cluster);
+  const pods = cluster.allPods();
+  const view = request.view ?? (pods.length > MATRIX_ABOVE_PODS && !isNarrowed(request) ? 'matrix' : 'graph');
+  const base = {
+    view,
+    ports: summary.ports,
+    namespaces: cluster.allNamespaces().map((namespace) => namespace.metadata.name),
+    totals: { pods: pods.length, policies: cluster.allPolicies().length },
+  };
+  if (view === 'matrix') {
+    const port = request.port ? summary.ports.indexOf(request.port) : undefined;
+    const observed = countFlows(cluster, flows, (pod) => `namespace:${pod.metadata.namespace}`);
+    return {
+      ...base,
+      level: 'namespace',
+      aggregation: [],
+      nodes: [],
+      edges: [],
+      cells: namespaceMatrix(summary, observed, port === -1 ? Number.NaN : port).sort((a, b) =>
+        a.id < b.id ? -1 : 1,
+      ),
+    };
+  }
+  const graph = aggregatedGraph(summary, request, (unitOf) => countFlows(cluster, flows, unitOf), budget);
+  return { ...base, ...graph, cells: [] };
+}
