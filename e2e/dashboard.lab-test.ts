@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { labApply, labPod, labProbe } from '../agent/lab/lab.ts';
 import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
 import { WALKTHROUGH } from '../examples/walkthrough/steps.ts';
-import { launchBrowser, policies, root, screenshots, startDashboard } from './dashboard.ts';
+import { launchBrowser, policies, root, screenshotThemes, startDashboard } from './dashboard.ts';
 
 const PORT = 3918;
 let server: ChildProcess;
@@ -29,7 +29,10 @@ after(async () => {
 
 test('the graph shows the lab’s pods, and a policy applied elsewhere turns its edge red without a reload', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`http://127.0.0.1:${PORT}/`);
+  // The graph's old address (the home page, with its filters) leads to it.
+  await page.goto(`http://127.0.0.1:${PORT}/?group=pod`);
+  await page.waitForURL(/\/graph\?level=pod$/);
+  await page.goto(`http://127.0.0.1:${PORT}/graph`);
   const pods = page.locator('.react-flow__node.pod');
   await pods.first().waitFor({ timeout: 15000 });
   assert.deepEqual((await pods.allInnerTexts()).map((text) => text.split('\n')[0]).sort(), [
@@ -52,7 +55,7 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
     await page.locator('.react-flow__node.pod-isolated').innerText(),
     /demo-app[\s\S]*isolated: ingress/,
   );
-  await page.screenshot({ path: `${screenshots}graph.png` });
+  await screenshotThemes(page, 'graph', 'the graph');
   // An edge explains itself: the denied one names the policy that isolates demo-app.
   await denied.first().click({ force: true });
   const details = page.getByTestId('edge-details');
@@ -108,7 +111,15 @@ test('a denied flow appears live on the flows page, and opening it says which po
     /isolated for ingress by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
   );
   assert.match(await explanation.innerText(), /another-ns\/another-client-one matches none of its peers/);
-  await page.screenshot({ path: `${screenshots}flows.png` });
+  // The table says which policies decided the denial; repeats fold into one row with a count.
+  assert.match(
+    await row.innerText(),
+    /default deny: isolated by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
+  );
+  await page.getByLabel('Group repeats').check();
+  await page.locator('tr.flow-deny', { hasText: /×\d+/ }).first().waitFor();
+  assert.match(await page.getByTestId('flow-count').innerText(), /\d+ flows in \d+ groups/);
+  await screenshotThemes(page, 'flows', 'the flows');
   // Draft the allowing policy, preview it, apply it: the connection works.
   const draft = page.getByTestId('policy-editor');
   await draft.locator('.monaco-editor').waitFor();
@@ -117,11 +128,16 @@ test('a denied flow appears live on the flows page, and opening it says which po
   const preview = page.getByTestId('preview');
   await preview.getByText('opens another-ns/another-client-one → default/demo-app 80/TCP').waitFor();
   assert.doesNotMatch(await preview.innerText(), /closes/);
-  await page.screenshot({ path: `${screenshots}draft-preview.png` });
+  assert.match(await draft.getByTestId('diff').innerText(), /New: the cluster has no such policy yet/);
+  await screenshotThemes(page, 'draft-preview', 'a draft’s preview');
   await draft.getByRole('button', { name: 'Apply' }).click();
   await draft
     .getByText(/Applied: NetworkPolicy default\/allow-another-ns-another-client-one-to-demo-app-80/)
     .waitFor({ timeout: 20_000 });
+  // What the apply changed in the cluster, line by line.
+  const diff = draft.getByTestId('diff');
+  await diff.getByText('What the apply changed in the cluster').waitFor();
+  assert.match(await diff.innerText(), /added: +name: allow-another-ns-another-client-one-to-demo-app-80/);
   const [after] = await labProbe(
     'another-ns/another-client-one',
     [{ host: labPod('default/demo-app').ip, port: 80, protocol: 'TCP' }],
@@ -140,7 +156,16 @@ test('the nodes page shows each agent healthy, with the programs attached to eac
   assert.match(text, /lost events 0/);
   assert.match(text, /denied packets \d+/);
   assert.match(text, /default\/demo-app\s+\d+\s+\d+\s+\d+\.\d{3}%/, 'programs and map fill, from the agent');
-  await page.screenshot({ path: `${screenshots}nodes.png` });
+  await screenshotThemes(page, 'nodes', 'the nodes');
+  // The overview: the policy, the denied flows of the tests before, both agents healthy.
+  await page.goto(`http://127.0.0.1:${PORT}/`);
+  const figures = page.getByTestId('overview-figures');
+  await figures.getByText('2 / 2', { exact: true }).waitFor({ timeout: 10_000 });
+  const overview = await figures.innerText();
+  assert.match(overview, /NETWORK POLICIES\s+3\b/i);
+  assert.match(overview, /DENIED FLOWS, LAST HOUR\s+✕?\s*[1-9]/i);
+  await page.getByText('another-ns/another-client-one').first().waitFor();
+  await screenshotThemes(page, 'overview', 'the overview');
   const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
   assert.match(
     metrics,
@@ -168,11 +193,11 @@ test('the article’s walkthrough through the policy editor: apply, the graph fo
       await editor.getByText('Valid NetworkPolicy.').waitFor();
       await editor.getByRole('button', { name: 'Preview' }).click();
       await page.getByTestId('preview').waitFor();
-      if (index === 1) await page.screenshot({ path: `${screenshots}editor-preview.png` });
+      if (index === 1) await screenshotThemes(page, 'editor-preview', 'the editor’s preview');
       await editor.getByRole('button', { name: 'Apply' }).click();
       await editor.getByText(/Applied: NetworkPolicy .* \(enforced\)/).waitFor({ timeout: 20_000 });
     }
-    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await page.goto(`http://127.0.0.1:${PORT}/graph`);
     for (const check of step.checks) {
       // The edge's colour agrees with the check: never all green when denied, never red when allowed.
       const edge = page.getByTestId(`rf__edge-${check.from} ${check.to}`);
@@ -198,6 +223,13 @@ test('the article’s walkthrough through the policy editor: apply, the graph fo
   );
   const listed = await (await fetch(`${api}/policies`)).json();
   assert.equal(listed.policies.length, 5);
+  // A policy's page: the pods it selects, and the edges its rules allow, highlighted.
+  await page.goto(`http://127.0.0.1:${PORT}/policies?policy=default%2Fdemo-app-allow-samens-client-one`);
+  const effect = page.getByTestId('policy-effect');
+  await effect.getByText('Selects 1 pod:').waitFor({ timeout: 10_000 });
+  assert.match(await effect.innerText(), /its rules allow traffic on 1 edge\b/);
+  await page.getByTestId('policy-editor').locator('.monaco-editor').waitFor();
+  await screenshotThemes(page, 'policies', 'a policy');
   const bad = await fetch(`${api}/policies`, {
     method: 'POST',
     headers: { 'content-type': 'application/yaml' },

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { labDown, labUp } from '../agent/lab/lab.ts';
 import { TestingApiServer } from '../server/kube-api/testing-api-server.ts';
 import { readAgentReport } from '../server/lab/lab-store.ts';
-import { launchBrowser, policies, root, screenshots, startDashboard } from './dashboard.ts';
+import { launchBrowser, policies, root, screenshotThemes, startDashboard } from './dashboard.ts';
 
 const PORT = 3919;
 let api: TestingApiServer;
@@ -75,7 +75,7 @@ test('in Kubernetes mode the nodes page shows each node’s agent with the progr
     .getByRole('row', { name: new RegExp(`default/demo-app ${programs.ingressId} ${programs.egressId}`) })
     .waitFor({ timeout: 15_000 });
   assert.match(await node.innerText(), /eBPF on a Kubernetes node; agent last heard from/);
-  await page.screenshot({ path: `${screenshots}nodes-kubernetes.png` });
+  await screenshotThemes(page, 'nodes-kubernetes', 'the nodes in Kubernetes mode');
 });
 
 /** Runs a command in a lab pod, as a user would: `palisade lab exec`. */
@@ -101,7 +101,7 @@ test('a policy applied from the editor needs the user’s token, and then the gr
   assert.deepEqual(written.spec.policyTypes, ['Ingress']);
 
   // The controller writes its PolicyEndpoint, the agents enforce it, and the graph shows it.
-  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await page.goto(`http://127.0.0.1:${PORT}/graph`);
   const edge = page.getByTestId('rf__edge-another-ns/another-client-one default/demo-app');
   await edge.waitFor({ state: 'attached', timeout: 15_000 });
   await page.waitForFunction(

@@ -40,15 +40,20 @@ function download(name: string, type: string, text: string): void {
   URL.revokeObjectURL(url);
 }
 
-/** The flows of the filter over its time window (the last 24 hours for all kept), per verdict. */
-function useHistogram(filter: FlowFilter | undefined): TimeBucket[] | undefined {
+/**
+ * The flows of the filter over its time window, per verdict; for all kept, since the oldest flow
+ * the page holds (`oldest`, an hour when it holds none).
+ */
+function useHistogram(filter: FlowFilter | undefined, oldest: number | undefined): TimeBucket[] | undefined {
   const [buckets, setBuckets] = useState<TimeBucket[]>();
   useEffect(() => {
     if (!filter) return;
     let stopped = false;
     const load = async () => {
       const now = Date.now();
-      const span = filter.within ? WINDOWS[filter.within] : WINDOWS['24h'];
+      const span = filter.within
+        ? WINDOWS[filter.within]
+        : Math.max(60_000, now - (oldest ?? now - 3_600_000));
       const { within: _within, grouped: _grouped, ...rest } = filter;
       const params = new URLSearchParams(flowFilterToQuery(rest));
       params.set('since', String(now - span));
@@ -65,7 +70,7 @@ function useHistogram(filter: FlowFilter | undefined): TimeBucket[] | undefined 
       stopped = true;
       clearInterval(timer);
     };
-  }, [filter]);
+  }, [filter, oldest]);
   return buckets;
 }
 
@@ -85,7 +90,9 @@ export function FlowTable() {
   const [explanation, setExplanation] = useState<(Verdict & { draft: string }) | { error: string }>();
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
-  const buckets = useHistogram(filter);
+  // Minutes are enough for the histogram's start: it is not asked again at every flow.
+  const oldestMinute = flows.length ? Math.floor((flows.at(-1)?.time ?? 0) / 60_000) * 60_000 : undefined;
+  const buckets = useHistogram(filter, oldestMinute);
 
   useEffect(() => setFilter(flowFilterFromQuery(window.location.search)), []);
 
@@ -229,7 +236,11 @@ export function FlowTable() {
         </div>
       </Toolbar>
       <Panel
-        title={filter?.within ? `Flows over the last ${filter.within}` : 'Flows over the last 24 hours'}
+        title={
+          filter?.within
+            ? `Flows over the last ${filter.within}`
+            : `Flows since ${oldestMinute ? new Date(oldestMinute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : 'an hour ago'}`
+        }
         actions={
           <span className="text-sm text-muted" data-testid="flow-count">
             {rows.length === flows.length
@@ -256,18 +267,21 @@ export function FlowTable() {
           style={{ height: ROW_HEIGHT * (Math.min(rows.length, VIEW_ROWS) + 1) + 2 }}
           onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
         >
-          <table className="w-full border-collapse text-left text-[13px]" data-testid="flows">
+          <table
+            className="w-full min-w-[64rem] table-fixed border-collapse text-left text-[13px]"
+            data-testid="flows"
+          >
             <thead>
               <tr>
-                <Th>time</Th>
-                <Th>pod</Th>
-                <Th>direction</Th>
-                <Th>verdict</Th>
-                <Th>source</Th>
-                <Th>destination</Th>
-                <Th>peer pod</Th>
+                <Th className="w-24">time</Th>
+                <Th className="w-40">pod</Th>
+                <Th className="w-20">direction</Th>
+                <Th className="w-20">verdict</Th>
+                <Th className="w-36">source</Th>
+                <Th className="w-44">destination</Th>
+                <Th className="w-40">peer pod</Th>
                 <Th>decided by</Th>
-                {filter?.grouped && <Th className="text-right">count</Th>}
+                {filter?.grouped && <Th className="w-16 text-right">count</Th>}
               </tr>
             </thead>
             <tbody>
@@ -282,7 +296,7 @@ export function FlowTable() {
                   tabIndex={0}
                 >
                   <Td className="font-mono text-xs">{new Date(flow.time).toLocaleTimeString()}</Td>
-                  <Td>{flow.pod ?? '?'}</Td>
+                  <Td className="truncate">{flow.pod ?? '?'}</Td>
                   <Td>{flow.direction}</Td>
                   <Td>
                     <VerdictBadge state={flow.verdict === 'allow' ? 'allowed' : 'denied'}>
@@ -295,9 +309,9 @@ export function FlowTable() {
                   <Td className="font-mono text-xs">
                     {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
                   </Td>
-                  <Td>{flow.peer ?? ''}</Td>
+                  <Td className="truncate">{flow.peer ?? ''}</Td>
                   <Td
-                    className={`max-w-72 truncate ${flow.verdict === 'deny' ? 'text-deny' : 'text-muted'}`}
+                    className={`truncate ${flow.verdict === 'deny' ? 'text-deny' : 'text-muted'}`}
                     title={policyOf(flow)}
                   >
                     {policyOf(flow)}

@@ -19,7 +19,12 @@ function datapathText(node: NodeStatus): string {
 
 /** A node's health as a badge: a word and a mark, not a colour alone. */
 export function HealthBadge({ healthy }: { healthy: boolean }) {
-  return <Badge tone={healthy ? 'allow' : 'deny'}>{healthy ? '● healthy' : '▲ unhealthy'}</Badge>;
+  return (
+    <Badge tone={healthy ? 'allow' : 'deny'}>
+      <span aria-hidden="true">{healthy ? '●' : '▲'}</span>
+      <span>{healthy ? 'healthy' : 'unhealthy'}</span>
+    </Badge>
+  );
 }
 
 /** The nodes and their agents, refreshed every two seconds. */

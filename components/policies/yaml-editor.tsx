@@ -25,6 +25,27 @@ function loadMonaco(): Promise<MonacoApi> {
     // The editor's features (suggestions, hovers, find…) and YAML highlighting; no other language.
     await import('monaco-editor/features/register.all.js');
     await import('monaco-editor/languages/definitions/yaml/register.js');
+    // The dashboard's surfaces and text (app/globals.css), with line numbers of readable contrast.
+    monaco.editor.defineTheme('palisade-light', {
+      base: 'vs',
+      inherit: true,
+      rules: [],
+      colors: {
+        'editor.background': '#ffffff',
+        'editorLineNumber.foreground': '#4b5567',
+        'editorLineNumber.activeForeground': '#111827',
+      },
+    });
+    monaco.editor.defineTheme('palisade-dark', {
+      base: 'vs-dark',
+      inherit: true,
+      rules: [],
+      colors: {
+        'editor.background': '#131a2b',
+        'editorLineNumber.foreground': '#a3adc2',
+        'editorLineNumber.activeForeground': '#e6eaf2',
+      },
+    });
     monaco.languages.registerCompletionItemProvider('yaml', {
       triggerCharacters: [' ', ':', '-'],
       provideCompletionItems(model, position) {
@@ -68,9 +89,11 @@ function loadMonaco(): Promise<MonacoApi> {
   return loading;
 }
 
-const darkTheme = () =>
+const editorTheme = () =>
   document.documentElement.dataset.theme === 'dark' ||
-  (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
+  (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches)
+    ? 'palisade-dark'
+    : 'palisade-light';
 
 /**
  * Monaco editing NetworkPolicy YAML: highlighting, completion of the policy's fields and of the
@@ -99,9 +122,7 @@ export function YamlEditor({
   // biome-ignore lint/correctness/useExhaustiveDependencies: made once, with the first value and label
   useEffect(() => {
     let disposed = false;
-    const observer = new MutationObserver(() =>
-      monacoRef.current?.editor.setTheme(darkTheme() ? 'vs-dark' : 'vs'),
-    );
+    const observer = new MutationObserver(() => monacoRef.current?.editor.setTheme(editorTheme()));
     void loadMonaco().then((monaco) => {
       if (disposed || !host.current) return;
       monacoRef.current = monaco;
@@ -112,7 +133,8 @@ export function YamlEditor({
         minimap: { enabled: false },
         scrollBeyondLastLine: false,
         tabSize: 2,
-        theme: darkTheme() ? 'vs-dark' : 'vs',
+        theme: editorTheme(),
+        renderFinalNewline: 'on',
         ariaLabel: label,
       });
       editor.current.onDidChangeModelContent(() => onChangeRef.current(editor.current?.getValue() ?? ''));

@@ -28,7 +28,8 @@ export class GraphFeed {
     this.views.set(key, history);
     if (this.views.size > VIEWS) this.views.delete(this.views.keys().next().value as string);
     const latest = history.at(-1);
-    const changed = !latest || Object.keys(diffViews(latest.view, current)).length > 0;
+    const changed =
+      !latest || (latest.view !== current && Object.keys(diffViews(latest.view, current)).length > 0);
     if (changed) {
       history.push({ version: this.next++, view: current });
       if (history.length > KEPT) history.shift();

@@ -5,11 +5,13 @@ import { FieldError } from '../kube/field-error.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { buildView } from './build-view.ts';
 import { type FeedAnswer, GraphFeed } from './graph-feed.ts';
+import type { GraphView } from './graph-view.ts';
 import { viewFromQuery, viewToQuery } from './view-request.ts';
 
 const holder = globalThis as {
   palisadeGraphFeed?: GraphFeed;
   palisadeRecentFlows?: { at: number; flows: Flow[] };
+  palisadeViews?: Map<string, { cluster: Cluster; version: number; flows: Flow[]; view: GraphView }>;
 };
 
 /** The flows of the last ten minutes (at most 10,000), read at most once a second for every view. */
@@ -32,9 +34,17 @@ export function answerViewQuery(cluster: Cluster, params: URLSearchParams): Feed
   if (since !== undefined && !Number.isSafeInteger(since))
     throw new FieldError('since', 'must be a version number');
   holder.palisadeGraphFeed ??= new GraphFeed();
-  return holder.palisadeGraphFeed.answer(
-    viewToQuery(request),
-    buildView(cluster, recentFlows(), request),
-    since,
-  );
+  holder.palisadeViews ??= new Map();
+  const key = viewToQuery(request);
+  const flows = recentFlows();
+  // Pages poll every second: a view is built again only when the cluster or the flows changed.
+  let built = holder.palisadeViews.get(key);
+  if (!built || built.cluster !== cluster || built.version !== cluster.version || built.flows !== flows) {
+    built = { cluster, version: cluster.version, flows, view: buildView(cluster, flows, request) };
+    holder.palisadeViews.delete(key);
+    holder.palisadeViews.set(key, built);
+    if (holder.palisadeViews.size > 64)
+      holder.palisadeViews.delete(holder.palisadeViews.keys().next().value as string);
+  }
+  return holder.palisadeGraphFeed.answer(key, built.view, since);
 }
