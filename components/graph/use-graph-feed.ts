@@ -3,15 +3,7 @@
 import { useEffect, useState } from 'react';
 import { type FeedAnswer, viewAfter } from '../../server/graph/graph-feed.ts';
 import type { GraphView } from '../../server/graph/graph-view.ts';
-
-/** Where the graph comes from, as every answer of `/api/graph` says. */
-export interface SourceStatus {
-  readonly mode: 'lab' | 'kubernetes';
-  readonly datapath: 'ebpf' | 'simulated' | 'none' | 'cluster';
-  readonly simulatedBecause?: string;
-  readonly readOnly: boolean;
-  readonly server?: string;
-}
+import type { SourceStatus } from '../../server/sources/cluster-source.ts';
 
 /**
  * A view of the graph kept live: fetched whole once, then every second only what changed since

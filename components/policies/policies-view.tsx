@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
+import { TextField } from '../ui/field.tsx';
 import { Notice, Panel } from '../ui/panel.tsx';
 import type { ListedPolicy } from './cluster-yaml.ts';
 import { withKubeToken } from './kube-token.ts';
@@ -39,6 +40,7 @@ export function PoliciesView() {
   const [initial, setInitial] = useState<string>();
   const [selected, setSelected] = useState<string>();
   const [status, setStatus] = useState<string>();
+  const [find, setFind] = useState('');
 
   const load = useCallback(async () => {
     const body = (await (await fetch('/api/policies', { cache: 'no-store' })).json()) as {
@@ -53,6 +55,8 @@ export function PoliciesView() {
     const params = new URLSearchParams(window.location.search);
     setInitial(params.get('draft') ?? TEMPLATE);
     setSelected(params.get('policy') ?? undefined);
+    const namespace = params.get('namespace');
+    if (namespace) setFind(`${namespace}/`);
     void load();
   }, [load]);
 
@@ -90,39 +94,53 @@ export function PoliciesView() {
         {policies?.length === 0 && (
           <EmptyState title="No NetworkPolicy yet">Every pod reaches every pod.</EmptyState>
         )}
+        {(policies?.length ?? 0) > 8 && (
+          <div className="mb-2">
+            <TextField
+              label="Find"
+              type="search"
+              placeholder="ns/name"
+              value={find}
+              onChange={(event) => setFind(event.target.value)}
+              className="w-full"
+            />
+          </div>
+        )}
         <ul className="-mx-2 max-h-[70vh] overflow-auto">
-          {policies?.map((policy) => (
-            <li key={policy.name} className="flex items-center gap-1">
-              <button
-                type="button"
-                aria-current={policy.name === selected ? 'true' : undefined}
-                className={`min-w-0 flex-1 truncate rounded-md px-2 py-1 text-left font-mono text-xs ${
-                  policy.name === selected
-                    ? 'bg-accent-soft font-semibold text-accent'
-                    : 'text-ink hover:bg-raised'
-                }`}
-                onClick={() => pick(policy)}
-              >
-                {policy.name}
-              </button>
-              <Button
-                size="sm"
-                tone="ghost"
-                aria-label={`Delete ${policy.name}`}
-                onClick={async () => {
-                  const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
-                    method: 'DELETE',
-                    headers: withKubeToken(),
-                  });
-                  const body = (await response.json()) as { error?: string };
-                  setStatus(body.error ? `Not deleted: ${body.error}` : `Deleted ${policy.name}`);
-                  await load();
-                }}
-              >
-                Delete
-              </Button>
-            </li>
-          ))}
+          {policies
+            ?.filter((policy) => policy.name.includes(find))
+            .map((policy) => (
+              <li key={policy.name} className="flex items-center gap-1">
+                <button
+                  type="button"
+                  aria-current={policy.name === selected ? 'true' : undefined}
+                  className={`min-w-0 flex-1 truncate rounded-md px-2 py-1 text-left font-mono text-xs ${
+                    policy.name === selected
+                      ? 'bg-accent-soft font-semibold text-accent'
+                      : 'text-ink hover:bg-raised'
+                  }`}
+                  onClick={() => pick(policy)}
+                >
+                  {policy.name}
+                </button>
+                <Button
+                  size="sm"
+                  tone="ghost"
+                  aria-label={`Delete ${policy.name}`}
+                  onClick={async () => {
+                    const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
+                      method: 'DELETE',
+                      headers: withKubeToken(),
+                    });
+                    const body = (await response.json()) as { error?: string };
+                    setStatus(body.error ? `Not deleted: ${body.error}` : `Deleted ${policy.name}`);
+                    await load();
+                  }}
+                >
+                  Delete
+                </Button>
+              </li>
+            ))}
         </ul>
         {status && (
           <p role="status" className="mt-2 text-sm text-muted">
