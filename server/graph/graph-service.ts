@@ -19,8 +19,13 @@ export function recentFlows(now = Date.now()): Flow[] {
   const cached = holder.palisadeRecentFlows;
   if (cached && now - cached.at < 1000) return cached.flows;
   const flows = flowStore().query({ since: now - 10 * 60 * 1000, limit: 10_000 });
-  holder.palisadeRecentFlows = { at: now, flows };
-  return flows;
+  // The same flows keep the same array, so the views built from them are not built again.
+  const same =
+    cached !== undefined &&
+    cached.flows.length === flows.length &&
+    JSON.stringify([cached.flows[0], cached.flows.at(-1)]) === JSON.stringify([flows[0], flows.at(-1)]);
+  holder.palisadeRecentFlows = { at: now, flows: same ? cached.flows : flows };
+  return holder.palisadeRecentFlows.flows;
 }
 
 /**
