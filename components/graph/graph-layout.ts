@@ -1,4 +1,5 @@
 import type { GraphView, ViewNode } from '../../server/graph/graph-view.ts';
+import { naturalCompare } from '../natural-order.ts';
 
 /** Where a node goes, and whether it is a namespace's column title. */
 export interface Placed {
@@ -11,8 +12,8 @@ export interface Placed {
 
 const COLUMN = 300;
 const ROW = 84;
-const byName = (a: ViewNode, b: ViewNode) => a.name.localeCompare(b.name, undefined, { numeric: true });
-const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+const byName = (a: ViewNode, b: ViewNode) => naturalCompare(a.name, b.name);
+const natural = naturalCompare;
 
 /**
  * Where the view's nodes go; the same view always lays out the same way. One node asked for (a

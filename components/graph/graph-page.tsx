@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { isNarrowed, type ViewRequest, viewFromQuery, viewToQuery } from '../../server/graph/view-request.ts';
 import { WhatIf } from '../explain/what-if.tsx';
+import { naturalCompare } from '../natural-order.ts';
 import { Badge } from '../ui/badge.tsx';
 import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
@@ -56,7 +57,7 @@ export function GraphPage() {
   const namespaceOptions = Object.fromEntries([
     ['', 'all'],
     ...(request.namespace?.includes(',') ? [[request.namespace, request.namespace.replace(',', ' + ')]] : []),
-    ...view.namespaces.map((namespace) => [namespace, namespace]),
+    ...[...view.namespaces].sort(naturalCompare).map((namespace) => [namespace, namespace]),
   ]);
   return (
     <div className="space-y-3">

@@ -2,6 +2,7 @@
 
 import { type KeyboardEvent, useMemo, useState } from 'react';
 import type { MatrixCell } from '../../server/graph/graph-view.ts';
+import { naturalCompare } from '../natural-order.ts';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
 
 const number = new Intl.NumberFormat('en');
@@ -10,7 +11,7 @@ const number = new Intl.NumberFormat('en');
 function fill(cell: MatrixCell): string {
   if (cell.state === 'allowed') return 'var(--allow-soft)';
   const share = cell.denied / (cell.allowed + cell.denied);
-  const strength = Math.round(12 + share * 83);
+  const strength = Math.round(10 + share * 60);
   return `color-mix(in oklab, ${VERDICTS[cell.state].colour} ${strength}%, var(--surface))`;
 }
 

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Overview } from '../../server/overview/overview.ts';
+import { naturalCompare } from '../natural-order.ts';
 import { Badge } from '../ui/badge.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
 import { Notice, Panel, Stat } from '../ui/panel.tsx';
@@ -54,7 +55,7 @@ export function OverviewView() {
   if (!data) return <p className="text-sm text-muted">Loading the overview…</p>;
   const denied = data.flows.reduce((sum, bucket) => sum + bucket.denied, 0);
   const namespaces = [...data.namespaces].sort(
-    (a, b) => b.pods - b.isolated - (a.pods - a.isolated) || a.name.localeCompare(b.name),
+    (a, b) => b.pods - b.isolated - (a.pods - a.isolated) || naturalCompare(a.name, b.name),
   );
   return (
     <div className="space-y-4">
