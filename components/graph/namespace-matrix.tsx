@@ -39,9 +39,9 @@ export function NamespaceMatrix({
   const byId = useMemo(() => new Map(cells.map((cell) => [cell.id, cell])), [cells]);
   const shown = useMemo(
     () =>
-      namespaces.filter((namespace) =>
-        cells.some((cell) => cell.from === namespace || cell.to === namespace),
-      ),
+      namespaces
+        .filter((namespace) => cells.some((cell) => cell.from === namespace || cell.to === namespace))
+        .sort(naturalCompare),
     [namespaces, cells],
   );
   const [active, setActive] = useState<[number, number]>([0, 0]);
