@@ -216,7 +216,13 @@ export function aggregatedGraph(
       units = nextUnits;
     }
   }
-  let edges = edgesOf(units) ?? [];
+  const unitIdOf = new Map<Pod, string>();
+  for (const unit of units.values()) for (const pod of unit.pods) unitIdOf.set(pod, unit.id);
+  const observed = observedByPods((pod) => unitIdOf.get(pod) ?? '');
+  let edges = (edgesOf(units) ?? []).map((edge) => ({
+    ...edge,
+    observed: observed.get(edge.id) ?? edge.observed,
+  }));
   const rest = units.get('rest');
   if (rest && cellFrom === undefined && !aggregation.some((line) => line.includes('rest of the cluster')))
     aggregation.push(
@@ -238,9 +244,6 @@ export function aggregatedGraph(
     edges = edges.slice(0, budget);
   }
 
-  const unitIdOf = new Map<Pod, string>();
-  for (const unit of units.values()) for (const pod of unit.pods) unitIdOf.set(pod, unit.id);
-  const observed = observedByPods((pod) => unitIdOf.get(pod) ?? '');
   const drawn = new Set(edges.flatMap((edge) => [edge.from, edge.to]));
   const policy = request.policy;
   const nodes = [...units.values()]
@@ -251,11 +254,7 @@ export function aggregatedGraph(
     level: LEVEL_NAMES[finestDrawn] as AggregatedGraph['level'],
     nodes: nodes.sort((a, b) => (a.id < b.id ? -1 : 1)),
     edges: edges
-      .map((edge) => ({
-        ...edge,
-        observed: observed.get(edge.id) ?? edge.observed,
-        ...(policy && { policy: decidedBy(summary, units, edge, policy) }),
-      }))
+      .map((edge) => (policy ? { ...edge, policy: decidedBy(summary, units, edge, policy) } : edge))
       .sort((a, b) => (a.id < b.id ? -1 : 1)),
     aggregation,
   };

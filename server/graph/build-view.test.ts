@@ -114,7 +114,26 @@ test('no view draws more edges than the budget, and each says what it aggregated
     for (const edge of view.edges) assert.ok(ids.has(edge.from) && ids.has(edge.to), edge.id);
   }
   const whole = buildView(large, [], { view: 'graph' });
-  assert.match(whole.aggregation.join(' '), /more edges are not drawn/);
+  assert.match(whole.aggregation.join(' '), /80 more edges are not drawn/);
+  // Among edges that read alike, those with traffic are kept.
+  const [from, to] = [large.podsIn('ns-9')[0], large.podsIn('ns-8')[0]];
+  const seen = {
+    node: 'n',
+    direction: 'ingress',
+    verdict: 'allow',
+    kind: 'new-flow',
+    sport: 1,
+    dport: 8080,
+    protocol: 6,
+    time: 1,
+  } as const;
+  const busy = buildView(large, [{ ...seen, src: from?.podIP ?? '', dst: to?.podIP ?? '' }], {
+    view: 'graph',
+  });
+  assert.deepEqual(busy.edges.find((edge) => edge.id === 'namespace:ns-9 namespace:ns-8')?.observed, {
+    allowed: 1,
+    denied: 0,
+  });
   const drill = buildView(large, [], { namespace: 'ns-1,ns-2' });
   assert.equal(drill.level, 'workload');
   assert.match(drill.aggregation.join(' '), /one by one they would draw more than 300 edges/);
