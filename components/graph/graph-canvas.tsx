@@ -47,7 +47,7 @@ function NodeLabel({ node }: { node: ViewNode }) {
 /**
  * The graph view drawn with React Flow: nodes as cards (isolated ones with a heavy border and a
  * shield), edges in the verdict's colour and dash pattern with an arrow. Nodes and edges are in the
- * tab order; Enter on one selects it as a click does.
+ * tab order; Enter or Space on one opens it as a click does.
  */
 export function GraphCanvas({
   view,
@@ -135,7 +135,24 @@ export function GraphCanvas({
     });
   }, [view, selected, policyView]);
   return (
-    <div className="overflow-hidden rounded-lg border border-line" style={{ height }} data-testid="graph">
+    // Enter or Space on a focused node or edge opens it, as a click does (React Flow selects only
+    // nodes whose selection the page keeps, and this page keeps its own).
+    // biome-ignore lint/a11y/noStaticElementInteractions: the keys act on the focused node or edge inside
+    <div
+      className="overflow-hidden rounded-lg border border-line"
+      style={{ height }}
+      data-testid="graph"
+      onKeyDown={(event) => {
+        if (event.key !== 'Enter' && event.key !== ' ') return;
+        const target = event.target as Element;
+        const node = target.closest('.react-flow__node')?.getAttribute('data-id');
+        const edge = target.closest('.react-flow__edge')?.getAttribute('data-id');
+        if (node && !node.startsWith('title:')) onSelect(node, 'node');
+        else if (edge) onSelect(edge, 'edge');
+        else return;
+        event.preventDefault();
+      }}
+    >
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -148,12 +165,6 @@ export function GraphCanvas({
         onEdgeClick={(_, edge) => onSelect(edge.id, 'edge')}
         onNodeClick={(_, node) => {
           if (!node.id.startsWith('title:')) onSelect(node.id, 'node');
-        }}
-        onSelectionChange={({ nodes: chosenNodes, edges: chosenEdges }) => {
-          const [node] = chosenNodes;
-          const [edge] = chosenEdges;
-          if (node && node.id !== selected) onSelect(node.id, 'node');
-          else if (edge && edge.id !== selected) onSelect(edge.id, 'edge');
         }}
       >
         <Background />
