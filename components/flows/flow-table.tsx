@@ -91,7 +91,11 @@ export function FlowTable() {
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   // Minutes are enough for the histogram's start: it is not asked again at every flow.
-  const oldestMinute = flows.length ? Math.floor((flows.at(-1)?.time ?? 0) / 60_000) * 60_000 : undefined;
+  const oldest = useMemo(
+    () => flows.reduce((min, flow) => Math.min(min, flow.time), Number.POSITIVE_INFINITY),
+    [flows],
+  );
+  const oldestMinute = Number.isFinite(oldest) ? Math.floor(oldest / 60_000) * 60_000 : undefined;
   const buckets = useHistogram(filter, oldestMinute);
 
   useEffect(() => setFilter(flowFilterFromQuery(window.location.search)), []);
@@ -243,9 +247,8 @@ export function FlowTable() {
         }
         actions={
           <span className="text-sm text-muted" data-testid="flow-count">
-            {rows.length === flows.length
-              ? `${flows.length} flows`
-              : `${flows.length} flows in ${rows.length} groups`}
+            {`${flows.length} flow${flows.length === 1 ? '' : 's'}`}
+            {rows.length !== flows.length && ` in ${rows.length} group${rows.length === 1 ? '' : 's'}`}
             {dropped > 0 ? `, ${dropped} not shown (the page fell behind)` : ''}
           </span>
         }
@@ -273,15 +276,15 @@ export function FlowTable() {
           >
             <thead>
               <tr>
-                <Th className="w-24">time</Th>
-                <Th className="w-40">pod</Th>
-                <Th className="w-20">direction</Th>
+                <Th className="w-20">time</Th>
+                <Th className="w-36">pod</Th>
+                <Th className="w-18">direction</Th>
                 <Th className="w-20">verdict</Th>
-                <Th className="w-36">source</Th>
-                <Th className="w-44">destination</Th>
-                <Th className="w-40">peer pod</Th>
+                <Th className="w-32">source</Th>
+                <Th className="w-40">destination</Th>
+                <Th className="w-36">peer pod</Th>
                 <Th>decided by</Th>
-                {filter?.grouped && <Th className="w-16 text-right">count</Th>}
+                {filter?.grouped && <Th className="w-14 text-right">count</Th>}
               </tr>
             </thead>
             <tbody>

@@ -1,10 +1,11 @@
 'use client';
 
-import { Background, Controls, type Edge, MarkerType, type Node, Position, ReactFlow } from '@xyflow/react';
+import { Background, Controls, type Edge, MarkerType, type Node, ReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useMemo } from 'react';
 import type { GraphView, ViewEdge, ViewNode } from '../../server/graph/graph-view.ts';
 import { VERDICTS } from '../ui/verdict.tsx';
+import { FloatingEdge } from './floating-edge.tsx';
 import { layoutView } from './graph-layout.ts';
 
 /** A namespace's column title: a heading, no handles. */
@@ -12,6 +13,7 @@ function TitleNode({ data }: { data: { label: string } }) {
   return <div className="text-sm font-semibold text-muted">{data.label}</div>;
 }
 const NODE_TYPES = { title: TitleNode };
+const EDGE_TYPES = { floating: FloatingEdge };
 
 /** The class an edge carries, for its verdict (tests and styles read it). */
 export const edgeClass = (edge: ViewEdge) => `edge-${edge.state}`;
@@ -23,8 +25,8 @@ function NodeLabel({ node }: { node: ViewNode }) {
   ].filter(Boolean);
   const what =
     node.kind === 'pod'
-      ? (node.ip ?? 'no IP')
-      : `${node.kind === 'workload' ? 'workload, ' : node.kind === 'namespace' ? 'namespace, ' : ''}${node.pods} pod${node.pods === 1 ? '' : 's'}`;
+      ? `${node.namespace} · ${node.ip ?? 'no IP'}`
+      : `${node.kind === 'workload' ? `${node.namespace} · workload, ` : node.kind === 'namespace' ? 'namespace, ' : ''}${node.pods} pod${node.pods === 1 ? '' : 's'}`;
   return (
     <div className="text-left leading-tight">
       <div className="truncate font-semibold">{node.name}</div>
@@ -84,8 +86,8 @@ export function GraphCanvas({
               position: { x: place.x, y: place.y },
               data: { label: <NodeLabel node={place.node as ViewNode} /> },
               ariaLabel: `${place.node?.kind} ${place.id}`,
-              ...(!radial && { sourcePosition: Position.Right, targetPosition: Position.Left }),
-              className: `pod${(place.node?.isolatedPods ?? 0) > 0 ? ' pod-isolated' : ''}`,
+              // Edges float from border to border: the handles are there for React Flow only.
+              className: `pod${(place.node?.isolatedPods ?? 0) > 0 ? ' pod-isolated' : ''} [&_.react-flow__handle]:invisible`,
               style: {
                 width: 190,
                 fontSize: 12,
@@ -99,7 +101,7 @@ export function GraphCanvas({
               },
             },
       ),
-    [view, first, radial],
+    [view, first],
   );
   const edges = useMemo<Edge[]>(() => {
     const labelled = view.edges.length <= 40;
@@ -121,6 +123,7 @@ export function GraphCanvas({
           opacity: dim ? 0.2 : 1,
         },
         markerEnd: { type: MarkerType.ArrowClosed, color: look.colour, width: 14, height: 14 },
+        type: 'floating',
         label: labelled
           ? edge.policy?.allows
             ? 'allowed by this policy'
@@ -157,7 +160,10 @@ export function GraphCanvas({
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
         fitView
+        // Around a focus the page opens on it and its nearest ring, readable; zoom out for the rest.
+        fitViewOptions={radial ? { nodes: nodes.slice(0, 10).map((node) => ({ id: node.id })) } : undefined}
         minZoom={0.05}
         onlyRenderVisibleElements={nodes.length > 100}
         nodesConnectable={false}

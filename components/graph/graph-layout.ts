@@ -17,7 +17,8 @@ const natural = naturalCompare;
 
 /**
  * Where the view's nodes go; the same view always lays out the same way. One node asked for (a
- * focus) sits in the middle with its peers on rings around it. Otherwise pods and workloads stand
+ * focus) sits in the middle with its peers on rings around it; a few nodes stand on a circle,
+ * grouped by namespace, the namespace shown on each. Otherwise pods and workloads stand
  * in a column per namespace under its name, left to right as edges go: the nodes asked for first
  * (a matrix cell's row namespace, then its column's), then their peers, and whole namespaces (and
  * the rest of the cluster) in a grid on the right.
@@ -25,6 +26,7 @@ const natural = naturalCompare;
 export function layoutView(view: GraphView, first: readonly string[] = []): Placed[] {
   const scope = view.nodes.filter((node) => node.scope);
   if (scope.length === 1 && view.nodes.length > 2) return radial(scope[0] as ViewNode, view.nodes);
+  if (view.nodes.length <= CIRCLE_NODES && first.length === 0) return circle(view.nodes);
   const grouped = view.nodes.filter((node) => node.kind === 'pod' || node.kind === 'workload');
   const whole = view.nodes.filter((node) => node.kind === 'namespace' || node.kind === 'rest').sort(byName);
   // A column per namespace, and per namespace a column for its nodes asked for and one for the others.
@@ -55,6 +57,23 @@ export function layoutView(view: GraphView, first: readonly string[] = []): Plac
     placed.push({ id: node.id, x: left + (i % side) * 260, y: 48 + Math.floor(i / side) * 110, node });
   });
   return placed;
+}
+
+/** Up to this many nodes (each pair an edge, both ways) stand on a circle, a namespace's together. */
+const CIRCLE_NODES = 16;
+
+function circle(nodes: readonly ViewNode[]): Placed[] {
+  const order = [...nodes].sort((a, b) => natural(a.namespace ?? '', b.namespace ?? '') || byName(a, b));
+  const radius = Math.max(180, (order.length * 240) / (2 * Math.PI));
+  return order.map((node, i) => {
+    const angle = (2 * Math.PI * i) / order.length - Math.PI / 2;
+    return {
+      id: node.id,
+      x: Math.round(radius * Math.cos(angle)),
+      y: Math.round(radius * Math.sin(angle)),
+      node,
+    };
+  });
 }
 
 function radial(centre: ViewNode, nodes: readonly ViewNode[]): Placed[] {

@@ -25,11 +25,17 @@ function loadMonaco(): Promise<MonacoApi> {
     // The editor's features (suggestions, hovers, find…) and YAML highlighting; no other language.
     await import('monaco-editor/features/register.all.js');
     await import('monaco-editor/languages/definitions/yaml/register.js');
-    // The dashboard's surfaces and text (app/globals.css), with line numbers of readable contrast.
+    // The dashboard's surfaces and text (app/globals.css); every colour of AA contrast on its background.
     monaco.editor.defineTheme('palisade-light', {
       base: 'vs',
       inherit: true,
-      rules: [],
+      rules: [
+        { token: 'type', foreground: '1d4ed8' },
+        { token: 'string', foreground: 'a31515' },
+        { token: 'number', foreground: '047857' },
+        { token: 'keyword', foreground: '7c3aed' },
+        { token: 'comment', foreground: '4b5567' },
+      ],
       colors: {
         'editor.background': '#ffffff',
         'editorLineNumber.foreground': '#4b5567',
@@ -39,7 +45,14 @@ function loadMonaco(): Promise<MonacoApi> {
     monaco.editor.defineTheme('palisade-dark', {
       base: 'vs-dark',
       inherit: true,
-      rules: [],
+      rules: [
+        { token: '', foreground: 'e6eaf2' },
+        { token: 'type', foreground: '8fb8ff' },
+        { token: 'string', foreground: 'f3b27a' },
+        { token: 'number', foreground: 'a7e3a0' },
+        { token: 'keyword', foreground: 'd0a8ff' },
+        { token: 'comment', foreground: 'a3adc2' },
+      ],
       colors: {
         'editor.background': '#131a2b',
         'editorLineNumber.foreground': '#a3adc2',
