@@ -87,7 +87,7 @@ export function GraphCanvas({
               data: { label: <NodeLabel node={place.node as ViewNode} /> },
               ariaLabel: `${place.node?.kind} ${place.id}`,
               // Edges float from border to border: the handles are there for React Flow only.
-              className: `pod${(place.node?.isolatedPods ?? 0) > 0 ? ' pod-isolated' : ''} [&_.react-flow__handle]:invisible`,
+              className: `pod${(place.node?.isolatedPods ?? 0) > 0 ? ' pod-isolated' : ''} [&_[data-handlepos]]:invisible`,
               style: {
                 width: 190,
                 fontSize: 12,
