@@ -52,6 +52,8 @@ export function GraphPage() {
   if (!request) return null;
   if (error && !view) return <Notice tone="error">Cannot load the graph: {error}</Notice>;
   if (!view || !status) return <p className="text-sm text-muted">Loading the policy graph…</p>;
+  // A matrix cell's namespaces: the row's column first, the receiving one beside it.
+  const cellNamespaces = [request.from, request.to].filter((name): name is string => name !== undefined);
   const node = selected?.kind === 'node' ? view.nodes.find((item) => item.id === selected.id) : undefined;
   const edge = selected?.kind === 'edge' ? view.edges.find((item) => item.id === selected.id) : undefined;
   const namespaceOptions = Object.fromEntries([
@@ -201,6 +203,7 @@ export function GraphPage() {
         <>
           <GraphCanvas
             view={view}
+            first={cellNamespaces}
             selected={selected?.id}
             onSelect={(id, kind) => setSelected({ id, kind })}
           />
