@@ -154,7 +154,7 @@ export function NodeDetails({
           </Button>
           {suggestion !== undefined && (
             <div data-testid="suggestion" className="space-y-2">
-              <pre className="overflow-auto rounded-md border border-line bg-raised p-3 font-mono text-xs">
+              <pre className="rounded-md border border-line bg-raised p-3 font-mono text-xs whitespace-pre-wrap break-all">
                 {suggestion}
               </pre>
               {suggestion.startsWith('apiVersion') && (

@@ -72,7 +72,7 @@ export function NodeList() {
             {node.deniedPackets !== undefined && ` · denied packets ${node.deniedPackets}`}
           </p>
           {node.agent.error && <Notice tone="error">Agent error: {node.agent.error}</Notice>}
-          <div className="max-h-96 overflow-auto rounded-md border border-line">
+          <div className="rounded-md border border-line">
             <Table>
               <thead>
                 <tr>

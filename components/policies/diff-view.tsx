@@ -9,11 +9,11 @@ const STYLE: Record<DiffLine['kind'], { sign: string; className: string; word?: 
 /** A unified line diff: removed lines marked −, added ones +, each also named for screen readers. */
 export function DiffView({ lines, label }: { lines: readonly DiffLine[]; label: string }) {
   return (
-    <figure className="overflow-auto rounded-md border border-line bg-raised" data-testid="diff">
+    <figure className="rounded-md border border-line bg-raised" data-testid="diff">
       <figcaption className="border-b border-line px-3 py-1.5 text-xs font-semibold text-muted">
         {label}
       </figcaption>
-      <pre className="max-h-80 py-1 font-mono text-xs leading-5">
+      <pre className="py-1 font-mono text-xs leading-5 whitespace-pre-wrap break-all">
         {lines.map((line, i) => {
           const style = STYLE[line.kind];
           return (
@@ -23,7 +23,7 @@ export function DiffView({ lines, label }: { lines: readonly DiffLine[]; label: 
                 {style.sign}
               </span>
               {style.word && <span className="sr-only">{style.word}: </span>}
-              <span className="whitespace-pre">{line.text || ' '}</span>
+              <span>{line.text || ' '}</span>
             </div>
           );
         })}

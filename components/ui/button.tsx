@@ -11,7 +11,7 @@ const TONES: Record<ButtonTone, string> = {
 };
 
 /** The classes of a button of `tone`; links that act as buttons use them too. */
-export function buttonClass(tone: ButtonTone = 'secondary', size: 'sm' | 'md' = 'md'): string {
+function buttonClass(tone: ButtonTone = 'secondary', size: 'sm' | 'md' = 'md'): string {
   const box = size === 'sm' ? 'h-7 px-2 text-xs' : 'h-8 px-3 text-sm';
   return `inline-flex items-center justify-center gap-1.5 rounded-md border font-medium no-underline hover:no-underline disabled:cursor-not-allowed disabled:opacity-50 ${box} ${TONES[tone]}`;
 }

@@ -1,4 +1,4 @@
-import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from 'react';
+import type { HTMLAttributes, TdHTMLAttributes, ThHTMLAttributes } from 'react';
 
 /** A dense data table: sticky muted header, hairline rows, tabular figures. */
 export function Table({ children, className = '', ...props }: HTMLAttributes<HTMLTableElement>) {
@@ -26,12 +26,5 @@ export function Td({ children, className = '', ...props }: TdHTMLAttributes<HTML
     <td className={`border-b border-line px-2.5 py-1 align-middle whitespace-nowrap ${className}`} {...props}>
       {children}
     </td>
-  );
-}
-
-/** A table in a bordered box that scrolls on its own. */
-export function TableBox({ children, className = '' }: { children: ReactNode; className?: string }) {
-  return (
-    <div className={`overflow-auto rounded-lg border border-line bg-surface ${className}`}>{children}</div>
   );
 }

@@ -91,9 +91,3 @@ export function VerdictLegend({ partialMeans = 'some ports or pods denied' }: { 
     </ul>
   );
 }
-
-/** A verdict from the ports a connection allows and denies. */
-export function verdictOf(allowed: number, denied: number): VerdictState {
-  if (denied === 0) return 'allowed';
-  return allowed === 0 ? 'denied' : 'partial';
-}
