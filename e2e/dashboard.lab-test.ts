@@ -148,7 +148,7 @@ test('a denied flow appears live on the flows page, and opening it says which po
   // What the apply changed in the cluster, line by line.
   const diff = draft.getByTestId('diff');
   await diff.getByText('What the apply changed in the cluster').waitFor();
-  assert.match(await diff.innerText(), /added: +name: allow-another-ns-another-client-one-to-demo-app-80/);
+  assert.match(await diff.innerText(), /added:\s+name: allow-another-ns-another-client-one-to-demo-app-80/);
   const [after] = await labProbe(
     'another-ns/another-client-one',
     [{ host: labPod('default/demo-app').ip, port: 80, protocol: 'TCP' }],
