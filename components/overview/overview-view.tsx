@@ -12,6 +12,9 @@ import { TimeChart } from '../ui/time-chart.tsx';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
 
 const number = new Intl.NumberFormat('en');
+/** `in 1 namespace`, `in 3 namespaces`. */
+const plural = (count: number, noun: string, before = '') =>
+  `${before}${number.format(count)} ${noun}${count === 1 ? '' : 's'}`;
 const graphLink = (params: Record<string, string>) => `/graph?${new URLSearchParams(params)}`;
 const flowsLink = (params: Record<string, string>) => `/flows?${new URLSearchParams(params)}`;
 
@@ -68,7 +71,11 @@ export function OverviewView() {
         <Stat
           label="Network policies"
           value={number.format(data.policies)}
-          detail={`in ${data.namespaces.filter((namespace) => namespace.policies > 0).length} namespaces`}
+          detail={plural(
+            data.namespaces.filter((namespace) => namespace.policies > 0).length,
+            'namespace',
+            'in ',
+          )}
           href="/policies"
         />
         <Stat
