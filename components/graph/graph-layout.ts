@@ -10,7 +10,7 @@ export interface Placed {
   readonly title?: string;
 }
 
-const COLUMN = 300;
+const COLUMN = 460;
 const ROW = 84;
 const byName = (a: ViewNode, b: ViewNode) => naturalCompare(a.name, b.name);
 const natural = naturalCompare;
