@@ -12,6 +12,30 @@ export interface EditorProblem {
 }
 
 type MonacoApi = typeof Monaco;
+
+/** The editor's colours in each theme: the dashboard's surfaces and text (app/globals.css), each of AA contrast on its background. */
+const EDITOR_THEMES = {
+  'palisade-light': {
+    base: 'vs',
+    background: 'ffffff',
+    text: '111827',
+    muted: '4b5567',
+    type: '1d4ed8',
+    string: 'a31515',
+    number: '047857',
+    keyword: '7c3aed',
+  },
+  'palisade-dark': {
+    base: 'vs-dark',
+    background: '131a2b',
+    text: 'e6eaf2',
+    muted: 'a3adc2',
+    type: '8fb8ff',
+    string: 'f3b27a',
+    number: 'a7e3a0',
+    keyword: 'd0a8ff',
+  },
+} as const;
 let loading: Promise<MonacoApi> | undefined;
 
 /** Loads Monaco once, with YAML highlighting, its worker, and NetworkPolicy completion. */
@@ -25,40 +49,25 @@ function loadMonaco(): Promise<MonacoApi> {
     // The editor's features (suggestions, hovers, find…) and YAML highlighting; no other language.
     await import('monaco-editor/features/register.all.js');
     await import('monaco-editor/languages/definitions/yaml/register.js');
-    // The dashboard's surfaces and text (app/globals.css); every colour of AA contrast on its background.
-    monaco.editor.defineTheme('palisade-light', {
-      base: 'vs',
-      inherit: true,
-      rules: [
-        { token: 'type', foreground: '1d4ed8' },
-        { token: 'string', foreground: 'a31515' },
-        { token: 'number', foreground: '047857' },
-        { token: 'keyword', foreground: '7c3aed' },
-        { token: 'comment', foreground: '4b5567' },
-      ],
-      colors: {
-        'editor.background': '#ffffff',
-        'editorLineNumber.foreground': '#4b5567',
-        'editorLineNumber.activeForeground': '#111827',
-      },
-    });
-    monaco.editor.defineTheme('palisade-dark', {
-      base: 'vs-dark',
-      inherit: true,
-      rules: [
-        { token: '', foreground: 'e6eaf2' },
-        { token: 'type', foreground: '8fb8ff' },
-        { token: 'string', foreground: 'f3b27a' },
-        { token: 'number', foreground: 'a7e3a0' },
-        { token: 'keyword', foreground: 'd0a8ff' },
-        { token: 'comment', foreground: 'a3adc2' },
-      ],
-      colors: {
-        'editor.background': '#131a2b',
-        'editorLineNumber.foreground': '#a3adc2',
-        'editorLineNumber.activeForeground': '#e6eaf2',
-      },
-    });
+    for (const [name, colour] of Object.entries(EDITOR_THEMES)) {
+      monaco.editor.defineTheme(name, {
+        base: colour.base,
+        inherit: true,
+        rules: [
+          { token: '', foreground: colour.text },
+          { token: 'comment', foreground: colour.muted },
+          ...(['type', 'string', 'number', 'keyword'] as const).map((token) => ({
+            token,
+            foreground: colour[token],
+          })),
+        ],
+        colors: {
+          'editor.background': `#${colour.background}`,
+          'editorLineNumber.foreground': `#${colour.muted}`,
+          'editorLineNumber.activeForeground': `#${colour.text}`,
+        },
+      });
+    }
     monaco.languages.registerCompletionItemProvider('yaml', {
       triggerCharacters: [' ', ':', '-'],
       provideCompletionItems(model, position) {
