@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf } from '../server/kube/object-meta.ts';
 import { isPolicyPod, type Pod } from '../server/kube/pod.ts';
-import { ClusterInformers } from '../server/kube-api/cluster-informers.ts';
+import { ClusterInformers, type ClusterSink } from '../server/kube-api/cluster-informers.ts';
 import { PODS, POLICY_ENDPOINTS } from '../server/kube-api/informer.ts';
 import type { AgentReport } from '../server/lab/lab-store.ts';
 import type { Logger } from '../server/log.ts';
 import { Cluster } from '../server/policy/cluster.ts';
-import type { NodePod, NodeSource, NodeState } from './node-source.ts';
+import type { NodePod, NodeSource, NodeState, UnreadableEndpoint } from './node-source.ts';
+import { unreadableEndpoint } from './unreadable-endpoint.ts';
 
 export interface KubeNodeOptions {
   readonly node: string;
@@ -35,14 +36,32 @@ export class KubeNodeSource implements NodeSource {
   private generation = 0;
   private synced = false;
   private listeners: (() => void)[] = [];
+  private readonly unreadable = new Map<string, UnreadableEndpoint>();
 
   constructor(config: KubeConfig, options: KubeNodeOptions) {
     this.options = options;
     const pods = { ...PODS, fieldSelector: `spec.nodeName=${options.node}` };
-    this.informers = new ClusterInformers(config, [pods, POLICY_ENDPOINTS], this.cluster, options.log, () => {
+    const changed = () => {
       this.generation++;
       for (const listener of this.listeners) listener();
-    });
+    };
+    // PolicyEndpoints that cannot be read are kept aside: the pods they may isolate fail closed.
+    const sink: ClusterSink = {
+      set: (object) => {
+        if (object.kind === 'PolicyEndpoint') this.unreadable.delete(keyOf(object.metadata));
+        return this.cluster.set(object);
+      },
+      delete: (kind, key) => {
+        if (kind === 'PolicyEndpoint') this.unreadable.delete(key);
+        return this.cluster.delete(kind, key);
+      },
+      invalid: (kind, key, message, raw) => {
+        if (kind !== 'PolicyEndpoint') return;
+        this.unreadable.set(key, unreadableEndpoint(key, message, raw));
+        changed();
+      },
+    };
+    this.informers = new ClusterInformers(config, [pods, POLICY_ENDPOINTS], sink, options.log, changed);
   }
 
   async start(): Promise<void> {
@@ -75,6 +94,7 @@ export class KubeNodeSource implements NodeSource {
       endpoints: this.cluster.allPolicyEndpoints(),
       generation: this.generation,
       strict: this.options.strict,
+      unreadable: [...this.unreadable.values()],
     };
   }
 
@@ -98,7 +118,14 @@ export class KubeNodeSource implements NodeSource {
     const ifname = this.interfaces.get(uidOf(pod)) ?? this.podRoute(ip);
     if (!ifname) return undefined;
     this.interfaces.set(uidOf(pod), ifname);
-    return { key: keyOf(pod.metadata), ip, podId: podIdOf(pod), netns: this.options.netns, ifname };
+    return {
+      key: keyOf(pod.metadata),
+      ips: [ip],
+      nodeIPs: pod.hostIP ? [pod.hostIP] : [],
+      podId: podIdOf(pod),
+      netns: this.options.netns,
+      ifname,
+    };
   }
 
   /**

@@ -5,6 +5,7 @@ import { loadKubeConfig } from '../server/kube-api/kube-config.ts';
 import { labFile, readJson, readLab, writeJson } from '../server/lab/lab-store.ts';
 import { logger } from '../server/log.ts';
 import type { AgentStatus } from '../server/nodes/agent-status.ts';
+import { CONNTRACK_DEFAULT_ENTRIES } from './datapath/layout.ts';
 import { PodDatapath } from './datapath/pod-datapath.ts';
 import { FlowShipper } from './flow-shipper.ts';
 import { FlowSink } from './flow-sink.ts';
@@ -16,7 +17,7 @@ import type { NodeSource } from './node-source.ts';
 
 /**
  * The node agent process: `main.ts --node NAME [--kubeconfig FILE|--in-cluster] [--netns PATH]
- * [--strict]`. Enforces the PolicyEndpoints of the node's pods: from the lab's store, or with a
+ * [--strict] [--conntrack-entries N]`. Enforces the PolicyEndpoints of the node's pods: from the lab's store, or with a
  * kubeconfig (or in a cluster) from the Kubernetes API. Writes every flow verdict to
  * `flows-NAME.jsonl` in the lab folder (rotated at 8 MB) and, when PALISADE_INGEST_URL is set,
  * sends them to the server with the node's token (in Kubernetes mode the ServiceAccount token,
@@ -31,12 +32,20 @@ const { values } = parseArgs({
     'in-cluster': { type: 'boolean', default: false },
     netns: { type: 'string', default: '' },
     strict: { type: 'boolean', default: false },
+    'conntrack-entries': { type: 'string', default: process.env.PALISADE_CONNTRACK_ENTRIES },
   },
 });
 const node = values.node;
 if (!node) {
   process.stderr.write(
-    'usage: agent/main.ts --node NAME [--kubeconfig FILE|--in-cluster] [--netns PATH] [--strict]\n',
+    'usage: agent/main.ts --node NAME [--kubeconfig FILE|--in-cluster] [--netns PATH] [--strict] [--conntrack-entries N]\n',
+  );
+  process.exit(2);
+}
+const conntrackEntries = Number(values['conntrack-entries'] ?? CONNTRACK_DEFAULT_ENTRIES);
+if (!Number.isInteger(conntrackEntries) || conntrackEntries < 1 || conntrackEntries > 1 << 24) {
+  process.stderr.write(
+    `agent: --conntrack-entries (or PALISADE_CONNTRACK_ENTRIES): ${JSON.stringify(values['conntrack-entries'])} is not a whole number from 1 to ${1 << 24}\n`,
   );
   process.exit(2);
 }
@@ -69,15 +78,20 @@ if (kubeMode) {
   token = () => labToken;
 }
 
-const agent = new NodeAgent(node, source);
+const agent = new NodeAgent(node, source, { conntrackEntries, log });
 const metrics = new AgentMetrics(node);
 /** The node's pods with the rule slot each has active, for reading their maps. */
 const attachedPods = () =>
   (source.read()?.pods ?? []).map((pod) => ({
     key: pod.key,
     ifname: pod.ifname,
-    activeSlot: new PodDatapath({ node, netns: pod.netns, ifname: pod.ifname, podId: pod.podId }).state()
-      .activeSlot,
+    activeSlot: new PodDatapath({
+      node,
+      netns: pod.netns,
+      ifname: pod.ifname,
+      podId: pod.podId,
+      nodeIPs: pod.nodeIPs,
+    }).state().activeSlot,
   }));
 /** What the server's nodes page shows of this node: programs, the kernel's counters, the fullest map of each pod. */
 const status = (): AgentStatus => {
@@ -105,9 +119,12 @@ const metricsPort = Number(process.env.PALISADE_METRICS_PORT ?? 9470 + index);
 createServer((request, response) => {
   try {
     if (request.url === '/metrics')
-      response
-        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-        .end(metrics.render(metrics.datapath(attachedPods()), shipper));
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(
+        metrics.render(metrics.datapath(attachedPods()), shipper, {
+          total: agent.failures,
+          failClosed: agent.failClosed,
+        }),
+      );
     else if (request.url === '/status')
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status()));
     else response.writeHead(404).end();

@@ -1,11 +1,6 @@
-import { mapEntries, nodeCounters } from './datapath/introspect.ts';
-import { LAYOUT } from './datapath/layout.ts';
+import { mapFill, nodeCounters } from './datapath/introspect.ts';
 import { podDir } from './datapath/pins.ts';
 import type { NamedFlow } from './node-agent.ts';
-
-/** Map capacities, from agent/bpf/palisade.h. */
-const RULES_CAPACITY = 16384;
-const CONNTRACK_CAPACITY = 16384;
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
@@ -29,19 +24,21 @@ export class AgentMetrics {
     }
   }
 
-  /** The kernel's counters for the node and the fill of each pod's maps (the active rule slot's and conntrack). */
+  /**
+   * The kernel's counters for the node and the fill of each pod's maps (the active rule slot's and
+   * conntrack), against each map's capacity as the kernel reports it (conntrack's is configurable).
+   */
   datapath(pods: readonly { key: string; ifname: string; activeSlot: number }[]) {
     const fill = pods.flatMap((pod) => {
       const dir = podDir(this.node, pod.ifname);
-      const ratio = (map: string, keySize: number, capacity: number) => ({
-        pod: pod.key,
-        map,
-        ratio: mapEntries(`${dir}/${map}`, keySize) / capacity,
-      });
+      const ratio = (map: string) => {
+        const { entries, capacity } = mapFill(`${dir}/${map}`);
+        return { pod: pod.key, map, entries, capacity, ratio: capacity ? entries / capacity : 0 };
+      };
       return [
-        ratio(`ingress_rules_${pod.activeSlot}`, LAYOUT.lpm_key.size, RULES_CAPACITY),
-        ratio(`egress_rules_${pod.activeSlot}`, LAYOUT.lpm_key.size, RULES_CAPACITY),
-        ratio('conntrack', LAYOUT.flow_key.size, CONNTRACK_CAPACITY),
+        ratio(`ingress_rules_${pod.activeSlot}`),
+        ratio(`egress_rules_${pod.activeSlot}`),
+        ratio('conntrack'),
       ];
     });
     return { counters: nodeCounters(this.node), fill };
@@ -50,6 +47,10 @@ export class AgentMetrics {
   render(
     datapath: ReturnType<AgentMetrics['datapath']>,
     shipping?: { dropped: number; buffered: number },
+    failures?: {
+      readonly total: number;
+      readonly failClosed: Readonly<Record<string, { readonly ingress?: string; readonly egress?: string }>>;
+    },
   ): string {
     const node = label(this.node);
     const lines = [
@@ -73,13 +74,52 @@ export class AgentMetrics {
       '# HELP palisade_conntrack_hits_total Packets passed as part of a flow already allowed.',
       '# TYPE palisade_conntrack_hits_total counter',
       `palisade_conntrack_hits_total{node="${node}"} ${counters.conntrackHits}`,
+      "# HELP palisade_node_packets_total Packets passed as traffic with the pod's own node (kubelet probes).",
+      '# TYPE palisade_node_packets_total counter',
+      `palisade_node_packets_total{node="${node}"} ${counters.nodePackets}`,
+      '# HELP palisade_related_icmp_total ICMP errors passed because they concern a flow let through.',
+      '# TYPE palisade_related_icmp_total counter',
+      `palisade_related_icmp_total{node="${node}"} ${counters.relatedIcmp}`,
+      '# HELP palisade_fragments_total Later fragments passed because their first fragment was let through.',
+      '# TYPE palisade_fragments_total counter',
+      `palisade_fragments_total{node="${node}"} ${counters.fragments}`,
       '# HELP palisade_map_fill_ratio Entries of a pod map over its capacity.',
       '# TYPE palisade_map_fill_ratio gauge',
       ...fill.map(
         ({ pod, map, ratio }) =>
           `palisade_map_fill_ratio{node="${node}",pod="${label(pod)}",map="${map}"} ${ratio}`,
       ),
+      "# HELP palisade_conntrack_entries Flows in a pod's conntrack map (when it is full, the least recently used are evicted).",
+      '# TYPE palisade_conntrack_entries gauge',
+      ...fill
+        .filter(({ map }) => map === 'conntrack')
+        .map(
+          ({ pod, entries }) => `palisade_conntrack_entries{node="${node}",pod="${label(pod)}"} ${entries}`,
+        ),
+      "# HELP palisade_conntrack_capacity Size of a pod's conntrack map.",
+      '# TYPE palisade_conntrack_capacity gauge',
+      ...fill
+        .filter(({ map }) => map === 'conntrack')
+        .map(
+          ({ pod, capacity }) =>
+            `palisade_conntrack_capacity{node="${node}",pod="${label(pod)}"} ${capacity}`,
+        ),
     );
+    if (failures) {
+      lines.push(
+        "# HELP palisade_pod_program_failures_total Times a pod's rules could not be programmed or read (the pod failed closed).",
+        '# TYPE palisade_pod_program_failures_total counter',
+        `palisade_pod_program_failures_total{node="${node}"} ${failures.total}`,
+        '# HELP palisade_pod_fail_closed Pods closed in a direction because their rules could not be programmed or read.',
+        '# TYPE palisade_pod_fail_closed gauge',
+        ...Object.entries(failures.failClosed).flatMap(([pod, directions]) =>
+          Object.keys(directions).map(
+            (direction) =>
+              `palisade_pod_fail_closed{node="${node}",pod="${label(pod)}",direction="${direction}"} 1`,
+          ),
+        ),
+      );
+    }
     if (shipping) {
       lines.push(
         '# HELP palisade_ingest_dropped_flows_total Flows dropped because the server was away and the buffer full.',

@@ -5,7 +5,10 @@ import type { AgentReport } from '../server/lab/lab-store.ts';
 export interface NodePod {
   /** `ns/name`. */
   readonly key: string;
-  readonly ip: string;
+  /** Every IP of the pod (`status.podIPs`): one, or one per family on a dual-stack cluster. */
+  readonly ips: readonly string[];
+  /** The addresses of the pod's node (`status.hostIPs`): traffic with them always passes. */
+  readonly nodeIPs: readonly string[];
   /** The id the kernel reports in the pod's flow events. */
   readonly podId: number;
   /** The network namespace holding the pod's host-side veth (empty: the agent's own). */
@@ -22,6 +25,21 @@ export interface NodeState {
   readonly generation: number;
   /** Strict mode: pods are closed from attachment until their rules are programmed. */
   readonly strict: boolean;
+  /**
+   * PolicyEndpoints the source could not read, with the pods they may name (`ns/name`; all the
+   * pods of its namespace when not even that can be read) and the directions they may isolate:
+   * those pods fail closed in those directions until it can be read or is deleted.
+   */
+  readonly unreadable?: readonly UnreadableEndpoint[];
+}
+
+export interface UnreadableEndpoint {
+  /** `ns/name` of the PolicyEndpoint. */
+  readonly key: string;
+  readonly reason: string;
+  /** Pods it names (`ns/name`), or undefined: every pod of its namespace. */
+  readonly pods?: readonly string[];
+  readonly directions: readonly ('Ingress' | 'Egress')[];
 }
 
 /**

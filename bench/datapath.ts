@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addon } from '../agent/datapath/addon.ts';
-import { compilePodRules } from '../agent/datapath/compile.ts';
+import { compilePodRules, identityOf } from '../agent/datapath/compile.ts';
 import { datapathOf, nodeCounters } from '../agent/datapath/introspect.ts';
 import { addressBytes, LAYOUT } from '../agent/datapath/layout.ts';
 import { FlowShipper } from '../agent/flow-shipper.ts';
@@ -203,7 +203,9 @@ for (let round = 1; round <= ROUNDS; round++) {
     sample(`iptables-${size}`);
     iptables(undefined);
     attachAll();
-    await datapathOf(server).program(compilePodRules(server.ip, endpointsWith(size)));
+    await datapathOf(server).program(
+      compilePodRules(identityOf(server.key, [server.ip]), endpointsWith(size)),
+    );
     sample(`ebpf-${size}`);
     detachAll();
   }

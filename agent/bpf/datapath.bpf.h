@@ -2,7 +2,7 @@
  * What the two TC programs share: the maps of a pod and of the node, packet parsing, conntrack,
  * and the verdict. Each program file declares its own two rule maps and calls palisade_verdict().
  * The agent pins every map: the pod's maps in the pod's folder (so both programs of a pod use the
- * same pod_state and conntrack), the node's in the node's folder.
+ * same pod_state, conntrack and fragments), the node's in the node's folder.
  */
 #ifndef PALISADE_DATAPATH_BPF_H
 #define PALISADE_DATAPATH_BPF_H
@@ -18,10 +18,28 @@
 
 #include "palisade.h"
 
-#define TCP_IDLE_NS (300ULL * 1000000000ULL)
-#define OTHER_IDLE_NS (60ULL * 1000000000ULL)
-#define REFRESH_NS 1000000000ULL
-#define DENY_REPORT_NS 1000000000ULL
+#define SECOND_NS 1000000000ULL
+/* A SYN nobody answered: the client retries with a new SYN, which is judged again anyway. */
+#define NEW_IDLE_NS (30ULL * SECOND_NS)
+/* Long, as idle connection pools are common; the LRU makes room when the map is full. */
+#define TCP_IDLE_NS (6ULL * 3600ULL * SECOND_NS)
+#define OTHER_IDLE_NS (60ULL * SECOND_NS)
+/* After FIN both ways or RST: long enough for the last ACKs and retransmitted FINs. */
+#define CLOSING_LINGER_NS (10ULL * SECOND_NS)
+/* A cut connection stays cut while either side keeps sending, and is forgotten after this silence. */
+#define CUT_LINGER_NS (120ULL * SECOND_NS)
+/* As the kernel's own reassembly timeout (net.ipv4.ipfrag_time). */
+#define FRAGMENT_IDLE_NS (30ULL * SECOND_NS)
+#define REFRESH_NS SECOND_NS
+#define DENY_REPORT_NS SECOND_NS
+
+/* Extension headers walked to find an IPv6 packet's transport header. */
+#define MAX_IPV6_EXTENSIONS 8
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
 
 #define RULES_MAP(name)                                                                                  \
 	struct {                                                                                               \
@@ -39,12 +57,20 @@ struct {
 	__uint(max_entries, 1);
 } pod_state SEC(".maps");
 
+/* The agent sets its size from configuration before loading (bpf_map__set_max_entries). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct flow_key);
 	__type(value, struct flow_state);
-	__uint(max_entries, PALISADE_CONNTRACK_MAX_ENTRIES);
+	__uint(max_entries, PALISADE_CONNTRACK_DEFAULT_ENTRIES);
 } conntrack SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct fragment_key);
+	__type(value, __u64);
+	__uint(max_entries, PALISADE_FRAGMENTS_MAX_ENTRIES);
+} fragments SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -65,6 +91,25 @@ struct {
 	__uint(max_entries, 65536);
 } deny_reported SEC(".maps");
 
+#define PACKET_FLOW 0
+#define PACKET_ICMP_ERROR 1
+#define PACKET_LATER_FRAGMENT 2
+
+#define FRAGMENT_NONE 0
+#define FRAGMENT_FIRST 1
+#define FRAGMENT_LATER 2
+
+/* A packet as policy sees it. */
+struct packet {
+	struct flow_key flow;
+	struct flow_key inner; /* ICMP errors: the flow of the packet the error is about, as it was sent */
+	__u32 fragment_id;
+	__u8 kind;
+	__u8 tcp_flags;
+	__u8 first_fragment; /* offset 0 with more fragments to come */
+	__u8 pad;
+};
+
 static __always_inline void count(__u32 index)
 {
 	__u64 *value = bpf_map_lookup_elem(&counters, &index);
@@ -72,56 +117,156 @@ static __always_inline void count(__u32 index)
 		*value += 1;
 }
 
-/* Reads addresses, protocol and ports. Returns 0 for IP packets, -1 for anything policy ignores. */
-static __always_inline int parse(struct __sk_buff *skb, struct flow_key *flow)
+/*
+ * Reads the IP header at `off` into `flow` and finds the transport header (*l4), walking IPv6
+ * extension headers. Returns -1 for a header too short to read: the kernel drops those itself.
+ */
+static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, int v6, struct flow_key *flow, __u32 *l4,
+				    __u32 *fragment_id, __u8 *fragment)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
-	__u32 l4;
-
-	if ((void *)(eth + 1) > end)
-		return -1;
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)(eth + 1);
-		if ((void *)(ip + 1) > end)
+	*fragment = FRAGMENT_NONE;
+	if (!v6) {
+		struct iphdr ip;
+		if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)) < 0 || ip.ihl < 5)
 			return -1;
-		/* IPv4-mapped: ::ffff:a.b.c.d */
+		flow->family = PALISADE_FAMILY_IPV4;
 		flow->src[10] = 0xff;
 		flow->src[11] = 0xff;
 		flow->dst[10] = 0xff;
 		flow->dst[11] = 0xff;
-		__builtin_memcpy(&flow->src[12], &ip->saddr, 4);
-		__builtin_memcpy(&flow->dst[12], &ip->daddr, 4);
-		flow->protocol = ip->protocol;
-		/* Later fragments carry no ports; they are judged as portless. */
-		if (ip->frag_off & bpf_htons(0x1fff))
-			return 0;
-		l4 = sizeof(*eth) + ip->ihl * 4;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)(eth + 1);
-		if ((void *)(ip6 + 1) > end)
-			return -1;
-		/*
-		 * Neighbour discovery must always work, or the pod loses its link; link-local and multicast
-		 * traffic (MLD, router solicitations) never goes between pods.
-		 */
-		if (ip6->nexthdr == IPPROTO_ICMPV6 || ip6->daddr.in6_u.u6_addr8[0] == 0xff ||
-		    (ip6->saddr.in6_u.u6_addr8[0] == 0xfe && (ip6->saddr.in6_u.u6_addr8[1] & 0xc0) == 0x80))
-			return -1;
-		__builtin_memcpy(flow->src, &ip6->saddr, 16);
-		__builtin_memcpy(flow->dst, &ip6->daddr, 16);
-		flow->protocol = ip6->nexthdr;
-		l4 = sizeof(*eth) + sizeof(*ip6);
-	} else {
-		return -1;
+		__builtin_memcpy(&flow->src[12], &ip.saddr, 4);
+		__builtin_memcpy(&flow->dst[12], &ip.daddr, 4);
+		flow->protocol = ip.protocol;
+		__u16 frag = bpf_ntohs(ip.frag_off);
+		*fragment_id = bpf_ntohs(ip.id);
+		if (frag & 0x1fff)
+			*fragment = FRAGMENT_LATER;
+		else if (frag & 0x2000)
+			*fragment = FRAGMENT_FIRST;
+		*l4 = off + ip.ihl * 4;
+		return 0;
 	}
+	struct ipv6hdr ip6;
+	if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)) < 0)
+		return -1;
+	flow->family = PALISADE_FAMILY_IPV6;
+	__builtin_memcpy(flow->src, &ip6.saddr, 16);
+	__builtin_memcpy(flow->dst, &ip6.daddr, 16);
+	__u8 next = ip6.nexthdr;
+	__u32 pos = off + sizeof(ip6);
+	for (int i = 0; i < MAX_IPV6_EXTENSIONS; i++) {
+		__u8 header[8];
+		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING && next != IPPROTO_DSTOPTS &&
+		    next != IPPROTO_FRAGMENT && next != IPPROTO_AH)
+			break;
+		if (bpf_skb_load_bytes(skb, pos, header, sizeof(header)) < 0)
+			return -1;
+		if (next == IPPROTO_FRAGMENT) {
+			__u16 frag = ((__u16)header[2] << 8) | header[3];
+			*fragment_id = ((__u32)header[4] << 24) | ((__u32)header[5] << 16) | ((__u32)header[6] << 8) | header[7];
+			next = header[0];
+			pos += 8;
+			if (frag & 0xfff8) {
+				*fragment = FRAGMENT_LATER;
+				break; /* what follows is the middle of a datagram, not a header */
+			}
+			if (frag & 1)
+				*fragment = FRAGMENT_FIRST;
+			continue;
+		}
+		/* AH counts its length in 4-byte words less 2, the others in 8-byte words less 1. */
+		pos += next == IPPROTO_AH ? ((__u32)header[1] + 2) * 4 : ((__u32)header[1] + 1) * 8;
+		next = header[0];
+	}
+	flow->protocol = next;
+	*l4 = pos;
+	return 0;
+}
+
+static __always_inline int is_icmp(const struct flow_key *flow)
+{
+	return flow->family == PALISADE_FAMILY_IPV6 ? flow->protocol == IPPROTO_ICMPV6 : flow->protocol == IPPROTO_ICMP;
+}
+
+/*
+ * Reads the ports of a TCP, UDP or SCTP header at `l4` (and TCP's flags), or an ICMP echo's id
+ * (as sport for a request, dport for a reply). Returns the ICMP type, or -1 for other protocols.
+ */
+static __always_inline int parse_transport(struct __sk_buff *skb, __u32 l4, struct flow_key *flow, __u8 *tcp_flags)
+{
 	if (flow->protocol == IPPROTO_TCP || flow->protocol == IPPROTO_UDP || flow->protocol == IPPROTO_SCTP) {
 		__u16 ports[2];
 		if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)) < 0)
-			return 0;
+			return -1;
 		flow->sport = bpf_ntohs(ports[0]);
 		flow->dport = bpf_ntohs(ports[1]);
+		if (flow->protocol == IPPROTO_TCP && tcp_flags)
+			bpf_skb_load_bytes(skb, l4 + 13, tcp_flags, 1);
+		return -1;
+	}
+	if (!is_icmp(flow))
+		return -1;
+	__u8 icmp[8];
+	if (bpf_skb_load_bytes(skb, l4, icmp, sizeof(icmp)) < 0)
+		return -1;
+	__u16 id = ((__u16)icmp[4] << 8) | icmp[5];
+	int v6 = flow->family == PALISADE_FAMILY_IPV6;
+	if (icmp[0] == (v6 ? 128 : 8)) /* echo request */
+		flow->sport = id;
+	else if (icmp[0] == (v6 ? 129 : 0)) /* echo reply */
+		flow->dport = id;
+	return icmp[0];
+}
+
+/* Destination unreachable (incl. fragmentation needed / packet too big), time exceeded, parameter problem. */
+static __always_inline int is_icmp_error(int v6, int type)
+{
+	return v6 ? type >= 1 && type <= 4 : type == 3 || type == 11 || type == 12;
+}
+
+/* Router and neighbour solicitations and advertisements, redirects, and multicast listener messages. */
+static __always_inline int is_neighbour_discovery(int type)
+{
+	return (type >= 130 && type <= 137) || type == 143;
+}
+
+/* Reads what policy needs. Returns 0 for IP packets, -1 for anything policy leaves alone. */
+static __always_inline int parse(struct __sk_buff *skb, struct packet *packet)
+{
+	__u16 proto;
+	if (bpf_skb_load_bytes(skb, __builtin_offsetof(struct ethhdr, h_proto), &proto, sizeof(proto)) < 0)
+		return -1;
+	int v6;
+	if (proto == bpf_htons(ETH_P_IP))
+		v6 = 0;
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		v6 = 1;
+	else
+		return -1;
+	__u32 l4;
+	__u8 fragment;
+	if (parse_ip(skb, sizeof(struct ethhdr), v6, &packet->flow, &l4, &packet->fragment_id, &fragment) < 0)
+		return -1;
+	/* Link-local and multicast traffic (neighbour discovery, MLD) stays on the link, never between pods. */
+	if (v6 && (packet->flow.dst[0] == 0xff || (packet->flow.src[0] == 0xfe && (packet->flow.src[1] & 0xc0) == 0x80)))
+		return -1;
+	if (fragment == FRAGMENT_LATER) {
+		packet->kind = PACKET_LATER_FRAGMENT;
+		return 0;
+	}
+	packet->first_fragment = fragment == FRAGMENT_FIRST;
+	int type = parse_transport(skb, l4, &packet->flow, &packet->tcp_flags);
+	if (type < 0)
+		return 0;
+	if (v6 && is_neighbour_discovery(type))
+		return -1;
+	if (is_icmp_error(v6, type)) {
+		/* The error carries the start of the packet it is about: its IP header and 8 bytes more. */
+		__u32 inner_l4, inner_id;
+		__u8 inner_fragment;
+		packet->kind = PACKET_ICMP_ERROR;
+		if (parse_ip(skb, l4 + 8, v6, &packet->inner, &inner_l4, &inner_id, &inner_fragment) == 0)
+			parse_transport(skb, inner_l4, &packet->inner, NULL);
 	}
 	return 0;
 }
@@ -133,42 +278,153 @@ static __always_inline void reverse(const struct flow_key *flow, struct flow_key
 	out->sport = flow->dport;
 	out->dport = flow->sport;
 	out->protocol = flow->protocol;
+	out->family = flow->family;
 }
 
-/* Whether a flow this pod already let through is still live; refreshes its clock now and then. */
-static __always_inline int known_flow(const struct flow_key *flow, __u64 now)
+/*
+ * The conntrack entry a packet crossing in `direction` belongs to: a flow let through in that
+ * direction (the packet is a forward one) or in the other (the packet is a reply, *reply = 1).
+ */
+static __always_inline struct flow_state *tracked(const struct flow_key *flow, __u32 direction, int *reply)
 {
 	struct flow_state *state = bpf_map_lookup_elem(&conntrack, flow);
-	if (!state)
-		return 0;
-	__u64 idle = flow->protocol == IPPROTO_TCP ? TCP_IDLE_NS : OTHER_IDLE_NS;
-	if (now - state->last_seen_ns > idle)
-		return 0;
-	if (now - state->last_seen_ns > REFRESH_NS)
+	if (state && state->direction == direction) {
+		*reply = 0;
+		return state;
+	}
+	struct flow_key back = {};
+	reverse(flow, &back);
+	state = bpf_map_lookup_elem(&conntrack, &back);
+	if (state && state->direction != direction) {
+		*reply = 1;
+		return state;
+	}
+	return NULL;
+}
+
+static __always_inline int expired(const struct flow_state *state, __u8 protocol, __u64 now)
+{
+	__u64 limit = OTHER_IDLE_NS;
+	if (state->state == PALISADE_CT_NEW)
+		limit = NEW_IDLE_NS;
+	else if (state->state == PALISADE_CT_CLOSING)
+		limit = CLOSING_LINGER_NS;
+	else if (state->state == PALISADE_CT_CUT)
+		limit = CUT_LINGER_NS;
+	else if (protocol == IPPROTO_TCP)
+		limit = TCP_IDLE_NS;
+	/* The agent stamps the entries it cuts; its clock may be a little ahead of this one. */
+	return now > state->last_seen_ns && now - state->last_seen_ns > limit;
+}
+
+/* Follows a tracked packet: TCP's FIN and RST close the flow; otherwise the clock is refreshed now and then. */
+static __always_inline void follow(struct flow_state *state, __u8 protocol, __u8 flags, int reply, __u64 now)
+{
+	if (protocol == IPPROTO_TCP && state->state != PALISADE_CT_CLOSING) {
+		if (flags & TCP_FIN)
+			state->fin |= reply ? PALISADE_FIN_REPLY : PALISADE_FIN_FORWARD;
+		if ((flags & TCP_RST) || state->fin == (PALISADE_FIN_FORWARD | PALISADE_FIN_REPLY)) {
+			state->state = PALISADE_CT_CLOSING;
+			state->last_seen_ns = now;
+			return;
+		}
+		if (state->state == PALISADE_CT_NEW && reply) {
+			state->state = PALISADE_CT_OPEN;
+			state->last_seen_ns = now;
+			return;
+		}
+	}
+	/* A closing flow's linger counts from the close. */
+	if (state->state != PALISADE_CT_CLOSING && now - state->last_seen_ns > REFRESH_NS)
 		state->last_seen_ns = now;
-	return 1;
+}
+
+/*
+ * Whether an ICMP error is about a packet of a flow the pod let through. The packet it carries
+ * went the other way: as a forward packet of a flow of the other direction, or as a reply of a
+ * flow of this one.
+ */
+static __always_inline int related(const struct flow_key *inner, __u32 direction, __u64 now)
+{
+	int reply;
+	struct flow_state *state = tracked(inner, !direction, &reply);
+	return state && state->state != PALISADE_CT_CUT && !expired(state, inner->protocol, now);
+}
+
+/* Whether the peer (source of ingress, destination of egress) is the pod's own node. */
+static __always_inline int from_node(const struct pod_state *state, const struct flow_key *flow, __u32 direction)
+{
+	const __u8 *peer = direction == PALISADE_DIRECTION_INGRESS ? flow->src : flow->dst;
+	if (flow->family == PALISADE_FAMILY_IPV4) {
+		__u32 node, address;
+		__builtin_memcpy(&node, state->node_ipv4, 4);
+		__builtin_memcpy(&address, &peer[12], 4);
+		return node && node == address;
+	}
+	__u64 node[2], address[2];
+	__builtin_memcpy(node, state->node_ipv6, 16);
+	__builtin_memcpy(address, peer, 16);
+	return (node[0] || node[1]) && node[0] == address[0] && node[1] == address[1];
+}
+
+static __always_inline void fragment_key_of(const struct packet *packet, __u32 direction, struct fragment_key *key)
+{
+	__builtin_memcpy(key->src, packet->flow.src, 16);
+	__builtin_memcpy(key->dst, packet->flow.dst, 16);
+	key->id = packet->fragment_id;
+	key->protocol = packet->flow.protocol;
+	key->family = packet->flow.family;
+	key->direction = direction;
+}
+
+/* Lets the packet through; a first fragment is remembered so that the rest of its datagram follows. */
+static __always_inline int pass(const struct packet *packet, __u32 direction, __u64 now)
+{
+	if (packet->first_fragment) {
+		struct fragment_key key = {};
+		fragment_key_of(packet, direction, &key);
+		bpf_map_update_elem(&fragments, &key, &now, BPF_ANY);
+	}
+	return TC_ACT_OK;
 }
 
 static __always_inline void report(const struct flow_key *flow, __u32 direction, __u32 verdict, __u32 kind,
-				   __u32 rule_id, __u32 pod_id, __u64 now)
+				   __u32 reason, __u32 rule_id, __u32 pod_id, __u64 now)
 {
 	struct flow_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
 		count(PALISADE_COUNTER_LOST_EVENTS);
 		return;
 	}
+	__builtin_memset(event, 0, sizeof(*event));
 	event->timestamp_ns = now;
 	__builtin_memcpy(event->src, flow->src, 16);
 	__builtin_memcpy(event->dst, flow->dst, 16);
 	event->sport = flow->sport;
 	event->dport = flow->dport;
 	event->protocol = flow->protocol;
+	event->family = flow->family;
 	event->direction = direction;
 	event->verdict = verdict;
 	event->kind = kind;
+	event->reason = reason;
 	event->rule_id = rule_id;
 	event->pod_id = pod_id;
 	bpf_ringbuf_submit(event, 0);
+}
+
+/* Drops the packet, reporting it at most once a second per flow. */
+static __always_inline int deny(const struct flow_key *flow, __u32 direction, const struct pod_state *state,
+				__u32 reason, __u64 now)
+{
+	count(PALISADE_COUNTER_DENIED_PACKETS);
+	__u64 *reported = bpf_map_lookup_elem(&deny_reported, flow);
+	if (!reported || now - *reported > DENY_REPORT_NS) {
+		bpf_map_update_elem(&deny_reported, flow, &now, BPF_ANY);
+		report(flow, direction, PALISADE_VERDICT_DENY, PALISADE_EVENT_DENIED, reason, PALISADE_RULE_NONE,
+		       state->pod_id, now);
+	}
+	return TC_ACT_SHOT;
 }
 
 /* The id of the rule that admits the destination port, or PALISADE_RULE_NONE with *found = 0. */
@@ -189,55 +445,117 @@ static __always_inline __u32 match_ports(const struct rule_value *rules, const s
 	return PALISADE_RULE_NONE;
 }
 
+/* Whether the rules of the live slot admit the flow; *rule_id names the policy that did. */
+static __always_inline int rules_allow(const struct pod_state *state, const struct flow_key *flow, __u32 direction,
+				       void *rules_0, void *rules_1, __u32 *rule_id)
+{
+	const __u8 *peer = direction == PALISADE_DIRECTION_INGRESS ? flow->src : flow->dst;
+	struct lpm_key key = { .family = flow->family };
+	if (flow->family == PALISADE_FAMILY_IPV4) {
+		key.prefixlen = 8 + 32;
+		__builtin_memcpy(key.addr, &peer[12], 4);
+	} else {
+		key.prefixlen = 8 + 128;
+		__builtin_memcpy(key.addr, peer, 16);
+	}
+	struct rule_value *rules = bpf_map_lookup_elem(state->active_slot ? rules_1 : rules_0, &key);
+	int found = 0;
+	if (rules)
+		*rule_id = match_ports(rules, flow, &found);
+	return found;
+}
+
 /*
  * The verdict for a packet crossing the pod's interface in `direction`, with the rule maps of
- * that direction. Replies and later packets of flows this pod let through pass on conntrack.
+ * that direction. Packets of flows this pod let through pass on conntrack, each only in the
+ * direction it belongs to; only a TCP SYN (or any other protocol's packet) the policy allows
+ * starts a flow, so a mid-stream packet never brings back a flow that was cut or forgotten.
  */
 static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 direction, void *rules_0, void *rules_1)
 {
-	struct flow_key flow = {};
-	struct flow_key back = {};
+	struct packet packet = {};
 	__u32 zero = 0;
 
-	if (parse(skb, &flow) < 0)
+	if (parse(skb, &packet) < 0)
 		return TC_ACT_OK;
 	struct pod_state *state = bpf_map_lookup_elem(&pod_state, &zero);
 	if (!state)
 		return TC_ACT_OK;
 	__u64 now = bpf_ktime_get_ns();
-	reverse(&flow, &back);
-	if (known_flow(&flow, now) || known_flow(&back, now)) {
-		count(PALISADE_COUNTER_CONNTRACK_HITS);
-		return TC_ACT_OK;
-	}
-
 	__u32 mode = direction == PALISADE_DIRECTION_INGRESS ? state->ingress_mode : state->egress_mode;
-	__u32 rule_id = PALISADE_RULE_NONE;
-	int allowed = mode == PALISADE_MODE_ALLOW_ALL;
-	if (mode == PALISADE_MODE_ENFORCE) {
-		/* The peer is the other end: the source of ingress, the destination of egress. */
-		struct lpm_key key = { .prefixlen = 128 };
-		__builtin_memcpy(key.addr, direction == PALISADE_DIRECTION_INGRESS ? flow.src : flow.dst, 16);
-		struct rule_value *rules =
-			bpf_map_lookup_elem(state->active_slot ? rules_1 : rules_0, &key);
-		if (rules)
-			rule_id = match_ports(rules, &flow, &allowed);
+
+	if (packet.kind == PACKET_LATER_FRAGMENT) {
+		struct fragment_key key = {};
+		fragment_key_of(&packet, direction, &key);
+		__u64 *seen = bpf_map_lookup_elem(&fragments, &key);
+		if (seen && now - *seen <= FRAGMENT_IDLE_NS) {
+			count(PALISADE_COUNTER_FRAGMENTS);
+			return TC_ACT_OK;
+		}
+		if (mode == PALISADE_MODE_ALLOW_ALL || from_node(state, &packet.flow, direction))
+			return TC_ACT_OK;
+		return deny(&packet.flow, direction, state, PALISADE_REASON_FRAGMENT, now);
+	}
+	int node = from_node(state, &packet.flow, direction);
+	if (packet.kind == PACKET_ICMP_ERROR) {
+		if (related(&packet.inner, direction, now)) {
+			count(PALISADE_COUNTER_RELATED_ICMP);
+			return pass(&packet, direction, now);
+		}
+		if (mode == PALISADE_MODE_ALLOW_ALL || node)
+			return pass(&packet, direction, now);
+		return deny(&packet.flow, direction, state, PALISADE_REASON_ICMP, now);
 	}
 
-	if (allowed) {
-		struct flow_state fresh = { .last_seen_ns = now, .rule_id = rule_id, .direction = direction };
-		bpf_map_update_elem(&conntrack, &flow, &fresh, BPF_ANY);
+	int tcp = packet.flow.protocol == IPPROTO_TCP;
+	int syn = tcp && (packet.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	int reply = 0;
+	struct flow_state *entry = tracked(&packet.flow, direction, &reply);
+	if (entry && expired(entry, packet.flow.protocol, now))
+		entry = NULL;
+	/* A forward SYN always starts a new connection, judged anew (same tuple after a close or a cut). */
+	if (entry && !(syn && !reply)) {
+		if (entry->state != PALISADE_CT_CUT) {
+			follow(entry, packet.flow.protocol, packet.tcp_flags, reply, now);
+			count(PALISADE_COUNTER_CONNTRACK_HITS);
+			return pass(&packet, direction, now);
+		}
+		/* A cut flow: replies, and TCP without a new SYN, stay dropped; other protocols are judged again. */
+		if (reply || tcp) {
+			entry->last_seen_ns = now;
+			return deny(&packet.flow, direction, state, PALISADE_REASON_CUT, now);
+		}
+	}
+
+	__u32 rule_id = PALISADE_RULE_NONE;
+	__u32 reason = PALISADE_REASON_POLICY;
+	int allowed;
+	if (node) {
+		allowed = 1;
+		reason = PALISADE_REASON_NODE;
+	} else if (mode == PALISADE_MODE_ENFORCE) {
+		allowed = rules_allow(state, &packet.flow, direction, rules_0, rules_1, &rule_id);
+	} else {
+		allowed = mode == PALISADE_MODE_ALLOW_ALL;
+		if (!allowed)
+			reason = PALISADE_REASON_DENY_ALL;
+	}
+	if (!allowed)
+		return deny(&packet.flow, direction, state, reason, now);
+	/* Mid-stream TCP the policy allows passes on its own, and starts nothing. */
+	if (!tcp || syn) {
+		struct flow_state fresh = {
+			.last_seen_ns = now,
+			.rule_id = rule_id,
+			.direction = direction,
+			.state = syn ? PALISADE_CT_NEW : PALISADE_CT_OPEN,
+		};
+		bpf_map_update_elem(&conntrack, &packet.flow, &fresh, BPF_ANY);
 		count(PALISADE_COUNTER_ALLOWED_FLOWS);
-		report(&flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, rule_id, state->pod_id, now);
-		return TC_ACT_OK;
+		report(&packet.flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, reason, rule_id,
+		       state->pod_id, now);
 	}
-	count(PALISADE_COUNTER_DENIED_PACKETS);
-	__u64 *reported = bpf_map_lookup_elem(&deny_reported, &flow);
-	if (!reported || now - *reported > DENY_REPORT_NS) {
-		bpf_map_update_elem(&deny_reported, &flow, &now, BPF_ANY);
-		report(&flow, direction, PALISADE_VERDICT_DENY, PALISADE_EVENT_DENIED, PALISADE_RULE_NONE, state->pod_id, now);
-	}
-	return TC_ACT_SHOT;
+	return pass(&packet, direction, now);
 }
 
 #endif

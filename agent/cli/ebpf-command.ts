@@ -7,12 +7,12 @@ import {
   liveFlows,
   liveRules,
   mapEntries,
+  mapFill,
   modeName,
   nodeCounters,
   programInfo,
   protocolName,
 } from '../datapath/introspect.ts';
-import { LAYOUT } from '../datapath/layout.ts';
 import { nodeDir, podDir } from '../datapath/pins.ts';
 import { labPod } from '../lab/lab.ts';
 import { parseOptions } from './args.ts';
@@ -89,15 +89,17 @@ async function maps(argv: string[], out: Output): Promise<number> {
   const pods = lab.pods.map((pod) => {
     const state = datapathOf(pod).state();
     const dir = podDir(pod.node, pod.ifname);
+    const conntrack = mapFill(`${dir}/conntrack`);
     return {
       pod: pod.key,
       pinned: dir,
       ingressMode: modeName(state.ingressMode),
       egressMode: modeName(state.egressMode),
       activeSlot: state.activeSlot,
-      ingressRules: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`, LAYOUT.lpm_key.size),
-      egressRules: mapEntries(`${dir}/egress_rules_${state.activeSlot}`, LAYOUT.lpm_key.size),
-      conntrack: mapEntries(`${dir}/conntrack`, LAYOUT.flow_key.size),
+      ingressRules: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`),
+      egressRules: mapEntries(`${dir}/egress_rules_${state.activeSlot}`),
+      conntrack: conntrack.entries,
+      conntrackCapacity: conntrack.capacity,
     };
   });
   if (values.json) {
@@ -114,7 +116,7 @@ async function maps(argv: string[], out: Output): Promise<number> {
   );
   for (const pod of pods) {
     lines.push(
-      `${pod.pod.padEnd(36)} ${pod.ingressMode.padEnd(11)} ${pod.egressMode.padEnd(11)} ${String(pod.activeSlot).padEnd(5)} ${String(pod.ingressRules).padEnd(14)} ${String(pod.egressRules).padEnd(13)} ${pod.conntrack}`,
+      `${pod.pod.padEnd(36)} ${pod.ingressMode.padEnd(11)} ${pod.egressMode.padEnd(11)} ${String(pod.activeSlot).padEnd(5)} ${String(pod.ingressRules).padEnd(14)} ${String(pod.egressRules).padEnd(13)} ${pod.conntrack}/${pod.conntrackCapacity}`,
     );
   }
   await writeLines(out, lines);
@@ -156,7 +158,7 @@ async function dump(argv: string[], out: Output): Promise<number> {
   lines.push(`flows let through: ${result.flows.length}`);
   for (const flow of result.flows) {
     lines.push(
-      `  ${flow.direction.padEnd(8)} ${flow.src}:${flow.sport} → ${flow.dst}:${flow.dport} ${protocolName(flow.protocol)}`,
+      `  ${flow.direction.padEnd(8)} ${flow.src}:${flow.sport} → ${flow.dst}:${flow.dport} ${protocolName(flow.protocol)} ${flow.state}`,
     );
   }
   await writeLines(out, lines);

@@ -10,6 +10,8 @@ export interface PalisadeAddon {
     nodeDir: string;
     netns: string;
     ifname: string;
+    /** The conntrack map's size, set before loading (0 or absent: the object's default). */
+    conntrackEntries?: number;
   }): { adopted: boolean; ingressId: number; egressId: number };
   attachedPrograms(netns: string, ifname: string): { ingressId: number; egressId: number };
   detachPod(netns: string, ifname: string): void;
@@ -19,6 +21,7 @@ export interface PalisadeAddon {
   mapLookup(fd: number, key: Buffer, valueSize: number): Buffer | null;
   mapDelete(fd: number, key: Buffer): boolean;
   mapKeys(fd: number, keySize: number): Buffer;
+  mapInfo(fd: number): { name: string; keySize: number; valueSize: number; maxEntries: number };
   possibleCpus(): number;
   ringOpen(path: string, onBatch: (events: Buffer) => void): object;
   ringClose(handle: object): void;

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { parseState } from '../../server/kube/state-file.ts';
-import { allows, compilePodRules, ruleIdOf } from './compile.ts';
+import { allows, compilePodRules, identityOf, ruleIdOf } from './compile.ts';
 import { MODE } from './layout.ts';
 
 const POD = '10.77.0.5';
+const WEB = identityOf('shop/web', [POD]);
 
 function endpoints(...specs: string[]): PolicyEndpoint[] {
   const yaml = specs.map(
@@ -20,19 +21,20 @@ ${spec}`,
 }
 
 test('a direction no PolicyEndpoint isolates stays open', () => {
-  const rules = compilePodRules(POD, endpoints('  podIsolation: [Ingress]'));
+  const rules = compilePodRules(WEB, endpoints('  podIsolation: [Ingress]'));
   assert.equal(rules.ingress.mode, MODE.enforce);
   assert.equal(rules.egress.mode, MODE.allowAll);
   assert.equal(allows(rules.ingress, '10.77.0.9', 80, 6), false, 'isolated with no rule: nothing');
   assert.equal(
-    compilePodRules('10.77.0.6', endpoints('  podIsolation: [Ingress]')).ingress.mode,
+    compilePodRules(identityOf('shop/other', ['10.77.0.6']), endpoints('  podIsolation: [Ingress]')).ingress
+      .mode,
     MODE.allowAll,
   );
 });
 
 test('an except prefix gets the union of the other rules covering it, or nothing', () => {
   const rules = compilePodRules(
-    POD,
+    WEB,
     endpoints(
       `  podIsolation: [Ingress]
   ingress:
@@ -59,7 +61,7 @@ test('an except prefix gets the union of the other rules covering it, or nothing
 
 test('ports: ranges, any port of a protocol, any protocol; pod IPs are full-length prefixes', () => {
   const rules = compilePodRules(
-    POD,
+    WEB,
     endpoints(`  podIsolation: [Egress]
   egress:
     - {cidr: 10.77.0.9, ports: [{protocol: TCP, port: 8000, endPort: 8100}, {protocol: UDP}]}
@@ -76,7 +78,7 @@ test('ports: ranges, any port of a protocol, any protocol; pod IPs are full-leng
 test('more port ranges than the kernel value holds are joined where they touch, admitting the same ports', () => {
   const ports = Array.from({ length: 30 }, (_, i) => `{protocol: TCP, port: ${1000 + i}}`).join(', ');
   const rules = compilePodRules(
-    POD,
+    WEB,
     endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${ports}]}]`),
   );
   const [entry] = rules.ingress.prefixes.values();
@@ -85,12 +87,54 @@ test('more port ranges than the kernel value holds are joined where they touch, 
     [[1000, 1029]],
   );
   const scattered = Array.from({ length: 30 }, (_, i) => `{protocol: TCP, port: ${1000 + 2 * i}}`).join(', ');
-  assert.throws(
-    () =>
-      compilePodRules(
-        POD,
-        endpoints(`  podIsolation: [Ingress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${scattered}]}]`),
-      ),
-    /30 distinct port ranges; the datapath holds 24/,
+  const closed = compilePodRules(
+    WEB,
+    endpoints(
+      `  podIsolation: [Ingress, Egress]\n  ingress: [{cidr: 10.0.0.0/8, ports: [${scattered}]}]\n  egress: [{cidr: 10.1.0.0/16}]`,
+    ),
+  );
+  assert.equal(closed.ingress.mode, MODE.denyAll, 'a direction the datapath cannot hold fails closed');
+  assert.equal(
+    closed.ingress.failure,
+    'PolicyEndpoint shop/pe-0: spec.ingress[0]: 10.0.0.0/8 has 30 distinct port ranges (with every rule covering it); the datapath holds 24',
+  );
+  assert.equal(closed.egress.mode, MODE.enforce, 'the other direction is still enforced');
+  assert.equal(allows(closed.egress, '10.1.2.3', 80, 6), true);
+});
+
+test('an unparsable address fails its direction closed, naming the PolicyEndpoint and field', () => {
+  const rules = compilePodRules(
+    WEB,
+    endpoints('  podIsolation: [Egress]\n  egress: [{cidr: 10.0.0.0/8, except: [not-an-ip]}]'),
+  );
+  assert.equal(rules.egress.mode, MODE.denyAll);
+  assert.equal(
+    rules.egress.failure,
+    'PolicyEndpoint shop/pe-0: spec.egress[0].except[0]: invalid address "not-an-ip"',
+  );
+  assert.equal(rules.ingress.mode, MODE.allowAll);
+});
+
+test('entries are bound to the pod by namespace and name, not only its IP', () => {
+  const stale = endpoints('  podIsolation: [Ingress]');
+  assert.equal(compilePodRules(WEB, stale).ingress.mode, MODE.enforce);
+  // Another pod with the deleted pod's IP does not inherit its entries.
+  assert.equal(compilePodRules(identityOf('shop/new-web', [POD]), stale).ingress.mode, MODE.allowAll);
+  assert.equal(compilePodRules(identityOf('other/web', [POD]), stale).ingress.mode, MODE.allowAll);
+  // A dual-stack pod is found by any of its IPs.
+  assert.equal(compilePodRules(identityOf('shop/web', ['fd00::5', POD]), stale).ingress.mode, MODE.enforce);
+});
+
+test('IPv4 and IPv6 rules never cover each other', () => {
+  const rules = compilePodRules(
+    WEB,
+    endpoints('  podIsolation: [Egress]\n  egress: [{cidr: "::/0", ports: [{protocol: TCP, port: 80}]}]'),
+  );
+  assert.equal(allows(rules.egress, 'fd00::1', 80, 6), true);
+  assert.equal(allows(rules.egress, '10.0.0.1', 80, 6), false);
+  assert.equal(
+    allows(rules.egress, '::ffff:10.0.0.1', 80, 6),
+    true,
+    'a mapped address in an IPv6 packet is IPv6',
   );
 });

@@ -2,14 +2,27 @@ import type { PolicyType } from '../../server/kube/network-policy.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
 import type { EndpointInfo, PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { PROTOCOL_NUMBERS } from '../../server/kube/protocol.ts';
-import { type Cidr, cidrWithin, parseCidr, parseIp } from '../../server/net/ip.ts';
+import { type Cidr, cidrWithin, formatCidr, parseCidr, parseIp } from '../../server/net/ip.ts';
 import { MAX_PORT_RANGES, MODE, type Mode, type PortRange } from './layout.ts';
 
 /** One direction of a pod as the kernel enforces it: the mode and the LPM trie's contents. */
 export interface DirectionRules {
   readonly mode: Mode;
-  /** Prefix (IPv4 as IPv4-mapped: 96 + prefix) → the port ranges any covering rule allows. */
+  /** Prefix (see {@link blockKey}) → the port ranges any covering rule allows. */
   readonly prefixes: ReadonlyMap<string, { readonly block: Cidr; readonly ranges: readonly PortRange[] }>;
+  /**
+   * Why the direction is closed (deny-all) instead of enforcing its PolicyEndpoints: the
+   * PolicyEndpoint and field the datapath cannot hold or the agent cannot read.
+   */
+  readonly failure?: string;
+}
+
+/** Which pod rules are compiled for: PolicyEndpoints name pods by namespace, name and IP. */
+export interface PodIdentity {
+  readonly namespace: string;
+  readonly name: string;
+  /** Every IP of the pod (`status.podIPs`), one per family. */
+  readonly ips: readonly string[];
 }
 
 export interface PodRules {
@@ -31,6 +44,33 @@ interface Grant {
   readonly block: Cidr;
   readonly except: readonly Cidr[];
   readonly ranges: readonly PortRange[];
+  /** `PolicyEndpoint ns/name: spec.ingress[i]`, for errors. */
+  readonly source: string;
+}
+
+/** A pod's identity from its key (`ns/name`) and IPs. */
+export function identityOf(key: string, ips: readonly string[]): PodIdentity {
+  const [namespace = '', name = ''] = key.split('/');
+  return { namespace, name, ips };
+}
+
+/** A rule set the datapath cannot hold; the message names the PolicyEndpoint and field. */
+export class CompileError extends Error {}
+
+/**
+ * Whether a PolicyEndpoint lists the pod. The pod is named by namespace and name as well as IP,
+ * so that a pod that gets the IP of a deleted one never inherits the deleted pod's entries while
+ * the controller has not yet rewritten them.
+ */
+export function listsPod(endpoint: PolicyEndpoint, pod: PodIdentity): boolean {
+  return (
+    endpoint.spec.podSelectorEndpoints?.some(
+      (listed) =>
+        pod.ips.includes(listed.podIP) &&
+        (!listed.name || listed.name === pod.name) &&
+        (!listed.namespace || listed.namespace === pod.namespace),
+    ) ?? false
+  );
 }
 
 /**
@@ -38,22 +78,38 @@ interface Grant {
  * enforced when some PolicyEndpoint isolates the pod in it. An LPM trie returns only the longest
  * matching prefix, so each prefix (every cidr and every except) gets the union of the ranges of
  * all rules that cover it and do not except it; an except prefix that nothing else covers is
- * stored empty, which denies it.
+ * stored empty, which denies it. A direction whose rules the datapath cannot hold fails closed
+ * (deny-all, with the reason); the other direction is still enforced as written.
  */
-export function compilePodRules(podIP: string, endpoints: readonly PolicyEndpoint[]): PodRules {
-  const mine = endpoints.filter((endpoint) =>
-    endpoint.spec.podSelectorEndpoints?.some((pod) => pod.podIP === podIP),
-  );
+export function compilePodRules(pod: PodIdentity, endpoints: readonly PolicyEndpoint[]): PodRules {
+  const mine = endpoints.filter((endpoint) => listsPod(endpoint, pod));
   return { ingress: compileDirection(mine, 'Ingress'), egress: compileDirection(mine, 'Egress') };
+}
+
+/** A direction closed because of `failure`. */
+export function closedDirection(failure: string): DirectionRules {
+  return { mode: MODE.denyAll, prefixes: new Map(), failure };
 }
 
 function compileDirection(endpoints: readonly PolicyEndpoint[], direction: PolicyType): DirectionRules {
   const isolating = endpoints.filter((endpoint) => endpoint.spec.podIsolation?.includes(direction));
   if (isolating.length === 0) return { mode: MODE.allowAll, prefixes: new Map() };
+  try {
+    return { mode: MODE.enforce, prefixes: compilePrefixes(endpoints, direction) };
+  } catch (error) {
+    if (error instanceof CompileError) return closedDirection(error.message);
+    throw error;
+  }
+}
+
+function compilePrefixes(endpoints: readonly PolicyEndpoint[], direction: PolicyType) {
+  const field = direction === 'Ingress' ? 'ingress' : 'egress';
   const grants = endpoints.flatMap((endpoint) => {
     const ruleId = ruleIdOf(keyOf(endpoint.spec.policyRef));
-    const entries = (direction === 'Ingress' ? endpoint.spec.ingress : endpoint.spec.egress) ?? [];
-    return entries.map((entry) => grantOf(entry, ruleId));
+    const entries = endpoint.spec[field] ?? [];
+    return entries.map((entry, i) =>
+      grantOf(entry, ruleId, `PolicyEndpoint ${keyOf(endpoint.metadata)}: spec.${field}[${i}]`),
+    );
   });
   // Index grants by (family, prefix length, network) so that covering grants are found per length.
   const byBlock = new Map<string, Grant[]>();
@@ -74,17 +130,22 @@ function compileDirection(endpoints: readonly PolicyEndpoint[], direction: Polic
       const outer = truncate(block, prefix ?? 0);
       covering.push(...(byBlock.get(blockKey(outer)) ?? []));
     }
-    const ranges = covering
-      .filter((grant) => !grant.except.some((except) => cidrWithin(block, except)))
-      .flatMap((grant) => grant.ranges);
-    prefixes.set(key, { block, ranges: fitRanges(ranges) });
+    const applying = covering.filter((grant) => !grant.except.some((except) => cidrWithin(block, except)));
+    const ranges = fitRanges(applying.flatMap((grant) => grant.ranges));
+    if (ranges.length > MAX_PORT_RANGES) {
+      const own = applying.find((grant) => blockKey(grant.block) === key) ?? applying[0];
+      throw new CompileError(
+        `${own?.source}: ${formatCidr(block)} has ${ranges.length} distinct port ranges (with every rule covering it); the datapath holds ${MAX_PORT_RANGES}`,
+      );
+    }
+    prefixes.set(key, { block, ranges });
   }
-  return { mode: MODE.enforce, prefixes };
+  return prefixes;
 }
 
-function grantOf(entry: EndpointInfo, ruleId: number): Grant {
-  const block = parseAddress(entry.cidr);
-  const except = (entry.except ?? []).map(parseAddress);
+function grantOf(entry: EndpointInfo, ruleId: number, source: string): Grant {
+  const block = parseAddress(entry.cidr, `${source}.cidr`);
+  const except = (entry.except ?? []).map((text, i) => parseAddress(text, `${source}.except[${i}]`));
   const ports = entry.ports ?? [];
   const ranges: PortRange[] =
     ports.length === 0
@@ -95,15 +156,15 @@ function grantOf(entry: EndpointInfo, ruleId: number): Grant {
           end: port.endPort ?? port.port ?? 65535,
           protocol: PROTOCOL_NUMBERS[port.protocol],
         }));
-  return { block, except, ranges };
+  return { block, except, ranges, source };
 }
 
 /** A cidr, or a bare address (how PolicyEndpoints write pod IPs) as a full-length prefix. */
-function parseAddress(text: string): Cidr {
+function parseAddress(text: string, field: string): Cidr {
   const cidr = parseCidr(text);
   if (cidr) return cidr;
   const ip = parseIp(text);
-  if (!ip) throw new Error(`PolicyEndpoint entry has an invalid address ${JSON.stringify(text)}`);
+  if (!ip) throw new CompileError(`${field}: invalid address ${JSON.stringify(text)}`);
   return { family: ip.family, network: ip.value, prefix: ip.family === 4 ? 32 : 128 };
 }
 
@@ -120,6 +181,7 @@ export function blockKey(block: Cidr): string {
 /**
  * Deduplicates ranges; when more remain than the kernel value holds, ranges of one protocol that
  * overlap or touch are joined (keeping the first rule id), which admits exactly the same ports.
+ * The caller fails the direction closed when even that leaves too many.
  */
 function fitRanges(ranges: readonly PortRange[]): PortRange[] {
   const unique = [
@@ -134,11 +196,6 @@ function fitRanges(ranges: readonly PortRange[]): PortRange[] {
     } else {
       joined.push(range);
     }
-  }
-  if (joined.length > MAX_PORT_RANGES) {
-    throw new Error(
-      `an address has ${joined.length} distinct port ranges; the datapath holds ${MAX_PORT_RANGES}`,
-    );
   }
   return joined;
 }

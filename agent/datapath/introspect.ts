@@ -3,18 +3,11 @@ import { keyOf } from '../../server/kube/object-meta.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { LabPodRecord } from '../../server/lab/lab-store.ts';
 import { readEndpoints } from '../../server/lab/lab-store.ts';
+import { formatCidr } from '../../server/net/ip.ts';
 import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { ruleIdOf } from './compile.ts';
-import {
-  addressText,
-  decodeFlowKey,
-  decodeLpmKey,
-  decodeRuleValue,
-  LAYOUT,
-  MODE,
-  type PortRange,
-} from './layout.ts';
+import { decodeLpmKey, decodeRuleValue, MODE, type PortRange } from './layout.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
 
@@ -35,6 +28,7 @@ export function datapathOf(pod: LabPodRecord): PodDatapath {
     netns: nodeNetnsPath(pod.node),
     ifname: pod.ifname,
     podId: pod.podId,
+    nodeIPs: [],
   });
 }
 
@@ -82,15 +76,19 @@ export function programInfo(id: number): ProgramInfo | undefined {
   };
 }
 
-/** How many entries a pinned map holds. */
-export function mapEntries(path: string, keySize: number): number {
+/** How many entries a pinned map holds, and how many it can. */
+export function mapFill(path: string): { entries: number; capacity: number } {
   const fd = addon().openPinned(path);
   try {
-    return addon().mapKeys(fd, keySize).length / keySize;
+    const { keySize, maxEntries } = addon().mapInfo(fd);
+    return { entries: addon().mapKeys(fd, keySize).length / keySize, capacity: maxEntries };
   } finally {
     addon().closeFd(fd);
   }
 }
+
+/** How many entries a pinned map holds. */
+export const mapEntries = (path: string) => mapFill(path).entries;
 
 /** The node-wide counters, summed over CPUs. */
 export function nodeCounters(node: string): {
@@ -98,6 +96,9 @@ export function nodeCounters(node: string): {
   allowedFlows: number;
   deniedPackets: number;
   conntrackHits: number;
+  nodePackets: number;
+  relatedIcmp: number;
+  fragments: number;
 } {
   const fd = addon().openPinned(`${nodeDir(node)}/counters`);
   const cpus = addon().possibleCpus();
@@ -110,7 +111,15 @@ export function nodeCounters(node: string): {
     return Number(total);
   };
   try {
-    return { lostEvents: read(0), allowedFlows: read(1), deniedPackets: read(2), conntrackHits: read(3) };
+    return {
+      lostEvents: read(0),
+      allowedFlows: read(1),
+      deniedPackets: read(2),
+      conntrackHits: read(3),
+      nodePackets: read(4),
+      relatedIcmp: read(5),
+      fragments: read(6),
+    };
   } finally {
     addon().closeFd(fd);
   }
@@ -127,13 +136,9 @@ export function liveRules(pod: LabPodRecord, direction: 'ingress' | 'egress'): R
   return datapathOf(pod)
     .liveRules(direction)
     .map(({ key, value }) => {
-      const { prefixlen, address } = decodeLpmKey(key);
-      const text = addressText(address);
-      const v4 = !text.includes(':');
-      const prefix = v4 ? prefixlen - 96 : prefixlen;
-      const [ip] = text.split('/');
+      const { family, network, prefix } = decodeLpmKey(key);
       return {
-        cidr: `${ip}/${prefix}`,
+        cidr: formatCidr({ family, network, prefix }),
         ports: decodeRuleValue(value).map((range) => ({
           ...range,
           policy: names.get(range.ruleId) ?? `rule ${range.ruleId}`,
@@ -143,23 +148,7 @@ export function liveRules(pod: LabPodRecord, direction: 'ingress' | 'egress'): R
 }
 
 /** A pod's conntrack entries: the flows it let through. */
-export function liveFlows(pod: LabPodRecord) {
-  const fd = addon().openPinned(`${nodeDir(pod.node)}/pods/${pod.ifname}/conntrack`);
-  try {
-    const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
-    const flows = [];
-    for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
-      const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
-      const state = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
-      if (!state) continue;
-      const direction = state.readUInt8(LAYOUT.flow_state.offsets.direction) === 1 ? 'egress' : 'ingress';
-      flows.push({ ...decodeFlowKey(key), direction });
-    }
-    return flows;
-  } finally {
-    addon().closeFd(fd);
-  }
-}
+export const liveFlows = (pod: LabPodRecord) => datapathOf(pod).flows();
 
 export const modeName = (mode: number) => MODE_NAMES[mode] ?? String(mode);
 export const formatRange = (range: PortRange) =>

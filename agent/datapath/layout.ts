@@ -1,18 +1,25 @@
-import { formatIp } from '../../server/net/ip.ts';
+import { formatIp, parseIp } from '../../server/net/ip.ts';
 
 /**
  * The byte layout of agent/bpf/palisade.h, stated again for TypeScript. layout.test.ts checks
  * every size and offset here against the addon's sizeof/offsetof, so the two cannot drift.
  */
 export const LAYOUT = {
-  lpm_key: { size: 20, offsets: { prefixlen: 0, addr: 4 } },
+  lpm_key: { size: 24, offsets: { prefixlen: 0, family: 4, addr: 5 } },
   port_range: { size: 12, offsets: { rule_id: 0, start: 4, end: 6, protocol: 8 } },
   rule_value: { size: 4 + 12 * 24, offsets: { count: 0, ranges: 4 } },
-  pod_state: { size: 16, offsets: { ingress_mode: 0, egress_mode: 4, active_slot: 8, pod_id: 12 } },
-  flow_key: { size: 40, offsets: { src: 0, dst: 16, sport: 32, dport: 34, protocol: 36 } },
-  flow_state: { size: 16, offsets: { last_seen_ns: 0, rule_id: 8, direction: 12 } },
+  pod_state: {
+    size: 40,
+    offsets: { ingress_mode: 0, egress_mode: 4, active_slot: 8, pod_id: 12, node_ipv4: 16, node_ipv6: 20 },
+  },
+  flow_key: { size: 40, offsets: { src: 0, dst: 16, sport: 32, dport: 34, protocol: 36, family: 37 } },
+  flow_state: { size: 16, offsets: { last_seen_ns: 0, rule_id: 8, direction: 12, state: 13, fin: 14 } },
+  fragment_key: {
+    size: 40,
+    offsets: { src: 0, dst: 16, id: 32, protocol: 36, family: 37, direction: 38 },
+  },
   flow_event: {
-    size: 56,
+    size: 64,
     offsets: {
       timestamp_ns: 0,
       src: 8,
@@ -25,17 +32,31 @@ export const LAYOUT = {
       kind: 47,
       rule_id: 48,
       pod_id: 52,
+      family: 56,
+      reason: 57,
     },
   },
 } as const;
 
 export const MAX_PORT_RANGES = 24;
+/** The conntrack map's size when the agent is given none (PALISADE_CONNTRACK_DEFAULT_ENTRIES). */
+export const CONNTRACK_DEFAULT_ENTRIES = 16384;
+/** Every rule map's size (PALISADE_RULES_MAX_ENTRIES). */
+export const RULES_MAX_ENTRIES = 16384;
 
 export const MODE = { allowAll: 0, enforce: 1, denyAll: 2 } as const;
 export type Mode = (typeof MODE)[keyof typeof MODE];
 export const DIRECTION = { ingress: 0, egress: 1 } as const;
+export const FAMILY = { ipv4: 4, ipv6: 6 } as const;
+/** Conntrack entry states (flow_state.state). */
+export const CONNTRACK_STATE = { new: 0, open: 1, closing: 2, cut: 3 } as const;
+const CONNTRACK_STATE_NAMES = ['new', 'open', 'closing', 'cut'] as const;
+export type ConntrackState = (typeof CONNTRACK_STATE_NAMES)[number];
+/** Why a packet got its verdict (flow_event.reason), by number. */
+export const REASONS = ['policy', 'node', 'cut', 'icmp', 'fragment', 'deny-all'] as const;
+export type Reason = (typeof REASONS)[number];
 
-/** A 128-bit address (IPv4 as ::ffff:a.b.c.d) as the kernel keys it. */
+/** A 128-bit address (IPv4 as ::ffff:a.b.c.d) as flows and events carry it. */
 export function addressBytes(family: 4 | 6, value: bigint): Buffer {
   const bytes = Buffer.alloc(16);
   const full = family === 4 ? (0xffffn << 32n) | value : value;
@@ -43,17 +64,18 @@ export function addressBytes(family: 4 | 6, value: bigint): Buffer {
   return bytes;
 }
 
-/** The address of 16 kernel bytes, as text (IPv4-mapped addresses as IPv4). */
-export function addressText(bytes: Buffer): string {
-  // The common case, IPv4-mapped, without big integers: it runs for every flow event.
-  if (bytes.readUInt32BE(0) === 0 && bytes.readUInt32BE(4) === 0 && bytes.readUInt32BE(8) === 0xffff) {
-    return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
+/**
+ * The address of 16 kernel bytes, as text. `family` says what the packet was: an IPv6 packet
+ * carrying an IPv4-mapped address stays IPv6; without it, mapped addresses read as IPv4.
+ */
+export function addressText(bytes: Buffer, family?: number): string {
+  const mapped =
+    bytes.readUInt32BE(0) === 0 && bytes.readUInt32BE(4) === 0 && bytes.readUInt32BE(8) === 0xffff;
+  // The common case, IPv4, without big integers: it runs for every flow event.
+  if (mapped && family !== FAMILY.ipv6) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return value >> 32n === 0xffffn
-    ? formatIp({ family: 4, value: value & 0xffffffffn })
-    : formatIp({ family: 6, value });
+  return formatIp({ family: 6, value });
 }
 
 export interface PortRange {
@@ -64,19 +86,27 @@ export interface PortRange {
   readonly protocol: number;
 }
 
-export function encodeLpmKey(prefixlen: number, address: Buffer): Buffer {
+/** An LPM key for a prefix: the family byte, then the address (IPv4 in the first 4 bytes). */
+export function encodeLpmKey(family: 4 | 6, network: bigint, prefix: number): Buffer {
   const key = Buffer.alloc(LAYOUT.lpm_key.size);
-  key.writeUInt32LE(prefixlen, LAYOUT.lpm_key.offsets.prefixlen);
-  address.copy(key, LAYOUT.lpm_key.offsets.addr);
+  const { offsets } = LAYOUT.lpm_key;
+  key.writeUInt32LE(8 + prefix, offsets.prefixlen);
+  key.writeUInt8(family, offsets.family);
+  const bytes = family === 4 ? 4 : 16;
+  for (let i = 0; i < bytes; i++) {
+    key[offsets.addr + bytes - 1 - i] = Number((network >> BigInt(8 * i)) & 0xffn);
+  }
   return key;
 }
 
-export function decodeLpmKey(key: Buffer): { prefixlen: number; address: Buffer } {
+/** An LPM key as a prefix: family, network and prefix length. */
+export function decodeLpmKey(key: Buffer): { family: 4 | 6; network: bigint; prefix: number } {
   const { offsets } = LAYOUT.lpm_key;
-  return {
-    prefixlen: key.readUInt32LE(offsets.prefixlen),
-    address: key.subarray(offsets.addr, offsets.addr + 16),
-  };
+  const family = key.readUInt8(offsets.family) === FAMILY.ipv4 ? 4 : 6;
+  const bytes = family === 4 ? 4 : 16;
+  let network = 0n;
+  for (let i = 0; i < bytes; i++) network = (network << 8n) | BigInt(key[offsets.addr + i] ?? 0);
+  return { family, network, prefix: key.readUInt32LE(offsets.prefixlen) - 8 };
 }
 
 export function encodeRuleValue(ranges: readonly PortRange[]): Buffer {
@@ -114,6 +144,8 @@ export interface PodStateValue {
   readonly egressMode: Mode;
   readonly activeSlot: 0 | 1;
   readonly podId: number;
+  /** The pod's node's addresses (its hostIPs), at most one of each family: traffic with them always passes. */
+  readonly nodeIPs: readonly string[];
 }
 
 export function encodePodState(state: PodStateValue): Buffer {
@@ -123,16 +155,30 @@ export function encodePodState(state: PodStateValue): Buffer {
   buffer.writeUInt32LE(state.egressMode, offsets.egress_mode);
   buffer.writeUInt32LE(state.activeSlot, offsets.active_slot);
   buffer.writeUInt32LE(state.podId, offsets.pod_id);
+  for (const text of state.nodeIPs) {
+    const ip = parseIp(text);
+    if (!ip) throw new Error(`node address ${JSON.stringify(text)} is not an IP address`);
+    const bytes = addressBytes(ip.family, ip.value);
+    if (ip.family === 4) bytes.copy(buffer, offsets.node_ipv4, 12, 16);
+    else bytes.copy(buffer, offsets.node_ipv6);
+  }
   return buffer;
 }
 
 export function decodePodState(buffer: Buffer): PodStateValue {
   const { offsets } = LAYOUT.pod_state;
+  const ipv4 = buffer.subarray(offsets.node_ipv4, offsets.node_ipv4 + 4);
+  const ipv6 = buffer.subarray(offsets.node_ipv6, offsets.node_ipv6 + 16);
+  const nodeIPs = [
+    ...(ipv4.readUInt32BE(0) ? [ipv4.join('.')] : []),
+    ...(ipv6.some((byte) => byte !== 0) ? [addressText(ipv6, FAMILY.ipv6)] : []),
+  ];
   return {
     ingressMode: buffer.readUInt32LE(offsets.ingress_mode) as Mode,
     egressMode: buffer.readUInt32LE(offsets.egress_mode) as Mode,
     activeSlot: buffer.readUInt32LE(offsets.active_slot) === 1 ? 1 : 0,
     podId: buffer.readUInt32LE(offsets.pod_id),
+    nodeIPs,
   };
 }
 
@@ -143,17 +189,47 @@ export interface FlowKey {
   readonly sport: number;
   readonly dport: number;
   readonly protocol: number;
+  readonly family: 4 | 6;
 }
 
 export function decodeFlowKey(buffer: Buffer): FlowKey {
   const { offsets } = LAYOUT.flow_key;
+  const family = buffer.readUInt8(offsets.family);
   return {
-    src: addressText(buffer.subarray(offsets.src, offsets.src + 16)),
-    dst: addressText(buffer.subarray(offsets.dst, offsets.dst + 16)),
+    src: addressText(buffer.subarray(offsets.src, offsets.src + 16), family),
+    dst: addressText(buffer.subarray(offsets.dst, offsets.dst + 16), family),
     sport: buffer.readUInt16LE(offsets.sport),
     dport: buffer.readUInt16LE(offsets.dport),
     protocol: buffer.readUInt8(offsets.protocol),
+    family: family === FAMILY.ipv6 ? 6 : 4,
   };
+}
+
+/** A conntrack entry: the direction its flow was let through and where it stands. */
+export interface FlowState {
+  readonly lastSeenNs: bigint;
+  readonly ruleId: number;
+  readonly direction: 'ingress' | 'egress';
+  readonly state: ConntrackState;
+}
+
+export function decodeFlowState(buffer: Buffer): FlowState {
+  const { offsets } = LAYOUT.flow_state;
+  return {
+    lastSeenNs: buffer.readBigUInt64LE(offsets.last_seen_ns),
+    ruleId: buffer.readUInt32LE(offsets.rule_id),
+    direction: buffer.readUInt8(offsets.direction) === DIRECTION.egress ? 'egress' : 'ingress',
+    state: CONNTRACK_STATE_NAMES[buffer.readUInt8(offsets.state)] ?? 'open',
+  };
+}
+
+/** The entry with its state set to cut at `nowNs` (the kernel's monotonic clock), the rest kept. */
+export function cutFlowState(buffer: Buffer, nowNs: bigint): Buffer {
+  const { offsets } = LAYOUT.flow_state;
+  const cut = Buffer.from(buffer);
+  cut.writeBigUInt64LE(nowNs, offsets.last_seen_ns);
+  cut.writeUInt8(CONNTRACK_STATE.cut, offsets.state);
+  return cut;
 }
 
 /** One record of the ring buffer. */
@@ -163,6 +239,8 @@ export interface FlowEvent extends FlowKey {
   readonly direction: 'ingress' | 'egress';
   readonly verdict: 'allow' | 'deny';
   readonly kind: 'new-flow' | 'denied';
+  /** Why: the policy (rule id 0: no isolation), the pod's node, a cut connection, an unrelated ICMP error, a stray fragment, a closed direction. */
+  readonly reason: Reason;
   readonly ruleId: number;
   readonly podId: number;
 }
@@ -171,16 +249,19 @@ export function decodeFlowEvents(batch: Buffer): FlowEvent[] {
   const { size, offsets } = LAYOUT.flow_event;
   const events: FlowEvent[] = [];
   for (let base = 0; base + size <= batch.length; base += size) {
+    const family = batch.readUInt8(base + offsets.family);
     events.push({
       timestampNs: batch.readBigUInt64LE(base + offsets.timestamp_ns),
-      src: addressText(batch.subarray(base + offsets.src, base + offsets.src + 16)),
-      dst: addressText(batch.subarray(base + offsets.dst, base + offsets.dst + 16)),
+      src: addressText(batch.subarray(base + offsets.src, base + offsets.src + 16), family),
+      dst: addressText(batch.subarray(base + offsets.dst, base + offsets.dst + 16), family),
       sport: batch.readUInt16LE(base + offsets.sport),
       dport: batch.readUInt16LE(base + offsets.dport),
       protocol: batch.readUInt8(base + offsets.protocol),
+      family: family === FAMILY.ipv6 ? 6 : 4,
       direction: batch.readUInt8(base + offsets.direction) === DIRECTION.egress ? 'egress' : 'ingress',
       verdict: batch.readUInt8(base + offsets.verdict) === 0 ? 'allow' : 'deny',
       kind: batch.readUInt8(base + offsets.kind) === 0 ? 'new-flow' : 'denied',
+      reason: REASONS[batch.readUInt8(base + offsets.reason)] ?? 'policy',
       ruleId: batch.readUInt32LE(base + offsets.rule_id),
       podId: batch.readUInt32LE(base + offsets.pod_id),
     });

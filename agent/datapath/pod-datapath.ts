@@ -3,13 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { addon, EGRESS_OBJECT, INGRESS_OBJECT } from './addon.ts';
 import { allows, type DirectionRules, type PodRules } from './compile.ts';
 import {
-  addressBytes,
-  DIRECTION,
+  CONNTRACK_DEFAULT_ENTRIES,
+  cutFlowState,
   decodeFlowKey,
+  decodeFlowState,
   decodePodState,
   encodeLpmKey,
   encodePodState,
   encodeRuleValue,
+  type FlowKey,
+  type FlowState,
   LAYOUT,
   MODE,
   type PodStateValue,
@@ -26,6 +29,16 @@ export interface PodInterface {
   readonly ifname: string;
   /** The id the kernel reports in this pod's events. */
   readonly podId: number;
+  /** The pod's node's addresses (hostIPs): traffic with them always passes, as upstream documents for kubelet probes. */
+  readonly nodeIPs: readonly string[];
+}
+
+/** How a pod's maps are made when its programs are loaded. */
+export interface DatapathOptions {
+  /** Strict mode (as VPC CNI's): the pod is closed from attachment until its rules are programmed. */
+  readonly strict?: boolean;
+  /** The conntrack map's size (default {@link CONNTRACK_DEFAULT_ENTRIES}); pinned maps keep theirs. */
+  readonly conntrackEntries?: number;
 }
 
 /** The programs on a pod's veth; `adopted` when they were found pinned and attached already. */
@@ -45,13 +58,12 @@ const FLIP_GRACE_MS = 5;
  */
 export class PodDatapath {
   readonly pod: PodInterface;
-  /** Strict mode (as VPC CNI's): the pod is closed from attachment until its rules are programmed. */
-  readonly strict: boolean;
+  readonly options: DatapathOptions;
   private lastFlip = 0;
 
-  constructor(pod: PodInterface, strict = false) {
+  constructor(pod: PodInterface, options: DatapathOptions = {}) {
     this.pod = pod;
-    this.strict = strict;
+    this.options = options;
   }
 
   private get dir(): string {
@@ -68,10 +80,17 @@ export class PodDatapath {
       nodeDir: nodeDir(this.pod.node),
       netns: this.pod.netns,
       ifname: this.pod.ifname,
+      conntrackEntries: this.options.conntrackEntries ?? CONNTRACK_DEFAULT_ENTRIES,
     });
     if (!result.adopted) {
-      const mode = this.strict ? MODE.denyAll : MODE.allowAll;
-      this.writeState({ ingressMode: mode, egressMode: mode, activeSlot: 0, podId: this.pod.podId });
+      const mode = this.options.strict ? MODE.denyAll : MODE.allowAll;
+      this.writeState({
+        ingressMode: mode,
+        egressMode: mode,
+        activeSlot: 0,
+        podId: this.pod.podId,
+        nodeIPs: this.pod.nodeIPs,
+      });
     }
     return result;
   }
@@ -104,9 +123,39 @@ export class PodDatapath {
       egressMode: rules.egress.mode,
       activeSlot: next,
       podId: this.pod.podId,
+      nodeIPs: this.pod.nodeIPs,
     });
     this.lastFlip = Date.now();
     return this.cutFlows(rules);
+  }
+
+  /**
+   * Closes both directions (deny-all) and cuts every flow: for a pod whose rules could not be
+   * written, so that it fails closed rather than open.
+   */
+  close(): void {
+    const closed = { mode: MODE.denyAll, prefixes: new Map() } as const;
+    this.writeState({
+      ...this.state(),
+      ingressMode: MODE.denyAll,
+      egressMode: MODE.denyAll,
+      nodeIPs: this.pod.nodeIPs,
+    });
+    this.cutFlows({ ingress: closed, egress: closed });
+  }
+
+  /** The pod's conntrack entries: each flow it let through, its direction and state. */
+  flows(): (FlowKey & FlowState)[] {
+    return this.withMap('conntrack', (fd) => {
+      const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
+      const flows: (FlowKey & FlowState)[] = [];
+      for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
+        const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
+        const value = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
+        if (value) flows.push({ ...decodeFlowKey(key), ...decodeFlowState(value) });
+      }
+      return flows;
+    });
   }
 
   /** The rule map of a direction's live slot, as prefix text → ranges (for `palisade ebpf dump`). */
@@ -132,12 +181,7 @@ export class PodDatapath {
       const entries = [...rules.prefixes.values()];
       if (entries.length === 0) return;
       const keyBuffer = Buffer.concat(
-        entries.map(({ block }) =>
-          encodeLpmKey(
-            block.prefix + (block.family === 4 ? 96 : 0),
-            addressBytes(block.family, block.network),
-          ),
-        ),
+        entries.map(({ block }) => encodeLpmKey(block.family, block.network, block.prefix)),
       );
       const valueBuffer = Buffer.concat(entries.map(({ ranges }) => encodeRuleValue(ranges)));
       addon().mapUpdate(fd, keyBuffer, valueBuffer, entries.length);
@@ -148,21 +192,35 @@ export class PodDatapath {
     this.withMap('pod_state', (fd) => addon().mapUpdate(fd, Buffer.alloc(4), encodePodState(state), 1));
   }
 
-  /** Deletes conntrack entries of flows that the rules now in force would not let start. */
+  /**
+   * Marks cut the conntrack entries of flows that the rules now in force would not let start.
+   * A cut entry is kept (not deleted) so that neither side's later packets pass, not even a reply
+   * arriving where the pod's policy is open; a new SYN is judged again. Returns how many were cut.
+   */
   private cutFlows(rules: PodRules): number {
     return this.withMap('conntrack', (fd) => {
       const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
+      const now = process.hrtime.bigint(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
       let cut = 0;
       for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
         const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
-        const state = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
-        if (!state) continue;
+        const value = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
+        if (!value) continue;
+        const state = decodeFlowState(value);
+        if (state.state === 'cut') continue;
         const flow = decodeFlowKey(key);
-        const egress = state.readUInt8(LAYOUT.flow_state.offsets.direction) === DIRECTION.egress;
-        const stillAllowed = egress
-          ? allows(rules.egress, flow.dst, flow.dport, flow.protocol)
-          : allows(rules.ingress, flow.src, flow.dport, flow.protocol);
-        if (!stillAllowed && addon().mapDelete(fd, key)) cut++;
+        const peer = state.direction === 'egress' ? flow.dst : flow.src;
+        const stillAllowed =
+          this.pod.nodeIPs.includes(peer) ||
+          allows(
+            state.direction === 'egress' ? rules.egress : rules.ingress,
+            peer,
+            flow.dport,
+            flow.protocol,
+          );
+        if (stillAllowed) continue;
+        addon().mapUpdate(fd, Buffer.from(key), cutFlowState(value, now), 1);
+        cut++;
       }
       return cut;
     });

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readAgentReport, readEndpoints } from '../../server/lab/lab-store.ts';
 import { requireLab, waitForAgents } from '../../server/lab/lab-writes.ts';
-import { compilePodRules } from '../datapath/compile.ts';
+import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { datapathOf } from '../datapath/introspect.ts';
 import { PodDatapath } from '../datapath/pod-datapath.ts';
 import { labApply, labPod, labUp } from './lab.ts';
@@ -189,8 +189,8 @@ test('a pod is open from attachment until its rules are programmed, or closed in
     const ip = strict ? '10.77.2.201' : '10.77.2.200';
     createPod({ key, ip, node }, lab.nodes);
     const datapath = new PodDatapath(
-      { node, netns: nodeNetnsPath(node), ifname: hostVeth(key), podId: 99 },
-      strict,
+      { node, netns: nodeNetnsPath(node), ifname: hostVeth(key), podId: 99, nodeIPs: [] },
+      { strict },
     );
     const server = spawn('nsenter', [
       `--net=/run/netns/${podNetns(key)}`,
@@ -209,7 +209,7 @@ test('a pod is open from attachment until its rules are programmed, or closed in
         !strict,
         `${name}: attached, not programmed`,
       );
-      await datapath.program(compilePodRules(ip, []));
+      await datapath.program(compilePodRules(identityOf(key, [ip]), []));
       assert.equal(
         await reaches('default/client-one', ip, '9/TCP', 400),
         true,

@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import { type AgentReport, LAB_DIR, readEndpoints, readLab, writeJson } from '../../server/lab/lab-store.ts';
 import type { NodeSource, NodeState } from '../node-source.ts';
 import { nodeNetnsPath } from './names.ts';
+import { nodeAddress } from './topology.ts';
 
 /** A lab node's view of the lab's store: its pods, the PolicyEndpoints, and where its report goes. */
 export class LabNodeSource implements NodeSource {
@@ -16,10 +17,19 @@ export class LabNodeSource implements NodeSource {
     const record = readEndpoints();
     if (!lab || !record) return undefined;
     const netns = nodeNetnsPath(this.node);
+    const node = lab.nodes.find((candidate) => candidate.name === this.node);
+    const nodeIPs = node ? [nodeAddress(node)] : [];
     return {
       pods: lab.pods
         .filter((pod) => pod.node === this.node)
-        .map((pod) => ({ key: pod.key, ip: pod.ip, podId: pod.podId, netns, ifname: pod.ifname })),
+        .map((pod) => ({
+          key: pod.key,
+          ips: [pod.ip],
+          nodeIPs,
+          podId: pod.podId,
+          netns,
+          ifname: pod.ifname,
+        })),
       endpoints: record.endpoints,
       generation: record.generation,
       strict: lab.strict,

@@ -332,16 +332,28 @@ export interface ProbeResult {
   readonly simulated?: true;
 }
 
+type ProbeTarget = { host: string; port: number; protocol: string; size?: number };
+
 /** Probes targets from a pod with real packets (all at once); `timeoutMs` bounds each. */
 export async function labProbe(
   from: string,
-  targets: readonly { host: string; port: number; protocol: string }[],
+  targets: readonly ProbeTarget[],
   timeoutMs = 1000,
 ): Promise<ProbeResult[]> {
   const pod = labPod(from);
   if (requireLab().datapath === 'simulated') return simulatedProbe(pod, targets);
+  return probeFrom(`/run/netns/${pod.netns}`, targets, timeoutMs, from);
+}
+
+/** Probes targets with real packets from the network namespace at `netns` (a pod's, or a lab node's). */
+export async function probeFrom(
+  netns: string,
+  targets: readonly ProbeTarget[],
+  timeoutMs: number,
+  from = netns,
+): Promise<ProbeResult[]> {
   const args = [
-    `--net=/run/netns/${pod.netns}`,
+    `--net=${netns}`,
     NODE_BIN,
     '--disable-warning=ExperimentalWarning',
     PROBE,
@@ -363,10 +375,7 @@ export async function labProbe(
 }
 
 /** On the simulated datapath a probe is the model's verdict: no packet is sent. */
-function simulatedProbe(
-  pod: LabPodRecord,
-  targets: readonly { host: string; port: number; protocol: string }[],
-): ProbeResult[] {
+function simulatedProbe(pod: LabPodRecord, targets: readonly ProbeTarget[]): ProbeResult[] {
   const cluster = labCluster();
   const source = cluster.pod(pod.key);
   if (!source) throw new LabInputError(`no pod ${pod.key} in the lab`);

@@ -11,6 +11,8 @@ export interface ProbeTarget {
   readonly host: string;
   readonly port: number;
   readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** UDP: bytes of the datagram (default 14); past the link's MTU it goes as IPv4 fragments. */
+  readonly size?: number;
 }
 
 export interface ProbeResult {
@@ -44,7 +46,8 @@ function probe(target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
       };
       socket.once('message', () => finish(true));
       socket.once('error', () => finish(false));
-      socket.send(Buffer.from('palisade-probe'), target.port, target.host);
+      const payload = target.size ? Buffer.alloc(target.size, 'p') : Buffer.from('palisade-probe');
+      socket.send(payload, target.port, target.host);
     } else {
       // Node has no SCTP sockets; report it as not connected rather than guess.
       resolve(done(false));

@@ -1,4 +1,10 @@
-import { labDown, labProbe, labUp } from './lab.ts';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requireLab } from '../../server/lab/lab-writes.ts';
+import { type DatapathOptions, PodDatapath } from '../datapath/pod-datapath.ts';
+import { labDown, labPod, labProbe, labUp } from './lab.ts';
+import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
+import { createPod, deletePod, nodeAddress } from './topology.ts';
 
 /**
  * For tests that need the real lab: builds it from `stateFiles` and fails (never skips) with
@@ -20,4 +26,123 @@ export async function reaches(from: string, host: string, port: string, timeoutM
   const [number, protocol = 'TCP'] = port.split('/');
   const [result] = await labProbe(from, [{ host, port: Number(number), protocol }], timeoutMs);
   return result?.connected === true;
+}
+
+const CHATTER = new URL('./chatter.ts', import.meta.url).pathname;
+
+/** One end of a long-lived TCP connection run in a pod (see chatter.ts). */
+export interface Chatter {
+  /** Bytes received so far. */
+  received(): number;
+  /** Whether the connection was established. */
+  connected(): boolean;
+  send(text: string): void;
+  close(): void;
+}
+
+/** Runs chatter.ts in the namespace of pod `key` with `args` (serve PORT … | connect HOST PORT …). */
+export function chatter(key: string, args: readonly string[]): Chatter {
+  const child: ChildProcess = spawn('nsenter', [
+    `--net=/run/netns/${labPod(key).netns}`,
+    process.execPath,
+    '--disable-warning=ExperimentalWarning',
+    CHATTER,
+    ...args,
+  ]);
+  let received = 0;
+  let connected = false;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().trim().split('\n')) {
+      if (line === 'connected') connected = true;
+      else if (/^\d+$/.test(line)) received = Number(line);
+    }
+  });
+  return {
+    received: () => received,
+    connected: () => connected,
+    send: (text) => child.stdin?.write(`${text}\n`),
+    close: () => child.kill('SIGKILL'),
+  };
+}
+
+/**
+ * A counter of the kernel's statistics inside a network namespace (a name under /run/netns): `Ip`,
+ * `Icmp`, `Udp` … fields of /proc/net/snmp (`snmp(ns, 'Icmp', 'InDestUnreachs')`), or
+ * /proc/net/snmp6 names (`snmp(ns, 'Icmp6InEchos')`).
+ */
+export function snmp(netns: string, group: string, field?: string): number {
+  const read = (file: string) =>
+    execFileSync('nsenter', [`--net=/run/netns/${netns}`, 'cat', file], { encoding: 'utf8' });
+  if (field === undefined) {
+    const line = read('/proc/net/snmp6')
+      .split('\n')
+      .find((candidate) => candidate.split(/\s+/)[0] === group);
+    return Number(line?.split(/\s+/)[1] ?? Number.NaN);
+  }
+  const lines = read('/proc/net/snmp')
+    .split('\n')
+    .filter((line) => line.startsWith(`${group}:`));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf(field)] ?? Number.NaN);
+}
+
+const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
+
+/** A pod the test makes beside the lab's (no agent programs it): its datapath is the test's to drive. */
+export interface TestPod {
+  readonly key: string;
+  readonly ip: string;
+  readonly netns: string;
+  readonly datapath: PodDatapath;
+  /** Stops its server, detaches its programs and removes it. */
+  remove(): void;
+}
+
+/**
+ * Makes pod `key` with `ip` on the lab's second node, serving `ports` (`9/TCP`, …), with its
+ * programs attached (not yet programmed: open, unless `options.strict`).
+ */
+export async function testPod(
+  key: string,
+  ip: string,
+  ports: readonly string[],
+  options: DatapathOptions = {},
+): Promise<TestPod> {
+  const lab = requireLab();
+  const node = lab.nodes[1] ?? lab.nodes[0];
+  if (!node) throw new Error('the lab has no node');
+  createPod({ key, ip, node: node.name }, lab.nodes);
+  const server = spawn('nsenter', [
+    `--net=/run/netns/${podNetns(key)}`,
+    process.execPath,
+    '--disable-warning=ExperimentalWarning',
+    POD_SERVER,
+    '--pod',
+    key,
+    ...ports,
+  ]);
+  const datapath = new PodDatapath(
+    {
+      node: node.name,
+      netns: nodeNetnsPath(node.name),
+      ifname: hostVeth(key),
+      podId: 9000 + lab.pods.length,
+      nodeIPs: [nodeAddress(node)],
+    },
+    options,
+  );
+  await sleep(300); // the server binds its ports
+  datapath.attach();
+  return {
+    key,
+    ip,
+    netns: podNetns(key),
+    datapath,
+    remove: () => {
+      server.kill('SIGKILL');
+      datapath.detach();
+      deletePod({ key, ip, node: node.name }, lab.nodes);
+    },
+  };
 }

@@ -150,7 +150,7 @@ static int is_node_map(const char *name)
  * and pins the program at `prog_pin`. Returns the program's fd.
  */
 static int load_program(const char *object_path, const char *pod_dir, const char *node_dir, const char *prog_pin,
-			char *error, size_t error_size)
+			uint32_t conntrack_entries, char *error, size_t error_size)
 {
 	struct bpf_object *object = bpf_object__open_file(object_path, NULL);
 	int err = libbpf_get_error(object);
@@ -166,7 +166,15 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 		if (strchr(name, '.'))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", is_node_map(name) ? node_dir : pod_dir, name);
-		bpf_map__set_pin_path(map, path);
+		err = bpf_map__set_pin_path(map, path);
+		/* Both programs of a pod set the same size, so the second reuses the first's pinned map. */
+		if (!err && conntrack_entries && !strcmp(name, "conntrack"))
+			err = bpf_map__set_max_entries(map, conntrack_entries);
+		if (err) {
+			snprintf(error, error_size, "prepare map %s of %s", name, object_path);
+			bpf_object__close(object);
+			return err;
+		}
 	}
 	err = bpf_object__load(object);
 	if (err) {
@@ -208,6 +216,15 @@ static napi_value attach_pod(napi_env env, napi_callback_info info)
 		napi_throw_type_error(env, NULL, "attachPod needs ingressObject, egressObject, podDir, nodeDir, netns, ifname");
 		return NULL;
 	}
+	uint32_t conntrack_entries = 0;
+	napi_value entries;
+	bool has_entries = false;
+	if (napi_has_named_property(env, argv[0], "conntrackEntries", &has_entries) != napi_ok ||
+	    (has_entries && (napi_get_named_property(env, argv[0], "conntrackEntries", &entries) != napi_ok ||
+			     napi_get_value_uint32(env, entries, &conntrack_entries) != napi_ok))) {
+		napi_throw_type_error(env, NULL, "attachPod: conntrackEntries must be a number");
+		return NULL;
+	}
 	char ingress_pin[PATH_MAX + 16], egress_pin[PATH_MAX + 16], error[PATH_MAX + 64] = "";
 	snprintf(ingress_pin, sizeof(ingress_pin), "%s/prog_ingress", pod_dir);
 	snprintf(egress_pin, sizeof(egress_pin), "%s/prog_egress", pod_dir);
@@ -233,12 +250,14 @@ static napi_value attach_pod(napi_env env, napi_callback_info info)
 			close(ingress_fd);
 		if (egress_fd >= 0)
 			close(egress_fd);
-		egress_fd = load_program(egress_object, pod_dir, node_dir, egress_pin, error, sizeof(error));
+		egress_fd = load_program(egress_object, pod_dir, node_dir, egress_pin, conntrack_entries, error,
+					 sizeof(error));
 		if (egress_fd < 0) {
 			err = egress_fd;
 			goto out;
 		}
-		ingress_fd = load_program(ingress_object, pod_dir, node_dir, ingress_pin, error, sizeof(error));
+		ingress_fd = load_program(ingress_object, pod_dir, node_dir, ingress_pin, conntrack_entries, error,
+					  sizeof(error));
 		if (ingress_fd < 0) {
 			err = ingress_fd;
 			goto out;
@@ -450,6 +469,25 @@ static napi_value map_keys(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/* mapInfo(fd) → {name, keySize, valueSize, maxEntries}: what the kernel says of a map. */
+static napi_value map_info(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], result, name;
+	if (!args_of(env, info, 1, argv))
+		return NULL;
+	struct bpf_map_info map = {};
+	__u32 length = sizeof(map);
+	if (bpf_obj_get_info_by_fd(fd_arg(env, argv[0]), &map, &length) < 0)
+		return throw_error(env, "map info", errno);
+	napi_create_object(env, &result);
+	napi_create_string_utf8(env, map.name, NAPI_AUTO_LENGTH, &name);
+	napi_set_named_property(env, result, "name", name);
+	set_int(env, result, "keySize", map.key_size);
+	set_int(env, result, "valueSize", map.value_size);
+	set_int(env, result, "maxEntries", map.max_entries);
+	return result;
+}
+
 /* possibleCpus() → how many values a per-CPU map entry holds */
 static napi_value possible_cpus(napi_env env, napi_callback_info info)
 {
@@ -626,6 +664,7 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	napi_set_named_property(env, result, #type, holder)
 	STRUCT(lpm_key);
 	FIELD(fields, lpm_key, prefixlen);
+	FIELD(fields, lpm_key, family);
 	FIELD(fields, lpm_key, addr);
 	STRUCT(port_range);
 	FIELD(fields, port_range, rule_id);
@@ -640,16 +679,28 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, pod_state, egress_mode);
 	FIELD(fields, pod_state, active_slot);
 	FIELD(fields, pod_state, pod_id);
+	FIELD(fields, pod_state, node_ipv4);
+	FIELD(fields, pod_state, node_ipv6);
 	STRUCT(flow_key);
 	FIELD(fields, flow_key, src);
 	FIELD(fields, flow_key, dst);
 	FIELD(fields, flow_key, sport);
 	FIELD(fields, flow_key, dport);
 	FIELD(fields, flow_key, protocol);
+	FIELD(fields, flow_key, family);
 	STRUCT(flow_state);
 	FIELD(fields, flow_state, last_seen_ns);
 	FIELD(fields, flow_state, rule_id);
 	FIELD(fields, flow_state, direction);
+	FIELD(fields, flow_state, state);
+	FIELD(fields, flow_state, fin);
+	STRUCT(fragment_key);
+	FIELD(fields, fragment_key, src);
+	FIELD(fields, fragment_key, dst);
+	FIELD(fields, fragment_key, id);
+	FIELD(fields, fragment_key, protocol);
+	FIELD(fields, fragment_key, family);
+	FIELD(fields, fragment_key, direction);
 	STRUCT(flow_event);
 	FIELD(fields, flow_event, timestamp_ns);
 	FIELD(fields, flow_event, src);
@@ -662,6 +713,8 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, flow_event, kind);
 	FIELD(fields, flow_event, rule_id);
 	FIELD(fields, flow_event, pod_id);
+	FIELD(fields, flow_event, family);
+	FIELD(fields, flow_event, reason);
 	set_int(env, result, "maxPortRanges", PALISADE_MAX_PORT_RANGES);
 	return result;
 }
@@ -686,6 +739,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "mapLookup", NULL, map_lookup, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapDelete", NULL, map_delete, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapKeys", NULL, map_keys, NULL, NULL, NULL, napi_default, NULL },
+		{ "mapInfo", NULL, map_info, NULL, NULL, NULL, napi_default, NULL },
 		{ "possibleCpus", NULL, possible_cpus, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringOpen", NULL, ring_open, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringClose", NULL, ring_close, NULL, NULL, NULL, napi_default, NULL },

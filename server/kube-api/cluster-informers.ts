@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Json } from '../kube/decode.ts';
 import type { Logger } from '../log.ts';
 import type { ClusterObject } from '../policy/cluster.ts';
 import { Informer, type WatchedKind } from './informer.ts';
@@ -7,8 +8,8 @@ import { Informer, type WatchedKind } from './informer.ts';
 export interface ClusterSink {
   set(object: ClusterObject): unknown;
   delete(kind: ClusterObject['kind'], key: string): unknown;
-  /** An object that cannot be read: its last readable version, if any, stays. */
-  invalid?(kind: ClusterObject['kind'], key: string): void;
+  /** An object that cannot be read (`message` says why, `raw` is what was received): its last readable version, if any, stays. */
+  invalid?(kind: ClusterObject['kind'], key: string, message: string, raw: Json): void;
 }
 
 /** One informer per kind, all delivering to one sink; `onChange` gets what the sink returned for each change. */
@@ -27,9 +28,9 @@ export class ClusterInformers {
         new Informer(config, kind, {
           set: (object) => onChange(sink.set(object)),
           delete: (kind, key) => onChange(sink.delete(kind, key)),
-          invalid: (kind, key, message) => {
+          invalid: (kind, key, message, raw) => {
             log.warn('object skipped', { reason: message });
-            sink.invalid?.(kind, key);
+            sink.invalid?.(kind, key, message, raw);
           },
           error: (message) => log.warn('watch interrupted', { reason: message }),
         }),

@@ -40,8 +40,8 @@ export interface InformerHandlers {
   set(object: ClusterObject): void;
   /** An object is gone (deleted, or missing from a fresh list after the watch expired). */
   delete(kind: ClusterObject['kind'], key: string): void;
-  /** An object the API server holds that Palisade cannot read (its last readable version stays). */
-  invalid(kind: ClusterObject['kind'], key: string, message: string): void;
+  /** An object the API server holds that Palisade cannot read (its last readable version stays); `raw` is what was received. */
+  invalid(kind: ClusterObject['kind'], key: string, message: string, raw: Json): void;
   /** The watch failed; the informer retries by itself. */
   error(message: string): void;
 }
@@ -121,7 +121,7 @@ export class Informer {
     } catch (error) {
       const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string };
       const key = keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' });
-      this.handlers.invalid(this.kind.kind, key, `${nameOfRaw(withKind)}: ${(error as Error).message}`);
+      this.handlers.invalid(this.kind.kind, key, `${nameOfRaw(withKind)}: ${(error as Error).message}`, raw);
     }
   }
 

@@ -71,6 +71,10 @@ export interface AgentReport {
   readonly generation: number;
   readonly datapath: 'ebpf';
   readonly pods: Record<string, PodPrograms>;
+  /** Pods closed in a direction because their rules could not be programmed or read: pod → direction → why. */
+  readonly failClosed?: Record<string, { readonly ingress?: string; readonly egress?: string }>;
+  /** Pods whose programs could not be attached at all: pod → why. */
+  readonly podErrors?: Record<string, string>;
   readonly error?: string;
 }
 

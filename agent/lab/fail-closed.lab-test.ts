@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
+import { parseState } from '../../server/kube/state-file.ts';
+import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
+import { requireLab } from '../../server/lab/lab-writes.ts';
+import { datapathOf } from '../datapath/introspect.ts';
+import { MODE } from '../datapath/layout.ts';
+import { NodeAgent } from '../node-agent.ts';
+import type { NodeState } from '../node-source.ts';
+import { labApply, labPod } from './lab.ts';
+import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
+import { reaches, startLab, stopLab } from './testing-lab.ts';
+import { createPod, deletePod, nodeAddress } from './topology.ts';
+
+/**
+ * What the agent cannot program closes that pod and no other, and says so; entries are bound to
+ * the pod they were written for, so a pod that gets a deleted pod's IP never inherits its rules.
+ */
+const folder = mkdtempSync(join(tmpdir(), 'palisade-fail-closed-'));
+const app = () => labPod('default/demo-app').ip;
+
+before(() => startLab());
+after(() => stopLab());
+
+test('a PolicyEndpoint the datapath cannot hold closes that pod alone, with a log line and a metric', async () => {
+  // 30 ports that no two touch: more ranges for client-one's address than a kernel value holds (24).
+  const ports = Array.from({ length: 30 }, (_, i) => `{port: ${80 + 2 * i}}`).join(', ');
+  const file = join(folder, 'policies.yaml');
+  writeFileSync(
+    file,
+    `kind: NetworkPolicy
+metadata: {name: too-many-ports, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: demo-app}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {matchLabels: {app: client-one}}}], ports: [${ports}]}]
+---
+kind: NetworkPolicy
+metadata: {name: deny-ingress, namespace: another-ns}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+`,
+  );
+  // labApply waits for every agent: the node went on and reported, no error.
+  await labApply([file], { replacePolicies: true });
+  const node = labPod('default/demo-app').node;
+  const report = readAgentReport(node);
+  assert.equal(report?.error, undefined, 'the node is not stopped');
+  assert.match(
+    report?.failClosed?.['default/demo-app']?.ingress ?? '',
+    /spec\.ingress\[0\].*30 distinct port ranges/,
+  );
+  assert.equal(
+    await reaches('default/client-one', app(), '80/TCP'),
+    false,
+    'port 80 was in the list: closed, not open',
+  );
+  const state = datapathOf(labPod('default/demo-app')).state();
+  assert.deepEqual(
+    [state.ingressMode, state.egressMode],
+    [MODE.denyAll, MODE.allowAll],
+    'only that direction',
+  );
+  assert.equal(
+    datapathOf(labPod('another-ns/another-client-one')).state().ingressMode,
+    MODE.enforce,
+    'every other pod is programmed',
+  );
+  const log = readFileSync(labFile(`agent-${node}.log`), 'utf8');
+  assert.match(
+    log,
+    /"msg":"pod fails closed","pod":"default\/demo-app","direction":"ingress","reason":"PolicyEndpoint default\/[^:]+: spec\.ingress\[0\]: /,
+  );
+  const index = requireLab().nodes.find((candidate) => candidate.name === node)?.index ?? 0;
+  const metrics = await (await fetch(`http://127.0.0.1:${9470 + index}/metrics`)).text();
+  assert.match(
+    metrics,
+    /palisade_pod_fail_closed\{node="[^"]+",pod="default\/demo-app",direction="ingress"\} 1/,
+  );
+  assert.match(metrics, /palisade_pod_program_failures_total\{node="[^"]+"\} [1-9]/);
+  // Fixed policies open it again.
+  await labApply([], { replacePolicies: true });
+  assert.equal(await reaches('default/client-one', app(), '80/TCP'), true);
+});
+
+/** A PolicyEndpoint isolating the pod `name` (at `ip`) for ingress, allowing nothing in. */
+function isolating(name: string, ip: string): PolicyEndpoint {
+  const [endpoint] = parseState(
+    `kind: PolicyEndpoint
+metadata: {name: isolate-${name}, namespace: default}
+spec:
+  policyRef: {name: isolate-${name}, namespace: default}
+  podSelectorEndpoints: [{podIP: ${ip}, hostIP: "", name: ${name}, namespace: default}]
+  podIsolation: [Ingress]`,
+    `${name}.yaml`,
+  );
+  assert.ok(endpoint?.kind === 'PolicyEndpoint');
+  return endpoint;
+}
+
+test('a pod that gets a deleted pod’s IP does not inherit its rules; an unreadable PolicyEndpoint closes the pods it names', async () => {
+  const lab = requireLab();
+  const node = lab.nodes[1] ?? lab.nodes[0];
+  assert.ok(node);
+  const ip = '10.77.2.220';
+  // The agent of the node, driven with the states a cluster would go through.
+  let state: NodeState = { pods: [], endpoints: [], generation: 0, strict: false };
+  const agent = new NodeAgent(node.name, { read: () => state, watch: () => {}, report: () => {} });
+  const pod = (key: string, podId: number) => ({
+    key,
+    ips: [ip],
+    nodeIPs: [nodeAddress(node)],
+    podId,
+    netns: nodeNetnsPath(node.name),
+    ifname: hostVeth(key),
+  });
+  const serve = (key: string) => {
+    createPod({ key, ip, node: node.name }, lab.nodes);
+    return spawn('nsenter', [
+      `--net=/run/netns/${podNetns(key)}`,
+      process.execPath,
+      '--disable-warning=ExperimentalWarning',
+      new URL('./pod-server.ts', import.meta.url).pathname,
+      '--pod',
+      key,
+      '9/TCP',
+    ]);
+  };
+  const stale = isolating('old-pod', ip);
+  const oldServer = serve('default/old-pod');
+  try {
+    state = { ...state, pods: [pod('default/old-pod', 501)], endpoints: [stale], generation: 1 };
+    await agent.sync();
+    await sleep(300);
+    assert.equal(await reaches('default/client-one', ip, '9/TCP'), false, 'the old pod is isolated');
+  } finally {
+    oldServer.kill('SIGKILL');
+  }
+  // The old pod goes; a new one gets its IP before the controller rewrote the PolicyEndpoint.
+  state = { ...state, pods: [], generation: 2 };
+  await agent.sync();
+  deletePod({ key: 'default/old-pod', ip, node: node.name }, lab.nodes);
+  const newServer = serve('default/new-pod');
+  try {
+    state = { ...state, pods: [pod('default/new-pod', 502)], generation: 3 };
+    await agent.sync();
+    await sleep(300);
+    assert.equal(
+      await reaches('default/client-one', ip, '9/TCP'),
+      true,
+      'the new pod is not isolated by the old pod’s entry',
+    );
+    // A PolicyEndpoint that names the new pod but cannot be read closes it, in the direction it isolates.
+    state = {
+      ...state,
+      generation: 4,
+      unreadable: [
+        {
+          key: 'default/broken',
+          reason: 'spec.ingress[0].cidr: bad',
+          pods: ['default/new-pod'],
+          directions: ['Ingress'],
+        },
+      ],
+    };
+    await agent.sync();
+    assert.equal(await reaches('default/client-one', ip, '9/TCP'), false, 'unreadable: closed, not open');
+    assert.match(
+      agent.failClosed['default/new-pod']?.ingress ?? '',
+      /PolicyEndpoint default\/broken cannot be read/,
+    );
+  } finally {
+    newServer.kill('SIGKILL');
+    state = { ...state, pods: [], unreadable: [], generation: 5 };
+    await agent.sync();
+    deletePod({ key: 'default/new-pod', ip, node: node.name }, lab.nodes);
+  }
+});

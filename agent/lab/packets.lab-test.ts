@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseState } from '../../server/kube/state-file.ts';
+import { labFile } from '../../server/lab/lab-store.ts';
+import { requireLab } from '../../server/lab/lab-writes.ts';
+import { compilePodRules, identityOf } from '../datapath/compile.ts';
+import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
+import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
+import { nodeNetns, nodeNetnsPath } from './names.ts';
+import { reaches, snmp, startLab, stopLab, testPod } from './testing-lab.ts';
+
+/**
+ * What policy makes of packets other than a plain connection, with real packets: traffic from the
+ * pod's own node, ICMP echo and errors, IPv4 fragments, and IPv4 and IPv6 kept apart.
+ */
+const folder = mkdtempSync(join(tmpdir(), 'palisade-packets-'));
+const app = () => labPod('default/demo-app').ip;
+
+function policyFile(name: string, yaml: string): string {
+  const file = join(folder, `${name}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** The ingress of pods labelled app=NAME allows only `from` (a peer list in YAML), or nothing. */
+const ingressOnly = (name: string, from = '[]') =>
+  policyFile(
+    `ingress-${name}`,
+    `kind: NetworkPolicy\nmetadata: {name: ingress-${name}, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: ${name}}}\n  policyTypes: [Ingress]\n  ingress: ${from}\n`,
+  );
+
+/** Crafts frames as if `from` sent them: out of its eth0 towards its host-side veth. */
+function sendFrom(from: string, packets: readonly Buffer[]): void {
+  const pod = labPod(from);
+  const gateway = macOf(nodeNetns(pod.node), pod.ifname);
+  const own = macOf(pod.netns, 'eth0');
+  sendFrames(
+    pod.netns,
+    'eth0',
+    packets.map((packet) => ethernet(gateway, own, packet)),
+  );
+}
+
+/** Flow events the agents wrote since `since` (ms), from every node's flow file. */
+function events(since: number): Record<string, unknown>[] {
+  return requireLab().nodes.flatMap((node) => {
+    let text = '';
+    try {
+      text = readFileSync(labFile(`flows-${node.name}.jsonl`), 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((event) => Number(event.time) >= since);
+  });
+}
+
+function ping(from: string, host: string): boolean {
+  const netns = labPod(from).netns;
+  return spawnSync('nsenter', [`--net=/run/netns/${netns}`, 'ping', '-c', '1', '-W', '1', host]).status === 0;
+}
+
+before(() => startLab());
+after(() => stopLab());
+
+test('traffic from the pod’s own node always passes (kubelet probes); from another node or pod the policy decides', async () => {
+  await labApply([ingressOnly('demo-app')], { replacePolicies: true });
+  const lab = requireLab();
+  const own = labPod('default/demo-app').node;
+  const other = lab.nodes.find((node) => node.name !== own)?.name ?? '';
+  const target = [{ host: app(), port: 80, protocol: 'TCP' }];
+  const [fromOwn] = await probeFrom(nodeNetnsPath(own), target, 600);
+  const [fromOther] = await probeFrom(nodeNetnsPath(other), target, 600);
+  assert.equal(fromOwn?.connected, true, 'a probe from the pod’s node reaches it');
+  assert.equal(fromOther?.connected, false, 'another node is not the pod’s node');
+  assert.equal(await reaches('default/client-one', app(), '80/TCP'), false, 'pods stay denied');
+});
+
+test('ICMP echo is a flow: a rule without ports allows it, one with ports does not; the reply passes', async () => {
+  await labApply(
+    [
+      ingressOnly(
+        'demo-app',
+        '[{from: [{podSelector: {matchLabels: {app: client-one}}}], ports: [{port: 80}]}]',
+      ),
+    ],
+    { replacePolicies: true },
+  );
+  assert.equal(ping('default/client-one', app()), false, 'a rule for TCP 80 does not allow echo');
+  await labApply([ingressOnly('demo-app', '[{from: [{podSelector: {matchLabels: {app: client-one}}}]}]')], {
+    replacePolicies: true,
+  });
+  assert.equal(ping('default/client-one', app()), true, 'a rule with no ports allows echo');
+  assert.equal(ping('another-ns/another-client-one', app()), false);
+});
+
+test('an ICMP error about a flow the pod let through passes; one about no such flow is dropped', async () => {
+  // client-one takes nothing in: only errors about its own flows may reach it.
+  await labApply([ingressOnly('client-one')], { replacePolicies: true });
+  const unreachables = () => snmp(labPod('default/client-one').netns, 'Icmp', 'InDestUnreachs');
+  const before = unreachables();
+  // Nothing listens on UDP 81 of demo-app: its kernel answers port unreachable.
+  await labProbe('default/client-one', [{ host: app(), port: 81, protocol: 'UDP' }], 300);
+  assert.equal(unreachables(), before + 1, 'the port unreachable about client-one’s datagram arrives');
+  // The same error about a datagram client-one never sent.
+  const since = Date.now();
+  const other = labPod('another-ns/another-client-one');
+  const client = labPod('default/client-one');
+  const inner = { src: client.ip, dst: other.ip };
+  const quoted = ipv4(inner, PROTOCOL.udp, udp(inner, 40404, 5353));
+  const outer = { src: other.ip, dst: client.ip };
+  sendFrom(other.key, [ipv4(outer, PROTOCOL.icmp, icmp(outer, 3, 3, quoted))]);
+  await sleep(300);
+  assert.equal(unreachables(), before + 1, 'an error about no flow of the pod is dropped');
+  assert.ok(
+    events(since).some(
+      (event) => event.verdict === 'deny' && event.reason === 'icmp' && event.src === other.ip,
+    ),
+    'and reported as such',
+  );
+});
+
+test('IPv4 fragments: the rest of a datagram let through follows its first fragment; stray fragments are dropped', async () => {
+  const client = labPod('default/client-one');
+  const pod = await testPod('default/fragments', '10.77.2.211', ['7/UDP']);
+  try {
+    const [endpoint] = parseState(
+      `kind: PolicyEndpoint
+metadata: {name: fragments, namespace: default}
+spec:
+  policyRef: {name: fragments, namespace: default}
+  podSelectorEndpoints: [{podIP: ${pod.ip}, hostIP: "", name: fragments, namespace: default}]
+  podIsolation: [Ingress]
+  ingress: [{cidr: ${client.ip}, ports: [{protocol: UDP, port: 7}]}]`,
+      'fragments.yaml',
+    ).filter((object) => object.kind === 'PolicyEndpoint');
+    assert.ok(endpoint?.kind === 'PolicyEndpoint');
+    await pod.datapath.program(compilePodRules(identityOf(pod.key, [pod.ip]), [endpoint]));
+    const big = [{ host: pod.ip, port: 7, protocol: 'UDP', size: 4000 }];
+    const reassembled = () => snmp(pod.netns, 'Ip', 'ReasmReqds');
+    const [allowed] = await labProbe(client.key, big, 600);
+    assert.equal(allowed?.connected, true, 'a 4000-byte datagram and its echo go through, fragments and all');
+    const before = reassembled();
+    const [denied] = await labProbe('another-ns/another-client-one', big, 400);
+    assert.equal(denied?.connected, false);
+    assert.equal(reassembled(), before, 'no fragment of a denied datagram reached the pod');
+    // A later fragment whose first never came, from the allowed peer.
+    const at = { src: client.ip, dst: pod.ip };
+    sendFrom(client.key, [ipv4(at, PROTOCOL.udp, Buffer.alloc(64, 'f'), { id: 4242, fragmentOffset: 1480 })]);
+    await sleep(200);
+    assert.equal(reassembled(), before, 'a stray fragment is dropped');
+  } finally {
+    pod.remove();
+  }
+});
+
+test('IPv4 and IPv6 rules never match each other', async () => {
+  const client = labPod('default/client-one');
+  const egress = (cidr: string) =>
+    policyFile(
+      'egress-client-one',
+      `kind: NetworkPolicy\nmetadata: {name: egress-client-one, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: client-one}}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: "${cidr}"}}]}]\n`,
+    );
+  await labApply([egress('::/0')], { replacePolicies: true });
+  assert.equal(await reaches(client.key, app(), '80/TCP'), false, '::/0 does not cover IPv4');
+  await labApply([egress('0.0.0.0/0')], { replacePolicies: true });
+  assert.equal(await reaches(client.key, app(), '80/TCP'), true);
+  // An IPv6 packet to demo-app's IPv4-mapped address is IPv6: 0.0.0.0/0 does not cover it.
+  const since = Date.now();
+  const mapped = `::ffff:${app()}`;
+  const at = { src: 'fd00:77::1', dst: mapped };
+  sendFrom(client.key, [ipv6(at, PROTOCOL.udp, udp(at, 40000, 80))]);
+  await sleep(300);
+  const denied = events(since).filter((event) => event.family === 6 && event.verdict === 'deny');
+  assert.equal(denied.length, 1, 'the IPv6 packet is denied as IPv6');
+  assert.equal(denied[0]?.reason, 'policy');
+});
