@@ -25,7 +25,11 @@ export interface PalisadeAddon {
   possibleCpus(): number;
   ringOpen(path: string, onBatch: (events: Buffer) => void): object;
   ringClose(handle: object): void;
-  layout(): Record<string, { size: number; offsets: Record<string, number> }> & { maxPortRanges: number };
+  layout(): Record<string, { size: number; offsets: Record<string, number> }> & {
+    maxPortRanges: number;
+    conntrackDefaultEntries: number;
+    rulesMaxEntries: number;
+  };
 }
 
 export const BUILD_DIR = new URL('../build/', import.meta.url).pathname;

@@ -3,6 +3,9 @@
  * The N-API addon over libbpf: loads and pins a pod's two TC programs and their maps, attaches
  * them to the pod's host-side veth (inside the lab node's network namespace), reads and writes
  * pinned maps, and streams the ring buffer to JavaScript from a thread of its own.
+ *
+ * Every failure is thrown as a JavaScript Error that names what failed (the map, the object, the
+ * interface); buffers handed in are checked against the map's own key and value sizes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,7 @@
 
 /* ---- N-API helpers ------------------------------------------------------------------------- */
 
+/* Throws "what: strerror(err)" as a JavaScript Error; returns NULL for the caller to return. */
 static napi_value throw_error(napi_env env, const char *what, int err)
 {
 	char message[PATH_MAX + 256];
@@ -37,43 +42,85 @@ static napi_value throw_error(napi_env env, const char *what, int err)
 	return NULL;
 }
 
+/* Throws a TypeError built like printf; returns NULL. */
+static napi_value throw_type(napi_env env, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static napi_value throw_type(napi_env env, const char *format, ...)
+{
+	char message[PATH_MAX + 256];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(message, sizeof(message), format, args);
+	va_end(args);
+	napi_throw_type_error(env, NULL, message);
+	return NULL;
+}
+
+/*
+ * Every N-API call is checked: a failure becomes a JavaScript error naming the call (unless one
+ * is pending already), and the function returns NULL.
+ */
+#define NAPI_CALL(env, call)                                                                               \
+	do {                                                                                                     \
+		if ((call) != napi_ok) {                                                                               \
+			bool pending = false;                                                                                \
+			napi_is_exception_pending((env), &pending);                                                          \
+			if (!pending)                                                                                        \
+				napi_throw_error((env), NULL, "N-API call failed: " #call);                                        \
+			return NULL;                                                                                         \
+		}                                                                                                        \
+	} while (0)
+
+/* A string argument; a string that would not fit is refused rather than silently cut. */
+static int string_of(napi_env env, napi_value value, char *out, size_t size)
+{
+	size_t length;
+	if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok)
+		return -1;
+	return length + 1 < size ? 0 : -1;
+}
+
 static int get_string(napi_env env, napi_value object, const char *name, char *out, size_t size)
 {
 	napi_value value;
-	size_t length;
 	if (napi_get_named_property(env, object, name, &value) != napi_ok)
 		return -1;
-	if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok)
-		return -1;
-	return 0;
+	return string_of(env, value, out, size);
 }
 
 static int get_buffer(napi_env env, napi_value value, void **data, size_t *length)
 {
+	bool is_buffer = false;
+	if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer)
+		return -1;
 	return napi_get_buffer_info(env, value, data, length) == napi_ok ? 0 : -1;
 }
 
-static napi_value make_int(napi_env env, int64_t number)
+static int fd_of(napi_env env, napi_value value, int *fd)
+{
+	int32_t number;
+	if (napi_get_value_int32(env, value, &number) != napi_ok || number < 0)
+		return -1;
+	*fd = number;
+	return 0;
+}
+
+static int set_int(napi_env env, napi_value object, const char *name, int64_t number)
 {
 	napi_value value;
-	napi_create_int64(env, number, &value);
-	return value;
+	if (napi_create_int64(env, number, &value) != napi_ok)
+		return -1;
+	return napi_set_named_property(env, object, name, value) == napi_ok ? 0 : -1;
 }
 
-static void set_int(napi_env env, napi_value object, const char *name, int64_t number)
-{
-	napi_set_named_property(env, object, name, make_int(env, number));
-}
-
-static napi_value args_of(napi_env env, napi_callback_info info, size_t expected, napi_value *argv)
+/* The arguments of a call, at least `expected` of them; false (with a TypeError thrown) otherwise. */
+static bool args_of(napi_env env, napi_callback_info info, size_t expected, napi_value *argv, const char *usage)
 {
 	size_t argc = expected;
-	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	if (argc < expected) {
-		napi_throw_type_error(env, NULL, "missing arguments");
-		return NULL;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < expected) {
+		throw_type(env, "%s", usage);
+		return false;
 	}
-	return argv[0];
+	return true;
 }
 
 /* ---- network namespaces ------------------------------------------------------------------ */
@@ -99,12 +146,14 @@ static int enter_netns(const char *path, int *saved)
 	return 0;
 }
 
-static void leave_netns(int saved)
+/* Returns this thread to the namespace `saved` came from; -errno when it cannot. */
+static int leave_netns(int saved)
 {
 	if (saved < 0)
-		return;
-	setns(saved, CLONE_NEWNET);
+		return 0;
+	int err = setns(saved, CLONE_NEWNET) < 0 ? -errno : 0;
 	close(saved);
+	return err;
 }
 
 /* ---- programs ---------------------------------------------------------------------------- */
@@ -147,7 +196,7 @@ static int is_node_map(const char *name)
 /*
  * Opens `object_path`, pins each map (the pod's in `pod_dir`, the node's in `node_dir`; maps
  * already pinned there are reused, which is how a pod's two programs share their maps), loads it
- * and pins the program at `prog_pin`. Returns the program's fd.
+ * and pins the program at `prog_pin`. Returns the program's fd, or -errno with `error` set.
  */
 static int load_program(const char *object_path, const char *pod_dir, const char *node_dir, const char *prog_pin,
 			uint32_t conntrack_entries, char *error, size_t error_size)
@@ -165,11 +214,15 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 		char path[PATH_MAX];
 		if (strchr(name, '.'))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", is_node_map(name) ? node_dir : pod_dir, name);
-		err = bpf_map__set_pin_path(map, path);
-		/* Both programs of a pod set the same size, so the second reuses the first's pinned map. */
-		if (!err && conntrack_entries && !strcmp(name, "conntrack"))
-			err = bpf_map__set_max_entries(map, conntrack_entries);
+		if (snprintf(path, sizeof(path), "%s/%s", is_node_map(name) ? node_dir : pod_dir, name) >=
+		    (int)sizeof(path)) {
+			err = -ENAMETOOLONG;
+		} else {
+			err = bpf_map__set_pin_path(map, path);
+			/* Both programs of a pod set the same size, so the second reuses the first's pinned map. */
+			if (!err && conntrack_entries && !strcmp(name, "conntrack"))
+				err = bpf_map__set_max_entries(map, conntrack_entries);
+		}
 		if (err) {
 			snprintf(error, error_size, "prepare map %s of %s", name, object_path);
 			bpf_object__close(object);
@@ -178,12 +231,22 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 	}
 	err = bpf_object__load(object);
 	if (err) {
-		snprintf(error, error_size, "load %s", object_path);
+		snprintf(error, error_size, "load %s (maps pinned in %s and %s)", object_path, pod_dir, node_dir);
 		bpf_object__close(object);
 		return err;
 	}
 	struct bpf_program *program = bpf_object__next_program(object, NULL);
-	unlink(prog_pin);
+	if (!program) {
+		snprintf(error, error_size, "%s has no program", object_path);
+		bpf_object__close(object);
+		return -ENOENT;
+	}
+	if (unlink(prog_pin) < 0 && errno != ENOENT) {
+		err = -errno;
+		snprintf(error, error_size, "unpin %s", prog_pin);
+		bpf_object__close(object);
+		return err;
+	}
 	err = bpf_program__pin(program, prog_pin);
 	if (err) {
 		snprintf(error, error_size, "pin %s", prog_pin);
@@ -191,53 +254,61 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 		return err;
 	}
 	int fd = dup(bpf_program__fd(program));
+	if (fd < 0) {
+		err = -errno;
+		snprintf(error, error_size, "keep %s open", prog_pin);
+	}
 	bpf_object__close(object);
-	return fd;
+	return fd < 0 ? err : fd;
 }
 
 /*
- * attachPod({ingressObject, egressObject, podDir, nodeDir, netns, ifname}) → {adopted, ingressId, egressId}
+ * attachPod({ingressObject, egressObject, podDir, nodeDir, netns, ifname, conntrackEntries?})
+ *   → {adopted, ingressId, egressId}
  * When the pod's pinned programs are already attached (an agent restart), they are adopted as
  * they are: nothing is loaded, duplicated or torn down.
  */
 static napi_value attach_pod(napi_env env, napi_callback_info info)
 {
+	static const char usage[] =
+		"attachPod needs {ingressObject, egressObject, podDir, nodeDir, netns, ifname} (paths, an interface name) and an optional conntrackEntries";
 	napi_value argv[1];
-	if (!args_of(env, info, 1, argv))
+	if (!args_of(env, info, 1, argv, usage))
 		return NULL;
-	char ingress_object[PATH_MAX], egress_object[PATH_MAX], pod_dir[PATH_MAX], node_dir[PATH_MAX], netns[PATH_MAX],
-		ifname[IF_NAMESIZE + 1];
+	char ingress_object[PATH_MAX], egress_object[PATH_MAX], pod_dir[PATH_MAX - 32], node_dir[PATH_MAX - 32],
+		netns[PATH_MAX], ifname[IF_NAMESIZE];
 	if (get_string(env, argv[0], "ingressObject", ingress_object, sizeof(ingress_object)) ||
 	    get_string(env, argv[0], "egressObject", egress_object, sizeof(egress_object)) ||
 	    get_string(env, argv[0], "podDir", pod_dir, sizeof(pod_dir)) ||
 	    get_string(env, argv[0], "nodeDir", node_dir, sizeof(node_dir)) ||
 	    get_string(env, argv[0], "netns", netns, sizeof(netns)) ||
-	    get_string(env, argv[0], "ifname", ifname, sizeof(ifname))) {
-		napi_throw_type_error(env, NULL, "attachPod needs ingressObject, egressObject, podDir, nodeDir, netns, ifname");
-		return NULL;
-	}
+	    get_string(env, argv[0], "ifname", ifname, sizeof(ifname)))
+		return throw_type(env, "%s", usage);
 	uint32_t conntrack_entries = 0;
 	napi_value entries;
 	bool has_entries = false;
 	if (napi_has_named_property(env, argv[0], "conntrackEntries", &has_entries) != napi_ok ||
 	    (has_entries && (napi_get_named_property(env, argv[0], "conntrackEntries", &entries) != napi_ok ||
-			     napi_get_value_uint32(env, entries, &conntrack_entries) != napi_ok))) {
-		napi_throw_type_error(env, NULL, "attachPod: conntrackEntries must be a number");
-		return NULL;
-	}
-	char ingress_pin[PATH_MAX + 16], egress_pin[PATH_MAX + 16], error[PATH_MAX + 64] = "";
+			     napi_get_value_uint32(env, entries, &conntrack_entries) != napi_ok)))
+		return throw_type(env, "attachPod: conntrackEntries must be a whole number");
+	char ingress_pin[PATH_MAX], egress_pin[PATH_MAX], error[PATH_MAX * 3] = "";
 	snprintf(ingress_pin, sizeof(ingress_pin), "%s/prog_ingress", pod_dir);
 	snprintf(egress_pin, sizeof(egress_pin), "%s/prog_egress", pod_dir);
-	mkdir(pod_dir, 0700);
+	if (mkdir(pod_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(error, sizeof(error), "make %s", pod_dir);
+		return throw_error(env, error, errno);
+	}
 
 	int saved, err = enter_netns(netns, &saved);
-	if (err)
-		return throw_error(env, "enter network namespace", err);
+	if (err) {
+		snprintf(error, sizeof(error), "enter network namespace %s", netns);
+		return throw_error(env, error, err);
+	}
 	int ifindex = if_nametoindex(ifname);
 	int ingress_fd = -1, egress_fd = -1, adopted = 0;
 	if (!ifindex) {
 		err = -errno;
-		snprintf(error, sizeof(error), "find interface %s", ifname);
+		snprintf(error, sizeof(error), "find interface %s in %s", ifname, netns[0] ? netns : "the agent's namespace");
 		goto out;
 	}
 	ingress_fd = bpf_obj_get(ingress_pin);
@@ -250,6 +321,7 @@ static napi_value attach_pod(napi_env env, napi_callback_info info)
 			close(ingress_fd);
 		if (egress_fd >= 0)
 			close(egress_fd);
+		ingress_fd = -1;
 		egress_fd = load_program(egress_object, pod_dir, node_dir, egress_pin, conntrack_entries, error,
 					 sizeof(error));
 		if (egress_fd < 0) {
@@ -281,52 +353,64 @@ out:;
 		close(ingress_fd);
 	if (egress_fd >= 0)
 		close(egress_fd);
-	leave_netns(saved);
+	/* A thread that cannot go back would do all that follows in the pod's node's namespace. */
+	int left = leave_netns(saved);
+	if (left)
+		return throw_error(env, "return to the agent's network namespace", left);
 	if (err)
 		return throw_error(env, error, err);
 	napi_value result, flag;
-	napi_create_object(env, &result);
-	napi_get_boolean(env, adopted, &flag);
-	napi_set_named_property(env, result, "adopted", flag);
-	set_int(env, result, "ingressId", ingress_id);
-	set_int(env, result, "egressId", egress_id);
+	NAPI_CALL(env, napi_create_object(env, &result));
+	NAPI_CALL(env, napi_get_boolean(env, adopted, &flag));
+	NAPI_CALL(env, napi_set_named_property(env, result, "adopted", flag));
+	NAPI_CALL(env, set_int(env, result, "ingressId", ingress_id) == 0 ? napi_ok : napi_generic_failure);
+	NAPI_CALL(env, set_int(env, result, "egressId", egress_id) == 0 ? napi_ok : napi_generic_failure);
 	return result;
+}
+
+/* The netns path and interface name arguments of attachedPrograms and detachPod. */
+static bool interface_args(napi_env env, napi_callback_info info, char *netns, char *ifname, const char *usage)
+{
+	napi_value argv[2];
+	if (!args_of(env, info, 2, argv, usage))
+		return false;
+	if (string_of(env, argv[0], netns, PATH_MAX) || string_of(env, argv[1], ifname, IF_NAMESIZE)) {
+		throw_type(env, "%s", usage);
+		return false;
+	}
+	return true;
 }
 
 /* attachedPrograms(netns, ifname) → {ingressId, egressId}: what TC runs on the veth now (0: none). */
 static napi_value attached_programs(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
-	if (!args_of(env, info, 2, argv))
+	char netns[PATH_MAX], ifname[IF_NAMESIZE], what[PATH_MAX + 64];
+	if (!interface_args(env, info, netns, ifname, "attachedPrograms(netns, ifname)"))
 		return NULL;
-	char netns[PATH_MAX], ifname[IF_NAMESIZE + 1];
-	size_t length;
-	napi_get_value_string_utf8(env, argv[0], netns, sizeof(netns), &length);
-	napi_get_value_string_utf8(env, argv[1], ifname, sizeof(ifname), &length);
 	int saved, err = enter_netns(netns, &saved);
-	if (err)
-		return throw_error(env, "enter network namespace", err);
+	if (err) {
+		snprintf(what, sizeof(what), "enter network namespace %s", netns);
+		return throw_error(env, what, err);
+	}
 	int ifindex = if_nametoindex(ifname);
 	int ingress = ifindex ? attached_id(ifindex, BPF_TC_EGRESS) : 0;
 	int egress = ifindex ? attached_id(ifindex, BPF_TC_INGRESS) : 0;
-	leave_netns(saved);
+	err = leave_netns(saved);
+	if (err)
+		return throw_error(env, "return to the agent's network namespace", err);
 	napi_value result;
-	napi_create_object(env, &result);
-	set_int(env, result, "ingressId", ingress);
-	set_int(env, result, "egressId", egress);
+	NAPI_CALL(env, napi_create_object(env, &result));
+	if (set_int(env, result, "ingressId", ingress) || set_int(env, result, "egressId", egress))
+		return throw_type(env, "attachedPrograms: cannot build the result");
 	return result;
 }
 
-/* detachPod(netns, ifname): removes our TC filters from the veth (a gone veth is fine). */
+/* detachPod(netns, ifname): removes our TC filters from the veth (a gone veth or namespace is fine). */
 static napi_value detach_pod(napi_env env, napi_callback_info info)
 {
-	napi_value argv[2];
-	if (!args_of(env, info, 2, argv))
+	char netns[PATH_MAX], ifname[IF_NAMESIZE];
+	if (!interface_args(env, info, netns, ifname, "detachPod(netns, ifname)"))
 		return NULL;
-	char netns[PATH_MAX], ifname[IF_NAMESIZE + 1];
-	size_t length;
-	napi_get_value_string_utf8(env, argv[0], netns, sizeof(netns), &length);
-	napi_get_value_string_utf8(env, argv[1], ifname, sizeof(ifname), &length);
 	int saved, err = enter_netns(netns, &saved);
 	if (err)
 		return NULL; /* the namespace is gone, and the veth and its filters with it */
@@ -336,46 +420,119 @@ static napi_value detach_pod(napi_env env, napi_callback_info info)
 		for (int i = 0; i < 2; i++) {
 			DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = points[i]);
 			DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+			/* Nothing attached there is what detaching wants. */
 			bpf_tc_detach(&hook, &opts);
 		}
 	}
-	leave_netns(saved);
+	err = leave_netns(saved);
+	if (err)
+		return throw_error(env, "return to the agent's network namespace", err);
 	return NULL;
 }
 
 /* ---- maps -------------------------------------------------------------------------------- */
 
+/* What the kernel says of a map; key and value sizes as its syscalls take them. */
+struct map_facts {
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 key_size;
+	/* Per-CPU maps take one value per possible CPU, each rounded up to 8 bytes. */
+	size_t value_size;
+	__u32 max_entries;
+};
+
+static int facts_of(int fd, struct map_facts *facts)
+{
+	struct bpf_map_info info = {};
+	__u32 length = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &length) < 0)
+		return -errno;
+	snprintf(facts->name, sizeof(facts->name), "%s", info.name);
+	facts->key_size = info.key_size;
+	facts->value_size = info.value_size;
+	facts->max_entries = info.max_entries;
+	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+	    info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+		int cpus = libbpf_num_possible_cpus();
+		if (cpus < 0)
+			return cpus;
+		facts->value_size = ((info.value_size + 7) / 8 * 8) * (size_t)cpus;
+	}
+	return 0;
+}
+
+/* The map fd argument and what the kernel says of it; false (with an error thrown) otherwise. */
+static bool map_arg(napi_env env, napi_value value, const char *call, int *fd, struct map_facts *facts)
+{
+	char what[128];
+	if (fd_of(env, value, fd)) {
+		throw_type(env, "%s: the first argument must be a map's file descriptor", call);
+		return false;
+	}
+	int err = facts_of(*fd, facts);
+	if (err) {
+		snprintf(what, sizeof(what), "%s: fd %d is not a map", call, *fd);
+		throw_error(env, what, err);
+		return false;
+	}
+	return true;
+}
+
+/* A buffer argument of exactly `expected` bytes (a key or value of the map); false (thrown) otherwise. */
+static bool sized_buffer(napi_env env, napi_value value, const char *call, const struct map_facts *facts,
+			 const char *what, size_t expected, void **data)
+{
+	size_t length;
+	if (get_buffer(env, value, data, &length)) {
+		throw_type(env, "%s(%s): %s must be a Buffer", call, facts->name, what);
+		return false;
+	}
+	if (length != expected) {
+		throw_type(env, "%s(%s): %s is %zu bytes, the map's are %zu", call, facts->name, what, length, expected);
+		return false;
+	}
+	return true;
+}
+
+static napi_value map_error(napi_env env, const char *call, const struct map_facts *facts, int err)
+{
+	char what[128];
+	snprintf(what, sizeof(what), "%s(%s)", call, facts->name);
+	return throw_error(env, what, err);
+}
+
 /* openPinned(path) → fd */
 static napi_value open_pinned(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
-	if (!args_of(env, info, 1, argv))
-		return NULL;
+	napi_value argv[1], result;
 	char path[PATH_MAX], what[PATH_MAX + 16];
-	size_t length;
-	napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &length);
+	if (!args_of(env, info, 1, argv, "openPinned(path)"))
+		return NULL;
+	if (string_of(env, argv[0], path, sizeof(path)))
+		return throw_type(env, "openPinned(path): path must be a string shorter than %d bytes", PATH_MAX);
 	int fd = bpf_obj_get(path);
 	if (fd < 0) {
 		snprintf(what, sizeof(what), "open %s", path);
 		return throw_error(env, what, errno);
 	}
-	return make_int(env, fd);
-}
-
-static int fd_arg(napi_env env, napi_value value)
-{
-	int32_t fd = -1;
-	napi_get_value_int32(env, value, &fd);
-	return fd;
+	if (napi_create_int32(env, fd, &result) != napi_ok) {
+		close(fd);
+		return throw_type(env, "openPinned: cannot return the fd");
+	}
+	return result;
 }
 
 /* closeFd(fd) */
 static napi_value close_fd(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	if (!args_of(env, info, 1, argv))
+	int fd;
+	if (!args_of(env, info, 1, argv, "closeFd(fd)"))
 		return NULL;
-	close(fd_arg(env, argv[0]));
+	if (fd_of(env, argv[0], &fd))
+		return throw_type(env, "closeFd(fd): fd must be a file descriptor");
+	if (close(fd) < 0)
+		return throw_error(env, "close", errno);
 	return NULL;
 }
 
@@ -383,21 +540,22 @@ static napi_value close_fd(napi_env env, napi_callback_info info)
 static napi_value map_update(napi_env env, napi_callback_info info)
 {
 	napi_value argv[4];
-	if (!args_of(env, info, 4, argv))
-		return NULL;
-	int fd = fd_arg(env, argv[0]);
-	void *keys, *values;
-	size_t keys_length, values_length;
+	struct map_facts facts;
+	int fd;
 	uint32_t count;
-	if (get_buffer(env, argv[1], &keys, &keys_length) || get_buffer(env, argv[2], &values, &values_length) ||
-	    napi_get_value_uint32(env, argv[3], &count) != napi_ok || !count || keys_length % count || values_length % count) {
-		napi_throw_type_error(env, NULL, "mapUpdate(fd, keys, values, count)");
+	void *keys, *values;
+	if (!args_of(env, info, 4, argv, "mapUpdate(fd, keys, values, count)") ||
+	    !map_arg(env, argv[0], "mapUpdate", &fd, &facts))
 		return NULL;
-	}
-	size_t key_size = keys_length / count, value_size = values_length / count;
+	if (napi_get_value_uint32(env, argv[3], &count) != napi_ok || !count)
+		return throw_type(env, "mapUpdate(%s): count must be a whole number above 0", facts.name);
+	if (!sized_buffer(env, argv[1], "mapUpdate", &facts, "keys", (size_t)count * facts.key_size, &keys) ||
+	    !sized_buffer(env, argv[2], "mapUpdate", &facts, "values", (size_t)count * facts.value_size, &values))
+		return NULL;
 	for (uint32_t i = 0; i < count; i++) {
-		if (bpf_map_update_elem(fd, (char *)keys + i * key_size, (char *)values + i * value_size, BPF_ANY) < 0)
-			return throw_error(env, "map update", errno);
+		if (bpf_map_update_elem(fd, (char *)keys + (size_t)i * facts.key_size,
+					(char *)values + (size_t)i * facts.value_size, BPF_ANY) < 0)
+			return map_error(env, "mapUpdate", &facts, errno);
 	}
 	return NULL;
 }
@@ -406,20 +564,21 @@ static napi_value map_update(napi_env env, napi_callback_info info)
 static napi_value map_lookup(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3], result;
-	if (!args_of(env, info, 3, argv))
-		return NULL;
-	void *key, *value;
-	size_t key_length;
+	struct map_facts facts;
+	int fd;
 	uint32_t value_size;
-	get_buffer(env, argv[1], &key, &key_length);
-	napi_get_value_uint32(env, argv[2], &value_size);
-	napi_create_buffer(env, value_size, &value, &result);
-	if (bpf_map_lookup_elem(fd_arg(env, argv[0]), key, value) < 0) {
-		if (errno == ENOENT) {
-			napi_get_null(env, &result);
-			return result;
-		}
-		return throw_error(env, "map lookup", errno);
+	void *key, *value;
+	if (!args_of(env, info, 3, argv, "mapLookup(fd, key, valueSize)") ||
+	    !map_arg(env, argv[0], "mapLookup", &fd, &facts) ||
+	    !sized_buffer(env, argv[1], "mapLookup", &facts, "the key", facts.key_size, &key))
+		return NULL;
+	if (napi_get_value_uint32(env, argv[2], &value_size) != napi_ok || value_size != facts.value_size)
+		return throw_type(env, "mapLookup(%s): valueSize must be %zu, the map's", facts.name, facts.value_size);
+	NAPI_CALL(env, napi_create_buffer(env, value_size, &value, &result));
+	if (bpf_map_lookup_elem(fd, key, value) < 0) {
+		if (errno != ENOENT)
+			return map_error(env, "mapLookup", &facts, errno);
+		NAPI_CALL(env, napi_get_null(env, &result));
 	}
 	return result;
 }
@@ -428,15 +587,16 @@ static napi_value map_lookup(napi_env env, napi_callback_info info)
 static napi_value map_delete(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2], result;
-	if (!args_of(env, info, 2, argv))
-		return NULL;
+	struct map_facts facts;
+	int fd;
 	void *key;
-	size_t key_length;
-	get_buffer(env, argv[1], &key, &key_length);
-	int err = bpf_map_delete_elem(fd_arg(env, argv[0]), key);
+	if (!args_of(env, info, 2, argv, "mapDelete(fd, key)") || !map_arg(env, argv[0], "mapDelete", &fd, &facts) ||
+	    !sized_buffer(env, argv[1], "mapDelete", &facts, "the key", facts.key_size, &key))
+		return NULL;
+	int err = bpf_map_delete_elem(fd, key);
 	if (err < 0 && errno != ENOENT)
-		return throw_error(env, "map delete", errno);
-	napi_get_boolean(env, err == 0, &result);
+		return map_error(env, "mapDelete", &facts, errno);
+	NAPI_CALL(env, napi_get_boolean(env, err == 0, &result));
 	return result;
 }
 
@@ -444,28 +604,40 @@ static napi_value map_delete(napi_env env, napi_callback_info info)
 static napi_value map_keys(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2], result;
-	if (!args_of(env, info, 2, argv))
-		return NULL;
-	int fd = fd_arg(env, argv[0]);
+	struct map_facts facts;
+	int fd;
 	uint32_t key_size;
-	napi_get_value_uint32(env, argv[1], &key_size);
+	if (!args_of(env, info, 2, argv, "mapKeys(fd, keySize)") || !map_arg(env, argv[0], "mapKeys", &fd, &facts))
+		return NULL;
+	if (napi_get_value_uint32(env, argv[1], &key_size) != napi_ok || key_size != facts.key_size)
+		return throw_type(env, "mapKeys(%s): keySize must be %u, the map's", facts.name, facts.key_size);
 	size_t capacity = 64, count = 0;
-	char *keys = malloc(capacity * key_size), *previous = NULL;
-	while (keys) {
+	char *keys = malloc(capacity * key_size);
+	if (!keys)
+		return map_error(env, "mapKeys", &facts, ENOMEM);
+	for (;;) {
 		if (count == capacity) {
 			char *grown = realloc(keys, (capacity *= 2) * key_size);
-			if (!grown)
-				break;
+			if (!grown) {
+				free(keys);
+				return map_error(env, "mapKeys", &facts, ENOMEM);
+			}
 			keys = grown;
 		}
-		if (bpf_map_get_next_key(fd, previous, keys + count * key_size) < 0)
-			break;
-		previous = keys + count * key_size;
+		char *previous = count ? keys + (count - 1) * key_size : NULL;
+		if (bpf_map_get_next_key(fd, previous, keys + count * key_size) < 0) {
+			if (errno == ENOENT)
+				break;
+			int err = errno;
+			free(keys);
+			return map_error(env, "mapKeys", &facts, err);
+		}
 		count++;
 	}
 	void *data;
-	napi_create_buffer_copy(env, count * key_size, keys, &data, &result);
+	napi_status status = napi_create_buffer_copy(env, count * key_size, keys, &data, &result);
 	free(keys);
+	NAPI_CALL(env, status);
 	return result;
 }
 
@@ -473,18 +645,16 @@ static napi_value map_keys(napi_env env, napi_callback_info info)
 static napi_value map_info(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1], result, name;
-	if (!args_of(env, info, 1, argv))
+	struct map_facts facts;
+	int fd;
+	if (!args_of(env, info, 1, argv, "mapInfo(fd)") || !map_arg(env, argv[0], "mapInfo", &fd, &facts))
 		return NULL;
-	struct bpf_map_info map = {};
-	__u32 length = sizeof(map);
-	if (bpf_obj_get_info_by_fd(fd_arg(env, argv[0]), &map, &length) < 0)
-		return throw_error(env, "map info", errno);
-	napi_create_object(env, &result);
-	napi_create_string_utf8(env, map.name, NAPI_AUTO_LENGTH, &name);
-	napi_set_named_property(env, result, "name", name);
-	set_int(env, result, "keySize", map.key_size);
-	set_int(env, result, "valueSize", map.value_size);
-	set_int(env, result, "maxEntries", map.max_entries);
+	NAPI_CALL(env, napi_create_object(env, &result));
+	NAPI_CALL(env, napi_create_string_utf8(env, facts.name, NAPI_AUTO_LENGTH, &name));
+	NAPI_CALL(env, napi_set_named_property(env, result, "name", name));
+	if (set_int(env, result, "keySize", facts.key_size) || set_int(env, result, "valueSize", (int64_t)facts.value_size) ||
+	    set_int(env, result, "maxEntries", facts.max_entries))
+		return throw_type(env, "mapInfo(%s): cannot build the result", facts.name);
 	return result;
 }
 
@@ -492,7 +662,12 @@ static napi_value map_info(napi_env env, napi_callback_info info)
 static napi_value possible_cpus(napi_env env, napi_callback_info info)
 {
 	(void)info;
-	return make_int(env, libbpf_num_possible_cpus());
+	napi_value result;
+	int cpus = libbpf_num_possible_cpus();
+	if (cpus < 0)
+		return throw_error(env, "possible CPUs", cpus);
+	NAPI_CALL(env, napi_create_int32(env, cpus, &result));
+	return result;
 }
 
 /* ---- the ring buffer --------------------------------------------------------------------- */
@@ -503,30 +678,50 @@ struct batch {
 	size_t capacity;
 };
 
+/*
+ * A ring buffer reader. Two owners hold it, the JavaScript handle and the thread-safe function,
+ * each released by its finalizer; whichever goes last frees it. Everything but `stop` is touched
+ * only by the JavaScript thread, or by the reader thread before it is joined.
+ */
 struct ring {
 	struct ring_buffer *buffer;
 	napi_threadsafe_function deliver;
 	pthread_t thread;
 	volatile int stop;
+	int joined;
+	int released; /* the thread-safe function was released (closing) */
+	int owners;
 	struct batch pending;
+	char path[PATH_MAX];
 };
 
+/* Bytes of events at most in one batch: under load a poll would otherwise never end (see collect). */
+#define BATCH_BYTES (1024 * 1024)
+/* What collect returns to end a poll early; the event it was given is kept. */
+#define BATCH_FULL (-EAGAIN)
+
+/*
+ * Appends an event to the pending batch. libbpf's poll consumes for as long as events keep
+ * coming, so under steady load it would never return (and closing would wait for the load to
+ * stop): a full batch, or a close, ends the poll.
+ */
 static int collect(void *context, void *data, size_t size)
 {
-	struct batch *batch = context;
+	struct ring *ring = context;
+	struct batch *batch = &ring->pending;
 	if (batch->length + size > batch->capacity) {
 		size_t capacity = batch->capacity ? batch->capacity * 2 : 64 * 1024;
 		while (capacity < batch->length + size)
 			capacity *= 2;
 		char *grown = realloc(batch->data, capacity);
 		if (!grown)
-			return -ENOMEM;
+			return BATCH_FULL; /* this event is lost; the ones already gathered are handed over */
 		batch->data = grown;
 		batch->capacity = capacity;
 	}
 	memcpy(batch->data + batch->length, data, size);
 	batch->length += size;
-	return 0;
+	return ring->stop || batch->length >= BATCH_BYTES ? BATCH_FULL : 0;
 }
 
 /* Microseconds between two batches handed to JavaScript. */
@@ -541,10 +736,13 @@ static void *poll_ring(void *argument)
 			continue;
 		struct batch *handed = malloc(sizeof(*handed));
 		if (!handed)
-			continue;
+			continue; /* the events wait in `pending` for the next round */
 		*handed = ring->pending;
 		ring->pending = (struct batch){ 0 };
-		/* Blocking: when JavaScript falls behind, the kernel's buffer holds the rest (and counts losses). */
+		/*
+		 * Blocking: when JavaScript falls behind, the kernel's buffer holds the rest (and counts
+		 * losses). Closing aborts the function, which wakes this call with napi_closing.
+		 */
 		if (napi_call_threadsafe_function(ring->deliver, handed, napi_tsfn_blocking) != napi_ok) {
 			free(handed->data);
 			free(handed);
@@ -565,103 +763,160 @@ static void free_batch(napi_env env, void *data, void *hint)
 
 static void call_js(napi_env env, napi_value callback, void *context, void *data)
 {
-	(void)context;
+	struct ring *ring = context;
 	struct batch *batch = data;
-	if (env && callback) {
-		napi_value buffer, undefined;
-		napi_create_external_buffer(env, batch->length, batch->data, free_batch, batch->data, &buffer);
-		napi_get_undefined(env, &undefined);
-		napi_call_function(env, undefined, callback, 1, &buffer, NULL);
-	} else {
+	napi_value buffer, undefined;
+	/* After ringClose nothing more is handed over, even a batch already queued. */
+	if (!env || !callback || ring->released ||
+	    napi_create_external_buffer(env, batch->length, batch->data, free_batch, batch->data, &buffer) != napi_ok) {
 		free(batch->data);
+	} else if (napi_get_undefined(env, &undefined) == napi_ok) {
+		/* An exception the callback throws stays pending and surfaces as an uncaught one. */
+		napi_call_function(env, undefined, callback, 1, &buffer, NULL);
 	}
 	free(batch);
 }
 
-static void finalize_ring(napi_env env, void *data, void *hint)
+/* Stops and joins the reader thread, first waking it if it waits on a full queue (JavaScript thread only). */
+static void stop_ring(struct ring *ring)
+{
+	ring->stop = 1;
+	if (!ring->released) {
+		ring->released = 1;
+		napi_release_threadsafe_function(ring->deliver, napi_tsfn_abort);
+	}
+	if (!ring->joined) {
+		pthread_join(ring->thread, NULL);
+		ring->joined = 1;
+	}
+}
+
+static void drop_owner(struct ring *ring)
+{
+	if (--ring->owners > 0)
+		return;
+	ring_buffer__free(ring->buffer);
+	free(ring->pending.data);
+	free(ring);
+}
+
+/* The handle was collected: stop reading (ringClose may not have been called). */
+static void finalize_handle(napi_env env, void *data, void *hint)
 {
 	(void)env;
 	(void)hint;
 	struct ring *ring = data;
-	if (!ring->stop) {
-		ring->stop = 1;
+	stop_ring(ring);
+	drop_owner(ring);
+}
+
+/* The thread-safe function is gone (released, or the environment is torn down). */
+static void finalize_deliver(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	struct ring *ring = data;
+	ring->released = 1; /* nothing is left to release */
+	ring->stop = 1;
+	if (!ring->joined) {
 		pthread_join(ring->thread, NULL);
+		ring->joined = 1;
 	}
-	ring_buffer__free(ring->buffer);
-	free(ring->pending.data);
-	free(ring);
+	drop_owner(ring);
 }
 
 /* ringOpen(path, onBatch) → handle: onBatch(Buffer) gets flow events, back to back. */
 static napi_value ring_open(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2], handle, name;
-	if (!args_of(env, info, 2, argv))
+	char what[PATH_MAX + 32];
+	napi_valuetype type;
+	if (!args_of(env, info, 2, argv, "ringOpen(path, onBatch)"))
 		return NULL;
-	char path[PATH_MAX], what[PATH_MAX + 16];
-	size_t length;
-	napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &length);
-	int fd = bpf_obj_get(path);
-	if (fd < 0) {
-		snprintf(what, sizeof(what), "open %s", path);
-		return throw_error(env, what, errno);
-	}
 	struct ring *ring = calloc(1, sizeof(*ring));
-	ring->buffer = ring_buffer__new(fd, collect, &ring->pending, NULL);
+	if (!ring)
+		return throw_error(env, "ringOpen", ENOMEM);
+	if (string_of(env, argv[0], ring->path, sizeof(ring->path)) || napi_typeof(env, argv[1], &type) != napi_ok ||
+	    type != napi_function) {
+		free(ring);
+		return throw_type(env, "ringOpen(path, onBatch): a path and a function");
+	}
+	int fd = bpf_obj_get(ring->path);
+	if (fd < 0) {
+		int err = errno;
+		snprintf(what, sizeof(what), "open %s", ring->path);
+		free(ring);
+		return throw_error(env, what, err);
+	}
+	ring->buffer = ring_buffer__new(fd, collect, ring, NULL);
+	int err = ring->buffer ? 0 : errno;
 	close(fd);
 	if (!ring->buffer) {
+		snprintf(what, sizeof(what), "ring buffer %s", ring->path);
 		free(ring);
-		return throw_error(env, "ring buffer", errno);
+		return throw_error(env, what, err);
 	}
-	napi_create_string_utf8(env, "palisade-ring", NAPI_AUTO_LENGTH, &name);
-	napi_create_threadsafe_function(env, argv[1], NULL, name, 16, 1, NULL, NULL, NULL, call_js, &ring->deliver);
-	napi_create_object(env, &handle);
-	napi_wrap(env, handle, ring, finalize_ring, NULL, NULL);
-	pthread_create(&ring->thread, NULL, poll_ring, ring);
+	if (napi_create_string_utf8(env, "palisade-ring", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+	    napi_create_threadsafe_function(env, argv[1], NULL, name, 16, 1, ring, finalize_deliver, ring, call_js,
+					    &ring->deliver) != napi_ok) {
+		ring_buffer__free(ring->buffer);
+		free(ring);
+		return throw_type(env, "ringOpen(%s): cannot make the thread-safe function", ring->path);
+	}
+	/* From here the thread-safe function owns `ring` too; its finalizer joins and frees. */
+	ring->owners = 1;
+	ring->joined = 1; /* no thread yet */
+	if (napi_create_object(env, &handle) != napi_ok ||
+	    napi_wrap(env, handle, ring, finalize_handle, NULL, NULL) != napi_ok) {
+		ring->released = 1;
+		napi_release_threadsafe_function(ring->deliver, napi_tsfn_abort);
+		return throw_type(env, "ringOpen(%s): cannot make the handle", ring->path);
+	}
+	ring->owners = 2;
+	err = pthread_create(&ring->thread, NULL, poll_ring, ring);
+	if (err) {
+		ring->stop = 1;
+		ring->released = 1;
+		napi_release_threadsafe_function(ring->deliver, napi_tsfn_abort);
+		snprintf(what, sizeof(what), "start the reader of %s", ring->path);
+		return throw_error(env, what, err);
+	}
+	ring->joined = 0;
 	return handle;
 }
 
-/* ringClose(handle): stops the thread; the process may exit afterwards. */
+/* ringClose(handle): stops the reader; no batch is handed over afterwards. Safe to call again. */
 static napi_value ring_close(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	if (!args_of(env, info, 1, argv))
-		return NULL;
 	struct ring *ring;
-	if (napi_unwrap(env, argv[0], (void **)&ring) != napi_ok || ring->stop)
+	if (!args_of(env, info, 1, argv, "ringClose(handle)"))
 		return NULL;
-	ring->stop = 1;
-	pthread_join(ring->thread, NULL);
-	napi_release_threadsafe_function(ring->deliver, napi_tsfn_abort);
+	if (napi_unwrap(env, argv[0], (void **)&ring) != napi_ok)
+		return throw_type(env, "ringClose(handle): not a handle from ringOpen");
+	stop_ring(ring);
 	return NULL;
 }
 
 /* ---- layout ------------------------------------------------------------------------------ */
 
-#define FIELD(object, type, field) set_int(env, object, #field, offsetof(struct type, field))
-
-static napi_value struct_of(napi_env env, size_t size)
-{
-	napi_value object, fields;
-	napi_create_object(env, &object);
-	napi_create_object(env, &fields);
-	set_int(env, object, "size", size);
-	napi_set_named_property(env, object, "offsets", fields);
-	return fields;
-}
+#define FIELD(object, type, field)                                                                         \
+	if (set_int(env, object, #field, offsetof(struct type, field)))                                          \
+	return throw_type(env, "layout: cannot describe " #type "." #field)
 
 /* layout() → {struct: {size, offsets: {field: offset}}}: what the C compiler made of palisade.h. */
 static napi_value layout(napi_env env, napi_callback_info info)
 {
 	(void)info;
 	napi_value result, fields, holder;
-	napi_create_object(env, &result);
+	NAPI_CALL(env, napi_create_object(env, &result));
 #define STRUCT(type)                                                                                       \
-	fields = struct_of(env, sizeof(struct type));                                                            \
-	napi_create_object(env, &holder);                                                                        \
-	set_int(env, holder, "size", sizeof(struct type));                                                       \
-	napi_set_named_property(env, holder, "offsets", fields);                                                 \
-	napi_set_named_property(env, result, #type, holder)
+	NAPI_CALL(env, napi_create_object(env, &fields));                                                        \
+	NAPI_CALL(env, napi_create_object(env, &holder));                                                        \
+	if (set_int(env, holder, "size", sizeof(struct type)))                                                   \
+		return throw_type(env, "layout: cannot describe " #type);                                              \
+	NAPI_CALL(env, napi_set_named_property(env, holder, "offsets", fields));                                 \
+	NAPI_CALL(env, napi_set_named_property(env, result, #type, holder))
 	STRUCT(lpm_key);
 	FIELD(fields, lpm_key, prefixlen);
 	FIELD(fields, lpm_key, family);
@@ -715,7 +970,10 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, flow_event, pod_id);
 	FIELD(fields, flow_event, family);
 	FIELD(fields, flow_event, reason);
-	set_int(env, result, "maxPortRanges", PALISADE_MAX_PORT_RANGES);
+	if (set_int(env, result, "maxPortRanges", PALISADE_MAX_PORT_RANGES) ||
+	    set_int(env, result, "conntrackDefaultEntries", PALISADE_CONNTRACK_DEFAULT_ENTRIES) ||
+	    set_int(env, result, "rulesMaxEntries", PALISADE_RULES_MAX_ENTRIES))
+		return throw_type(env, "layout: cannot describe the constants");
 	return result;
 }
 
@@ -745,7 +1003,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "ringClose", NULL, ring_close, NULL, NULL, NULL, napi_default, NULL },
 		{ "layout", NULL, layout, NULL, NULL, NULL, napi_default, NULL },
 	};
-	napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
+	NAPI_CALL(env, napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions));
 	return exports;
 }
 

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readlinkSync, rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { addon, EGRESS_OBJECT, INGRESS_OBJECT } from './addon.ts';
+import { LAYOUT } from './layout.ts';
+
+/**
+ * The addon on its own, in two network namespaces of its own (not the lab's: it needs no lab
+ * lock): a pod's programs on one end of a veth pair, real traffic from the other end making a
+ * flow event per datagram, and every failure path a caller can reach.
+ */
+const tag = `pladdon${process.pid}`;
+const [POD_NS, PEER_NS] = [`${tag}a`, `${tag}b`];
+const PINS = `/sys/fs/bpf/${tag}`;
+const [POD_IP, PEER_IP] = ['10.76.0.1', '10.76.0.2'];
+let sender: ChildProcess | undefined;
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+
+before(() => {
+  ip('netns', 'add', POD_NS);
+  ip('netns', 'add', PEER_NS);
+  ip('-n', POD_NS, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', PEER_NS);
+  ip('-n', POD_NS, 'addr', 'add', `${POD_IP}/30`, 'dev', 'veth0');
+  ip('-n', PEER_NS, 'addr', 'add', `${PEER_IP}/30`, 'dev', 'veth1');
+  ip('-n', POD_NS, 'link', 'set', 'veth0', 'up');
+  ip('-n', PEER_NS, 'link', 'set', 'veth1', 'up');
+  mkdirSync(PINS, { recursive: true });
+  addon().attachPod({
+    ingressObject: INGRESS_OBJECT,
+    egressObject: EGRESS_OBJECT,
+    podDir: `${PINS}/pod`,
+    nodeDir: `${PINS}`,
+    netns: `/run/netns/${POD_NS}`,
+    ifname: 'veth0',
+    conntrackEntries: 1024,
+  });
+  // pod_state starts zeroed: open both ways, so every new flow is allowed and reported.
+  // A bounded sender: a datagram to a new port each time (a new flow, one event each), for 30 s at most.
+  const script = `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(8);let p=1;const end=Date.now()+30000;
+(function go(){for(let i=0;i<200;i++)s.send(b,1+(p++%60000),'${POD_IP}');if(Date.now()<end)setTimeout(go,1);else s.close()})()`;
+  sender = spawn('nsenter', [`--net=/run/netns/${PEER_NS}`, process.execPath, '-e', script], {
+    stdio: 'ignore',
+  });
+});
+
+after(() => {
+  sender?.kill('SIGKILL');
+  for (const netns of [POD_NS, PEER_NS]) ip('netns', 'del', netns);
+  rmSync(PINS, { recursive: true, force: true });
+});
+
+/** Busy for `ms`: a JavaScript consumer slower than the events, so the addon's queue fills. */
+function busy(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+}
+
+test('closing the ring buffer under load never deadlocks, even with the queue to JavaScript full, and nothing arrives after', async () => {
+  for (let round = 0; round < 6; round++) {
+    let batches = 0;
+    let events = 0;
+    // Odd rounds: a consumer slower than the events, so the queue fills and the reader thread
+    // waits on it; it closes from inside a delivery. Even rounds: closed from a timer.
+    const slow = round % 2 === 1;
+    let handle: object | undefined;
+    handle = addon().ringOpen(`${PINS}/events`, (batch) => {
+      batches++;
+      events += batch.length / LAYOUT.flow_event.size;
+      if (!slow) return;
+      busy(30);
+      if (batches === 20 && handle) addon().ringClose(handle);
+    });
+    await sleep(300);
+    addon().ringClose(handle);
+    addon().ringClose(handle); // again: nothing happens
+    const batchesAtClose = batches;
+    assert.ok(events > 0, `round ${round}: events arrived before the close`);
+    if (slow)
+      assert.equal(batchesAtClose, 20, `round ${round}: nothing was handed over after the close inside`);
+    await sleep(100);
+    assert.equal(batches, batchesAtClose, `round ${round}: no batch after the close`);
+    handle = undefined;
+  }
+});
+
+test('every failure is a JavaScript error naming the map, the object or the interface', () => {
+  const home = readlinkSync('/proc/thread-self/ns/net');
+  const fd = addon().openPinned(`${PINS}/pod/conntrack`);
+  try {
+    assert.throws(
+      () => addon().mapLookup(fd, Buffer.alloc(3), LAYOUT.flow_state.size),
+      /^TypeError: mapLookup\(conntrack\): the key is 3 bytes, the map's are 40$/,
+    );
+    assert.throws(
+      () => addon().mapLookup(fd, Buffer.alloc(40), 8),
+      /mapLookup\(conntrack\): valueSize must be 16/,
+    );
+    assert.throws(
+      () => addon().mapUpdate(fd, Buffer.alloc(80), Buffer.alloc(16), 2),
+      /mapUpdate\(conntrack\): values is 16 bytes, the map's are 32/,
+    );
+    assert.throws(
+      () => addon().mapUpdate(fd, Buffer.alloc(40), Buffer.alloc(16), 0),
+      /count must be a whole number above 0/,
+    );
+    assert.throws(
+      () => addon().mapDelete(fd, Buffer.alloc(41)),
+      /mapDelete\(conntrack\): the key is 41 bytes/,
+    );
+    assert.throws(() => addon().mapKeys(fd, 20), /mapKeys\(conntrack\): keySize must be 40/);
+    assert.equal(addon().mapInfo(fd).maxEntries, 1024, 'the size asked for at load');
+    assert.equal(addon().mapInfo(fd).name, 'conntrack');
+  } finally {
+    addon().closeFd(fd);
+  }
+  assert.throws(() => addon().mapKeys(1_000_000, 40), /mapKeys: fd 1000000 is not a map/);
+  assert.throws(
+    () => addon().openPinned(`${PINS}/nothing`),
+    /open \/sys\/fs\/bpf\/.*\/nothing: No such file/,
+  );
+  assert.throws(() => addon().ringOpen(`${PINS}/pod/conntrack`, () => {}), /ring buffer .*conntrack/);
+  assert.throws(() => addon().ringOpen(`${PINS}/events`, 'not a function' as never), /a path and a function/);
+  assert.throws(
+    () =>
+      addon().attachPod({
+        ingressObject: INGRESS_OBJECT,
+        egressObject: EGRESS_OBJECT,
+        podDir: `${PINS}/other`,
+        nodeDir: PINS,
+        netns: `/run/netns/${POD_NS}`,
+        ifname: 'nothing0',
+      }),
+    /find interface nothing0 in \/run\/netns\//,
+  );
+  assert.throws(
+    () => addon().attachedPrograms('/run/netns/no-such-namespace', 'veth0'),
+    /enter network namespace \/run\/netns\/no-such-namespace: No such file/,
+  );
+  assert.throws(
+    () => addon().attachedPrograms('/run/netns/x', 'an-interface-name-too-long'),
+    /attachedPrograms\(netns, ifname\)/,
+  );
+  const attached = addon().attachedPrograms(`/run/netns/${POD_NS}`, 'veth0');
+  assert.ok(attached.ingressId > 0 && attached.egressId > 0);
+  assert.equal(
+    readlinkSync('/proc/thread-self/ns/net'),
+    home,
+    'after every failure the thread is back in its own namespace',
+  );
+});
