@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline';
 
 /**
  * Both ends of a long-lived TCP connection for the lab's tests, run inside a pod's namespace.
- * Each end prints the total bytes it has received, one line per arrival; with `--every MS` it
- * sends a byte that often, and it sends each line it reads on stdin.
+ * It prints `listening` or `connected` once ready, then the total bytes it has received, one line
+ * per arrival; with `--every MS` it sends a byte that often, and it sends each line it reads on stdin.
  *
  * Usage: chatter.ts serve PORT [--every MS] | chatter.ts connect HOST PORT [--every MS] [--local-port N]
  */
@@ -30,7 +30,7 @@ function talk(socket: Socket): void {
 }
 
 if (mode === 'serve') {
-  createServer(talk).listen(Number(rest[0]));
+  createServer(talk).listen(Number(rest[0]), () => process.stdout.write('listening\n'));
 } else if (mode === 'connect') {
   const socket = tcpConnect({ host: rest[0], port: Number(rest[1]), localPort: option('--local-port') });
   socket.on('connect', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { PodDatapath } from '../datapath/pod-datapath.ts';
 import { labApply, labPod, labUp } from './lab.ts';
 import { hostVeth, nodeNetns, nodeNetnsPath, podNetns } from './names.ts';
 import { run } from './shell.ts';
-import { reaches, startLab, stopLab } from './testing-lab.ts';
+import { chatter, reaches, startLab, stopLab } from './testing-lab.ts';
 import { createPod } from './topology.ts';
 
 const policies = new URL('../../examples/walkthrough/policies/', import.meta.url).pathname;
@@ -104,35 +104,20 @@ test('an agent killed with SIGKILL during traffic leaves enforcement in place, a
   assert.equal(await reaches('another-ns/another-client-one', app(), '80/TCP', 400), false);
 });
 
-/** A long-lived TCP connection from a pod that sends a byte every 50 ms and counts the echoes. */
-function openConnection(from: string, host: string): { echoes: () => number; close: () => void } {
-  const script = `const s=require('net').connect(80,'${host}');let n=0;s.on('data',d=>{n+=d.length;process.stdout.write(n+'\\n')});s.on('connect',()=>setInterval(()=>s.write('x'),50));s.on('error',()=>{})`;
-  const child: ChildProcess = spawn('nsenter', [
-    `--net=/run/netns/${labPod(from).netns}`,
-    process.execPath,
-    '-e',
-    script,
-  ]);
-  let echoes = 0;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    echoes = Number(chunk.toString().trim().split('\n').at(-1));
-  });
-  return { echoes: () => echoes, close: () => child.kill('SIGKILL') };
-}
-
 test('established connections: the ones a new policy denies are cut, the ones it allows go on', async () => {
   await labApply([], { replacePolicies: true });
-  const kept = openConnection('default/client-one', app());
-  const cut = openConnection('another-ns/another-client-one', app());
+  const kept = chatter('default/client-one', ['connect', app(), '80', '--every', '50']);
+  const cut = chatter('another-ns/another-client-one', ['connect', app(), '80', '--every', '50']);
   try {
+    await Promise.all([kept.ready(), cut.ready()]);
     await sleep(400);
-    assert.ok(kept.echoes() > 0 && cut.echoes() > 0, 'both connections carry data before the policy');
+    assert.ok(kept.received() > 0 && cut.received() > 0, 'both connections carry data before the policy');
     await labApply([DENY_ALL, ALLOW_CLIENT_ONE]);
     await sleep(200);
-    const [keptAt, cutAt] = [kept.echoes(), cut.echoes()];
+    const [keptAt, cutAt] = [kept.received(), cut.received()];
     await sleep(600);
-    assert.ok(kept.echoes() > keptAt, 'the still-allowed connection keeps getting echoes');
-    assert.equal(cut.echoes(), cutAt, 'the now-denied connection gets nothing back');
+    assert.ok(kept.received() > keptAt, 'the still-allowed connection keeps getting echoes');
+    assert.equal(cut.received(), cutAt, 'the now-denied connection gets nothing back');
   } finally {
     kept.close();
     cut.close();

@@ -32,10 +32,10 @@ const CHATTER = new URL('./chatter.ts', import.meta.url).pathname;
 
 /** One end of a long-lived TCP connection run in a pod (see chatter.ts). */
 export interface Chatter {
+  /** Resolves once it listens or is connected; fails when it cannot connect or takes over 10 s. */
+  ready(): Promise<void>;
   /** Bytes received so far. */
   received(): number;
-  /** Whether the connection was established. */
-  connected(): boolean;
   send(text: string): void;
   close(): void;
 }
@@ -50,16 +50,31 @@ export function chatter(key: string, args: readonly string[]): Chatter {
     ...args,
   ]);
   let received = 0;
-  let connected = false;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().trim().split('\n')) {
-      if (line === 'connected') connected = true;
-      else if (/^\d+$/.test(line)) received = Number(line);
-    }
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`chatter ${args.join(' ')} in ${key}: not ready in 10 s`)),
+      10_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const lines = output.split('\n');
+      output = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === 'connected' || line === 'listening') {
+          clearTimeout(timer);
+          resolve();
+        } else if (line.startsWith('error')) {
+          clearTimeout(timer);
+          reject(new Error(`chatter ${args.join(' ')} in ${key}: ${line}`));
+        } else if (/^\d+$/.test(line)) received = Number(line);
+      }
+    });
   });
+  ready.catch(() => {});
   return {
+    ready: () => ready,
     received: () => received,
-    connected: () => connected,
     send: (text) => child.stdin?.write(`${text}\n`),
     close: () => child.kill('SIGKILL'),
   };
