@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf } from '../server/kube/object-meta.ts';
-import { isPolicyPod, type Pod } from '../server/kube/pod.ts';
+import { hostIPsOf, isPolicyPod, type Pod, podIPsOf } from '../server/kube/pod.ts';
 import { ClusterInformers, type ClusterSink } from '../server/kube-api/cluster-informers.ts';
 import { PODS, POLICY_ENDPOINTS } from '../server/kube-api/informer.ts';
 import type { AgentReport } from '../server/lab/lab-store.ts';
@@ -120,8 +120,8 @@ export class KubeNodeSource implements NodeSource {
     this.interfaces.set(uidOf(pod), ifname);
     return {
       key: keyOf(pod.metadata),
-      ips: [ip],
-      nodeIPs: pod.hostIP ? [pod.hostIP] : [],
+      ips: podIPsOf(pod),
+      nodeIPs: hostIPsOf(pod),
       podId: podIdOf(pod),
       netns: this.options.netns,
       ifname,

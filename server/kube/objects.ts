@@ -74,7 +74,9 @@ export function encodeObject(object: ClusterObject): Json {
         },
         status: {
           ...(object.podIP ? { podIP: object.podIP } : {}),
+          ...(object.podIPs ? { podIPs: object.podIPs.map((ip) => ({ ip })) } : {}),
           ...(object.hostIP ? { hostIP: object.hostIP } : {}),
+          ...(object.hostIPs ? { hostIPs: object.hostIPs.map((ip) => ({ ip })) } : {}),
           ...(object.phase ? { phase: object.phase } : {}),
         },
       };

@@ -23,10 +23,17 @@ export interface Pod {
   readonly hostNetwork: boolean;
   /** Every container's declared ports, in order. */
   readonly ports: readonly ContainerPort[];
-  /** `status.podIP`, once assigned. */
+  /** `status.podIP`, once assigned: the first of `podIPs`. */
   readonly podIP?: string;
+  /**
+   * `status.podIPs`: every IP of the pod, one per family on a dual-stack cluster, `podIP` first.
+   * Absent on objects that give only `podIP`; {@link podIPsOf} reads either.
+   */
+  readonly podIPs?: readonly string[];
   /** `status.hostIP`, the node's address. */
   readonly hostIP?: string;
+  /** `status.hostIPs`: every address of the node, `hostIP` first; {@link hostIPsOf} reads either. */
+  readonly hostIPs?: readonly string[];
   /** `status.phase`; Succeeded and Failed pods no longer take part in policy. */
   readonly phase?: string;
 }
@@ -41,20 +48,49 @@ export function decodePod(raw: Json): Pod {
       decodeContainerPort(port, `${path}.ports[${p}]`),
     );
   });
-  const podIP = optionalString(status.podIP, 'status.podIP');
-  if (podIP && !parseIp(podIP))
-    throw new FieldError('status.podIP', `invalid IP address ${JSON.stringify(podIP)}`);
+  const pod = decodeIPs(status, 'podIP');
+  const host = decodeIPs(status, 'hostIP');
   return {
     kind: 'Pod',
     metadata,
     nodeName: optionalString(spec.nodeName, 'spec.nodeName'),
     hostNetwork: spec.hostNetwork === true,
     ports,
-    podIP: podIP || undefined,
-    hostIP: optionalString(status.hostIP, 'status.hostIP') || undefined,
+    podIP: pod.ip,
+    ...(pod.ips.length > 1 ? { podIPs: pod.ips } : {}),
+    hostIP: host.ip,
+    ...(host.ips.length > 1 ? { hostIPs: host.ips } : {}),
     phase: optionalString(status.phase, 'status.phase'),
   };
 }
+
+/**
+ * `status.podIP` and `status.podIPs` (or the hostIP pair) as the API server validates them: every
+ * address valid, at most one of each family, the single field equal to the first of the list.
+ */
+function decodeIPs(status: Json, field: 'podIP' | 'hostIP'): { ip?: string; ips: string[] } {
+  const single = optionalString(status[field], `status.${field}`) || undefined;
+  if (single && !parseIp(single))
+    throw new FieldError(`status.${field}`, `invalid IP address ${JSON.stringify(single)}`);
+  const ips = list(status[`${field}s`], `status.${field}s`).map((item, i) => {
+    const path = `status.${field}s[${i}].ip`;
+    const ip = optionalString(object(item, `status.${field}s[${i}]`).ip, path) ?? '';
+    if (!parseIp(ip)) throw new FieldError(path, `invalid IP address ${JSON.stringify(ip)}`);
+    return ip;
+  });
+  if (ips.length > 2 || (ips.length === 2 && parseIp(ips[0] ?? '')?.family === parseIp(ips[1] ?? '')?.family))
+    throw new FieldError(`status.${field}s`, 'at most one address of each family');
+  if (single && ips.length > 0 && ips[0] !== single)
+    throw new FieldError(`status.${field}s[0].ip`, `must equal status.${field} ${JSON.stringify(single)}`);
+  const ip = single ?? ips[0];
+  return { ip, ips: ips.length > 0 ? ips : ip ? [ip] : [] };
+}
+
+/** Every IP of the pod (`status.podIPs`, or `status.podIP` alone), the primary first. */
+export const podIPsOf = (pod: Pod): readonly string[] => pod.podIPs ?? (pod.podIP ? [pod.podIP] : []);
+
+/** Every address of the pod's node (`status.hostIPs`, or `status.hostIP` alone). */
+export const hostIPsOf = (pod: Pod): readonly string[] => pod.hostIPs ?? (pod.hostIP ? [pod.hostIP] : []);
 
 function decodeContainerPort(value: unknown, path: string): ContainerPort {
   const raw = object(value, path);

@@ -2,7 +2,7 @@ import type { Labels } from '../kube/label-selector.ts';
 import { implicitNamespace, type Namespace } from '../kube/namespace.ts';
 import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import { isPolicyPod, type Pod } from '../kube/pod.ts';
+import { isPolicyPod, type Pod, podIPsOf } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { type Ip, parseIp } from '../net/ip.ts';
 import { selectorMatches } from './selector.ts';
@@ -176,7 +176,8 @@ export class Cluster {
       this.podsByNamespace.set(pod.metadata.namespace, inNamespace);
     }
     inNamespace.set(pod.metadata.name, pod);
-    if (pod.podIP && isPolicyPod(pod)) this.podsByIp.set(pod.podIP, pod);
+    // Every IP of a dual-stack pod leads to it (flows of either family are named by it).
+    if (isPolicyPod(pod)) for (const ip of podIPsOf(pod)) this.podsByIp.set(ip, pod);
     return old;
   }
 
@@ -185,7 +186,7 @@ export class Cluster {
     const inNamespace = this.podsByNamespace.get(pod.metadata.namespace);
     inNamespace?.delete(pod.metadata.name);
     if (inNamespace?.size === 0) this.podsByNamespace.delete(pod.metadata.namespace);
-    if (pod.podIP && this.podsByIp.get(pod.podIP) === pod) this.podsByIp.delete(pod.podIP);
+    for (const ip of podIPsOf(pod)) if (this.podsByIp.get(ip) === pod) this.podsByIp.delete(ip);
   }
 
   private setPolicy(policy: NetworkPolicy): NetworkPolicy | undefined {
