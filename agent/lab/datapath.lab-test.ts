@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,18 +9,15 @@ import { readAgentReport, readEndpoints } from '../../server/lab/lab-store.ts';
 import { requireLab, waitForAgents } from '../../server/lab/lab-writes.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { datapathOf } from '../datapath/introspect.ts';
-import { PodDatapath } from '../datapath/pod-datapath.ts';
 import { labApply, labPod, labUp } from './lab.ts';
-import { hostVeth, nodeNetns, nodeNetnsPath, podNetns } from './names.ts';
+import { nodeNetns } from './names.ts';
 import { run } from './shell.ts';
-import { chatter, reaches, startLab, stopLab } from './testing-lab.ts';
-import { createPod } from './topology.ts';
+import { chatter, reaches, startLab, stopLab, testPod } from './testing-lab.ts';
 
 const policies = new URL('../../examples/walkthrough/policies/', import.meta.url).pathname;
 const DENY_ALL = `${policies}01-deny-all-ingress.yaml`;
 const ALLOW_CLIENT_ONE = `${policies}03-allow-ingress-from-samens-client-one.yaml`;
 const app = () => labPod('default/demo-app').ip;
-const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
 
 before(() => startLab());
 after(() => stopLab());
@@ -164,45 +161,26 @@ function podState(key: string): string {
 }
 
 test('a pod is open from attachment until its rules are programmed, or closed in strict mode', async () => {
-  const lab = requireLab();
-  const node = lab.nodes[1]?.name ?? 'lab-node-2';
   for (const [name, strict] of [
     ['late-open', false],
     ['late-strict', true],
   ] as const) {
     const key = `default/${name}`;
-    const ip = strict ? '10.77.2.201' : '10.77.2.200';
-    createPod({ key, ip, node }, lab.nodes);
-    const datapath = new PodDatapath(
-      { node, netns: nodeNetnsPath(node), ifname: hostVeth(key), podId: 99, nodeIPs: [] },
-      { strict },
-    );
-    const server = spawn('nsenter', [
-      `--net=/run/netns/${podNetns(key)}`,
-      process.execPath,
-      '--disable-warning=ExperimentalWarning',
-      POD_SERVER,
-      '--pod',
-      key,
-      '9/TCP',
-    ]);
+    const pod = await testPod(key, strict ? '10.77.2.201' : '10.77.2.200', ['9/TCP'], { strict });
     try {
-      await sleep(300);
-      datapath.attach();
       assert.equal(
-        await reaches('default/client-one', ip, '9/TCP', 400),
+        await reaches('default/client-one', pod.ip, '9/TCP', 400),
         !strict,
         `${name}: attached, not programmed`,
       );
-      await datapath.program(compilePodRules(identityOf(key, [ip]), []));
+      await pod.datapath.program(compilePodRules(identityOf(key, [pod.ip]), []));
       assert.equal(
-        await reaches('default/client-one', ip, '9/TCP', 400),
+        await reaches('default/client-one', pod.ip, '9/TCP', 400),
         true,
         `${name}: programmed, no policy`,
       );
     } finally {
-      server.kill('SIGKILL');
-      datapath.detach();
+      pod.remove();
     }
   }
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +13,9 @@ import { MODE } from '../datapath/layout.ts';
 import { NodeAgent } from '../node-agent.ts';
 import type { NodeState } from '../node-source.ts';
 import { labApply, labPod } from './lab.ts';
-import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
-import { reaches, startLab, stopLab } from './testing-lab.ts';
-import { createPod, deletePod, nodeAddress } from './topology.ts';
+import { hostVeth, nodeNetnsPath } from './names.ts';
+import { reaches, servedPod, startLab, stopLab } from './testing-lab.ts';
+import { nodeAddress } from './topology.ts';
 
 /**
  * What the agent cannot program closes that pod and no other, and says so; entries are bound to
@@ -119,33 +118,20 @@ test('a pod that gets a deleted pod’s IP does not inherit its rules; an unread
     netns: nodeNetnsPath(node.name),
     ifname: hostVeth(key),
   });
-  const serve = (key: string) => {
-    createPod({ key, ip, node: node.name }, lab.nodes);
-    return spawn('nsenter', [
-      `--net=/run/netns/${podNetns(key)}`,
-      process.execPath,
-      '--disable-warning=ExperimentalWarning',
-      new URL('./pod-server.ts', import.meta.url).pathname,
-      '--pod',
-      key,
-      '9/TCP',
-    ]);
-  };
   const stale = isolating('old-pod', ip);
-  const oldServer = serve('default/old-pod');
+  const old = await servedPod('default/old-pod', ip, ['9/TCP']);
   try {
     state = { ...state, pods: [pod('default/old-pod', 501)], endpoints: [stale], generation: 1 };
     await agent.sync();
     await sleep(300);
     assert.equal(await reaches('default/client-one', ip, '9/TCP'), false, 'the old pod is isolated');
   } finally {
-    oldServer.kill('SIGKILL');
+    // The old pod goes; a new one gets its IP before the controller rewrote the PolicyEndpoint.
+    state = { ...state, pods: [], generation: 2 };
+    await agent.sync();
+    old.remove();
   }
-  // The old pod goes; a new one gets its IP before the controller rewrote the PolicyEndpoint.
-  state = { ...state, pods: [], generation: 2 };
-  await agent.sync();
-  deletePod({ key: 'default/old-pod', ip, node: node.name }, lab.nodes);
-  const newServer = serve('default/new-pod');
+  const fresh = await servedPod('default/new-pod', ip, ['9/TCP']);
   try {
     state = { ...state, pods: [pod('default/new-pod', 502)], generation: 3 };
     await agent.sync();
@@ -175,9 +161,8 @@ test('a pod that gets a deleted pod’s IP does not inherit its rules; an unread
       /PolicyEndpoint default\/broken cannot be read/,
     );
   } finally {
-    newServer.kill('SIGKILL');
     state = { ...state, pods: [], unreadable: [], generation: 5 };
     await agent.sync();
-    deletePod({ key: 'default/new-pod', ip, node: node.name }, lab.nodes);
+    fresh.remove();
   }
 });

@@ -104,26 +104,21 @@ export function snmp(netns: string, group: string, field?: string): number {
 
 const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
 
-/** A pod the test makes beside the lab's (no agent programs it): its datapath is the test's to drive. */
-export interface TestPod {
+/** A pod the test makes beside the lab's, serving its ports, with nothing attached to it yet. */
+export interface ServedPod {
   readonly key: string;
   readonly ip: string;
+  readonly node: string;
   readonly netns: string;
-  readonly datapath: PodDatapath;
-  /** Stops its server, detaches its programs and removes it. */
+  /** Stops its server and removes it. */
   remove(): void;
 }
 
 /**
- * Makes pod `key` with `ip` on the lab's second node, serving `ports` (`9/TCP`, …), with its
- * programs attached (not yet programmed: open, unless `options.strict`).
+ * Makes pod `key` with `ip` on the lab's second node, serving `ports` (`9/TCP`, …); resolves once
+ * its server answers client-one (it starts in its own time on a busy machine).
  */
-export async function testPod(
-  key: string,
-  ip: string,
-  ports: readonly string[],
-  options: DatapathOptions = {},
-): Promise<TestPod> {
+export async function servedPod(key: string, ip: string, ports: readonly string[]): Promise<ServedPod> {
   const lab = requireLab();
   const node = lab.nodes[1] ?? lab.nodes[0];
   if (!node) throw new Error('the lab has no node');
@@ -137,27 +132,55 @@ export async function testPod(
     key,
     ...ports,
   ]);
-  const datapath = new PodDatapath(
-    {
-      node: node.name,
-      netns: nodeNetnsPath(node.name),
-      ifname: hostVeth(key),
-      podId: 9000 + lab.pods.length,
-      nodeIPs: [nodeAddress(node)],
-    },
-    options,
-  );
-  await sleep(300); // the server binds its ports
-  datapath.attach();
+  const [first = '9/TCP'] = ports;
+  for (let tries = 0; !(await reaches('default/client-one', ip, first, 300)); tries++) {
+    if (tries > 30) throw new Error(`test pod ${key}: its server does not answer on ${first}`);
+    await sleep(100);
+  }
   return {
     key,
     ip,
+    node: node.name,
     netns: podNetns(key),
-    datapath,
     remove: () => {
       server.kill('SIGKILL');
-      datapath.detach();
       deletePod({ key, ip, node: node.name }, lab.nodes);
+    },
+  };
+}
+
+/** A served pod whose datapath the test drives (no agent programs it). */
+export interface TestPod extends ServedPod {
+  readonly datapath: PodDatapath;
+}
+
+/** A {@link servedPod} with its programs attached (not yet programmed: open, unless `options.strict`). */
+export async function testPod(
+  key: string,
+  ip: string,
+  ports: readonly string[],
+  options: DatapathOptions = {},
+): Promise<TestPod> {
+  const pod = await servedPod(key, ip, ports);
+  const lab = requireLab();
+  const node = lab.nodes.find((candidate) => candidate.name === pod.node);
+  const datapath = new PodDatapath(
+    {
+      node: pod.node,
+      netns: nodeNetnsPath(pod.node),
+      ifname: hostVeth(key),
+      podId: 9000 + lab.pods.length,
+      nodeIPs: node ? [nodeAddress(node)] : [],
+    },
+    options,
+  );
+  datapath.attach();
+  return {
+    ...pod,
+    datapath,
+    remove: () => {
+      datapath.detach();
+      pod.remove();
     },
   };
 }
