@@ -6,7 +6,7 @@ import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
-export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--simulated] [--kube KUBECONFIG]
+export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--ipv6] [--simulated] [--kube KUBECONFIG]
                                               build the lab (the walkthrough's pods by default); with
                                               --kube its pods are registered in that cluster and its
                                               agents enforce the cluster's PolicyEndpoints
@@ -25,17 +25,19 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       const { values } = parseOptions(rest, {
         state: { type: 'string', multiple: true },
         strict: { type: 'boolean' },
+        ipv6: { type: 'boolean' },
         simulated: { type: 'boolean' },
         kube: { type: 'string' },
       });
       const lab = await labUp(values.state, {
         strict: values.strict,
+        ipv6: values.ipv6,
         simulated: values.simulated,
         kubeconfig: values.kube,
       });
       await writeLines(out, [
         lab.datapath === 'ebpf'
-          ? `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, agents enforcing with eBPF${lab.kubeconfig ? ` the PolicyEndpoints of the cluster in ${lab.kubeconfig}` : ''}`
+          ? `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods${lab.ipv6 ? ' (dual stack, IPv6 first)' : ''}, agents enforcing with eBPF${lab.kubeconfig ? ` the PolicyEndpoints of the cluster in ${lab.kubeconfig}` : ''}`
           : `lab up: ${lab.nodes.length} nodes, ${lab.pods.length} pods, SIMULATED datapath (${lab.simulatedBecause}): verdicts come from the policy model, no packet is enforced`,
       ]);
       return 0;

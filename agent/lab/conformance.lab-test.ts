@@ -15,6 +15,7 @@ import { startLab, stopLab } from './testing-lab.ts';
  * lab's controller into PolicyEndpoints and the agents' eBPF programs, and every ordered pair of
  * the layout's pods is probed with real TCP and UDP packets on ports 80 and 81. Each result must
  * be the model's verdict. (Cases' extra pods and outside addresses are the model's tests only.)
+ * It runs on an IPv4 lab, then on a dual-stack lab whose pods' primary IPs are IPv6.
  */
 const folder = mkdtempSync(join(tmpdir(), 'palisade-conformance-'));
 const PORTS = PORTS_OF_INTEREST.map((key) => {
@@ -22,15 +23,10 @@ const PORTS = PORTS_OF_INTEREST.map((key) => {
   return { port: Number(port), protocol: protocol as 'TCP' | 'UDP' };
 });
 
-before(async () => {
-  writeFileSync(join(folder, 'layout.yaml'), layoutYaml());
-  await startLab([join(folder, 'layout.yaml')]);
-});
-after(() => stopLab());
-
-test('kernel verdicts equal the model’s on every conformance case, with real packets', async () => {
+/** Every case's verdicts, probed in the lab as it stands; returns the mismatches. */
+async function mismatchesOf(cases: typeof CASES): Promise<string[]> {
   const mismatches: string[] = [];
-  for (const c of CASES) {
+  for (const c of cases) {
     const file = join(folder, `${c.name}.yaml`);
     writeFileSync(file, c.policies.trim() === '' ? '' : c.policies);
     await labApply([file], { replacePolicies: true });
@@ -54,16 +50,40 @@ test('kernel verdicts equal the model’s on every conformance case, with real p
           const kernel = results[i]?.connected === true;
           if (kernel !== model) {
             mismatches.push(
-              `${c.name}: ${from} → ${target.to} ${target.port}/${target.protocol}: model ${model ? 'allows' : 'denies'}, kernel ${kernel ? 'allowed' : 'dropped'}`,
+              `${c.name}: ${from} → ${target.to} (${target.host}) ${target.port}/${target.protocol}: model ${model ? 'allows' : 'denies'}, kernel ${kernel ? 'allowed' : 'dropped'}`,
             );
           }
         });
       }),
     );
   }
+  return mismatches;
+}
+
+/** The cases probed over IPv6 as well (all of them: see the README for the run time). */
+const IPV6_CASES = CASES;
+
+const layoutFile = join(folder, 'layout.yaml');
+before(() => writeFileSync(layoutFile, layoutYaml()));
+after(() => stopLab());
+
+test('kernel verdicts equal the model’s on every conformance case, with real packets', async () => {
+  await startLab([layoutFile]);
+  const mismatches = await mismatchesOf(CASES);
   assert.deepEqual(
     mismatches,
     [],
     `${mismatches.length} kernel verdicts differ from the model:\n${mismatches.join('\n')}`,
+  );
+});
+
+test('the same over IPv6: a dual-stack lab whose pods’ primary IPs are IPv6', async () => {
+  await startLab([layoutFile], { ipv6: true });
+  assert.ok(labPod(POD_KEYS[0]).ip.includes(':'), 'pods are probed at their IPv6 addresses');
+  const mismatches = await mismatchesOf(IPV6_CASES);
+  assert.deepEqual(
+    mismatches,
+    [],
+    `${mismatches.length} kernel verdicts differ from the model over IPv6:\n${mismatches.join('\n')}`,
   );
 });

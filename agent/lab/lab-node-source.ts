@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { type AgentReport, LAB_DIR, readEndpoints, readLab, writeJson } from '../../server/lab/lab-store.ts';
 import type { NodeSource, NodeState } from '../node-source.ts';
 import { nodeNetnsPath } from './names.ts';
-import { nodeAddress } from './topology.ts';
+import { nodeAddress, nodeAddress6 } from './topology.ts';
 
 /** A lab node's view of the lab's store: its pods, the PolicyEndpoints, and where its report goes. */
 export class LabNodeSource implements NodeSource {
@@ -18,7 +18,7 @@ export class LabNodeSource implements NodeSource {
     if (!lab || !record) return undefined;
     const netns = nodeNetnsPath(this.node);
     const node = lab.nodes.find((candidate) => candidate.name === this.node);
-    const nodeIPs = node ? [nodeAddress(node)] : [];
+    const nodeIPs = node ? [nodeAddress(node), ...(lab.ipv6 ? [nodeAddress6(node)] : [])] : [];
     return {
       pods: lab.pods
         .filter((pod) => pod.node === this.node)

@@ -35,7 +35,7 @@ import { evaluate } from '../../server/policy/evaluate.ts';
 import { BUILD_DIR } from '../datapath/addon.ts';
 import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
 import { labNames } from './dns.ts';
-import { hostVeth, LAB_PREFIX, nodeNetnsPath, POD_NETWORK, podNetns } from './names.ts';
+import { hostVeth, ipv6Of, LAB_PREFIX, nodeNetnsPath, POD_NETWORK, podNetns } from './names.ts';
 import { run } from './shell.ts';
 import {
   createFabric,
@@ -43,6 +43,7 @@ import {
   createPod,
   labNamespaces,
   nodeAddress,
+  nodeAddress6,
   removeNamespace,
 } from './topology.ts';
 
@@ -88,6 +89,12 @@ export interface LabOptions {
   readonly simulated?: boolean;
   /** Stand in for this cluster's nodes: register the pods there, enforce its PolicyEndpoints. */
   readonly kubeconfig?: string;
+  /**
+   * Dual stack: every pod also gets an IPv6 address from the ULA range fd00:77::/96 (made from its
+   * IPv4 one), which becomes its primary IP (`status.podIP`), as on an IPv6 EKS cluster; nodes get
+   * fd00:77:ff::<n> and IPv6 routes to every pod.
+   */
+  readonly ipv6?: boolean;
 }
 
 /**
@@ -115,11 +122,12 @@ export async function labUp(
     existing &&
     existing.datapath === datapath &&
     existing.kubeconfig === kubeconfig &&
+    (existing.ipv6 ?? false) === (options.ipv6 ?? false) &&
     sameScenario(existing, cluster);
   const lab = reuse
     ? existing
     : {
-        ...(await buildRecord(cluster, options.strict ?? false, existing)),
+        ...(await buildRecord(cluster, options.strict ?? false, options.ipv6 ?? false, existing)),
         datapath,
         simulatedBecause,
         kubeconfig,
@@ -130,10 +138,12 @@ export async function labUp(
     return lab;
   }
   createFabric();
-  for (const node of lab.nodes) createNode(node);
-  const resolver = lab.pods.find((pod) => pod.key === lab.dns)?.ip;
+  for (const node of lab.nodes) createNode(node, lab.ipv6);
+  // The lab's DNS answers A records: names lead to IPv4 addresses, in a dual-stack lab too.
+  const v4 = lab.pods.map((pod) => ({ ...pod, ip: pod.ips?.find((ip) => !ip.includes(':')) ?? pod.ip }));
+  const resolver = v4.find((pod) => pod.key === lab.dns)?.ip;
   for (const pod of lab.pods) createPod(pod, lab.nodes, resolver);
-  writeJson('names.json', Object.fromEntries(labNames(lab.pods)));
+  writeJson('names.json', Object.fromEntries(labNames(v4)));
   if (!readJson('tokens.json')) {
     // Each node's agent proves itself to the server's ingest with a token of its own.
     const tokens = Object.fromEntries(
@@ -166,6 +176,7 @@ function sameScenario(lab: LabRecord, cluster: Cluster): boolean {
 async function buildRecord(
   cluster: Cluster,
   strict: boolean,
+  ipv6: boolean,
   existing?: LabRecord,
 ): Promise<Omit<LabRecord, 'datapath' | 'simulatedBecause'>> {
   if (existing) await labDown();
@@ -186,7 +197,7 @@ async function buildRecord(
     const key = keyOf(pod.metadata);
     return {
       key,
-      ip,
+      ...(ipv6 ? { ip: ipv6Of(ip), ips: [ipv6Of(ip), ip] } : { ip }),
       node,
       netns: podNetns(key),
       ifname: hostVeth(key),
@@ -197,19 +208,32 @@ async function buildRecord(
   const dns = pods.find(
     (pod) => pod.metadata.namespace === 'kube-system' && pod.metadata.labels['k8s-app'] === 'kube-dns',
   );
-  return { nodes, pods: records, dns: dns && keyOf(dns.metadata), processes: [], strict };
+  return {
+    nodes,
+    pods: records,
+    dns: dns && keyOf(dns.metadata),
+    processes: [],
+    strict,
+    ...(ipv6 ? { ipv6 } : {}),
+  };
 }
 
 /** The state's pods with the node and IP the lab gave them. */
-function withLabPlacement(cluster: Cluster, lab: Pick<LabRecord, 'pods' | 'nodes'>): ClusterObject[] {
+function withLabPlacement(
+  cluster: Cluster,
+  lab: Pick<LabRecord, 'pods' | 'nodes' | 'ipv6'>,
+): ClusterObject[] {
   const pods = cluster.allPods().map((pod): Pod => {
     const placed = lab.pods.find((record) => record.key === keyOf(pod.metadata));
     const node = lab.nodes.find((candidate) => candidate.name === placed?.node);
+    const hostIPs = node ? (lab.ipv6 ? [nodeAddress6(node), nodeAddress(node)] : [nodeAddress(node)]) : [];
     return {
       ...pod,
       nodeName: placed?.node,
       podIP: placed?.ip,
-      hostIP: node ? nodeAddress(node) : undefined,
+      podIPs: placed?.ips,
+      hostIP: hostIPs[0],
+      hostIPs: hostIPs.length > 1 ? hostIPs : undefined,
     };
   });
   return [...pods, ...cluster.allPolicies()];

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { answerQuery } from './dns.ts';
 
 /**
@@ -19,6 +20,14 @@ const pod = take('--pod') ?? 'unknown';
 const dnsFile = take('--dns');
 const names: Record<string, string> = dnsFile ? JSON.parse(readFileSync(dnsFile, 'utf8')) : {};
 
+/**
+ * Dual-stack sockets (`::` takes IPv4 too) where the pod has IPv6, IPv4 ones where its IPv6 is
+ * turned off (an IPv4 lab).
+ */
+const dualStack = Object.values(networkInterfaces())
+  .flat()
+  .some((address) => address?.family === 'IPv6' && !address.internal);
+
 for (const spec of args) {
   const [port, protocol] = spec.split('/');
   if (protocol === 'TCP') {
@@ -35,15 +44,15 @@ for (const spec of args) {
         }
       });
       socket.on('error', () => socket.destroy());
-    }).listen(Number(port), '0.0.0.0');
+    }).listen(Number(port), dualStack ? '::' : '0.0.0.0');
   } else if (protocol === 'UDP') {
-    const socket = createSocket('udp4');
+    const socket = createSocket(dualStack ? 'udp6' : 'udp4');
     socket.on('message', (message, peer) => {
       // The DNS port answers queries, and echoes anything else as every UDP port does (lab probes).
       const answer = dnsFile && port === '53' ? answerQuery(message, (name) => names[name]) : undefined;
       socket.send(answer ?? message, peer.port, peer.address);
     });
-    socket.bind(Number(port), '0.0.0.0');
+    socket.bind(Number(port), dualStack ? '::' : '0.0.0.0');
   }
 }
 process.stdout.write(`${pod} serving ${args.join(' ')}\n`);

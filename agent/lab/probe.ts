@@ -37,7 +37,7 @@ function probe(target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
       socket.once('connect', () => finish(true));
       socket.once('error', () => finish(false));
     } else if (target.protocol === 'UDP') {
-      const socket = createSocket('udp4');
+      const socket = createSocket(target.host.includes(':') ? 'udp6' : 'udp4');
       const timer = setTimeout(() => finish(false), timeoutMs);
       const finish = (connected: boolean) => {
         clearTimeout(timer);

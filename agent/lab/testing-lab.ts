@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { type DatapathOptions, PodDatapath } from '../datapath/pod-datapath.ts';
-import { labDown, labPod, labProbe, labUp } from './lab.ts';
+import { type LabOptions, labDown, labPod, labProbe, labUp } from './lab.ts';
 import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
 import { createPod, deletePod, nodeAddress } from './topology.ts';
 
@@ -10,9 +10,9 @@ import { createPod, deletePod, nodeAddress } from './topology.ts';
  * For tests that need the real lab: builds it from `stateFiles` and fails (never skips) with
  * what is missing when this machine cannot run the eBPF datapath.
  */
-export async function startLab(stateFiles?: readonly string[]): Promise<void> {
+export async function startLab(stateFiles?: readonly string[], options: LabOptions = {}): Promise<void> {
   await labDown();
-  const lab = await labUp(stateFiles);
+  const lab = await labUp(stateFiles, options);
   if (lab.datapath !== 'ebpf') {
     await labDown();
     throw new Error(`this test needs the eBPF lab, and here it would be simulated: ${lab.simulatedBecause}`);

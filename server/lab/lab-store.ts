@@ -25,7 +25,10 @@ export interface LabNode {
 /** A pod as the lab built it. */
 export interface LabPodRecord {
   readonly key: string;
+  /** The pod's primary IP (`status.podIP`): IPv6 in a dual-stack lab. */
   readonly ip: string;
+  /** Every IP of the pod, the primary first (`status.podIPs`); absent in an IPv4-only lab. */
+  readonly ips?: readonly string[];
   readonly node: string;
   /** `palisade-pod-…`, the pod's network namespace. */
   readonly netns: string;
@@ -44,6 +47,8 @@ export interface LabRecord {
   /** Processes the lab started: pod servers and one agent per node. */
   readonly processes: readonly number[];
   readonly strict: boolean;
+  /** Dual stack (`lab up --ipv6`): pods have an IPv6 address (their primary) and an IPv4 one. */
+  readonly ipv6?: boolean;
   /**
    * `ebpf`: pods are namespaces and agents enforce in the kernel. `simulated`: without root or
    * BPF, the lab holds the same objects and PolicyEndpoints, and verdicts come from the model.
