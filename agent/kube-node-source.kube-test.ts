@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadKubeConfig } from '../server/kube-api/kube-config.ts';
+import { TestingApiServer } from '../server/kube-api/testing-api-server.ts';
+import { logger } from '../server/log.ts';
+import { KubeNodeSource } from './kube-node-source.ts';
+
+/** An agent's view of a real API server, where a PolicyEndpoint can hold what Palisade cannot read. */
+const CRD = resolve(import.meta.dirname, '../deploy/crd/policyendpoints.yaml');
+const quiet = { ...logger('test'), info: () => {}, warn: () => {} };
+let api: TestingApiServer;
+
+before(async () => {
+  api = await TestingApiServer.start();
+  await api.kubectl(['apply', '-f', CRD]);
+  await api.kubectl(['wait', '--for=condition=Established', 'crd/policyendpoints.networking.k8s.aws']);
+});
+
+after(async () => {
+  await api?.stop();
+});
+
+test('a PolicyEndpoint the agent cannot read is kept aside with the pods and directions it may isolate', async () => {
+  const file = join(api.dir, 'unreadable.yaml');
+  // A newer AWS controller's deny entry: valid for the CRD, not something Palisade can enforce as written.
+  writeFileSync(
+    file,
+    `apiVersion: networking.k8s.aws/v1alpha1
+kind: PolicyEndpoint
+metadata: {name: deny-entry, namespace: default}
+spec:
+  policyRef: {name: deny-entry, namespace: default}
+  podSelectorEndpoints: [{podIP: 10.77.1.10, hostIP: 10.77.255.1, name: demo-app, namespace: default}]
+  podIsolation: [Egress]
+  egress: [{cidr: 10.0.0.0/8, action: Deny}]
+`,
+  );
+  await api.kubectl(['apply', '-f', file]);
+  const source = new KubeNodeSource(loadKubeConfig(api.kubeconfig), {
+    node: 'lab-node-1',
+    netns: '',
+    strict: false,
+    log: quiet,
+  });
+  try {
+    await source.start();
+    const deadline = Date.now() + 10_000;
+    while (!source.read()?.unreadable?.length) {
+      assert.ok(Date.now() < deadline, 'the agent learns of the PolicyEndpoint it cannot read');
+      await sleep(100);
+    }
+    const [unreadable] = source.read()?.unreadable ?? [];
+    assert.equal(unreadable?.key, 'default/deny-entry');
+    assert.deepEqual(unreadable?.pods, ['default/demo-app']);
+    assert.deepEqual(unreadable?.directions, ['Egress']);
+    assert.match(unreadable?.reason ?? '', /spec\.egress\[0\]\.action/);
+    assert.equal(source.read()?.endpoints.length, 0, 'it is not read as something else');
+    // Deleted, it closes nothing any more.
+    await api.kubectl(['delete', '-f', file]);
+    while (source.read()?.unreadable?.length) {
+      assert.ok(Date.now() < deadline + 10_000, 'the deletion is seen');
+      await sleep(100);
+    }
+  } finally {
+    source.stop();
+  }
+});
