@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseState } from '../../server/kube/state-file.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { liveFlows } from '../datapath/introspect.ts';
 import { ethernet, ipv4, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe } from './lab.ts';
 import { nodeNetns } from './names.ts';
-import { chatter, reaches, startLab, stopLab, testPod } from './testing-lab.ts';
+import { chatter, reaches, startLab, stopLab, testEndpoint, testPod } from './testing-lab.ts';
 
 /**
  * Conntrack with real packets: a flow is known only in the direction it was let through, only a
@@ -104,17 +103,11 @@ test('conntrack is sized by configuration; when it is full the oldest flows are 
   });
   try {
     // Isolated both ways: client-one may connect in, nothing may go out (so replies live on conntrack alone).
-    const [endpoint] = parseState(
-      `kind: PolicyEndpoint
-metadata: {name: small-table, namespace: default}
-spec:
-  policyRef: {name: small-table, namespace: default}
-  podSelectorEndpoints: [{podIP: ${pod.ip}, hostIP: "", name: small-table, namespace: default}]
-  podIsolation: [Ingress, Egress]
-  ingress: [{cidr: ${client.ip}}]`,
-      'small-table.yaml',
-    ).filter((object) => object.kind === 'PolicyEndpoint');
-    assert.ok(endpoint?.kind === 'PolicyEndpoint');
+    const endpoint = testEndpoint(
+      'small-table',
+      pod.ip,
+      `podIsolation: [Ingress, Egress]\ningress: [{cidr: "${client.ip}"}]`,
+    );
     await pod.datapath.program(compilePodRules(identityOf(pod.key, [pod.ip]), [endpoint]));
     const connection = chatter(client.key, ['connect', pod.ip, '9']);
     try {

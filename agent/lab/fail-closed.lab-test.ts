@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
-import { parseState } from '../../server/kube/state-file.ts';
 import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { datapathOf } from '../datapath/introspect.ts';
@@ -14,7 +12,7 @@ import { NodeAgent } from '../node-agent.ts';
 import type { NodeState } from '../node-source.ts';
 import { labApply, labPod } from './lab.ts';
 import { hostVeth, nodeNetnsPath } from './names.ts';
-import { reaches, servedPod, startLab, stopLab } from './testing-lab.ts';
+import { reaches, servedPod, startLab, stopLab, testEndpoint } from './testing-lab.ts';
 import { nodeAddress } from './topology.ts';
 
 /**
@@ -87,21 +85,6 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), true);
 });
 
-/** A PolicyEndpoint isolating the pod `name` (at `ip`) for ingress, allowing nothing in. */
-function isolating(name: string, ip: string): PolicyEndpoint {
-  const [endpoint] = parseState(
-    `kind: PolicyEndpoint
-metadata: {name: isolate-${name}, namespace: default}
-spec:
-  policyRef: {name: isolate-${name}, namespace: default}
-  podSelectorEndpoints: [{podIP: ${ip}, hostIP: "", name: ${name}, namespace: default}]
-  podIsolation: [Ingress]`,
-    `${name}.yaml`,
-  );
-  assert.ok(endpoint?.kind === 'PolicyEndpoint');
-  return endpoint;
-}
-
 test('a pod that gets a deleted pod’s IP does not inherit its rules; an unreadable PolicyEndpoint closes the pods it names', async () => {
   const lab = requireLab();
   const node = lab.nodes[1] ?? lab.nodes[0];
@@ -118,7 +101,7 @@ test('a pod that gets a deleted pod’s IP does not inherit its rules; an unread
     netns: nodeNetnsPath(node.name),
     ifname: hostVeth(key),
   });
-  const stale = isolating('old-pod', ip);
+  const stale = testEndpoint('old-pod', ip, 'podIsolation: [Ingress]');
   const old = await servedPod('default/old-pod', ip, ['9/TCP']);
   try {
     state = { ...state, pods: [pod('default/old-pod', 501)], endpoints: [stale], generation: 1 };

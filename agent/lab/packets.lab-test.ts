@@ -5,14 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseState } from '../../server/kube/state-file.ts';
 import { labFile } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
-import { reaches, snmp, startLab, stopLab, testPod } from './testing-lab.ts';
+import { reaches, snmp, startLab, stopLab, testEndpoint, testPod } from './testing-lab.ts';
 
 /**
  * What policy makes of packets other than a plain connection, with real packets: traffic from the
@@ -132,17 +131,11 @@ test('IPv4 fragments: the rest of a datagram let through follows its first fragm
   const client = labPod('default/client-one');
   const pod = await testPod('default/fragments', '10.77.2.211', ['7/UDP']);
   try {
-    const [endpoint] = parseState(
-      `kind: PolicyEndpoint
-metadata: {name: fragments, namespace: default}
-spec:
-  policyRef: {name: fragments, namespace: default}
-  podSelectorEndpoints: [{podIP: ${pod.ip}, hostIP: "", name: fragments, namespace: default}]
-  podIsolation: [Ingress]
-  ingress: [{cidr: ${client.ip}, ports: [{protocol: UDP, port: 7}]}]`,
-      'fragments.yaml',
-    ).filter((object) => object.kind === 'PolicyEndpoint');
-    assert.ok(endpoint?.kind === 'PolicyEndpoint');
+    const endpoint = testEndpoint(
+      'fragments',
+      pod.ip,
+      `podIsolation: [Ingress]\ningress: [{cidr: "${client.ip}", ports: [{protocol: UDP, port: 7}]}]`,
+    );
     await pod.datapath.program(compilePodRules(identityOf(pod.key, [pod.ip]), [endpoint]));
     const big = [{ host: pod.ip, port: 7, protocol: 'UDP', size: 4000 }];
     const reassembled = () => snmp(pod.netns, 'Ip', 'ReasmReqds');

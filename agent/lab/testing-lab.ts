@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
+import { parseState } from '../../server/kube/state-file.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { type DatapathOptions, PodDatapath } from '../datapath/pod-datapath.ts';
 import { type LabOptions, labDown, labPod, labProbe, labUp } from './lab.ts';
@@ -183,4 +185,22 @@ export async function testPod(
       pod.remove();
     },
   };
+}
+
+/**
+ * A PolicyEndpoint for the test pod `default/NAME` at `ip`, as a controller would write it;
+ * `spec` is the rest of its spec in YAML (`podIsolation: [Ingress]` and its entries).
+ */
+export function testEndpoint(name: string, ip: string, spec: string): PolicyEndpoint {
+  const [endpoint] = parseState(
+    `kind: PolicyEndpoint
+metadata: {name: ${name}, namespace: default}
+spec:
+  policyRef: {name: ${name}, namespace: default}
+  podSelectorEndpoints: [{podIP: "${ip}", hostIP: "", name: ${name}, namespace: default}]
+${spec.replace(/^/gm, '  ')}`,
+    `${name}.yaml`,
+  );
+  if (endpoint?.kind !== 'PolicyEndpoint') throw new Error(`${name}: not a PolicyEndpoint`);
+  return endpoint;
 }

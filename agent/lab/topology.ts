@@ -124,51 +124,16 @@ export function createPod(pod: LabPod, nodes: readonly LabNode[], resolver?: str
       ipIn(netns, 'addr', 'add', `${v4}/32`, 'dev', 'eth0');
       ipIn(netns, 'route', 'add', POD_GATEWAY, 'dev', 'eth0', 'scope', 'link');
       ipIn(netns, 'route', 'add', 'default', 'via', POD_GATEWAY, 'dev', 'eth0');
-      ipIn(
-        netns,
-        'neigh',
-        'replace',
-        POD_GATEWAY,
-        'lladdr',
-        hostLink?.address ?? '',
-        'dev',
-        'eth0',
-        'nud',
-        'permanent',
-      );
+      neighbour(netns, '-4', POD_GATEWAY, hostLink?.address, 'eth0');
       ipIn(nodeNs, 'route', 'replace', `${v4}/32`, 'dev', veth);
     }
     if (v6) {
       // The same with IPv6, neighbours fixed both ways so that nothing waits on discovery.
       ipIn(netns, '-6', 'addr', 'add', `${v6}/128`, 'dev', 'eth0', 'nodad');
-      ipIn(
-        netns,
-        '-6',
-        'neigh',
-        'replace',
-        POD_GATEWAY6,
-        'lladdr',
-        hostLink?.address ?? '',
-        'dev',
-        'eth0',
-        'nud',
-        'permanent',
-      );
+      neighbour(netns, '-6', POD_GATEWAY6, hostLink?.address, 'eth0');
       ipIn(netns, '-6', 'route', 'add', 'default', 'via', POD_GATEWAY6, 'dev', 'eth0');
       ipIn(nodeNs, '-6', 'route', 'replace', `${v6}/128`, 'dev', veth);
-      ipIn(
-        nodeNs,
-        '-6',
-        'neigh',
-        'replace',
-        v6,
-        'lladdr',
-        podLink?.address ?? '',
-        'dev',
-        veth,
-        'nud',
-        'permanent',
-      );
+      neighbour(nodeNs, '-6', v6, podLink?.address, veth);
     }
     for (const other of nodes) {
       if (other.name === node.name) continue;
@@ -207,6 +172,17 @@ export function createPod(pod: LabPod, nodes: readonly LabNode[], resolver?: str
       `nameserver ${resolver}\nsearch ${namespace}.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`,
     );
   }
+}
+
+/** A permanent neighbour entry: `ip` is at `mac` on `dev`, with no discovery to wait for. */
+function neighbour(
+  netns: string,
+  family: '-4' | '-6',
+  ip: string,
+  mac: string | undefined,
+  dev: string,
+): void {
+  ipIn(netns, family, 'neigh', 'replace', ip, 'lladdr', mac ?? '', 'dev', dev, 'nud', 'permanent');
 }
 
 export function deletePod(pod: LabPod, nodes: readonly LabNode[]): void {
