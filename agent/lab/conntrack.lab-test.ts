@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { liveFlows } from '../datapath/introspect.ts';
 import { ethernet, ipv4, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe } from './lab.ts';
 import { nodeNetns } from './names.ts';
-import { chatter, reaches, startLab, stopLab, testEndpoint, testPod } from './testing-lab.ts';
+import { chatter, programmedTestPod, reaches, startLab, stopLab } from './testing-lab.ts';
 
 /**
  * Conntrack with real packets: a flow is known only in the direction it was let through, only a
@@ -98,17 +97,15 @@ test('FIN both ways closes a flow, and RST does too', async () => {
 
 test('conntrack is sized by configuration; when it is full the oldest flows are evicted and one evicted is not let back in against policy', async () => {
   const client = labPod('default/client-one');
-  const pod = await testPod('default/small-table', '10.77.2.210', ['9/TCP', '9/UDP'], {
-    conntrackEntries: 32,
-  });
+  // Isolated both ways: client-one may connect in, nothing may go out (so replies live on conntrack alone).
+  const pod = await programmedTestPod(
+    'default/small-table',
+    '10.77.2.210',
+    ['9/TCP', '9/UDP'],
+    `podIsolation: [Ingress, Egress]\ningress: [{cidr: "${client.ip}"}]`,
+    { conntrackEntries: 32 },
+  );
   try {
-    // Isolated both ways: client-one may connect in, nothing may go out (so replies live on conntrack alone).
-    const endpoint = testEndpoint(
-      'small-table',
-      pod.ip,
-      `podIsolation: [Ingress, Egress]\ningress: [{cidr: "${client.ip}"}]`,
-    );
-    await pod.datapath.program(compilePodRules(identityOf(pod.key, [pod.ip]), [endpoint]));
     const connection = chatter(client.key, ['connect', pod.ip, '9']);
     try {
       await connection.ready();

@@ -7,11 +7,10 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labFile } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
-import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { ethernet, ipv6, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { ipv6Of, nodeNetns, nodeNetnsPath } from './names.ts';
-import { reaches, snmp, startLab, stopLab, testEndpoint, testPod } from './testing-lab.ts';
+import { programmedTestPod, reaches, snmp, startLab, stopLab } from './testing-lab.ts';
 
 /**
  * The dual-stack lab (`lab up --ipv6`), with real IPv6 packets: nothing leaves it, and IPv6 is
@@ -125,14 +124,13 @@ test('over IPv6: extension headers are walked to the transport header, and fragm
     `demo-app let the SYN in as TCP to port 80 (${JSON.stringify(flows)})`,
   );
   // A datagram larger than the link goes as IPv6 fragments: they follow the first one in.
-  const pod = await testPod('default/fragments', ipv6Of('10.77.2.212'), ['7/UDP']);
+  const pod = await programmedTestPod(
+    'default/fragments',
+    ipv6Of('10.77.2.212'),
+    ['7/UDP'],
+    `podIsolation: [Ingress]\ningress: [{cidr: "${client.ip}", ports: [{protocol: UDP, port: 7}]}]`,
+  );
   try {
-    const endpoint = testEndpoint(
-      'fragments',
-      pod.ip,
-      `podIsolation: [Ingress]\ningress: [{cidr: "${client.ip}", ports: [{protocol: UDP, port: 7}]}]`,
-    );
-    await pod.datapath.program(compilePodRules(identityOf(pod.key, [pod.ip]), [endpoint]));
     const big = [{ host: pod.ip, port: 7, protocol: 'UDP', size: 4000 }];
     const [allowed] = await labProbe(client.key, big, 600);
     assert.equal(allowed?.connected, true, 'a 4000-byte datagram and its echo go through, fragments and all');

@@ -7,11 +7,10 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labFile } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
-import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
-import { reaches, snmp, startLab, stopLab, testEndpoint, testPod } from './testing-lab.ts';
+import { programmedTestPod, reaches, snmp, startLab, stopLab } from './testing-lab.ts';
 
 /**
  * What policy makes of packets other than a plain connection, with real packets: traffic from the
@@ -129,14 +128,13 @@ test('an ICMP error about a flow the pod let through passes; one about no such f
 
 test('IPv4 fragments: the rest of a datagram let through follows its first fragment; stray fragments are dropped', async () => {
   const client = labPod('default/client-one');
-  const pod = await testPod('default/fragments', '10.77.2.211', ['7/UDP']);
+  const pod = await programmedTestPod(
+    'default/fragments',
+    '10.77.2.211',
+    ['7/UDP'],
+    `podIsolation: [Ingress]\ningress: [{cidr: "${client.ip}", ports: [{protocol: UDP, port: 7}]}]`,
+  );
   try {
-    const endpoint = testEndpoint(
-      'fragments',
-      pod.ip,
-      `podIsolation: [Ingress]\ningress: [{cidr: "${client.ip}", ports: [{protocol: UDP, port: 7}]}]`,
-    );
-    await pod.datapath.program(compilePodRules(identityOf(pod.key, [pod.ip]), [endpoint]));
     const big = [{ host: pod.ip, port: 7, protocol: 'UDP', size: 4000 }];
     const reassembled = () => snmp(pod.netns, 'Ip', 'ReasmReqds');
     const [allowed] = await labProbe(client.key, big, 600);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { parseState } from '../../server/kube/state-file.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
+import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { type DatapathOptions, PodDatapath } from '../datapath/pod-datapath.ts';
 import { type LabOptions, labDown, labPod, labProbe, labUp } from './lab.ts';
 import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
@@ -203,4 +204,23 @@ ${spec.replace(/^/gm, '  ')}`,
   );
   if (endpoint?.kind !== 'PolicyEndpoint') throw new Error(`${name}: not a PolicyEndpoint`);
   return endpoint;
+}
+
+/** A {@link testPod} programmed with a PolicyEndpoint whose spec is `spec` (see {@link testEndpoint}). */
+export async function programmedTestPod(
+  key: string,
+  ip: string,
+  ports: readonly string[],
+  spec: string,
+  options: DatapathOptions = {},
+): Promise<TestPod> {
+  const pod = await testPod(key, ip, ports, options);
+  try {
+    const [, name = key] = key.split('/');
+    await pod.datapath.program(compilePodRules(identityOf(key, [ip]), [testEndpoint(name, ip, spec)]));
+    return pod;
+  } catch (error) {
+    pod.remove();
+    throw error;
+  }
 }
