@@ -147,8 +147,11 @@ export function liveRules(pod: LabPodRecord, direction: 'ingress' | 'egress'): R
     });
 }
 
-/** A pod's conntrack entries: the flows it let through. */
-export const liveFlows = (pod: LabPodRecord) => datapathOf(pod).flows();
+/** A pod's conntrack entries: the flows it let through, their direction and state (JSON-ready). */
+export const liveFlows = (pod: LabPodRecord) =>
+  datapathOf(pod)
+    .flows()
+    .map(({ lastSeenNs: _, ...flow }) => flow);
 
 export const modeName = (mode: number) => MODE_NAMES[mode] ?? String(mode);
 export const formatRange = (range: PortRange) =>

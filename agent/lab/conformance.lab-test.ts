@@ -15,7 +15,8 @@ import { startLab, stopLab } from './testing-lab.ts';
  * lab's controller into PolicyEndpoints and the agents' eBPF programs, and every ordered pair of
  * the layout's pods is probed with real TCP and UDP packets on ports 80 and 81. Each result must
  * be the model's verdict. (Cases' extra pods and outside addresses are the model's tests only.)
- * It runs on an IPv4 lab, then on a dual-stack lab whose pods' primary IPs are IPv6.
+ * It runs on an IPv4 lab, then on a dual-stack lab whose pods' primary IPs are IPv6 (a third of
+ * the cases).
  */
 const folder = mkdtempSync(join(tmpdir(), 'palisade-conformance-'));
 const PORTS = PORTS_OF_INTEREST.map((key) => {
@@ -60,8 +61,12 @@ async function mismatchesOf(cases: typeof CASES): Promise<string[]> {
   return mismatches;
 }
 
-/** The cases probed over IPv6 as well (all of them: see the README for the run time). */
-const IPV6_CASES = CASES;
+/**
+ * The cases probed over IPv6 too: every third, spread over the list so that every kind of rule
+ * (isolation, selectors, expressions, ipBlock and except, ports, ranges, named ports) is among
+ * them. All of them would double the test's time (about 2.5 minutes a family here).
+ */
+const IPV6_CASES = CASES.filter((_, i) => i % 3 === 0);
 
 const layoutFile = join(folder, 'layout.yaml');
 before(() => writeFileSync(layoutFile, layoutYaml()));
