@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { labCluster } from '../../server/lab/lab-store.ts';
+import { labCluster, readAgentReport } from '../../server/lab/lab-store.ts';
+import { requireLab } from '../../server/lab/lab-writes.ts';
 import { CASES, PORTS_OF_INTEREST } from '../../server/policy/conformance/cases.ts';
 import { layoutYaml, POD_KEYS } from '../../server/policy/conformance/layout.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
@@ -28,6 +29,7 @@ const PORTS = PORTS_OF_INTEREST.map((key) => {
 async function mismatchesOf(cases: typeof CASES): Promise<string[]> {
   const mismatches: string[] = [];
   for (const c of cases) {
+    const before = mismatches.length;
     const file = join(folder, `${c.name}.yaml`);
     writeFileSync(file, c.policies.trim() === '' ? '' : c.policies);
     await labApply([file], { replacePolicies: true });
@@ -51,14 +53,27 @@ async function mismatchesOf(cases: typeof CASES): Promise<string[]> {
           const kernel = results[i]?.connected === true;
           if (kernel !== model) {
             mismatches.push(
-              `${c.name}: ${from} → ${target.to} (${target.host}) ${target.port}/${target.protocol}: model ${model ? 'allows' : 'denies'}, kernel ${kernel ? 'allowed' : 'dropped'}`,
+              `${c.name}: ${from} → ${target.to} (${target.host}) ${target.port}/${target.protocol}: model ${model ? 'allows' : 'denies'}, kernel ${kernel ? 'allowed' : 'dropped'} (after ${results[i]?.ms} ms)`,
             );
           }
         });
       }),
     );
+    if (mismatches.length > before) mismatches.push(...agentFailures(c.name));
   }
   return mismatches;
+}
+
+/** What the agents could not program, if anything: it explains drops better than packets do. */
+function agentFailures(name: string): string[] {
+  return requireLab().nodes.flatMap((node) => {
+    const report = readAgentReport(node.name);
+    return report?.failClosed || report?.podErrors
+      ? [
+          `${name}: agent of ${node.name}: ${JSON.stringify({ failClosed: report.failClosed, podErrors: report.podErrors })}`,
+        ]
+      : [];
+  });
 }
 
 /**
