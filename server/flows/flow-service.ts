@@ -1,13 +1,8 @@
 import 'server-only';
-import { homedir } from 'node:os';
+import { DATA_DIR } from '../data-dir.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
 import { type IngestCounters, newIngestCounters } from './ingest-counters.ts';
-
-/** Where Palisade keeps data that outlives the lab: PALISADE_DATA_DIR, /var/lib/palisade as root. */
-export const DATA_DIR =
-  process.env.PALISADE_DATA_DIR ??
-  (process.getuid?.() === 0 ? '/var/lib/palisade' : `${homedir()}/.palisade`);
 
 const holder = globalThis as {
   palisadeFlowStore?: FlowStore;

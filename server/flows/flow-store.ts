@@ -47,6 +47,13 @@ export interface FlowStoreLimits {
   readonly maxAgeMs: number;
 }
 
+/** Which batch of which agent process: `sender` is the process's random id, `seq` counts its batches. */
+export interface BatchNumber {
+  readonly node: string;
+  readonly sender: string;
+  readonly seq: number;
+}
+
 const COLUMNS = [
   'time',
   'node',
@@ -71,6 +78,8 @@ export class FlowStore {
   private readonly db: DatabaseSync;
   private readonly limits: FlowStoreLimits;
   private readonly insert: StatementSync;
+  private readonly lastSeq: StatementSync;
+  private readonly remember: StatementSync;
   private added = 0;
 
   constructor(
@@ -92,19 +101,42 @@ export class FlowStore {
       );
       CREATE INDEX IF NOT EXISTS flows_time ON flows (time);
       CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod, time);
+      -- Each agent process numbers its batches: the last number stored, so that one sent again is
+      -- stored once.
+      CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
+        time REAL NOT NULL, PRIMARY KEY (node, sender)) WITHOUT ROWID;
     `);
     // Stores made before flows named their peer gain the column; their old rows have none.
     const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
     if (!columns.some((column) => column.name === 'peer'))
       this.db.exec('ALTER TABLE flows ADD COLUMN peer TEXT');
+    this.lastSeq = this.db.prepare('SELECT seq FROM senders WHERE node = ? AND sender = ?');
+    this.remember = this.db.prepare(
+      'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (node, sender) DO UPDATE SET seq = excluded.seq, time = excluded.time',
+    );
     this.insert = this.db.prepare(
       `INSERT INTO flows (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
     );
   }
 
-  add(flows: readonly Flow[]): void {
+  /**
+   * Stores a batch in one transaction: all of its flows or, should anything fail, none. An agent
+   * process numbers its batches and sends them one at a time, so one numbered no higher than the
+   * last stored from that sender was stored before, and is not stored again (the answer is false):
+   * an agent that could not tell whether a batch arrived sends it again with the same number.
+   */
+  add(flows: readonly Flow[], batch?: BatchNumber): boolean {
     this.db.exec('BEGIN');
     try {
+      if (batch) {
+        const last = this.lastSeq.get(batch.node, batch.sender) as { seq: number } | undefined;
+        if (last && last.seq >= batch.seq) {
+          this.db.exec('ROLLBACK');
+          return false;
+        }
+        this.remember.run(batch.node, batch.sender, batch.seq, Date.now());
+      }
       for (const flow of flows) {
         this.insert.run(
           flow.time,
@@ -124,11 +156,19 @@ export class FlowStore {
       }
       this.db.exec('COMMIT');
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      // SQLite may have ended the transaction itself (a full disk): roll back only what is open.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
     this.added += flows.length;
-    if (this.added >= 10_000) this.prune();
+    if (this.added >= 10_000) {
+      try {
+        this.prune();
+      } catch {
+        // The batch is stored; pruning goes again with the next ones (the disk may be full now).
+      }
+    }
+    return true;
   }
 
   /** Drops what is past the bounds: too old, or beyond the row limit. */
@@ -136,6 +176,7 @@ export class FlowStore {
     this.added = 0;
     this.db.prepare('DELETE FROM flows WHERE time < ?').run(now - this.limits.maxAgeMs);
     this.db.prepare('DELETE FROM flows WHERE id <= (SELECT MAX(id) FROM flows) - ?').run(this.limits.maxRows);
+    this.db.prepare('DELETE FROM senders WHERE time < ?').run(now - this.limits.maxAgeMs);
   }
 
   /** The SQL condition and its values for a query's filters (the limit aside). */

@@ -1,5 +1,6 @@
 import { integer, isObject, type Json, object, optionalString, string } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
+import { dnsSubdomainProblem } from '../kube/names.ts';
 import { type AgentStatus, decodeAgentStatus } from '../nodes/agent-status.ts';
 
 /** One flow verdict as the server keeps it: what an agent saw on one side of a connection. */
@@ -36,6 +37,8 @@ export interface IngestBatch {
   readonly flows: readonly Flow[];
   /** The agent's datapath as it is now. */
   readonly status?: AgentStatus;
+  /** Which batch this is of its agent process, so that one sent twice is stored once. */
+  readonly batch?: { readonly sender: string; readonly seq: number };
 }
 
 function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
@@ -51,11 +54,20 @@ function port(value: unknown, path: string): number {
   return number;
 }
 
+function byte(value: unknown, path: string): number {
+  const number = integer(value, path);
+  if (number < 0 || number > 255) throw new FieldError(path, `must be between 0 and 255, got ${number}`);
+  return number;
+}
+
 /** Validates an ingest body; errors name the field (`flows[12].dport`). */
 export function decodeIngestBatch(raw: unknown): IngestBatch {
   const body = object(raw, 'body');
   const node = string(body.node, 'node');
+  const badNode = dnsSubdomainProblem(node);
+  if (badNode) throw new FieldError('node', badNode);
   const dropped = body.dropped === undefined ? 0 : integer(body.dropped, 'dropped');
+  if (dropped < 0) throw new FieldError('dropped', `must not be negative, got ${dropped}`);
   if (!Array.isArray(body.flows)) throw new FieldError('flows', 'must be a list');
   const flows = body.flows.map((item: unknown, i: number): Flow => {
     const path = `flows[${i}]`;
@@ -74,10 +86,26 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
       sport: port(flow.sport, `${path}.sport`),
       dst: string(flow.dst, `${path}.dst`),
       dport: port(flow.dport, `${path}.dport`),
-      protocol: integer(flow.protocol, `${path}.protocol`),
+      protocol: byte(flow.protocol, `${path}.protocol`),
       policy: optionalString(flow.policy, `${path}.policy`),
     };
   });
   const status = body.status === undefined ? undefined : decodeAgentStatus(body.status, 'status');
-  return { node, dropped, flows, status };
+  return {
+    node,
+    dropped,
+    flows,
+    status,
+    ...(body.batch === undefined ? {} : { batch: batchOf(body.batch) }),
+  };
+}
+
+function batchOf(value: unknown): IngestBatch['batch'] {
+  const raw = object(value, 'batch');
+  const sender = string(raw.sender, 'batch.sender');
+  if (!/^[\w-]{1,64}$/.test(sender))
+    throw new FieldError('batch.sender', 'must be 1 to 64 letters, digits, - or _');
+  const seq = integer(raw.seq, 'batch.seq');
+  if (seq < 0) throw new FieldError('batch.seq', 'must not be negative');
+  return { sender, seq };
 }

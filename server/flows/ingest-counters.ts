@@ -18,6 +18,11 @@ export function newIngestCounters(): IngestCounters {
   return { batches: 0, flows: 0, refused: {}, agentDropped: {}, lastBatch: {}, agentStatus: {} };
 }
 
+/** Counts one ingest request turned away with `status`. */
+export function countRefused(counters: IngestCounters, status: number): void {
+  counters.refused[status] = (counters.refused[status] ?? 0) + 1;
+}
+
 /** The counters, and the gauges given, in the Prometheus text format. */
 export function renderServerMetrics(
   counters: IngestCounters,

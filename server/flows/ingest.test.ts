@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { HttpError } from '../http/http-error.ts';
+import { FieldError } from '../kube/field-error.ts';
+import type { AgentIdentity } from '../sources/cluster-source.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
-import { IngestError, ingest } from './ingest.ts';
+import { ingest, MAX_BATCH_FLOWS, parseIngestBody } from './ingest.ts';
+import { newIngestCounters } from './ingest-counters.ts';
 
-const tokens = { 'lab-node-1': 'token-one', 'lab-node-2': 'token-two' };
 const good = {
   node: 'lab-node-1',
   dropped: 3,
@@ -36,40 +39,46 @@ const good = {
   ],
 };
 
-const mayIngest = async (token: string, node: string) => tokens[node as keyof typeof tokens] === token;
+/** The agent of `node`, as a source gives it once its token was accepted. */
+const agentOf = (node: string): AgentIdentity => ({
+  name: `agent of ${node}`,
+  speaksFor: (asked) => asked === node,
+});
+const nodeOne = agentOf('lab-node-1');
 
-async function rejects(
-  body: unknown,
-  authorization: string | null,
-  status: number,
-  message: RegExp,
-  field?: string,
-) {
+/** Takes `body` as the route does: the JSON text through the schema, then into the store. */
+const take = (store: FlowStore, body: unknown, agent = nodeOne, more = {}) =>
+  ingest({ store, ...more }, parseIngestBody(JSON.stringify(body)), agent);
+
+function rejects(body: unknown, status: number, message: RegExp, field: string, agent = nodeOne) {
   const store = new FlowStore(':memory:');
-  await assert.rejects(ingest(store, undefined, body, authorization, mayIngest), (error: unknown) => {
-    assert.ok(error instanceof IngestError);
-    assert.equal(error.status, status);
-    assert.equal(error.field, field);
-    assert.match(error.message, message);
-    return true;
-  });
+  assert.throws(
+    () =>
+      typeof body === 'string' ? ingest({ store }, parseIngestBody(body), agent) : take(store, body, agent),
+    (error: unknown) => {
+      assert.ok(error instanceof HttpError || error instanceof FieldError);
+      assert.equal(error instanceof HttpError ? error.status : 400, status);
+      assert.equal(error.field, field);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
   assert.equal(store.count(), 0, 'nothing half-stored');
 }
 
-test('an agent’s batch with its own node token is stored whole and passed to live readers', async () => {
+test('an agent’s batch for its own node is stored whole, counted and passed to live readers', () => {
   const store = new FlowStore(':memory:');
   const stream = new FlowStream();
+  const counters = newIngestCounters();
   const reader = stream.subscribe(() => {});
   const podAt = (ip: string) => (ip === '10.77.2.53' ? 'default/client-one' : undefined);
-  assert.deepEqual(await ingest(store, stream, good, 'Bearer token-one', mayIngest, podAt), {
-    accepted: 2,
-    dropped: 3,
-    status: undefined,
-  });
+  assert.deepEqual(take(store, good, nodeOne, { stream, counters, podAt }), { accepted: 2, dropped: 3 });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
   assert.equal(store.query({ verdict: 'deny' })[0]?.peer, 'default/client-one', 'named as of ingest');
   assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');
   assert.equal(reader.drain().length, 2);
+  assert.equal(counters.flows, 2);
+  assert.equal(counters.agentDropped['lab-node-1'], 3);
 });
 
 const status = {
@@ -79,56 +88,76 @@ const status = {
   mapFill: { 'default/demo-app': 0.25 },
 };
 
-test('an agent’s status comes with its batch, even one of no flows', async () => {
+test('an agent’s status comes with its batch, even one of no flows', () => {
   const store = new FlowStore(':memory:');
-  const result = await ingest(
-    store,
-    undefined,
-    { node: 'lab-node-1', flows: [], status },
-    'Bearer token-one',
-    mayIngest,
-  );
-  assert.deepEqual(result, { accepted: 0, dropped: 0, status });
-  await rejects(
+  const counters = newIngestCounters();
+  assert.deepEqual(take(store, { node: 'lab-node-1', flows: [], status }, nodeOne, { counters }), {
+    accepted: 0,
+    dropped: 0,
+  });
+  assert.deepEqual(counters.agentStatus['lab-node-1'], status);
+  rejects(
     { ...good, status: { ...status, lostEvents: -1 } },
-    'Bearer token-one',
     400,
     /must not be negative/,
     'status.lostEvents',
   );
-  await rejects(
+  rejects(
     { ...good, status: { ...status, pods: { 'default/demo-app': { ingressId: 1, egressId: 2 } } } },
-    'Bearer token-one',
     400,
     /true or false/,
     'status.pods["default/demo-app"].adopted',
   );
-  await rejects(
-    { ...good, status: { ...status, mapFill: { a: 2 } } },
-    'Bearer token-one',
-    400,
-    /fraction/,
-    'status.mapFill["a"]',
-  );
+  rejects({ ...good, status: { ...status, mapFill: { a: 2 } } }, 400, /fraction/, 'status.mapFill["a"]');
 });
 
-test('only agents’ tokens, each for its own node, and only valid batches', async () => {
-  await rejects(good, null, 401, /agent token is required/);
-  await rejects(good, 'Bearer token-two', 403, /not the token of node lab-node-1/);
-  await rejects({ ...good, node: 'elsewhere' }, 'Bearer token-one', 403, /not the token of node elsewhere/);
-  await rejects(
+test('an agent speaks for its own node only, and only valid batches of a bounded size are taken', () => {
+  rejects(good, 403, /not the token of node lab-node-1/, 'node', agentOf('lab-node-2'));
+  rejects({ ...good, node: 'elsewhere' }, 403, /not the token of node elsewhere/, 'node');
+  rejects({ ...good, node: 'Not A Node\n' }, 400, /lower case alphanumeric/, 'node');
+  rejects({ ...good, dropped: -1 }, 400, /must not be negative/, 'dropped');
+  rejects(
     { ...good, flows: [good.flows[0], { ...good.flows[1], dport: 70000 }] },
-    'Bearer token-one',
     400,
     /between 0 and 65535/,
     'flows[1].dport',
   );
-  await rejects(
+  rejects({ ...good, flows: [{ ...good.flows[0], protocol: 256 }] }, 400, /0 and 255/, 'flows[0].protocol');
+  rejects(
     { ...good, flows: [{ ...good.flows[0], verdict: 'maybe' }] },
-    'Bearer token-one',
     400,
     /one of allow, deny/,
     'flows[0].verdict',
   );
-  await rejects({ node: 'lab-node-1' }, 'Bearer token-one', 400, /must be a list/, 'flows');
+  rejects({ node: 'lab-node-1' }, 400, /must be a list/, 'flows');
+  rejects('{"node": "lab-node-1", "flows": [', 400, /is not JSON/, 'body');
+  rejects(
+    { ...good, flows: Array.from({ length: MAX_BATCH_FLOWS + 1 }, () => good.flows[0]) },
+    413,
+    /at most 10000 flows/,
+    'flows',
+  );
+  rejects({ ...good, batch: { sender: 'a b', seq: 1 } }, 400, /letters, digits/, 'batch.sender');
+  rejects({ ...good, batch: { sender: 'a', seq: -1 } }, 400, /negative/, 'batch.seq');
+});
+
+test('a batch its agent sends again (the same number) is answered as taken and stored once', () => {
+  const store = new FlowStore(':memory:');
+  const stream = new FlowStream();
+  const reader = stream.subscribe(() => {});
+  const first = { ...good, batch: { sender: 'agent-a', seq: 7 } };
+  assert.deepEqual(take(store, first, nodeOne, { stream }), { accepted: 2, dropped: 3 });
+  assert.deepEqual(take(store, first, nodeOne, { stream }), { accepted: 0, dropped: 3, duplicate: true });
+  assert.deepEqual(take(store, { ...first, batch: { sender: 'agent-a', seq: 6 } }), {
+    accepted: 0,
+    dropped: 3,
+    duplicate: true,
+  });
+  assert.equal(store.count(), 2);
+  assert.equal(reader.drain().length, 2, 'live readers see it once');
+  // The next number, another process of the agent, or another node's: all new.
+  assert.equal(take(store, { ...first, batch: { sender: 'agent-a', seq: 8 } }).accepted, 2);
+  assert.equal(take(store, { ...first, batch: { sender: 'agent-b', seq: 7 } }).accepted, 2);
+  assert.equal(take(store, { ...first, node: 'lab-node-2' }, agentOf('lab-node-2')).accepted, 2);
+  assert.equal(store.count(), 8);
 });

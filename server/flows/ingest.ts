@@ -1,57 +1,68 @@
 import 'server-only';
+import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
-import { decodeIngestBatch } from './flow.ts';
+import type { AgentIdentity } from '../sources/cluster-source.ts';
+import { decodeIngestBatch, type IngestBatch } from './flow.ts';
 import type { FlowStore } from './flow-store.ts';
 import type { FlowStream } from './flow-stream.ts';
+import type { IngestCounters } from './ingest-counters.ts';
 
-/** An ingest request turned away: the HTTP status and, for bad input, the field. */
-export class IngestError extends Error {
-  readonly status: number;
-  readonly field: string | undefined;
-
-  constructor(status: number, message: string, field?: string) {
-    super(message);
-    this.name = 'IngestError';
-    this.status = status;
-    this.field = field;
-  }
-}
-
-/** Whether `token` is the agent of `node`'s (the lab's node tokens, or a TokenReview in Kubernetes mode). */
-export type AgentCheck = (token: string, node: string) => Promise<boolean>;
+/** The most flows one batch may carry (agents send at most 5,000). */
+export const MAX_BATCH_FLOWS = 10_000;
+/** The largest batch body: 10,000 flows and an agent's status fit well within it. */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 /** The pod (`ns/name`) that holds an IP now, if one does. */
 export type PodAt = (ip: string) => string | undefined;
 
-/**
- * Takes one batch from an agent: the bearer token must be that node's own, the body must
- * validate whole, and then all of its flows are stored, or none, each named with the pod at its
- * other end as of now, and passed on to live readers.
- */
-export async function ingest(
-  store: FlowStore,
-  stream: FlowStream | undefined,
-  body: unknown,
-  authorization: string | null,
-  mayIngest: AgentCheck,
-  podAt: PodAt = () => undefined,
-) {
-  const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-  if (!token) throw new IngestError(401, 'an agent token is required (Authorization: Bearer …)');
-  let batch: ReturnType<typeof decodeIngestBatch>;
+/** Where a batch goes: the store, live readers, the counters of `/metrics`. */
+export interface IngestTarget {
+  readonly store: FlowStore;
+  readonly stream?: FlowStream;
+  readonly counters?: IngestCounters;
+  readonly podAt?: PodAt;
+}
+
+/** An ingest body (JSON) as a batch: at most {@link MAX_BATCH_FLOWS} flows, each valid; errors name the field. */
+export function parseIngestBody(text: string): IngestBatch {
+  let raw: unknown;
   try {
-    batch = decodeIngestBatch(body);
-  } catch (error) {
-    if (error instanceof FieldError) throw new IngestError(400, error.message, error.field);
-    throw error;
+    raw = JSON.parse(text);
+  } catch {
+    throw new FieldError('body', 'is not JSON');
   }
-  if (!(await mayIngest(token, batch.node)))
-    throw new IngestError(403, `not the token of node ${batch.node}`);
+  const flows = (raw as { flows?: unknown } | null)?.flows;
+  if (Array.isArray(flows) && flows.length > MAX_BATCH_FLOWS)
+    throw new HttpError(413, `a batch holds at most ${MAX_BATCH_FLOWS} flows, not ${flows.length}`, 'flows');
+  return decodeIngestBatch(raw);
+}
+
+/**
+ * Takes one batch from an agent whose token was accepted before its body was read: the batch must
+ * be for a node the agent speaks for; then all of its flows are stored, or none, each named with
+ * the pod at its other end as of now, and passed on to live readers. A batch its agent sent again
+ * (same number) is answered as taken and not stored twice.
+ */
+export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIdentity) {
+  if (!agent.speaksFor(batch.node)) throw new HttpError(403, `not the token of node ${batch.node}`, 'node');
+  const podAt = target.podAt ?? (() => undefined);
   const flows = batch.flows.map((flow) => {
     const peer = podAt(flow.direction === 'ingress' ? flow.src : flow.dst);
     return peer ? { ...flow, peer } : flow;
   });
-  store.add(flows);
-  stream?.publish(flows);
-  return { accepted: flows.length, dropped: batch.dropped, status: batch.status };
+  const stored = target.store.add(flows, batch.batch && { node: batch.node, ...batch.batch });
+  if (stored) target.stream?.publish(flows);
+  const counters = target.counters;
+  if (counters) {
+    counters.batches++;
+    if (stored) counters.flows += flows.length;
+    counters.agentDropped[batch.node] = batch.dropped;
+    counters.lastBatch[batch.node] = Date.now();
+    if (batch.status) counters.agentStatus[batch.node] = batch.status;
+  }
+  return {
+    accepted: stored ? flows.length : 0,
+    dropped: batch.dropped,
+    ...(stored ? {} : { duplicate: true }),
+  };
 }

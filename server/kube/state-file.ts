@@ -31,11 +31,13 @@ export class StateFileError extends Error {
 export function parseState(text: string, file: string): ClusterObject[] {
   let documents: unknown[];
   try {
-    documents = loadAll(text);
+    // No aliases: a few of them nested can stand for billions of nodes (and kubectl never writes any).
+    documents = loadAll(text, { maxAliases: 0 });
   } catch (error) {
     if (error instanceof YAMLException) {
       const line = (error.mark?.line ?? 0) + 1;
-      throw new StateFileError(file, `line ${line}: invalid YAML: ${error.reason}`, undefined, { line });
+      const reason = /maxAliases/.test(error.reason) ? 'aliases (*name) are not taken' : error.reason;
+      throw new StateFileError(file, `line ${line}: invalid YAML: ${reason}`, undefined, { line });
     }
     throw error;
   }

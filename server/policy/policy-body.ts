@@ -2,6 +2,11 @@ import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { parseState, StateFileError } from '../kube/state-file.ts';
 
+/** The largest policy body taken: far more than any set of policies a person writes. */
+export const MAX_POLICY_BODY_BYTES = 512 * 1024;
+/** The most policies one body may hold. */
+export const MAX_POLICIES = 100;
+
 /** A request body that holds no valid NetworkPolicy: the message names the object and the field. */
 export class PolicyBodyError extends Error {
   readonly field: string;
@@ -18,7 +23,9 @@ export class PolicyBodyError extends Error {
 
 /**
  * The NetworkPolicies of a request body: YAML (`application/yaml`), or JSON `{"yaml": "…"}`.
- * Anything else, or a policy that does not validate, is an error naming the field.
+ * Anything else, a policy that does not validate, or more than {@link MAX_POLICIES}, is an error
+ * naming the field. YAML aliases are refused as they are read (see `parseState`), so a small body
+ * cannot expand into a huge one.
  */
 export function readPolicyBody(contentType: string | null, text: string): NetworkPolicy[] {
   let yaml = text;
@@ -55,5 +62,10 @@ export function readPolicyBody(contentType: string | null, text: string): Networ
     );
   const policies = objects.filter((object): object is NetworkPolicy => object.kind === 'NetworkPolicy');
   if (policies.length === 0) throw new PolicyBodyError('yaml', 'the body holds no NetworkPolicy');
+  if (policies.length > MAX_POLICIES)
+    throw new PolicyBodyError(
+      'yaml',
+      `at most ${MAX_POLICIES} policies in one request, not ${policies.length}`,
+    );
   return policies;
 }

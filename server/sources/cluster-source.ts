@@ -1,5 +1,7 @@
 import 'server-only';
+import type { Credential } from '../http/credential.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
+import type { KubeUser } from '../kube-api/access-review.ts';
 import type { NodeStatus } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
 
@@ -34,19 +36,39 @@ export class SourceError extends Error {
   }
 }
 
+/** Who a write comes from, as the source established it from the request's credential. */
+export interface Caller {
+  readonly username: string;
+  /** In Kubernetes mode: the user the API server named, and their token, which the write is made with. */
+  readonly kube?: { readonly user: KubeUser; readonly token: string };
+}
+
+/** An agent whose token the source accepted; which nodes it may send flows for. */
+export interface AgentIdentity {
+  readonly name: string;
+  speaksFor(node: string): boolean;
+}
+
 /**
  * The cluster behind the dashboard: the lab (the default), or a Kubernetes cluster. Every route
- * reads and writes through this, so pages work the same on both. Writes carry the caller's
- * `Authorization` header; in Kubernetes mode they act with the caller's identity.
+ * reads and writes through this, so pages work the same on both. A write is authenticated before
+ * its body is read ({@link ClusterSource.authenticate}); in Kubernetes mode it acts with the
+ * caller's identity.
  */
 export interface ClusterSource {
   status(): SourceStatus;
   /** The objects now; in Kubernetes mode, once the informers have listed them. */
   cluster(): Promise<Cluster>;
-  applyPolicies(policies: readonly NetworkPolicy[], authorization: string | null): Promise<PolicyWrite>;
-  deletePolicy(key: string, authorization: string | null): Promise<PolicyWrite>;
-  /** Whether `token` is the agent of `node`'s to send flows. */
-  agentMayIngest(token: string, node: string): Promise<boolean>;
+  /**
+   * Who may write with this credential: the lab's API token (bearer or session cookie), or in
+   * Kubernetes mode the caller's own bearer token, reviewed by the API server. Throws AccessError
+   * (401) when there is none or it is not accepted, SourceError (405) when writes are off.
+   */
+  authenticate(credential: Credential): Promise<Caller>;
+  applyPolicies(policies: readonly NetworkPolicy[], caller: Caller): Promise<PolicyWrite>;
+  deletePolicy(key: string, caller: Caller): Promise<PolicyWrite>;
+  /** The agent `token` belongs to, or undefined when it is no agent's; asked before a batch is read. */
+  authenticateAgent(token: string): Promise<AgentIdentity | undefined>;
   /** The nodes and what is known of their agents. */
   nodes(): Promise<NodeStatus[]>;
 }

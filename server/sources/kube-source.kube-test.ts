@@ -87,21 +87,27 @@ test('the dashboard’s cluster is what the API server holds, kept current by in
 test('writes need the caller’s token, are checked by TokenReview and SubjectAccessReview, and are made with it', async () => {
   const allow = policy('03-allow-ingress-from-samens-client-one.yaml');
   await assert.rejects(
-    source.applyPolicies(allow, null),
+    source.authenticate({}),
     (error) => error instanceof AccessError && error.status === 401,
   );
   await assert.rejects(
-    source.applyPolicies(allow, 'Bearer not-a-token'),
+    source.authenticate({ session: 'a-cookie-is-no-kubernetes-credential' }),
     (error) => error instanceof AccessError && error.status === 401,
   );
   await assert.rejects(
-    source.applyPolicies(allow, `Bearer ${otherToken}`),
+    source.authenticate({ bearer: 'not-a-token' }),
+    (error) => error instanceof AccessError && error.status === 401,
+  );
+  const asAlice = await source.authenticate({ bearer: alice });
+  assert.equal(asAlice.username, 'system:serviceaccount:default:alice');
+  await assert.rejects(
+    source.applyPolicies(allow, await source.authenticate({ bearer: otherToken })),
     (error) =>
       error instanceof AccessError &&
       error.status === 403 &&
       /may not patch NetworkPolicies in namespace default/.test(error.message),
   );
-  assert.deepEqual(await source.applyPolicies(allow, `Bearer ${alice}`), {
+  assert.deepEqual(await source.applyPolicies(allow, asAlice), {
     applied: ['NetworkPolicy default/demo-app-allow-samens-client-one'],
   });
   const managers = JSON.parse(
@@ -124,10 +130,7 @@ test('writes need the caller’s token, are checked by TokenReview and SubjectAc
     metadata: { ...item.metadata, name: 'second', namespace: 'another-ns' },
   }));
   await assert.rejects(
-    source.applyPolicies(
-      [...policy('06-deny-egress-from-client-one.yaml'), ...crossNamespace],
-      `Bearer ${alice}`,
-    ),
+    source.applyPolicies([...policy('06-deny-egress-from-client-one.yaml'), ...crossNamespace], asAlice),
     (error) => error instanceof AccessError && error.status === 403,
   );
   await assert.rejects(
@@ -155,7 +158,7 @@ test('writes need the caller’s token, are checked by TokenReview and SubjectAc
     metadata: { ...item.metadata, namespace: 'nowhere' },
   }));
   await assert.rejects(
-    source.applyPolicies([...policy('06-deny-egress-from-client-one.yaml'), ...missing], `Bearer ${alice}`),
+    source.applyPolicies([...policy('06-deny-egress-from-client-one.yaml'), ...missing], asAlice),
     (error) => error instanceof SourceError && error.status === 404 && /nowhere/.test(error.message),
   );
   await assert.rejects(
@@ -163,7 +166,7 @@ test('writes need the caller’s token, are checked by TokenReview and SubjectAc
     /NotFound/,
   );
 
-  await source.deletePolicy('default/demo-app-allow-samens-client-one', `Bearer ${alice}`);
+  await source.deletePolicy('default/demo-app-allow-samens-client-one', asAlice);
   await assert.rejects(
     api.kubectl(['get', 'networkpolicy', '-n', 'default', 'demo-app-allow-samens-client-one']),
     /NotFound/,
@@ -176,7 +179,11 @@ test('read-only mode refuses every write', async () => {
     agentServiceAccount: 'palisade-system:palisade-agent',
   });
   await assert.rejects(
-    readOnly.applyPolicies(policy('01-deny-all-ingress.yaml'), `Bearer ${alice}`),
+    readOnly.authenticate({ bearer: alice }),
+    (error) => error instanceof SourceError && error.status === 405,
+  );
+  await assert.rejects(
+    readOnly.applyPolicies(policy('01-deny-all-ingress.yaml'), await source.authenticate({ bearer: alice })),
     (error) => error instanceof SourceError && error.status === 405,
   );
   readOnly.stop();
@@ -193,18 +200,51 @@ test('PolicyEndpoints in the exact shape AWS’s controller writes are read as f
   assert.deepEqual(endpoint?.spec, expected?.kind === 'PolicyEndpoint' ? expected.spec : undefined);
 });
 
-test('only the agents’ ServiceAccount may send flows, with a token made for the ingest', async () => {
-  assert.equal(await source.agentMayIngest(agentToken, 'lab-node-1'), true);
+test('only the agents’ ServiceAccount may send flows, with a token made for the ingest, each for one node', async () => {
+  // A token that names no node speaks for the first node it sends for, and for no other afterwards.
+  const unbound = await source.authenticateAgent(agentToken);
+  assert.equal(unbound?.speaksFor('lab-node-1'), true);
+  assert.equal(unbound?.speaksFor('lab-node-2'), false, 'held to its first node');
+  assert.equal((await source.authenticateAgent(agentToken))?.speaksFor('lab-node-2'), false);
+  assert.equal((await source.authenticateAgent(agentToken))?.speaksFor('lab-node-1'), true);
+  // A token bound to the agent's pod names the pod's node, and speaks for that node only.
+  await api.kubectl([
+    'run',
+    'agent-on-node-2',
+    '-n',
+    'palisade-system',
+    '--image=palisade.local/agent',
+    '--restart=Never',
+    '--overrides={"spec":{"nodeName":"lab-node-2","serviceAccountName":"palisade-agent","automountServiceAccountToken":false}}',
+  ]);
+  const podToken = (
+    await api.kubectl([
+      'create',
+      'token',
+      'palisade-agent',
+      '-n',
+      'palisade-system',
+      '--audience',
+      'palisade-ingest',
+      '--bound-object-kind',
+      'Pod',
+      '--bound-object-name',
+      'agent-on-node-2',
+    ])
+  ).trim();
+  const bound = await source.authenticateAgent(podToken);
+  assert.equal(bound?.speaksFor('lab-node-1'), false);
+  assert.equal(bound?.speaksFor('lab-node-2'), true);
   const generalToken = (
     await api.kubectl(['create', 'token', 'palisade-agent', '-n', 'palisade-system'])
   ).trim();
   assert.equal(
-    await source.agentMayIngest(generalToken, 'lab-node-1'),
-    false,
+    await source.authenticateAgent(generalToken),
+    undefined,
     'a token for the API server is refused',
   );
-  assert.equal(await source.agentMayIngest(otherToken, 'lab-node-1'), false);
-  assert.equal(await source.agentMayIngest('garbage', 'lab-node-1'), false);
+  assert.equal(await source.authenticateAgent(otherToken), undefined);
+  assert.equal(await source.authenticateAgent('garbage'), undefined);
 });
 
 test('the nodes are those that run pods; an agent counts as healthy once heard from, with its datapath as it told', async () => {

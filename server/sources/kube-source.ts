@@ -1,6 +1,7 @@
 import 'server-only';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ingestCounters } from '../flows/flow-service.ts';
+import type { Credential } from '../http/credential.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
@@ -11,7 +12,14 @@ import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import { logger } from '../log.ts';
 import { type NodeStatus, shownDatapath } from '../nodes/node-status.ts';
 import { Cluster } from '../policy/cluster.ts';
-import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
+import {
+  type AgentIdentity,
+  type Caller,
+  type ClusterSource,
+  type PolicyWrite,
+  SourceError,
+  type SourceStatus,
+} from './cluster-source.ts';
 
 const FIELD_MANAGER = 'palisade-dashboard';
 const SYNC_TIMEOUT_MS = 15000;
@@ -21,6 +29,8 @@ const AGENT_REVIEW_TTL_MS = 60000;
 export const INGEST_AUDIENCE = 'palisade-ingest';
 /** An agent heard from this recently counts as healthy (an idle agent still sends its status every 10 s). */
 const AGENT_SEEN_MS = 30000;
+/** Agent tokens not bound to a pod, each held to the one node it first sent for (at most this many). */
+const PINNED_TOKENS = 10_000;
 
 export interface KubeSourceOptions {
   /** Refuse every write: the dashboard only shows what the cluster holds (e.g. EKS with AWS's agent). */
@@ -45,6 +55,8 @@ export class KubeSource implements ClusterSource {
   private readonly informers: ClusterInformers;
   private readonly synced: Promise<void>;
   private readonly agentReviews = new Map<string, { user: KubeUser; until: number }>();
+  /** The node each agent token without a node of its own has spoken for, by the token's uid or itself. */
+  private readonly pinnedNodes = new Map<string, string>();
 
   constructor(config: KubeConfig, options: KubeSourceOptions) {
     this.config = config;
@@ -89,11 +101,8 @@ export class KubeSource implements ClusterSource {
     return this.objects;
   }
 
-  async applyPolicies(
-    policies: readonly NetworkPolicy[],
-    authorization: string | null,
-  ): Promise<PolicyWrite> {
-    const { user, token } = await this.caller(authorization);
+  async applyPolicies(policies: readonly NetworkPolicy[], caller: Caller): Promise<PolicyWrite> {
+    const { user, token } = this.asKubeUser(caller);
     for (const policy of policies) await this.requireAllowed(user, 'patch', policy.metadata.namespace);
     const write = (policy: NetworkPolicy, dryRun: boolean) =>
       applyObject(
@@ -119,10 +128,10 @@ export class KubeSource implements ClusterSource {
     return { applied };
   }
 
-  async deletePolicy(key: string, authorization: string | null): Promise<PolicyWrite> {
+  async deletePolicy(key: string, caller: Caller): Promise<PolicyWrite> {
     const [namespace = '', name = ''] = key.split('/');
     if (!namespace || !name) throw new SourceError(400, `${JSON.stringify(key)} is not ns/name`, 'name');
-    const { user, token } = await this.caller(authorization);
+    const { user, token } = this.asKubeUser(caller);
     await this.requireAllowed(user, 'delete', namespace);
     await this.refusedAsInput(() =>
       rawRequest(this.config, 'DELETE', objectPath(NETWORK_POLICIES, namespace, name), undefined, token),
@@ -156,7 +165,12 @@ export class KubeSource implements ClusterSource {
       });
   }
 
-  async agentMayIngest(token: string, node: string): Promise<boolean> {
+  /**
+   * An agent is the agents' ServiceAccount, with a token made for the ingest's audience. A token
+   * bound to the agent's pod names its node and speaks for that node only; one that names no node
+   * (`kubectl create token`) speaks for the first node it sends for, and only that one afterwards.
+   */
+  async authenticateAgent(token: string): Promise<AgentIdentity | undefined> {
     let review = this.agentReviews.get(token);
     if (!review || review.until < Date.now()) {
       const now = Date.now();
@@ -167,28 +181,50 @@ export class KubeSource implements ClusterSource {
           until: now + AGENT_REVIEW_TTL_MS,
         };
       } catch (error) {
-        if (error instanceof AccessError) return false;
+        if (error instanceof AccessError) return undefined;
         throw error;
       }
       this.agentReviews.set(token, review);
     }
+    const { user } = review;
     const [namespace, name] = this.options.agentServiceAccount.split(':');
-    if (review.user.username !== `system:serviceaccount:${namespace}:${name}`) return false;
-    // A token bound to the agent's pod names its node; it may only speak for that node.
-    const boundNode = review.user.extra['authentication.kubernetes.io/node-name'];
-    return !boundNode || boundNode.includes(node);
+    if (user.username !== `system:serviceaccount:${namespace}:${name}`) return undefined;
+    const boundNode = user.extra['authentication.kubernetes.io/node-name'];
+    const tokenId = user.extra['authentication.kubernetes.io/credential-id']?.[0] ?? token;
+    return {
+      name: user.username,
+      speaksFor: (node) => {
+        if (boundNode) return boundNode.includes(node);
+        const pinned = this.pinnedNodes.get(tokenId);
+        if (pinned !== undefined) return pinned === node;
+        if (this.pinnedNodes.size >= PINNED_TOKENS) {
+          const oldest = this.pinnedNodes.keys().next().value;
+          if (oldest !== undefined) this.pinnedNodes.delete(oldest);
+        }
+        this.pinnedNodes.set(tokenId, node);
+        return true;
+      },
+    };
   }
 
-  private async caller(authorization: string | null): Promise<{ user: KubeUser; token: string }> {
+  async authenticate(credential: Credential): Promise<Caller> {
     if (this.options.readOnly)
       throw new SourceError(405, 'the dashboard is read-only here (PALISADE_READ_ONLY)');
-    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-    if (!token)
+    if (!credential.bearer)
       throw new AccessError(
         401,
         'changing policies needs your Kubernetes bearer token (Authorization: Bearer …)',
       );
-    return { user: await reviewToken(this.config, token), token };
+    const user = await reviewToken(this.config, credential.bearer);
+    return { username: user.username, kube: { user, token: credential.bearer } };
+  }
+
+  /** The Kubernetes user of a write (one {@link authenticate} made). */
+  private asKubeUser(caller: Caller): { user: KubeUser; token: string } {
+    if (this.options.readOnly)
+      throw new SourceError(405, 'the dashboard is read-only here (PALISADE_READ_ONLY)');
+    if (!caller.kube) throw new AccessError(401, 'changing policies needs your Kubernetes bearer token');
+    return caller.kube;
   }
 
   private async requireAllowed(user: KubeUser, verb: string, namespace: string): Promise<void> {

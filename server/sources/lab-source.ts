@@ -1,11 +1,20 @@
 import 'server-only';
-import { timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { apiTokenFile, ensureApiToken, sameSecret } from '../http/api-token.ts';
+import type { Credential } from '../http/credential.ts';
+import { AccessError } from '../kube-api/access-review.ts';
 import { labCluster, labFile, readEndpoints, readJson, readLab } from '../lab/lab-store.ts';
 import { applyToLab, deletePoliciesFromLab, LabInputError } from '../lab/lab-writes.ts';
 import { type NodeStatus, nodeStatuses } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
-import { type ClusterSource, type PolicyWrite, SourceError, type SourceStatus } from './cluster-source.ts';
+import {
+  type AgentIdentity,
+  type Caller,
+  type ClusterSource,
+  type PolicyWrite,
+  SourceError,
+  type SourceStatus,
+} from './cluster-source.ts';
 
 /** What changes when a file of the lab's store is rewritten (each write is a rename: a new inode). */
 function fileStamp(name: string): string {
@@ -17,14 +26,10 @@ function fileStamp(name: string): string {
   }
 }
 
-/** Whether `given` is `expected`, in time that does not depend on where they differ. */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The lab as the dashboard's cluster: its store, its writes, its agents' tokens. */
+/**
+ * The lab as the dashboard's cluster: its store, its writes (with the server's API token), its
+ * agents' tokens (one per node, in the lab's `tokens.json`).
+ */
 export class LabSource implements ClusterSource {
   /** The lab's objects as last read, kept while their file is unchanged. */
   private cached?: { stamp: string; cluster: Cluster };
@@ -62,9 +67,23 @@ export class LabSource implements ClusterSource {
     return nodeStatuses();
   }
 
-  async agentMayIngest(token: string, node: string): Promise<boolean> {
-    const expected = readJson<Record<string, string>>('tokens.json')?.[node];
-    return expected !== undefined && sameSecret(token, expected);
+  async authenticate(credential: Credential): Promise<Caller> {
+    const given = credential.bearer ?? credential.session;
+    const how = `open the link \`npm start\` printed, or send Authorization: Bearer with the token in ${apiTokenFile()}`;
+    if (!given) throw new AccessError(401, `changing the lab needs Palisade's API token: ${how}`);
+    if (!sameSecret(given, ensureApiToken()))
+      throw new AccessError(401, `the API token is not this server's: ${how}`);
+    return { username: 'lab' };
+  }
+
+  async authenticateAgent(token: string): Promise<AgentIdentity | undefined> {
+    const tokens = readJson<Record<string, string>>('tokens.json') ?? {};
+    // Every token is compared, so the time taken does not say which node's was near.
+    const matches = Object.entries(tokens).filter(([, expected]) => sameSecret(token, expected));
+    const [node] = matches.length === 1 ? (matches[0] ?? []) : [];
+    return node === undefined
+      ? undefined
+      : { name: `agent of ${node}`, speaksFor: (asked) => asked === node };
   }
 
   private async write(change: () => Promise<PolicyWrite>): Promise<PolicyWrite> {

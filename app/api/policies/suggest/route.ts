@@ -1,19 +1,18 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
+import { queryOf } from '../../../../server/http/query.ts';
+import { readRoute } from '../../../../server/http/route.ts';
+import { FieldError } from '../../../../server/kube/field-error.ts';
 import { suggestPolicy } from '../../../../server/policy/draft-policy.ts';
 import { clusterSource } from '../../../../server/sources/source.ts';
-import { sourceFailure } from '../../../../server/sources/source-failure.ts';
 
 export const dynamic = 'force-dynamic';
 
 /** `?pod=ns/name`: a least-privilege policy drafted from the traffic observed on the pod. */
-export async function GET(request: Request): Promise<Response> {
-  const pod = new URL(request.url).searchParams.get('pod');
-  try {
+export const GET = readRoute(
+  { query: (params) => queryOf(params).required('pod', 'ns/name') },
+  async ({ query: pod }) => {
     const cluster = await clusterSource().cluster();
-    if (!pod || !cluster.pod(pod))
-      return Response.json({ error: `no pod ${JSON.stringify(pod ?? '')}`, field: 'pod' }, { status: 400 });
-    return Response.json({ yaml: suggestPolicy(cluster, pod, flowStore().query({ pod, limit: 10_000 })) });
-  } catch (error) {
-    return sourceFailure(error);
-  }
-}
+    if (!cluster.pod(pod)) throw new FieldError('pod', `no pod ${JSON.stringify(pod)}`);
+    return { yaml: suggestPolicy(cluster, pod, flowStore().query({ pod, limit: 10_000 })) };
+  },
+);

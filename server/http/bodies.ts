@@ -1,0 +1,20 @@
+import 'server-only';
+import { MAX_BATCH_BYTES, parseIngestBody } from '../flows/ingest.ts';
+import type { NetworkPolicy } from '../kube/network-policy.ts';
+import { MAX_POLICY_BODY_BYTES, readPolicyBody } from '../policy/policy-body.ts';
+import { JSON_TYPES, YAML_OR_JSON_TYPES } from './content-type.ts';
+import type { BodySchema } from './route.ts';
+
+/** NetworkPolicies as YAML, or JSON `{"yaml": "…"}` (apply, preview, validate). */
+export const POLICY_BODY: BodySchema<NetworkPolicy[]> = {
+  types: YAML_OR_JSON_TYPES,
+  maxBytes: MAX_POLICY_BODY_BYTES,
+  parse: (text, type) => readPolicyBody(type, text),
+};
+
+/** An agent's flow batch, as JSON. */
+export const INGEST_BODY: BodySchema<ReturnType<typeof parseIngestBody>> = {
+  types: JSON_TYPES,
+  maxBytes: MAX_BATCH_BYTES,
+  parse: (text) => parseIngestBody(text),
+};

@@ -1,0 +1,133 @@
+import 'server-only';
+import { logger } from '../log.ts';
+import type { AgentIdentity, Caller } from '../sources/cluster-source.ts';
+import { clusterSource } from '../sources/source.ts';
+import { bodyType } from './content-type.ts';
+import { credentialOf } from './credential.ts';
+import { errorAnswer } from './error-response.ts';
+import { hostProblem } from './host-check.ts';
+import { HttpError } from './http-error.ts';
+import { crossOriginProblem } from './origin-check.ts';
+import { readBody } from './read-body.ts';
+
+/** A route's body: the media types it takes, its largest size, and the schema that reads it (throws FieldError). */
+export interface BodySchema<B> {
+  readonly types: readonly string[];
+  readonly maxBytes: number;
+  parse(text: string, type: string): B;
+}
+
+/** A route's query: reads the parameters it takes (throws FieldError naming the parameter). */
+export type QuerySchema<Q> = (params: URLSearchParams) => Q;
+
+/** What a route answers: a Response as it is, anything else as JSON. */
+type Answer = Response | object;
+type Handler<I> = (input: I) => Answer | Promise<Answer>;
+
+/** A Next.js route handler. */
+export type RouteHandler = (request: Request) => Promise<Response>;
+
+/**
+ * Who may call a route. `read`: anyone who names this server in Host (DNS rebinding is refused).
+ * `check`: also only this server's own pages (Origin, Sec-Fetch-Site): computes, changes nothing.
+ * `write`: also a credential, checked before the body is read. `agent`: an agent's token, checked
+ * before the body is read (no Host check: agents use whatever name reaches the server, and a page
+ * cannot send a bearer token to another site without the server agreeing first).
+ */
+type Access = 'read' | 'check' | 'write' | 'agent';
+
+interface Spec<Q, B> {
+  readonly access: Access;
+  readonly query?: QuerySchema<Q>;
+  readonly body?: BodySchema<B>;
+  /** Told the status of each request turned away (the ingest counts them). */
+  readonly refused?: (status: number) => void;
+}
+
+interface Input<Q, B> {
+  readonly request: Request;
+  readonly query: Q;
+  readonly body: B;
+  readonly caller: Caller;
+  readonly agent: AgentIdentity;
+}
+
+const log = logger('http');
+const HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+/**
+ * The one guard every route goes through, in this order: Host, Origin, Content-Type, credential,
+ * query, body (streamed, given up past its limit), its schema; then the route. Whatever is wrong
+ * is answered with JSON `{"error", "field"}` and a 4xx (503 when storage cannot be used now);
+ * nothing escapes as a crash.
+ */
+function guarded<Q, B>(spec: Spec<Q, B>, handle: Handler<Input<Q, B>>): RouteHandler {
+  return async (request) => {
+    try {
+      const { headers } = request;
+      const host = spec.access === 'agent' ? undefined : hostProblem(headers.get('host'));
+      if (host) throw new HttpError(421, host, 'host');
+      const credential = credentialOf(headers);
+      if (spec.access === 'check' || spec.access === 'write') {
+        const cookieOnly = spec.access === 'write' && !credential.bearer && credential.session !== undefined;
+        const origin = crossOriginProblem(headers, cookieOnly);
+        if (origin) throw new HttpError(403, origin, 'origin');
+      }
+      const type = spec.body && bodyType(headers.get('content-type'), spec.body.types);
+      const caller = spec.access === 'write' ? await clusterSource().authenticate(credential) : undefined;
+      const agent = spec.access === 'agent' ? await agentOf(credential.bearer) : undefined;
+      const query = spec.query?.(new URL(request.url).searchParams);
+      const body =
+        spec.body && type !== undefined
+          ? spec.body.parse(await readBody(request, spec.body.maxBytes), type)
+          : undefined;
+      const answer = await handle({ request, query, body, caller, agent } as Input<Q, B>);
+      return answer instanceof Response ? answer : Response.json(answer, { headers: HEADERS });
+    } catch (error) {
+      const { status, body } = errorAnswer(error);
+      const where = { method: request.method, path: new URL(request.url).pathname, status };
+      if (status >= 500 && status !== 503)
+        log.error('request failed', { ...where, error: (error as Error)?.stack ?? String(error) });
+      else if (spec.access !== 'read') log.warn('request refused', { ...where, ...body });
+      spec.refused?.(status);
+      return Response.json(body, { status, headers: HEADERS });
+    }
+  };
+}
+
+async function agentOf(token: string | undefined): Promise<AgentIdentity> {
+  if (!token)
+    throw new HttpError(401, 'an agent token is required (Authorization: Bearer …)', 'authorization');
+  const agent = await clusterSource().authenticateAgent(token);
+  if (!agent) throw new HttpError(401, 'the token is not an agent’s', 'authorization');
+  return agent;
+}
+
+/** A route that reads: its query, if it takes one. */
+export function readRoute<Q>(
+  spec: { query?: QuerySchema<Q> },
+  handle: Handler<{ request: Request; query: Q }>,
+): RouteHandler {
+  return guarded({ access: 'read', ...spec }, handle);
+}
+
+/** A route that computes from a body and changes nothing (preview, validate). */
+export function checkRoute<B>(spec: { body: BodySchema<B> }, handle: Handler<{ body: B }>): RouteHandler {
+  return guarded({ access: 'check', ...spec }, handle);
+}
+
+/** A route that changes the cluster, as the authenticated caller. */
+export function writeRoute<Q, B>(
+  spec: { query?: QuerySchema<Q>; body?: BodySchema<B> },
+  handle: Handler<{ query: Q; body: B; caller: Caller }>,
+): RouteHandler {
+  return guarded({ access: 'write', ...spec }, handle);
+}
+
+/** A route for agents (the ingest), each for the nodes its token speaks for. */
+export function agentRoute<B>(
+  spec: { body: BodySchema<B>; refused?: (status: number) => void },
+  handle: Handler<{ body: B; agent: AgentIdentity }>,
+): RouteHandler {
+  return guarded({ access: 'agent', ...spec }, handle);
+}
