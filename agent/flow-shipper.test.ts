@@ -166,3 +166,65 @@ test('a flow’s wire form is the JSON of the flow, its kernel timestamp as a st
   const bare = flow(8);
   assert.deepEqual(JSON.parse(wireFlow(bare)), { ...bare, timestampNs: '8' });
 });
+
+/** An ingest that answers each request with what `answer` says for its batch number (or hangs up). */
+async function scriptedIngest(answer: (seq: number, attempt: number) => number | 'hang-up') {
+  const seen: { seq: number; flows: number; dropped: number }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const { batch, flows, dropped } = JSON.parse(body);
+      const attempt = seen.filter((item) => item.seq === batch.seq).length;
+      seen.push({ seq: batch.seq, flows: flows.length, dropped });
+      const status = answer(batch.seq, attempt);
+      if (status === 'hang-up') request.socket.destroy();
+      else response.writeHead(status).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, seen, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest` };
+}
+
+test('a batch that got no answer goes again unchanged, under its number; one the server did not store goes back to the buffer', async () => {
+  // Batch 1 is taken but the answer is lost; batch 2 is answered 503 (not stored) once.
+  const { server, seen, url } = await scriptedIngest((seq, attempt) =>
+    attempt > 0 ? 200 : seq === 1 ? 'hang-up' : seq === 2 ? 503 : 200,
+  );
+  const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1', batchSize: 10, retryMs: 10 });
+  shipper.push(Array.from({ length: 20 }, (_, i) => wireFlow(flow(i))));
+  for (let i = 0; i < 200 && shipper.delivered < 20; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  assert.deepEqual(
+    seen.map(({ seq, flows }) => [seq, flows]),
+    [
+      [1, 10],
+      [1, 10],
+      [2, 10],
+      [3, 10],
+    ],
+    'the unanswered batch again under its number; the refused one anew',
+  );
+  assert.equal(shipper.delivered, 20);
+  assert.equal(shipper.dropped, 0);
+});
+
+test('a batch the server refuses for good is dropped and counted, and the next ones go on', async () => {
+  const { server, seen, url } = await scriptedIngest((seq) => (seq === 1 ? 400 : 200));
+  const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1', batchSize: 5, retryMs: 10 });
+  shipper.push(Array.from({ length: 12 }, (_, i) => wireFlow(flow(i))));
+  for (let i = 0; i < 200 && shipper.delivered < 7; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  assert.equal(shipper.dropped, 5);
+  assert.equal(shipper.delivered, 7);
+  assert.equal(shipper.lastError, undefined, 'cleared by the next delivery');
+  assert.deepEqual(
+    seen.map((item) => item.dropped),
+    [0, 5, 5],
+    'the server hears of the drop',
+  );
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AgentStatus } from '../server/nodes/agent-status.ts';
 import type { NamedFlow } from './node-agent.ts';
 
@@ -24,18 +25,41 @@ export function wireFlow(flow: NamedFlow): string {
   return JSON.stringify({ ...flow, timestampNs: flow.timestampNs.toString() });
 }
 
+/** What became of one request to the ingest. */
+type Outcome =
+  /** The server stored the batch (or had stored it before). */
+  | 'stored'
+  /** The server will never take this batch (400, 413, 415…): it is dropped, and counted. */
+  | 'refused'
+  /** The server did not store it (unreachable, 401/403 while tokens rotate, 429, 503): it waits again. */
+  | 'not-stored'
+  /** No answer came (a timeout, a reset, a 5xx from the way there): it may have been stored. */
+  | 'unknown';
+
+/** Answers that say the server stored nothing and may take the same flows later. */
+const RETRY_STATUSES = new Set([401, 403, 408, 421, 429, 503]);
+/** Errors of a connection that was never made, so nothing was sent. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
 /**
  * Sends flows to the server's ingest in batches, one request at a time: when the server is slow
  * the buffer absorbs it, when it is down the buffer holds up to a bound, and whatever had to be
- * dropped is counted, never silent.
+ * dropped is counted, never silent. Each batch is numbered (a random id for this process and a
+ * sequence), and a batch whose fate is unknown (no answer came) is sent again as it was, with its
+ * number, so the server stores it once; one the server answered it did not store goes back to the
+ * front of the buffer, where the bound may drop its oldest flows.
  */
 export class FlowShipper {
   private readonly options: Required<Omit<ShipperOptions, 'status'>> & Pick<ShipperOptions, 'status'>;
-  /** Flows as JSON text (serialized once, by the caller). */
+  /** Flows as JSON text (serialized once, by the caller), waiting to be sent. */
   private buffer: string[] = [];
+  /** A batch that was sent with no answer: sent again, unchanged, before anything else. */
+  private unsure: { seq: number; flows: string[] } | undefined;
+  private readonly sender = randomBytes(9).toString('base64url');
+  private seq = 0;
   private sending = false;
   private closed = false;
-  /** Flows dropped because the buffer was full. */
+  /** Flows dropped: the buffer was full, or the server refused their batch for good. */
   dropped = 0;
   /** Flows the server accepted. */
   delivered = 0;
@@ -56,7 +80,7 @@ export class FlowShipper {
     this.heartbeat = setInterval(() => {
       if (this.sending || Date.now() - this.lastSent < this.options.heartbeatMs) return;
       this.sending = true;
-      void this.send([]).finally(() => {
+      void this.send(++this.seq, []).finally(() => {
         this.sending = false;
         void this.drain();
       });
@@ -64,8 +88,9 @@ export class FlowShipper {
     this.heartbeat.unref();
   }
 
+  /** Flows not yet delivered: waiting, or in a batch sent again until the server answers. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.buffer.length + (this.unsure?.flows.length ?? 0);
   }
 
   /** Takes flows already serialized as JSON (see {@link wireFlow}). */
@@ -75,7 +100,7 @@ export class FlowShipper {
     void this.drain();
   }
 
-  /** Drops the oldest flows past the bound, counting them. */
+  /** Drops the oldest waiting flows past the bound, counting them. */
   private bound(): void {
     const excess = this.buffer.length - this.options.maxBuffered;
     if (excess > 0) {
@@ -93,12 +118,27 @@ export class FlowShipper {
     if (this.sending) return;
     this.sending = true;
     try {
-      while (this.buffer.length > 0 && !this.closed) {
-        const batch = this.buffer.splice(0, this.options.batchSize);
-        if (await this.send(batch)) continue;
-        // Not delivered: back to the front, and the oldest go if that is more than the bound.
-        this.buffer.unshift(...batch);
-        this.bound();
+      while ((this.unsure || this.buffer.length > 0) && !this.closed) {
+        const batch = this.unsure ?? {
+          seq: ++this.seq,
+          flows: this.buffer.splice(0, this.options.batchSize),
+        };
+        this.unsure = undefined;
+        const outcome = await this.send(batch.seq, batch.flows);
+        if (outcome === 'stored') {
+          this.delivered += batch.flows.length;
+          continue;
+        }
+        if (outcome === 'refused') {
+          this.dropped += batch.flows.length;
+          continue;
+        }
+        if (outcome === 'unknown') this.unsure = batch;
+        else {
+          // Not stored: back to the front, and the oldest go if that is more than the bound.
+          this.buffer.unshift(...batch.flows);
+          this.bound();
+        }
         await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
       }
     } finally {
@@ -106,8 +146,8 @@ export class FlowShipper {
     }
   }
 
-  /** One request to the ingest; says whether the server took it. */
-  private async send(batch: readonly string[]): Promise<boolean> {
+  /** One request to the ingest, and what became of it. */
+  private async send(seq: number, batch: readonly string[]): Promise<Outcome> {
     let status: AgentStatus | undefined;
     if (Date.now() - this.lastStatus >= this.options.statusEveryMs) {
       try {
@@ -116,25 +156,32 @@ export class FlowShipper {
         // The datapath cannot be read just now (pins not yet made): the flows go without it.
       }
     }
+    const head = `"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},"batch":{"sender":"${this.sender}","seq":${seq}}`;
+    let response: Response;
     try {
-      const response = await fetch(this.options.url, {
+      response = await fetch(this.options.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           authorization: `Bearer ${this.options.token() ?? ''}`,
         },
-        body: `{"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},${status ? `"status":${JSON.stringify(status)},` : ''}"flows":[${batch.join(',')}]}`,
+        body: `{${head},${status ? `"status":${JSON.stringify(status)},` : ''}"flows":[${batch.join(',')}]}`,
         signal: AbortSignal.timeout(10_000),
       });
-      if (!response.ok) throw new Error(`ingest answered ${response.status}`);
-      this.delivered += batch.length;
+      await response.arrayBuffer();
+    } catch (error) {
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      this.lastError = `${(error as Error).message}${code ? ` (${code})` : ''}`;
+      return code && NOT_SENT.has(code) ? 'not-stored' : 'unknown';
+    }
+    if (response.ok) {
       this.lastSent = Date.now();
       if (status) this.lastStatus = this.lastSent;
       this.lastError = undefined;
-      return true;
-    } catch (error) {
-      this.lastError = (error as Error).message;
-      return false;
+      return 'stored';
     }
+    this.lastError = `ingest answered ${response.status}`;
+    if (RETRY_STATUSES.has(response.status)) return 'not-stored';
+    return response.status >= 500 ? 'unknown' : 'refused';
   }
 }

@@ -54,9 +54,13 @@ const kubeMode = values.kubeconfig !== undefined || values['in-cluster'];
 /**
  * The agent's token for the server's ingest in Kubernetes mode: a ServiceAccount token projected
  * for the audience `palisade-ingest` (deploy/agent/daemonset.yaml), so that it is good for nothing
- * else; the kubelet rotates it, so it is read for each batch.
+ * else; the kubelet rotates it, so it is read for each batch. `{node}` in PALISADE_AGENT_TOKEN_FILE
+ * stands for the node's name (lab nodes standing in for a cluster's share one environment, and the
+ * server holds each token to one node).
  */
-const INGEST_TOKEN_FILE = process.env.PALISADE_AGENT_TOKEN_FILE ?? '/var/run/secrets/palisade/token';
+const INGEST_TOKEN_FILE = (
+  process.env.PALISADE_AGENT_TOKEN_FILE ?? '/var/run/secrets/palisade/token'
+).replaceAll('{node}', node);
 
 let source: NodeSource & { start?: () => Promise<void> };
 let token: () => string | undefined;

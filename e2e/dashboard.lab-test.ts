@@ -8,17 +8,22 @@ import type { Browser } from 'playwright-core';
 import { labApply, labPod, labProbe } from '../agent/lab/lab.ts';
 import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
 import { WALKTHROUGH } from '../examples/walkthrough/steps.ts';
+import { ensureApiToken } from '../server/http/api-token.ts';
 import { launchBrowser, policies, root, screenshotThemes, startDashboard } from './dashboard.ts';
 
 const PORT = 3918;
 let server: ChildProcess;
 let browser: Browser;
+/** The API token that writes need, as `npm start` prints it; a page signs in with `/?token=…`. */
+let token: string;
 
 before(async () => {
   // The lab's agents send their flows to this dashboard, as with npm start.
   process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${PORT}/api/ingest`;
   await startLab();
-  server = await startDashboard(PORT, { PALISADE_DATA_DIR: mkdtempSync(join(tmpdir(), 'palisade-e2e-')) });
+  const data = mkdtempSync(join(tmpdir(), 'palisade-e2e-'));
+  token = ensureApiToken(join(data, 'api-token'));
+  server = await startDashboard(PORT, { PALISADE_DATA_DIR: data });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -87,7 +92,8 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
 
 test('a denied flow appears live on the flows page, and opening it says which policy denied it', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`http://127.0.0.1:${PORT}/flows`);
+  await page.goto(`http://127.0.0.1:${PORT}/flows?token=${token}`);
+  assert.equal(page.url(), `http://127.0.0.1:${PORT}/flows`, 'signed in, and the token left the address');
   await page
     .getByText(/No flows yet|flows/)
     .first()
@@ -195,6 +201,7 @@ test('the article’s walkthrough through the policy editor: apply, the graph fo
   const api = `http://127.0.0.1:${PORT}/api`;
   await labApply([], { replacePolicies: true });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`http://127.0.0.1:${PORT}/?token=${token}`);
   for (const [index, step] of WALKTHROUGH.entries()) {
     if (step.policy) {
       const yaml = readFileSync(`${policies}${step.policy}`, 'utf8');
@@ -243,7 +250,7 @@ test('the article’s walkthrough through the policy editor: apply, the graph fo
   await screenshotThemes(page, 'policies', 'a policy');
   const bad = await fetch(`${api}/policies`, {
     method: 'POST',
-    headers: { 'content-type': 'application/yaml' },
+    headers: { 'content-type': 'application/yaml', authorization: `Bearer ${token}` },
     body: 'kind: NetworkPolicy\nmetadata: {name: x}\nspec: {podSelector: {}, policyTypes: [Sideways]}\n',
   });
   assert.equal(bad.status, 400);

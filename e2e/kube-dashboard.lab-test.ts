@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,15 +30,42 @@ before(async () => {
   await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
   await api.kubectl(['create', 'namespace', 'palisade-system']);
   await api.kubectl(['create', 'serviceaccount', 'palisade-agent', '-n', 'palisade-system']);
-  const kubectlToken = async (account: string, namespace: string, ...extra: string[]) =>
-    (await api.kubectl(['create', 'token', account, '-n', namespace, ...extra])).trim();
-  // What deploy/agent projects into each agent: a token good only for the dashboard's ingest.
-  process.env.PALISADE_AGENT_TOKEN = await kubectlToken(
-    'palisade-agent',
-    'palisade-system',
-    '--audience',
-    'palisade-ingest',
-  );
+  // What deploy/agent projects into each agent: a token good only for the dashboard's ingest, bound
+  // to the agent's pod and so to its node (the server holds each agent to its own node).
+  const tokens = mkdtempSync(join(tmpdir(), 'palisade-agent-tokens-'));
+  for (const node of ['lab-node-1', 'lab-node-2']) {
+    const pod = `palisade-agent-${node}`;
+    const spec = {
+      nodeName: node,
+      serviceAccountName: 'palisade-agent',
+      automountServiceAccountToken: false,
+    };
+    await api.kubectl([
+      'run',
+      pod,
+      '-n',
+      'palisade-system',
+      '--image=palisade',
+      '--restart=Never',
+      `--overrides=${JSON.stringify({ spec })}`,
+    ]);
+    const token = await api.kubectl([
+      'create',
+      'token',
+      'palisade-agent',
+      '-n',
+      'palisade-system',
+      '--audience',
+      'palisade-ingest',
+      '--bound-object-kind',
+      'Pod',
+      '--bound-object-name',
+      pod,
+    ]);
+    writeFileSync(join(tokens, node), token.trim(), { mode: 0o600 });
+  }
+  delete process.env.PALISADE_AGENT_TOKEN;
+  process.env.PALISADE_AGENT_TOKEN_FILE = join(tokens, '{node}');
   process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${PORT}/api/ingest`;
   aliceToken = await api.policyEditorToken('default', 'alice');
   await labDown();

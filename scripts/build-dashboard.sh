@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 export NEXT_TELEMETRY_DISABLED=1
-if [[ ! -f .next/BUILD_ID ]] || [[ -n "$(find app components server next.config.ts package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]]; then
+if [[ ! -f .next/BUILD_ID ]] || [[ -n "$(find app components server proxy.ts next.config.ts package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]]; then
   echo "palisade: building the dashboard (next build)…"
   next build
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Brings up the lab (eBPF when root on a BPF kernel, simulated otherwise, and says which), builds
 # the dashboard when its sources changed, and serves it on 127.0.0.1. Ctrl-C takes the lab down.
-# With PALISADE_CLUSTER=kubernetes the dashboard shows that cluster instead, and no lab is made.
+# Writes to the lab need the API token printed here (a link that signs a browser in, or a bearer
+# token for curl). With PALISADE_CLUSTER=kubernetes the dashboard shows that cluster instead, no
+# lab is made, and writes need the user's own Kubernetes token.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -14,8 +16,16 @@ export PALISADE_INGEST_URL="http://127.0.0.1:$port/api/ingest"
 if [[ ${PALISADE_CLUSTER:-lab} != kubernetes ]]; then
   bin/palisade lab up
   trap 'bin/palisade lab down' EXIT
+  { read -r token_file && read -r token; } < <(node --disable-warning=ExperimentalWarning scripts/api-token.ts)
 fi
 
 bash scripts/build-dashboard.sh
+link_host=$host
+[[ $link_host == 0.0.0.0 || $link_host == :: ]] && link_host=127.0.0.1
 echo "palisade: dashboard on http://$host:$port"
+if [[ -n ${token:-} ]]; then
+  echo "palisade: changing the lab needs the API token in $token_file (readable by you only):"
+  echo "palisade:   open http://$link_host:$port/?token=$token to sign this browser in,"
+  echo "palisade:   or send 'Authorization: Bearer $token' (curl, scripts)"
+fi
 next start -H "$host" -p "$port"

@@ -12,7 +12,7 @@ echo "== lint and format (biome check)"
 biome check .
 echo "== unit tests (node --test)"
 node --test --test-reporter=spec --disable-warning=ExperimentalWarning --conditions=react-server \
-  'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts' 'components/**/*.test.ts' 'bench/**/*.test.ts'
+  'app/**/*.test.ts' 'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts' 'components/**/*.test.ts' 'bench/**/*.test.ts'
 echo "== Kubernetes tests: real etcd, kube-apiserver and kube-controller-manager (node --test)"
 bash scripts/build-kube.sh
 node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \

@@ -54,9 +54,9 @@ function readApiToken(file: string): string {
   return token;
 }
 
-/** Whether `given` is `expected`, in time that does not depend on where they differ. */
+/** Whether `given` is `expected` (never when that is empty), in time that does not depend on where they differ. */
 export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return b.length > 0 && a.length === b.length && timingSafeEqual(a, b);
 }

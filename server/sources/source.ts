@@ -1,5 +1,6 @@
 import 'server-only';
 import { loadKubeConfig } from '../kube-api/kube-config.ts';
+import { isKubernetesMode } from './cluster-mode.ts';
 import type { ClusterSource } from './cluster-source.ts';
 import { KubeSource } from './kube-source.ts';
 import { LabSource } from './lab-source.ts';
@@ -12,12 +13,11 @@ const holder = globalThis as { palisadeClusterSource?: ClusterSource };
  * `PALISADE_READ_ONLY=1` refuses writes), the lab otherwise.
  */
 export function clusterSource(): ClusterSource {
-  holder.palisadeClusterSource ??=
-    process.env.PALISADE_CLUSTER === 'kubernetes'
-      ? new KubeSource(loadKubeConfig(process.env.PALISADE_KUBECONFIG), {
-          readOnly: process.env.PALISADE_READ_ONLY === '1',
-          agentServiceAccount: process.env.PALISADE_AGENT_SERVICE_ACCOUNT ?? 'palisade-system:palisade-agent',
-        })
-      : new LabSource();
+  holder.palisadeClusterSource ??= isKubernetesMode()
+    ? new KubeSource(loadKubeConfig(process.env.PALISADE_KUBECONFIG), {
+        readOnly: process.env.PALISADE_READ_ONLY === '1',
+        agentServiceAccount: process.env.PALISADE_AGENT_SERVICE_ACCOUNT ?? 'palisade-system:palisade-agent',
+      })
+    : new LabSource();
   return holder.palisadeClusterSource;
 }

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { AGENT_TOKENS, API_TOKEN, FROM_PAGE, handler, request, snapshot } from './testing-routes.ts';
+
+const POLICY = readFileSync(
+  new URL('../../examples/walkthrough/policies/01-deny-all-ingress.yaml', import.meta.url),
+  'utf8',
+);
+const YAML = { 'content-type': 'application/yaml' };
+
+/** A body that counts what was read of it: `size` bytes of `text`, in 64 KiB chunks. */
+function countedBody(size: number, text = 'a') {
+  const chunk = new TextEncoder().encode(text.repeat(65536 / text.length));
+  const read = { bytes: 0 };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (read.bytes >= size) return controller.close();
+        read.bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, read };
+}
+
+/** Sends and checks the JSON error: its status, the field at fault and a match of its message. */
+async function refused(sent: Request, status: number, field: string | undefined, message: RegExp) {
+  const before = snapshot();
+  const response = await handler(new URL(sent.url).pathname, sent.method as 'GET').call(undefined, sent);
+  const body = (await response.json()) as { error: string; field?: string };
+  assert.equal(response.status, status, `${sent.method} ${sent.url}: ${body.error}`);
+  assert.equal(body.field, field);
+  assert.match(body.error, message);
+  assert.equal(snapshot(), before, 'nothing changed');
+}
+
+test('the page’s own requests, signed in with the session cookie or the bearer token, apply and delete policies', async () => {
+  const apply = await handler(
+    '/api/policies',
+    'POST',
+  )(request('POST', '/api/policies', { ...FROM_PAGE, ...YAML }, POLICY));
+  assert.equal(apply.status, 200, await apply.clone().text());
+  assert.deepEqual((await apply.json()).applied, ['NetworkPolicy default/demo-app-deny-all']);
+  const viaCurl = await handler(
+    '/api/policies',
+    'DELETE',
+  )(
+    request('DELETE', '/api/policies?name=default/demo-app-deny-all', {
+      host: 'localhost:3000',
+      authorization: `Bearer ${API_TOKEN}`,
+    }),
+  );
+  assert.equal(viaCurl.status, 200, await viaCurl.clone().text());
+  const listed = await handler(
+    '/api/policies',
+    'GET',
+  )(request('GET', '/api/policies', { host: '127.0.0.1:3000' }));
+  assert.deepEqual((await listed.json()).policies, []);
+});
+
+test('writes need the API token, from this server’s own pages, before anything of the body is read', async () => {
+  const post = (headers: Record<string, string>, body: BodyInit = POLICY) =>
+    request('POST', '/api/policies', { ...YAML, ...headers }, body);
+  const { stream, read } = countedBody(64 << 20);
+  await refused(post({ host: '127.0.0.1:3000' }, stream), 401, 'authorization', /needs Palisade's API token/);
+  assert.equal(read.bytes, 0, 'the body was not read');
+  await refused(
+    post({ ...FROM_PAGE, cookie: 'palisade-session=guess' }),
+    401,
+    'authorization',
+    /not this server's/,
+  );
+  await refused(
+    post({ host: '127.0.0.1:3000', authorization: 'Bearer guess' }),
+    401,
+    'authorization',
+    /not this/,
+  );
+  // Another site's page: the browser says so, or its Origin does; SameSite=Strict keeps the cookie
+  // from cross-site requests, but 127.0.0.1 on another port is the same site.
+  await refused(post({ ...FROM_PAGE, 'sec-fetch-site': 'cross-site' }), 403, 'origin', /cross-site/);
+  await refused(post({ ...FROM_PAGE, 'sec-fetch-site': 'same-site' }), 403, 'origin', /same-site/);
+  await refused(post({ ...FROM_PAGE, origin: 'http://127.0.0.1:8080' }), 403, 'origin', /not this server/);
+  await refused(post({ ...FROM_PAGE, origin: 'null' }), 403, 'origin', /not this server/);
+  await refused(
+    post({ host: '127.0.0.1:3000', cookie: FROM_PAGE.cookie }),
+    403,
+    'origin',
+    /must say where it comes from/,
+  );
+  // DNS rebinding: the browser sends the attacker's name.
+  await refused(
+    post({ ...FROM_PAGE, host: 'rebind.attacker.example:3000' }),
+    421,
+    'host',
+    /does not answer to/,
+  );
+  // What a form or a no-cors fetch may send without asking first never reaches a parser.
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    await refused(
+      post({ ...FROM_PAGE, 'content-type': type }),
+      415,
+      'content-type',
+      /must be application\/yaml/,
+    );
+  }
+  await refused(
+    post({ ...FROM_PAGE, 'content-type': 'application/yaml; charset=latin1' }),
+    415,
+    'content-type',
+    /UTF-8/,
+  );
+  await refused(
+    request('POST', '/api/policies', { ...FROM_PAGE }, new Uint8Array([1, 2])),
+    415,
+    'content-type',
+    /Content-Type/,
+  );
+});
+
+test('bodies are read up to their limit and no further, and every policy route takes the same bodies', async () => {
+  for (const path of ['/api/policies', '/api/policies/preview', '/api/policies/validate']) {
+    const { stream, read } = countedBody(64 << 20);
+    await refused(
+      request('POST', path, { ...FROM_PAGE, ...YAML }, stream),
+      413,
+      'body',
+      /larger than 524288 bytes/,
+    );
+    assert.ok(read.bytes <= (512 + 64) << 10, `${path}: stopped at the limit, read ${read.bytes}`);
+    await refused(
+      request('POST', path, { ...FROM_PAGE, ...YAML, 'content-length': String(1 << 30) }, 'x'),
+      413,
+      'body',
+      /larger than/,
+    );
+    await refused(
+      request('POST', path, { ...FROM_PAGE, ...YAML }, new Uint8Array([0xff, 0xfe, 0x80])),
+      400,
+      'body',
+      /not UTF-8/,
+    );
+  }
+  const many = Array.from({ length: 101 }, (_, i) => POLICY.replace('demo-app-deny-all', `p${i}`)).join(
+    '---\n',
+  );
+  await refused(
+    request('POST', '/api/policies/validate', { ...FROM_PAGE, ...YAML }, many),
+    400,
+    'yaml',
+    /at most 100 policies/,
+  );
+});
+
+test('a YAML body with aliases (a billion laughs) is refused as it is read', async () => {
+  const laughs = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'
+      .split('')
+      .map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`),
+  ].join('\n');
+  for (const path of ['/api/policies/validate', '/api/policies/preview']) {
+    await refused(
+      request('POST', path, { ...FROM_PAGE, ...YAML }, laughs),
+      400,
+      'yaml',
+      /aliases \(\*name\) are not taken/,
+    );
+    await refused(
+      request(
+        'POST',
+        path,
+        { ...FROM_PAGE, 'content-type': 'application/json' },
+        JSON.stringify({ yaml: laughs }),
+      ),
+      400,
+      'yaml',
+      /aliases/,
+    );
+  }
+});
+
+test('the ingest takes an agent’s token before its body, for its own node only', async () => {
+  const batch = (node: string) =>
+    JSON.stringify({
+      node,
+      flows: [
+        {
+          time: 1,
+          direction: 'ingress',
+          verdict: 'deny',
+          kind: 'denied',
+          src: '10.77.1.11',
+          sport: 1,
+          dst: '10.77.1.10',
+          dport: 80,
+          protocol: 6,
+        },
+      ],
+    });
+  const post = (headers: Record<string, string>, body: BodyInit) =>
+    request('POST', '/api/ingest', { 'content-type': 'application/json', ...headers }, body);
+  const { stream, read } = countedBody(64 << 20);
+  await refused(
+    post({ authorization: 'Bearer not-an-agent' }, stream),
+    401,
+    'authorization',
+    /not an agent’s/,
+  );
+  assert.equal(read.bytes, 0, 'the body was not read');
+  await refused(post({}, batch('lab-node-1')), 401, 'authorization', /agent token is required/);
+  await refused(
+    post({ authorization: `Bearer ${API_TOKEN}` }, batch('lab-node-1')),
+    401,
+    'authorization',
+    /not an agent’s/,
+  );
+  await refused(
+    post({ authorization: `Bearer ${AGENT_TOKENS['lab-node-2']}` }, batch('lab-node-1')),
+    403,
+    'node',
+    /not the token of node lab-node-1/,
+  );
+  await refused(
+    post(
+      { authorization: `Bearer ${AGENT_TOKENS['lab-node-1']}`, 'content-type': 'text/plain' },
+      batch('lab-node-1'),
+    ),
+    415,
+    'content-type',
+    /application\/json/,
+  );
+  const big = countedBody(64 << 20);
+  await refused(
+    post({ authorization: `Bearer ${AGENT_TOKENS['lab-node-1']}` }, big.stream),
+    413,
+    'body',
+    /larger than/,
+  );
+  assert.ok(big.read.bytes <= (16 << 20) + (64 << 10));
+  const taken = await handler(
+    '/api/ingest',
+    'POST',
+  )(post({ authorization: `Bearer ${AGENT_TOKENS['lab-node-1']}` }, batch('lab-node-1')));
+  assert.deepEqual(await taken.json(), { accepted: 1, dropped: 0 });
+});
+
+test('reads check the Host and their query, and answer bad values with the parameter at fault', async () => {
+  const get = (path: string, host = '127.0.0.1:3000') => request('GET', path, { host });
+  for (const host of [
+    '127.0.0.1:3000',
+    'localhost:3000',
+    '[::1]:3000',
+    '10.0.0.7',
+    'palisade.example.com',
+    'PALISADE.example.com:443',
+  ]) {
+    assert.equal((await handler('/healthz', 'GET')(get('/healthz', host))).status, 200, host);
+  }
+  for (const path of [
+    '/healthz',
+    '/metrics',
+    '/api/flows',
+    '/api/graph',
+    '/api/nodes',
+    '/api/policies',
+    '/api/flows/stream',
+  ]) {
+    await refused(
+      get(path, 'attacker.example:3000'),
+      421,
+      'host',
+      /does not answer to the name "attacker.example"/,
+    );
+    await refused(get(path, 'localhost.attacker.example'), 421, 'host', /does not answer/);
+    await refused(get(path, 'user@127.0.0.1'), 421, 'host', /not a host name/);
+  }
+  await refused(get('/api/flows?limit=0'), 400, 'limit', /from 1 to 10000/);
+  await refused(get('/api/flows?limit=1e3'), 400, 'limit', /number/);
+  await refused(get('/api/flows?port=80.5'), 400, 'port', /whole number/);
+  await refused(get('/api/flows?verdict=maybe'), 400, 'verdict', /allow, deny/);
+  await refused(get(`/api/flows?pod=${'x'.repeat(600)}`), 400, 'pod', /at most 512/);
+  await refused(get('/api/graph?group=galaxy'), 400, 'group', /auto, pod, workload, namespace/);
+  await refused(get('/api/policies/suggest'), 400, 'pod', /required/);
+  await refused(get('/api/policies/suggest?pod=default/nobody'), 400, 'pod', /no pod/);
+  await refused(
+    get('/api/explain?from=default/client-one&to=default/demo-app&port=0'),
+    400,
+    'port',
+    /1 to 65535/,
+  );
+  const missingName = request('DELETE', '/api/policies', { ...FROM_PAGE });
+  await refused(missingName, 400, 'name', /required/);
+});
