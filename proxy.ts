@@ -28,10 +28,10 @@ export function proxy(request: NextRequest): Response {
     for (const [name, value] of Object.entries(PAGE_HEADERS)) response.headers.set(name, value);
     return response;
   }
-  const params = new URLSearchParams(request.nextUrl.search);
-  params.delete('token');
-  const location = `${request.nextUrl.pathname}${params.size > 0 ? `?${params}` : ''}`;
-  const response = new NextResponse(null, { status: 303, headers: { location, ...PAGE_HEADERS } });
+  const clean = request.nextUrl.clone();
+  clean.searchParams.delete('token');
+  const response = NextResponse.redirect(clean, 303);
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) response.headers.set(name, value);
   if (!isKubernetesMode() && sameSecret(token, labToken())) {
     response.cookies.set(SESSION_COOKIE, token, {
       httpOnly: true,
