@@ -10,8 +10,8 @@ export const policies = `${root}examples/walkthrough/policies/`;
 export const screenshots = new URL('screenshots/', import.meta.url).pathname;
 const CHROMIUM = '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, without reaching out to the network. */
-export async function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium, headless, without reaching out to the network; `extraArgs` for its command line. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm run setup does, as root)`);
   return chromium.launch({
@@ -25,6 +25,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
