@@ -33,37 +33,8 @@ before(async () => {
   // What deploy/agent projects into each agent: a token good only for the dashboard's ingest, bound
   // to the agent's pod and so to its node (the server holds each agent to its own node).
   const tokens = mkdtempSync(join(tmpdir(), 'palisade-agent-tokens-'));
-  for (const node of ['lab-node-1', 'lab-node-2']) {
-    const pod = `palisade-agent-${node}`;
-    const spec = {
-      nodeName: node,
-      serviceAccountName: 'palisade-agent',
-      automountServiceAccountToken: false,
-    };
-    await api.kubectl([
-      'run',
-      pod,
-      '-n',
-      'palisade-system',
-      '--image=palisade',
-      '--restart=Never',
-      `--overrides=${JSON.stringify({ spec })}`,
-    ]);
-    const token = await api.kubectl([
-      'create',
-      'token',
-      'palisade-agent',
-      '-n',
-      'palisade-system',
-      '--audience',
-      'palisade-ingest',
-      '--bound-object-kind',
-      'Pod',
-      '--bound-object-name',
-      pod,
-    ]);
-    writeFileSync(join(tokens, node), token.trim(), { mode: 0o600 });
-  }
+  for (const node of ['lab-node-1', 'lab-node-2'])
+    writeFileSync(join(tokens, node), await api.agentToken(node), { mode: 0o600 });
   delete process.env.PALISADE_AGENT_TOKEN;
   process.env.PALISADE_AGENT_TOKEN_FILE = join(tokens, '{node}');
   process.env.PALISADE_INGEST_URL = `http://127.0.0.1:${PORT}/api/ingest`;

@@ -164,6 +164,43 @@ export class TestingApiServer {
     return (await this.kubectl(['create', 'token', name, '-n', namespace])).trim();
   }
 
+  /**
+   * A token of the agents' ServiceAccount (`palisade-system:palisade-agent`, which must exist) for
+   * the ingest's audience; with `node`, bound to a pod on that node, as the DaemonSet's projected
+   * tokens are (the pod, `palisade-agent-NODE`, is made here), so that it names its node.
+   */
+  async agentToken(node?: string): Promise<string> {
+    const bound: string[] = [];
+    if (node) {
+      const pod = `palisade-agent-${node}`;
+      const spec = {
+        nodeName: node,
+        serviceAccountName: 'palisade-agent',
+        automountServiceAccountToken: false,
+      };
+      await this.kubectl([
+        'run',
+        pod,
+        '-n',
+        'palisade-system',
+        '--image=palisade',
+        '--restart=Never',
+        `--overrides=${JSON.stringify({ spec })}`,
+      ]);
+      bound.push('--bound-object-kind', 'Pod', '--bound-object-name', pod);
+    }
+    const args = [
+      'create',
+      'token',
+      'palisade-agent',
+      '-n',
+      'palisade-system',
+      '--audience',
+      'palisade-ingest',
+    ];
+    return (await this.kubectl([...args, ...bound])).trim();
+  }
+
   /** Runs kubectl as the admin; resolves with its output, rejects with its stderr. */
   kubectl(args: readonly string[], input?: string): Promise<string> {
     return runKubectl(['--kubeconfig', this.kubeconfig, ...args], input);

@@ -32,17 +32,7 @@ before(async () => {
   alice = await api.policyEditorToken('default', 'alice');
   await api.kubectl(['create', 'namespace', 'palisade-system']);
   await api.kubectl(['create', 'serviceaccount', 'palisade-agent', '-n', 'palisade-system']);
-  agentToken = (
-    await api.kubectl([
-      'create',
-      'token',
-      'palisade-agent',
-      '-n',
-      'palisade-system',
-      '--audience',
-      'palisade-ingest',
-    ])
-  ).trim();
+  agentToken = await api.agentToken();
   otherToken = (await api.kubectl(['create', 'token', 'default', '-n', 'default'])).trim();
   // The dashboard runs with deploy/'s ServiceAccount and RBAC: it may read and review, not write.
   await api.kubectl(['apply', '-n', 'palisade-system', '-f', `${ROOT}/deploy/dashboard/rbac.yaml`]);
@@ -208,30 +198,7 @@ test('only the agents’ ServiceAccount may send flows, with a token made for th
   assert.equal((await source.authenticateAgent(agentToken))?.speaksFor('lab-node-2'), false);
   assert.equal((await source.authenticateAgent(agentToken))?.speaksFor('lab-node-1'), true);
   // A token bound to the agent's pod names the pod's node, and speaks for that node only.
-  await api.kubectl([
-    'run',
-    'agent-on-node-2',
-    '-n',
-    'palisade-system',
-    '--image=palisade.local/agent',
-    '--restart=Never',
-    '--overrides={"spec":{"nodeName":"lab-node-2","serviceAccountName":"palisade-agent","automountServiceAccountToken":false}}',
-  ]);
-  const podToken = (
-    await api.kubectl([
-      'create',
-      'token',
-      'palisade-agent',
-      '-n',
-      'palisade-system',
-      '--audience',
-      'palisade-ingest',
-      '--bound-object-kind',
-      'Pod',
-      '--bound-object-name',
-      'agent-on-node-2',
-    ])
-  ).trim();
+  const podToken = await api.agentToken('lab-node-2');
   const bound = await source.authenticateAgent(podToken);
   assert.equal(bound?.speaksFor('lab-node-1'), false);
   assert.equal(bound?.speaksFor('lab-node-2'), true);
