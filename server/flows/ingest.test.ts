@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
@@ -7,6 +11,7 @@ import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
 import { ingest, MAX_BATCH_FLOWS, parseIngestBody } from './ingest.ts';
 import { newIngestCounters } from './ingest-counters.ts';
+import { storeUnavailable } from './store-unavailable.ts';
 
 const good = {
   node: 'lab-node-1',
@@ -160,4 +165,24 @@ test('a batch its agent sends again (the same number) is answered as taken and s
   assert.equal(take(store, { ...first, batch: { sender: 'agent-b', seq: 7 } }).accepted, 2);
   assert.equal(take(store, { ...first, node: 'lab-node-2' }, agentOf('lab-node-2')).accepted, 2);
   assert.equal(store.count(), 8);
+});
+
+test('a batch the store cannot take now (another connection holds its write lock) stores nothing, says why, and the next goes in', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-ingest-')), 'flows.sqlite');
+  const store = new FlowStore(path);
+  const locker = new DatabaseSync(path);
+  locker.exec('BEGIN IMMEDIATE');
+  const failed = (() => {
+    try {
+      take(store, { ...good, batch: { sender: 'a', seq: 1 } });
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.equal(storeUnavailable(failed), 'the database is locked by another connection');
+  locker.exec('ROLLBACK');
+  locker.close();
+  assert.equal(store.count(), 0);
+  assert.deepEqual(take(store, { ...good, batch: { sender: 'a', seq: 1 } }), { accepted: 2, dropped: 3 });
+  assert.equal(storeUnavailable(new Error('other')), undefined);
 });

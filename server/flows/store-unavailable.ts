@@ -16,6 +16,7 @@ const TRANSIENT_FS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EIO', 'EMF
 export function storeUnavailable(error: unknown): string | undefined {
   const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown };
   if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number') return TRANSIENT_SQLITE.get(errcode & 0xff);
-  if (typeof code === 'string' && TRANSIENT_FS.has(code)) return `the data folder: ${code}`;
+  if (typeof code === 'string' && TRANSIENT_FS.has(code))
+    return `a file could not be read or written (${code})`;
   return undefined;
 }
