@@ -23,15 +23,10 @@ export function proxy(request: NextRequest): Response {
   const host = hostProblem(request.headers.get('host'));
   if (host) return Response.json({ error: host, field: 'host' }, { status: 421 });
   const token = request.nextUrl.searchParams.get('token');
-  if (token === null) {
-    const response = NextResponse.next();
-    for (const [name, value] of Object.entries(PAGE_HEADERS)) response.headers.set(name, value);
-    return response;
-  }
+  if (token === null) return withPageHeaders(NextResponse.next());
   const clean = request.nextUrl.clone();
   clean.searchParams.delete('token');
-  const response = NextResponse.redirect(clean, 303);
-  for (const [name, value] of Object.entries(PAGE_HEADERS)) response.headers.set(name, value);
+  const response = withPageHeaders(NextResponse.redirect(clean, 303));
   if (!isKubernetesMode() && sameSecret(token, labToken())) {
     response.cookies.set(SESSION_COOKIE, token, {
       httpOnly: true,
@@ -40,6 +35,11 @@ export function proxy(request: NextRequest): Response {
       secure: request.nextUrl.protocol === 'https:',
     });
   }
+  return response;
+}
+
+function withPageHeaders(response: NextResponse): NextResponse {
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) response.headers.set(name, value);
   return response;
 }
 
