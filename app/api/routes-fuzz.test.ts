@@ -58,6 +58,15 @@ const CREDENTIALS = [
   'Bearer',
 ];
 const PARAMS = [
+  'buckets',
+  'view',
+  'level',
+  'search',
+  'labels',
+  'focus',
+  'policy',
+  'deniedOnly',
+  'isolatedOnly',
   'limit',
   'port',
   'since',
@@ -73,6 +82,11 @@ const PARAMS = [
   'protocol',
 ];
 const VALUES = [
+  'matrix',
+  'graph',
+  '80/TCP',
+  'app=web,!legacy',
+  'default,another-ns',
   '0',
   '1',
   '-1',

@@ -259,6 +259,9 @@ test('reads check the Host and their query, and answer bad values with the param
     assert.equal((await handler('/healthz', 'GET')(get('/healthz', host))).status, 200, host);
   }
   for (const path of [
+    '/api/overview',
+    '/api/isolation?pod=default/demo-app',
+    '/api/flows/histogram',
     '/healthz',
     '/metrics',
     '/api/flows',
@@ -282,6 +285,12 @@ test('reads check the Host and their query, and answer bad values with the param
   await refused(get('/api/flows?verdict=maybe'), 400, 'verdict', /allow, deny/);
   await refused(get(`/api/flows?pod=${'x'.repeat(600)}`), 400, 'pod', /at most 512/);
   await refused(get('/api/graph?group=galaxy'), 400, 'group', /auto, pod, workload, namespace/);
+  await refused(get('/api/graph?view=cube'), 400, 'view', /auto, matrix, graph/);
+  await refused(get(`/api/graph?view=graph&search=${'x'.repeat(5000)}`), 400, 'search', /at most 4096/);
+  await refused(get(`/api/graph?${'a=1&'.repeat(65)}`), 400, 'query', /at most 64 query parameters/);
+  await refused(get('/api/flows/histogram?buckets=0'), 400, 'buckets', /1 to 240/);
+  await refused(get('/api/flows/histogram?since=5&until=4'), 400, 'since', /before until/);
+  await refused(get(`/api/isolation?${'pod=a/b&'.repeat(65)}`), 400, 'query', /at most 64/);
   await refused(get('/api/policies/suggest'), 400, 'pod', /required/);
   await refused(get('/api/policies/suggest?pod=default/nobody'), 400, 'pod', /no pod/);
   await refused(

@@ -33,10 +33,13 @@ type Methods = Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
 export const ROUTES: Record<string, Methods> = {
   '/api/explain': await import('./explain/route.ts'),
   '/api/flows': await import('./flows/route.ts'),
+  '/api/flows/histogram': await import('./flows/histogram/route.ts'),
   '/api/flows/stream': await import('./flows/stream/route.ts'),
   '/api/graph': await import('./graph/route.ts'),
   '/api/ingest': await import('./ingest/route.ts'),
+  '/api/isolation': await import('./isolation/route.ts'),
   '/api/nodes': await import('./nodes/route.ts'),
+  '/api/overview': await import('./overview/route.ts'),
   '/api/policies': await import('./policies/route.ts'),
   '/api/policies/preview': await import('./policies/preview/route.ts'),
   '/api/policies/suggest': await import('./policies/suggest/route.ts'),

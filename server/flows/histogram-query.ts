@@ -1,3 +1,4 @@
+import { queryOf } from '../http/query.ts';
 import { FieldError } from '../kube/field-error.ts';
 import { parseFlowQuery } from './flow-query.ts';
 import type { FlowQuery } from './flow-store.ts';
@@ -14,8 +15,6 @@ export function parseHistogramQuery(
   const until = query.until ?? now;
   const since = query.since ?? until - 3_600_000;
   if (since >= until) throw new FieldError('since', 'must be before until');
-  const buckets = Number(params.get('buckets') ?? 60);
-  if (!Number.isInteger(buckets) || buckets < 1 || buckets > 240)
-    throw new FieldError('buckets', 'must be a whole number from 1 to 240');
+  const buckets = queryOf(params).number('buckets', 1, 240, true) ?? 60;
   return { query: { ...query, since, until }, buckets };
 }

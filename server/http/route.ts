@@ -76,7 +76,7 @@ function guarded<Q, B>(spec: Spec<Q, B>, handle: Handler<Input<Q, B>>): RouteHan
       const type = spec.body && bodyType(headers.get('content-type'), spec.body.types);
       const caller = spec.access === 'write' ? await clusterSource().authenticate(credential) : undefined;
       const agent = spec.access === 'agent' ? await agentOf(credential.bearer) : undefined;
-      const query = spec.query?.(new URL(request.url).searchParams);
+      const query = spec.query?.(boundedQuery(new URL(request.url).searchParams));
       const body =
         spec.body && type !== undefined
           ? spec.body.parse(await readBody(request, spec.body.maxBytes), type)
@@ -93,6 +93,23 @@ function guarded<Q, B>(spec: Spec<Q, B>, handle: Handler<Input<Q, B>>): RouteHan
       return Response.json(body, { status, headers: HEADERS });
     }
   };
+}
+
+/** The most query parameters a request may carry, and the longest name and value of one. */
+const MAX_PARAMS = 64;
+const MAX_NAME = 64;
+const MAX_VALUE = 4096;
+
+/** The query, when it is within the bounds every route keeps (each route's schema reads it then). */
+function boundedQuery(params: URLSearchParams): URLSearchParams {
+  let count = 0;
+  for (const [name, value] of params) {
+    if (++count > MAX_PARAMS) throw new HttpError(400, `at most ${MAX_PARAMS} query parameters`, 'query');
+    if (name.length > MAX_NAME)
+      throw new HttpError(400, `a query parameter's name is at most ${MAX_NAME} characters`, 'query');
+    if (value.length > MAX_VALUE) throw new HttpError(400, `must be at most ${MAX_VALUE} characters`, name);
+  }
+  return params;
 }
 
 async function agentOf(token: string | undefined): Promise<AgentIdentity> {
