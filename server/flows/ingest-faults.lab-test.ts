@@ -52,6 +52,8 @@ const flowNumber = (i: number): NamedFlow => ({
   sport: 1024 + (i % 60000),
   dport: 80,
   protocol: 6,
+  family: 4,
+  reason: 'policy',
   direction: 'ingress',
   verdict: i % 2 ? 'allow' : 'deny',
   kind: i % 2 ? 'new-flow' : 'denied',
