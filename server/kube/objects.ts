@@ -5,12 +5,14 @@ import { decodeNamespace } from './namespace.ts';
 import { decodeNetworkPolicy, type NetworkPolicyRule } from './network-policy.ts';
 import { decodePod } from './pod.ts';
 import { decodePolicyEndpoint } from './policy-endpoint.ts';
+import { decodeService, encodeService } from './service.ts';
 
 const DECODERS: Record<ClusterObject['kind'], (raw: Json) => ClusterObject> = {
   Namespace: decodeNamespace,
   Pod: decodePod,
   NetworkPolicy: decodeNetworkPolicy,
   PolicyEndpoint: decodePolicyEndpoint,
+  Service: decodeService,
 };
 
 /** `Kind ns/name` of a raw object, for messages; falls back to what is known. */
@@ -23,7 +25,7 @@ export function nameOfRaw(raw: Json): string {
   return `${kind} ${namespaced ? `${namespace ?? 'default'}/` : ''}${name}`;
 }
 
-/** Whether Palisade reads objects of this kind (others, like Services, are passed over). */
+/** Whether Palisade reads objects of this kind (others, like Deployments, are passed over). */
 export function isClusterKind(kind: unknown): kind is ClusterObject['kind'] {
   return typeof kind === 'string' && Object.hasOwn(DECODERS, kind);
 }
@@ -112,5 +114,7 @@ export function encodeObject(object: ClusterObject): Json {
     }
     case 'PolicyEndpoint':
       return JSON.parse(JSON.stringify(object));
+    case 'Service':
+      return encodeService(object, metadata);
   }
 }

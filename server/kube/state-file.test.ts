@@ -6,12 +6,34 @@ import { parseState, StateFileError } from './state-file.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
 
-test('reads what kubectl get ns,pods,networkpolicies -A -o yaml prints, unchanged', () => {
+test('reads what kubectl get ns,pods,svc,networkpolicies -A -o yaml prints, unchanged', () => {
   const objects = parseState(fixture('kubectl-get-all.yaml'), 'all.yaml');
   assert.deepEqual(
     objects.map((object) => `${object.kind} ${object.metadata.name}`),
-    ['Namespace shop', 'Pod web-6d8f7c9b5-x2x7q', 'Pod migrate-4tq2k', 'NetworkPolicy web-ingress'],
+    [
+      'Namespace shop',
+      'Pod web-6d8f7c9b5-x2x7q',
+      'Pod migrate-4tq2k',
+      'NetworkPolicy web-ingress',
+      'Service web',
+      'Service web-pods',
+    ],
   );
+  const [service, headless] = objects.slice(4);
+  assert.deepEqual(service?.kind === 'Service' && { ...service, metadata: undefined }, {
+    kind: 'Service',
+    metadata: undefined,
+    type: 'NodePort',
+    clusterIPs: ['10.100.41.7'],
+    headless: false,
+    selector: { app: 'web' },
+    ports: [
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'metrics', port: 9090, targetPort: 9090, protocol: 'TCP' },
+    ],
+  });
+  assert.equal(headless?.kind === 'Service' && headless.headless, true);
+  assert.deepEqual(headless?.kind === 'Service' && headless.clusterIPs, []);
   const [namespace, web, , policy] = objects;
   assert.equal(namespace?.metadata.labels.team, 'payments');
   assert.equal(web?.kind === 'Pod' && web.podIP, '192.168.20.7');
@@ -23,7 +45,7 @@ test('reads what kubectl get ns,pods,networkpolicies -A -o yaml prints, unchange
 
 test('reads a multi-document stream and typed lists, passing over other kinds', () => {
   const objects = parseState(
-    `kind: Service
+    `kind: Deployment
 metadata: {name: web}
 ---
 kind: PodList

@@ -4,16 +4,17 @@ import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { isPolicyPod, type Pod, podIPsOf } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import type { Service } from '../kube/service.ts';
 import { type Ip, parseIp } from '../net/ip.ts';
 import { selectorMatches } from './selector.ts';
 
 /** Anything a cluster holds. */
-export type ClusterObject = Namespace | Pod | NetworkPolicy | PolicyEndpoint;
+export type ClusterObject = Namespace | Pod | NetworkPolicy | PolicyEndpoint | Service;
 
 /**
  * The objects policy depends on, indexed for the questions the model asks: which pods a
- * namespace holds, which policies select a pod, which pod owns an IP. Every consumer (controller,
- * graph, explainer, CLI) reads the cluster through this class.
+ * namespace holds, which policies select a pod, which pod owns an IP, which Service a ClusterIP
+ * stands for. Every consumer (controller, graph, explainer, CLI) reads the cluster through this class.
  */
 export class Cluster {
   private readonly namespaces = new Map<string, Namespace>();
@@ -23,6 +24,9 @@ export class Cluster {
   private readonly policies = new Map<string, NetworkPolicy>();
   private readonly policiesByNamespace = new Map<string, Map<string, NetworkPolicy>>();
   private readonly endpoints = new Map<string, PolicyEndpoint>();
+  private readonly services = new Map<string, Service>();
+  private readonly servicesByNamespace = new Map<string, Map<string, Service>>();
+  private readonly servicesByIp = new Map<string, Service>();
   private readonly podIps = new WeakMap<Pod, Ip | null>();
   private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
   /** Grows with every change, so that what is computed from the cluster can be cached. */
@@ -46,6 +50,8 @@ export class Cluster {
         return this.setPolicy(object) as T | undefined;
       case 'PolicyEndpoint':
         return this.replace(this.endpoints, object) as T | undefined;
+      case 'Service':
+        return this.setService(object) as T | undefined;
     }
   }
 
@@ -79,6 +85,11 @@ export class Cluster {
         this.endpoints.delete(key);
         return old;
       }
+      case 'Service': {
+        const old = this.services.get(key);
+        if (old) this.unindexService(old);
+        return old;
+      }
     }
   }
 
@@ -97,6 +108,7 @@ export class Cluster {
       ...this.namespaces.keys(),
       ...this.podsByNamespace.keys(),
       ...this.policiesByNamespace.keys(),
+      ...this.servicesByNamespace.keys(),
     ]);
     return [...names].sort().map((name) => this.namespace(name));
   }
@@ -136,6 +148,24 @@ export class Cluster {
   /** PolicyEndpoints the input carried (written by a controller, ours or AWS's). */
   allPolicyEndpoints(): PolicyEndpoint[] {
     return [...this.endpoints.values()];
+  }
+
+  service(key: string): Service | undefined {
+    return this.services.get(key);
+  }
+
+  /** Services in insertion order. */
+  allServices(): Service[] {
+    return [...this.services.values()];
+  }
+
+  servicesIn(namespace: string): Service[] {
+    return [...(this.servicesByNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  /** The Service whose ClusterIP (of either family) is `ip`, written as {@link formatIp} writes it. */
+  serviceByIp(ip: string): Service | undefined {
+    return this.servicesByIp.get(ip);
   }
 
   /** The pod's IP, parsed once. */
@@ -187,6 +217,30 @@ export class Cluster {
     inNamespace?.delete(pod.metadata.name);
     if (inNamespace?.size === 0) this.podsByNamespace.delete(pod.metadata.namespace);
     for (const ip of podIPsOf(pod)) if (this.podsByIp.get(ip) === pod) this.podsByIp.delete(ip);
+  }
+
+  private setService(service: Service): Service | undefined {
+    const key = keyOf(service.metadata);
+    const old = this.services.get(key);
+    if (old) this.unindexService(old);
+    this.services.set(key, service);
+    let inNamespace = this.servicesByNamespace.get(service.metadata.namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.servicesByNamespace.set(service.metadata.namespace, inNamespace);
+    }
+    inNamespace.set(service.metadata.name, service);
+    for (const ip of service.clusterIPs) this.servicesByIp.set(ip, service);
+    return old;
+  }
+
+  private unindexService(service: Service): void {
+    this.services.delete(keyOf(service.metadata));
+    const inNamespace = this.servicesByNamespace.get(service.metadata.namespace);
+    inNamespace?.delete(service.metadata.name);
+    if (inNamespace?.size === 0) this.servicesByNamespace.delete(service.metadata.namespace);
+    for (const ip of service.clusterIPs)
+      if (this.servicesByIp.get(ip) === service) this.servicesByIp.delete(ip);
   }
 
   private setPolicy(policy: NetworkPolicy): NetworkPolicy | undefined {

@@ -106,10 +106,8 @@ export function evaluateSide(
   const pod = subject.pod;
   const reason: SideReason | undefined = !pod ? 'not-a-pod' : pod === peer.pod ? 'self' : undefined;
   const isolating = pod && !reason ? cluster.policiesSelecting(pod, direction) : [];
-  if (!pod || reason || isolating.length === 0) {
-    const open = OPEN_SIDES[direction][reason ?? 'not-isolated'];
-    return explain ? { ...open, summary: describeOpenSide(open, subject) } : open;
-  }
+  if (!pod || reason || isolating.length === 0)
+    return openSide(direction, reason ?? 'not-isolated', subject, explain);
   const test: PeerTest =
     options.peerTest ??
     ((policy, rulePeer, endpoint) => !peerMismatch(cluster, policy.metadata.namespace, rulePeer, endpoint));
@@ -223,7 +221,7 @@ function deniedSide(direction: PolicyType, isolating: readonly NetworkPolicy[]):
 const policyKeys = new WeakMap<NetworkPolicy, string>();
 
 /** `ns/name` of a policy, built once per policy object. */
-function policyKey(policy: NetworkPolicy): string {
+export function policyKey(policy: NetworkPolicy): string {
   let key = policyKeys.get(policy);
   if (key === undefined) {
     key = keyOf(policy.metadata);
@@ -232,7 +230,18 @@ function policyKey(policy: NetworkPolicy): string {
   return key;
 }
 
-function openSide(direction: PolicyType, reason: SideReason): SideVerdict {
+/** The verdict of a side no policy restricts: `subject` is not a pod, talks to itself, or is not isolated. */
+export function openSide(
+  direction: PolicyType,
+  reason: Exclude<SideReason, 'isolated'>,
+  subject: Endpoint,
+  explain: boolean,
+): SideVerdict {
+  const open = OPEN_SIDES[direction][reason];
+  return explain ? { ...open, summary: describeOpenSide(open, subject) } : open;
+}
+
+function sharedOpenSide(direction: PolicyType, reason: SideReason): SideVerdict {
   return Object.freeze({
     direction,
     reason,
@@ -248,14 +257,14 @@ function openSide(direction: PolicyType, reason: SideReason): SideVerdict {
 
 const OPEN_SIDES: Record<PolicyType, Record<Exclude<SideReason, 'isolated'>, SideVerdict>> = {
   Ingress: {
-    'not-isolated': openSide('Ingress', 'not-isolated'),
-    'not-a-pod': openSide('Ingress', 'not-a-pod'),
-    self: openSide('Ingress', 'self'),
+    'not-isolated': sharedOpenSide('Ingress', 'not-isolated'),
+    'not-a-pod': sharedOpenSide('Ingress', 'not-a-pod'),
+    self: sharedOpenSide('Ingress', 'self'),
   },
   Egress: {
-    'not-isolated': openSide('Egress', 'not-isolated'),
-    'not-a-pod': openSide('Egress', 'not-a-pod'),
-    self: openSide('Egress', 'self'),
+    'not-isolated': sharedOpenSide('Egress', 'not-isolated'),
+    'not-a-pod': sharedOpenSide('Egress', 'not-a-pod'),
+    self: sharedOpenSide('Egress', 'self'),
   },
 };
 
