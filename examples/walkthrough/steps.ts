@@ -1,11 +1,16 @@
 /**
  * The article's walkthrough as data: after each policy is applied, the connections it tests and
- * the outcome the article reports. The model test, the lab test and the dashboard test all walk it.
+ * the outcome the article reports. `curl demo-app` and DNS go through the demo-app and kube-dns
+ * Services' ClusterIPs, as in EKS. The model test, the lab test and the dashboard test all walk it.
  */
 
 export interface WalkthroughCheck {
   readonly from: string;
+  /** The pod that answers (the Service's backend when the check goes through one). */
   readonly to: string;
+  /** `ns/name` of the Service whose ClusterIP the command connects to, as in EKS; none for a pod addressed by its own name. */
+  readonly service?: string;
+  /** The port connected to: the service port when through a Service. */
   readonly port: string;
   readonly allowed: boolean;
   /** The command of the article this check stands for. */
@@ -22,6 +27,7 @@ export interface WalkthroughStep {
 const curl = (allowed: boolean): WalkthroughCheck => ({
   from: 'default/client-one',
   to: 'default/demo-app',
+  service: 'default/demo-app',
   port: '80/TCP',
   allowed,
   command: 'curl --max-time 3 demo-app',
@@ -29,6 +35,7 @@ const curl = (allowed: boolean): WalkthroughCheck => ({
 const curlFromAnotherNs = (allowed: boolean): WalkthroughCheck => ({
   from: 'another-ns/another-client-one',
   to: 'default/demo-app',
+  service: 'default/demo-app',
   port: '80/TCP',
   allowed,
   command: 'curl --max-time 3 demo-app.default',
@@ -36,6 +43,7 @@ const curlFromAnotherNs = (allowed: boolean): WalkthroughCheck => ({
 const nslookup = (allowed: boolean): WalkthroughCheck => ({
   from: 'default/client-one',
   to: 'kube-system/coredns',
+  service: 'kube-system/kube-dns',
   port: '53/UDP',
   allowed,
   command: 'nslookup demo-app',

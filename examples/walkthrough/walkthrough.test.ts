@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import { parseState } from '../../server/kube/state-file.ts';
 import { Cluster } from '../../server/policy/cluster.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
+import { evaluateService } from '../../server/policy/evaluate-service.ts';
+import { servicePortAt } from '../../server/policy/service.ts';
 import { WALKTHROUGH } from './steps.ts';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
@@ -19,17 +21,28 @@ test('the article’s walkthrough, step by step, gives the verdicts the article 
       const to = cluster.pod(check.to);
       assert.ok(from && to, `${check.from} and ${check.to} exist`);
       const [port, protocol] = check.port.split('/');
-      const verdict = evaluate(
-        cluster,
-        { pod: from, ip: cluster.ipOf(from) },
-        { pod: to, ip: cluster.ipOf(to) },
-        { port: Number(port), protocol: protocol as 'TCP' | 'UDP' },
-        { explain: true },
-      );
+      const target = { port: Number(port), protocol: protocol as 'TCP' | 'UDP' };
+      const source = { pod: from, ip: cluster.ipOf(from) };
+      const direct = evaluate(cluster, source, { pod: to, ip: cluster.ipOf(to) }, target, { explain: true });
       assert.equal(
-        verdict.allowed,
+        direct.allowed,
         check.allowed,
         `${step.title}: ${check.command} (${check.from} → ${check.to})`,
+      );
+      if (!check.service) continue;
+      // Through the Service's ClusterIP, as the article's commands go in EKS: the same verdict.
+      const service = cluster.service(check.service);
+      const servicePort = service && servicePortAt(service, target);
+      assert.ok(service && servicePort, `${check.service} listens on ${check.port}`);
+      const through = evaluateService(cluster, source, service, servicePort, { explain: true });
+      assert.equal(
+        through.allowed,
+        check.allowed,
+        `${step.title}: ${check.command} through svc/${check.service}: ${through.summary}`,
+      );
+      assert.deepEqual(
+        through.backends.map((backend) => backend.pod),
+        [check.to],
       );
     }
   }

@@ -8,9 +8,11 @@ import {
   endpointPorts,
   portKey,
 } from '../kube/policy-endpoint.ts';
+import type { Service } from '../kube/service.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches, resolveNamedPort } from '../policy/match.ts';
 import { selectorMatches } from '../policy/selector.ts';
+import { clusterIpPorts, servicePeerMismatch } from '../policy/service.ts';
 
 /** Ports of an address entry: a list, or every port. */
 export type EntryPorts = readonly EndpointPort[] | 'all';
@@ -88,6 +90,33 @@ export function contributionOf(
   if (!selected && ingress === undefined && egress === undefined) return undefined;
   const contribution = { selected, ingress, egress };
   return contributions.of(contributionKey(contribution), () => contribution);
+}
+
+/**
+ * The ports the policy's egress rules open on the Service's ClusterIPs, as AWS's controller
+ * writes them (the egress hook sees the ClusterIP, before kube-proxy translates it): the union
+ * over the rules one of whose peers stands for the Service; undefined when none does.
+ */
+export function serviceContribution(
+  cluster: Cluster,
+  policy: NetworkPolicy,
+  service: Service,
+): EntryPorts | undefined {
+  let ports: EntryPorts | undefined;
+  for (const rule of policy.egress) {
+    const stands = rule.peers.some(
+      (peer) => !servicePeerMismatch(cluster, policy.metadata.namespace, peer, service),
+    );
+    const admitted = stands ? clusterIpPorts(cluster, service, rule.ports) : null;
+    if (admitted === null) continue;
+    ports = unionPorts(ports, admitted === 'all' ? 'all' : dedupePorts(admitted));
+  }
+  return ports;
+}
+
+/** Whether an egress rule of the policy has a peer that may stand for Services (any selector peer). */
+export function hasServicePeers(policy: NetworkPolicy): boolean {
+  return policy.egress.some((rule) => rule.peers.some((peer) => !peer.ipBlock));
 }
 
 /** Contributions repeat across pods and policies: one shared instance each. */

@@ -3,8 +3,10 @@ import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
+import type { Service } from '../kube/service.ts';
 import type { Cluster, ClusterObject } from '../policy/cluster.ts';
 import { selectorMatches } from '../policy/selector.ts';
+import { isBackendOf } from '../policy/service.ts';
 import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
 /** What one change did to the desired PolicyEndpoints, by policy key (`ns/name`). */
@@ -19,9 +21,11 @@ export interface EndpointsChange {
 
 /**
  * The controller's desired state: the PolicyEndpoints of every NetworkPolicy in a cluster, kept
- * up to date incrementally. A pod change replaces that pod's contribution to each policy; a
- * namespace change those of the namespace's pods, for policies with namespace selectors. Only a
- * policy change, or a change of what a named ingress port stands for, builds a policy anew.
+ * up to date incrementally. A pod change replaces that pod's contribution to each policy (and
+ * the ClusterIP entries of the Services it backs, whose ports may resolve on it); a namespace
+ * change those of the namespace's pods and Services, for policies with namespace selectors; a
+ * Service change its ClusterIP entries in the policies whose egress peers may stand for it. Only
+ * a policy change, or a change of what a named ingress port stands for, builds a policy anew.
  */
 export class EndpointsIndex {
   private readonly cluster: Cluster;
@@ -87,15 +91,30 @@ export class EndpointsIndex {
             updated.add(key);
           }
         }
+        // Ports of ClusterIP entries may be resolved on the backends: those of the pod's Services.
+        const services = this.servicesBackedBy([before, after]);
+        for (const [key, state] of this.states) {
+          if (!state.servicePeers) continue;
+          for (const service of services) if (state.syncService(this.cluster, service)) updated.add(key);
+        }
         break;
       }
+      case 'Service':
+        for (const [key, state] of this.states) {
+          if (state.servicePeers && state.syncService(this.cluster, keyOf(object.metadata))) updated.add(key);
+        }
+        break;
       case 'Namespace': {
         const versions = [old, current].filter((ns): ns is Namespace => ns?.kind === 'Namespace');
         const pods = this.cluster.podsIn(object.metadata.name);
+        const services = this.cluster
+          .servicesIn(object.metadata.name)
+          .map((service) => keyOf(service.metadata));
         for (const [key, state] of this.states) {
           if (!selectsAnyNamespace(state.policy, versions)) continue;
           let changed = false;
           for (const pod of pods) changed = state.replace(this.cluster, pod, pod) || changed;
+          for (const service of services) changed = state.syncService(this.cluster, service) || changed;
           if (changed) updated.add(key);
         }
         break;
@@ -104,6 +123,15 @@ export class EndpointsIndex {
         break;
     }
     return { updated, removed, rebuilt };
+  }
+
+  /** Keys of the Services that pick any of the given versions of a pod as a backend. */
+  private servicesBackedBy(pods: readonly (Pod | undefined)[]): string[] {
+    const namespaces = new Set(pods.flatMap((pod) => (pod ? [pod.metadata.namespace] : [])));
+    return [...namespaces]
+      .flatMap((namespace) => this.cluster.servicesIn(namespace))
+      .filter((service: Service) => pods.some((pod) => pod && isBackendOf(service, pod)))
+      .map((service) => keyOf(service.metadata));
   }
 
   private build(policy: NetworkPolicy): void {

@@ -10,7 +10,8 @@ import {
   type PolicyEndpoint,
   podEndpoint,
 } from '../kube/policy-endpoint.ts';
-import { type AddressOrder, addressOrder, type Ip, ipOrder, sortByAddress } from '../net/ip.ts';
+import type { Service } from '../kube/service.ts';
+import { type AddressOrder, addressOrder, type Ip, ipOrder, parseIp, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import {
   addressEntries,
@@ -18,9 +19,11 @@ import {
   contributionKey,
   contributionOf,
   type EntryPorts,
+  hasServicePeers,
   ingressRulePorts,
   isSelected,
   mergeEntries,
+  serviceContribution,
 } from './contribution.ts';
 import { type Slot, SortedByAddress } from './sorted-by-address.ts';
 
@@ -30,7 +33,8 @@ export const DEFAULT_CHUNK_SIZE = 200;
 /**
  * The PolicyEndpoints the controller writes for `policy`, shaped as AWS's controller shapes them:
  * the selected pods in `podSelectorEndpoints`, and one entry per peer address in `ingress`/`egress`
- * (a pod by its IP, an ipBlock as cidr + except, a rule without peers as 0.0.0.0/0 and ::/0).
+ * (a pod by its IP, an ipBlock as cidr + except, a rule without peers as 0.0.0.0/0 and ::/0, and
+ * in `egress` the ClusterIPs of the Services its peers stand for, with service ports).
  * Named ports become numbers: for ingress resolved on the selected pods, for egress on each
  * destination pod. Lists longer than `chunkSize` spill into further PolicyEndpoints.
  */
@@ -48,9 +52,10 @@ interface Ordered<T> {
 }
 
 /**
- * One policy's PolicyEndpoints as parts that can change one pod at a time: the address entries
- * (ipBlocks, rules without peers), which depend on the policy alone, and each pod's contribution,
- * kept in lists sorted by address so that the output does not depend on the order of events.
+ * One policy's PolicyEndpoints as parts that can change one pod or Service at a time: the address
+ * entries (ipBlocks, rules without peers), which depend on the policy alone, each pod's
+ * contribution and each Service's ClusterIP entries, kept in lists sorted by address so that the
+ * output does not depend on the order of events.
  */
 export class PolicyState {
   readonly policy: NetworkPolicy;
@@ -58,7 +63,11 @@ export class PolicyState {
   readonly ingressPorts: readonly (EntryPorts | null)[];
   /** Whether an ingress rule names a port, whose numbers then depend on which pods are selected. */
   readonly namedIngressPorts: boolean;
+  /** Whether an egress peer may stand for Services, so that Service changes can touch this policy. */
+  readonly servicePeers: boolean;
   private readonly contributions = new Map<Pod, Contribution>();
+  /** Each Service's ClusterIP entries now, by Service key: its addresses and ports, as one text. */
+  private readonly services = new Map<string, { readonly ips: readonly string[]; readonly text: string }>();
   private readonly pods = new SortedByAddress<PodEndpoint>();
   private readonly ingress = new SortedByAddress<EndpointInfo>();
   private readonly egress = new SortedByAddress<EndpointInfo>();
@@ -96,9 +105,35 @@ export class PolicyState {
       if (pieces.ingress) slots.ingress.push({ key, order, item: pieces.ingress });
       if (pieces.egress) slots.egress.push({ key, order, item: pieces.egress });
     }
+    this.servicePeers = hasServicePeers(policy);
+    for (const service of this.servicePeers ? cluster.allServices() : []) {
+      const entries = serviceEntries(cluster, policy, service);
+      if (!entries) continue;
+      this.services.set(keyOf(service.metadata), entries);
+      slots.egress.push(...entries.slots);
+    }
     this.pods.load(slots.pods);
     this.ingress.load(slots.ingress);
     this.egress.load(slots.egress);
+  }
+
+  /**
+   * Brings the ClusterIP entries of the Service `key` up to date with the cluster (it may be new,
+   * changed, gone, or its backends or namespace changed); returns whether the PolicyEndpoints changed.
+   */
+  syncService(cluster: Cluster, key: string): boolean {
+    const service = cluster.service(key);
+    const now = service && serviceEntries(cluster, this.policy, service);
+    const before = this.services.get(key);
+    if (before?.text === now?.text) return false;
+    for (const ip of before?.ips ?? []) this.egress.delete(serviceSlotKey(key, ip), addressOrder(ip));
+    this.services.delete(key);
+    if (now) {
+      this.services.set(key, now);
+      for (const slot of now.slots) this.egress.set(slot.key, slot.order, slot.item);
+    }
+    this.assembled = undefined;
+    return true;
   }
 
   /** Whether what the named ingress ports stand for changed, so that the state must be built anew. */
@@ -204,6 +239,22 @@ function piecesOf(pod: Pod, contribution: Contribution) {
     ? podEndpoint(pod.hostIP ?? '', cidr, pod.metadata.name, pod.metadata.namespace)
     : undefined;
   return { podEndpoint: selected, ingress: entry(contribution.ingress), egress: entry(contribution.egress) };
+}
+
+const serviceSlotKey = (serviceKey: string, ip: string) => `svc ${serviceKey} ${ip}`;
+
+/** A Service's ClusterIP entries in the policy's egress list, or undefined when it has none. */
+function serviceEntries(cluster: Cluster, policy: NetworkPolicy, service: Service) {
+  const ports = serviceContribution(cluster, policy, service);
+  if (ports === undefined) return undefined;
+  const key = keyOf(service.metadata);
+  const ips = service.clusterIPs.filter((ip) => parseIp(ip));
+  const slots = ips.map((ip) => ({
+    key: serviceSlotKey(key, ip),
+    order: addressOrder(ip),
+    item: endpointInfo(ip, undefined, ports === 'all' ? undefined : ports),
+  }));
+  return { ips, slots, text: JSON.stringify([ips, ports]) };
 }
 
 /** Each pod's key and address order, worked out once and shared by every policy's lists. */

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clusterOf, podYaml } from '../controller/testing-cluster.ts';
+import type { Service } from '../kube/service.ts';
+import type { Cluster } from './cluster.ts';
+import { evaluateService, serviceAsVerdict } from './evaluate-service.ts';
+import { portBackends, serviceBackends, servicePortAt } from './service.ts';
+
+const service = (namespace: string, name: string, spec: object) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec });
+
+const BASE = [
+  podYaml('shop', 'web-1', { app: 'web', tier: 'front' }, '10.77.0.1', ['http:8080/TCP']),
+  podYaml('shop', 'web-2', { app: 'web', tier: 'front' }, '10.77.0.2', ['http:8081/TCP']),
+  podYaml('shop', 'web-old', { app: 'web' }, '10.77.0.4'),
+  podYaml('shop', 'client', { app: 'client' }, '10.77.0.3'),
+  podYaml('ops', 'web-elsewhere', { app: 'web' }, '10.77.1.1', ['http:8080/TCP']),
+  service('shop', 'web', {
+    clusterIP: '10.96.0.10',
+    selector: { app: 'web', tier: 'front' },
+    ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+  }),
+];
+
+function through(cluster: Cluster, from: string, serviceKey: string, port = 80) {
+  const svc = cluster.service(serviceKey) as Service;
+  const source = cluster.pod(from);
+  const servicePort = servicePortAt(svc, { port, protocol: 'TCP' });
+  assert.ok(source && servicePort);
+  return evaluateService(cluster, { pod: source, ip: cluster.ipOf(source) }, svc, servicePort, {
+    explain: true,
+  });
+}
+
+test('backends are the selected pods of the Service’s namespace, each with its own target port', () => {
+  const cluster = clusterOf(...BASE);
+  const web = cluster.service('shop/web') as Service;
+  assert.deepEqual(
+    serviceBackends(cluster, web).map((pod) => pod.metadata.name),
+    ['web-1', 'web-2'],
+  );
+  assert.deepEqual(
+    portBackends(cluster, web, web.ports[0] as never).map(
+      ({ pod, target }) => `${pod.metadata.name}:${target}`,
+    ),
+    ['web-1:8080', 'web-2:8081'],
+  );
+  const bare = clusterOf(service('shop', 'manual', { clusterIP: '10.96.0.11', ports: [{ port: 443 }] }));
+  assert.deepEqual(
+    serviceBackends(bare, bare.service('shop/manual') as Service),
+    [],
+    'no selector, no backend',
+  );
+});
+
+test('no policy: every backend is reached through the ClusterIP', () => {
+  const verdict = through(clusterOf(...BASE), 'shop/client', 'shop/web');
+  assert.equal(verdict.allowed, true);
+  assert.deepEqual(
+    verdict.backends.map((backend) => [backend.pod, backend.targetPort, backend.allowed]),
+    [
+      ['shop/web-1', 8080, true],
+      ['shop/web-2', 8081, true],
+    ],
+  );
+  assert.match(verdict.summary ?? '', /allowed to every backend/);
+});
+
+test('allowed to the pods but not to the ClusterIP: the Service’s selector does not satisfy the peer', () => {
+  // The peer asks for a label the pods carry but the Service's selector does not.
+  const cluster = clusterOf(
+    ...BASE,
+    service('shop', 'web-loose', {
+      clusterIP: '10.96.0.12',
+      selector: { app: 'web' },
+      ports: [{ port: 80 }],
+    }),
+    `kind: NetworkPolicy
+metadata: {name: client-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: web, version: v1}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}]}]`,
+  );
+  const verdict = through(cluster, 'shop/client', 'shop/web-loose');
+  // {app: web} satisfies the second peer: allowed.
+  assert.equal(verdict.egress.allowed, true);
+  assert.deepEqual(verdict.egress.allowedBy, [{ policy: 'shop/client-out', rule: 0, peer: 1, port: 0 }]);
+  const strict = clusterOf(
+    ...BASE,
+    `kind: NetworkPolicy
+metadata: {name: client-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: web, tier: front, version: v1}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]`,
+  );
+  const viaBackends = through(strict, 'shop/client', 'shop/web');
+  // web-1 serves http on 8080, so 8080 maps to service port 80 through it; the first peer's
+  // selector asks for more than the Service's selector holds.
+  assert.equal(viaBackends.egress.allowed, true);
+  const stricter = clusterOf(
+    ...BASE,
+    `kind: NetworkPolicy
+metadata: {name: client-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: web, tier: front, version: v1}}}], ports: [{port: 8080}]}]`,
+  );
+  const none = through(stricter, 'shop/client', 'shop/web');
+  assert.equal(none.allowed, false);
+  assert.equal(none.egress.allowed, false);
+  assert.match(
+    none.egress.misses[0]?.reason ?? '',
+    /selector app=web,tier=front does not satisfy the podSelector/,
+  );
+  assert.match(
+    none.egress.summary ?? '',
+    /no rule allows the ClusterIP 10\.96\.0\.10 of svc\/shop\/web on 80\/TCP/,
+  );
+  assert.match(none.summary ?? '', /denied at the source/);
+});
+
+test('the notes say plainly when the pods are allowed and the ClusterIP is not, and the other way', () => {
+  const podsOnly = clusterOf(
+    ...BASE.map((doc) =>
+      doc.includes('"kind":"Pod"') ? doc.replace('"tier":"front"', '"tier":"front","version":"v1"') : doc,
+    ),
+    `kind: NetworkPolicy
+metadata: {name: client-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {version: v1}}}]}]`,
+  );
+  const verdict = through(podsOnly, 'shop/client', 'shop/web');
+  assert.equal(verdict.allowed, false);
+  assert.deepEqual(
+    verdict.backends.map((backend) => backend.direct.allowed),
+    [true, true],
+  );
+  assert.match(
+    verdict.notes.join('\n'),
+    /allowed when they are addressed directly, but not to the ClusterIP 10\.96\.0\.10/,
+  );
+
+  const clusterIpOnly = clusterOf(
+    ...BASE,
+    `kind: NetworkPolicy
+metadata: {name: client-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 10.96.0.0/12}}], ports: [{port: 80}]}]`,
+  );
+  const other = through(clusterIpOnly, 'shop/client', 'shop/web');
+  assert.equal(other.egress.allowed, true);
+  assert.deepEqual(other.egress.allowedBy, [{ policy: 'shop/client-out', rule: 0, peer: 0, port: 0 }]);
+  assert.match(
+    other.notes.join('\n'),
+    /to the ClusterIP 10\.96\.0\.10 is allowed .* but not to the pods shop\/web-1, shop\/web-2/,
+  );
+});
+
+test('ingress is judged at each backend on its target port; mixed backends are said so', () => {
+  const cluster = clusterOf(
+    ...BASE,
+    `kind: NetworkPolicy
+metadata: {name: web-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: 8080}]}]`,
+  );
+  const verdict = through(cluster, 'shop/client', 'shop/web');
+  assert.equal(verdict.egress.allowed, true);
+  assert.deepEqual(
+    verdict.backends.map((backend) => [backend.pod, backend.allowed]),
+    [
+      ['shop/web-1', true],
+      ['shop/web-2', false],
+    ],
+  );
+  assert.equal(verdict.allowed, false);
+  assert.match(verdict.notes.join('\n'), /1 of 2 backends let the connection in/);
+  // One verdict for pages that show one: ingress at the backend that denies.
+  const shown = serviceAsVerdict(verdict);
+  assert.deepEqual([shown.to, shown.allowed, shown.ingress.allowed], ['svc/shop/web', false, false]);
+  assert.equal(serviceAsVerdict(verdict, 'shop/web-1').allowed, true);
+});
+
+test('a Service without backends answers nothing, and says why', () => {
+  const cluster = clusterOf(
+    ...BASE,
+    service('shop', 'empty', {
+      clusterIP: '10.96.0.13',
+      selector: { app: 'nothing' },
+      ports: [{ port: 80 }],
+    }),
+  );
+  const verdict = through(cluster, 'shop/client', 'shop/empty');
+  assert.equal(verdict.allowed, false);
+  assert.equal(verdict.egress.allowed, true);
+  assert.match(verdict.notes[0] ?? '', /svc\/shop\/empty has no backend/);
+});
+
+test('a pod reaching its own Service is a hairpin: its ingress is not judged against itself', () => {
+  const cluster = clusterOf(
+    ...BASE,
+    `kind: NetworkPolicy
+metadata: {name: deny-in, namespace: shop}
+spec:
+  podSelector: {}`,
+  );
+  const verdict = through(cluster, 'shop/web-1', 'shop/web');
+  const self = verdict.backends.find((backend) => backend.pod === 'shop/web-1');
+  assert.equal(self?.ingress.reason, 'self');
+  assert.match(verdict.notes.join('\n'), /hairpin/);
+});
