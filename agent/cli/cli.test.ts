@@ -101,6 +101,41 @@ test('policy eval explains one verdict, to a pod or to an address', async () => 
   assert.equal(JSON.parse(outside.stdout).ingress.enforced, false);
 });
 
+test('policy eval through a Service: --to svc/NS/NAME or a ClusterIP, the port being the service port', async () => {
+  const args = ['policy', 'eval', ...state, '--from', 'default/client-one'];
+  const byName = await palisade(...args, '--to', 'svc/default/demo-app', '--port', '80', '--json');
+  assert.equal(byName.code, 0, byName.stderr);
+  const verdict = JSON.parse(byName.stdout);
+  assert.deepEqual(
+    [verdict.service, verdict.clusterIP, verdict.port, verdict.targetPort, verdict.allowed],
+    ['svc/default/demo-app', '10.96.0.80', 80, 'http', true],
+  );
+  assert.deepEqual(verdict.egress.policies, ['default/client-one-allow-egress-demo-app']);
+  assert.deepEqual(
+    verdict.backends.map((b: { pod: string; targetPort: number }) => `${b.pod}:${b.targetPort}`),
+    ['default/demo-app:80'],
+  );
+  const byAddress = await palisade(...args, '--to', '10.96.0.10', '--port', '53/UDP');
+  assert.equal(byAddress.code, 0, byAddress.stderr);
+  assert.match(
+    byAddress.stdout,
+    /^default\/client-one → svc\/kube-system\/kube-dns 10\.96\.0\.10:53\/UDP .*: ALLOWED/,
+  );
+  assert.match(byAddress.stdout, /backend kube-system\/coredns 10\.77\.2\.53:53: allowed/);
+  const other = await palisade(
+    'policy',
+    'eval',
+    ...state,
+    '--from',
+    'another-ns/another-client-one',
+    '--to',
+    'svc/default/demo-app',
+    '--port',
+    '80',
+  );
+  assert.match(other.stdout, /ALLOWED/);
+});
+
 test('policy endpoints prints PolicyEndpoints that read back as AWS’s schema', async () => {
   const { code, stdout } = await palisade('policy', 'endpoints', ...state);
   assert.equal(code, 0);
@@ -151,6 +186,43 @@ test('bad input exits 2 with one line naming the file, object and field', async 
   await badInput(
     ['policy', 'eval', ...state, '--from', 'default/client-one', '--to', 'default/demo-app', '--port', '0'],
     /--port: "0" is not a port/,
+  );
+  const evalTo = (to: string, port: string) => [
+    'policy',
+    'eval',
+    ...state,
+    '--from',
+    'default/client-one',
+    '--to',
+    to,
+    '--port',
+    port,
+  ];
+  await badInput(evalTo('svc/default/nothing', '80'), /--to: no Service default\/nothing in the state/);
+  await badInput(
+    evalTo('svc/default/demo-app', '81/UDP'),
+    /--port: svc\/default\/demo-app has no port 81\/UDP \(it listens on 80\/TCP\)/,
+  );
+  const headless = join(dir, 'headless.yaml');
+  writeFileSync(
+    headless,
+    'kind: Service\nmetadata: {name: h, namespace: default}\nspec: {clusterIP: None}\n',
+  );
+  await badInput(
+    [
+      'policy',
+      'eval',
+      ...state,
+      '--state',
+      headless,
+      '--from',
+      'default/client-one',
+      '--to',
+      'svc/default/h',
+      '--port',
+      '80',
+    ],
+    /--to: svc\/default\/h has no ClusterIP \(headless/,
   );
   await badInput(['policy', 'frobnicate'], /unknown command "policy frobnicate"/);
   await badInput(['policy', 'matrix', ...state, '--bogus'], /Unknown option '--bogus'/);

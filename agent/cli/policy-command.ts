@@ -12,14 +12,21 @@ import {
   type PortProtocol,
 } from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
+import { evaluateService } from '../../server/policy/evaluate-service.ts';
 import { computeMatrix } from '../../server/policy/matrix.ts';
+import {
+  listServicePorts,
+  parseServiceName,
+  serviceName,
+  servicePortAt,
+} from '../../server/policy/service.ts';
 import { parseOptions, parsePortList, parsePortProtocol, required } from './args.ts';
-import { formatVerdict } from './format-verdict.ts';
+import { formatServiceVerdict, formatVerdict } from './format-verdict.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
 export const POLICY_USAGE = `palisade policy matrix --state FILE [--ports 80/TCP,81/UDP] [--json]
-palisade policy eval --state FILE --from NS/POD --to NS/POD|IP --port N[/PROTO] [--json]
+palisade policy eval --state FILE --from NS/POD --to NS/POD|svc/NS/NAME|IP --port N[/PROTO] [--json]
 palisade policy endpoints --state FILE [--json]
   --state may be repeated, and may name a folder of YAML files.`;
 
@@ -115,10 +122,38 @@ async function evalCommand(argv: string[], out: Output): Promise<void> {
   });
   const cluster = loadState(required(values.state, 'state'));
   const from = resolveEndpoint(cluster, required(values.from, 'from'), 'from', false);
-  const to = resolveEndpoint(cluster, required(values.to, 'to'), 'to', true);
+  const toText = required(values.to, 'to');
   const target = parsePortProtocol(required(values.port, 'port'), 'port');
+  const service = serviceOf(cluster, toText);
+  if (service) {
+    // Through a ClusterIP: the port is the service port, as a client connects to it.
+    const servicePort = servicePortAt(service, target);
+    if (!servicePort) {
+      throw new UsageError(
+        `--port: ${serviceName(service)} has no port ${target.port}/${target.protocol} (it listens on ${listServicePorts(service)})`,
+      );
+    }
+    const clusterIP = service.clusterIPs.includes(toText) ? toText : undefined;
+    const verdict = evaluateService(cluster, from, service, servicePort, { explain: true, clusterIP });
+    await writeLines(out, values.json ? [JSON.stringify(verdict, null, 2)] : formatServiceVerdict(verdict));
+    return;
+  }
+  const to = resolveEndpoint(cluster, toText, 'to', true);
   const verdict = evaluate(cluster, from, to, target, { explain: true });
   await writeLines(out, values.json ? [JSON.stringify(verdict, null, 2)] : formatVerdict(verdict));
+}
+
+/** The Service `--to` names (`svc/NS/NAME`, or one of its ClusterIPs), if it names one. */
+function serviceOf(cluster: Cluster, text: string) {
+  const key = parseServiceName(text);
+  const service = key ? cluster.service(key) : cluster.serviceByIp(text);
+  if (key && !service) throw new UsageError(`--to: no Service ${key} in the state`);
+  if (service && service.clusterIPs.length === 0) {
+    throw new UsageError(
+      `--to: ${serviceName(service)} has no ClusterIP (${service.headless ? 'headless: its name resolves to its pods, so ask about a pod' : 'none allocated in the state'})`,
+    );
+  }
+  return service;
 }
 
 /** `ns/pod` names a pod of the state; with `allowIp`, an address (a pod's own IP finds the pod). */

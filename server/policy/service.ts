@@ -181,3 +181,13 @@ export function clusterIpPorts(
 export function serviceName(service: Service): string {
   return `svc/${keyOf(service.metadata)}`;
 }
+
+/** The `ns/name` of a Service written `svc/ns/name`, or undefined when `text` is not written so. */
+export function parseServiceName(text: string): string | undefined {
+  return /^svc\/([^/\s]+\/[^/\s]+)$/.exec(text)?.[1];
+}
+
+/** The ports a Service listens on, for messages: `80/TCP, 53/UDP`. */
+export function listServicePorts(service: Service): string {
+  return service.ports.map((port) => `${port.port}/${port.protocol}`).join(', ');
+}
