@@ -3,7 +3,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf } from '../kube/object-meta.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
-import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
+import {
+  NAMESPACES,
+  NETWORK_POLICIES,
+  objectPath,
+  PODS,
+  POLICY_ENDPOINTS,
+  SERVICES,
+} from '../kube-api/informer.ts';
 import type { LeaderElection } from '../kube-api/leader-election.ts';
 import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import type { Logger } from '../log.ts';
@@ -36,7 +43,7 @@ export interface ControllerOptions {
 }
 
 /**
- * The controller in Kubernetes mode. Informers feed Namespaces, Pods and NetworkPolicies into the
+ * The controller in Kubernetes mode. Informers feed Namespaces, Pods, Services and NetworkPolicies into the
  * same EndpointsIndex the lab uses, and our PolicyEndpoints that exist into `actual`. Each change
  * marks the policies it touched; while this replica leads, a worker brings each marked policy's
  * PolicyEndpoints to the desired entries, packed over the existing ones as AWS's controller packs
@@ -83,7 +90,7 @@ export class KubeController {
     this.informers = [
       new ClusterInformers(
         config,
-        [NAMESPACES, PODS, NETWORK_POLICIES],
+        [NAMESPACES, PODS, SERVICES, NETWORK_POLICIES],
         this.inputSink(),
         this.log,
         (change) => this.markChange(change as EndpointsChange | undefined),

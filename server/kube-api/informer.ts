@@ -21,6 +21,7 @@ export const NETWORK_POLICIES: WatchedKind = {
   kind: 'NetworkPolicy',
   path: '/apis/networking.k8s.io/v1/networkpolicies',
 };
+export const SERVICES: WatchedKind = { apiVersion: 'v1', kind: 'Service', path: '/api/v1/services' };
 export const POLICY_ENDPOINTS: WatchedKind = {
   apiVersion: 'networking.k8s.aws/v1alpha1',
   kind: 'PolicyEndpoint',

@@ -7,7 +7,14 @@ import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
 import { AccessError, type KubeUser, mayDo, reviewToken } from '../kube-api/access-review.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
-import { NAMESPACES, NETWORK_POLICIES, objectPath, PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
+import {
+  NAMESPACES,
+  NETWORK_POLICIES,
+  objectPath,
+  PODS,
+  POLICY_ENDPOINTS,
+  SERVICES,
+} from '../kube-api/informer.ts';
 import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import { logger } from '../log.ts';
 import { type NodeStatus, shownDatapath } from '../nodes/node-status.ts';
@@ -63,7 +70,7 @@ export class KubeSource implements ClusterSource {
     this.options = options;
     this.informers = new ClusterInformers(
       config,
-      [NAMESPACES, PODS, NETWORK_POLICIES, POLICY_ENDPOINTS],
+      [NAMESPACES, PODS, SERVICES, NETWORK_POLICIES, POLICY_ENDPOINTS],
       this.objects,
       logger('dashboard'),
     );
