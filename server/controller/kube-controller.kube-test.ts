@@ -33,6 +33,9 @@ before(async () => {
   await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
   const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
   await registerPods(loadKubeConfig(api.kubeconfig), cluster.allNamespaces(), cluster.allPods());
+  // The walkthrough's Services, at the ClusterIPs the state gives them (inside the API server's range).
+  const services = { apiVersion: 'v1', kind: 'List', items: cluster.allServices().map(encodeObject) };
+  await api.kubectl(['apply', '-f', '-'], JSON.stringify(services));
 });
 
 after(async () => {
@@ -47,7 +50,7 @@ async function getObjects(kinds: string): Promise<ClusterObject[]> {
 /** The PolicyEndpoints in the API server, and those the model computes from its objects, by name. */
 async function actualAndDesired() {
   const actual = (await getObjects('policyendpoints')) as PolicyEndpoint[];
-  const objects = await getObjects('namespaces,pods,networkpolicies');
+  const objects = await getObjects('namespaces,pods,services,networkpolicies');
   const desired = new EndpointsIndex(Cluster.of(objects)).all();
   const specs = (endpoints: PolicyEndpoint[]) =>
     Object.fromEntries(
@@ -268,6 +271,72 @@ test('a claim that ran out while the event loop was busy counts as lost and gain
     assert.ok(leader.isLeader());
   } finally {
     await leader.stop();
+  }
+});
+
+test('a Service created, changed and deleted shows in the PolicyEndpoints, at the ClusterIP the API server gave it', async () => {
+  const objects = parseState(
+    `apiVersion: v1
+kind: Namespace
+metadata: {name: svc-test}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: server, namespace: svc-test, labels: {app: server}}
+spec: {nodeName: lab-node-1, containers: [{name: main, image: main, ports: [{name: http, containerPort: 8080}]}]}
+status: {podIP: 10.99.1.10, hostIP: 10.77.255.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: svc-test, labels: {app: client}}
+spec: {nodeName: lab-node-1, containers: [{name: main, image: main}]}
+status: {podIP: 10.99.1.11, hostIP: 10.77.255.1}`,
+    'svc-test.yaml',
+  );
+  await registerPods(
+    loadKubeConfig(api.kubeconfig),
+    objects.filter((object) => object.kind === 'Namespace'),
+    objects.filter((object): object is Pod => object.kind === 'Pod'),
+  );
+  await api.kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: client-out, namespace: svc-test}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: server}}}], ports: [{port: 8080}]}]`,
+  );
+  const service = (port: number) => `apiVersion: v1
+kind: Service
+metadata: {name: server, namespace: svc-test}
+spec: {selector: {app: server}, ports: [{name: http, port: ${port}, targetPort: http}]}`;
+  /** The ClusterIP entries of the policy's PolicyEndpoints, once they equal the model's. */
+  const clusterIpEntries = async () =>
+    (await converged())
+      .filter((endpoint) => endpoint.metadata.namespace === 'svc-test')
+      .flatMap((endpoint) => endpoint.spec.egress ?? [])
+      .filter((entry) => !entry.cidr.startsWith('10.99.'));
+  const replica = startController('replica-svc');
+  try {
+    assert.deepEqual(await clusterIpEntries(), []);
+    await api.kubectl(['apply', '-f', '-'], service(80));
+    const clusterIP = (
+      await api.kubectl(['get', 'service', '-n', 'svc-test', 'server', '-o', 'jsonpath={.spec.clusterIP}'])
+    ).trim();
+    assert.match(clusterIP, /^10\.96\./, 'the API server allocated a ClusterIP');
+    assert.deepEqual(await clusterIpEntries(), [{ cidr: clusterIP, ports: [{ protocol: 'TCP', port: 80 }] }]);
+    await api.kubectl(['apply', '-f', '-'], service(8443));
+    assert.deepEqual(await clusterIpEntries(), [
+      { cidr: clusterIP, ports: [{ protocol: 'TCP', port: 8443 }] },
+    ]);
+    await api.kubectl(['delete', 'service', '-n', 'svc-test', 'server']);
+    assert.deepEqual(await clusterIpEntries(), []);
+  } finally {
+    await replica.stop();
+    await api.kubectl(['delete', 'pods', '-n', 'svc-test', '--all', '--grace-period=0', '--force']);
+    await api.kubectl(['delete', 'namespace', 'svc-test', '--wait=false']);
   }
 });
 
