@@ -1,7 +1,15 @@
 import { readAgentReport } from '../../server/lab/lab-store.ts';
-import { deletePoliciesFromLab, requireLab } from '../../server/lab/lab-writes.ts';
+import { deleteFromLab, requireLab } from '../../server/lab/lab-writes.ts';
 import { parseIp } from '../../server/net/ip.ts';
-import { labApply, labDown, labExec, labPod, labProbe, labUp } from '../lab/lab.ts';
+import type { PortProtocol } from '../../server/policy/endpoint.ts';
+import {
+  listServicePorts,
+  parseServiceName,
+  portBackends,
+  serviceName,
+  servicePortAt,
+} from '../../server/policy/service.ts';
+import { labApply, labDown, labExec, labPod, labProbe, labServices, labUp } from '../lab/lab.ts';
 import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
@@ -12,10 +20,12 @@ export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--ipv6] 
                                               agents enforce the cluster's PolicyEndpoints
 palisade lab down                             remove everything the lab made
 palisade lab status [--json]
-palisade lab apply -f FILE…                    add or replace NetworkPolicies and Namespaces
-palisade lab delete NS/NAME…                   delete NetworkPolicies
+palisade lab apply -f FILE…                    add or replace NetworkPolicies, Services and Namespaces
+palisade lab delete NS/NAME|svc/NS/NAME…       delete NetworkPolicies and Services
 palisade lab exec NS/POD -- CMD…               run a command in a pod (with the lab's DNS)
-palisade lab probe NS/POD NS/POD|IP PORT[/PROTO] [--json]   real packets: TCP connect or UDP echo`;
+palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json]
+                                              real packets: TCP connect or UDP echo (to a
+                                              Service: its ClusterIP, on the service port)`;
 
 /** `palisade lab …`: the embedded lab, where pods are network namespaces on this machine. */
 export async function labCommand(argv: string[], out: Output): Promise<number> {
@@ -58,10 +68,17 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
     }
     case 'delete': {
       const { positionals } = parseOptions(rest, {}, true);
-      if (positionals.length === 0) throw new UsageError('lab delete needs NS/NAME of a NetworkPolicy');
-      const generation = await deletePoliciesFromLab(positionals);
+      if (positionals.length === 0)
+        throw new UsageError('lab delete needs NS/NAME of a NetworkPolicy or svc/NS/NAME of a Service');
+      const objects = positionals.map((name) => {
+        const service = parseServiceName(name);
+        return service
+          ? { kind: 'Service' as const, key: service }
+          : { kind: 'NetworkPolicy' as const, key: name };
+      });
+      const generation = await deleteFromLab(objects);
       await writeLines(out, [
-        ...positionals.map((key) => `NetworkPolicy ${key} deleted`),
+        ...objects.map(({ kind, key }) => `${kind} ${key} deleted`),
         enforcedLine(generation),
       ]);
       return 0;
@@ -98,11 +115,11 @@ async function probe(argv: string[], out: Output): Promise<number> {
   );
   const [from, to, port] = positionals;
   if (!from || !to || !port || positionals.length > 3) {
-    throw new UsageError('usage: palisade lab probe NS/POD NS/POD|IP PORT[/PROTO] [--json]');
+    throw new UsageError('usage: palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json]');
   }
   labPod(from);
-  const host = parseIp(to) ? to : labPod(to).ip;
   const target = parsePortProtocol(port, 'port');
+  const host = parseIp(to) ? to : parseServiceName(to) ? serviceAddress(to, target) : labPod(to).ip;
   const timeout = Number(values.timeout ?? 1000);
   if (!Number.isInteger(timeout) || timeout < 1)
     throw new UsageError('--timeout: milliseconds, a positive whole number');
@@ -114,6 +131,21 @@ async function probe(argv: string[], out: Output): Promise<number> {
       : `${from} → ${to} ${target.port}/${target.protocol}: ${result.connected ? 'connected' : 'no answer'} (${result.simulated ? 'simulated: the model’s verdict' : `${result.ms} ms`})`,
   ]);
   return 0;
+}
+
+/** The ClusterIP a probe to `svc/NS/NAME` on `target` goes to; bad input names the argument. */
+function serviceAddress(name: string, target: PortProtocol): string {
+  const service = labServices().service(parseServiceName(name) ?? '');
+  if (!service) throw new UsageError(`no Service ${name.slice('svc/'.length)} in the lab`);
+  const [clusterIP] = service.clusterIPs;
+  if (!clusterIP)
+    throw new UsageError(`${name} has no ClusterIP${service.headless ? ' (headless: probe its pods)' : ''}`);
+  if (!servicePortAt(service, target)) {
+    throw new UsageError(
+      `${name} has no port ${target.port}/${target.protocol} (it listens on ${listServicePorts(service)})`,
+    );
+  }
+  return clusterIP;
 }
 
 async function status(argv: string[], out: Output): Promise<number> {
@@ -139,6 +171,14 @@ async function status(argv: string[], out: Output): Promise<number> {
     lines.push(
       `  ${pod.key.padEnd(36)} ${pod.ip.padEnd(14)} ${pod.node.padEnd(12)} ${pod.ifname}  ${attached}`,
     );
+  }
+  const services = labServices();
+  for (const service of services.allServices()) {
+    const address = service.headless ? 'headless' : service.clusterIPs.join(',') || 'no ClusterIP';
+    const ports = service.ports.map(
+      (port) => `${port.port}/${port.protocol}→${portBackends(services, service, port).length} backends`,
+    );
+    lines.push(`  ${serviceName(service).padEnd(36)} ${address.padEnd(14)} ${ports.join(', ')}`);
   }
   await writeLines(out, lines);
   return 0;

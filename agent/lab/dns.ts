@@ -26,21 +26,28 @@ function readQuestion(query: Buffer): { name: string; type: number; end: number 
   return { name: labels.join('.'), type: query.readUInt16BE(offset + 1), end: offset + 5 };
 }
 
-/** The response to `query`, or undefined for a packet that is not a query to answer. */
-export function answerQuery(query: Buffer, lookup: (name: string) => string | undefined): Buffer | undefined {
+/**
+ * The response to `query`, or undefined for a packet that is not a query to answer. `lookup`
+ * gives a name's IPv4 addresses, or undefined for a name that does not exist (NXDOMAIN).
+ */
+export function answerQuery(
+  query: Buffer,
+  lookup: (name: string) => readonly string[] | undefined,
+): Buffer | undefined {
   if (query.length < 12 || (query[2] ?? 0) & 0x80 || query.readUInt16BE(4) !== 1) return undefined;
   const question = readQuestion(query);
   if (!question) return undefined;
-  const address = lookup(question.name);
+  const addresses = lookup(question.name);
+  const known = addresses !== undefined && addresses.length > 0;
   const header = Buffer.alloc(12);
   query.copy(header, 0, 0, 2);
   // QR, opcode 0, AA; RD copied; RA; rcode NXDOMAIN (3) when the name is unknown.
-  header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (address ? 0 : 3), 2);
+  header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
   header.writeUInt16BE(1, 4);
-  const answers = address && question.type === TYPE_A ? 1 : 0;
-  header.writeUInt16BE(answers, 6);
+  const answers = known && question.type === TYPE_A ? addresses : [];
+  header.writeUInt16BE(answers.length, 6);
   const parts = [header, query.subarray(12, question.end)];
-  if (answers && address) {
+  for (const address of answers) {
     const record = Buffer.alloc(16);
     record.writeUInt16BE(0xc00c, 0); // the name, by pointer to the question
     record.writeUInt16BE(TYPE_A, 2);
@@ -53,17 +60,4 @@ export function answerQuery(query: Buffer, lookup: (name: string) => string | un
     parts.push(record);
   }
   return Buffer.concat(parts);
-}
-
-/**
- * The names of the lab's pods, as a cluster's DNS serves services: `name.ns.svc.cluster.local`
- * (each pod stands for a service of its own name).
- */
-export function labNames(pods: readonly { key: string; ip: string }[]): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const { key, ip } of pods) {
-    const [namespace, name] = key.split('/');
-    names.set(`${name}.${namespace}.svc.cluster.local`, ip);
-  }
-  return names;
 }

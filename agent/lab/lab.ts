@@ -4,12 +4,14 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } fr
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import type { Json } from '../../server/kube/decode.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
+import { decodeObject } from '../../server/kube/objects.ts';
 import type { Pod } from '../../server/kube/pod.ts';
 import type { Protocol } from '../../server/kube/protocol.ts';
 import { loadState, readStateObjects } from '../../server/kube/state-file.ts';
 import { loadKubeConfig } from '../../server/kube-api/kube-config.ts';
-import { registerPods } from '../../server/kube-api/register-pods.ts';
+import { registerPods, registerServices } from '../../server/kube-api/register-pods.ts';
 import {
   LAB_DIR,
   type LabNode,
@@ -32,9 +34,10 @@ import {
 import type { Cluster, ClusterObject } from '../../server/policy/cluster.ts';
 import { endpointAt } from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
+import { evaluateService } from '../../server/policy/evaluate-service.ts';
+import { isBackendOf, servicePortAt } from '../../server/policy/service.ts';
 import { BUILD_DIR } from '../datapath/addon.ts';
 import { BPF_ROOT, mountBpffs } from '../datapath/pins.ts';
-import { labNames } from './dns.ts';
 import { hostVeth, ipv6Of, LAB_PREFIX, nodeNetnsPath, POD_NETWORK, podNetns } from './names.ts';
 import { run } from './shell.ts';
 import {
@@ -51,6 +54,7 @@ const NODE_BIN = process.execPath;
 const AGENT_MAIN = new URL('../main.ts', import.meta.url).pathname;
 const POD_SERVER = new URL('./pod-server.ts', import.meta.url).pathname;
 const PROBE = new URL('./probe.ts', import.meta.url).pathname;
+const SERVICE_PROXY = new URL('./service-proxy-main.ts', import.meta.url).pathname;
 const DEFAULT_SCENARIO = new URL('../../examples/walkthrough/cluster.yaml', import.meta.url).pathname;
 
 /** Fails when the eBPF lab cannot run here, saying what is missing. */
@@ -137,13 +141,12 @@ export async function labUp(
     writeJson('lab.json', lab);
     return lab;
   }
+  if (!readJson('objects.json') || !reuse)
+    writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
   createFabric();
   for (const node of lab.nodes) createNode(node, lab.ipv6);
-  // The lab's DNS answers A records: names lead to IPv4 addresses, in a dual-stack lab too.
-  const v4 = lab.pods.map((pod) => ({ ...pod, ip: pod.ips?.find((ip) => !ip.includes(':')) ?? pod.ip }));
-  const resolver = v4.find((pod) => pod.key === lab.dns)?.ip;
+  const resolver = resolverOf(lab);
   for (const pod of lab.pods) createPod(pod, lab.nodes, resolver);
-  writeJson('names.json', Object.fromEntries(labNames(v4)));
   if (!readJson('tokens.json')) {
     // Each node's agent proves itself to the server's ingest with a token of its own.
     const tokens = Object.fromEntries(
@@ -151,11 +154,10 @@ export async function labUp(
     );
     writeJson('tokens.json', tokens, 0o600);
   }
-  if (!readJson('objects.json') || !reuse)
-    writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
   if (kubeconfig) {
-    const pods = withLabPlacement(cluster, lab).filter((object): object is Pod => object.kind === 'Pod');
-    await registerPods(loadKubeConfig(kubeconfig), cluster.allNamespaces(), pods);
+    const placed = labCluster();
+    await registerPods(loadKubeConfig(kubeconfig), placed.allNamespaces(), placed.allPods());
+    await registerServices(loadKubeConfig(kubeconfig), placed.allServices());
   }
   const processes = startProcesses(lab);
   const record = { ...lab, processes };
@@ -164,6 +166,30 @@ export async function labUp(
   await waitForAgents(record, kubeconfig ? 0 : (readEndpoints()?.generation ?? 0));
   return record;
 }
+
+/**
+ * The nameserver pods' resolv.conf names: the ClusterIP of the Service in front of the lab's DNS
+ * pod on 53/UDP (kube-dns, as in EKS), else the DNS pod's own address.
+ */
+function resolverOf(lab: LabRecord): string | undefined {
+  const dns = lab.pods.find((pod) => pod.key === lab.dns);
+  const cluster = labCluster();
+  const pod = dns && cluster.pod(dns.key);
+  const service =
+    pod &&
+    cluster
+      .servicesIn(pod.metadata.namespace)
+      .find(
+        (candidate) =>
+          isBackendOf(candidate, pod) &&
+          candidate.clusterIPs.some(isIpv4) &&
+          servicePortAt(candidate, { port: 53, protocol: 'UDP' }),
+      );
+  // The lab's DNS answers A records, in a dual-stack lab too: it is asked over IPv4.
+  return service?.clusterIPs.find(isIpv4) ?? dns?.ips?.find(isIpv4) ?? dns?.ip;
+}
+
+const isIpv4 = (ip: string) => !ip.includes(':');
 
 function sameScenario(lab: LabRecord, cluster: Cluster): boolean {
   const keys = cluster
@@ -236,24 +262,28 @@ function withLabPlacement(
       hostIPs: hostIPs.length > 1 ? hostIPs : undefined,
     };
   });
-  return [...pods, ...cluster.allPolicies()];
+  return [...pods, ...cluster.allServices(), ...cluster.allPolicies()];
 }
 
 /**
- * Adds or replaces objects (NetworkPolicies, Namespaces) from state files; see {@link applyToLab}.
- * Nothing changes when a file is bad.
+ * Adds or replaces objects (NetworkPolicies, Services, Namespaces) from state files; see
+ * {@link applyToLab}. Nothing changes when a file is bad.
  */
 export function labApply(files: readonly string[], options: { replacePolicies?: boolean } = {}) {
   return applyToLab(readStateObjects(files), options);
 }
 
-/** Starts what is not running: a server per pod that declares ports (and the DNS), an agent per node. */
+/**
+ * Starts what is not running: a server per pod that declares ports (and the DNS), an agent per
+ * node, and the nodes' Service proxy.
+ */
 function startProcesses(lab: LabRecord): number[] {
   const alive = lab.processes.filter((pid) => isAlive(pid));
   if (alive.length === lab.processes.length && alive.length > 0) return alive;
   for (const pid of alive) process.kill(pid, 'SIGTERM');
-  // Reports of the agents replaced here are stale: waiting for the agents means their successors'.
+  // Reports of the processes replaced here are stale: waiting for them means their successors'.
   for (const node of lab.nodes) rmSync(labFile(`agent-${node.name}.json`), { force: true });
+  rmSync(labFile('proxy.json'), { force: true });
   const pids: number[] = [];
   const start = (name: string, args: string[]) => {
     const log = openSync(labFile(`${name}.log`), 'a');
@@ -282,6 +312,12 @@ function startProcesses(lab: LabRecord): number[] {
       ...ports,
     ]);
   }
+  start('service-proxy', [
+    NODE_BIN,
+    '--disable-warning=ExperimentalWarning',
+    SERVICE_PROXY,
+    ...(lab.kubeconfig ? ['--kubeconfig', lab.kubeconfig] : []),
+  ]);
   for (const node of lab.nodes) {
     const cluster = lab.kubeconfig
       ? [
@@ -324,7 +360,7 @@ export async function labDown(): Promise<void> {
   for (const line of run('ps', ['-eo', 'pid=,args=']).split('\n')) {
     const [pid, ...args] = line.trim().split(/\s+/);
     const command = args.join(' ');
-    if (command.includes(AGENT_MAIN) || command.includes(POD_SERVER)) pids.add(Number(pid));
+    if ([AGENT_MAIN, POD_SERVER, SERVICE_PROXY].some((main) => command.includes(main))) pids.add(Number(pid));
   }
   for (const pid of pids) {
     try {
@@ -403,16 +439,34 @@ function simulatedProbe(pod: LabPodRecord, targets: readonly ProbeTarget[]): Pro
   const cluster = labCluster();
   const source = cluster.pod(pod.key);
   if (!source) throw new LabInputError(`no pod ${pod.key} in the lab`);
+  const from = { pod: source, ip: cluster.ipOf(source) };
   return targets.map((target) => {
+    const port = { port: target.port, protocol: target.protocol as Protocol };
+    const service = cluster.serviceByIp(target.host);
+    const servicePort = service && servicePortAt(service, port);
+    if (service && servicePort) {
+      const verdict = evaluateService(cluster, from, service, servicePort, { clusterIP: target.host });
+      return { connected: verdict.allowed, ms: 0, simulated: true };
+    }
     const peer = endpointAt(cluster, target.host);
     if (!peer) throw new LabInputError(`${target.host} is not an IP address`);
-    const verdict = evaluate(cluster, { pod: source, ip: cluster.ipOf(source) }, peer, {
-      port: target.port,
-      protocol: target.protocol as Protocol,
-    });
+    const verdict = evaluate(cluster, from, peer, port);
     // An address outside the lab is never reached: no lab packet leaves the lab.
     return { connected: verdict.allowed && peer.pod !== undefined, ms: 0, simulated: true };
   });
+}
+
+/**
+ * The lab's cluster with its Services as the nodes' proxy last applied them (those of the
+ * cluster it stands in for, with `lab up --kube`), else as the lab's store holds them.
+ */
+export function labServices(): Cluster {
+  const cluster = labCluster();
+  const applied = readJson<Json[]>('services.json');
+  if (!applied) return cluster;
+  for (const service of cluster.allServices()) cluster.delete('Service', keyOf(service.metadata));
+  for (const raw of applied) cluster.set(decodeObject(raw));
+  return cluster;
 }
 
 /** Runs a command inside a pod's namespace, with the lab's DNS; returns its exit code. */

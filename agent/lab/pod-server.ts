@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { answerQuery } from './dns.ts';
@@ -18,7 +18,23 @@ const take = (flag: string) => {
 };
 const pod = take('--pod') ?? 'unknown';
 const dnsFile = take('--dns');
-const names: Record<string, string> = dnsFile ? JSON.parse(readFileSync(dnsFile, 'utf8')) : {};
+/** The lab's names, read again whenever the file changes (Services come and go). */
+let names: Record<string, string[]> = {};
+let namesStamp = '';
+function lookup(name: string): string[] | undefined {
+  if (!dnsFile) return undefined;
+  try {
+    const stat = statSync(dnsFile);
+    const stamp = `${stat.mtimeMs}:${stat.ino}`;
+    if (stamp !== namesStamp) {
+      names = JSON.parse(readFileSync(dnsFile, 'utf8'));
+      namesStamp = stamp;
+    }
+  } catch {
+    // Not written yet: the names read last stay.
+  }
+  return Object.hasOwn(names, name) ? names[name] : undefined;
+}
 
 /**
  * Dual-stack sockets (`::` takes IPv4 too) where the pod has IPv6, IPv4 ones where its IPv6 is
@@ -49,7 +65,7 @@ for (const spec of args) {
     const socket = createSocket(dualStack ? 'udp6' : 'udp4');
     socket.on('message', (message, peer) => {
       // The DNS port answers queries, and echoes anything else as every UDP port does (lab probes).
-      const answer = dnsFile && port === '53' ? answerQuery(message, (name) => names[name]) : undefined;
+      const answer = dnsFile && port === '53' ? answerQuery(message, lookup) : undefined;
       socket.send(answer ?? message, peer.port, peer.address);
     });
     socket.bind(Number(port), dualStack ? '::' : '0.0.0.0');

@@ -1,7 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Namespace } from '../kube/namespace.ts';
+import { encodeObject } from '../kube/objects.ts';
 import type { Pod } from '../kube/pod.ts';
-import { NAMESPACES, objectPath, PODS } from './informer.ts';
+import type { Service } from '../kube/service.ts';
+import { NAMESPACES, objectPath, PODS, SERVICES } from './informer.ts';
 import { applyObject } from './raw-request.ts';
 
 const FIELD_MANAGER = 'palisade-lab';
@@ -89,5 +91,18 @@ async function withServiceAccount(create: () => Promise<unknown>): Promise<void>
       if (attempt > 50 || !(error as Error).message.includes('serviceaccount')) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+}
+
+/**
+ * Registers the lab's Services in the cluster it stands in for, at the ClusterIPs the lab gave
+ * them (the API server refuses one outside its `--service-cluster-ip-range`), applied
+ * server-side like the pods.
+ */
+export async function registerServices(config: KubeConfig, services: readonly Service[]): Promise<void> {
+  for (const service of services) {
+    const { name, namespace, labels } = service.metadata;
+    const body = { ...encodeObject(service), metadata: { name, namespace, labels } };
+    await applyObject(config, objectPath(SERVICES, namespace, name), body, FIELD_MANAGER);
   }
 }

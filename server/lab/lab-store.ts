@@ -83,6 +83,16 @@ export interface AgentReport {
   readonly error?: string;
 }
 
+/** What the lab's Service proxy reports after bringing every node's Service rules up to date. */
+export interface ProxyReport {
+  readonly pid: number;
+  /** The generation of the lab's objects the rules were made from (0 when they come from a cluster). */
+  readonly generation: number;
+  /** Service ports with a rule, over all nodes' rules (each node holds the same). */
+  readonly portals: number;
+  readonly error?: string;
+}
+
 export const labFile = (name: string) => `${LAB_DIR}/${name}`;
 
 /** Writes a file of the store atomically; `mode` for secrets (it applies from the first byte). */
@@ -102,8 +112,9 @@ export function readJson<T>(name: string): T | undefined {
 export const readLab = () => readJson<LabRecord>('lab.json');
 export const readEndpoints = () => readJson<EndpointsRecord>('endpoints.json');
 export const readAgentReport = (node: string) => readJson<AgentReport>(`agent-${node}.json`);
+export const readProxyReport = () => readJson<ProxyReport>('proxy.json');
 
-/** The cluster the lab holds now: its namespaces, pods and NetworkPolicies. */
+/** The cluster the lab holds now: its namespaces, pods, Services and NetworkPolicies. */
 export function labCluster(): Cluster {
   return Cluster.of((readJson<Json[]>('objects.json') ?? []).map((raw) => decodeObject(raw)));
 }

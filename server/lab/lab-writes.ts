@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EndpointsIndex } from '../controller/endpoints-index.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
+import type { Service } from '../kube/service.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
+import { ClusterIpError, withClusterIPs } from './cluster-ips.ts';
 import {
   type EndpointsRecord,
   LAB_DIR,
@@ -11,6 +13,7 @@ import {
   readAgentReport,
   readEndpoints,
   readLab,
+  readProxyReport,
   writeJson,
 } from './lab-store.ts';
 
@@ -37,15 +40,21 @@ function requireOwnPolicies(): LabRecord {
 }
 
 /**
- * The lab's controller: stores the objects and the PolicyEndpoints computed from them, as the
- * next generation the agents enforce.
+ * The lab's controller: stores the objects (Services given ClusterIPs where they have none) and
+ * the PolicyEndpoints computed from them, as the next generation the agents enforce. Nothing is
+ * written when a Service's ClusterIP cannot be taken.
  */
 export function writeLabObjects(objects: readonly ClusterObject[]): EndpointsRecord {
-  const cluster = Cluster.of(objects);
-  writeJson(
-    'objects.json',
-    [...cluster.allNamespaces(), ...cluster.allPods(), ...cluster.allPolicies()].map(encodeObject),
-  );
+  const services = objects.filter((object): object is Service => object.kind === 'Service');
+  let allocated: Service[];
+  try {
+    allocated = withClusterIPs(services, labCluster().allServices());
+  } catch (error) {
+    if (error instanceof ClusterIpError) throw new LabInputError(error.message);
+    throw error;
+  }
+  const cluster = Cluster.of([...objects.filter((object) => object.kind !== 'Service'), ...allocated]);
+  writeJson('objects.json', everything(cluster).map(encodeObject));
   const record = {
     generation: (readEndpoints()?.generation ?? 0) + 1,
     endpoints: new EndpointsIndex(cluster).all(),
@@ -54,12 +63,18 @@ export function writeLabObjects(objects: readonly ClusterObject[]): EndpointsRec
   return record;
 }
 
-/** Waits until every node's agent reports `generation` applied; fails with the agent's error or a timeout. */
+/**
+ * Waits until every node's agent, and the nodes' Service proxy, report `generation` applied;
+ * fails with the first error reported or a timeout.
+ */
 export async function waitForAgents(lab: LabRecord, generation: number, timeoutMs = 20000): Promise<void> {
   if (lab.datapath === 'simulated') return;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const reports = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
+    const reports = [
+      ...lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) })),
+      { node: 'Service proxy', report: readProxyReport() },
+    ];
     const failed = reports.find(({ report }) => report?.error);
     if (failed) throw new Error(`agent of ${failed.node}: ${failed.report?.error}`);
     if (reports.every(({ report }) => report && report.generation >= generation)) return;
@@ -78,13 +93,15 @@ export async function waitForAgents(lab: LabRecord, generation: number, timeoutM
 const everything = (cluster: Cluster) => [
   ...cluster.allNamespaces(),
   ...cluster.allPods(),
+  ...cluster.allServices(),
   ...cluster.allPolicies(),
 ];
 
 /**
- * Adds or replaces NetworkPolicies and Namespaces in the lab, recomputes the PolicyEndpoints,
- * and returns once every agent enforces them; with `replacePolicies` these become the only
- * policies. Pods and PolicyEndpoints are refused whole: nothing is half-applied.
+ * Adds or replaces NetworkPolicies, Services and Namespaces in the lab, recomputes the
+ * PolicyEndpoints and the nodes' Service rules, and returns once every agent and the Service
+ * proxy enforce them; with `replacePolicies` these become the only policies. Pods and
+ * PolicyEndpoints are refused whole: nothing is half-applied.
  */
 export async function applyToLab(
   incoming: readonly ClusterObject[],
@@ -94,7 +111,7 @@ export async function applyToLab(
   const refused = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
   if (refused) {
     throw new LabInputError(
-      `lab apply takes NetworkPolicies and Namespaces, not ${refused.kind} ${keyOf(refused.metadata)}: pods come from \`lab up --state\``,
+      `lab apply takes NetworkPolicies, Services and Namespaces, not ${refused.kind} ${keyOf(refused.metadata)}: pods come from \`lab up --state\``,
     );
   }
   const cluster = labCluster();
@@ -111,11 +128,18 @@ export async function applyToLab(
 }
 
 /** Deletes NetworkPolicies by key (`ns/name`), all or none, and waits for the agents. */
-export async function deletePoliciesFromLab(keys: readonly string[]): Promise<number> {
+export function deletePoliciesFromLab(keys: readonly string[]): Promise<number> {
+  return deleteFromLab(keys.map((key) => ({ kind: 'NetworkPolicy', key })));
+}
+
+/** Deletes NetworkPolicies and Services by kind and key (`ns/name`), all or none, and waits for the agents and the Service proxy. */
+export async function deleteFromLab(
+  objects: readonly { readonly kind: 'NetworkPolicy' | 'Service'; readonly key: string }[],
+): Promise<number> {
   const lab = requireOwnPolicies();
   const cluster = labCluster();
-  for (const key of keys) {
-    if (!cluster.delete('NetworkPolicy', key)) throw new LabInputError(`no NetworkPolicy ${key} in the lab`);
+  for (const { kind, key } of objects) {
+    if (!cluster.delete(kind, key)) throw new LabInputError(`no ${kind} ${key} in the lab`);
   }
   const record = writeLabObjects(everything(cluster));
   await waitForAgents(lab, record.generation);
