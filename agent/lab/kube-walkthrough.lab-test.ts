@@ -10,7 +10,7 @@ import { TestingApiServer } from '../../server/kube-api/testing-api-server.ts';
 import { readAgentReport, readLab } from '../../server/lab/lab-store.ts';
 import type { AgentStatus } from '../../server/nodes/agent-status.ts';
 import { labApply, labDown, labPod, labUp } from './lab.ts';
-import { reaches } from './testing-lab.ts';
+import { addressOf, reaches } from './testing-lab.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const policies = `${ROOT}/examples/walkthrough/policies/`;
@@ -59,11 +59,11 @@ after(async () => {
   ingest?.close();
 });
 
-/** Waits until `from` reaches `to` exactly when `allowed`, as enforcement catches up with kubectl. */
-async function settles(from: string, to: string, port: string, allowed: boolean): Promise<boolean> {
+/** Waits until `from` reaches `host` exactly when `allowed`, as enforcement catches up with kubectl. */
+async function settles(from: string, host: string, port: string, allowed: boolean): Promise<boolean> {
   const deadline = Date.now() + 15000;
   for (;;) {
-    const result = await reaches(from, labPod(to).ip, port);
+    const result = await reaches(from, host, port);
     if (result === allowed || Date.now() > deadline) return result;
     await sleep(200);
   }
@@ -82,7 +82,7 @@ test('the walkthrough with kubectl apply: controller, PolicyEndpoint objects and
     if (step.policy) await api.kubectl(['apply', '-f', `${policies}${step.policy}`]);
     for (const check of step.checks) {
       assert.equal(
-        await settles(check.from, check.to, check.port, check.allowed),
+        await settles(check.from, addressOf(check), check.port, check.allowed),
         check.allowed,
         `${step.title}: ${check.command} from ${check.from}`,
       );
@@ -107,7 +107,10 @@ test('the walkthrough with kubectl apply: controller, PolicyEndpoint objects and
 
   // Deleting a policy with kubectl takes away what it allowed.
   await api.kubectl(['delete', 'networkpolicy', '-n', 'default', 'demo-app-allow-another-ns']);
-  assert.equal(await settles('another-ns/another-client-one', 'default/demo-app', '80/TCP', false), false);
+  assert.equal(
+    await settles('another-ns/another-client-one', labPod('default/demo-app').ip, '80/TCP', false),
+    false,
+  );
 });
 
 test('each agent tells the server its programs, counters and map fill, as the nodes page shows them', async () => {

@@ -5,7 +5,7 @@ import { parseState } from '../../server/kube/state-file.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { type DatapathOptions, PodDatapath } from '../datapath/pod-datapath.ts';
-import { type LabOptions, labDown, labPod, labProbe, labUp } from './lab.ts';
+import { type LabOptions, labDown, labPod, labProbe, labServices, labUp } from './lab.ts';
 import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
 import { createPod, deletePod, nodeAddress } from './topology.ts';
 
@@ -223,4 +223,11 @@ export async function programmedTestPod(
     pod.remove();
     throw error;
   }
+
+/** Where a walkthrough check connects: its Service's ClusterIP, or its pod's own IP. */
+export function addressOf(check: { readonly to: string; readonly service?: string }): string {
+  if (!check.service) return labPod(check.to).ip;
+  const clusterIP = labServices().service(check.service)?.clusterIPs[0];
+  if (!clusterIP) throw new Error(`the lab has no ClusterIP for ${check.service}`);
+  return clusterIP;
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { WALKTHROUGH } from '../../examples/walkthrough/steps.ts';
-import { labApply, labPod } from './lab.ts';
-import { reaches, startLab, stopLab } from './testing-lab.ts';
+import { labApply, labPod, labServices } from './lab.ts';
+import { addressOf, reaches, startLab, stopLab } from './testing-lab.ts';
 
 const policies = new URL('../../examples/walkthrough/policies/', import.meta.url).pathname;
 
@@ -20,11 +20,11 @@ test('the article’s walkthrough in the lab: each step’s commands behave as t
   for (const step of WALKTHROUGH) {
     if (step.policy) await labApply([`${policies}${step.policy}`]);
     for (const check of step.checks) {
-      const peer = labPod(check.to);
+      // Through the Service's ClusterIP where the article's command goes through one.
       assert.equal(
-        await reaches(check.from, peer.ip, check.port),
+        await reaches(check.from, addressOf(check), check.port),
         check.allowed,
-        `${step.title}: ${check.command} from ${check.from}`,
+        `${step.title}: ${check.command} from ${check.from}${check.service ? ` through svc/${check.service}` : ''}`,
       );
       // The article's own commands, through the lab's DNS.
       const command = check.command.split(' ');
@@ -38,9 +38,22 @@ test('the article’s walkthrough in the lab: each step’s commands behave as t
   }
 });
 
-test('curl gets demo-app’s page and nslookup its address, by name', () => {
-  const page = inPod('default/client-one', ['curl', '-s', '--max-time', '3', 'demo-app']);
+test('curl gets demo-app’s page through its ClusterIP, and nslookup asks kube-dns’s ClusterIP for it', () => {
+  const clusterIP = labServices().service('default/demo-app')?.clusterIPs[0] ?? '';
+  const dns = labServices().service('kube-system/kube-dns')?.clusterIPs[0] ?? '';
+  assert.ok(clusterIP && dns);
+  const page = inPod('default/client-one', [
+    'curl',
+    '-s',
+    '-w',
+    '\n%{remote_ip}',
+    '--max-time',
+    '3',
+    'demo-app',
+  ]);
   assert.match(page.stdout, /Welcome to default\/demo-app/);
+  assert.equal(page.stdout.trim().split('\n').at(-1), clusterIP, 'curl connected to the ClusterIP');
   const lookup = inPod('default/client-one', ['nslookup', 'demo-app']);
-  assert.match(lookup.stdout, new RegExp(`Address: ${labPod('default/demo-app').ip.replace(/\./g, '\\.')}`));
+  assert.match(lookup.stdout, new RegExp(`Server:\\s+${dns.replaceAll('.', '\\.')}`));
+  assert.match(lookup.stdout, new RegExp(`Address: ${clusterIP.replaceAll('.', '\\.')}`));
 });
