@@ -1,4 +1,5 @@
 import { createReadStream, existsSync, readFileSync, statSync, watchFile } from 'node:fs';
+import { type FlowAddresses, type FlowNames, ServiceFlowNamer } from '../../server/flows/service-flows.ts';
 import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import {
@@ -14,7 +15,7 @@ import {
   protocolName,
 } from '../datapath/introspect.ts';
 import { nodeDir, podDir } from '../datapath/pins.ts';
-import { labPod } from '../lab/lab.ts';
+import { labPod, labServices } from '../lab/lab.ts';
 import { parseOptions } from './args.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
@@ -22,7 +23,8 @@ import { UsageError } from './usage-error.ts';
 export const EBPF_USAGE = `palisade ebpf progs [--json]                  programs attached per pod
 palisade ebpf maps [--json]                   maps per pod and node, with fill and counters
 palisade ebpf dump NS/POD [--json]            a pod's live rules (CIDR, ports, policy) and flows
-palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer`;
+palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer, named by
+                                              the pod or Service (and backend) at the other end`;
 
 /** `palisade ebpf …`: what the kernel enforces on this machine's (lab) nodes, readable. */
 export async function ebpfCommand(argv: string[], out: Output): Promise<number> {
@@ -165,26 +167,21 @@ async function dump(argv: string[], out: Output): Promise<number> {
   return 0;
 }
 
-interface FlowLine {
+interface FlowLine extends FlowAddresses {
   timestampNs: string;
   node: string;
-  pod?: string;
-  direction: string;
-  verdict: string;
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  protocol: number;
   policy?: string;
 }
 
-function formatFlow(line: string, json: boolean): string {
-  if (json) return line;
-  const flow = JSON.parse(line) as FlowLine;
+/** A flow of an agent's file, named by the pod or Service (and backend) at its other end. */
+function formatFlow(flow: FlowLine & FlowNames, json: boolean): string {
+  if (json) return JSON.stringify(flow);
   const why = flow.verdict === 'allow' ? (flow.policy ?? 'not isolated') : 'no rule allows it';
-  return `${flow.node.padEnd(12)} ${(flow.pod ?? '?').padEnd(32)} ${flow.direction.padEnd(8)} ${flow.verdict.toUpperCase().padEnd(6)} ${`${flow.src}:${flow.sport}`.padEnd(22)} → ${`${flow.dst}:${flow.dport}`.padEnd(22)} ${protocolName(flow.protocol).padEnd(4)} ${why}`;
+  const peer = flow.service ? `svc/${flow.service}${flow.peer ? ` → ${flow.peer}` : ''}` : (flow.peer ?? '');
+  return `${flow.node.padEnd(12)} ${(flow.pod ?? '?').padEnd(32)} ${flow.direction.padEnd(8)} ${flow.verdict.toUpperCase().padEnd(6)} ${`${flow.src}:${flow.sport}`.padEnd(22)} → ${`${flow.dst}:${flow.dport}`.padEnd(22)} ${protocolName(flow.protocol).padEnd(4)} ${why}${peer ? `  (${peer})` : ''}`;
 }
+
+const byTime = (a: FlowLine, b: FlowLine) => Number(BigInt(a.timestampNs) - BigInt(b.timestampNs));
 
 async function flows(argv: string[], out: Output): Promise<number> {
   const { values } = parseOptions(argv, {
@@ -194,19 +191,26 @@ async function flows(argv: string[], out: Output): Promise<number> {
   const lab = requireLab();
   const files = lab.nodes.map((node) => labFile(`flows-${node.name}.jsonl`));
   const json = values.json === true;
-  const lines = files
+  const cluster = labServices();
+  // Both nodes' sides of a connection through a Service are here: each names the other.
+  const namer = new ServiceFlowNamer<FlowLine>();
+  const recorded = files
     .filter((file) => existsSync(file))
     .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean))
-    .sort((a, b) =>
-      Number(
-        BigInt((JSON.parse(a) as FlowLine).timestampNs) - BigInt((JSON.parse(b) as FlowLine).timestampNs),
-      ),
-    );
+    .map((line) => JSON.parse(line) as FlowLine)
+    .sort(byTime);
+  const named = [...namer.take(cluster, recorded, 0), ...namer.due(Number.POSITIVE_INFINITY)].sort(byTime);
   await writeLines(
     out,
-    lines.map((line) => formatFlow(line, json)),
+    named.map((flow) => formatFlow(flow, json)),
   );
   if (!values.follow) return 0;
+  const print = (flows: readonly (FlowLine & FlowNames)[]) =>
+    void writeLines(
+      out,
+      flows.map((flow) => formatFlow(flow, json)),
+    );
+  setInterval(() => print(namer.due()), 200);
   // Follow: print what the agents append from now on, until interrupted.
   const offsets = new Map(files.map((file) => [file, existsSync(file) ? statSync(file).size : 0]));
   for (const file of files) {
@@ -219,10 +223,8 @@ async function flows(argv: string[], out: Output): Promise<number> {
       createReadStream(file, { start: from, end: current.size - 1, encoding: 'utf8' }).on('data', (chunk) => {
         const parts = (rest + chunk).split('\n');
         rest = parts.pop() ?? '';
-        void writeLines(
-          out,
-          parts.filter(Boolean).map((line) => formatFlow(line, json)),
-        );
+        const lines = parts.filter(Boolean).map((line) => JSON.parse(line) as FlowLine);
+        print(namer.take(cluster, lines));
       });
     });
   }

@@ -28,10 +28,21 @@ test('lab probe prints {connected, ms} and exits 0 either way; 2 on bad input', 
   );
   assert.equal(denied.code, 0);
   assert.equal(JSON.parse(denied.stdout).connected, false);
+  const throughService = await palisade(
+    'lab',
+    'probe',
+    'default/client-one',
+    'svc/default/demo-app',
+    '80',
+    '--json',
+  );
+  assert.equal(JSON.parse(throughService.stdout).connected, true, throughService.stderr);
   for (const args of [
     ['default/nobody', 'default/demo-app', '80'],
     ['default/client-one', 'default/demo-app', '80/ICMP'],
     ['default/client-one', 'default/demo-app'],
+    ['default/client-one', 'svc/default/nothing', '80'],
+    ['default/client-one', 'svc/default/demo-app', '81'],
   ]) {
     const bad = await palisade('lab', 'probe', ...args);
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
@@ -43,7 +54,10 @@ test('lab apply of a bad file changes nothing and names the file, object and fie
   const before = await palisade('ebpf', 'dump', 'default/demo-app', '--json');
   const bad = await palisade('lab', 'apply', '-f', `${policies}../cluster.yaml`);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /lab apply takes NetworkPolicies and Namespaces, not Pod default\/demo-app/);
+  assert.match(
+    bad.stderr,
+    /lab apply takes NetworkPolicies, Services and Namespaces, not Pod default\/demo-app/,
+  );
   const after = await palisade('ebpf', 'dump', 'default/demo-app', '--json');
   assert.deepEqual(JSON.parse(after.stdout).ingress, JSON.parse(before.stdout).ingress);
 });
@@ -81,6 +95,24 @@ test('ebpf flows shows each verdict with the policy that decided it', async () =
     stdout,
     /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+no rule allows it/,
   );
+});
+
+test('ebpf flows names a flow to a ClusterIP by its Service and the backend that took it', async () => {
+  await palisade('lab', 'probe', 'default/client-one', 'svc/default/demo-app', '80');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const flows = (await palisade('ebpf', 'flows', '--json')).stdout
+    .trim()
+    .split('\n')
+    .map(
+      (line) =>
+        JSON.parse(line) as { pod: string; direction: string; dst: string; service?: string; peer?: string },
+    );
+  const toService = flows.filter((flow) => flow.pod === 'default/client-one' && flow.dst === '10.96.0.80');
+  assert.ok(toService.length > 0, 'the client’s flows to the ClusterIP are there');
+  for (const flow of toService)
+    assert.deepEqual([flow.service, flow.peer], ['default/demo-app', 'default/demo-app']);
+  const text = (await palisade('ebpf', 'flows')).stdout;
+  assert.match(text, /→ 10\.96\.0\.80:80\s+TCP\s+\S+\s+\(svc\/default\/demo-app → default\/demo-app\)/);
 });
 
 test('each agent serves Prometheus metrics: verdicts by direction and policy, kernel counters, map fill', async () => {

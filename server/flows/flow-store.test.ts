@@ -51,16 +51,20 @@ test('the store is bounded by rows and by age', () => {
 });
 
 test('flow queries from URLs name the bad parameter', () => {
-  assert.deepEqual(parseFlowQuery(new URLSearchParams('verdict=deny&port=80&namespace=default')), {
-    verdict: 'deny',
-    direction: undefined,
-    namespace: 'default',
-    pod: undefined,
-    port: 80,
-    since: undefined,
-    until: undefined,
-    limit: undefined,
-  });
+  assert.deepEqual(
+    parseFlowQuery(new URLSearchParams('verdict=deny&port=80&namespace=default&service=a/b')),
+    {
+      verdict: 'deny',
+      direction: undefined,
+      namespace: 'default',
+      pod: undefined,
+      service: 'a/b',
+      port: 80,
+      since: undefined,
+      until: undefined,
+      limit: undefined,
+    },
+  );
   assert.throws(() => parseFlowQuery(new URLSearchParams('verdict=maybe')), /must be one of allow, deny/);
   assert.throws(
     () => parseFlowQuery(new URLSearchParams('port=99999')),
@@ -79,10 +83,18 @@ test('a store written before flows named their peer opens, keeps its rows, and t
     VALUES (1, 'lab-node-1', 'ingress', 'deny', 'denied', '10.77.2.10', 40000, '10.77.1.10', 80, 6)`);
   old.close();
   const store = new FlowStore(path);
-  store.add([flow(1, { peer: 'default/client-one' })]);
+  store.add([flow(1, { peer: 'default/client-one', service: 'default/demo-app' })]);
   assert.deepEqual(
-    store.query({}).map((stored) => stored.peer),
-    ['default/client-one', undefined],
+    store.query({}).map((stored) => [stored.peer, stored.service]),
+    [
+      ['default/client-one', 'default/demo-app'],
+      [undefined, undefined],
+    ],
+  );
+  assert.equal(
+    store.query({ service: 'default/demo-app' }).length,
+    1,
+    'flows through a Service, by its name',
   );
   store.close();
 });
@@ -90,7 +102,7 @@ test('a store written before flows named their peer opens, keeps its rows, and t
 test('a large batch is stored whole, every field of every flow in place', () => {
   const store = new FlowStore(':memory:');
   const flows = Array.from({ length: 150 }, (_, i) =>
-    flow(i, i === 149 ? { peer: 'default/client-one' } : {}),
+    flow(i, i === 149 ? { peer: 'default/client-one', service: 'default/demo-app' } : {}),
   );
   store.add(flows);
   assert.equal(store.count(), 150);

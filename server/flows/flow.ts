@@ -27,6 +27,11 @@ export interface Flow {
    * flow in, so that the name stays right after the IP goes to another pod.
    */
   readonly peer?: string;
+  /**
+   * `ns/name` of the Service whose ClusterIP is the other end (the client's side of a connection
+   * through a Service: `peer` is then the backend that took it, where known).
+   */
+  readonly service?: string;
 }
 
 /** A batch an agent sends to `POST /api/ingest`. */

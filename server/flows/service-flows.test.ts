@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clusterOf, podYaml } from '../controller/testing-cluster.ts';
+import type { FlowAddresses } from './service-flows.ts';
+import { ServiceFlowNamer } from './service-flows.ts';
+
+const cluster = clusterOf(
+  podYaml('shop', 'web-1', { app: 'web' }, '10.77.1.1', ['http:8080/TCP']),
+  podYaml('shop', 'web-2', { app: 'web' }, '10.77.2.2', ['http:8080/TCP']),
+  podYaml('shop', 'db', { app: 'db' }, '10.77.1.3', ['sql:5432/TCP']),
+  podYaml('shop', 'client', { app: 'client' }, '10.77.2.9'),
+  JSON.stringify({
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { clusterIP: '10.96.0.5', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+  }),
+  JSON.stringify({
+    kind: 'Service',
+    metadata: { name: 'db', namespace: 'shop' },
+    spec: { clusterIP: '10.96.0.6', selector: { app: 'db' }, ports: [{ port: 5432 }] },
+  }),
+);
+
+const toService = (sport: number, dst = '10.96.0.5', dport = 80): FlowAddresses => ({
+  pod: 'shop/client',
+  direction: 'egress',
+  verdict: 'allow',
+  src: '10.77.2.9',
+  sport,
+  dst,
+  dport,
+  protocol: 6,
+});
+const atBackend = (sport: number, pod: string, ip: string): FlowAddresses => ({
+  pod,
+  direction: 'ingress',
+  verdict: 'allow',
+  src: '10.77.2.9',
+  sport,
+  dst: ip,
+  dport: 8080,
+  protocol: 6,
+});
+
+test('a flow to a ClusterIP waits for the backend’s side of the connection, and is named by both', () => {
+  const namer = new ServiceFlowNamer<FlowAddresses>();
+  assert.deepEqual(namer.take(cluster, [toService(40000)], 0), []);
+  assert.equal(namer.pending, 1);
+  // The backend's node reports the same client address, source port and protocol, after DNAT.
+  const ready = namer.take(cluster, [atBackend(40000, 'shop/web-2', '10.77.2.2')], 10);
+  assert.deepEqual(
+    ready.map((flow) => [flow.direction, flow.service, flow.peer]),
+    [
+      ['egress', 'shop/web', 'shop/web-2'],
+      ['ingress', undefined, 'shop/client'],
+    ],
+  );
+  assert.equal(namer.pending, 0);
+});
+
+test('the backend’s side may come first; a denied flow never waits; a lone backend is known at once', () => {
+  const namer = new ServiceFlowNamer<FlowAddresses>();
+  namer.take(cluster, [atBackend(40001, 'shop/web-1', '10.77.1.1')], 0);
+  const [egress] = namer.take(cluster, [toService(40001)], 5);
+  assert.deepEqual([egress?.service, egress?.peer], ['shop/web', 'shop/web-1']);
+  const [denied] = namer.take(cluster, [{ ...toService(40002), verdict: 'deny' }], 5);
+  assert.deepEqual([denied?.service, denied?.peer], ['shop/web', undefined]);
+  const [single] = namer.take(cluster, [toService(40003, '10.96.0.6', 5432)], 5);
+  assert.deepEqual([single?.service, single?.peer], ['shop/db', 'shop/db']);
+});
+
+test('an unmatched flow goes on without a backend after the hold; replies from a ClusterIP are named by it', () => {
+  const namer = new ServiceFlowNamer<FlowAddresses>(1000);
+  namer.take(cluster, [toService(40004)], 0);
+  assert.deepEqual(namer.due(500), []);
+  const [late] = namer.due(1000);
+  assert.deepEqual([late?.service, late?.peer], ['shop/web', undefined]);
+  const reply: FlowAddresses = {
+    pod: 'shop/client',
+    direction: 'ingress',
+    verdict: 'deny',
+    src: '10.96.0.5',
+    sport: 80,
+    dst: '10.77.2.9',
+    dport: 40005,
+    protocol: 6,
+  };
+  assert.equal(namer.take(cluster, [reply], 0)[0]?.service, 'shop/web');
+  const [pod] = namer.take(cluster, [{ ...toService(40006), dst: '10.77.1.3', dport: 5432 }], 0);
+  assert.deepEqual([pod?.service, pod?.peer], [undefined, 'shop/db']);
+});
