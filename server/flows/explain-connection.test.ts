@@ -34,3 +34,37 @@ test('bad parameters name the field', () => {
     (error: { field?: string }) => error.field === 'port',
   );
 });
+
+test('a flow to a ClusterIP is explained through its Service, with drafts that open both the ClusterIP and the backend', () => {
+  const denied = Cluster.of([
+    ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
+    ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
+    ...parseState(walkthrough('policies/06-deny-egress-from-client-one.yaml'), 'p6'),
+  ]);
+  const verdict = explainConnection(denied, new URLSearchParams('from=10.77.2.10&to=10.96.0.80&port=80'));
+  assert.equal(verdict.to, 'svc/default/demo-app');
+  assert.equal(verdict.allowed, false);
+  assert.deepEqual(verdict.egress.policies, ['default/client-one-deny-egress']);
+  assert.deepEqual(verdict.ingress.policies, ['default/demo-app-deny-all']);
+  assert.equal(verdict.service?.backends[0]?.pod, 'default/demo-app');
+  // The drafts, applied, let the connection through the ClusterIP.
+  for (const draft of parseState(verdict.draft, 'draft')) denied.set(draft);
+  const after = explainConnection(
+    denied,
+    new URLSearchParams('from=default/client-one&to=svc/default/demo-app&port=80'),
+  );
+  assert.equal(after.allowed, true, after.service?.summary);
+  assert.match(verdict.draft, /podSelector:\n\s+matchLabels:\n\s+app: demo-app\n\s+ports:\n\s+- port: http/);
+});
+
+test('bad Service parameters name the field', () => {
+  assert.throws(
+    () => explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=svc/default/nothing&port=80')),
+    (error: { field?: string }) => error.field === 'to',
+  );
+  assert.throws(
+    () => explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=10.96.0.80&port=81')),
+    (error: { field?: string; message: string }) =>
+      error.field === 'port' && /listens on 80\/TCP/.test(error.message),
+  );
+});

@@ -1,9 +1,12 @@
 import { FieldError } from '../kube/field-error.ts';
 import { PROTOCOLS, type Protocol } from '../kube/protocol.ts';
+import type { Service } from '../kube/service.ts';
 import type { Cluster } from '../policy/cluster.ts';
-import { draftAllowingPolicies } from '../policy/draft-policy.ts';
+import { draftAllowingPolicies, draftThroughService } from '../policy/draft-policy.ts';
 import { type Endpoint, endpointAt } from '../policy/endpoint.ts';
 import { evaluate, type Verdict } from '../policy/evaluate.ts';
+import { evaluateService, type ServiceVerdict, serviceAsVerdict } from '../policy/evaluate-service.ts';
+import { listServicePorts, parseServiceName, serviceName, servicePortAt } from '../policy/service.ts';
 
 /** An end named as `ns/pod` or an IP address (a pod's IP finds the pod). */
 function endpointOf(cluster: Cluster, text: string, field: string): Endpoint {
@@ -14,20 +17,53 @@ function endpointOf(cluster: Cluster, text: string, field: string): Endpoint {
   return { pod, ip: cluster.ipOf(pod) };
 }
 
+/** The Service `to` names (`svc/ns/name`, or one of its ClusterIPs), if it names one. */
+function serviceOf(cluster: Cluster, text: string): Service | undefined {
+  const key = parseServiceName(text);
+  const service = key ? cluster.service(key) : cluster.serviceByIp(text);
+  if (key && !service) throw new FieldError('to', `no Service ${key}`);
+  if (service && service.clusterIPs.length === 0)
+    throw new FieldError('to', `${serviceName(service)} has no ClusterIP: ask about its pods`);
+  return service;
+}
+
 /**
  * Why a connection is allowed or denied, from URL parameters `from`, `to`, `port`, `protocol`
  * (the flows page's detail and the graph's edges ask this), with a draft of the policies that
- * would allow it when it is denied.
+ * would allow it when it is denied. To a Service (`svc/ns/name` or a ClusterIP, the port being
+ * the service port) the verdict is the Service's, shown at `backend` (`ns/pod`) when given, and
+ * the whole service verdict comes along as `service`.
  */
-export function explainConnection(cluster: Cluster, params: URLSearchParams): Verdict & { draft: string } {
+export function explainConnection(
+  cluster: Cluster,
+  params: URLSearchParams,
+): Verdict & { draft: string; service?: ServiceVerdict } {
   const port = Number(params.get('port'));
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new FieldError('port', 'must be a port from 1 to 65535');
   const protocol = (params.get('protocol') ?? 'TCP').toUpperCase();
   if (!(PROTOCOLS as readonly string[]).includes(protocol))
     throw new FieldError('protocol', `must be one of ${PROTOCOLS.join(', ')}`);
+  const target = { port, protocol: protocol as Protocol };
   const from = endpointOf(cluster, params.get('from') ?? '', 'from');
-  const to = endpointOf(cluster, params.get('to') ?? '', 'to');
-  const verdict = evaluate(cluster, from, to, { port, protocol: protocol as Protocol }, { explain: true });
+  const toText = params.get('to') ?? '';
+  const service = serviceOf(cluster, toText);
+  if (service) {
+    const servicePort = servicePortAt(service, target);
+    if (!servicePort) {
+      throw new FieldError(
+        'port',
+        `${serviceName(service)} has no port ${port}/${protocol} (it listens on ${listServicePorts(service)})`,
+      );
+    }
+    const clusterIP = service.clusterIPs.includes(toText) ? toText : undefined;
+    const verdict = evaluateService(cluster, from, service, servicePort, { explain: true, clusterIP });
+    return {
+      ...serviceAsVerdict(verdict, params.get('backend') ?? undefined),
+      draft: draftThroughService(cluster, verdict, from, service, servicePort),
+    };
+  }
+  const to = endpointOf(cluster, toText, 'to');
+  const verdict = evaluate(cluster, from, to, target, { explain: true });
   return { ...verdict, draft: draftAllowingPolicies(verdict, from, to) };
 }

@@ -112,3 +112,37 @@ test('a suggested policy allows exactly the traffic observed on the pod', () => 
   assert.equal(evaluate(cluster, app, dns, { port: 53, protocol: 'TCP' }).allowed, false);
   assert.equal(suggestPolicy(cluster, 'default/demo-app', []), '');
 });
+
+test('a suggestion from traffic to a ClusterIP selects the Service’s pods on its targetPort', () => {
+  const cluster = Cluster.of(parseState(walkthrough('cluster.yaml'), 'cluster.yaml'));
+  const yaml = suggestPolicy(cluster, 'default/client-one', [
+    {
+      pod: 'default/client-one',
+      direction: 'egress',
+      src: '10.77.2.10',
+      dst: '10.96.0.80',
+      dport: 80,
+      protocol: 6,
+    },
+    {
+      pod: 'default/client-one',
+      direction: 'egress',
+      src: '10.77.2.10',
+      dst: '10.96.0.10',
+      dport: 53,
+      protocol: 17,
+    },
+  ]);
+  const [policy] = parseState(yaml, 'suggested');
+  assert.ok(policy?.kind === 'NetworkPolicy');
+  assert.deepEqual(
+    policy.egress.map((rule) => [rule.peers[0]?.podSelector?.matchLabels, rule.ports[0]?.port]),
+    [
+      [{ app: 'demo-app' }, 'http'],
+      [{ 'k8s-app': 'kube-dns' }, 53],
+    ],
+  );
+  assert.deepEqual(policy.egress[1]?.peers[0]?.namespaceSelector?.matchLabels, {
+    'kubernetes.io/metadata.name': 'kube-system',
+  });
+});

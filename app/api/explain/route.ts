@@ -4,7 +4,7 @@ import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** `?from=ns/pod|IP&to=ns/pod|IP&port=80&protocol=TCP`: the verdict and why, from the policy model. */
+/** `?from=ns/pod|IP&to=ns/pod|svc/ns/name|IP&port=80&protocol=TCP[&backend=ns/pod]`: the verdict and why, from the policy model. */
 export const GET = readRoute({ query: (params) => params }, async ({ query }) =>
   explainConnection(await clusterSource().cluster(), query),
 );
