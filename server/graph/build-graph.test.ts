@@ -92,3 +92,49 @@ test('large clusters are shown by workload or by namespace, each group judged by
   assert.ok(byWorkload.pods.some((node) => node.id === 'default/demo-app' && node.pods === 1));
   assert.equal(buildGraph(cluster, []).grouping, 'pod', 'auto: few pods are shown one by one');
 });
+
+test('the graph lists Services with their ClusterIPs, ports and backends, and counts flows through them on the backend’s edge', () => {
+  const cluster = Cluster.of(parseState(walkthrough('cluster.yaml'), 'cluster.yaml'));
+  const flow = {
+    time: 1,
+    node: 'lab-node-2',
+    pod: 'default/client-one',
+    direction: 'egress',
+    verdict: 'allow',
+    kind: 'new-flow',
+    src: '10.77.2.10',
+    sport: 40000,
+    dst: '10.96.0.80',
+    dport: 80,
+    protocol: 6,
+    service: 'default/demo-app',
+    peer: 'default/demo-app',
+  } as const;
+  const graph = buildGraph(cluster, [flow], { ports: [{ port: 80, protocol: 'TCP' }] });
+  assert.deepEqual(graph.services, [
+    {
+      id: 'default/demo-app',
+      namespace: 'default',
+      name: 'demo-app',
+      clusterIPs: ['10.96.0.80'],
+      headless: false,
+      ports: ['80/TCP → http'],
+      backends: ['default/demo-app'],
+    },
+    {
+      id: 'kube-system/kube-dns',
+      namespace: 'kube-system',
+      name: 'kube-dns',
+      clusterIPs: ['10.96.0.10'],
+      headless: false,
+      ports: ['53/UDP → 53', '53/TCP → 53'],
+      backends: ['kube-system/coredns'],
+    },
+  ]);
+  const edge = graph.edges.find(
+    (item) => item.from === 'default/client-one' && item.to === 'default/demo-app',
+  );
+  assert.deepEqual(edge?.observed, { allowed: 1, denied: 0 });
+  const byNamespace = buildGraph(cluster, [], { grouping: 'namespace' });
+  assert.deepEqual(byNamespace.services[1]?.backends, ['namespace:kube-system']);
+});

@@ -5,6 +5,7 @@ import type { Cluster } from '../policy/cluster.ts';
 import { defaultPorts } from '../policy/default-ports.ts';
 import { formatPortProtocol, type PortProtocol } from '../policy/endpoint.ts';
 import { computeMatrix } from '../policy/matrix.ts';
+import { serviceBackends } from '../policy/service.ts';
 
 /** What a node of the graph stands for: a pod, a workload (pods sharing an app), or a namespace. */
 export type GraphGrouping = 'pod' | 'workload' | 'namespace';
@@ -40,6 +41,21 @@ export interface GraphEdge {
   readonly observed: { readonly allowed: number; readonly denied: number };
 }
 
+/** A Service, linked to the graph's nodes that hold its backends. */
+export interface GraphService {
+  /** `ns/name`. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Its ClusterIPs; none for a headless Service (its name resolves to its pods). */
+  readonly clusterIPs: readonly string[];
+  readonly headless: boolean;
+  /** Each port and where it goes: `80/TCP → http`. */
+  readonly ports: readonly string[];
+  /** The graph nodes (ids, at the graph's grouping) holding its backends. */
+  readonly backends: readonly string[];
+}
+
 export interface PolicyGraph {
   readonly grouping: GraphGrouping;
   readonly ports: readonly string[];
@@ -47,6 +63,7 @@ export interface PolicyGraph {
   readonly pods: readonly GraphPod[];
   /** Every ordered pair of nodes with its verdicts on every port. */
   readonly edges: readonly GraphEdge[];
+  readonly services: readonly GraphService[];
 }
 
 /**
@@ -102,7 +119,8 @@ export function buildGraph(
   const observed = new Map<string, { allowed: number; denied: number }>();
   for (const flow of flows) {
     const from = cluster.podByIp(flow.src);
-    const to = cluster.podByIp(flow.dst);
+    // Through a Service, the pod that took the connection is its backend, when the flow names it.
+    const to = cluster.podByIp(flow.dst) ?? (flow.service && flow.peer ? cluster.pod(flow.peer) : undefined);
     if (!from || !to) continue;
     const id = `${unitOf(from, grouping).id} ${unitOf(to, grouping).id}`;
     const counts = observed.get(id) ?? { allowed: 0, denied: 0 };
@@ -207,12 +225,24 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
       });
     }
   }
+  const services = cluster.allServices().map(
+    (service): GraphService => ({
+      id: keyOf(service.metadata),
+      namespace: service.metadata.namespace,
+      name: service.metadata.name,
+      clusterIPs: service.clusterIPs,
+      headless: service.headless,
+      ports: service.ports.map((port) => `${port.port}/${port.protocol} → ${port.targetPort}`),
+      backends: [...new Set(serviceBackends(cluster, service).map((pod) => unitOf(pod, grouping).id))].sort(),
+    }),
+  );
   return {
     grouping,
     ports: ports.map(formatPortProtocol),
     namespaces: cluster.allNamespaces().map((namespace) => namespace.metadata.name),
     pods: nodes,
     edges,
+    services,
   };
 }
 
