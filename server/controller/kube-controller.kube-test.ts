@@ -52,12 +52,23 @@ async function actualAndDesired() {
   const actual = (await getObjects('policyendpoints')) as PolicyEndpoint[];
   const objects = await getObjects('namespaces,pods,services,networkpolicies');
   const desired = new EndpointsIndex(Cluster.of(objects)).all();
+  // Entries keep their place as the controller packs them over time, as AWS's does: lists compare as sets.
+  const sorted = <T>(entries: readonly T[] | undefined) =>
+    (entries ?? []).map((entry) => JSON.stringify(entry)).sort();
   const specs = (endpoints: PolicyEndpoint[]) =>
     Object.fromEntries(
-      endpoints.map((endpoint) => [
-        endpoint.metadata.name,
-        (decodeObject(encodeObject(endpoint)) as PolicyEndpoint).spec,
-      ]),
+      endpoints.map((endpoint) => {
+        const { spec } = decodeObject(encodeObject(endpoint)) as PolicyEndpoint;
+        return [
+          endpoint.metadata.name,
+          {
+            ...spec,
+            ingress: sorted(spec.ingress),
+            egress: sorted(spec.egress),
+            podSelectorEndpoints: sorted(spec.podSelectorEndpoints),
+          },
+        ];
+      }),
     );
   return { actual: specs(actual), desired: specs(desired), endpoints: actual };
 }
