@@ -1,9 +1,9 @@
-import { statSync, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ClusterInformers } from '../../server/kube-api/cluster-informers.ts';
 import { PODS, SERVICES } from '../../server/kube-api/informer.ts';
 import { loadKubeConfig } from '../../server/kube-api/kube-config.ts';
-import { LAB_DIR, labCluster, labFile, readEndpoints, readLab } from '../../server/lab/lab-store.ts';
+import { fileStamp, LAB_DIR, labCluster, readEndpoints, readLab } from '../../server/lab/lab-store.ts';
 import { logger } from '../../server/log.ts';
 import { Cluster } from '../../server/policy/cluster.ts';
 import { ServiceProxy } from './service-proxy.ts';
@@ -45,7 +45,7 @@ if (values.kubeconfig) {
 } else {
   let stamp = '';
   const sync = () => {
-    const now = ['objects.json', 'endpoints.json'].map(stampOf).join(' ');
+    const now = ['objects.json', 'endpoints.json'].map(fileStamp).join(' ');
     if (now === stamp) return;
     stamp = now;
     // The generation first: objects.json is written before it, so the objects read next are at least as new.
@@ -60,14 +60,4 @@ if (values.kubeconfig) {
   // Events of a watched folder can be missed; a slow look catches up.
   setInterval(sync, 2000);
   sync();
-}
-
-/** What changes when a file of the store is rewritten (each write is a rename: a new inode). */
-function stampOf(name: string): string {
-  try {
-    const stat = statSync(labFile(name));
-    return `${stat.mtimeMs}:${stat.ino}`;
-  } catch {
-    return 'none';
-  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Json } from '../kube/decode.ts';
 import { decodeObject } from '../kube/objects.ts';
@@ -101,6 +101,16 @@ export function writeJson(name: string, value: unknown, mode = 0o644): void {
   const path = labFile(name);
   writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`, { mode });
   renameSync(`${path}.tmp`, path);
+}
+
+/** What changes when a file of the store is rewritten (each write is a rename: a new inode). */
+export function fileStamp(name: string): string {
+  try {
+    const stat = statSync(labFile(name));
+    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+  } catch {
+    return 'none';
+  }
 }
 
 export function readJson<T>(name: string): T | undefined {

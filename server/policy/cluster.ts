@@ -73,9 +73,7 @@ export class Cluster {
         const old = this.policies.get(key);
         if (old) {
           this.policies.delete(key);
-          const inNamespace = this.policiesByNamespace.get(old.metadata.namespace);
-          inNamespace?.delete(old.metadata.name);
-          if (inNamespace?.size === 0) this.policiesByNamespace.delete(old.metadata.namespace);
+          unfileByNamespace(this.policiesByNamespace, old);
           this.selectingCache = new WeakMap();
         }
         return old;
@@ -200,12 +198,7 @@ export class Cluster {
     const old = this.pods.get(keyOf(pod.metadata));
     if (old) this.unindexPod(old);
     this.pods.set(keyOf(pod.metadata), pod);
-    let inNamespace = this.podsByNamespace.get(pod.metadata.namespace);
-    if (!inNamespace) {
-      inNamespace = new Map();
-      this.podsByNamespace.set(pod.metadata.namespace, inNamespace);
-    }
-    inNamespace.set(pod.metadata.name, pod);
+    fileByNamespace(this.podsByNamespace, pod);
     // Every IP of a dual-stack pod leads to it (flows of either family are named by it).
     if (isPolicyPod(pod)) for (const ip of podIPsOf(pod)) this.podsByIp.set(ip, pod);
     return old;
@@ -213,9 +206,7 @@ export class Cluster {
 
   private unindexPod(pod: Pod): void {
     this.pods.delete(keyOf(pod.metadata));
-    const inNamespace = this.podsByNamespace.get(pod.metadata.namespace);
-    inNamespace?.delete(pod.metadata.name);
-    if (inNamespace?.size === 0) this.podsByNamespace.delete(pod.metadata.namespace);
+    unfileByNamespace(this.podsByNamespace, pod);
     for (const ip of podIPsOf(pod)) if (this.podsByIp.get(ip) === pod) this.podsByIp.delete(ip);
   }
 
@@ -224,33 +215,21 @@ export class Cluster {
     const old = this.services.get(key);
     if (old) this.unindexService(old);
     this.services.set(key, service);
-    let inNamespace = this.servicesByNamespace.get(service.metadata.namespace);
-    if (!inNamespace) {
-      inNamespace = new Map();
-      this.servicesByNamespace.set(service.metadata.namespace, inNamespace);
-    }
-    inNamespace.set(service.metadata.name, service);
+    fileByNamespace(this.servicesByNamespace, service);
     for (const ip of service.clusterIPs) this.servicesByIp.set(ip, service);
     return old;
   }
 
   private unindexService(service: Service): void {
     this.services.delete(keyOf(service.metadata));
-    const inNamespace = this.servicesByNamespace.get(service.metadata.namespace);
-    inNamespace?.delete(service.metadata.name);
-    if (inNamespace?.size === 0) this.servicesByNamespace.delete(service.metadata.namespace);
+    unfileByNamespace(this.servicesByNamespace, service);
     for (const ip of service.clusterIPs)
       if (this.servicesByIp.get(ip) === service) this.servicesByIp.delete(ip);
   }
 
   private setPolicy(policy: NetworkPolicy): NetworkPolicy | undefined {
     const old = this.replace(this.policies, policy);
-    let inNamespace = this.policiesByNamespace.get(policy.metadata.namespace);
-    if (!inNamespace) {
-      inNamespace = new Map();
-      this.policiesByNamespace.set(policy.metadata.namespace, inNamespace);
-    }
-    inNamespace.set(policy.metadata.name, policy);
+    fileByNamespace(this.policiesByNamespace, policy);
     this.selectingCache = new WeakMap();
     return old;
   }
@@ -261,4 +240,23 @@ export class Cluster {
     map.set(key, object);
     return old;
   }
+}
+
+type ByNamespace<T> = Map<string, Map<string, T>>;
+
+/** Files an object under its namespace and name. */
+function fileByNamespace<T extends ClusterObject>(index: ByNamespace<T>, object: T): void {
+  let inNamespace = index.get(object.metadata.namespace);
+  if (!inNamespace) {
+    inNamespace = new Map();
+    index.set(object.metadata.namespace, inNamespace);
+  }
+  inNamespace.set(object.metadata.name, object);
+}
+
+/** Takes an object out of its namespace's file, and the namespace's file out when it empties. */
+function unfileByNamespace<T extends ClusterObject>(index: ByNamespace<T>, object: T): void {
+  const inNamespace = index.get(object.metadata.namespace);
+  inNamespace?.delete(object.metadata.name);
+  if (inNamespace?.size === 0) index.delete(object.metadata.namespace);
 }

@@ -22,6 +22,14 @@ const BASE = [
   }),
 ];
 
+/** shop/client's egress policy, with these rules. */
+const clientEgress = (rules: string) => `kind: NetworkPolicy
+metadata: {name: client-out, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: client}}
+  policyTypes: [Egress]
+  egress: ${rules}`;
+
 function through(cluster: Cluster, from: string, serviceKey: string, port = 80) {
   const svc = cluster.service(serviceKey) as Service;
   const source = cluster.pod(from);
@@ -75,12 +83,9 @@ test('allowed to the pods but not to the ClusterIP: the Service’s selector doe
       selector: { app: 'web' },
       ports: [{ port: 80 }],
     }),
-    `kind: NetworkPolicy
-metadata: {name: client-out, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: client}}
-  policyTypes: [Egress]
-  egress: [{to: [{podSelector: {matchLabels: {app: web, version: v1}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}]}]`,
+    clientEgress(
+      '[{to: [{podSelector: {matchLabels: {app: web, version: v1}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 80}]}]',
+    ),
   );
   const verdict = through(cluster, 'shop/client', 'shop/web-loose');
   // {app: web} satisfies the second peer: allowed.
@@ -88,12 +93,9 @@ spec:
   assert.deepEqual(verdict.egress.allowedBy, [{ policy: 'shop/client-out', rule: 0, peer: 1, port: 0 }]);
   const strict = clusterOf(
     ...BASE,
-    `kind: NetworkPolicy
-metadata: {name: client-out, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: client}}
-  policyTypes: [Egress]
-  egress: [{to: [{podSelector: {matchLabels: {app: web, tier: front, version: v1}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]`,
+    clientEgress(
+      '[{to: [{podSelector: {matchLabels: {app: web, tier: front, version: v1}}}, {podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]',
+    ),
   );
   const viaBackends = through(strict, 'shop/client', 'shop/web');
   // web-1 serves http on 8080, so 8080 maps to service port 80 through it; the first peer's
@@ -101,12 +103,9 @@ spec:
   assert.equal(viaBackends.egress.allowed, true);
   const stricter = clusterOf(
     ...BASE,
-    `kind: NetworkPolicy
-metadata: {name: client-out, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: client}}
-  policyTypes: [Egress]
-  egress: [{to: [{podSelector: {matchLabels: {app: web, tier: front, version: v1}}}], ports: [{port: 8080}]}]`,
+    clientEgress(
+      '[{to: [{podSelector: {matchLabels: {app: web, tier: front, version: v1}}}], ports: [{port: 8080}]}]',
+    ),
   );
   const none = through(stricter, 'shop/client', 'shop/web');
   assert.equal(none.allowed, false);
@@ -127,12 +126,7 @@ test('the notes say plainly when the pods are allowed and the ClusterIP is not, 
     ...BASE.map((doc) =>
       doc.includes('"kind":"Pod"') ? doc.replace('"tier":"front"', '"tier":"front","version":"v1"') : doc,
     ),
-    `kind: NetworkPolicy
-metadata: {name: client-out, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: client}}
-  policyTypes: [Egress]
-  egress: [{to: [{podSelector: {matchLabels: {version: v1}}}]}]`,
+    clientEgress('[{to: [{podSelector: {matchLabels: {version: v1}}}]}]'),
   );
   const verdict = through(podsOnly, 'shop/client', 'shop/web');
   assert.equal(verdict.allowed, false);
@@ -147,12 +141,7 @@ spec:
 
   const clusterIpOnly = clusterOf(
     ...BASE,
-    `kind: NetworkPolicy
-metadata: {name: client-out, namespace: shop}
-spec:
-  podSelector: {matchLabels: {app: client}}
-  policyTypes: [Egress]
-  egress: [{to: [{ipBlock: {cidr: 10.96.0.0/12}}], ports: [{port: 80}]}]`,
+    clientEgress('[{to: [{ipBlock: {cidr: 10.96.0.0/12}}], ports: [{port: 80}]}]'),
   );
   const other = through(clusterIpOnly, 'shop/client', 'shop/web');
   assert.equal(other.egress.allowed, true);

@@ -1,9 +1,8 @@
 import 'server-only';
-import { statSync } from 'node:fs';
 import { apiTokenFile, ensureApiToken, sameSecret } from '../http/api-token.ts';
 import type { Credential } from '../http/credential.ts';
 import { AccessError } from '../kube-api/access-review.ts';
-import { labCluster, labFile, readEndpoints, readJson, readLab } from '../lab/lab-store.ts';
+import { fileStamp, labCluster, readEndpoints, readJson, readLab } from '../lab/lab-store.ts';
 import { applyToLab, deletePoliciesFromLab, LabInputError } from '../lab/lab-writes.ts';
 import { type NodeStatus, nodeStatuses } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
@@ -15,16 +14,6 @@ import {
   SourceError,
   type SourceStatus,
 } from './cluster-source.ts';
-
-/** What changes when a file of the lab's store is rewritten (each write is a rename: a new inode). */
-function fileStamp(name: string): string {
-  try {
-    const stat = statSync(labFile(name));
-    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-  } catch {
-    return 'none';
-  }
-}
 
 /**
  * The lab as the dashboard's cluster: its store, its writes (with the server's API token), its
