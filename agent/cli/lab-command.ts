@@ -1,4 +1,4 @@
-import { readAgentReport } from '../../server/lab/lab-store.ts';
+import { readAgentReport, readProxyReport } from '../../server/lab/lab-store.ts';
 import { deleteFromLab, requireLab } from '../../server/lab/lab-writes.ts';
 import { parseIp } from '../../server/net/ip.ts';
 import type { PortProtocol } from '../../server/policy/endpoint.ts';
@@ -152,8 +152,9 @@ async function status(argv: string[], out: Output): Promise<number> {
   const { values } = parseOptions(argv, { json: { type: 'boolean' } });
   const lab = requireLab();
   const agents = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
+  const proxy = readProxyReport();
   if (values.json) {
-    await writeLines(out, [JSON.stringify({ ...lab, agents }, null, 2)]);
+    await writeLines(out, [JSON.stringify({ ...lab, agents, proxy }, null, 2)]);
     return 0;
   }
   const lines = [
@@ -163,6 +164,11 @@ async function status(argv: string[], out: Output): Promise<number> {
   for (const { node, report } of agents) {
     lines.push(
       `agent ${node}: ${report ? `pid ${report.pid}, generation ${report.generation}${report.error ? `, error: ${report.error}` : ''}` : 'not reporting'}`,
+    );
+  }
+  if (lab.datapath === 'ebpf') {
+    lines.push(
+      `service proxy: ${proxy ? `pid ${proxy.pid}, generation ${proxy.generation}, ${proxy.portals} portals${proxy.error ? `, error: ${proxy.error}` : ''}` : 'not reporting'}`,
     );
   }
   for (const pod of lab.pods) {

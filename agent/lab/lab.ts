@@ -192,11 +192,10 @@ function resolverOf(lab: LabRecord): string | undefined {
 const isIpv4 = (ip: string) => !ip.includes(':');
 
 function sameScenario(lab: LabRecord, cluster: Cluster): boolean {
-  const keys = cluster
-    .allPods()
-    .map((pod) => keyOf(pod.metadata))
-    .sort();
-  return JSON.stringify(keys) === JSON.stringify(lab.pods.map((pod) => pod.key).sort());
+  const keys = (objects: readonly { metadata: { namespace: string; name: string } }[]) =>
+    JSON.stringify(objects.map((object) => keyOf(object.metadata)).sort());
+  const pods = JSON.stringify(lab.pods.map((pod) => pod.key).sort());
+  return keys(cluster.allPods()) === pods && keys(cluster.allServices()) === keys(labCluster().allServices());
 }
 
 async function buildRecord(
