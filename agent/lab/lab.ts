@@ -145,7 +145,8 @@ export async function labUp(
     writeLabObjects([...cluster.allNamespaces(), ...withLabPlacement(cluster, lab)]);
   createFabric();
   for (const node of lab.nodes) createNode(node, lab.ipv6);
-  const resolver = resolverOf(lab);
+  // Against a cluster, a ClusterIP the state does not give is the cluster's to allocate, unknown here.
+  const resolver = resolverOf(lab, kubeconfig ? cluster : labCluster());
   for (const pod of lab.pods) createPod(pod, lab.nodes, resolver);
   if (!readJson('tokens.json')) {
     // Each node's agent proves itself to the server's ingest with a token of its own.
@@ -157,7 +158,8 @@ export async function labUp(
   if (kubeconfig) {
     const placed = labCluster();
     await registerPods(loadKubeConfig(kubeconfig), placed.allNamespaces(), placed.allPods());
-    await registerServices(loadKubeConfig(kubeconfig), placed.allServices());
+    // As the state gives them: the cluster allocates ClusterIPs from its own range where none is given.
+    await registerServices(loadKubeConfig(kubeconfig), cluster.allServices());
   }
   const processes = startProcesses(lab);
   const record = { ...lab, processes };
@@ -171,9 +173,8 @@ export async function labUp(
  * The nameserver pods' resolv.conf names: the ClusterIP of the Service in front of the lab's DNS
  * pod on 53/UDP (kube-dns, as in EKS), else the DNS pod's own address.
  */
-function resolverOf(lab: LabRecord): string | undefined {
+function resolverOf(lab: LabRecord, cluster: Cluster): string | undefined {
   const dns = lab.pods.find((pod) => pod.key === lab.dns);
-  const cluster = labCluster();
   const pod = dns && cluster.pod(dns.key);
   const service =
     pod &&
