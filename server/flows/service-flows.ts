@@ -63,8 +63,13 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
         }
       }
       const waits = named.service && !named.peer && flow.direction === 'egress' && flow.verdict === 'allow';
-      if (waits) this.waiting.set(key, { flow: named, since: now });
-      else ready.push(named);
+      if (waits) {
+        // Kept in arrival order, so that `due` stops at the first that may still wait.
+        const earlier = this.waiting.get(key);
+        this.waiting.delete(key);
+        if (earlier) ready.push(earlier.flow);
+        this.waiting.set(key, { flow: named, since: now });
+      } else ready.push(named);
     }
     return ready;
   }
