@@ -24,7 +24,7 @@ export const HEADLESS = 'None';
 
 /** One port a Service listens on, and where on its pods the traffic goes. */
 export interface ServicePort {
-  /** The port's name; required by the API server when a Service has more than one port. */
+  /** The port's name (an IANA service name); required when a Service has more than one port. */
   readonly name?: string;
   /** The port clients connect to on the ClusterIP. */
   readonly port: number;
@@ -34,6 +34,7 @@ export interface ServicePort {
    * Defaults to `port`, as the API server does.
    */
   readonly targetPort: number | string;
+  /** TCP when absent, as the API server defaults it. */
   readonly protocol: Protocol;
 }
 
@@ -55,6 +56,7 @@ export interface Service {
    * labels. Absent (empty) means no pod is chosen by label (endpoints managed by hand).
    */
   readonly selector: Labels;
+  /** `spec.ports`: at least one, unless the Service is headless or an ExternalName. */
   readonly ports: readonly ServicePort[];
 }
 
