@@ -60,6 +60,17 @@ test('the graph shows the lab’s pods, and a policy applied elsewhere turns its
     await page.locator('.react-flow__node.pod-isolated').innerText(),
     /demo-app[\s\S]*isolated: ingress/,
   );
+  // The Services switch draws each Service beside its backends, linked to them.
+  const servicesSwitch = page.getByLabel('Services', { exact: true });
+  await servicesSwitch.check();
+  const services = page.locator('.react-flow__node-service');
+  await services.first().waitFor({ timeout: 5000 });
+  assert.deepEqual((await services.allInnerTexts()).map((text) => text.split('\n')[0]).sort(), [
+    'svc demo-app',
+    'svc kube-dns',
+  ]);
+  assert.equal(await page.locator('.react-flow__edge.edge-service').count(), 2);
+  await servicesSwitch.uncheck();
   await screenshotThemes(page, 'graph', 'the graph');
   // An edge explains itself (reached by the keyboard): the denied one names the policy that isolates demo-app.
   await denied.first().focus();

@@ -7,12 +7,14 @@ import type { GraphView, ViewEdge, ViewNode } from '../../server/graph/graph-vie
 import { VERDICTS } from '../ui/verdict.tsx';
 import { FloatingEdge } from './floating-edge.tsx';
 import { layoutView } from './graph-layout.ts';
+import { ServiceNode } from './service-node.tsx';
+import { SERVICE_NODE_PREFIX, serviceElements } from './service-nodes.ts';
 
 /** A namespace's column title: a heading, no handles. */
 function TitleNode({ data }: { data: { label: string } }) {
   return <div className="text-sm font-semibold text-muted">{data.label}</div>;
 }
-const NODE_TYPES = { title: TitleNode };
+const NODE_TYPES = { title: TitleNode, service: ServiceNode };
 const EDGE_TYPES = { floating: FloatingEdge };
 
 /** The class an edge carries, for its verdict (tests and styles read it). */
@@ -57,8 +59,11 @@ export function GraphCanvas({
   onSelect,
   height = '70vh',
   first,
+  services = false,
 }: {
   view: GraphView;
+  /** Draw the view's Services beside their backends. */
+  services?: boolean;
   /** Namespaces whose columns come first (a matrix cell's row, then its column). */
   first?: readonly string[];
   selected?: string;
@@ -137,6 +142,10 @@ export function GraphCanvas({
       };
     });
   }, [view, selected, policyView]);
+  const extra = useMemo(
+    () => (services ? serviceElements(view.services, nodes) : undefined),
+    [services, view, nodes],
+  );
   return (
     // Enter or Space on a focused node or edge opens it, as a click does (React Flow selects only
     // nodes whose selection the page keeps, and this page keeps its own).
@@ -150,6 +159,7 @@ export function GraphCanvas({
         const target = event.target as Element;
         const node = target.closest('.react-flow__node')?.getAttribute('data-id');
         const edge = target.closest('.react-flow__edge')?.getAttribute('data-id');
+        if (node?.startsWith(SERVICE_NODE_PREFIX) || edge?.startsWith(SERVICE_NODE_PREFIX)) return;
         if (node && !node.startsWith('title:')) onSelect(node, 'node');
         else if (edge) onSelect(edge, 'edge');
         else return;
@@ -157,8 +167,8 @@ export function GraphCanvas({
       }}
     >
       <ReactFlow
-        nodes={nodes}
-        edges={edges}
+        nodes={extra ? [...nodes, ...extra.nodes] : nodes}
+        edges={extra ? [...edges, ...extra.edges] : edges}
         nodeTypes={NODE_TYPES}
         edgeTypes={EDGE_TYPES}
         fitView
@@ -168,9 +178,12 @@ export function GraphCanvas({
         onlyRenderVisibleElements={nodes.length > 100}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}
-        onEdgeClick={(_, edge) => onSelect(edge.id, 'edge')}
+        onEdgeClick={(_, edge) => {
+          if (!edge.id.startsWith(SERVICE_NODE_PREFIX)) onSelect(edge.id, 'edge');
+        }}
         onNodeClick={(_, node) => {
-          if (!node.id.startsWith('title:')) onSelect(node.id, 'node');
+          if (!node.id.startsWith('title:') && !node.id.startsWith(SERVICE_NODE_PREFIX))
+            onSelect(node.id, 'node');
         }}
       >
         <Background />

@@ -28,6 +28,7 @@ export function GraphPage() {
   const query = request ? viewToQuery(request) : undefined;
   const { view, status, error } = useGraphFeed(query ?? '', query === undefined ? 0 : 1000);
   const [selected, setSelected] = useState<{ id: string; kind: 'node' | 'edge' }>();
+  const [services, setServices] = useState(false);
   const change = (next: ViewRequest, replace = false) => {
     const merged = replace ? next : { ...request, ...next };
     setRequest(merged);
@@ -151,6 +152,7 @@ export function GraphPage() {
           checked={request.isolatedOnly === true}
           onChange={(isolatedOnly) => change({ isolatedOnly })}
         />
+        <CheckField label="Services" checked={services} onChange={setServices} />
         {isNarrowed(request) && (
           <Button tone="ghost" onClick={() => change({}, true)}>
             Clear filters
@@ -206,6 +208,7 @@ export function GraphPage() {
             first={cellNamespaces}
             selected={selected?.id}
             onSelect={(id, kind) => setSelected({ id, kind })}
+            services={services}
           />
           <EdgeTable view={view} onSelect={(id) => setSelected({ id, kind: 'edge' })} />
         </>

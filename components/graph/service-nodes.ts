@@ -1,44 +1,45 @@
 import type { Edge, Node } from '@xyflow/react';
-import type { PolicyGraph } from '../../server/graph/build-graph.ts';
+import type { ViewService } from '../../server/graph/graph-view.ts';
 
-/** Ids of service nodes, apart from pods' and namespace titles'. */
+/** Ids of service nodes, apart from the view's nodes and namespace titles. */
 export const SERVICE_NODE_PREFIX = 'svc:';
 
 /**
- * Service nodes for a laid-out graph: each Service beside its first backend shown, linked by a
- * dashed edge to every backend shown. Services none of whose backends are shown are left out.
+ * Service nodes for a laid-out view: each Service beside its first backend's node, linked by a
+ * dashed line to every node holding its backends; several Services of one node stack up.
  */
 export function serviceElements(
-  graph: PolicyGraph,
+  services: readonly ViewService[],
   nodes: readonly Node[],
 ): { nodes: Node[]; edges: Edge[] } {
   const placed = new Map(nodes.map((node) => [node.id, node.position]));
-  const taken = new Map<string, number>();
+  const stacked = new Map<string, number>();
   const serviceNodes: Node[] = [];
   const edges: Edge[] = [];
-  for (const service of graph.services) {
+  for (const service of services) {
     const backends = service.backends.filter((backend) => placed.has(backend));
-    const anchor = backends[0] && placed.get(backends[0]);
-    if (!anchor) continue;
-    // Several Services of one backend stack up beside it.
-    const stacked = taken.get(backends[0] ?? '') ?? 0;
-    taken.set(backends[0] ?? '', stacked + 1);
+    const [first] = backends;
+    const anchor = first && placed.get(first);
+    if (!first || !anchor) continue;
+    const above = stacked.get(first) ?? 0;
+    stacked.set(first, above + 1);
     const id = `${SERVICE_NODE_PREFIX}${service.id}`;
-    const address = service.headless ? 'headless' : service.clusterIPs.join(', ') || 'no ClusterIP';
     serviceNodes.push({
       id,
-      position: { x: anchor.x + 170, y: anchor.y + 30 + stacked * 70 },
-      data: { label: `svc ${service.name}\n${address}\n${service.ports.join(', ')}` },
-      className: 'service',
-      style: { borderStyle: 'dashed', fontSize: 11, width: 130, whiteSpace: 'pre-line' },
+      type: 'service',
+      position: { x: anchor.x + 220, y: anchor.y + above * 72 },
+      data: { service },
+      ariaLabel: `Service ${service.id}`,
     });
     for (const backend of backends) {
       edges.push({
         id: `${id} ${backend}`,
         source: id,
         target: backend,
+        type: 'floating',
         className: 'edge-service',
-        style: { strokeDasharray: '4 3' },
+        ariaLabel: `Service ${service.id} to its backends in ${backend}`,
+        style: { stroke: 'var(--line-strong)', strokeDasharray: '2 4' },
       });
     }
   }

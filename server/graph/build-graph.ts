@@ -6,6 +6,7 @@ import { defaultPorts } from '../policy/default-ports.ts';
 import { formatPortProtocol, type PortProtocol } from '../policy/endpoint.ts';
 import { computeMatrix } from '../policy/matrix.ts';
 import { serviceBackends } from '../policy/service.ts';
+import { podAtOtherEnd } from './view-services.ts';
 
 /** What a node of the graph stands for: a pod, a workload (pods sharing an app), or a namespace. */
 export type GraphGrouping = 'pod' | 'workload' | 'namespace';
@@ -119,8 +120,7 @@ export function buildGraph(
   const observed = new Map<string, { allowed: number; denied: number }>();
   for (const flow of flows) {
     const from = cluster.podByIp(flow.src);
-    // Through a Service, the pod that took the connection is its backend, when the flow names it.
-    const to = cluster.podByIp(flow.dst) ?? (flow.service && flow.peer ? cluster.pod(flow.peer) : undefined);
+    const to = podAtOtherEnd(cluster, flow);
     if (!from || !to) continue;
     const id = `${unitOf(from, grouping).id} ${unitOf(to, grouping).id}`;
     const counts = observed.get(id) ?? { allowed: 0, denied: 0 };

@@ -174,3 +174,39 @@ test('a policy’s view marks the edges its rules allow and those its isolation 
   assert.ok(view.edges.some((edge) => edge.policy?.isolates));
   assert.throws(() => buildView(large, [], { policy: 'ns-4/nope' }), /policy: no NetworkPolicy "ns-4\/nope"/);
 });
+
+test('a view lists the Services whose backends it draws, and counts flows through a ClusterIP on the backend’s edge', () => {
+  const cluster = lab();
+  const through = {
+    time: 1,
+    node: 'lab-node-2',
+    pod: 'default/client-one',
+    direction: 'egress',
+    verdict: 'allow',
+    kind: 'new-flow',
+    src: '10.77.2.10',
+    sport: 40000,
+    dst: '10.96.0.80',
+    dport: 80,
+    protocol: 6,
+    service: 'default/demo-app',
+    peer: 'default/demo-app',
+  } as const;
+  const view = buildView(cluster, [through], {});
+  assert.deepEqual(
+    view.services.map((service) => [service.id, service.clusterIPs, service.ports, service.backends]),
+    [
+      ['default/demo-app', ['10.96.0.80'], ['80/TCP → http'], ['default/demo-app']],
+      ['kube-system/kube-dns', ['10.96.0.10'], ['53/UDP → 53', '53/TCP → 53'], ['kube-system/coredns']],
+    ],
+  );
+  assert.deepEqual(view.edges.find((edge) => edge.id === 'default/client-one default/demo-app')?.observed, {
+    allowed: 1,
+    denied: 0,
+  });
+  // Drawn by namespace, a Service links to its backends' namespace; the matrix draws none.
+  assert.deepEqual(buildView(cluster, [], { level: 'namespace' }).services[1]?.backends, [
+    'namespace:kube-system',
+  ]);
+  assert.deepEqual(buildView(cluster, [], { view: 'matrix' }).services, []);
+});

@@ -6,6 +6,7 @@ import { EDGE_BUDGET, type GraphView, MATRIX_ABOVE_PODS } from './graph-view.ts'
 import { namespaceMatrix } from './namespace-matrix.ts';
 import { pairSummary } from './pair-summary.ts';
 import { isNarrowed, type ViewRequest } from './view-request.ts';
+import { podAtOtherEnd, viewServices } from './view-services.ts';
 
 /** Flows counted per ordered pair of nodes (`from to`), nodes named by `unitOf`. */
 function countFlows(
@@ -16,7 +17,7 @@ function countFlows(
   const counts = new Map<string, { allowed: number; denied: number }>();
   for (const flow of flows) {
     const from = cluster.podByIp(flow.src);
-    const to = cluster.podByIp(flow.dst);
+    const to = podAtOtherEnd(cluster, flow);
     if (!from || !to) continue;
     const id = `${unitOf(from)} ${unitOf(to)}`;
     const count = counts.get(id) ?? { allowed: 0, denied: 0 };
@@ -59,8 +60,18 @@ export function buildView(
       cells: namespaceMatrix(summary, observed, port === -1 ? Number.NaN : port).sort((a, b) =>
         a.id < b.id ? -1 : 1,
       ),
+      services: [],
     };
   }
-  const graph = aggregatedGraph(summary, request, (unitOf) => countFlows(cluster, flows, unitOf), budget);
-  return { ...base, ...graph, cells: [] };
+  let nodeOf: (pod: Pod) => string = () => '';
+  const graph = aggregatedGraph(
+    summary,
+    request,
+    (unitOf) => {
+      nodeOf = unitOf;
+      return countFlows(cluster, flows, unitOf);
+    },
+    budget,
+  );
+  return { ...base, ...graph, cells: [], services: viewServices(cluster, graph.nodes, nodeOf) };
 }

@@ -38,6 +38,7 @@ const view = (edges: [string, string][], nodes: string[], meta = 'pod'): GraphVi
       observed: { allowed: 0, denied: 0 },
     })),
   cells: [],
+  services: [],
 });
 
 test('applying the delta between two views gives the second', () => {

@@ -56,6 +56,21 @@ export interface MatrixCell {
   readonly observed: { readonly allowed: number; readonly denied: number };
 }
 
+/** A Service of the cluster, linked to the view's nodes that hold its backends. */
+export interface ViewService {
+  /** `ns/name`. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Its ClusterIPs; none for a headless Service (its name resolves to its pods). */
+  readonly clusterIPs: readonly string[];
+  readonly headless: boolean;
+  /** Each port and where it goes: `80/TCP → http`. */
+  readonly ports: readonly string[];
+  /** The view's nodes holding its backends. */
+  readonly backends: readonly string[];
+}
+
 /** One view of the graph, as `GET /api/graph?view=…` answers it in full. */
 export interface GraphView {
   readonly view: 'matrix' | 'graph';
@@ -69,6 +84,8 @@ export interface GraphView {
   readonly nodes: readonly ViewNode[];
   readonly edges: readonly ViewEdge[];
   readonly cells: readonly MatrixCell[];
+  /** The Services whose backends the view draws (none in the matrix). */
+  readonly services: readonly ViewService[];
 }
 
 /** No view draws more edges than this. */
