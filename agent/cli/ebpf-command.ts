@@ -199,7 +199,9 @@ async function flows(argv: string[], out: Output): Promise<number> {
     .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean))
     .map((line) => JSON.parse(line) as FlowLine)
     .sort(byTime);
-  const named = [...namer.take(cluster, recorded, 0), ...namer.due(Number.POSITIVE_INFINITY)].sort(byTime);
+  const named = [...namer.take(cluster, recorded, 0).publish, ...namer.due(Number.POSITIVE_INFINITY)].sort(
+    byTime,
+  );
   await writeLines(
     out,
     named.map((flow) => formatFlow(flow, json)),
@@ -224,7 +226,7 @@ async function flows(argv: string[], out: Output): Promise<number> {
         const parts = (rest + chunk).split('\n');
         rest = parts.pop() ?? '';
         const lines = parts.filter(Boolean).map((line) => JSON.parse(line) as FlowLine);
-        print(namer.take(cluster, lines));
+        print(namer.take(cluster, lines).publish);
       });
     });
   }

@@ -112,3 +112,24 @@ test('a large batch is stored whole, every field of every flow in place', () => 
     flows,
   );
 });
+
+test('a stored flow to a ClusterIP gets the backend learnt after it, and only that flow', () => {
+  const store = new FlowStore(':memory:');
+  const toService = (i: number) =>
+    flow(i, {
+      direction: 'egress',
+      verdict: 'allow',
+      kind: 'new-flow',
+      dst: '10.96.0.80',
+      service: 'default/demo-app',
+    });
+  store.add([toService(1), toService(2)]);
+  store.nameBackends([{ ...toService(1), peer: 'default/demo-app' }]);
+  assert.deepEqual(
+    store.query({ service: 'default/demo-app' }).map((stored) => [stored.sport, stored.peer]),
+    [
+      [40002, undefined],
+      [40001, 'default/demo-app'],
+    ],
+  );
+});

@@ -171,6 +171,26 @@ export class FlowStore {
     return true;
   }
 
+  /**
+   * Gives stored flows to a ClusterIP the backend (`peer`) learnt after they were stored; each is
+   * found by its time, node and client address, port and protocol.
+   */
+  nameBackends(flows: readonly Flow[]): void {
+    const update = this.db.prepare(
+      `UPDATE flows SET peer = ? WHERE time = ? AND node = ? AND src = ? AND sport = ? AND protocol = ?
+        AND direction = 'egress' AND service IS NOT NULL AND peer IS NULL`,
+    );
+    this.db.exec('BEGIN');
+    try {
+      for (const flow of flows)
+        if (flow.peer) update.run(flow.peer, flow.time, flow.node, flow.src, flow.sport, flow.protocol);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   /** Drops what is past the bounds: too old, or beyond the row limit. */
   prune(now = Date.now()): void {
     this.added = 0;

@@ -42,14 +42,23 @@ const atBackend = (sport: number, pod: string, ip: string): FlowAddresses => ({
   protocol: 6,
 });
 
-test('a flow to a ClusterIP waits for the backend’s side of the connection, and is named by both', () => {
+test('a flow to a ClusterIP is stored at once, and reaches live readers named by its Service and the backend that took it', () => {
   const namer = new ServiceFlowNamer<FlowAddresses>();
-  assert.deepEqual(namer.take(cluster, [toService(40000)], 0), []);
+  const first = namer.take(cluster, [toService(40000)], 0);
+  assert.deepEqual(
+    first.store.map((flow) => [flow.service, flow.peer]),
+    [['shop/web', undefined]],
+  );
+  assert.deepEqual([first.publish, first.completed], [[], []]);
   assert.equal(namer.pending, 1);
   // The backend's node reports the same client address, source port and protocol, after DNAT.
-  const ready = namer.take(cluster, [atBackend(40000, 'shop/web-2', '10.77.2.2')], 10);
+  const next = namer.take(cluster, [atBackend(40000, 'shop/web-2', '10.77.2.2')], 10);
   assert.deepEqual(
-    ready.map((flow) => [flow.direction, flow.service, flow.peer]),
+    next.completed.map((flow) => [flow.direction, flow.service, flow.peer]),
+    [['egress', 'shop/web', 'shop/web-2']],
+  );
+  assert.deepEqual(
+    next.publish.map((flow) => [flow.direction, flow.service, flow.peer]),
     [
       ['egress', 'shop/web', 'shop/web-2'],
       ['ingress', undefined, 'shop/client'],
@@ -61,11 +70,11 @@ test('a flow to a ClusterIP waits for the backend’s side of the connection, an
 test('the backend’s side may come first; a denied flow never waits; a lone backend is known at once', () => {
   const namer = new ServiceFlowNamer<FlowAddresses>();
   namer.take(cluster, [atBackend(40001, 'shop/web-1', '10.77.1.1')], 0);
-  const [egress] = namer.take(cluster, [toService(40001)], 5);
+  const [egress] = namer.take(cluster, [toService(40001)], 5).publish;
   assert.deepEqual([egress?.service, egress?.peer], ['shop/web', 'shop/web-1']);
-  const [denied] = namer.take(cluster, [{ ...toService(40002), verdict: 'deny' }], 5);
+  const [denied] = namer.take(cluster, [{ ...toService(40002), verdict: 'deny' }], 5).publish;
   assert.deepEqual([denied?.service, denied?.peer], ['shop/web', undefined]);
-  const [single] = namer.take(cluster, [toService(40003, '10.96.0.6', 5432)], 5);
+  const [single] = namer.take(cluster, [toService(40003, '10.96.0.6', 5432)], 5).publish;
   assert.deepEqual([single?.service, single?.peer], ['shop/db', 'shop/db']);
 });
 
@@ -85,7 +94,7 @@ test('an unmatched flow goes on without a backend after the hold; replies from a
     dport: 40005,
     protocol: 6,
   };
-  assert.equal(namer.take(cluster, [reply], 0)[0]?.service, 'shop/web');
-  const [pod] = namer.take(cluster, [{ ...toService(40006), dst: '10.77.1.3', dport: 5432 }], 0);
+  assert.equal(namer.take(cluster, [reply], 0).publish[0]?.service, 'shop/web');
+  const [pod] = namer.take(cluster, [{ ...toService(40006), dst: '10.77.1.3', dport: 5432 }], 0).publish;
   assert.deepEqual([pod?.service, pod?.peer], [undefined, 'shop/db']);
 });

@@ -28,19 +28,30 @@ const HOLD_MS = 1000;
 const REMEMBER_MS = 30_000;
 const REMEMBERED = 100_000;
 
+/** What to do with named flows: store them all now; pass some on to live readers now. */
+export interface NamedFlows<F> {
+  /** Every flow taken in, named as far as is known yet, to store at once (nothing waits unstored). */
+  readonly store: F[];
+  /** Flows complete now, to pass on to live readers (a flow waiting for its backend comes later). */
+  readonly publish: F[];
+  /** Flows stored earlier whose backend is known now: their stored copy gets `peer`. */
+  readonly completed: F[];
+}
+
 /**
  * Names flows by the pods and Services at their other end. A client's flow to a ClusterIP is
  * seen before kube-proxy translates it; the backend's agent sees the same connection arrive from
  * the same client address, source port and protocol. So each flow to a ClusterIP is named by its
  * Service, and by the backend whose ingress flow matches it, as soon as both are in (whichever
- * comes first, from whichever node); one still unmatched after a second goes on without a
- * backend, unless the Service's port has a single backend. Denied flows never wait: a connection
+ * comes first, from whichever node); a Service port with a single backend is known at once.
+ * Flows are stored at once; one still waiting for its backend reaches live readers when the
+ * backend's side comes, or after a second without it. Denied flows never wait: a connection
  * stopped at the source reaches no backend.
  */
 export class ServiceFlowNamer<F extends FlowAddresses> {
   /** Backends' ingress flows of late, by client address, source port and protocol. */
   private readonly arrivals = new Map<string, { readonly pod: string; readonly time: number }>();
-  /** Flows to a ClusterIP waiting for their backend, by the same key. */
+  /** Flows to a ClusterIP waiting for their backend, by the same key, in arrival order. */
   private readonly waiting = new Map<string, { readonly flow: F & FlowNames; readonly since: number }>();
   private readonly holdMs: number;
 
@@ -48,33 +59,38 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     this.holdMs = holdMs;
   }
 
-  /** Names `flows`; returns those ready now, in order, with any waiting flow they completed. */
-  take(cluster: Cluster, flows: readonly F[], now = Date.now()): (F & FlowNames)[] {
-    const ready: (F & FlowNames)[] = [];
+  /** Names `flows`: all to store now, those complete to publish, and earlier ones they complete. */
+  take(cluster: Cluster, flows: readonly F[], now = Date.now()): NamedFlows<F & FlowNames> {
+    const named: NamedFlows<F & FlowNames> = { store: [], publish: [], completed: [] };
     for (const flow of flows) {
-      const named = this.name(cluster, flow);
+      const names = this.name(cluster, flow);
       const key = connectionKey(flow);
+      named.store.push(names);
       if (flow.direction === 'ingress' && flow.pod && flow.verdict === 'allow') {
         this.remember(key, flow.pod, now);
         const pending = this.waiting.get(key);
         if (pending) {
           this.waiting.delete(key);
-          ready.push({ ...pending.flow, peer: flow.pod });
+          const complete = { ...pending.flow, peer: flow.pod };
+          named.completed.push(complete);
+          named.publish.push(complete);
         }
       }
-      const waits = named.service && !named.peer && flow.direction === 'egress' && flow.verdict === 'allow';
-      if (waits) {
-        // Kept in arrival order, so that `due` stops at the first that may still wait.
-        const earlier = this.waiting.get(key);
-        this.waiting.delete(key);
-        if (earlier) ready.push(earlier.flow);
-        this.waiting.set(key, { flow: named, since: now });
-      } else ready.push(named);
+      const waits = names.service && !names.peer && flow.direction === 'egress' && flow.verdict === 'allow';
+      if (!waits) {
+        named.publish.push(names);
+        continue;
+      }
+      // Kept in arrival order, so that `due` stops at the first that may still wait.
+      const earlier = this.waiting.get(key);
+      this.waiting.delete(key);
+      if (earlier) named.publish.push(earlier.flow);
+      this.waiting.set(key, { flow: names, since: now });
     }
-    return ready;
+    return named;
   }
 
-  /** Waiting flows whose time is up, named without a backend. */
+  /** Waiting flows whose time is up, without a backend, for live readers (they are stored already). */
   due(now = Date.now()): (F & FlowNames)[] {
     const late: (F & FlowNames)[] = [];
     for (const [key, { flow, since }] of this.waiting) {
@@ -85,7 +101,7 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     return late;
   }
 
-  /** Whether flows are waiting (so that the caller knows to come back). */
+  /** How many flows wait for their backend (so that the caller knows to come back). */
   get pending(): number {
     return this.waiting.size;
   }
