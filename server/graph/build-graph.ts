@@ -5,8 +5,8 @@ import type { Cluster } from '../policy/cluster.ts';
 import { defaultPorts } from '../policy/default-ports.ts';
 import { formatPortProtocol, type PortProtocol } from '../policy/endpoint.ts';
 import { computeMatrix } from '../policy/matrix.ts';
-import { serviceBackends } from '../policy/service.ts';
-import { podAtOtherEnd } from './view-services.ts';
+import type { ViewService } from './graph-view.ts';
+import { podAtOtherEnd, viewServices } from './view-services.ts';
 
 /** What a node of the graph stands for: a pod, a workload (pods sharing an app), or a namespace. */
 export type GraphGrouping = 'pod' | 'workload' | 'namespace';
@@ -42,21 +42,6 @@ export interface GraphEdge {
   readonly observed: { readonly allowed: number; readonly denied: number };
 }
 
-/** A Service, linked to the graph's nodes that hold its backends. */
-export interface GraphService {
-  /** `ns/name`. */
-  readonly id: string;
-  readonly namespace: string;
-  readonly name: string;
-  /** Its ClusterIPs; none for a headless Service (its name resolves to its pods). */
-  readonly clusterIPs: readonly string[];
-  readonly headless: boolean;
-  /** Each port and where it goes: `80/TCP → http`. */
-  readonly ports: readonly string[];
-  /** The graph nodes (ids, at the graph's grouping) holding its backends. */
-  readonly backends: readonly string[];
-}
-
 export interface PolicyGraph {
   readonly grouping: GraphGrouping;
   readonly ports: readonly string[];
@@ -64,7 +49,8 @@ export interface PolicyGraph {
   readonly pods: readonly GraphPod[];
   /** Every ordered pair of nodes with its verdicts on every port. */
   readonly edges: readonly GraphEdge[];
-  readonly services: readonly GraphService[];
+  /** Every Service, with the nodes holding its backends. */
+  readonly services: readonly ViewService[];
 }
 
 /**
@@ -225,17 +211,7 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
       });
     }
   }
-  const services = cluster.allServices().map(
-    (service): GraphService => ({
-      id: keyOf(service.metadata),
-      namespace: service.metadata.namespace,
-      name: service.metadata.name,
-      clusterIPs: service.clusterIPs,
-      headless: service.headless,
-      ports: service.ports.map((port) => `${port.port}/${port.protocol} → ${port.targetPort}`),
-      backends: [...new Set(serviceBackends(cluster, service).map((pod) => unitOf(pod, grouping).id))].sort(),
-    }),
-  );
+  const services = viewServices(cluster, nodes, (pod) => unitOf(pod, grouping).id);
   return {
     grouping,
     ports: ports.map(formatPortProtocol),

@@ -84,7 +84,7 @@ export interface GraphView {
   readonly nodes: readonly ViewNode[];
   readonly edges: readonly ViewEdge[];
   readonly cells: readonly MatrixCell[];
-  /** The Services whose backends the view draws (none in the matrix). */
+  /** Every Service, with the view's nodes that hold its backends (none in the matrix). */
   readonly services: readonly ViewService[];
 }
 

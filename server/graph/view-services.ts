@@ -3,15 +3,12 @@ import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { serviceBackends } from '../policy/service.ts';
-import type { ViewNode, ViewService } from './graph-view.ts';
+import type { ViewService } from './graph-view.ts';
 
-/**
- * The Services with a backend among the view's nodes, each linked to the nodes (`nodeOf` names a
- * pod's) that hold its backends.
- */
+/** Every Service, sorted by key, each linked to the drawn `nodes` (`nodeOf` names a pod's) that hold its backends. */
 export function viewServices(
   cluster: Cluster,
-  nodes: readonly ViewNode[],
+  nodes: readonly { readonly id: string }[],
   nodeOf: (pod: Pod) => string,
 ): ViewService[] {
   const drawn = new Set(nodes.map((node) => node.id));
@@ -28,7 +25,6 @@ export function viewServices(
         .filter((id) => drawn.has(id))
         .sort(),
     }))
-    .filter((service) => service.backends.length > 0)
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
