@@ -1,3 +1,4 @@
+import { podIPsOf } from '../../server/kube/pod.ts';
 import { parseIp } from '../../server/net/ip.ts';
 import type { Cluster } from '../../server/policy/cluster.ts';
 import { serviceBackends } from '../../server/policy/service.ts';
@@ -14,12 +15,12 @@ export function labNames(cluster: Cluster): Map<string, string[]> {
   const nameOf = (meta: { name: string; namespace: string }) =>
     `${meta.name}.${meta.namespace}.svc.cluster.local`;
   for (const pod of cluster.allPods()) {
-    const addresses = ipv4([pod.podIP]);
+    const addresses = ipv4(podIPsOf(pod));
     if (addresses.length > 0) names.set(nameOf(pod.metadata), addresses);
   }
   for (const service of cluster.allServices()) {
     const addresses = service.headless
-      ? ipv4(serviceBackends(cluster, service).map((pod) => pod.podIP))
+      ? ipv4(serviceBackends(cluster, service).flatMap(podIPsOf))
       : ipv4(service.clusterIPs);
     if (service.headless || addresses.length > 0) names.set(nameOf(service.metadata), addresses);
   }

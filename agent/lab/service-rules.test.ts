@@ -68,3 +68,31 @@ test('backends are picked at random with equal chances; a port without backends 
   );
   assert.doesNotMatch(rules, /10\.96\.0\.6/);
 });
+
+test('dual stack: each family’s table DNATs to the backend’s address of that family', () => {
+  const cluster = clusterOf(
+    JSON.stringify({
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      status: { podIP: 'fd00:77::a', podIPs: [{ ip: 'fd00:77::a' }, { ip: '10.77.0.10' }] },
+    }),
+    JSON.stringify({
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        clusterIPs: ['10.96.0.5', 'fd00:96::5'],
+        selector: { app: 'web' },
+        ports: [{ port: 80, targetPort: 'http' }],
+      },
+    }),
+  );
+  assert.match(
+    serviceRules(cluster, 4),
+    /-d 10\.96\.0\.5\/32 .*--dport 80[\s\S]*--to-destination 10\.77\.0\.10:8080/,
+  );
+  assert.match(
+    serviceRules(cluster, 6),
+    /-d fd00:96::5\/128 .*--dport 80[\s\S]*--to-destination \[fd00:77::a\]:8080/,
+  );
+});

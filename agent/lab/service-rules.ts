@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { keyOf } from '../../server/kube/object-meta.ts';
+import { podIPsOf } from '../../server/kube/pod.ts';
 import type { Service, ServicePort } from '../../server/kube/service.ts';
 import { parseIp } from '../../server/net/ip.ts';
 import type { Cluster } from '../../server/policy/cluster.ts';
@@ -41,9 +42,11 @@ export function serviceRules(cluster: Cluster, family: 4 | 6): string {
   for (const service of cluster.allServices()) {
     const clusterIPs = service.clusterIPs.filter((ip) => parseIp(ip)?.family === family);
     for (const port of service.ports) {
-      const backends = portBackends(cluster, service, port).filter(
-        ({ pod }) => parseIp(pod.podIP ?? '')?.family === family,
-      );
+      // Each backend by its address of this family (a dual-stack pod has one of each).
+      const backends = portBackends(cluster, service, port).flatMap(({ pod, target }) => {
+        const ip = podIPsOf(pod).find((candidate) => parseIp(candidate)?.family === family);
+        return ip ? [{ pod, ip, target }] : [];
+      });
       if (backends.length === 0 || clusterIPs.length === 0) continue;
       const name = portName(service, port);
       const svcChain = chain('PALISADE-SVC', name);
@@ -53,8 +56,8 @@ export function serviceRules(cluster: Cluster, family: 4 | 6): string {
           `-A ${SERVICES} -d ${ip}/${bits} ${matchOf(port)} --dport ${port.port} -m comment --comment "${name}" -j ${svcChain}`,
         );
       }
-      backends.forEach(({ pod, target }, i) => {
-        const address = family === 4 ? `${pod.podIP}:${target}` : `[${pod.podIP}]:${target}`;
+      backends.forEach(({ pod, ip, target }, i) => {
+        const address = family === 4 ? `${ip}:${target}` : `[${ip}]:${target}`;
         const sepChain = chain('PALISADE-SEP', `${name} ${address}`);
         chains.push(sepChain);
         // Backend i of n is taken with probability 1/(n-i): every backend equally likely.
@@ -62,7 +65,7 @@ export function serviceRules(cluster: Cluster, family: 4 | 6): string {
         const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : '';
         rules.push(
           `-A ${svcChain} -m comment --comment "${name} -> ${keyOf(pod.metadata)}"${pick} -j ${sepChain}`,
-          `-A ${sepChain} -s ${pod.podIP}/${bits} -j MARK --set-xmark ${MASQUERADE_MARK}`,
+          `-A ${sepChain} -s ${ip}/${bits} -j MARK --set-xmark ${MASQUERADE_MARK}`,
           `-A ${sepChain} ${matchOf(port)} -j DNAT --to-destination ${address}`,
         );
       });

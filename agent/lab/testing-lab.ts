@@ -223,6 +223,7 @@ export async function programmedTestPod(
     pod.remove();
     throw error;
   }
+}
 
 /** Where a walkthrough check connects: its Service's ClusterIP, or its pod's own IP. */
 export function addressOf(check: { readonly to: string; readonly service?: string }): string {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { allows, compilePodRules } from '../../agent/datapath/compile.ts';
+import { allows, compilePodRules, identityOf } from '../../agent/datapath/compile.ts';
 import { EndpointsIndex } from '../controller/endpoints-index.ts';
 import type { Json } from '../kube/decode.ts';
 import type { Labels } from '../kube/label-selector.ts';
 import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
 import { keyOf, type ObjectMeta } from '../kube/object-meta.ts';
 import { decodeObject } from '../kube/objects.ts';
-import type { Pod } from '../kube/pod.ts';
+import { type Pod, podIPsOf } from '../kube/pod.ts';
 import { PROTOCOL_NUMBERS } from '../kube/protocol.ts';
 import type { Service } from '../kube/service.ts';
 import { parseIp } from '../net/ip.ts';
@@ -453,7 +453,7 @@ test('8. through a ClusterIP, the model judges egress as the datapath does on th
       const endpoints = new EndpointsIndex(cluster).all();
       const services = cluster.allServices().filter((service: Service) => service.clusterIPs.length > 0);
       for (const pod of cluster.allPods()) {
-        const egress = compilePodRules(pod.podIP ?? '', endpoints).egress;
+        const egress = compilePodRules(identityOf(keyOf(pod.metadata), podIPsOf(pod)), endpoints).egress;
         for (const service of services) {
           for (const port of service.ports) {
             const verdict = evaluateService(cluster, { pod, ip: cluster.ipOf(pod) }, service, port);
