@@ -199,9 +199,10 @@ async function flows(argv: string[], out: Output): Promise<number> {
     .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean))
     .map((line) => JSON.parse(line) as FlowLine)
     .sort(byTime);
-  const named = [...namer.take(cluster, recorded, 0).publish, ...namer.due(Number.POSITIVE_INFINITY)].sort(
-    byTime,
-  );
+  const named = [
+    ...namer.settle(namer.name(cluster, recorded), 0).publish,
+    ...namer.due(Number.POSITIVE_INFINITY),
+  ].sort(byTime);
   await writeLines(
     out,
     named.map((flow) => formatFlow(flow, json)),
@@ -226,7 +227,7 @@ async function flows(argv: string[], out: Output): Promise<number> {
         const parts = (rest + chunk).split('\n');
         rest = parts.pop() ?? '';
         const lines = parts.filter(Boolean).map((line) => JSON.parse(line) as FlowLine);
-        print(namer.take(cluster, lines).publish);
+        print(namer.settle(namer.name(cluster, lines)).publish);
       });
     });
   }

@@ -9,6 +9,7 @@ export function parseFlowQuery(params: URLSearchParams): FlowQuery {
     direction: query.choice('direction', ['ingress', 'egress']),
     namespace: query.text('namespace'),
     pod: query.text('pod'),
+    service: query.text('service'),
     port: query.number('port', 0, 65535, true),
     since: query.number('since', 0, Number.MAX_SAFE_INTEGER),
     until: query.number('until', 0, Number.MAX_SAFE_INTEGER),

@@ -12,6 +12,8 @@ export interface FlowQuery {
   readonly namespace?: string;
   /** Flows of this pod (`ns/name`). */
   readonly pod?: string;
+  /** Flows to the ClusterIP of this Service (`ns/name`). */
+  readonly service?: string;
   readonly port?: number;
   /** Milliseconds since the epoch, inclusive. */
   readonly since?: number;
@@ -68,6 +70,7 @@ const COLUMNS = [
   'protocol',
   'policy',
   'peer',
+  'service',
 ] as const;
 
 /**
@@ -97,7 +100,7 @@ export class FlowStore {
         id INTEGER PRIMARY KEY,
         time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction TEXT NOT NULL, verdict TEXT NOT NULL,
         kind TEXT NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
-        protocol INTEGER NOT NULL, policy TEXT, peer TEXT
+        protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
       );
       CREATE INDEX IF NOT EXISTS flows_time ON flows (time);
       CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod, time);
@@ -106,10 +109,11 @@ export class FlowStore {
       CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
         time REAL NOT NULL, PRIMARY KEY (node, sender)) WITHOUT ROWID;
     `);
-    // Stores made before flows named their peer gain the column; their old rows have none.
+    // Stores made before flows named their peer (and Service) gain the columns; their old rows have none.
     const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
-    if (!columns.some((column) => column.name === 'peer'))
-      this.db.exec('ALTER TABLE flows ADD COLUMN peer TEXT');
+    for (const added of ['peer', 'service'])
+      if (!columns.some((column) => column.name === added))
+        this.db.exec(`ALTER TABLE flows ADD COLUMN ${added} TEXT`);
     this.lastSeq = this.db.prepare('SELECT seq FROM senders WHERE node = ? AND sender = ?');
     this.remember = this.db.prepare(
       'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
@@ -152,6 +156,7 @@ export class FlowStore {
           flow.protocol,
           flow.policy ?? null,
           flow.peer ?? null,
+          flow.service ?? null,
         );
       }
       this.db.exec('COMMIT');
@@ -186,7 +191,7 @@ export class FlowStore {
         if (flow.peer) update.run(flow.peer, flow.time, flow.node, flow.src, flow.sport, flow.protocol);
       this.db.exec('COMMIT');
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
   }
@@ -211,6 +216,7 @@ export class FlowStore {
     add('verdict = ?', query.verdict);
     add('direction = ?', query.direction);
     add('pod = ?', query.pod);
+    add('service = ?', query.service);
     add(
       'pod LIKE ?',
       query.namespace === undefined ? undefined : `${query.namespace.replace(/[%_]/g, '')}/%`,
@@ -243,6 +249,7 @@ export class FlowStore {
       protocol: row.protocol as number,
       ...(row.policy === null ? {} : { policy: row.policy as string }),
       ...(row.peer === null ? {} : { peer: row.peer as string }),
+      ...(row.service === null ? {} : { service: row.service as string }),
     }));
   }
 

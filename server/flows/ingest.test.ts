@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
+import type { Flow } from './flow.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
 import { ingest, MAX_BATCH_FLOWS, parseIngestBody } from './ingest.ts';
@@ -76,8 +77,12 @@ test('an agent’s batch for its own node is stored whole, counted and passed to
   const stream = new FlowStream();
   const counters = newIngestCounters();
   const reader = stream.subscribe(() => {});
-  const podAt = (ip: string) => (ip === '10.77.2.53' ? 'default/client-one' : undefined);
-  assert.deepEqual(take(store, good, nodeOne, { stream, counters, podAt }), { accepted: 2, dropped: 3 });
+  const names = {
+    name: (flows: readonly Flow[]) =>
+      flows.map((flow) => (flow.src === '10.77.2.53' ? { ...flow, peer: 'default/client-one' } : flow)),
+    settle: (flows: readonly Flow[]) => [...flows],
+  };
+  assert.deepEqual(take(store, good, nodeOne, { stream, counters, names }), { accepted: 2, dropped: 3 });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
   assert.equal(store.query({ verdict: 'deny' })[0]?.peer, 'default/client-one', 'named as of ingest');
   assert.equal(store.query({ verdict: 'allow' })[0]?.node, 'lab-node-1');

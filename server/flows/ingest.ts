@@ -2,7 +2,7 @@ import 'server-only';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
-import { decodeIngestBatch, type IngestBatch } from './flow.ts';
+import { decodeIngestBatch, type Flow, type IngestBatch } from './flow.ts';
 import type { FlowStore } from './flow-store.ts';
 import type { FlowStream } from './flow-stream.ts';
 import type { IngestCounters } from './ingest-counters.ts';
@@ -12,15 +12,21 @@ export const MAX_BATCH_FLOWS = 10_000;
 /** The largest batch body: 10,000 flows and an agent's status fit well within it. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
-/** The pod (`ns/name`) that holds an IP now, if one does. */
-export type PodAt = (ip: string) => string | undefined;
+/**
+ * How flows get the names of what is at their other end (see ServiceFlowNamer): `name` before
+ * they are stored, `settle` once they are, which says which to pass on to live readers now.
+ */
+export interface FlowNaming {
+  name(flows: readonly Flow[]): Flow[];
+  settle(flows: readonly Flow[]): Flow[];
+}
 
 /** Where a batch goes: the store, live readers, the counters of `/metrics`. */
 export interface IngestTarget {
   readonly store: FlowStore;
   readonly stream?: FlowStream;
   readonly counters?: IngestCounters;
-  readonly podAt?: PodAt;
+  readonly names?: FlowNaming;
 }
 
 /** An ingest body (JSON) as a batch: at most {@link MAX_BATCH_FLOWS} flows, each valid; errors name the field. */
@@ -40,18 +46,14 @@ export function parseIngestBody(text: string): IngestBatch {
 /**
  * Takes one batch from an agent whose token was accepted before its body was read: the batch must
  * be for a node the agent speaks for; then all of its flows are stored, or none, each named with
- * the pod at its other end as of now, and passed on to live readers. A batch its agent sent again
- * (same number) is answered as taken and not stored twice.
+ * the pod (and Service) at its other end as of now, and passed on to live readers. A batch its
+ * agent sent again (same number) is answered as taken and not stored twice.
  */
 export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIdentity) {
   if (!agent.speaksFor(batch.node)) throw new HttpError(403, `not the token of node ${batch.node}`, 'node');
-  const podAt = target.podAt ?? (() => undefined);
-  const flows = batch.flows.map((flow) => {
-    const peer = podAt(flow.direction === 'ingress' ? flow.src : flow.dst);
-    return peer ? { ...flow, peer } : flow;
-  });
+  const flows = target.names ? target.names.name(batch.flows) : batch.flows;
   const stored = target.store.add(flows, batch.batch && { node: batch.node, ...batch.batch });
-  if (stored) target.stream?.publish(flows);
+  if (stored) target.stream?.publish(target.names ? target.names.settle(flows) : flows);
   const counters = target.counters;
   if (counters) {
     counters.batches++;

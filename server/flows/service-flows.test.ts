@@ -42,17 +42,23 @@ const atBackend = (sport: number, pod: string, ip: string): FlowAddresses => ({
   protocol: 6,
 });
 
+/** Names flows and settles them as stored, as the ingest does. */
+const take = (namer: ServiceFlowNamer<FlowAddresses>, flows: FlowAddresses[], now: number) => {
+  const stored = namer.name(cluster, flows);
+  return { stored, ...namer.settle(stored, now) };
+};
+
 test('a flow to a ClusterIP is stored at once, and reaches live readers named by its Service and the backend that took it', () => {
   const namer = new ServiceFlowNamer<FlowAddresses>();
-  const first = namer.take(cluster, [toService(40000)], 0);
+  const first = take(namer, [toService(40000)], 0);
   assert.deepEqual(
-    first.store.map((flow) => [flow.service, flow.peer]),
+    first.stored.map((flow) => [flow.service, flow.peer]),
     [['shop/web', undefined]],
   );
   assert.deepEqual([first.publish, first.completed], [[], []]);
   assert.equal(namer.pending, 1);
   // The backend's node reports the same client address, source port and protocol, after DNAT.
-  const next = namer.take(cluster, [atBackend(40000, 'shop/web-2', '10.77.2.2')], 10);
+  const next = take(namer, [atBackend(40000, 'shop/web-2', '10.77.2.2')], 10);
   assert.deepEqual(
     next.completed.map((flow) => [flow.direction, flow.service, flow.peer]),
     [['egress', 'shop/web', 'shop/web-2']],
@@ -67,20 +73,22 @@ test('a flow to a ClusterIP is stored at once, and reaches live readers named by
   assert.equal(namer.pending, 0);
 });
 
-test('the backend’s side may come first; a denied flow never waits; a lone backend is known at once', () => {
+test('the backend’s side may come first or in the same batch; a denied flow never waits; a lone backend is known at once', () => {
   const namer = new ServiceFlowNamer<FlowAddresses>();
-  namer.take(cluster, [atBackend(40001, 'shop/web-1', '10.77.1.1')], 0);
-  const [egress] = namer.take(cluster, [toService(40001)], 5).publish;
+  take(namer, [atBackend(40001, 'shop/web-1', '10.77.1.1')], 0);
+  const [egress] = take(namer, [toService(40001)], 5).publish;
   assert.deepEqual([egress?.service, egress?.peer], ['shop/web', 'shop/web-1']);
-  const [denied] = namer.take(cluster, [{ ...toService(40002), verdict: 'deny' }], 5).publish;
+  const together = namer.name(cluster, [toService(40007), atBackend(40007, 'shop/web-2', '10.77.2.2')]);
+  assert.equal(together[0]?.peer, 'shop/web-2', 'named before it is stored');
+  const [denied] = take(namer, [{ ...toService(40002), verdict: 'deny' }], 5).publish;
   assert.deepEqual([denied?.service, denied?.peer], ['shop/web', undefined]);
-  const [single] = namer.take(cluster, [toService(40003, '10.96.0.6', 5432)], 5).publish;
+  const [single] = take(namer, [toService(40003, '10.96.0.6', 5432)], 5).publish;
   assert.deepEqual([single?.service, single?.peer], ['shop/db', 'shop/db']);
 });
 
 test('an unmatched flow goes on without a backend after the hold; replies from a ClusterIP are named by it', () => {
   const namer = new ServiceFlowNamer<FlowAddresses>(1000);
-  namer.take(cluster, [toService(40004)], 0);
+  take(namer, [toService(40004)], 0);
   assert.deepEqual(namer.due(500), []);
   const [late] = namer.due(1000);
   assert.deepEqual([late?.service, late?.peer], ['shop/web', undefined]);
@@ -94,7 +102,7 @@ test('an unmatched flow goes on without a backend after the hold; replies from a
     dport: 40005,
     protocol: 6,
   };
-  assert.equal(namer.take(cluster, [reply], 0).publish[0]?.service, 'shop/web');
-  const [pod] = namer.take(cluster, [{ ...toService(40006), dst: '10.77.1.3', dport: 5432 }], 0).publish;
+  assert.equal(take(namer, [reply], 0).publish[0]?.service, 'shop/web');
+  const [pod] = take(namer, [{ ...toService(40006), dst: '10.77.1.3', dport: 5432 }], 0).publish;
   assert.deepEqual([pod?.service, pod?.peer], [undefined, 'shop/db']);
 });

@@ -28,10 +28,8 @@ const HOLD_MS = 1000;
 const REMEMBER_MS = 30_000;
 const REMEMBERED = 100_000;
 
-/** What to do with named flows: store them all now; pass some on to live readers now. */
-export interface NamedFlows<F> {
-  /** Every flow taken in, named as far as is known yet, to store at once (nothing waits unstored). */
-  readonly store: F[];
+/** What follows from flows once stored: those to pass on to live readers now, and earlier ones they complete. */
+export interface SettledFlows<F> {
   /** Flows complete now, to pass on to live readers (a flow waiting for its backend comes later). */
   readonly publish: F[];
   /** Flows stored earlier whose backend is known now: their stored copy gets `peer`. */
@@ -44,9 +42,9 @@ export interface NamedFlows<F> {
  * the same client address, source port and protocol. So each flow to a ClusterIP is named by its
  * Service, and by the backend whose ingress flow matches it, as soon as both are in (whichever
  * comes first, from whichever node); a Service port with a single backend is known at once.
- * Flows are stored at once; one still waiting for its backend reaches live readers when the
- * backend's side comes, or after a second without it. Denied flows never wait: a connection
- * stopped at the source reaches no backend.
+ * Flows are named (`name`) and stored at once; once stored (`settle`), one still waiting for its
+ * backend reaches live readers when the backend's side comes, or after a second without it.
+ * Denied flows never wait: a connection stopped at the source reaches no backend.
  */
 export class ServiceFlowNamer<F extends FlowAddresses> {
   /** Backends' ingress flows of late, by client address, source port and protocol. */
@@ -59,35 +57,43 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     this.holdMs = holdMs;
   }
 
-  /** Names `flows`: all to store now, those complete to publish, and earlier ones they complete. */
-  take(cluster: Cluster, flows: readonly F[], now = Date.now()): NamedFlows<F & FlowNames> {
-    const named: NamedFlows<F & FlowNames> = { store: [], publish: [], completed: [] };
+  /** `flows` named as far as is known now, with each other and what came before; changes nothing. */
+  name(cluster: Cluster, flows: readonly F[]): (F & FlowNames)[] {
+    const arrived = new Map<string, string>();
+    for (const flow of flows) if (arrives(flow)) arrived.set(connectionKey(flow), flow.pod ?? '');
+    return flows.map((flow) => this.nameOne(cluster, flow, arrived));
+  }
+
+  /**
+   * Takes in named flows once they are stored: what to pass on to live readers now, and the
+   * flows stored earlier that these complete. A batch not stored (sent twice) is not settled.
+   */
+  settle(flows: readonly (F & FlowNames)[], now = Date.now()): SettledFlows<F & FlowNames> {
+    const settled: SettledFlows<F & FlowNames> = { publish: [], completed: [] };
     for (const flow of flows) {
-      const names = this.name(cluster, flow);
       const key = connectionKey(flow);
-      named.store.push(names);
-      if (flow.direction === 'ingress' && flow.pod && flow.verdict === 'allow') {
-        this.remember(key, flow.pod, now);
+      if (arrives(flow)) {
+        this.remember(key, flow.pod ?? '', now);
         const pending = this.waiting.get(key);
         if (pending) {
           this.waiting.delete(key);
           const complete = { ...pending.flow, peer: flow.pod };
-          named.completed.push(complete);
-          named.publish.push(complete);
+          settled.completed.push(complete);
+          settled.publish.push(complete);
         }
       }
-      const waits = names.service && !names.peer && flow.direction === 'egress' && flow.verdict === 'allow';
+      const waits = flow.service && !flow.peer && flow.direction === 'egress' && flow.verdict === 'allow';
       if (!waits) {
-        named.publish.push(names);
+        settled.publish.push(flow);
         continue;
       }
       // Kept in arrival order, so that `due` stops at the first that may still wait.
       const earlier = this.waiting.get(key);
       this.waiting.delete(key);
-      if (earlier) named.publish.push(earlier.flow);
-      this.waiting.set(key, { flow: names, since: now });
+      if (earlier) settled.publish.push(earlier.flow);
+      this.waiting.set(key, { flow, since: now });
     }
-    return named;
+    return settled;
   }
 
   /** Waiting flows whose time is up, without a backend, for live readers (they are stored already). */
@@ -106,7 +112,7 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     return this.waiting.size;
   }
 
-  private name(cluster: Cluster, flow: F): F & FlowNames {
+  private nameOne(cluster: Cluster, flow: F, arrived: ReadonlyMap<string, string>): F & FlowNames {
     const address = flow.direction === 'ingress' ? flow.src : flow.dst;
     const pod = cluster.podByIp(address);
     if (pod) return { ...flow, peer: keyOf(pod.metadata) };
@@ -118,7 +124,8 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     const port = service.ports.find((one) => one.port === flow.dport && one.protocol === protocol);
     const backends = port ? portBackends(cluster, service, port) : [];
     const only = backends.length === 1 ? backends[0]?.pod : undefined;
-    const backend = this.arrivals.get(connectionKey(flow))?.pod ?? (only && keyOf(only.metadata));
+    const key = connectionKey(flow);
+    const backend = arrived.get(key) ?? this.arrivals.get(key)?.pod ?? (only && keyOf(only.metadata));
     return { ...flow, ...names, ...(backend ? { peer: backend } : {}) };
   }
 
@@ -131,6 +138,10 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     }
   }
 }
+
+/** Whether a flow is a backend's side of a connection: let in at a pod the agent knows. */
+const arrives = (flow: FlowAddresses) =>
+  flow.direction === 'ingress' && flow.verdict === 'allow' && !!flow.pod;
 
 /** The client's side of a connection: its address, source port and protocol, the same before and after DNAT. */
 const connectionKey = (flow: FlowAddresses) => `${flow.src}|${flow.sport}|${flow.protocol}`;

@@ -1,27 +1,22 @@
-import { flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
+import { flowNaming, flowStore, flowStream, ingestCounters } from '../../../server/flows/flow-service.ts';
 import { ingest } from '../../../server/flows/ingest.ts';
 import { countRefused } from '../../../server/flows/ingest-counters.ts';
 import { INGEST_BODY } from '../../../server/http/bodies.ts';
 import { agentRoute } from '../../../server/http/route.ts';
-import { keyOf } from '../../../server/kube/object-meta.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
 
 /**
  * Agents' flow batches (and, from an idle agent, batches of no flows that carry only its status);
- * only an agent's token, for its own node, is accepted. Each flow is named with its peer pod.
+ * only an agent's token, for its own node, is accepted. Each flow is named with its peer pod and Service.
  */
 export const POST = agentRoute(
   { body: INGEST_BODY, refused: (status) => countRefused(ingestCounters(), status) },
   async ({ body, agent }) => {
-    const cluster = await clusterSource().cluster();
-    const podAt = (ip: string) => {
-      const pod = cluster.podByIp(ip);
-      return pod && keyOf(pod.metadata);
-    };
+    const names = flowNaming(await clusterSource().cluster());
     return ingest(
-      { store: flowStore(), stream: flowStream(), counters: ingestCounters(), podAt },
+      { store: flowStore(), stream: flowStream(), counters: ingestCounters(), names },
       body,
       agent,
     );
