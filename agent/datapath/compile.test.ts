@@ -32,6 +32,23 @@ test('a direction no PolicyEndpoint isolates stays open', () => {
   );
 });
 
+test('a PolicyEndpoint speaks only for the directions it isolates (egress rules of an Ingress-only policy are ignored)', () => {
+  const rules = compilePodRules(
+    WEB,
+    endpoints(
+      `  podIsolation: [Ingress]
+  egress: [{cidr: 10.88.0.0/16}]`,
+      '  podIsolation: [Egress]',
+    ),
+  );
+  assert.equal(rules.egress.mode, MODE.enforce);
+  assert.equal(
+    allows(rules.egress, '10.88.0.1', 443, 6),
+    false,
+    'as upstream: policyTypes [Ingress] ignores egress rules',
+  );
+});
+
 test('an except prefix gets the union of the other rules covering it, or nothing', () => {
   const rules = compilePodRules(
     WEB,

@@ -95,7 +95,9 @@ function compileDirection(endpoints: readonly PolicyEndpoint[], direction: Polic
   const isolating = endpoints.filter((endpoint) => endpoint.spec.podIsolation?.includes(direction));
   if (isolating.length === 0) return { mode: MODE.allowAll, prefixes: new Map() };
   try {
-    return { mode: MODE.enforce, prefixes: compilePrefixes(endpoints, direction) };
+    // Only policies that isolate the pod in this direction speak for it: upstream ignores the egress
+    // rules of a policy whose policyTypes lack Egress, though AWS's controller still writes them.
+    return { mode: MODE.enforce, prefixes: compilePrefixes(isolating, direction) };
   } catch (error) {
     if (error instanceof CompileError) return closedDirection(error.message);
     throw error;

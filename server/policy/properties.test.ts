@@ -440,16 +440,7 @@ test('7. the order policies are added in does not change the matrix', () => {
 test('8. through a ClusterIP, the model judges egress as the datapath does on the controller’s entries', () => {
   fc.assert(
     fc.property(scenarioArb, (s) => {
-      // Left out: egress rules of policies whose policyTypes lack Egress. The model ignores them, as
-      // upstream says; the controller still writes them, as AWS's does, and the agent applies them
-      // (a difference of pod traffic as much as of Services, outside this test).
-      const policies = s.policies.map((raw) => {
-        const spec = raw.spec as RawSpec;
-        return spec.policyTypes && !spec.policyTypes.includes('Egress')
-          ? { ...raw, spec: { ...spec, egress: [] } }
-          : raw;
-      });
-      const cluster = clusterOf(s, policies);
+      const cluster = clusterOf(s);
       const endpoints = new EndpointsIndex(cluster).all();
       const services = cluster.allServices().filter((service: Service) => service.clusterIPs.length > 0);
       for (const pod of cluster.allPods()) {
