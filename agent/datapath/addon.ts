@@ -12,6 +12,8 @@ export interface PalisadeAddon {
     ifname: string;
     /** The conntrack map's size, set before loading (0 or absent: the object's default). */
     conntrackEntries?: number;
+    /** Each rule map's size, set before loading (0 or absent: PALISADE_RULES_MAX_ENTRIES). */
+    rulesMaxEntries?: number;
   }): { adopted: boolean; ingressId: number; egressId: number };
   attachedPrograms(netns: string, ifname: string): { ingressId: number; egressId: number };
   detachPod(netns: string, ifname: string): void;
@@ -30,6 +32,12 @@ export interface PalisadeAddon {
     conntrackDefaultEntries: number;
     rulesMaxEntries: number;
   };
+  /**
+   * Runs a pinned TC program (or, with `programPin` empty, one that only returns TC_ACT_OK) on each
+   * `frameSize`-byte Ethernet frame of `frames` with BPF_PROG_TEST_RUN, `repeat` times each; returns
+   * per frame two u32 (little-endian): the kernel's mean ns per run and the program's return code.
+   */
+  progTestRun(programPin: string, frames: Buffer, frameSize: number, repeat: number): Buffer;
 }
 
 export const BUILD_DIR = new URL('../build/', import.meta.url).pathname;

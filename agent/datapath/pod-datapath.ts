@@ -39,6 +39,8 @@ export interface DatapathOptions {
   readonly strict?: boolean;
   /** The conntrack map's size (default {@link CONNTRACK_DEFAULT_ENTRIES}); pinned maps keep theirs. */
   readonly conntrackEntries?: number;
+  /** Each rule map's size (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more). */
+  readonly rulesMaxEntries?: number;
 }
 
 /** The programs on a pod's veth; `adopted` when they were found pinned and attached already. */
@@ -81,6 +83,7 @@ export class PodDatapath {
       netns: this.pod.netns,
       ifname: this.pod.ifname,
       conntrackEntries: this.options.conntrackEntries ?? CONNTRACK_DEFAULT_ENTRIES,
+      ...(this.options.rulesMaxEntries === undefined ? {} : { rulesMaxEntries: this.options.rulesMaxEntries }),
     });
     if (!result.adopted) {
       const mode = this.options.strict ? MODE.denyAll : MODE.allowAll;

@@ -87,6 +87,22 @@ static int get_string(napi_env env, napi_value object, const char *name, char *o
 	return string_of(env, value, out, size);
 }
 
+/* An optional whole number property: 0 when absent, -1 when present and not a uint32. */
+static int get_optional_uint32(napi_env env, napi_value object, const char *name, uint32_t *out)
+{
+	napi_value value;
+	bool has = false;
+	*out = 0;
+	if (napi_has_named_property(env, object, name, &has) != napi_ok)
+		return -1;
+	if (!has)
+		return 0;
+	return napi_get_named_property(env, object, name, &value) == napi_ok &&
+			       napi_get_value_uint32(env, value, out) == napi_ok
+		       ? 0
+		       : -1;
+}
+
 static int get_buffer(napi_env env, napi_value value, void **data, size_t *length)
 {
 	bool is_buffer = false;
@@ -193,13 +209,20 @@ static int is_node_map(const char *name)
 	return !strcmp(name, "events") || !strcmp(name, "counters") || !strcmp(name, "deny_reported");
 }
 
+/* Sizes a pod's maps take when they are made (0: the size the object declares). */
+struct map_sizes {
+	uint32_t conntrack;
+	uint32_t rules;
+};
+
 /*
  * Opens `object_path`, pins each map (the pod's in `pod_dir`, the node's in `node_dir`; maps
- * already pinned there are reused, which is how a pod's two programs share their maps), loads it
- * and pins the program at `prog_pin`. Returns the program's fd, or -errno with `error` set.
+ * already pinned there are reused, which is how a pod's two programs share their maps), sizes
+ * the conntrack and rule maps, loads it and pins the program at `prog_pin`. Returns the program's
+ * fd, or -errno with `error` set.
  */
 static int load_program(const char *object_path, const char *pod_dir, const char *node_dir, const char *prog_pin,
-			uint32_t conntrack_entries, char *error, size_t error_size)
+			const struct map_sizes *sizes, char *error, size_t error_size)
 {
 	struct bpf_object *object = bpf_object__open_file(object_path, NULL);
 	int err = libbpf_get_error(object);
@@ -219,9 +242,11 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 			err = -ENAMETOOLONG;
 		} else {
 			err = bpf_map__set_pin_path(map, path);
-			/* Both programs of a pod set the same size, so the second reuses the first's pinned map. */
-			if (!err && conntrack_entries && !strcmp(name, "conntrack"))
-				err = bpf_map__set_max_entries(map, conntrack_entries);
+			/* Both programs of a pod set the same sizes, so the second reuses the first's pinned maps. */
+			if (!err && sizes->conntrack && !strcmp(name, "conntrack"))
+				err = bpf_map__set_max_entries(map, sizes->conntrack);
+			if (!err && sizes->rules && strstr(name, "_rules_"))
+				err = bpf_map__set_max_entries(map, sizes->rules);
 		}
 		if (err) {
 			snprintf(error, error_size, "prepare map %s of %s", name, object_path);
@@ -263,15 +288,16 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 }
 
 /*
- * attachPod({ingressObject, egressObject, podDir, nodeDir, netns, ifname, conntrackEntries?})
- *   → {adopted, ingressId, egressId}
+ * attachPod({ingressObject, egressObject, podDir, nodeDir, netns, ifname, conntrackEntries?,
+ *   rulesMaxEntries?}) → {adopted, ingressId, egressId}
  * When the pod's pinned programs are already attached (an agent restart), they are adopted as
- * they are: nothing is loaded, duplicated or torn down.
+ * they are: nothing is loaded, duplicated or torn down. rulesMaxEntries sizes each rule map
+ * (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more).
  */
 static napi_value attach_pod(napi_env env, napi_callback_info info)
 {
 	static const char usage[] =
-		"attachPod needs {ingressObject, egressObject, podDir, nodeDir, netns, ifname} (paths, an interface name) and an optional conntrackEntries";
+		"attachPod needs {ingressObject, egressObject, podDir, nodeDir, netns, ifname} (paths, an interface name) and optional conntrackEntries, rulesMaxEntries";
 	napi_value argv[1];
 	if (!args_of(env, info, 1, argv, usage))
 		return NULL;
@@ -284,13 +310,11 @@ static napi_value attach_pod(napi_env env, napi_callback_info info)
 	    get_string(env, argv[0], "netns", netns, sizeof(netns)) ||
 	    get_string(env, argv[0], "ifname", ifname, sizeof(ifname)))
 		return throw_type(env, "%s", usage);
-	uint32_t conntrack_entries = 0;
-	napi_value entries;
-	bool has_entries = false;
-	if (napi_has_named_property(env, argv[0], "conntrackEntries", &has_entries) != napi_ok ||
-	    (has_entries && (napi_get_named_property(env, argv[0], "conntrackEntries", &entries) != napi_ok ||
-			     napi_get_value_uint32(env, entries, &conntrack_entries) != napi_ok)))
+	struct map_sizes sizes;
+	if (get_optional_uint32(env, argv[0], "conntrackEntries", &sizes.conntrack))
 		return throw_type(env, "attachPod: conntrackEntries must be a whole number");
+	if (get_optional_uint32(env, argv[0], "rulesMaxEntries", &sizes.rules))
+		return throw_type(env, "attachPod: rulesMaxEntries must be a whole number");
 	char ingress_pin[PATH_MAX], egress_pin[PATH_MAX], error[PATH_MAX * 3] = "";
 	snprintf(ingress_pin, sizeof(ingress_pin), "%s/prog_ingress", pod_dir);
 	snprintf(egress_pin, sizeof(egress_pin), "%s/prog_egress", pod_dir);
@@ -322,13 +346,13 @@ static napi_value attach_pod(napi_env env, napi_callback_info info)
 		if (egress_fd >= 0)
 			close(egress_fd);
 		ingress_fd = -1;
-		egress_fd = load_program(egress_object, pod_dir, node_dir, egress_pin, conntrack_entries, error,
+		egress_fd = load_program(egress_object, pod_dir, node_dir, egress_pin, &sizes, error,
 					 sizeof(error));
 		if (egress_fd < 0) {
 			err = egress_fd;
 			goto out;
 		}
-		ingress_fd = load_program(ingress_object, pod_dir, node_dir, ingress_pin, conntrack_entries, error,
+		ingress_fd = load_program(ingress_object, pod_dir, node_dir, ingress_pin, &sizes, error,
 					  sizeof(error));
 		if (ingress_fd < 0) {
 			err = ingress_fd;
@@ -977,6 +1001,66 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/* ---- benchmarks ------------------------------------------------------------------------- */
+
+/*
+ * progTestRun(programPin, frames, frameSize, repeat) → Buffer of (duration ns, return code) as two
+ * u32 per frame. Runs the pinned TC program on each Ethernet frame of `frames` (laid back to back,
+ * `frameSize` bytes each) in turn with BPF_PROG_TEST_RUN, `repeat` times each; the kernel reports
+ * the mean duration of one run. An empty programPin runs a program that only returns TC_ACT_OK,
+ * the floor that timing one run costs. For the per-packet benchmark (bench/packet.ts).
+ */
+static napi_value prog_test_run(napi_env env, napi_callback_info info)
+{
+	static const char usage[] = "progTestRun(programPin, frames, frameSize >= 14, repeat >= 1)";
+	napi_value argv[4], result;
+	char pin[PATH_MAX], what[PATH_MAX + 32];
+	size_t frames_length;
+	void *frames, *out;
+	uint32_t frame_size, repeat;
+	if (!args_of(env, info, 4, argv, usage))
+		return NULL;
+	if (string_of(env, argv[0], pin, sizeof(pin)) || get_buffer(env, argv[1], &frames, &frames_length) ||
+	    napi_get_value_uint32(env, argv[2], &frame_size) != napi_ok ||
+	    napi_get_value_uint32(env, argv[3], &repeat) != napi_ok || frame_size < 14 || !repeat ||
+	    repeat > INT_MAX || frames_length % frame_size)
+		return throw_type(env, "%s", usage);
+	int fd;
+	if (pin[0]) {
+		fd = bpf_obj_get(pin);
+	} else {
+		/* r0 = TC_ACT_OK; exit */
+		const struct bpf_insn empty[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "palisade_floor", "GPL", empty, 2, NULL);
+	}
+	if (fd < 0) {
+		snprintf(what, sizeof(what), "load %s", pin[0] ? pin : "the empty program");
+		return throw_error(env, what, errno);
+	}
+	size_t count = frames_length / frame_size;
+	if (napi_create_buffer(env, count * 2 * sizeof(__u32), &out, &result) != napi_ok) {
+		close(fd);
+		return throw_type(env, "progTestRun: no memory for the results");
+	}
+	__u32 *cells = out;
+	for (size_t i = 0; i < count; i++) {
+		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = (char *)frames + i * frame_size,
+				    .data_size_in = frame_size, .repeat = (int)repeat);
+		if (bpf_prog_test_run_opts(fd, &opts) < 0) {
+			int err = errno;
+			close(fd);
+			return throw_error(env, "BPF_PROG_TEST_RUN", err);
+		}
+		cells[2 * i] = opts.duration;
+		cells[2 * i + 1] = opts.retval;
+	}
+	close(fd);
+	return result;
+}
+
 /* libbpf's own messages (probing for a qdisc before creating it, …) only with PALISADE_DEBUG set. */
 static int quiet_print(enum libbpf_print_level level, const char *format, va_list args)
 {
@@ -1002,6 +1086,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "ringOpen", NULL, ring_open, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringClose", NULL, ring_close, NULL, NULL, NULL, napi_default, NULL },
 		{ "layout", NULL, layout, NULL, NULL, NULL, napi_default, NULL },
+		{ "progTestRun", NULL, prog_test_run, NULL, NULL, NULL, napi_default, NULL },
 	};
 	NAPI_CALL(env, napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions));
 	return exports;
