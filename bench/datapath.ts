@@ -17,7 +17,8 @@ import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
 import { parseState } from '../server/kube/state-file.ts';
 import { readAgentReport, readJson } from '../server/lab/lab-store.ts';
 import { requireLab } from '../server/lab/lab-writes.ts';
-import { cpuSeconds, machine, machineCpuSeconds, progress, writeResults } from './report.ts';
+import { cpuSeconds, machineCpuSeconds } from './cpu.ts';
+import { machine, progress, writeResults } from './report.ts';
 import { percentile, round } from './stats.ts';
 import { barChart } from './svg-chart.ts';
 

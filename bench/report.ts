@@ -35,27 +35,6 @@ export function writeResults(name: string, figures: object, chart: string, markd
   );
 }
 
-/** CPU seconds (user + system) the process `pid` has used so far, from /proc. */
-export function cpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** CPU seconds the whole machine has spent busy (user, system, interrupts) since boot. */
-export function machineCpuSeconds(): number {
-  const [, user, nice, system, , , irq, softirq, steal] =
-    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).map(Number) ?? [];
-  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
-}
-
-/** The most resident memory a process has held, in MB (the kernel's high-water mark). */
-export function peakMemoryMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024);
-}
-
 /** Prints a progress line for long benchmark steps. */
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);

@@ -1,5 +1,6 @@
-/** Small statistics for benchmark samples (milliseconds). */
+/** Small statistics for benchmark samples. */
 
+/** The nearest-rank percentile `p` (0–100) of `samples`; NaN when there are none. */
 export function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
@@ -11,6 +12,12 @@ export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
 
+/** The arithmetic mean; NaN when there are no samples. */
+export function mean(samples: readonly number[]): number {
+  if (samples.length === 0) return Number.NaN;
+  return samples.reduce((sum, sample) => sum + sample, 0) / samples.length;
+}
+
 /** Runs `work` `runs` times and returns each run's milliseconds. */
 export function timeRuns(runs: number, work: () => void): number[] {
   const samples: number[] = [];
@@ -20,6 +27,18 @@ export function timeRuns(runs: number, work: () => void): number[] {
     samples.push(performance.now() - start);
   }
   return samples;
+}
+
+/** Numbers in [0, 1) that are the same for the same seed (mulberry32), so runs draw the same samples. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));

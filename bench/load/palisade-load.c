@@ -6,6 +6,9 @@
  *                                        {"connections", "seconds", "rate", "p50_us", "p99_us", "errors"}
  *   udp-flood HOST SECONDS               UDP datagrams to every port in turn (each a new flow);
  *                                        prints JSON {"packets", "seconds"}
+ *   udp-spray SECONDS RATE HOST...       UDP datagrams to each host in turn, each to the next port
+ *                                        (each a new flow), at most RATE a second (0: no limit);
+ *                                        prints JSON {"packets", "seconds"}
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -152,6 +155,39 @@ static int udp_flood(const char *host, double seconds)
 	return 0;
 }
 
+static int udp_spray(double seconds, double rate, int hosts, char **names)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in *targets = calloc(hosts, sizeof(*targets));
+	for (int i = 0; i < hosts; i++) {
+		targets[i].sin_family = AF_INET;
+		if (inet_pton(AF_INET, names[i], &targets[i].sin_addr) != 1) {
+			fprintf(stderr, "not an IPv4 address: %s\n", names[i]);
+			return 2;
+		}
+	}
+	size_t packets = 0;
+	double start = now_s(), deadline = start + seconds;
+	uint16_t port = 1024;
+	for (double now = start; now < deadline; now = now_s()) {
+		/* Paced in bursts of 64: behind schedule, send; ahead of it, wait a little. */
+		if (rate > 0 && packets >= (now - start) * rate) {
+			usleep(200);
+			continue;
+		}
+		for (int i = 0; i < 64; i++) {
+			struct sockaddr_in *target = &targets[packets % hosts];
+			target->sin_port = htons(port);
+			if (packets % hosts == (size_t)hosts - 1)
+				port = port == 65535 ? 1024 : port + 1;
+			if (sendto(fd, "x", 1, MSG_DONTWAIT, (struct sockaddr *)target, sizeof(*target)) == 1)
+				packets++;
+		}
+	}
+	printf("{\"packets\": %zu, \"seconds\": %.3f}\n", packets, now_s() - start);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "crr-server"))
@@ -160,6 +196,9 @@ int main(int argc, char **argv)
 		return crr_client(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "udp-flood"))
 		return udp_flood(argv[2], atof(argv[3]));
-	fprintf(stderr, "usage: palisade-load crr-server PORT THREADS | crr-client HOST PORT SECONDS THREADS | udp-flood HOST SECONDS\n");
+	if (argc >= 5 && !strcmp(argv[1], "udp-spray"))
+		return udp_spray(atof(argv[2]), atof(argv[3]), argc - 4, argv + 4);
+	fprintf(stderr, "usage: palisade-load crr-server PORT THREADS | crr-client HOST PORT SECONDS THREADS | udp-flood HOST "
+			"SECONDS | udp-spray SECONDS RATE HOST...\n");
 	return 2;
 }

@@ -1,0 +1,131 @@
+import { addon } from '../agent/datapath/addon.ts';
+import { nodeCounters } from '../agent/datapath/introspect.ts';
+import { LAYOUT } from '../agent/datapath/layout.ts';
+import { podDir } from '../agent/datapath/pins.ts';
+import type { PodDatapath } from '../agent/datapath/pod-datapath.ts';
+import { TCP_FLAGS, TCP_FRAME_SIZE, type TcpSegment, tcpFrames } from './frames.ts';
+import { mean, median, percentile, seededRandom } from './stats.ts';
+
+/** TC_ACT_OK: the program let the packet through. */
+const PASS = 0;
+
+/** Per-call figures of one kind of packet, in ns, the kernel's timing of single runs. */
+export interface RunTimes {
+  readonly medianNs: number;
+  readonly meanNs: number;
+  readonly p99Ns: number;
+}
+
+/** What one program costs per packet with the rules it holds now. */
+export interface DirectionCost {
+  /** First packets (SYN) of flows conntrack does not know, one run each, from peers spread over the rules. */
+  readonly newFlow: RunTimes;
+  /** The next packet (ACK) of each of those flows, one run each. */
+  readonly established: RunTimes;
+  /** One established flow's packet run `repeat` times in the kernel: its mean ns per run. */
+  readonly establishedRepeatedNs: number;
+}
+
+function runTimes(cells: Buffer, what: string): RunTimes {
+  const durations: number[] = [];
+  for (let offset = 0; offset < cells.length; offset += 8) {
+    durations.push(cells.readUInt32LE(offset));
+    const verdict = cells.readUInt32LE(offset + 4);
+    if (verdict !== PASS) throw new Error(`${what}: a packet the rules allow got verdict ${verdict}`);
+  }
+  return { medianNs: median(durations), meanNs: mean(durations), p99Ns: percentile(durations, 99) };
+}
+
+/**
+ * The floor of timing one run: an empty program, run once per call as the new-flow packets are.
+ * Subtracted from single-run figures, it leaves what the program itself costs.
+ */
+export function floorOfOneRun(count: number): RunTimes {
+  const frames = tcpFrames(
+    Array.from({ length: count }, (_, i) => ({
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      sport: 10000 + i,
+      dport: 80,
+      flags: TCP_FLAGS.syn,
+    })),
+  );
+  return runTimes(addon().progTestRun('', frames, TCP_FRAME_SIZE, 1), 'the empty program');
+}
+
+/** Empties a pod's conntrack, so that each measurement starts from the same state. */
+function clearConntrack(datapath: PodDatapath): void {
+  const fd = addon().openPinned(`${podDir(datapath.pod.node, datapath.pod.ifname)}/conntrack`);
+  try {
+    const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
+    for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size)
+      addon().mapDelete(fd, keys.subarray(offset, offset + LAYOUT.flow_key.size));
+  } finally {
+    addon().closeFd(fd);
+  }
+}
+
+export interface CostOptions {
+  /** The pod's IP. */
+  readonly podIp: string;
+  /** Addresses its rules allow on `port` (TCP), in both directions. */
+  readonly peers: readonly string[];
+  readonly port: number;
+  /** New flows per measurement: at most half the conntrack's capacity. */
+  readonly flows: number;
+  /** Runs of the repeated established packet. */
+  readonly repeat: number;
+  readonly seed: number;
+}
+
+/**
+ * Times a pod's attached program of `direction` with BPF_PROG_TEST_RUN: new-flow packets from
+ * peers drawn at random from its rules (so the rule lookup walks the whole table, not one hot
+ * path), then the next packet of each of those flows, then one established packet repeated.
+ * The node's counters prove what each packet was: every new-flow packet a new allowed flow,
+ * every established one a conntrack hit.
+ */
+export function directionCost(
+  datapath: PodDatapath,
+  direction: 'ingress' | 'egress',
+  options: CostOptions,
+): DirectionCost {
+  const random = seededRandom(options.seed);
+  const program = `${podDir(datapath.pod.node, datapath.pod.ifname)}/prog_${direction}`;
+  const segments = Array.from({ length: options.flows }, (_, i): TcpSegment => {
+    const peer = options.peers[Math.floor(random() * options.peers.length)] ?? '';
+    const sport = 10000 + i;
+    return direction === 'ingress'
+      ? { src: peer, dst: options.podIp, sport, dport: options.port, flags: TCP_FLAGS.syn }
+      : { src: options.podIp, dst: peer, sport, dport: options.port, flags: TCP_FLAGS.syn };
+  });
+  const acks = segments.map((segment) => ({ ...segment, flags: TCP_FLAGS.ack }));
+  clearConntrack(datapath);
+  const counters = () => nodeCounters(datapath.pod.node);
+
+  const before = counters();
+  const newFlow = runTimes(
+    addon().progTestRun(program, tcpFrames(segments), TCP_FRAME_SIZE, 1),
+    `${direction} new flows`,
+  );
+  const afterNew = counters();
+  const established = runTimes(
+    addon().progTestRun(program, tcpFrames(acks), TCP_FRAME_SIZE, 1),
+    `${direction} established flows`,
+  );
+  const afterEstablished = counters();
+  const newFlows = afterNew.allowedFlows - before.allowedFlows;
+  const hits = afterEstablished.conntrackHits - afterNew.conntrackHits;
+  if (newFlows !== options.flows || hits !== options.flows) {
+    throw new Error(
+      `${direction}: of ${options.flows} packets each, ${newFlows} were new allowed flows and ${hits} conntrack hits`,
+    );
+  }
+  const repeated = [0, 1, 2].map((i) =>
+    addon()
+      .progTestRun(program, tcpFrames(acks.slice(i, i + 1)), TCP_FRAME_SIZE, options.repeat)
+      .readUInt32LE(0),
+  );
+  clearConntrack(datapath);
+  return { newFlow, established, establishedRepeatedNs: median(repeated) };
+}

@@ -1,0 +1,245 @@
+import type { ProgramStats } from './program-stats.ts';
+import type { machine } from './report.ts';
+import { round } from './stats.ts';
+import { LINE_COLOURS, lineChart, stackCharts } from './svg-chart.ts';
+
+/** Single-run times of one kind of packet, as the kernel timed them (ns). */
+export interface RunTimesFigure {
+  readonly medianNs: number;
+  readonly meanNs: number;
+  readonly p99Ns: number;
+}
+
+export interface DirectionFigure {
+  readonly newFlow: RunTimesFigure;
+  readonly established: RunTimesFigure;
+  readonly establishedRepeatedNs: number;
+}
+
+export interface BothDirections {
+  readonly ingress: DirectionFigure;
+  readonly egress: DirectionFigure;
+}
+
+/** One path of the per-connection comparison: medians over the rounds. */
+export interface PathFigure {
+  readonly cpuUs: number;
+  readonly wallUs: number;
+  readonly connectionsPerSecond: number;
+  readonly errors: number;
+}
+
+export interface AddedFigure {
+  readonly cpuUs: number;
+  readonly wallUs: number;
+}
+
+export interface SizeFigures {
+  readonly entries: number;
+  readonly compileMs: number;
+  readonly programMs: number;
+  /** The median single run of an empty program: what timing one run costs. */
+  readonly floorNs: number;
+  readonly perPacket: { readonly spread: BothDirections; readonly onePeer: BothDirections };
+  readonly perConnection: {
+    readonly none: PathFigure;
+    readonly ebpf: PathFigure;
+    readonly iptables: PathFigure;
+    readonly addedByEbpf: AddedFigure;
+    readonly addedByIptables: AddedFigure;
+    /** Our four programs' own run time per connection, as the kernel counts it (bpf_stats). */
+    readonly ebpfProgramsNs: number;
+    readonly ebpfProgramRuns: number;
+  };
+}
+
+export interface PacketFigures {
+  readonly machine: ReturnType<typeof machine>;
+  readonly flows: number;
+  readonly repeat: number;
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly threads: number;
+  readonly programs: { readonly ingress: ProgramStats; readonly egress: ProgramStats };
+  /** New flows where the direction is not isolated: conntrack and the event, no rule lookup. */
+  readonly withoutLookup: BothDirections & { readonly floorNs: number };
+  readonly sizes: readonly SizeFigures[];
+  /** Flow events the benchmark took from the ring buffers in the agents' place. */
+  readonly eventsDrained: number;
+}
+
+export const TARGETS = {
+  newFlowNs: 200,
+  newFlowAtEntries: 100_000,
+  growth: 1.5,
+  ratio: 10,
+  ratioAtEntries: 10_000,
+};
+
+/** What a program run costs beyond timing it: the median single run minus the floor. */
+export const programNs = (times: RunTimesFigure, floorNs: number) => Math.max(0, times.medianNs - floorNs);
+
+export interface PacketTargets {
+  readonly newFlow: { readonly ingressNs?: number; readonly egressNs?: number; readonly met?: boolean };
+  readonly growth: { readonly ingress?: number; readonly egress?: number; readonly met?: boolean };
+  readonly ratio: {
+    /** iptables' added CPU per connection over eBPF's; absent when eBPF's is not above no program's. */
+    readonly cpu?: number;
+    readonly wall?: number;
+    /** iptables' added CPU over the CPU the kernel counted in our programs per connection. */
+    readonly programs?: number;
+    readonly met?: boolean;
+  };
+}
+
+const bySize = (figures: PacketFigures, entries: number) =>
+  figures.sizes.find((size) => size.entries === entries);
+const ratioOf = (numerator: number, denominator: number) =>
+  denominator > 0 ? round(numerator / denominator, 1) : undefined;
+
+/** Each target against the figures; a figure is absent when the run did not measure that size. */
+export function packetTargets(figures: PacketFigures): PacketTargets {
+  const at100k = bySize(figures, TARGETS.newFlowAtEntries);
+  const newFlow = (size: SizeFigures | undefined, direction: 'ingress' | 'egress') =>
+    size && programNs(size.perPacket.spread[direction].newFlow, size.floorNs);
+  const ingressNs = newFlow(at100k, 'ingress');
+  const egressNs = newFlow(at100k, 'egress');
+  const smallest = figures.sizes[0];
+  const largest = figures.sizes.at(-1);
+  const growthOf = (direction: 'ingress' | 'egress') => {
+    const from = newFlow(smallest, direction);
+    const to = newFlow(largest, direction);
+    return smallest !== largest && from !== undefined && to !== undefined ? ratioOf(to, from) : undefined;
+  };
+  const growth = { ingress: growthOf('ingress'), egress: growthOf('egress') };
+  const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
+  const cpu = at10k && ratioOf(at10k.addedByIptables.cpuUs, at10k.addedByEbpf.cpuUs);
+  return {
+    newFlow: {
+      ingressNs,
+      egressNs,
+      met:
+        ingressNs === undefined || egressNs === undefined
+          ? undefined
+          : Math.max(ingressNs, egressNs) <= TARGETS.newFlowNs,
+    },
+    growth: {
+      ...growth,
+      met:
+        growth.ingress === undefined || growth.egress === undefined
+          ? undefined
+          : Math.max(growth.ingress, growth.egress) <= TARGETS.growth,
+    },
+    ratio: {
+      cpu,
+      wall: at10k && ratioOf(at10k.addedByIptables.wallUs, at10k.addedByEbpf.wallUs),
+      programs: at10k && ratioOf(at10k.addedByIptables.cpuUs, at10k.ebpfProgramsNs / 1000),
+      met: cpu === undefined ? undefined : cpu >= TARGETS.ratio,
+    },
+  };
+}
+
+const count = (value: number) => value.toLocaleString('en');
+const verdict = (met: boolean | undefined) =>
+  met === undefined ? 'not measured in this run' : met ? '**met**' : '**missed**';
+const entriesLabel = (entries: number) =>
+  entries >= 1_000_000 ? `${entries / 1_000_000}M` : entries >= 1000 ? `${entries / 1000}k` : String(entries);
+
+/** The README's table and findings, every figure from `figures`. */
+export function packetMarkdown(figures: PacketFigures): string {
+  const targets = packetTargets(figures);
+  const { machine } = figures;
+  const rows = figures.sizes.map((size) => {
+    const { spread, onePeer } = size.perPacket;
+    const net = (times: RunTimesFigure) => programNs(times, size.floorNs);
+    return `| ${count(size.entries)} | ${net(spread.ingress.newFlow)} / ${net(spread.egress.newFlow)} | ${net(onePeer.ingress.newFlow)} / ${net(onePeer.egress.newFlow)} | ${net(spread.ingress.established)} / ${net(spread.egress.established)} | ${spread.ingress.establishedRepeatedNs} / ${spread.egress.establishedRepeatedNs} | ${size.programMs} |`;
+  });
+  const connectionRows = figures.sizes.map((size) => {
+    const c = size.perConnection;
+    return `| ${count(size.entries)} | ${c.none.cpuUs} / ${c.none.wallUs} | ${c.addedByEbpf.cpuUs} / ${c.addedByEbpf.wallUs} | ${c.addedByIptables.cpuUs} / ${c.addedByIptables.wallUs} | ${ratioOf(c.addedByIptables.cpuUs, c.addedByEbpf.cpuUs) ?? '–'} / ${ratioOf(c.addedByIptables.wallUs, c.addedByEbpf.wallUs) ?? '–'} | ${c.ebpfProgramsNs} (${c.ebpfProgramRuns} runs) | ${count(Math.round(c.none.connectionsPerSecond))} / ${count(Math.round(c.ebpf.connectionsPerSecond))} / ${count(Math.round(c.iptables.connectionsPerSecond))} |`;
+  });
+  const first = figures.sizes[0];
+  const at100k = bySize(figures, TARGETS.newFlowAtEntries);
+  const lookup = figures.withoutLookup;
+  const noLookupNs = (direction: 'ingress' | 'egress') =>
+    programNs(lookup[direction].newFlow, lookup.floorNs);
+  const why =
+    at100k && first
+      ? `- Where a new flow's time goes, ingress: with the direction not isolated (no rule lookup: parsing, two conntrack lookups, the conntrack insert and the flow event) ${noLookupNs('ingress')} ns; with ${count(first.entries)} entries ${programNs(first.perPacket.spread.ingress.newFlow, first.floorNs)} ns; with ${count(at100k.entries)} entries ${programNs(at100k.perPacket.onePeer.ingress.newFlow, at100k.floorNs)} ns when every flow comes from one peer (the trie's path to it stays in the cache) and ${programNs(at100k.perPacket.spread.ingress.newFlow, at100k.floorNs)} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification.`
+      : '';
+  return `
+![per-packet benchmark](bench/results/packet.svg)
+
+Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit.
+
+| entries each way | new flow, ns (ingress / egress) | new flow from one peer | established | established, one packet repeated ${count(figures.repeat)} times (kernel's mean) | programming, ms |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn; machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. iptables: legacy, a chain on the server's node with the established rule first and one rule per entry (the client's last). eBPF: our programs on both pods' veths; the benchmark drains the ring buffers in the agents' place.
+
+| entries | no program: CPU-µs / wall µs | eBPF adds | iptables adds | iptables ÷ eBPF (CPU / wall) | our programs' own time per connection, ns (kernel count) | connections/s: none / eBPF / iptables |
+|---|---|---|---|---|---|---|
+${connectionRows.join('\n')}
+
+- New-flow packet at ${count(TARGETS.newFlowAtEntries)} entries: ${targets.newFlow.ingressNs ?? '–'} ns ingress, ${targets.newFlow.egressNs ?? '–'} ns egress (target ≤ ${TARGETS.newFlowNs} ns): ${verdict(targets.newFlow.met)}.
+- Growth of the new-flow packet from ${first ? count(first.entries) : '–'} to ${count(figures.sizes.at(-1)?.entries ?? 0)} entries: ${targets.growth.ingress ?? '–'}x ingress, ${targets.growth.egress ?? '–'}x egress (target ≤ ${TARGETS.growth}x): ${verdict(targets.growth.met)}.
+- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${targets.ratio.cpu ?? 'not resolvable (eBPF adds no CPU above the noise)'}x in CPU, ${targets.ratio.wall ?? '–'}x in wall time, ${targets.ratio.programs ?? '–'}x against our programs' own time as the kernel counts it (target ≥ ${TARGETS.ratio}x): ${verdict(targets.ratio.met)}.
+${why}
+`;
+}
+
+/** New-flow and established ns per packet against entries, and the per-connection added CPU of both paths. */
+export function packetChart(figures: PacketFigures): string {
+  const labels = figures.sizes.map((size) => entriesLabel(size.entries));
+  const net = (pick: (size: SizeFigures) => RunTimesFigure) =>
+    figures.sizes.map((size) => programNs(pick(size), size.floorNs));
+  const perPacket = lineChart(
+    'Our programs per packet (BPF_PROG_TEST_RUN) against entries each way',
+    'ns per packet',
+    labels,
+    [
+      {
+        label: 'new flow, ingress',
+        values: net((size) => size.perPacket.spread.ingress.newFlow),
+        colour: LINE_COLOURS.ours,
+      },
+      {
+        label: 'new flow, egress',
+        values: net((size) => size.perPacket.spread.egress.newFlow),
+        colour: LINE_COLOURS.ours,
+        dashed: true,
+      },
+      {
+        label: 'established, ingress',
+        values: net((size) => size.perPacket.spread.ingress.established),
+        colour: LINE_COLOURS.oursSecondary,
+      },
+    ],
+    { value: TARGETS.newFlowNs, label: `target: new flow ≤ ${TARGETS.newFlowNs} ns` },
+  );
+  const perConnection = lineChart(
+    'CPU added per new connection over no program',
+    'CPU-µs per connection',
+    labels,
+    [
+      {
+        label: 'iptables (legacy)',
+        values: figures.sizes.map((size) => size.perConnection.addedByIptables.cpuUs),
+        colour: LINE_COLOURS.alternative,
+      },
+      {
+        label: 'eBPF (machine CPU)',
+        values: figures.sizes.map((size) => size.perConnection.addedByEbpf.cpuUs),
+        colour: LINE_COLOURS.ours,
+      },
+      {
+        label: 'eBPF programs (kernel count)',
+        values: figures.sizes.map((size) => size.perConnection.ebpfProgramsNs / 1000),
+        colour: LINE_COLOURS.ours,
+        dashed: true,
+      },
+    ],
+  );
+  return stackCharts([perPacket, perConnection]);
+}

@@ -1,0 +1,240 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addon } from '../agent/datapath/addon.ts';
+import { compilePodRules } from '../agent/datapath/compile.ts';
+import { datapathOf } from '../agent/datapath/introspect.ts';
+import { podDir } from '../agent/datapath/pins.ts';
+import { PodDatapath } from '../agent/datapath/pod-datapath.ts';
+import { nodeNetns, nodeNetnsPath } from '../agent/lab/names.ts';
+import { decodeObject } from '../server/kube/objects.ts';
+import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
+import { benchLab, onTheLab, replaceAgents } from './bench-lab.ts';
+import {
+  addedPerConnection,
+  type ConnectionSample,
+  connectionSample,
+  iptablesRules,
+  perConnection,
+  restoreIptables,
+} from './connection-cost.ts';
+import { peerAddress } from './frames.ts';
+import { type DirectionCost, directionCost, floorOfOneRun } from './packet-cost.ts';
+import { type PacketFigures, packetChart, packetMarkdown, type SizeFigures } from './packet-report.ts';
+import { programStats, withProgramStats } from './program-stats.ts';
+import { machine, progress, writeResults } from './report.ts';
+import { median, round } from './stats.ts';
+
+/**
+ * `npm run bench:packet` (root, eBPF; run under the lab lock): what our programs cost per packet
+ * and per connection, with 10 to 1M entries in a pod's rules, in one run:
+ * - per packet: BPF_PROG_TEST_RUN on the pod's real ingress and egress programs, loaded and filled
+ *   by the agent's code; the kernel times each run;
+ * - per connection: new TCP connections between two lab pods with no program, with our programs
+ *   and with a classic iptables chain of the same entries: the machine's CPU and the wall time
+ *   each connection takes, and what each path adds over no program.
+ */
+const SIZES = (process.env.BENCH_SIZES ?? '10,1000,10000,100000,1000000').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const THREADS = 2;
+const PORT = 8080;
+/** New flows per measurement: half the conntrack's 16384 entries, so no insert evicts. */
+const FLOWS = 8192;
+const REPEAT = 200_000;
+
+const folder = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
+const load = new URL('load/palisade-load', import.meta.url).pathname;
+execFileSync('make', ['-s', '-C', new URL('load', import.meta.url).pathname]);
+
+await onTheLab(20, async (cleanups) => {
+  const { server, client } = await benchLab(folder);
+  const stopDraining = await replaceAgents();
+  cleanups.push(stopDraining);
+  const crrServer = spawn(
+    'nsenter',
+    [`--net=/run/netns/${server.netns}`, load, 'crr-server', String(PORT), '2'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  cleanups.push(() => crrServer.kill('SIGKILL'));
+  // The server pod's programs anew, with rule maps that hold the largest size.
+  const serverPath = new PodDatapath(
+    { node: server.node, netns: nodeNetnsPath(server.node), ifname: server.ifname, podId: server.podId },
+    false,
+    Math.max(...SIZES),
+  );
+  serverPath.detach();
+  serverPath.attach();
+  const clientPath = datapathOf(client);
+  const serverPins = podDir(server.node, server.ifname);
+  const programs = [
+    `${serverPins}/prog_ingress`,
+    `${serverPins}/prog_egress`,
+    `${podDir(client.node, client.ifname)}/prog_ingress`,
+    `${podDir(client.node, client.ifname)}/prog_egress`,
+  ];
+
+  /** A PolicyEndpoint isolating the server both ways with `size` entries each way; the client's is the last. */
+  const endpointWith = (peers: readonly string[]) =>
+    decodeObject({
+      apiVersion: 'networking.k8s.aws/v1alpha1',
+      kind: 'PolicyEndpoint',
+      metadata: { name: 'bench', namespace: 'bench' },
+      spec: {
+        policyRef: { name: 'bench', namespace: 'bench' },
+        podSelectorEndpoints: [{ podIP: server.ip, hostIP: '', name: 'server', namespace: 'bench' }],
+        podIsolation: ['Ingress', 'Egress'],
+        ingress: peers.map((cidr) => ({ cidr, ports: [{ protocol: 'TCP', port: PORT }] })),
+        egress: peers.map((cidr) => ({ cidr, ports: [{ protocol: 'TCP', port: PORT }] })),
+      },
+    }) as PolicyEndpoint;
+
+  const costs = (peers: readonly string[], seed: number) => {
+    const options = { podIp: server.ip, peers, port: PORT, flows: FLOWS, repeat: REPEAT, seed };
+    return {
+      ingress: directionCost(serverPath, 'ingress', options),
+      egress: directionCost(serverPath, 'egress', options),
+    };
+  };
+
+  // Paths of the per-connection comparison: what is attached, what iptables holds.
+  let iptablesSize = -1;
+  const setIptables = (size: number) => {
+    if (size === iptablesSize) return;
+    restoreIptables(nodeNetns(server.node), iptablesRules(size, server.ifname, client.ip, PORT));
+    iptablesSize = size;
+  };
+  const detachAll = () => {
+    addon().detachPod(nodeNetnsPath(server.node), server.ifname);
+    addon().detachPod(nodeNetnsPath(client.node), client.ifname);
+  };
+  const attachAll = () => {
+    serverPath.attach();
+    clientPath.attach();
+  };
+  const sample = () => connectionSample(load, client.netns, { ip: server.ip, port: PORT }, SECONDS, THREADS);
+
+  progress('warming up');
+  setIptables(0);
+  sample();
+  const sizes: SizeFigures[] = [];
+  for (const size of SIZES) {
+    const peers = [...Array.from({ length: size - 1 }, (_, i) => peerAddress(i)), client.ip];
+    progress(`${size} entries each way: compiling and programming the server pod`);
+    const compileStart = performance.now();
+    const rules = compilePodRules(server.ip, [endpointWith(peers)]);
+    const programStart = performance.now();
+    attachAll();
+    await serverPath.program(rules);
+    const programMs = performance.now() - programStart;
+    const compileMs = programStart - compileStart;
+
+    progress(`${size} entries: per packet, ${FLOWS} new flows each way, then their next packets`);
+    const floorNs = floorOfOneRun(FLOWS).medianNs;
+    const spread = costs(peers, size);
+    const onePeer = costs([client.ip], size);
+
+    progress(`${size} entries: ${ROUNDS} rounds of no program, eBPF and iptables, ${SECONDS} s each`);
+    const rounds: Record<'none' | 'ebpf' | 'iptables', ConnectionSample>[] = [];
+    const orders = [
+      ['none', 'ebpf', 'iptables'],
+      ['ebpf', 'iptables', 'none'],
+      ['iptables', 'none', 'ebpf'],
+    ] as const;
+    for (let round = 0; round < ROUNDS; round++) {
+      const taken: Partial<Record<'none' | 'ebpf' | 'iptables', ConnectionSample>> = {};
+      for (const path of orders[round % orders.length] ?? []) {
+        if (path === 'ebpf') attachAll();
+        else detachAll();
+        setIptables(path === 'iptables' ? size : 0);
+        taken[path] = sample();
+      }
+      rounds.push(taken as Record<'none' | 'ebpf' | 'iptables', ConnectionSample>);
+    }
+    setIptables(0);
+    attachAll();
+    // The programs' own time, as the kernel counts it, in a run of its own (the counting costs a little).
+    const timed = withProgramStats(() => {
+      const before = programs.map(programStats);
+      const run = sample();
+      const after = programs.map(programStats);
+      const ns = after.reduce((sum, stats, i) => sum + stats.runTimeNs - (before[i]?.runTimeNs ?? 0), 0);
+      const runs = after.reduce((sum, stats, i) => sum + stats.runCount - (before[i]?.runCount ?? 0), 0);
+      return {
+        nsPerConnection: ns / Math.max(run.connections, 1),
+        runsPerConnection: runs / Math.max(run.connections, 1),
+      };
+    });
+    const perPath = (path: 'none' | 'ebpf' | 'iptables') => {
+      const each = rounds.map((taken) => perConnection(taken[path]));
+      return {
+        cpuUs: round(median(each.map((figure) => figure.cpuUs))),
+        wallUs: round(median(each.map((figure) => figure.wallUs))),
+        connectionsPerSecond: round(
+          median(rounds.map((taken) => taken[path].connections / taken[path].seconds)),
+        ),
+        errors: rounds.reduce((sum, taken) => sum + taken[path].errors, 0),
+      };
+    };
+    const added = (path: 'ebpf' | 'iptables') => {
+      const figure = addedPerConnection(rounds.map((taken) => ({ none: taken.none, path: taken[path] })));
+      return { cpuUs: round(figure.cpuUs), wallUs: round(figure.wallUs) };
+    };
+    sizes.push({
+      entries: size,
+      compileMs: round(compileMs),
+      programMs: round(programMs),
+      floorNs,
+      perPacket: { spread: rounded(spread), onePeer: rounded(onePeer) },
+      perConnection: {
+        none: perPath('none'),
+        ebpf: perPath('ebpf'),
+        iptables: perPath('iptables'),
+        addedByEbpf: added('ebpf'),
+        addedByIptables: added('iptables'),
+        ebpfProgramsNs: round(timed.nsPerConnection),
+        ebpfProgramRuns: round(timed.runsPerConnection, 1),
+      },
+    });
+  }
+
+  progress('new flows where the direction is not isolated: no rule lookup, conntrack and the event only');
+  await serverPath.program(compilePodRules(server.ip, []));
+  const withoutLookup = { floorNs: floorOfOneRun(FLOWS).medianNs, ...rounded(costs([client.ip], 1)) };
+  const eventsDrained = Object.values(await stopDraining()).reduce((sum, n) => sum + n, 0);
+
+  const figures: PacketFigures = {
+    machine: machine(),
+    flows: FLOWS,
+    repeat: REPEAT,
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    threads: THREADS,
+    programs: {
+      ingress: programStats(`${serverPins}/prog_ingress`),
+      egress: programStats(`${serverPins}/prog_egress`),
+    },
+    withoutLookup,
+    sizes,
+    eventsDrained,
+  };
+  writeResults('packet', figures, packetChart(figures), packetMarkdown(figures));
+  progress('results in bench/results/packet.{json,md,svg} and the README');
+});
+
+function rounded(cost: { ingress: DirectionCost; egress: DirectionCost }) {
+  const times = (t: DirectionCost['newFlow']) => ({
+    medianNs: t.medianNs,
+    meanNs: round(t.meanNs),
+    p99Ns: t.p99Ns,
+  });
+  const direction = (d: DirectionCost) => ({
+    newFlow: times(d.newFlow),
+    established: times(d.established),
+    establishedRepeatedNs: d.establishedRepeatedNs,
+  });
+  return { ingress: direction(cost.ingress), egress: direction(cost.egress) };
+}

@@ -1,0 +1,28 @@
+import { appendFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { addon } from '../agent/datapath/addon.ts';
+import { LAYOUT } from '../agent/datapath/layout.ts';
+import { nodeDir } from '../agent/datapath/pins.ts';
+
+/**
+ * `ring-drain.ts [--record DIR] NODE…`: takes flow events from the nodes' ring buffers in their
+ * agents' place, as the agent's addon does, and drops them or, with --record, appends the raw
+ * records to DIR/NODE.events. Runs in a process of its own, so that its JavaScript is always free
+ * to take the addon's batches; on SIGTERM it prints `{"NODE": events, …}` and exits.
+ */
+const { values, positionals } = parseArgs({
+  options: { record: { type: 'string' } },
+  allowPositionals: true,
+});
+const taken: Record<string, number> = {};
+for (const node of positionals) {
+  taken[node] = 0;
+  addon().ringOpen(`${nodeDir(node)}/events`, (batch) => {
+    taken[node] = (taken[node] ?? 0) + batch.length / LAYOUT.flow_event.size;
+    if (values.record) appendFileSync(`${values.record}/${node}.events`, batch);
+  });
+}
+process.on('SIGTERM', () => {
+  process.stdout.write(`${JSON.stringify(taken)}\n`, () => process.exit(0));
+});
+process.stdout.write('ready\n');
