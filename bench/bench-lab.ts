@@ -13,25 +13,26 @@ export interface BenchPods {
   readonly client: LabPodRecord;
 }
 
-/**
- * Builds the lab with a server pod and a client pod on two nodes (from a state file written to
- * `folder`); with `extraState`, more objects of the state file (e.g. policies) go with them.
- */
-export async function benchLab(folder: string, extraState = ''): Promise<BenchPods> {
+/** Builds the lab from a state file written to `folder` (YAML documents), after taking down what was there. */
+export async function labWith(folder: string, state: string): Promise<void> {
   const file = join(folder, 'bench.yaml');
-  writeFileSync(
-    file,
-    [
-      ...['server:10.77.1.100:lab-node-1', 'client:10.77.2.100:lab-node-2'].map((spec) => {
-        const [name, ip, node] = spec.split(':');
-        return `kind: Pod\nmetadata: {name: ${name}, namespace: bench, labels: {app: ${name}}}\nspec: {nodeName: ${node}, containers: [{name: main}]}\nstatus: {podIP: ${ip}}\n`;
-      }),
-      ...(extraState ? [extraState] : []),
-    ].join('---\n'),
-  );
-  progress('building the lab: a client pod and a server pod on two nodes');
+  writeFileSync(file, state);
   await labDown();
   await labUp([file]);
+}
+
+/** Builds the lab with a server pod on lab-node-1 and a client pod on lab-node-2. */
+export async function benchLab(folder: string): Promise<BenchPods> {
+  progress('building the lab: a client pod and a server pod on two nodes');
+  await labWith(
+    folder,
+    ['server:10.77.1.100:lab-node-1', 'client:10.77.2.100:lab-node-2']
+      .map((spec) => {
+        const [name, ip, node] = spec.split(':');
+        return `kind: Pod\nmetadata: {name: ${name}, namespace: bench, labels: {app: ${name}}}\nspec: {nodeName: ${node}, containers: [{name: main}]}\nstatus: {podIP: ${ip}}\n`;
+      })
+      .join('---\n'),
+  );
   return { server: labPod('bench/server'), client: labPod('bench/client') };
 }
 
@@ -39,10 +40,12 @@ export async function benchLab(folder: string, extraState = ''): Promise<BenchPo
  * Stops every lab agent (SIGKILL: enforcement stays, pinned), so that the benchmark alone sets
  * the pods' programs and rules, and drains the nodes' ring buffers in their place (ring-drain.ts,
  * a process of its own), so that the kernel's event path stays the one it takes when an agent
- * reads it. With `record`, the raw events go to `record/NODE.events`. Returns a function that
- * stops draining and tells how many events each node's buffer gave.
+ * reads it. With `record`, the raw events go to `record/NODE.events`. Gives the draining
+ * process's pid and `stop`, which stops it and tells how many events each node's buffer gave.
  */
-export async function replaceAgents(record?: string): Promise<() => Promise<Record<string, number>>> {
+export async function replaceAgents(
+  record?: string,
+): Promise<{ pid: number; stop: () => Promise<Record<string, number>> }> {
   const nodes = readLab()?.nodes.map((node) => node.name) ?? [];
   for (const node of nodes) {
     const pid = readAgentReport(node)?.pid;
@@ -67,7 +70,7 @@ export async function replaceAgents(record?: string): Promise<() => Promise<Reco
     await sleep(20);
   }
   let stopped: Promise<Record<string, number>> | undefined;
-  return () => {
+  const stop = () => {
     stopped ??= new Promise((resolve, reject) => {
       drain.once('exit', () => {
         try {
@@ -80,6 +83,7 @@ export async function replaceAgents(record?: string): Promise<() => Promise<Reco
     });
     return stopped;
   };
+  return { pid: drain.pid ?? 0, stop };
 }
 
 /**

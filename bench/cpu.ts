@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The machine's CPU time by kind, in seconds since boot (the `cpu` line of /proc/stat). */
 export interface MachineCpu {
@@ -55,9 +55,40 @@ export function parseProcessCpu(text: string): number {
   return (utime + stime) / TICKS_PER_SECOND;
 }
 
+/** Parses /proc/PID/stat: the parent's pid. */
+export function parseParentPid(text: string): number {
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** CPU seconds (user + system) the process `pid` has used so far. */
 export function cpuSeconds(pid: number): number {
   return parseProcessCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** CPU seconds the process `pid` and every process below it use now (a server and its workers). */
+export function treeCpuSeconds(pid: number): number {
+  const stats = new Map<number, string>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      stats.set(Number(name), readFileSync(`/proc/${name}/stat`, 'utf8'));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const children = new Map<number, number[]>();
+  for (const [child, text] of stats) {
+    const parent = parseParentPid(text);
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  let total = 0;
+  for (const queue = [pid]; queue.length > 0; ) {
+    const next = queue.pop() as number;
+    const text = stats.get(next);
+    if (text) total += parseProcessCpu(text);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return total;
 }
 
 /** Parses /proc/PID/io: bytes the process handed to write-like calls (files, pipes and sockets). */

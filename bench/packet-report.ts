@@ -142,6 +142,11 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
 const count = (value: number) => value.toLocaleString('en');
 const verdict = (met: boolean | undefined) =>
   met === undefined ? 'not measured in this run' : met ? '**met**' : '**missed**';
+/** A ratio in the findings, or why there is none: eBPF added nothing this machine could tell from no program. */
+const times = (ratio: number | undefined, what: string) =>
+  ratio === undefined
+    ? `not resolvable ${what} (eBPF's added time is within the noise)`
+    : `${ratio}x ${what}`;
 const entriesLabel = (entries: number) =>
   entries >= 1_000_000 ? `${entries / 1_000_000}M` : entries >= 1000 ? `${entries / 1000}k` : String(entries);
 
@@ -184,7 +189,7 @@ ${connectionRows.join('\n')}
 
 - New-flow packet at ${count(TARGETS.newFlowAtEntries)} entries: ${targets.newFlow.ingressNs ?? '–'} ns ingress, ${targets.newFlow.egressNs ?? '–'} ns egress (target ≤ ${TARGETS.newFlowNs} ns): ${verdict(targets.newFlow.met)}.
 - Growth of the new-flow packet from ${first ? count(first.entries) : '–'} to ${count(figures.sizes.at(-1)?.entries ?? 0)} entries: ${targets.growth.ingress ?? '–'}x ingress, ${targets.growth.egress ?? '–'}x egress (target ≤ ${TARGETS.growth}x): ${verdict(targets.growth.met)}.
-- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${targets.ratio.cpu ?? 'not resolvable (eBPF adds no CPU above the noise)'}x in CPU, ${targets.ratio.wall ?? '–'}x in wall time, ${targets.ratio.programs ?? '–'}x against our programs' own time as the kernel counts it (target ≥ ${TARGETS.ratio}x): ${verdict(targets.ratio.met)}.
+- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')}, ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it")} (target ≥ ${TARGETS.ratio}x): ${verdict(targets.ratio.met)}.
 ${why}
 `;
 }

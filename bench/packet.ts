@@ -50,8 +50,8 @@ execFileSync('make', ['-s', '-C', new URL('load', import.meta.url).pathname]);
 
 await onTheLab(20, async (cleanups) => {
   const { server, client } = await benchLab(folder);
-  const stopDraining = await replaceAgents();
-  cleanups.push(stopDraining);
+  const drain = await replaceAgents();
+  cleanups.push(drain.stop);
   const crrServer = spawn(
     'nsenter',
     [`--net=/run/netns/${server.netns}`, load, 'crr-server', String(PORT), '2'],
@@ -126,11 +126,11 @@ await onTheLab(20, async (cleanups) => {
     progress(`${size} entries each way: compiling and programming the server pod`);
     const compileStart = performance.now();
     const rules = compilePodRules(server.ip, [endpointWith(peers)]);
-    const programStart = performance.now();
+    const compileMs = performance.now() - compileStart;
     attachAll();
+    const programStart = performance.now();
     await serverPath.program(rules);
     const programMs = performance.now() - programStart;
-    const compileMs = programStart - compileStart;
 
     progress(`${size} entries: per packet, ${FLOWS} new flows each way, then their next packets`);
     const floorNs = floorOfOneRun(FLOWS).medianNs;
@@ -204,7 +204,7 @@ await onTheLab(20, async (cleanups) => {
   progress('new flows where the direction is not isolated: no rule lookup, conntrack and the event only');
   await serverPath.program(compilePodRules(server.ip, []));
   const withoutLookup = { floorNs: floorOfOneRun(FLOWS).medianNs, ...rounded(costs([client.ip], 1)) };
-  const eventsDrained = Object.values(await stopDraining()).reduce((sum, n) => sum + n, 0);
+  const eventsDrained = Object.values(await drain.stop()).reduce((sum, n) => sum + n, 0);
 
   const figures: PacketFigures = {
     machine: machine(),

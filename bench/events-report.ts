@@ -1,0 +1,162 @@
+import type { NamedFlow } from '../agent/node-agent.ts';
+import type { machine } from './report.ts';
+import { round } from './stats.ts';
+import { type Bar, barChart } from './svg-chart.ts';
+
+/** Agent and server CPU together per event, at most (200,000 events per CPU-second). */
+export const TARGET_US_PER_EVENT = 5;
+
+/**
+ * The events benchmark's cluster: namespaces bench-a and bench-b with `perNamespace` pods each,
+ * spread over two nodes; bench-a's pods take UDP only from bench-b (so bench-a's own traffic to
+ * them is denied, and allowed flows name a policy); bench-b is open. Senders: four pods of
+ * bench-b and two of bench-a, each spraying every pod.
+ */
+export function eventsState(perNamespace: number): { yaml: string; senders: string[] } {
+  const documents: string[] = [];
+  for (const team of ['a', 'b']) {
+    documents.push(`kind: Namespace\nmetadata: {name: bench-${team}, labels: {team: ${team}}}\n`);
+    for (let i = 0; i < perNamespace; i++) {
+      documents.push(
+        `kind: Pod\nmetadata: {name: ${team}-${i}, namespace: bench-${team}, labels: {app: ${team}-${i}}}\nspec: {nodeName: lab-node-${(i % 2) + 1}, containers: [{name: main}]}\n`,
+      );
+    }
+  }
+  documents.push(`kind: NetworkPolicy
+metadata: {name: from-team-b, namespace: bench-a}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {team: b}}}]
+    ports: [{protocol: UDP, port: 1024, endPort: 65535}]
+`);
+  const senders = [
+    ...[0, 1, 2, 3].map((i) => `bench-b/b-${i % perNamespace}`),
+    ...[0, 1].map((i) => `bench-a/a-${i % perNamespace}`),
+  ];
+  return { yaml: documents.join('---\n'), senders: [...new Set(senders)] };
+}
+
+/** Counts the variety of recorded flows: distinct pods, address pairs and policies. */
+export function distinctFlows() {
+  const pods = new Set<string>();
+  const pairs = new Set<string>();
+  const policies = new Set<string>();
+  const verdicts = { allow: 0, deny: 0 };
+  return {
+    add(flows: readonly NamedFlow[]): void {
+      for (const flow of flows) {
+        if (flow.pod) pods.add(flow.pod);
+        pairs.add(`${flow.src}>${flow.dst}`);
+        if (flow.policy) policies.add(flow.policy);
+        verdicts[flow.verdict]++;
+      }
+    },
+    counts() {
+      return { pods: pods.size, addressPairs: pairs.size, policies: policies.size, ...verdicts };
+    },
+  };
+}
+
+export interface EventsFigures {
+  readonly machine: ReturnType<typeof machine>;
+  readonly pods: number;
+  readonly senders: number;
+  readonly live: {
+    readonly seconds: number;
+    readonly datagrams: number;
+    /** Events the kernel made (new flows allowed and packets denied, on every node). */
+    readonly events: number;
+    readonly lost: number;
+    readonly receivedByAgents: number;
+    readonly stored: number;
+    readonly sentSeconds: number;
+    readonly drainedSeconds: number;
+    readonly agentsCpuSeconds: number;
+    readonly serverCpuSeconds: number;
+  };
+  readonly recorded: {
+    readonly events: number;
+    readonly made: number;
+    readonly lost: number;
+    readonly pods: number;
+    readonly addressPairs: number;
+    readonly policies: number;
+    readonly allow: number;
+    readonly deny: number;
+  };
+  /** CPU-µs per event of each stage, from the replay of the recorded events. */
+  readonly stagesUsPerEvent: {
+    /** The addon's thread taking records from the ring buffer to JavaScript (measured while recording). */
+    readonly ring: number;
+    /** Records decoded and named (pod, policy) in the agent. */
+    readonly decode: number;
+    /** The agent's metrics, flow file, JSON and HTTP requests to the server. */
+    readonly ship: number;
+    /** The server's ingest (HTTP, parsing, checks, naming peers, live stream), its store left out. */
+    readonly serverIngest: number;
+    /** The flow store's inserts. */
+    readonly store: number;
+  };
+  readonly replayed: number;
+  readonly storedByReplay: number;
+}
+
+/** Live CPU-µs per event of the agents, the server and both, from the live run. */
+export function liveUsPerEvent(figures: EventsFigures) {
+  const events = Math.max(figures.live.events, 1);
+  const agents = round((figures.live.agentsCpuSeconds / events) * 1e6, 2);
+  const server = round((figures.live.serverCpuSeconds / events) * 1e6, 2);
+  return { agents, server, total: round(agents + server, 2) };
+}
+
+/** The stages' sum: agent (ring, decode, ship) and server (ingest, store). */
+export function stageTotals(figures: EventsFigures) {
+  const s = figures.stagesUsPerEvent;
+  const agent = round(s.ring + s.decode + s.ship, 2);
+  const server = round(s.serverIngest + s.store, 2);
+  return { agent, server, total: round(agent + server, 2) };
+}
+
+const count = (value: number) => value.toLocaleString('en');
+
+export function eventsMarkdown(figures: EventsFigures): string {
+  const { live, recorded, stagesUsPerEvent: s } = figures;
+  const liveUs = liveUsPerEvent(figures);
+  const totals = stageTotals(figures);
+  const lostLive = live.events - live.stored;
+  const met = liveUs.total <= TARGET_US_PER_EVENT && lostLive === 0 && live.lost === 0;
+  return `
+![flow events benchmark](bench/results/events.svg)
+
+Flow events on ${figures.machine.cores} cores (${figures.machine.cpu}), ${figures.machine.date.slice(0, 10)}: ${figures.pods} lab pods in two namespaces on two nodes, ${figures.senders} of them sending UDP to every pod, each datagram to the next port (a new flow, allowed or denied by a policy), for ${live.seconds} s; the lab's agents ship to the real server (\`next start\`), which stores in SQLite.
+
+| stage | CPU-µs per event |
+|---|---|
+| kernel → agent: the addon's thread takes records from the ring buffer | ${s.ring} |
+| kernel → agent: records decoded and named (pod, policy) | ${s.decode} |
+| agent → server, in the agent: metrics, flow file, JSON, HTTP | ${s.ship} |
+| agent → server, in the server: HTTP, parsing and checks, peers named, live stream | ${s.serverIngest} |
+| server → store: SQLite inserts | ${s.store} |
+| **agent + server, by stage** | **${totals.total}** (agent ${totals.agent}, server ${totals.server}) |
+| **agent + server, live** | **${liveUs.total}** (agents ${liveUs.agents}, server ${liveUs.server}) |
+
+- Live: ${count(live.datagrams)} datagrams made ${count(live.events)} events in ${live.sentSeconds} s (${count(Math.round(live.events / live.sentSeconds))}/s); the agents took ${count(live.receivedByAgents)} and the server stored ${count(live.stored)} within ${live.drainedSeconds} s of the start; ${count(live.lost)} lost in the kernel, ${count(lostLive)} missing from the store. Agents and server used ${round(live.agentsCpuSeconds + live.serverCpuSeconds, 2)} CPU-seconds: ${count(Math.round(live.events / Math.max(live.agentsCpuSeconds + live.serverCpuSeconds, 1e-9)))} events per CPU-second (target ${count(1e6 / TARGET_US_PER_EVENT)}, ≤ ${TARGET_US_PER_EVENT} µs per event, none lost): ${met ? '**met**' : '**missed**'}.
+- By stage: ${count(recorded.events)} events recorded raw from the ring buffers (the kernel made ${count(recorded.made)}, ${count(recorded.lost)} lost) from ${recorded.pods} pods, ${count(recorded.addressPairs)} address pairs and ${recorded.policies} policies (${count(recorded.allow)} allowed, ${count(recorded.deny)} denied), replayed in batches through the agent's code into the server, which stored ${count(figures.storedByReplay)} of ${count(figures.replayed)}. The server's ingest is its CPU during the replay less the store's inserts measured alone.
+`;
+}
+
+export function eventsChart(figures: EventsFigures): string {
+  const s = figures.stagesUsPerEvent;
+  const live = liveUsPerEvent(figures);
+  const bars: Bar[] = [
+    { label: 'ring buffer → JavaScript', value: s.ring, kind: 'ours' },
+    { label: 'decode and name', value: s.decode, kind: 'ours' },
+    { label: 'agent: metrics, file, ship', value: s.ship, kind: 'ours' },
+    { label: 'server: ingest', value: s.serverIngest, kind: 'ours' },
+    { label: 'server: store', value: s.store, kind: 'ours' },
+    { label: 'agents + server, live', value: live.total, kind: 'ours' },
+    { label: 'target: agent + server', value: TARGET_US_PER_EVENT, kind: 'target' },
+  ];
+  return barChart('CPU per flow event, by stage (µs)', 'µs', bars);
+}

@@ -1,0 +1,238 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nodeCounters } from '../agent/datapath/introspect.ts';
+import { LAYOUT } from '../agent/datapath/layout.ts';
+import { FlowShipper, wireFlow } from '../agent/flow-shipper.ts';
+import { FlowSink } from '../agent/flow-sink.ts';
+import { LabNodeSource } from '../agent/lab/lab-node-source.ts';
+import { AgentMetrics } from '../agent/metrics.ts';
+import { NodeAgent } from '../agent/node-agent.ts';
+import { startDashboard } from '../e2e/dashboard.ts';
+import { decodeIngestBatch } from '../server/flows/flow.ts';
+import { FlowStore } from '../server/flows/flow-store.ts';
+import { readAgentReport, readJson, readLab } from '../server/lab/lab-store.ts';
+import { labWith, onTheLab, replaceAgents } from './bench-lab.ts';
+import { cpuSeconds, treeCpuSeconds } from './cpu.ts';
+import {
+  distinctFlows,
+  type EventsFigures,
+  eventsChart,
+  eventsMarkdown,
+  eventsState,
+} from './events-report.ts';
+import { machine, progress, writeResults } from './report.ts';
+import { round } from './stats.ts';
+
+/**
+ * `npm run bench:events` (root, eBPF; under the lab lock): the CPU each flow event costs in each
+ * stage from the kernel to the server's store, with events of many pods and peers:
+ * - live: the lab's agents and the real server (next start) while pods send UDP to every other
+ *   pod, each datagram a new flow; CPU-µs per event of the agents and of the server, and that none
+ *   was lost on the way;
+ * - by stage: the same kind of traffic recorded raw from the ring buffers, then replayed through
+ *   the agent's code (decode and name; metrics, flow file and shipping) into the real server, and
+ *   through the flow store on its own.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const PODS_PER_NAMESPACE = Number(process.env.BENCH_PODS ?? 16);
+/** Datagrams a second each sender sends at most; 0: as fast as it can. */
+const RATE = Number(process.env.BENCH_EVENT_RATE ?? 0);
+const SERVER_PORT = 3917;
+/** Events per batch in the replay: what the agent takes per ring buffer hand-off at about 100k/s. */
+const REPLAY_BATCH = 1000;
+
+const folder = mkdtempSync(join(tmpdir(), 'palisade-bench-events-'));
+const load = new URL('load/palisade-load', import.meta.url).pathname;
+execFileSync('make', ['-s', '-C', new URL('load', import.meta.url).pathname]);
+
+await onTheLab(15, async (cleanups) => {
+  progress('starting the server (next start) with a flow store of its own');
+  const server = await startDashboard(SERVER_PORT, { PALISADE_DATA_DIR: join(folder, 'data') });
+  cleanups.push(() => server.kill());
+  const base = `http://127.0.0.1:${SERVER_PORT}`;
+  const stored = async () => ((await (await fetch(`${base}/healthz`)).json()) as { flows: number }).flows;
+  process.env.PALISADE_INGEST_URL = `${base}/api/ingest`;
+
+  const { yaml, senders } = eventsState(PODS_PER_NAMESPACE);
+  progress(`building the lab: ${2 * PODS_PER_NAMESPACE} pods in two namespaces on two nodes`);
+  await labWith(folder, yaml);
+  const lab = readLab();
+  if (!lab) throw new Error('the lab is not up');
+  const nodes = lab.nodes.map((node) => node.name);
+  const targets = lab.pods.map((pod) => pod.ip);
+  const senderPods = senders.map((key) => {
+    const pod = lab.pods.find((candidate) => candidate.key === key);
+    if (!pod) throw new Error(`no pod ${key} in the lab`);
+    return pod;
+  });
+  /** Every sender sprays every pod for `seconds`; returns the datagrams sent. */
+  const spray = async (seconds: number) => {
+    const runs = await Promise.all(
+      senderPods.map(
+        (pod) =>
+          new Promise<number>((resolve, reject) => {
+            execFile(
+              'nsenter',
+              [`--net=/run/netns/${pod.netns}`, load, 'udp-spray', String(seconds), String(RATE), ...targets],
+              (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout).packets as number)),
+            );
+          }),
+      ),
+    );
+    return runs.reduce((sum, packets) => sum + packets, 0);
+  };
+  const generated = () =>
+    nodes.reduce(
+      (sum, node) => {
+        const counters = nodeCounters(node);
+        return {
+          events: sum.events + counters.allowedFlows + counters.deniedPackets,
+          lost: sum.lost + counters.lostEvents,
+        };
+      },
+      { events: 0, lost: 0 },
+    );
+  const agentReceived = async () => {
+    let total = 0;
+    for (const node of lab.nodes) {
+      const text = await (await fetch(`http://127.0.0.1:${9470 + node.index}/metrics`)).text();
+      for (const match of text.matchAll(/^palisade_flow_verdicts_total\{[^}]*\} (\d+)$/gm))
+        total += Number(match[1]);
+    }
+    return total;
+  };
+
+  progress(`live: ${senderPods.length} pods send UDP to all ${targets.length} pods for ${SECONDS} s`);
+  const agentPids = nodes.map((node) => readAgentReport(node)?.pid ?? 0);
+  const agentsCpu = () => agentPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  await sleep(1000);
+  const before = {
+    generated: generated(),
+    received: await agentReceived(),
+    stored: await stored(),
+    agents: agentsCpu(),
+    server: treeCpuSeconds(server.pid ?? 0),
+  };
+  const started = performance.now();
+  const datagrams = await spray(SECONDS);
+  const sentSeconds = (performance.now() - started) / 1000;
+  // Until the server has stored every event the kernel made (bounded: what is missing is reported).
+  const made = () => generated().events - before.generated.events;
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    if ((await stored()) - before.stored >= made() && made() > 0) break;
+    await sleep(250);
+  }
+  const drainedSeconds = (performance.now() - started) / 1000;
+  const live = {
+    seconds: SECONDS,
+    datagrams,
+    events: made(),
+    lost: generated().lost - before.generated.lost,
+    receivedByAgents: (await agentReceived()) - before.received,
+    stored: (await stored()) - before.stored,
+    sentSeconds: round(sentSeconds, 2),
+    drainedSeconds: round(drainedSeconds, 2),
+    agentsCpuSeconds: round(agentsCpu() - before.agents, 2),
+    serverCpuSeconds: round(treeCpuSeconds(server.pid ?? 0) - before.server, 2),
+  };
+
+  progress(`recording: the same traffic for ${SECONDS} s, raw from the ring buffers, the agents stopped`);
+  const recordings = join(folder, 'recorded');
+  mkdirSync(recordings);
+  const recordedBefore = generated();
+  const drain = await replaceAgents(recordings);
+  const drainCpuBefore = cpuSeconds(drain.pid);
+  await spray(SECONDS);
+  await sleep(500);
+  const drainCpu = cpuSeconds(drain.pid) - drainCpuBefore;
+  const recordedCounts = await drain.stop();
+  const recordedEvents = Object.values(recordedCounts).reduce((sum, count) => sum + count, 0);
+  const recordedMade = generated().events - recordedBefore.events;
+  const recordedLost = generated().lost - recordedBefore.lost;
+
+  progress(`replaying ${recordedEvents} recorded events through each stage`);
+  const tokens = readJson<Record<string, string>>('tokens.json') ?? {};
+  const cpu = () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1e6;
+  };
+  const stages = { decode: 0, ship: 0, serverIngest: 0, store: 0 };
+  let replayed = 0;
+  let storedByReplay = 0;
+  const variety = distinctFlows();
+  const store = new FlowStore(join(folder, 'replay.sqlite'));
+  for (const node of nodes) {
+    const raw = readFileSync(join(recordings, `${node}.events`));
+    const agent = new NodeAgent(node, new LabNodeSource(node));
+    await agent.sync();
+    const size = LAYOUT.flow_event.size;
+    const batches: Buffer[] = [];
+    for (let offset = 0; offset < raw.length; offset += REPLAY_BATCH * size)
+      batches.push(raw.subarray(offset, Math.min(raw.length, offset + REPLAY_BATCH * size)));
+    // kernel → agent: ring buffer records to named flows.
+    let start = cpu();
+    const named = batches.map((batch) => agent.namedFlows(batch));
+    stages.decode += cpu() - start;
+    for (const flows of named) variety.add(flows);
+    // agent → server: metrics, the flow file and shipping, in the agent; the ingest, in the server.
+    const count = named.reduce((sum, flows) => sum + flows.length, 0);
+    const shipper = new FlowShipper({
+      url: `${base}/api/ingest`,
+      token: () => tokens[node],
+      node,
+      maxBuffered: count,
+    });
+    const sink = new FlowSink(join(folder, `flows-${node}.jsonl`), new AgentMetrics(node), shipper);
+    const storedBefore = await stored();
+    const serverBefore = treeCpuSeconds(server.pid ?? 0);
+    start = cpu();
+    for (const flows of named) {
+      sink.take(flows);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    while (shipper.delivered + shipper.dropped < count && shipper.lastError === undefined) await sleep(2);
+    stages.ship += cpu() - start;
+    stages.serverIngest += treeCpuSeconds(server.pid ?? 0) - serverBefore;
+    shipper.close();
+    if (shipper.lastError) throw new Error(`shipping the replay: ${shipper.lastError}`);
+    storedByReplay += (await stored()) - storedBefore;
+    // server → store: the flows as the server decodes them, into a store of their own.
+    const decoded = decodeIngestBatch({
+      node,
+      flows: named.flat().map((flow) => JSON.parse(wireFlow(flow))),
+    }).flows;
+    start = cpu();
+    for (let offset = 0; offset < decoded.length; offset += 5000)
+      store.add(decoded.slice(offset, offset + 5000));
+    stages.store += cpu() - start;
+    replayed += count;
+  }
+  store.close();
+  const perEvent = (seconds: number) => round((seconds / Math.max(replayed, 1)) * 1e6, 2);
+  const figures: EventsFigures = {
+    machine: machine(),
+    pods: targets.length,
+    senders: senderPods.length,
+    live,
+    recorded: {
+      events: recordedEvents,
+      made: recordedMade,
+      lost: recordedLost,
+      ...variety.counts(),
+    },
+    stagesUsPerEvent: {
+      ring: round((drainCpu / Math.max(recordedEvents, 1)) * 1e6, 2),
+      decode: perEvent(stages.decode),
+      ship: perEvent(stages.ship),
+      serverIngest: perEvent(stages.serverIngest - stages.store),
+      store: perEvent(stages.store),
+    },
+    replayed,
+    storedByReplay,
+  };
+  writeResults('events', figures, eventsChart(figures), eventsMarkdown(figures));
+  progress('results in bench/results/events.{json,md,svg} and the README');
+});

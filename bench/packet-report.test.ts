@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  type BothDirections,
+  type PacketFigures,
+  packetChart,
+  packetMarkdown,
+  packetTargets,
+  type SizeFigures,
+} from './packet-report.ts';
+
+const times = (medianNs: number) => ({ medianNs, meanNs: medianNs + 5, p99Ns: medianNs * 3 });
+const both = (newFlowNs: number, establishedNs: number): BothDirections => {
+  const direction = {
+    newFlow: times(newFlowNs),
+    established: times(establishedNs),
+    establishedRepeatedNs: 90,
+  };
+  return { ingress: direction, egress: { ...direction, newFlow: times(newFlowNs + 10) } };
+};
+const path = (cpuUs: number) => ({ cpuUs, wallUs: cpuUs * 2, connectionsPerSecond: 1e6 / cpuUs, errors: 0 });
+const size = (
+  entries: number,
+  newFlowNs: number,
+  iptablesAddedUs: number,
+  ebpfAddedUs: number,
+): SizeFigures => ({
+  entries,
+  compileMs: 1,
+  programMs: 2,
+  floorNs: 100,
+  perPacket: { spread: both(newFlowNs, 300), onePeer: both(newFlowNs - 50, 300) },
+  perConnection: {
+    none: path(200),
+    ebpf: path(200 + ebpfAddedUs),
+    iptables: path(200 + iptablesAddedUs),
+    addedByEbpf: { cpuUs: ebpfAddedUs, wallUs: ebpfAddedUs * 2 },
+    addedByIptables: { cpuUs: iptablesAddedUs, wallUs: iptablesAddedUs * 2 },
+    ebpfProgramsNs: 1500,
+    ebpfProgramRuns: 14,
+  },
+});
+const figures = (sizes: SizeFigures[]): PacketFigures => ({
+  machine: { cpu: 'test cpu', cores: 2, node: 'v24', date: '2026-12-01T00:00:00.000Z' },
+  flows: 8192,
+  repeat: 200000,
+  seconds: 1,
+  rounds: 5,
+  threads: 2,
+  programs: {
+    ingress: { instructions: 500, bytesJited: 2000, runTimeNs: 0, runCount: 0 },
+    egress: { instructions: 510, bytesJited: 2100, runTimeNs: 0, runCount: 0 },
+  },
+  withoutLookup: { floorNs: 100, ...both(400, 300) },
+  sizes,
+  eventsDrained: 10,
+});
+
+test('targets: new-flow ns at 100k net of the floor, growth from the smallest to the largest size, the CPU ratio at 10k', () => {
+  const run = figures([
+    size(10, 250, 1, 0.5),
+    size(10_000, 280, 100, 2),
+    size(100_000, 290, 1000, 2),
+    size(1_000_000, 400, 10000, 3),
+  ]);
+  assert.deepEqual(packetTargets(run), {
+    newFlow: { ingressNs: 190, egressNs: 200, met: true },
+    growth: { ingress: 2, egress: 1.9, met: false },
+    ratio: { cpu: 50, wall: 50, programs: 66.7, met: true },
+  });
+  const markdown = packetMarkdown(run);
+  assert.match(markdown, /190 ns ingress, 200 ns egress \(target ≤ 200 ns\): \*\*met\*\*/);
+  assert.match(markdown, /2x ingress, 1\.9x egress \(target ≤ 1\.5x\): \*\*missed\*\*/);
+  assert.match(markdown, /50x in CPU/);
+  assert.match(markdown, /\| 1,000,000 \| 300 \/ 310 \|/);
+  assert.match(markdown, /with the direction not isolated .* 300 ns/);
+});
+
+test('a ratio eBPF does not resolve above no program is said so, not divided by zero', () => {
+  const run = figures([size(10, 250, 1, 0), size(10_000, 280, 100, -1)]);
+  const targets = packetTargets(run);
+  assert.equal(targets.ratio.cpu, undefined);
+  assert.equal(targets.ratio.met, undefined);
+  assert.equal(targets.newFlow.met, undefined, 'no 100k size in this run');
+  assert.match(packetMarkdown(run), /not resolvable/);
+});
+
+test('the chart is one SVG with both panels and the target line', () => {
+  const svg = packetChart(figures([size(10, 250, 1, 0.5), size(100_000, 290, 1000, 2)]));
+  assert.equal((svg.match(/<svg /g) ?? []).length, 3);
+  assert.match(svg, /target: new flow ≤ 200 ns/);
+  assert.match(svg, /iptables \(legacy\)/);
+});
