@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labDown, labPod, labUp } from '../agent/lab/lab.ts';
+import { type LabOptions, labDown, labPod, labUp } from '../agent/lab/lab.ts';
 import type { LabPodRecord } from '../server/lab/lab-store.ts';
 import { readAgentReport, readLab } from '../server/lab/lab-store.ts';
 import { progress } from './report.ts';
@@ -14,25 +14,25 @@ export interface BenchPods {
 }
 
 /** Builds the lab from a state file written to `folder` (YAML documents), after taking down what was there. */
-export async function labWith(folder: string, state: string): Promise<void> {
+export async function labWith(folder: string, state: string, options: LabOptions = {}): Promise<void> {
   const file = join(folder, 'bench.yaml');
   writeFileSync(file, state);
   await labDown();
-  await labUp([file]);
+  await labUp([file], options);
 }
 
+/** The two pods of {@link benchLab}, as a state file. */
+export const TWO_PODS = ['server:10.77.1.100:lab-node-1', 'client:10.77.2.100:lab-node-2']
+  .map((spec) => {
+    const [name, ip, node] = spec.split(':');
+    return `kind: Pod\nmetadata: {name: ${name}, namespace: bench, labels: {app: ${name}}}\nspec: {nodeName: ${node}, containers: [{name: main}]}\nstatus: {podIP: ${ip}}\n`;
+  })
+  .join('---\n');
+
 /** Builds the lab with a server pod on lab-node-1 and a client pod on lab-node-2. */
-export async function benchLab(folder: string): Promise<BenchPods> {
+export async function benchLab(folder: string, options: LabOptions = {}): Promise<BenchPods> {
   progress('building the lab: a client pod and a server pod on two nodes');
-  await labWith(
-    folder,
-    ['server:10.77.1.100:lab-node-1', 'client:10.77.2.100:lab-node-2']
-      .map((spec) => {
-        const [name, ip, node] = spec.split(':');
-        return `kind: Pod\nmetadata: {name: ${name}, namespace: bench, labels: {app: ${name}}}\nspec: {nodeName: ${node}, containers: [{name: main}]}\nstatus: {podIP: ${ip}}\n`;
-      })
-      .join('---\n'),
-  );
+  await labWith(folder, TWO_PODS, options);
   return { server: labPod('bench/server'), client: labPod('bench/client') };
 }
 

@@ -15,11 +15,16 @@ import { registerPods } from '../server/kube-api/register-pods.ts';
 import { TestingApiServer } from '../server/kube-api/testing-api-server.ts';
 import { logger } from '../server/log.ts';
 import { Cluster } from '../server/policy/cluster.ts';
-import { cpuSeconds, peakMemoryMb } from './cpu.ts';
+import {
+  type ControllerFigures,
+  controllerChart,
+  controllerMarkdown,
+  type ProcessUsage,
+} from './controller-report.ts';
+import { cpuSeconds, peakMemoryMb, writtenBytes } from './cpu.ts';
 import { EntriesWatch } from './entries-watch.ts';
 import { machine, progress, writeResults } from './report.ts';
 import { percentile, round } from './stats.ts';
-import { barChart } from './svg-chart.ts';
 import { syntheticCluster } from './synthetic-cluster.ts';
 
 /**
@@ -28,8 +33,12 @@ import { syntheticCluster } from './synthetic-cluster.ts';
  * pod label changes, each timed from the PATCH to the moment a watch sees every affected
  * PolicyEndpoint as the model wants it.
  */
-const shape = { namespaces: 100, podsPerNamespace: 50, policiesPerNamespace: 10 };
-const CHANGES = 200;
+const shape = {
+  namespaces: Number(process.env.BENCH_NAMESPACES ?? 100),
+  podsPerNamespace: 50,
+  policiesPerNamespace: 10,
+};
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const quiet = { ...logger('bench'), info: () => {}, warn: () => {} };
 
 const { objects } = syntheticCluster(shape);
@@ -81,13 +90,24 @@ try {
   const controllerLog = openSync(new URL('../.palisade/bench-controller.log', import.meta.url), 'w');
   progress('  its log: .palisade/bench-controller.log');
   const desired = desiredIndex.all();
-  /** CPU seconds each process used since the last call: where the time goes on a shared machine. */
-  const cpuSince = (() => {
-    let last: Record<string, number> = {};
-    return (pids: Record<string, number>) => {
-      const now = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  /** CPU seconds and bytes written by each process since the last call: where the work goes on a shared machine. */
+  const usageSince = (() => {
+    let last: Record<string, ProcessUsage> = {};
+    return (pids: Record<string, number>): Record<string, ProcessUsage> => {
+      const now = Object.fromEntries(
+        Object.entries(pids).map(([name, pid]) => [
+          name,
+          { cpuSeconds: cpuSeconds(pid), bytesWritten: writtenBytes(pid) },
+        ]),
+      );
       const used = Object.fromEntries(
-        Object.entries(now).map(([name, s]) => [name, round(s - (last[name] ?? 0), 1)]),
+        Object.entries(now).map(([name, usage]) => [
+          name,
+          {
+            cpuSeconds: round(usage.cpuSeconds - (last[name]?.cpuSeconds ?? 0), 1),
+            bytesWritten: usage.bytesWritten - (last[name]?.bytesWritten ?? 0),
+          },
+        ]),
       );
       last = now;
       return used;
@@ -113,11 +133,11 @@ try {
     'palisade controller': controller.pid ?? 0,
     'this benchmark': process.pid,
   };
-  cpuSince(pids);
+  usageSince(pids);
   try {
     await converged;
     const convergeMs = performance.now() - started;
-    const convergeCpu = cpuSince(pids);
+    const convergeUsage = usageSince(pids);
     const written = watch.size;
     const convergeWrites = watch.events;
     const entries = desired.reduce(
@@ -157,68 +177,33 @@ try {
       latencies.push(performance.now() - t0);
       endpointsPerChange += watch.events - eventsBefore;
     }
-    const labelChangeCpu = cpuSince(pids);
+    const labelChangeUsage = usageSince(pids);
     const peakMemory = Object.fromEntries(
       Object.entries(pids).map(([name, pid]) => [name, peakMemoryMb(pid)]),
     );
     watcher.stop();
-    const figures = {
+    const figures: ControllerFigures = {
       machine: machine(),
       shape: { pods: pods.length, policies: policies.length, namespaces: namespaces.length },
+      chunkSize: DEFAULT_CHUNK_SIZE,
       policyEndpoints: written,
       entries,
       converge: {
         seconds: round(convergeMs / 1000, 1),
-        targetSeconds: 60,
         writesSeen: convergeWrites,
-        cpuSeconds: convergeCpu,
+        usage: convergeUsage,
       },
       labelChange: {
         changes: CHANGES,
         p50Ms: round(percentile(latencies, 50), 1),
         p99Ms: round(percentile(latencies, 99), 1),
-        targetP99Ms: 500,
         meanPoliciesChanged: round(policiesPerChange / CHANGES, 1),
         meanPolicyEndpointsWritten: round(endpointsPerChange / CHANGES, 1),
-        cpuSeconds: labelChangeCpu,
+        usage: labelChangeUsage,
       },
       peakMemoryMb: peakMemory,
     };
-    const chart = barChart('Controller against a real kube-apiserver (ms, log scale)', 'ms', [
-      {
-        label: `converge ${pods.length} pods / ${policies.length} policies`,
-        value: convergeMs,
-        kind: 'ours',
-      },
-      { label: 'converge target', value: 60_000, kind: 'target' },
-      { label: 'label change → PolicyEndpoints, p50', value: figures.labelChange.p50Ms, kind: 'ours' },
-      { label: 'label change → PolicyEndpoints, p99', value: figures.labelChange.p99Ms, kind: 'ours' },
-      { label: 'label change target (p99)', value: 500, kind: 'target' },
-    ]);
-    writeResults(
-      'controller',
-      figures,
-      chart,
-      `
-![controller benchmark](bench/results/controller.svg)
-
-${pods.length} pods in ${namespaces.length} namespaces, ${policies.length} NetworkPolicies, in a real kube-apiserver with etcd on this machine (${figures.machine.cores} cores); ${written} PolicyEndpoints holding ${entries} entries (pod IPs and CIDRs with their ports, at most ${DEFAULT_CHUNK_SIZE} of each list per PolicyEndpoint, as AWS's controller writes them).
-
-| measure | result | target |
-|---|---|---|
-| \`palisade controller\` started → a watch sees every PolicyEndpoint as the model wants it (server-side apply; ${convergeWrites} writes seen for ${written} PolicyEndpoints) | ${figures.converge.seconds} s | < 60 s |
-| pod label change (PATCH) → every affected PolicyEndpoint seen updated by a watch, p50 / p99 over ${CHANGES} changes | ${figures.labelChange.p50Ms} / ${figures.labelChange.p99Ms} ms | p99 < 500 ms |
-| policies whose entries a label change changes / PolicyEndpoint writes the watch saw per change (a controller that rewrites all would write ${written}) | ${figures.labelChange.meanPoliciesChanged} / ${figures.labelChange.meanPolicyEndpointsWritten} | |
-
-CPU seconds each process used (the machine has ${figures.machine.cores} cores, so ${round((convergeMs / 1000) * figures.machine.cores)} CPU-seconds were there to use while converging), and the most memory it held:
-
-| process | CPU-s converging | CPU-s in ${CHANGES} label changes | peak resident memory |
-|---|---|---|---|
-${Object.keys(pids)
-  .map((name) => `| ${name} | ${convergeCpu[name]} | ${labelChangeCpu[name]} | ${peakMemory[name]} MB |`)
-  .join('\n')}
-`,
-    );
+    writeResults('controller', figures, controllerChart(figures), controllerMarkdown(figures));
     progress('results in bench/results/controller.{json,md,svg} and the README');
   } finally {
     controller.kill('SIGTERM');

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NamedFlow } from '../agent/node-agent.ts';
+import { parseState } from '../server/kube/state-file.ts';
+import {
+  distinctFlows,
+  type EventsFigures,
+  eventsChart,
+  eventsMarkdown,
+  eventsState,
+  liveUsPerEvent,
+  stageTotals,
+} from './events-report.ts';
+
+test('the events cluster parses as a state file: two namespaces of pods on two nodes and one policy', () => {
+  const { yaml, senders } = eventsState(4);
+  const objects = parseState(yaml, 'events.yaml');
+  assert.equal(objects.filter((object) => object.kind === 'Pod').length, 8);
+  assert.equal(objects.filter((object) => object.kind === 'NetworkPolicy').length, 1);
+  assert.deepEqual(senders, [
+    'bench-b/b-0',
+    'bench-b/b-1',
+    'bench-b/b-2',
+    'bench-b/b-3',
+    'bench-a/a-0',
+    'bench-a/a-1',
+  ]);
+});
+
+test('the variety of recorded flows is counted', () => {
+  const flow = (src: string, dst: string, pod: string, verdict: 'allow' | 'deny', policy?: string) =>
+    ({ src, dst, pod, verdict, policy }) as unknown as NamedFlow;
+  const variety = distinctFlows();
+  variety.add([
+    flow('1', '2', 'a/x', 'allow', 'a/p'),
+    flow('1', '2', 'a/x', 'deny'),
+    flow('2', '1', 'b/y', 'allow'),
+  ]);
+  assert.deepEqual(variety.counts(), { pods: 2, addressPairs: 2, policies: 1, allow: 2, deny: 1 });
+});
+
+const figures: EventsFigures = {
+  machine: { cpu: 'test', cores: 2, node: 'v24', date: '2026-12-01T00:00:00.000Z' },
+  pods: 32,
+  senders: 6,
+  live: {
+    seconds: 3,
+    datagrams: 100_000,
+    events: 200_000,
+    lost: 0,
+    receivedByAgents: 200_000,
+    stored: 200_000,
+    sentSeconds: 3,
+    drainedSeconds: 5,
+    agentsCpuSeconds: 0.6,
+    serverCpuSeconds: 0.4,
+  },
+  recorded: {
+    events: 150_000,
+    made: 150_000,
+    lost: 0,
+    pods: 32,
+    addressPairs: 190,
+    policies: 1,
+    allow: 100_000,
+    deny: 50_000,
+  },
+  stagesUsPerEvent: { ring: 0.5, decode: 1, ship: 1.5, serverIngest: 1, store: 0.5 },
+  replayed: 150_000,
+  storedByReplay: 150_000,
+};
+
+test('per event: live from the processes’ CPU, by stage from the replay; the target needs none lost', () => {
+  assert.deepEqual(liveUsPerEvent(figures), { agents: 3, server: 2, total: 5 });
+  assert.deepEqual(stageTotals(figures), { agent: 3, server: 1.5, total: 4.5 });
+  assert.match(eventsMarkdown(figures), /200,000 events per CPU-second .*: \*\*met\*\*/);
+  const lossy = { ...figures, live: { ...figures.live, stored: 199_999 } };
+  assert.match(eventsMarkdown(lossy), /1 missing from the store/);
+  assert.match(eventsMarkdown(lossy), /\*\*missed\*\*/);
+  assert.match(eventsChart(figures), /target: agent \+ server/);
+});
