@@ -48,12 +48,12 @@ const figures: EventsFigures = {
     datagrams: 100_000,
     events: 200_000,
     lost: 0,
-    receivedByAgents: 200_000,
     stored: 200_000,
     sentSeconds: 3,
     drainedSeconds: 5,
     agentsCpuSeconds: 0.6,
     serverCpuSeconds: 0.4,
+    idle: { seconds: 3, agentsCpuSeconds: 0.01, serverCpuSeconds: 0 },
   },
   recorded: {
     events: 150_000,
@@ -75,7 +75,7 @@ test('per event: live from the processes’ CPU, by stage from the replay; the t
   assert.deepEqual(stageTotals(figures), { agent: 3, server: 1.5, total: 4.5 });
   assert.match(eventsMarkdown(figures), /200,000 events per CPU-second .*: \*\*met\*\*/);
   const lossy = { ...figures, live: { ...figures.live, stored: 199_999 } };
-  assert.match(eventsMarkdown(lossy), /1 missing from the store/);
+  assert.match(eventsMarkdown(lossy), /\(1 missing\)/);
   assert.match(eventsMarkdown(lossy), /\*\*missed\*\*/);
   assert.match(eventsChart(figures), /target: agent \+ server/);
 });

@@ -65,15 +65,20 @@ export interface EventsFigures {
   readonly live: {
     readonly seconds: number;
     readonly datagrams: number;
-    /** Events the kernel made (new flows allowed and packets denied, on every node). */
+    /** Events the agents took from the ring buffers (the kernel's counter says how many it lost). */
     readonly events: number;
     readonly lost: number;
-    readonly receivedByAgents: number;
     readonly stored: number;
     readonly sentSeconds: number;
     readonly drainedSeconds: number;
     readonly agentsCpuSeconds: number;
     readonly serverCpuSeconds: number;
+    /** What they used with no traffic over as many seconds as the sending took. */
+    readonly idle: {
+      readonly seconds: number;
+      readonly agentsCpuSeconds: number;
+      readonly serverCpuSeconds: number;
+    };
   };
   readonly recorded: {
     readonly events: number;
@@ -141,7 +146,7 @@ Flow events on ${figures.machine.cores} cores (${figures.machine.cpu}), ${figure
 | **agent + server, by stage** | **${totals.total}** (agent ${totals.agent}, server ${totals.server}) |
 | **agent + server, live** | **${liveUs.total}** (agents ${liveUs.agents}, server ${liveUs.server}) |
 
-- Live: ${count(live.datagrams)} datagrams made ${count(live.events)} events in ${live.sentSeconds} s (${count(Math.round(live.events / live.sentSeconds))}/s); the agents took ${count(live.receivedByAgents)} and the server stored ${count(live.stored)} within ${live.drainedSeconds} s of the start; ${count(live.lost)} lost in the kernel, ${count(lostLive)} missing from the store. Agents and server used ${round(live.agentsCpuSeconds + live.serverCpuSeconds, 2)} CPU-seconds: ${count(Math.round(live.events / Math.max(live.agentsCpuSeconds + live.serverCpuSeconds, 1e-9)))} events per CPU-second (target ${count(1e6 / TARGET_US_PER_EVENT)}, ≤ ${TARGET_US_PER_EVENT} µs per event, none lost): ${met ? '**met**' : '**missed**'}.
+- Live: ${count(live.datagrams)} datagrams made ${count(live.events)} events in ${live.sentSeconds} s (${count(Math.round(live.events / live.sentSeconds))}/s), ${count(live.lost)} lost in the kernel; the server stored ${count(live.stored)} (${count(lostLive)} missing) within ${live.drainedSeconds} s of the start. Agents and server used ${round(live.agentsCpuSeconds + live.serverCpuSeconds, 2)} CPU-seconds meanwhile: ${count(Math.round(live.events / Math.max(live.agentsCpuSeconds + live.serverCpuSeconds, 1e-9)))} events per CPU-second (target ${count(1e6 / TARGET_US_PER_EVENT)}, ≤ ${TARGET_US_PER_EVENT} µs per event, none lost): ${met ? '**met**' : '**missed**'}. With no traffic, over ${live.idle.seconds} s, the agents used ${live.idle.agentsCpuSeconds} CPU-seconds and the server ${live.idle.serverCpuSeconds}.
 - By stage: ${count(recorded.events)} events recorded raw from the ring buffers (the kernel made ${count(recorded.made)}, ${count(recorded.lost)} lost) from ${recorded.pods} pods, ${count(recorded.addressPairs)} address pairs and ${recorded.policies} policies (${count(recorded.allow)} allowed, ${count(recorded.deny)} denied), replayed in batches through the agent's code into the server, which stored ${count(figures.storedByReplay)} of ${count(figures.replayed)}. The server's ingest is its CPU during the replay less the store's inserts measured alone.
 `;
 }

@@ -108,35 +108,46 @@ await onTheLab(15, async (cleanups) => {
   progress(`live: ${senderPods.length} pods send UDP to all ${targets.length} pods for ${SECONDS} s`);
   const agentPids = nodes.map((node) => readAgentReport(node)?.pid ?? 0);
   const agentsCpu = () => agentPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const serverCpu = () => treeCpuSeconds(server.pid ?? 0);
+  // What agents and server use with no traffic, over the same time as the run's sending, for comparison.
   await sleep(1000);
+  const idleFrom = { agents: agentsCpu(), server: serverCpu() };
+  await sleep(SECONDS * 1000);
+  const idle = {
+    seconds: SECONDS,
+    agentsCpuSeconds: round(agentsCpu() - idleFrom.agents, 2),
+    serverCpuSeconds: round(serverCpu() - idleFrom.server, 2),
+  };
   const before = {
     generated: generated(),
     received: await agentReceived(),
     stored: await stored(),
     agents: agentsCpu(),
-    server: treeCpuSeconds(server.pid ?? 0),
+    server: serverCpu(),
   };
   const started = performance.now();
   const datagrams = await spray(SECONDS);
   const sentSeconds = (performance.now() - started) / 1000;
-  // Until the server has stored every event the kernel made (bounded: what is missing is reported).
-  const made = () => generated().events - before.generated.events;
+  // Until the server has stored every event the agents took, and they take no more (bounded).
+  let last = -1;
   for (let waited = 0; waited < 60_000; waited += 250) {
-    if ((await stored()) - before.stored >= made() && made() > 0) break;
+    const received = (await agentReceived()) - before.received;
+    if (received === last && (await stored()) - before.stored >= received) break;
+    last = received;
     await sleep(250);
   }
   const drainedSeconds = (performance.now() - started) / 1000;
   const live = {
     seconds: SECONDS,
     datagrams,
-    events: made(),
+    events: (await agentReceived()) - before.received,
     lost: generated().lost - before.generated.lost,
-    receivedByAgents: (await agentReceived()) - before.received,
     stored: (await stored()) - before.stored,
     sentSeconds: round(sentSeconds, 2),
     drainedSeconds: round(drainedSeconds, 2),
     agentsCpuSeconds: round(agentsCpu() - before.agents, 2),
-    serverCpuSeconds: round(treeCpuSeconds(server.pid ?? 0) - before.server, 2),
+    serverCpuSeconds: round(serverCpu() - before.server, 2),
+    idle,
   };
 
   progress(`recording: the same traffic for ${SECONDS} s, raw from the ring buffers, the agents stopped`);

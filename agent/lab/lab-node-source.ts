@@ -4,6 +4,9 @@ import type { NodeSource, NodeState } from '../node-source.ts';
 import { nodeNetnsPath } from './names.ts';
 import { nodeAddress, nodeAddress6 } from './topology.ts';
 
+/** The store's files a node's state comes from (written atomically: a rename to this name). */
+const SOURCES = new Set(['lab.json', 'endpoints.json']);
+
 /** A lab node's view of the lab's store: its pods, the PolicyEndpoints, and where its report goes. */
 export class LabNodeSource implements NodeSource {
   private readonly node: string;
@@ -38,7 +41,10 @@ export class LabNodeSource implements NodeSource {
 
   watch(onChange: () => void): void {
     let pending: NodeJS.Timeout | undefined;
-    watch(LAB_DIR, () => {
+    watch(LAB_DIR, (_, file) => {
+      // Only what read() reads: the folder also holds the agents' reports, flow files and logs,
+      // which change all the time and would otherwise resync every agent on every write.
+      if (file !== null && !SOURCES.has(file)) return;
       clearTimeout(pending);
       pending = setTimeout(onChange, 2);
     });
