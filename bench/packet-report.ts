@@ -164,13 +164,33 @@ export function packetMarkdown(figures: PacketFigures): string {
     return `| ${count(size.entries)} | ${c.none.cpuUs} / ${c.none.wallUs} | ${c.addedByEbpf.cpuUs} / ${c.addedByEbpf.wallUs} | ${c.addedByIptables.cpuUs} / ${c.addedByIptables.wallUs} | ${ratioOf(c.addedByIptables.cpuUs, c.addedByEbpf.cpuUs) ?? '–'} / ${ratioOf(c.addedByIptables.wallUs, c.addedByEbpf.wallUs) ?? '–'} | ${c.ebpfProgramsNs} (${c.ebpfProgramRuns} runs) | ${count(Math.round(c.none.connectionsPerSecond))} / ${count(Math.round(c.ebpf.connectionsPerSecond))} / ${count(Math.round(c.iptables.connectionsPerSecond))} |`;
   });
   const first = figures.sizes[0];
-  const at100k = bySize(figures, TARGETS.newFlowAtEntries);
   const lookup = figures.withoutLookup;
   const noLookupNs = (direction: 'ingress' | 'egress') =>
     programNs(lookup[direction].newFlow, lookup.floorNs);
+  const largest = figures.sizes.at(-1);
+  const net = (size: SizeFigures, peers: 'spread' | 'onePeer') =>
+    programNs(size.perPacket[peers].ingress.newFlow, size.floorNs);
+  const onePeerGrowth =
+    first && largest && first !== largest
+      ? ratioOf(net(largest, 'onePeer'), net(first, 'onePeer'))
+      : undefined;
+  const established = (size: SizeFigures) =>
+    programNs(size.perPacket.spread.ingress.established, size.floorNs);
   const why =
-    at100k && first
-      ? `- Where a new flow's time goes, ingress: with the direction not isolated (no rule lookup: parsing, two conntrack lookups, the conntrack insert and the flow event) ${noLookupNs('ingress')} ns; with ${count(first.entries)} entries ${programNs(first.perPacket.spread.ingress.newFlow, first.floorNs)} ns; with ${count(at100k.entries)} entries ${programNs(at100k.perPacket.onePeer.ingress.newFlow, at100k.floorNs)} ns when every flow comes from one peer (the trie's path to it stays in the cache) and ${programNs(at100k.perPacket.spread.ingress.newFlow, at100k.floorNs)} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification.`
+    first && largest
+      ? [
+          `- Where a new flow's time goes (ingress): with the direction not isolated, so no rule lookup (parsing, conntrack lookups, the conntrack insert, the flow event), ${noLookupNs('ingress')} ns; an established packet (conntrack lookup only) ${established(first)} ns with ${count(first.entries)} entries and ${established(largest)} ns with ${count(largest.entries)}. The rule lookup: from ${count(first.entries)} to ${count(largest.entries)} entries a new flow goes from ${net(first, 'onePeer')} to ${net(largest, 'onePeer')} ns when every flow comes from one peer (${onePeerGrowth ?? '–'}x: the trie's path to that peer stays in the cache) and from ${net(first, 'spread')} to ${net(largest, 'spread')} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification; this machine's kernel offers no hardware counters, so \`bpftool prog profile\` cannot count cycles or cache misses here.`,
+          ...(targets.growth.met === false && onePeerGrowth !== undefined && onePeerGrowth <= TARGETS.growth
+            ? [
+                "- Why the growth target is missed, and what would meet it: the growth is the LPM trie's walk, one node per address bit that tells entries apart, which stays cached for one peer and misses the cache for peers spread over a large table. Looking up full-length entries (pod IPs, nearly all of a PolicyEndpoint's entries) first in a hash map keyed by the exact address (one probe whatever the size), and the trie only for shorter prefixes, would keep the lookup flat: the compiled rules already hold at each prefix the union of the rules covering it, so an exact hit is the answer and a miss falls back to the trie. That is a change to the datapath (agent/bpf, agent/datapath/compile.ts).",
+              ]
+            : []),
+          ...(targets.newFlow.met === false
+            ? [
+                '- Why the new-flow target is missed: a new flow costs more than the target before any rule lookup (the first figure above): conntrack lookups and the insert into the LRU conntrack, and the ring buffer record, on memory the previous packet did not touch (each packet here is its own test run, as each new flow comes by itself). A faster rule lookup alone cannot meet it; the fixed part of a new flow has to shrink.',
+              ]
+            : []),
+        ].join('\n')
       : '';
   return `
 ![per-packet benchmark](bench/results/packet.svg)
