@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EndpointsIndex } from '../server/controller/endpoints-index.ts';
 import { DEFAULT_CHUNK_SIZE } from '../server/controller/policy-endpoints.ts';
 import type { Namespace } from '../server/kube/namespace.ts';
@@ -173,7 +174,11 @@ try {
         contentType: 'application/merge-patch+json',
         data: JSON.stringify({ metadata: { labels: { tier } } }),
       });
-      await updated;
+      const seen = await Promise.race([updated.then(() => true), sleep(60_000).then(() => false)]);
+      if (!seen)
+        throw new Error(
+          `moving ${keyOf(pod.metadata)} to tier ${tier}: its PolicyEndpoints were not as the model wants them after 60 s`,
+        );
       latencies.push(performance.now() - t0);
       endpointsPerChange += watch.events - eventsBefore;
     }
