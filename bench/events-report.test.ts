@@ -65,14 +65,15 @@ const figures: EventsFigures = {
     allow: 100_000,
     deny: 50_000,
   },
-  stagesUsPerEvent: { ring: 0.5, decode: 1, ship: 1.5, serverIngest: 1, store: 0.5 },
+  stagesUsPerEvent: { ring: 0.5, decode: 1, ship: 1.5, serverIngest: 1, store: 0.5, storeAtBound: 2 },
+  storeBoundRows: 1_000_000,
   replayed: 150_000,
   storedByReplay: 150_000,
 };
 
 test('per event: live from the processes’ CPU, by stage from the replay; the target needs none lost', () => {
   assert.deepEqual(liveUsPerEvent(figures), { agents: 3, server: 2, total: 5 });
-  assert.deepEqual(stageTotals(figures), { agent: 3, server: 1.5, total: 4.5 });
+  assert.deepEqual(stageTotals(figures), { agent: 3, server: 1.5, total: 4.5, atBound: 6 });
   assert.match(eventsMarkdown(figures), /200,000 events per CPU-second .*: \*\*met\*\*/);
   const lossy = { ...figures, live: { ...figures.live, stored: 199_999 } };
   assert.match(eventsMarkdown(lossy), /\(1 missing\)/);

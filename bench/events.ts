@@ -25,6 +25,7 @@ import {
 } from './events-report.ts';
 import { machine, progress, writeResults } from './report.ts';
 import { round } from './stats.ts';
+import { fillStore } from './store-fill.ts';
 
 /**
  * `npm run bench:events` (root, eBPF; under the lab lock): the CPU each flow event costs in each
@@ -44,6 +45,8 @@ const PODS_PER_NAMESPACE = Number(process.env.BENCH_PODS ?? 16);
  */
 const RATE = Number(process.env.BENCH_EVENT_RATE ?? 3000);
 const SERVER_PORT = 3917;
+/** Rows of the store the replay also inserts into: the server's bound. */
+const FULL_STORE_ROWS = 1_000_000;
 /** Events per batch in the replay: what the agent takes per ring buffer hand-off at about 100k/s. */
 const REPLAY_BATCH = 1000;
 
@@ -174,11 +177,18 @@ await onTheLab(15, async (cleanups) => {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1e6;
   };
-  const stages = { decode: 0, ship: 0, serverIngest: 0, store: 0 };
+  const stages = { decode: 0, ship: 0, serverIngest: 0, store: 0, fullStore: 0 };
   let replayed = 0;
   let storedByReplay = 0;
   const variety = distinctFlows();
   const store = new FlowStore(join(folder, 'replay.sqlite'));
+  // The same inserts into a store at its bound (a million rows of a thousand pods), where each
+  // insert also makes the oldest go: what the server pays in steady state.
+  progress(`filling a second store with ${FULL_STORE_ROWS.toLocaleString('en')} flows`);
+  const fullPath = join(folder, 'full.sqlite');
+  new FlowStore(fullPath).close();
+  fillStore(fullPath, FULL_STORE_ROWS, 1000, Date.now());
+  const fullStore = new FlowStore(fullPath);
   for (const node of nodes) {
     const raw = readFileSync(join(recordings, `${node}.events`));
     const agent = new NodeAgent(node, new LabNodeSource(node));
@@ -223,9 +233,14 @@ await onTheLab(15, async (cleanups) => {
     for (let offset = 0; offset < decoded.length; offset += 5000)
       store.add(decoded.slice(offset, offset + 5000));
     stages.store += cpu() - start;
+    start = cpu();
+    for (let offset = 0; offset < decoded.length; offset += 5000)
+      fullStore.add(decoded.slice(offset, offset + 5000));
+    stages.fullStore += cpu() - start;
     replayed += count;
   }
   store.close();
+  fullStore.close();
   const perEvent = (seconds: number) => round((seconds / Math.max(replayed, 1)) * 1e6, 2);
   const figures: EventsFigures = {
     machine: machine(),
@@ -244,7 +259,9 @@ await onTheLab(15, async (cleanups) => {
       ship: perEvent(stages.ship),
       serverIngest: perEvent(stages.serverIngest - stages.store),
       store: perEvent(stages.store),
+      storeAtBound: perEvent(stages.fullStore),
     },
+    storeBoundRows: FULL_STORE_ROWS,
     replayed,
     storedByReplay,
   };

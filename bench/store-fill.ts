@@ -1,0 +1,28 @@
+import { DatabaseSync } from 'node:sqlite';
+
+/**
+ * Fills a flow store's file (made by FlowStore, so with its schema) with `rows` flows of `pods`
+ * pods over the hour before `until`, in SQL alone, so that a benchmark can measure inserts into
+ * a store as full as it gets in steady state rather than into an empty one.
+ */
+export function fillStore(path: string, rows: number, pods: number, until: number): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('BEGIN');
+    db.prepare(`
+      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :rows)
+      INSERT INTO flows (time, node, pod, direction, verdict, kind, src, sport, dst, dport, protocol, policy, peer)
+      SELECT :from + i * :step, 'node-' || (i % 8), 'ns-' || (i % 50) || '/pod-' || (i % :pods),
+        CASE i % 2 WHEN 0 THEN 'ingress' ELSE 'egress' END,
+        CASE WHEN i % 10 = 0 THEN 'deny' ELSE 'allow' END,
+        CASE WHEN i % 10 = 0 THEN 'denied' ELSE 'new-flow' END,
+        '10.' || (i % 200) || '.' || (i % 250) || '.' || (i % 251), 32768 + i % 28000,
+        '10.' || (i % 199) || '.' || (i % 241) || '.' || (i % 239), 1 + i % 1024, 6,
+        CASE WHEN i % 10 = 0 THEN NULL ELSE 'ns-' || (i % 50) || '/allow' END,
+        'ns-' || (i % 47) || '/pod-' || (i % (:pods - 1))
+      FROM n`).run({ rows, pods, from: until - 3_600_000, step: 3_600_000 / rows });
+    db.exec('COMMIT');
+  } finally {
+    db.close();
+  }
+}
