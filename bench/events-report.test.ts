@@ -78,5 +78,10 @@ test('per event: live from the processes’ CPU, by stage from the replay; the t
   const lossy = { ...figures, live: { ...figures.live, stored: 199_999 } };
   assert.match(eventsMarkdown(lossy), /\(1 missing\)/);
   assert.match(eventsMarkdown(lossy), /\*\*missed\*\*/);
+  assert.match(
+    eventsMarkdown(lossy),
+    /largest stages are the store at its bound \(2 µs\), the agent's metrics, flow file, JSON and HTTP \(1\.5 µs\)/,
+  );
+  assert.doesNotMatch(eventsMarkdown(figures), /Where the time goes/);
   assert.match(eventsChart(figures), /target: agent \+ server/);
 });
