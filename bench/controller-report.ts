@@ -109,7 +109,7 @@ export function controllerChart(figures: ControllerFigures): string {
   const usage = figures.converge.usage;
   const apiCpu = usage[API_SERVER]?.cpuSeconds ?? 0;
   const cpu = barChart(
-    `CPU-seconds while converging: the controller ${percent(share.converge)} of the API server's (target < ${percent(TARGETS.cpuShare)})`,
+    `CPU-s converging: controller ${percent(share.converge)} of the API server's (target < ${percent(TARGETS.cpuShare)})`,
     'CPU-s',
     [
       ...Object.entries(usage).map(([name, used]) => ({

@@ -57,7 +57,8 @@ export interface Series {
 
 /**
  * Lines over labelled x positions on a log y scale (costs that span orders of magnitude), each
- * point labelled with its value, and an optional target drawn as a red horizontal line.
+ * point labelled with its value, an optional target drawn as a red horizontal line, and the
+ * legend below the plot.
  */
 export function lineChart(
   title: string,
@@ -70,8 +71,14 @@ export function lineChart(
   const top = 40;
   const plotHeight = 220;
   const left = 70;
-  const right = 190;
-  const height = top + plotHeight + 50;
+  const right = 60;
+  const legend = [
+    ...series.map((line) => ({ label: line.label, colour: line.colour, dash: line.dashed ? '6 4' : '' })),
+    ...(target ? [{ label: target.label, colour: COLOURS.target, dash: '2 3' }] : []),
+  ];
+  const perRow = 3;
+  const legendTop = top + plotHeight + 34;
+  const height = legendTop + Math.ceil(legend.length / perRow) * 18 + 16;
   const values = series
     .flatMap((line) => line.values)
     .concat(target ? [target.value] : [])
@@ -90,7 +97,7 @@ export function lineChart(
     (label, i) =>
       `<text x="${x(i).toFixed(1)}" y="${top + plotHeight + 18}" text-anchor="middle" font-size="11">${escapeXml(label)}</text>`,
   );
-  const lines = series.map((line, index) => {
+  const lines = series.map((line) => {
     const points = line.values
       .map((value, i) =>
         value !== undefined && Number.isFinite(value) && value > 0 ? { i, value } : undefined,
@@ -104,12 +111,17 @@ export function lineChart(
           `<circle cx="${x(point.i).toFixed(1)}" cy="${y(point.value).toFixed(1)}" r="3" fill="${line.colour}"/><text x="${(x(point.i) + 5).toFixed(1)}" y="${(y(point.value) - 6).toFixed(1)}" font-size="10" fill="${line.colour}">${formatValue(point.value)}</text>`,
       )
       .join('');
-    const legendY = top + 10 + index * 18;
-    return `<polyline points="${path}" fill="none" stroke="${line.colour}" stroke-width="2"${dash}/>${dots}<line x1="${width - right + 12}" x2="${width - right + 32}" y1="${legendY}" y2="${legendY}" stroke="${line.colour}" stroke-width="2"${dash}/><text x="${width - right + 36}" y="${legendY + 4}" font-size="11">${escapeXml(line.label)}</text>`;
+    return `<polyline points="${path}" fill="none" stroke="${line.colour}" stroke-width="2"${dash}/>${dots}`;
   });
   const targetLine = target
-    ? `<line x1="${left}" x2="${width - right}" y1="${y(target.value).toFixed(1)}" y2="${y(target.value).toFixed(1)}" stroke="${COLOURS.target}" stroke-dasharray="2 3"/><text x="${width - right + 12}" y="${(top + 10 + series.length * 18 + 4).toFixed(1)}" font-size="11" fill="${COLOURS.target}">${escapeXml(target.label)}</text>`
+    ? `<line x1="${left}" x2="${width - right}" y1="${y(target.value).toFixed(1)}" y2="${y(target.value).toFixed(1)}" stroke="${COLOURS.target}" stroke-dasharray="2 3"/>`
     : '';
+  const keys = legend.map((item, i) => {
+    const kx = left + (i % perRow) * ((width - left) / perRow);
+    const ky = legendTop + Math.floor(i / perRow) * 18;
+    const dash = item.dash ? ` stroke-dasharray="${item.dash}"` : '';
+    return `<line x1="${kx}" x2="${kx + 20}" y1="${ky}" y2="${ky}" stroke="${item.colour}" stroke-width="2"${dash}/><text x="${kx + 26}" y="${ky + 4}" font-size="11">${escapeXml(item.label)}</text>`;
+  });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="12" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>
@@ -117,6 +129,7 @@ ${grid.join('\n')}
 ${ticks.join('\n')}
 ${targetLine}
 ${lines.join('\n')}
+${keys.join('\n')}
 <text x="${width - 12}" y="${height - 4}" text-anchor="end" font-size="10" fill="#6b7280">log scale, ${escapeXml(unit)}</text>
 </svg>
 `;
