@@ -201,7 +201,7 @@ Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn; machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. iptables: legacy, a chain on the server's node with the established rule first and one rule per entry (the client's last). eBPF: our programs on both pods' veths; the benchmark drains the ring buffers in the agents' place.
+Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn; machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. Each path polices the server pod alone. iptables: legacy, a chain on the server's node for traffic to the pod, with the established rule first and one rule per entry (the client's last). eBPF: our two programs on the server pod's veth, with the same entries each way; the benchmark drains the ring buffers in the agents' place.
 
 | entries | no program: CPU-µs / wall µs | eBPF adds | iptables adds | iptables ÷ eBPF (CPU / wall) | our programs' own time per connection, ns (kernel count) | connections/s: none / eBPF / iptables |
 |---|---|---|---|---|---|---|

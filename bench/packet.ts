@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addon } from '../agent/datapath/addon.ts';
 import { compilePodRules } from '../agent/datapath/compile.ts';
-import { datapathOf } from '../agent/datapath/introspect.ts';
 import { podDir } from '../agent/datapath/pins.ts';
 import { PodDatapath } from '../agent/datapath/pod-datapath.ts';
 import { nodeNetns, nodeNetnsPath } from '../agent/lab/names.ts';
@@ -37,7 +36,7 @@ import { median, round } from './stats.ts';
  */
 const SIZES = (process.env.BENCH_SIZES ?? '10,1000,10000,100000,1000000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const THREADS = 2;
 const PORT = 8080;
 /** New flows per measurement: half the conntrack's 16384 entries, so no insert evicts. */
@@ -68,14 +67,10 @@ await onTheLab(20, async (cleanups) => {
   );
   serverPath.detach();
   serverPath.attach();
-  const clientPath = datapathOf(client);
+  // Each path polices the server pod alone, as the iptables chain does: the client's programs go.
+  addon().detachPod(nodeNetnsPath(client.node), client.ifname);
   const serverPins = podDir(server.node, server.ifname);
-  const programs = [
-    `${serverPins}/prog_ingress`,
-    `${serverPins}/prog_egress`,
-    `${podDir(client.node, client.ifname)}/prog_ingress`,
-    `${podDir(client.node, client.ifname)}/prog_egress`,
-  ];
+  const programs = [`${serverPins}/prog_ingress`, `${serverPins}/prog_egress`];
 
   /** A PolicyEndpoint isolating the server both ways with `size` entries each way; the client's is the last. */
   const endpointWith = (peers: readonly string[]) =>
@@ -107,14 +102,8 @@ await onTheLab(20, async (cleanups) => {
     restoreIptables(nodeNetns(server.node), iptablesRules(size, server.ifname, client.ip, PORT));
     iptablesSize = size;
   };
-  const detachAll = () => {
-    addon().detachPod(nodeNetnsPath(server.node), server.ifname);
-    addon().detachPod(nodeNetnsPath(client.node), client.ifname);
-  };
-  const attachAll = () => {
-    serverPath.attach();
-    clientPath.attach();
-  };
+  const detach = () => addon().detachPod(nodeNetnsPath(server.node), server.ifname);
+  const attach = () => serverPath.attach();
   const sample = () => connectionSample(load, client.netns, { ip: server.ip, port: PORT }, SECONDS, THREADS);
 
   progress('warming up');
@@ -127,7 +116,7 @@ await onTheLab(20, async (cleanups) => {
     const compileStart = performance.now();
     const rules = compilePodRules(server.ip, [endpointWith(peers)]);
     const compileMs = performance.now() - compileStart;
-    attachAll();
+    attach();
     const programStart = performance.now();
     await serverPath.program(rules);
     const programMs = performance.now() - programStart;
@@ -147,15 +136,15 @@ await onTheLab(20, async (cleanups) => {
     for (let round = 0; round < ROUNDS; round++) {
       const taken: Partial<Record<'none' | 'ebpf' | 'iptables', ConnectionSample>> = {};
       for (const path of orders[round % orders.length] ?? []) {
-        if (path === 'ebpf') attachAll();
-        else detachAll();
+        if (path === 'ebpf') attach();
+        else detach();
         setIptables(path === 'iptables' ? size : 0);
         taken[path] = sample();
       }
       rounds.push(taken as Record<'none' | 'ebpf' | 'iptables', ConnectionSample>);
     }
     setIptables(0);
-    attachAll();
+    attach();
     // The programs' own time, as the kernel counts it, in a run of its own (the counting costs a little).
     const timed = withProgramStats(() => {
       const before = programs.map(programStats);
