@@ -40,6 +40,8 @@ const shape = {
   policiesPerNamespace: 10,
 };
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
+/** The run stops when converging takes longer than this. */
+const CONVERGE_LIMIT_MS = 20 * 60_000;
 const quiet = { ...logger('bench'), info: () => {}, warn: () => {} };
 
 const { objects } = syntheticCluster(shape);
@@ -136,7 +138,14 @@ try {
   };
   usageSince(pids);
   try {
-    await converged;
+    const convergedInTime = await Promise.race([
+      converged.then(() => true),
+      sleep(CONVERGE_LIMIT_MS).then(() => false),
+    ]);
+    if (!convergedInTime)
+      throw new Error(
+        `the PolicyEndpoints were not as the model wants them ${CONVERGE_LIMIT_MS / 60_000} minutes after the start`,
+      );
     const convergeMs = performance.now() - started;
     const convergeUsage = usageSince(pids);
     const written = watch.size;
