@@ -112,7 +112,16 @@ const status = (): AgentStatus => {
 };
 const shipper =
   process.env.PALISADE_INGEST_URL && token()
-    ? new FlowShipper({ url: process.env.PALISADE_INGEST_URL, token, node, status })
+    ? new FlowShipper({
+        url: process.env.PALISADE_INGEST_URL,
+        token,
+        node,
+        status,
+        // A status walks every pod's maps key by key (a full conntrack is thousands of calls):
+        // every 2 s under load that cost the agent more than the flows it sent; as often as the
+        // idle heartbeat is enough for the nodes page.
+        statusEveryMs: 10_000,
+      })
     : undefined;
 const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);
 
