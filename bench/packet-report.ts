@@ -185,7 +185,7 @@ export function packetMarkdown(figures: PacketFigures): string {
                 "- Why the growth target is missed, and what would meet it: the growth is the LPM trie's walk, one node per address bit that tells entries apart, which stays cached for one peer and misses the cache for peers spread over a large table. Looking up full-length entries (pod IPs, nearly all of a PolicyEndpoint's entries) first in a hash map keyed by the exact address (one probe whatever the size), and the trie only for shorter prefixes, would keep the lookup flat: the compiled rules already hold at each prefix the union of the rules covering it, so an exact hit is the answer and a miss falls back to the trie. That is a change to the datapath (agent/bpf, agent/datapath/compile.ts).",
               ]
             : []),
-          ...(targets.newFlow.met === false
+          ...(targets.newFlow.met === false && noLookupNs('ingress') > TARGETS.newFlowNs
             ? [
                 '- Why the new-flow target is missed: a new flow costs more than the target before any rule lookup (the first figure above): conntrack lookups and the insert into the LRU conntrack, and the ring buffer record, on memory the previous packet did not touch (each packet here is its own test run, as each new flow comes by itself). A faster rule lookup alone cannot meet it; the fixed part of a new flow has to shrink.',
               ]
