@@ -17,18 +17,21 @@ const { values, positionals } = parseArgs({
 });
 const taken: Record<string, number> = {};
 let lastBatch = Date.now();
-for (const node of positionals) {
+// The handles stay referenced: a collected handle closes its ring buffer.
+const rings = positionals.map((node) => {
   taken[node] = 0;
-  addon().ringOpen(`${nodeDir(node)}/events`, (batch) => {
+  return addon().ringOpen(`${nodeDir(node)}/events`, (batch) => {
     lastBatch = Date.now();
     taken[node] = (taken[node] ?? 0) + batch.length / LAYOUT.flow_event.size;
     if (values.record) appendFileSync(`${values.record}/${node}.events`, batch);
   });
-}
+});
 process.on('SIGTERM', () => {
   const done = setInterval(() => {
     if (Date.now() - lastBatch < 300) return;
     clearInterval(done);
+    // The buffers are drained and the queue to JavaScript empty: closing waits for one poll at most.
+    for (const ring of rings) addon().ringClose(ring);
     process.stdout.write(`${JSON.stringify(taken)}\n`, () => process.exit(0));
   }, 50);
 });
