@@ -3,12 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addon } from '../agent/datapath/addon.ts';
-import { compilePodRules } from '../agent/datapath/compile.ts';
+import { compilePodRules, identityOf } from '../agent/datapath/compile.ts';
 import { podDir } from '../agent/datapath/pins.ts';
 import { PodDatapath } from '../agent/datapath/pod-datapath.ts';
 import { nodeNetns, nodeNetnsPath } from '../agent/lab/names.ts';
+import { nodeAddress } from '../agent/lab/topology.ts';
 import { decodeObject } from '../server/kube/objects.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
+import { readLab } from '../server/lab/lab-store.ts';
 import { benchLab, onTheLab, replaceAgents } from './bench-lab.ts';
 import {
   addedPerConnection,
@@ -60,16 +62,23 @@ await onTheLab(20, async (cleanups) => {
   );
   cleanups.push(() => crrServer.kill('SIGKILL'));
   // The server pod's programs anew, with rule maps that hold the largest size.
+  const serverNode = readLab()?.nodes.find((node) => node.name === server.node);
   const serverPath = new PodDatapath(
-    { node: server.node, netns: nodeNetnsPath(server.node), ifname: server.ifname, podId: server.podId },
-    false,
-    Math.max(...SIZES),
+    {
+      node: server.node,
+      netns: nodeNetnsPath(server.node),
+      ifname: server.ifname,
+      podId: server.podId,
+      nodeIPs: serverNode ? [nodeAddress(serverNode)] : [],
+    },
+    { rulesMaxEntries: Math.max(...SIZES) },
   );
   serverPath.detach();
   serverPath.attach();
   // Each path polices the server pod alone, as the iptables chain does: the client's programs go.
   addon().detachPod(nodeNetnsPath(client.node), client.ifname);
   const serverPins = podDir(server.node, server.ifname);
+  const serverIdentity = identityOf(server.key, [server.ip]);
   const programs = [`${serverPins}/prog_ingress`, `${serverPins}/prog_egress`];
 
   /** A PolicyEndpoint isolating the server both ways with `size` entries each way; the client's is the last. */
@@ -114,7 +123,7 @@ await onTheLab(20, async (cleanups) => {
     const peers = [...Array.from({ length: size - 1 }, (_, i) => peerAddress(i)), client.ip];
     progress(`${size} entries each way: compiling and programming the server pod`);
     const compileStart = performance.now();
-    const rules = compilePodRules(server.ip, [endpointWith(peers)]);
+    const rules = compilePodRules(serverIdentity, [endpointWith(peers)]);
     const compileMs = performance.now() - compileStart;
     attach();
     const programStart = performance.now();
@@ -191,7 +200,7 @@ await onTheLab(20, async (cleanups) => {
   }
 
   progress('new flows where the direction is not isolated: no rule lookup, conntrack and the event only');
-  await serverPath.program(compilePodRules(server.ip, []));
+  await serverPath.program(compilePodRules(serverIdentity, []));
   const withoutLookup = { floorNs: floorOfOneRun(FLOWS).medianNs, ...rounded(costs([client.ip], 1)) };
   const eventsDrained = Object.values(await drain.stop()).reduce((sum, n) => sum + n, 0);
 

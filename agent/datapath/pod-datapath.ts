@@ -83,7 +83,7 @@ export class PodDatapath {
       netns: this.pod.netns,
       ifname: this.pod.ifname,
       conntrackEntries: this.options.conntrackEntries ?? CONNTRACK_DEFAULT_ENTRIES,
-      ...(this.options.rulesMaxEntries === undefined ? {} : { rulesMaxEntries: this.options.rulesMaxEntries }),
+      rulesMaxEntries: this.options.rulesMaxEntries ?? 0,
     });
     if (!result.adopted) {
       const mode = this.options.strict ? MODE.denyAll : MODE.allowAll;
