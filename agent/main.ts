@@ -148,6 +148,7 @@ createServer((request, response) => {
 
 process.on('SIGTERM', () => {
   agent.stop();
+  sink.flush();
   shipper?.close();
   process.exit(0);
 });

@@ -49,6 +49,7 @@ const figures: EventsFigures = {
     events: 200_000,
     lost: 0,
     stored: 200_000,
+    batches: 1000,
     sentSeconds: 3,
     drainedSeconds: 5,
     agentsCpuSeconds: 0.6,
@@ -68,6 +69,7 @@ const figures: EventsFigures = {
   stagesUsPerEvent: { ring: 0.5, decode: 1, ship: 1.5, serverIngest: 1, store: 0.5, storeAtBound: 2 },
   storeBoundRows: 1_000_000,
   replayed: 150_000,
+  replayBatches: 30,
   storedByReplay: 150_000,
 };
 
@@ -83,5 +85,6 @@ test('per event: live from the processes’ CPU, by stage from the replay; the t
     /largest stages are the store at its bound \(2 µs\), the agent's metrics, flow file, JSON and HTTP \(1\.5 µs\)/,
   );
   assert.doesNotMatch(eventsMarkdown(figures), /Where the time goes/);
+  assert.match(eventsMarkdown(lossy), /200 events a request on average against the replay's 5000/);
   assert.match(eventsChart(figures), /target: agent \+ server/);
 });

@@ -69,6 +69,8 @@ export interface EventsFigures {
     readonly events: number;
     readonly lost: number;
     readonly stored: number;
+    /** Requests the server's ingest took. */
+    readonly batches: number;
     readonly sentSeconds: number;
     readonly drainedSeconds: number;
     readonly agentsCpuSeconds: number;
@@ -107,6 +109,7 @@ export interface EventsFigures {
   };
   readonly storeBoundRows: number;
   readonly replayed: number;
+  readonly replayBatches: number;
   readonly storedByReplay: number;
 }
 
@@ -175,7 +178,15 @@ function whatWouldMeetIt(figures: EventsFigures): string {
     .slice(0, 3)
     .map(([name, us]) => `${name} (${us} µs)`)
     .join(', ');
-  return `- Where the time goes: the largest stages are ${largest}. Every event is an object and a JSON text in the agent, parsed and checked into another object in the server, and a row of 13 values with two indexes in SQLite. No one stage can be trimmed to the target: it needs the per-event work gone on both sides, that is, the agent sending the ring buffer's fixed-size records as they are with the pod and policy names once per batch (a binary ingest body), the server checking records by their layout and binding them to the insert straight from the body, and a store that keeps fewer indexes per event (rows keyed by time, so that the time index goes) or counts repeated flows instead of storing each.\n`;
+  const { live } = figures;
+  const perBatch = (events: number, batches: number) => Math.round(events / Math.max(batches, 1));
+  const liveBatch = perBatch(live.events, live.batches);
+  const replayBatch = perBatch(figures.replayed, figures.replayBatches);
+  const batching =
+    liveBatch < replayBatch
+      ? ` Live costs more than the stages add up to: the agents sent what each 10 ms hand-off gave them, ${liveBatch} events a request on average against the replay's ${replayBatch}, so the work of each request (the route, the checks, a transaction, the flow file) is paid every ${liveBatch} events; agents that held events a little longer would send bigger batches.`
+      : '';
+  return `- Where the time goes: the largest stages are ${largest}.${batching} Every event is an object and a JSON text in the agent, parsed and checked into another object in the server, and a row of 13 values with two indexes in SQLite. No one stage can be trimmed to the target: it needs the per-event work gone on both sides, that is, the agent sending the ring buffer's fixed-size records as they are with the pod and policy names once per batch (a binary ingest body), the server checking records by their layout and binding them to the insert straight from the body, and a store that keeps fewer indexes per event (rows keyed by time, so that the time index goes) or counts repeated flows instead of storing each.\n`;
 }
 
 export function eventsChart(figures: EventsFigures): string {

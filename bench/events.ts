@@ -60,6 +60,9 @@ await onTheLab(15, async (cleanups) => {
   cleanups.push(() => server.kill());
   const base = `http://127.0.0.1:${SERVER_PORT}`;
   const stored = async () => ((await (await fetch(`${base}/healthz`)).json()) as { flows: number }).flows;
+  /** Batches the server's ingest has taken (its Prometheus counter). */
+  const batches = async () =>
+    Number(/^palisade_ingest_batches_total (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
   process.env.PALISADE_INGEST_URL = `${base}/api/ingest`;
 
   const { yaml, senders } = eventsState(PODS_PER_NAMESPACE);
@@ -128,6 +131,7 @@ await onTheLab(15, async (cleanups) => {
     generated: generated(),
     received: await agentReceived(),
     stored: await stored(),
+    batches: await batches(),
     agents: agentsCpu(),
     server: serverCpu(),
   };
@@ -150,6 +154,7 @@ await onTheLab(15, async (cleanups) => {
     events: (await agentReceived()) - before.received,
     lost: generated().lost - before.generated.lost,
     stored: (await stored()) - before.stored,
+    batches: (await batches()) - before.batches,
     sentSeconds: round(sentSeconds, 2),
     drainedSeconds: round(drainedSeconds, 2),
     agentsCpuSeconds: round(agentsCpu() - before.agents, 2),
@@ -179,6 +184,7 @@ await onTheLab(15, async (cleanups) => {
   };
   const stages = { decode: 0, ship: 0, serverIngest: 0, store: 0, fullStore: 0 };
   let replayed = 0;
+  const replayBatchesBefore = await batches();
   let storedByReplay = 0;
   const variety = distinctFlows();
   const store = new FlowStore(join(folder, 'replay.sqlite'));
@@ -241,6 +247,7 @@ await onTheLab(15, async (cleanups) => {
   }
   store.close();
   fullStore.close();
+  const replayBatches = (await batches()) - replayBatchesBefore;
   const perEvent = (seconds: number) => round((seconds / Math.max(replayed, 1)) * 1e6, 2);
   const figures: EventsFigures = {
     machine: machine(),
@@ -263,6 +270,7 @@ await onTheLab(15, async (cleanups) => {
     },
     storeBoundRows: FULL_STORE_ROWS,
     replayed,
+    replayBatches,
     storedByReplay,
   };
   writeResults('events', figures, eventsChart(figures), eventsMarkdown(figures));
