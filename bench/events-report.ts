@@ -184,7 +184,7 @@ function whatWouldMeetIt(figures: EventsFigures): string {
   const replayBatch = perBatch(figures.replayed, figures.replayBatches);
   const batching =
     liveBatch < replayBatch
-      ? ` Live costs more than the stages add up to: the agents sent what each 10 ms hand-off gave them, ${liveBatch} events a request on average against the replay's ${replayBatch}, so the work of each request (the route, the checks, a transaction, the flow file) is paid every ${liveBatch} events; agents that held events a little longer would send bigger batches.`
+      ? ` Live costs more than the stages add up to, in part because its requests carry fewer events: ${liveBatch} on average (what the agents gathered in their hold), against the replay's ${replayBatch}, so the work of each request (the route, the checks, a transaction, the flow file) is paid every ${liveBatch} events; the agents' status, which reads every pod's maps, is paid too.`
       : '';
   return `- Where the time goes: the largest stages are ${largest}.${batching} Every event is an object and a JSON text in the agent, parsed and checked into another object in the server, and a row of 13 values with two indexes in SQLite. No one stage can be trimmed to the target: it needs the per-event work gone on both sides, that is, the agent sending the ring buffer's fixed-size records as they are with the pod and policy names once per batch (a binary ingest body), the server checking records by their layout and binding them to the insert straight from the body, and a store that keeps fewer indexes per event (rows keyed by time, so that the time index goes) or counts repeated flows instead of storing each.\n`;
 }
