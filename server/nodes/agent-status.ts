@@ -1,5 +1,6 @@
 import { integer, object, optionalString } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
+import { dnsLabelProblem, dnsSubdomainProblem } from '../kube/names.ts';
 
 /** The programs the agent attached for one pod, by their kernel ids. */
 export interface PodPrograms {
@@ -29,12 +30,21 @@ function count(value: unknown, path: string): number {
   return number;
 }
 
+/** A pod's key, `namespace/name`, as both parts' syntax allows (so never `__proto__` or the like). */
+function podKey(key: string, path: string): string {
+  const [namespace = '', name = '', ...rest] = key.split('/');
+  const problem =
+    rest.length > 0 ? 'must be namespace/name' : (dnsLabelProblem(namespace) ?? dnsSubdomainProblem(name));
+  if (problem) throw new FieldError(`${path}[${JSON.stringify(key)}]`, `pod key ${problem}`);
+  return key;
+}
+
 /** Validates the `status` of an ingest batch; errors name the field (`status.pods["a/b"].ingressId`). */
 export function decodeAgentStatus(value: unknown, path: string): AgentStatus {
   const raw = object(value, path);
   const pods: Record<string, PodPrograms> = {};
   for (const [pod, item] of Object.entries(object(raw.pods ?? {}, `${path}.pods`))) {
-    const at = `${path}.pods[${JSON.stringify(pod)}]`;
+    const at = `${path}.pods[${JSON.stringify(podKey(pod, `${path}.pods`))}]`;
     const programs = object(item, at);
     if (typeof programs.adopted !== 'boolean') throw new FieldError(`${at}.adopted`, 'must be true or false');
     pods[pod] = {
@@ -45,6 +55,7 @@ export function decodeAgentStatus(value: unknown, path: string): AgentStatus {
   }
   const mapFill: Record<string, number> = {};
   for (const [pod, fill] of Object.entries(object(raw.mapFill ?? {}, `${path}.mapFill`))) {
+    podKey(pod, `${path}.mapFill`);
     if (typeof fill !== 'number' || !(fill >= 0 && fill <= 1))
       throw new FieldError(`${path}.mapFill[${JSON.stringify(pod)}]`, 'must be a fraction between 0 and 1');
     mapFill[pod] = fill;
