@@ -118,7 +118,12 @@ test('an agent’s status comes with its batch, even one of no flows', () => {
     /true or false/,
     'status.pods["default/demo-app"].adopted',
   );
-  rejects({ ...good, status: { ...status, mapFill: { a: 2 } } }, 400, /fraction/, 'status.mapFill["a"]');
+  rejects(
+    { ...good, status: { ...status, mapFill: { 'a/b': 2 } } },
+    400,
+    /fraction/,
+    'status.mapFill["a/b"]',
+  );
 });
 
 test('an agent speaks for its own node only, and only valid batches of a bounded size are taken', () => {

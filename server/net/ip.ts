@@ -81,9 +81,16 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family: ip.family, network: ip.value & maskOf(ip.family, prefix), prefix };
 }
 
+/** Every prefix's mask of each family, made once: masks are in every containment test. */
+const MASKS: Record<Family, readonly bigint[]> = { 4: masksOf(32), 6: masksOf(128) };
+
+function masksOf(bits: number): bigint[] {
+  const all = (1n << BigInt(bits)) - 1n;
+  return Array.from({ length: bits + 1 }, (_, prefix) => all ^ ((1n << BigInt(bits - prefix)) - 1n));
+}
+
 function maskOf(family: Family, prefix: number): bigint {
-  const bits = BigInt(bitsOf(family));
-  return ((1n << bits) - 1n) ^ ((1n << (bits - BigInt(prefix))) - 1n);
+  return MASKS[family][prefix] as bigint;
 }
 
 export function cidrContains(cidr: Cidr, ip: Ip): boolean {

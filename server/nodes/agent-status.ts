@@ -32,9 +32,10 @@ function count(value: unknown, path: string): number {
 
 /** A pod's key, `namespace/name`, as both parts' syntax allows (so never `__proto__` or the like). */
 function podKey(key: string, path: string): string {
-  const [namespace = '', name = '', ...rest] = key.split('/');
+  const parts = key.split('/');
+  const [namespace = '', name = ''] = parts;
   const problem =
-    rest.length > 0 ? 'must be namespace/name' : (dnsLabelProblem(namespace) ?? dnsSubdomainProblem(name));
+    parts.length !== 2 ? 'must be namespace/name' : (dnsLabelProblem(namespace) ?? dnsSubdomainProblem(name));
   if (problem) throw new FieldError(`${path}[${JSON.stringify(key)}]`, `pod key ${problem}`);
   return key;
 }

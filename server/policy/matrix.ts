@@ -1,7 +1,7 @@
-import type { IpBlock, NetworkPolicyPeer } from '../kube/network-policy.ts';
+import type { IpBlock, NetworkPolicy, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
-import type { PortProtocol } from './endpoint.ts';
+import type { Endpoint, PortProtocol } from './endpoint.ts';
 import { evaluateSide, type PeerTest, type SideVerdict } from './evaluate.ts';
 import { peerMatches } from './match.ts';
 
@@ -64,30 +64,105 @@ export class VerdictMatrix {
 /** Computes the matrix of the cluster's policy pods over `ports`. */
 export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]): VerdictMatrix {
   const grouping = groupPods(cluster);
-  const peerTest = memoizedPeerTest(cluster, grouping.groupOf, grouping.groups.length);
   const endpoints = grouping.groups.map((group) =>
     group.pods.slice(0, 2).map((pod) => ({ pod, ip: cluster.ipOf(pod) })),
   );
-  const egress: (SideVerdict | undefined)[] = [];
-  const ingress: (SideVerdict | undefined)[] = [];
-  for (const from of grouping.groups) {
-    for (const to of grouping.groups) {
+  const rows = peerRows(cluster, endpoints);
+  const sides = { cluster, ports, endpoints, rows, peerTest: rowPeerTest(cluster, grouping.groupOf, rows) };
+  return new VerdictMatrix(ports, grouping, {
+    egress: sideVerdicts(sides, 'Egress'),
+    ingress: sideVerdicts(sides, 'Ingress'),
+  });
+}
+
+/**
+ * One direction's verdicts for every pair of groups and port, indexed as the matrix is. The side is
+ * decided at its subject (the source for egress, the destination for ingress); what it makes of the
+ * other end is only which of the subject's isolating rules' peers match it, and for egress the named
+ * ports it declares. So `evaluateSide` runs once per subject group and distinct answer to those
+ * questions, and groups that answer alike share its verdicts: the work grows with the groups and
+ * rules, not with their pairs times the ports.
+ */
+function sideVerdicts(
+  sides: {
+    cluster: Cluster;
+    ports: readonly PortProtocol[];
+    endpoints: readonly Endpoint[][];
+    rows: PeerRows;
+    peerTest: PeerTest;
+  },
+  direction: PolicyType,
+): (SideVerdict | undefined)[] {
+  const { cluster, ports, endpoints, rows, peerTest } = sides;
+  const groups = endpoints.length;
+  const namedPorts = internedNamedPorts(endpoints);
+  const table: (SideVerdict | undefined)[] = new Array(groups * groups * ports.length);
+  for (let subject = 0; subject < groups; subject++) {
+    const subjectPod = endpoints[subject]?.[0]?.pod;
+    const isolating = subjectPod ? cluster.policiesSelecting(subjectPod, direction) : [];
+    const peers = isolating.flatMap((policy) =>
+      (direction === 'Ingress' ? policy.ingress : policy.egress).flatMap((rule) =>
+        rule.peers.map((peer) => rows(policy, peer)),
+      ),
+    );
+    const classes = classesOfOthers(direction === 'Egress' ? namedPorts : namedPorts.map(() => 0), peers);
+    const known: (SideVerdict | undefined)[][] = [];
+    for (let other = 0; other < groups; other++) {
+      const [from, to] = direction === 'Egress' ? [subject, other] : [other, subject];
       // Two distinct pods are needed; a group of one pod has no pair within itself.
-      const source = endpoints[from.id]?.[0];
-      const destination = endpoints[to.id]?.[from === to ? 1 : 0];
-      for (const target of ports) {
-        egress.push(
-          source && destination && evaluateSide(cluster, 'Egress', source, destination, target, { peerTest }),
-        );
-        ingress.push(
-          source &&
-            destination &&
-            evaluateSide(cluster, 'Ingress', destination, source, target, { peerTest }),
-        );
+      const source = endpoints[from]?.[0];
+      const destination = endpoints[to]?.[from === to ? 1 : 0];
+      const base = (from * groups + to) * ports.length;
+      if (!source || !destination) {
+        table.fill(undefined, base, base + ports.length);
+        continue;
       }
+      const [own, peer] = direction === 'Egress' ? [source, destination] : [destination, source];
+      const kind = classes[other] as number;
+      let verdicts = known[kind];
+      if (!verdicts) {
+        verdicts = ports.map((target) => evaluateSide(cluster, direction, own, peer, target, { peerTest }));
+        known[kind] = verdicts;
+      }
+      for (let port = 0; port < ports.length; port++) table[base + port] = verdicts[port];
     }
   }
-  return new VerdictMatrix(ports, grouping, { egress, ingress });
+  return table;
+}
+
+/**
+ * Numbers the other ends so that two get the same number exactly when they start alike (`start`:
+ * small numbers, one per other end) and every one of the peers' rows answers the same for both:
+ * each row splits the classes so far in two.
+ */
+function classesOfOthers(start: readonly number[], peers: readonly Uint8Array[]): Int32Array {
+  const count = start.length;
+  const classes = Int32Array.from(start);
+  const renumber = new Int32Array(2 * count);
+  for (const row of peers) {
+    renumber.fill(-1);
+    let next = 0;
+    for (let other = 0; other < count; other++) {
+      const code = 2 * (classes[other] as number) + (row[other] as number);
+      if ((renumber[code] as number) < 0) renumber[code] = next++;
+      classes[other] = renumber[code] as number;
+    }
+  }
+  return classes;
+}
+
+/** Each group's named ports as a small number, equal for groups that declare the same ones. */
+function internedNamedPorts(endpoints: readonly Endpoint[][]): number[] {
+  const ids = new Map<string, number>();
+  return endpoints.map((members) => {
+    const named = JSON.stringify(members[0]?.pod?.ports.filter((port) => port.name !== undefined) ?? []);
+    let id = ids.get(named);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(named, id);
+    }
+    return id;
+  });
 }
 
 /** Groups pods by everything a policy can see of them. */
@@ -124,19 +199,30 @@ function distinctIpBlocks(cluster: Cluster): IpBlock[] {
   return [...blocks.values()];
 }
 
-/** Peer matching remembered per (peer, group): every pod of a group matches a peer alike. */
-function memoizedPeerTest(cluster: Cluster, groupOf: Map<Pod, number>, groupCount: number): PeerTest {
-  const memo = new Map<NetworkPolicyPeer, Int8Array>();
+/** Which groups a policy's peer matches: one byte per group, 1 when it does. */
+type PeerRows = (policy: NetworkPolicy, peer: NetworkPolicyPeer) => Uint8Array;
+
+/** Peer matching remembered per (peer, group), a whole row at a time: every pod of a group matches a peer alike. */
+function peerRows(cluster: Cluster, endpoints: readonly Endpoint[][]): PeerRows {
+  const memo = new Map<NetworkPolicyPeer, Uint8Array>();
+  return (policy, peer) => {
+    let row = memo.get(peer);
+    if (!row) {
+      row = Uint8Array.from(endpoints, (members) => {
+        const endpoint = members[0];
+        return endpoint && peerMatches(cluster, policy.metadata.namespace, peer, endpoint) ? 1 : 0;
+      });
+      memo.set(peer, row);
+    }
+    return row;
+  };
+}
+
+/** The evaluator's peer test answered from the rows, for the pods of the matrix's groups. */
+function rowPeerTest(cluster: Cluster, groupOf: Map<Pod, number>, rows: PeerRows): PeerTest {
   return (policy, peer, endpoint) => {
     const group = endpoint.pod ? groupOf.get(endpoint.pod) : undefined;
     if (group === undefined) return peerMatches(cluster, policy.metadata.namespace, peer, endpoint);
-    let row = memo.get(peer);
-    if (!row) {
-      row = new Int8Array(groupCount);
-      memo.set(peer, row);
-    }
-    if (row[group] === 0)
-      row[group] = peerMatches(cluster, policy.metadata.namespace, peer, endpoint) ? 1 : 2;
-    return row[group] === 1;
+    return rows(policy, peer)[group] === 1;
   };
 }
