@@ -36,7 +36,9 @@ export class AgentMetrics {
         return { pod: pod.key, map, entries, capacity, ratio: capacity ? entries / capacity : 0 };
       };
       return [
+        ratio(`ingress_exact_${pod.activeSlot}`),
         ratio(`ingress_rules_${pod.activeSlot}`),
+        ratio(`egress_exact_${pod.activeSlot}`),
         ratio(`egress_rules_${pod.activeSlot}`),
         ratio('conntrack'),
       ];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addon } from '../agent/datapath/addon.ts';
 import { datapathOf } from '../agent/datapath/introspect.ts';
-import { decodeRuleValue, encodeLpmKey, LAYOUT, MODE } from '../agent/datapath/layout.ts';
+import { decodeRuleValue, encodeExactKey, LAYOUT, MODE } from '../agent/datapath/layout.ts';
 import { podDir } from '../agent/datapath/pins.ts';
 import { decodeObject, encodeObject } from '../server/kube/objects.ts';
 import type { ClusterSink } from '../server/kube-api/cluster-informers.ts';
@@ -47,9 +47,10 @@ function enforcedPort(server: LabPodRecord, peer: string): number | undefined {
   if (state.ingressMode !== MODE.enforce) return undefined;
   const ip = parseIp(peer);
   if (!ip) throw new Error(`${peer} is not an address`);
-  const fd = addon().openPinned(`${podDir(server.node, server.ifname)}/ingress_rules_${state.activeSlot}`);
+  // A pod IP is a whole address: its entry is in the exact map.
+  const fd = addon().openPinned(`${podDir(server.node, server.ifname)}/ingress_exact_${state.activeSlot}`);
   try {
-    const value = addon().mapLookup(fd, encodeLpmKey(4, ip.value, 32), LAYOUT.rule_value.size);
+    const value = addon().mapLookup(fd, encodeExactKey(ip.family, ip.value), LAYOUT.rule_value.size);
     return value ? decodeRuleValue(value)[0]?.start : undefined;
   } finally {
     addon().closeFd(fd);

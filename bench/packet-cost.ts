@@ -57,9 +57,9 @@ export function floorOfOneRun(count: number): RunTimes {
 function clearConntrack(datapath: PodDatapath): void {
   const fd = addon().openPinned(`${podDir(datapath.pod.node, datapath.pod.ifname)}/conntrack`);
   try {
-    const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
-    for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size)
-      addon().mapDelete(fd, keys.subarray(offset, offset + LAYOUT.flow_key.size));
+    const keys = addon().mapKeys(fd, LAYOUT.conntrack_key.size);
+    for (let offset = 0; offset < keys.length; offset += LAYOUT.conntrack_key.size)
+      addon().mapDelete(fd, keys.subarray(offset, offset + LAYOUT.conntrack_key.size));
   } finally {
     addon().closeFd(fd);
   }

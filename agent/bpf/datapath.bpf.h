@@ -1,6 +1,6 @@
 /*
  * What the two TC programs share: the maps of a pod and of the node, packet parsing, conntrack,
- * and the verdict. Each program file declares its own two rule maps and calls palisade_verdict().
+ * and the verdict. Each program file declares its own rule maps (RULE_MAPS) and calls palisade_verdict().
  * The agent pins every map: the pod's maps in the pod's folder (so both programs of a pod use the
  * same pod_state, conntrack and fragments), the node's in the node's folder.
  */
@@ -41,7 +41,31 @@
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
 
-#define RULES_MAP(name)                                                                                  \
+/*
+ * The rules of one direction, in two slots (see pod_state.active_slot), each in two maps: the
+ * full-length entries (pod IPs, nearly all of them) in a hash map, one probe whatever its size,
+ * and the shorter prefixes in an LPM trie.
+ */
+#define RULE_MAPS(direction)                                                                             \
+	EXACT_MAP(direction##_exact_0);                                                                        \
+	EXACT_MAP(direction##_exact_1);                                                                        \
+	PREFIX_MAP(direction##_rules_0);                                                                       \
+	PREFIX_MAP(direction##_rules_1);                                                                       \
+	static const struct rule_maps direction##_rule_maps = {                                                \
+		.exact = { &direction##_exact_0, &direction##_exact_1 },                                             \
+		.prefixes = { &direction##_rules_0, &direction##_rules_1 },                                          \
+	}
+
+#define EXACT_MAP(name)                                                                                  \
+	struct {                                                                                               \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                                     \
+		__type(key, struct exact_key);                                                                       \
+		__type(value, struct rule_value);                                                                    \
+		__uint(max_entries, PALISADE_RULES_MAX_ENTRIES);                                                     \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                                                \
+	} name SEC(".maps")
+
+#define PREFIX_MAP(name)                                                                                 \
 	struct {                                                                                               \
 		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                                                 \
 		__type(key, struct lpm_key);                                                                         \
@@ -49,6 +73,12 @@
 		__uint(max_entries, PALISADE_RULES_MAX_ENTRIES);                                                     \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                                                                \
 	} name SEC(".maps")
+
+/* A direction's rule maps, by slot. */
+struct rule_maps {
+	void *exact[2];
+	void *prefixes[2];
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -60,7 +90,7 @@ struct {
 /* The agent sets its size from configuration before loading (bpf_map__set_max_entries). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__type(key, struct flow_key);
+	__type(key, struct conntrack_key);
 	__type(value, struct flow_state);
 	__uint(max_entries, PALISADE_CONNTRACK_DEFAULT_ENTRIES);
 } conntrack SEC(".maps");
@@ -271,35 +301,28 @@ static __always_inline int parse(struct __sk_buff *skb, struct packet *packet)
 	return 0;
 }
 
-static __always_inline void reverse(const struct flow_key *flow, struct flow_key *out)
+/* The conntrack key of a packet crossing in `direction`: the pod's end and the peer's. */
+static __always_inline void conntrack_key_of(const struct flow_key *flow, __u32 direction, struct conntrack_key *key)
 {
-	__builtin_memcpy(out->src, flow->dst, 16);
-	__builtin_memcpy(out->dst, flow->src, 16);
-	out->sport = flow->dport;
-	out->dport = flow->sport;
-	out->protocol = flow->protocol;
-	out->family = flow->family;
+	int ingress = direction == PALISADE_DIRECTION_INGRESS;
+	__builtin_memcpy(key->pod, ingress ? flow->dst : flow->src, 16);
+	__builtin_memcpy(key->peer, ingress ? flow->src : flow->dst, 16);
+	key->pod_port = ingress ? flow->dport : flow->sport;
+	key->peer_port = ingress ? flow->sport : flow->dport;
+	key->protocol = flow->protocol;
+	key->family = flow->family;
 }
 
 /*
- * The conntrack entry a packet crossing in `direction` belongs to: a flow let through in that
- * direction (the packet is a forward one) or in the other (the packet is a reply, *reply = 1).
+ * The conntrack entry of a packet crossing in `direction`: a flow let through in that direction
+ * (the packet is a forward one) or in the other (the packet is a reply, *reply = 1).
  */
-static __always_inline struct flow_state *tracked(const struct flow_key *flow, __u32 direction, int *reply)
+static __always_inline struct flow_state *tracked(const struct conntrack_key *key, __u32 direction, int *reply)
 {
-	struct flow_state *state = bpf_map_lookup_elem(&conntrack, flow);
-	if (state && state->direction == direction) {
-		*reply = 0;
-		return state;
-	}
-	struct flow_key back = {};
-	reverse(flow, &back);
-	state = bpf_map_lookup_elem(&conntrack, &back);
-	if (state && state->direction != direction) {
-		*reply = 1;
-		return state;
-	}
-	return NULL;
+	struct flow_state *state = bpf_map_lookup_elem(&conntrack, key);
+	if (state)
+		*reply = state->direction != direction;
+	return state;
 }
 
 static __always_inline int expired(const struct flow_state *state, __u8 protocol, __u64 now)
@@ -346,8 +369,10 @@ static __always_inline void follow(struct flow_state *state, __u8 protocol, __u8
  */
 static __always_inline int related(const struct flow_key *inner, __u32 direction, __u64 now)
 {
+	struct conntrack_key key = {};
 	int reply;
-	struct flow_state *state = tracked(inner, !direction, &reply);
+	conntrack_key_of(inner, !direction, &key);
+	struct flow_state *state = tracked(&key, !direction, &reply);
 	return state && state->state != PALISADE_CT_CUT && !expired(state, inner->protocol, now);
 }
 
@@ -445,20 +470,37 @@ static __always_inline __u32 match_ports(const struct rule_value *rules, const s
 	return PALISADE_RULE_NONE;
 }
 
+/*
+ * The rules for a peer address (16 bytes, IPv4 mapped) in one slot: its full-length entry in the
+ * exact map, else the longest prefix of the trie that covers it. The agent compiles every entry as
+ * the union of all rules covering that address, so an exact hit is the answer, even one allowing
+ * nothing (an address a rule excepts); the trie holds no full-length entries.
+ */
+static __always_inline const struct rule_value *rules_for(const __u8 *peer, __u8 family, void *exact, void *prefixes)
+{
+	struct exact_key key = { .family = family };
+	__builtin_memcpy(key.addr, peer, 16);
+	const struct rule_value *rules = bpf_map_lookup_elem(exact, &key);
+	if (rules)
+		return rules;
+	struct lpm_key prefix = { .family = family };
+	if (family == PALISADE_FAMILY_IPV4) {
+		prefix.prefixlen = 8 + 32;
+		__builtin_memcpy(prefix.addr, &peer[12], 4);
+	} else {
+		prefix.prefixlen = 8 + 128;
+		__builtin_memcpy(prefix.addr, peer, 16);
+	}
+	return bpf_map_lookup_elem(prefixes, &prefix);
+}
+
 /* Whether the rules of the live slot admit the flow; *rule_id names the policy that did. */
 static __always_inline int rules_allow(const struct pod_state *state, const struct flow_key *flow, __u32 direction,
-				       void *rules_0, void *rules_1, __u32 *rule_id)
+				       const struct rule_maps *maps, __u32 *rule_id)
 {
 	const __u8 *peer = direction == PALISADE_DIRECTION_INGRESS ? flow->src : flow->dst;
-	struct lpm_key key = { .family = flow->family };
-	if (flow->family == PALISADE_FAMILY_IPV4) {
-		key.prefixlen = 8 + 32;
-		__builtin_memcpy(key.addr, &peer[12], 4);
-	} else {
-		key.prefixlen = 8 + 128;
-		__builtin_memcpy(key.addr, peer, 16);
-	}
-	struct rule_value *rules = bpf_map_lookup_elem(state->active_slot ? rules_1 : rules_0, &key);
+	const struct rule_value *rules = state->active_slot ? rules_for(peer, flow->family, maps->exact[1], maps->prefixes[1])
+							    : rules_for(peer, flow->family, maps->exact[0], maps->prefixes[0]);
 	int found = 0;
 	if (rules)
 		*rule_id = match_ports(rules, flow, &found);
@@ -471,7 +513,7 @@ static __always_inline int rules_allow(const struct pod_state *state, const stru
  * direction it belongs to; only a TCP SYN (or any other protocol's packet) the policy allows
  * starts a flow, so a mid-stream packet never brings back a flow that was cut or forgotten.
  */
-static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 direction, void *rules_0, void *rules_1)
+static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 direction, const struct rule_maps *maps)
 {
 	struct packet packet = {};
 	__u32 zero = 0;
@@ -510,7 +552,9 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 	int tcp = packet.flow.protocol == IPPROTO_TCP;
 	int syn = tcp && (packet.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 	int reply = 0;
-	struct flow_state *entry = tracked(&packet.flow, direction, &reply);
+	struct conntrack_key key = {};
+	conntrack_key_of(&packet.flow, direction, &key);
+	struct flow_state *entry = tracked(&key, direction, &reply);
 	if (entry && expired(entry, packet.flow.protocol, now))
 		entry = NULL;
 	/* A forward SYN always starts a new connection, judged anew (same tuple after a close or a cut). */
@@ -534,7 +578,7 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 		allowed = 1;
 		reason = PALISADE_REASON_NODE;
 	} else if (mode == PALISADE_MODE_ENFORCE) {
-		allowed = rules_allow(state, &packet.flow, direction, rules_0, rules_1, &rule_id);
+		allowed = rules_allow(state, &packet.flow, direction, maps, &rule_id);
 	} else {
 		allowed = mode == PALISADE_MODE_ALLOW_ALL;
 		if (!allowed)
@@ -550,7 +594,7 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 			.direction = direction,
 			.state = syn ? PALISADE_CT_NEW : PALISADE_CT_OPEN,
 		};
-		bpf_map_update_elem(&conntrack, &packet.flow, &fresh, BPF_ANY);
+		bpf_map_update_elem(&conntrack, &key, &fresh, BPF_ANY);
 		count(PALISADE_COUNTER_ALLOWED_FLOWS);
 		report(&packet.flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, reason, rule_id,
 		       state->pod_id, now);

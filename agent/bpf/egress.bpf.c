@@ -5,13 +5,12 @@
  */
 #include "datapath.bpf.h"
 
-RULES_MAP(egress_rules_0);
-RULES_MAP(egress_rules_1);
+RULE_MAPS(egress);
 
 SEC("tc")
 int palisade_egress(struct __sk_buff *skb)
 {
-	return palisade_verdict(skb, PALISADE_DIRECTION_EGRESS, &egress_rules_0, &egress_rules_1);
+	return palisade_verdict(skb, PALISADE_DIRECTION_EGRESS, &egress_rule_maps);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -5,13 +5,12 @@
  */
 #include "datapath.bpf.h"
 
-RULES_MAP(ingress_rules_0);
-RULES_MAP(ingress_rules_1);
+RULE_MAPS(ingress);
 
 SEC("tc")
 int palisade_ingress(struct __sk_buff *skb)
 {
-	return palisade_verdict(skb, PALISADE_DIRECTION_INGRESS, &ingress_rules_0, &ingress_rules_1);
+	return palisade_verdict(skb, PALISADE_DIRECTION_INGRESS, &ingress_rule_maps);
 }
 
 char LICENSE[] SEC("license") = "GPL";

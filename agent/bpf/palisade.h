@@ -86,6 +86,16 @@ struct lpm_key {
 	__u8 pad[3];
 };
 
+/*
+ * Exact-match key of the rules' hash map: one full-length address (/32, /128), as flows carry it
+ * (IPv4 as ::ffff:a.b.c.d), and its family, so that IPv4 and IPv6 entries never match each other.
+ */
+struct exact_key {
+	__u8 addr[16];
+	__u8 family;
+	__u8 pad[3];
+};
+
 /* One allowed port range. protocol 0 matches any protocol; start 0 / end 65535 any port. */
 struct port_range {
 	__u32 rule_id; /* the agent's id of the policy that allowed it, reported in events */
@@ -133,8 +143,23 @@ struct flow_key {
 };
 
 /*
- * A flow the pod's policy let through, keyed by its forward tuple (the first packet's). It matches
- * a packet only as a forward packet crossing in `direction`, or as a reply crossing the other way.
+ * A flow as the pod sees it: the pod's end and the peer's, the same key for its packets both ways
+ * (the pod's end is the destination of ingress packets and the source of egress ones), so that one
+ * lookup finds the flow a packet belongs to whichever way it crosses.
+ */
+struct conntrack_key {
+	__u8 pod[16];
+	__u8 peer[16];
+	__u16 pod_port;
+	__u16 peer_port;
+	__u8 protocol;
+	__u8 family;
+	__u8 pad[2];
+};
+
+/*
+ * A flow the pod's policy let through. `direction` is the way its first packet crossed: a packet
+ * crossing that way is a forward packet, one crossing the other way a reply.
  */
 struct flow_state {
 	__u64 last_seen_ns; /* for CLOSING and CUT: when it closed or last dropped a packet */
@@ -175,10 +200,12 @@ struct flow_event {
 };
 
 _Static_assert(sizeof(struct lpm_key) == 24, "lpm_key size");
+_Static_assert(sizeof(struct exact_key) == 20, "exact_key size");
 _Static_assert(sizeof(struct port_range) == 12, "port_range size");
 _Static_assert(sizeof(struct rule_value) == 4 + 12 * PALISADE_MAX_PORT_RANGES, "rule_value size");
 _Static_assert(sizeof(struct pod_state) == 40, "pod_state size");
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key size");
+_Static_assert(sizeof(struct conntrack_key) == 40, "conntrack_key size");
 _Static_assert(sizeof(struct flow_state) == 16, "flow_state size");
 _Static_assert(sizeof(struct fragment_key) == 40, "fragment_key size");
 _Static_assert(sizeof(struct flow_event) == 64, "flow_event size");

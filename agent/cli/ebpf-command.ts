@@ -98,8 +98,11 @@ async function maps(argv: string[], out: Output): Promise<number> {
       ingressMode: modeName(state.ingressMode),
       egressMode: modeName(state.egressMode),
       activeSlot: state.activeSlot,
-      ingressRules: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`),
-      egressRules: mapEntries(`${dir}/egress_rules_${state.activeSlot}`),
+      // Whole addresses in the exact (hash) map, shorter prefixes in the trie.
+      ingressExact: mapEntries(`${dir}/ingress_exact_${state.activeSlot}`),
+      ingressPrefixes: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`),
+      egressExact: mapEntries(`${dir}/egress_exact_${state.activeSlot}`),
+      egressPrefixes: mapEntries(`${dir}/egress_rules_${state.activeSlot}`),
       conntrack: conntrack.entries,
       conntrackCapacity: conntrack.capacity,
     };
@@ -114,11 +117,11 @@ async function maps(argv: string[], out: Output): Promise<number> {
   );
   lines.push(
     '',
-    'POD                                  INGRESS     EGRESS      SLOT  INGRESS RULES  EGRESS RULES  CONNTRACK',
+    'POD                                  INGRESS     EGRESS      SLOT  INGRESS RULES (EXACT+PREFIX)  EGRESS RULES (EXACT+PREFIX)  CONNTRACK',
   );
   for (const pod of pods) {
     lines.push(
-      `${pod.pod.padEnd(36)} ${pod.ingressMode.padEnd(11)} ${pod.egressMode.padEnd(11)} ${String(pod.activeSlot).padEnd(5)} ${String(pod.ingressRules).padEnd(14)} ${String(pod.egressRules).padEnd(13)} ${pod.conntrack}/${pod.conntrackCapacity}`,
+      `${pod.pod.padEnd(36)} ${pod.ingressMode.padEnd(11)} ${pod.egressMode.padEnd(11)} ${String(pod.activeSlot).padEnd(5)} ${`${pod.ingressExact}+${pod.ingressPrefixes}`.padEnd(29)} ${`${pod.egressExact}+${pod.egressPrefixes}`.padEnd(28)} ${pod.conntrack}/${pod.conntrackCapacity}`,
     );
   }
   await writeLines(out, lines);
@@ -154,7 +157,7 @@ async function dump(argv: string[], out: Output): Promise<number> {
         rule.ports.length === 0
           ? 'nothing (excepted)'
           : rule.ports.map((range) => `${formatRange(range)} (${range.policy})`).join(', ');
-      lines.push(`  ${rule.cidr.padEnd(20)} ${ports}`);
+      lines.push(`  ${rule.cidr.padEnd(20)} ${rule.map.padEnd(6)} ${ports}`);
     }
   }
   lines.push(`flows let through: ${result.flows.length}`);

@@ -70,15 +70,18 @@ test('ebpf progs, maps and dump show what the kernel enforces, readable, with th
   assert.equal(progs.length, 4);
   assert.ok(progs.every((row) => row.ingress?.name === 'palisade_ingress'));
   const maps = JSON.parse((await palisade('ebpf', 'maps', '--json')).stdout) as {
-    pods: { pod: string; ingressMode: string }[];
+    pods: { pod: string; ingressMode: string; ingressExact: number; ingressPrefixes: number }[];
   };
-  assert.equal(maps.pods.find((row) => row.pod === 'default/demo-app')?.ingressMode, 'enforce');
+  const demo = maps.pods.find((row) => row.pod === 'default/demo-app');
+  assert.equal(demo?.ingressMode, 'enforce');
+  assert.ok((demo?.ingressExact ?? 0) > 0, 'the pod IPs its rules name are in the exact map');
+  assert.equal(typeof demo?.ingressPrefixes, 'number', 'the trie is shown beside it');
   const dump = await palisade('ebpf', 'dump', 'default/client-one');
   assert.equal(dump.code, 0);
   assert.match(dump.stdout, /egress: enforce/);
   assert.match(
     dump.stdout,
-    /10\.77\.2\.53\/32\s+TCP:53 \(default\/client-one-allow-egress-demo-app\), UDP:53/,
+    /10\.77\.2\.53\/32\s+exact\s+TCP:53 \(default\/client-one-allow-egress-demo-app\), UDP:53/,
   );
 });
 
@@ -125,6 +128,6 @@ test('each agent serves Prometheus metrics: verdicts by direction and policy, ke
   assert.match(text, /palisade_lost_events_total\{node="lab-node-1"\} \d+/);
   assert.match(
     text,
-    /palisade_map_fill_ratio\{node="lab-node-1",pod="default\/demo-app",map="ingress_rules_[01]"\} 0\.0\d+/,
+    /palisade_map_fill_ratio\{node="lab-node-1",pod="default\/demo-app",map="ingress_exact_[01]"\} 0\.0\d+/,
   );
 });

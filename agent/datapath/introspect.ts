@@ -7,7 +7,7 @@ import { formatCidr } from '../../server/net/ip.ts';
 import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { ruleIdOf } from './compile.ts';
-import { decodeLpmKey, decodeRuleValue, MODE, type PortRange } from './layout.ts';
+import { MODE, type PortRange } from './layout.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
 
@@ -127,19 +127,21 @@ export function nodeCounters(node: string): {
 
 export interface RuleEntry {
   readonly cidr: string;
+  /** Which map holds it: `exact` (whole addresses, a hash map) or `prefix` (the LPM trie). */
+  readonly map: 'exact' | 'prefix';
   readonly ports: readonly (PortRange & { readonly policy: string })[];
 }
 
-/** A pod's live rules of one direction: prefix, ports and the policy each came from. */
+/** A pod's live rules of one direction, from both its maps: prefix, ports and the policy each came from. */
 export function liveRules(pod: LabPodRecord, direction: 'ingress' | 'egress'): RuleEntry[] {
   const names = policyNames();
   return datapathOf(pod)
     .liveRules(direction)
-    .map(({ key, value }) => {
-      const { family, network, prefix } = decodeLpmKey(key);
+    .map(({ map, block, ranges }) => {
       return {
-        cidr: formatCidr({ family, network, prefix }),
-        ports: decodeRuleValue(value).map((range) => ({
+        cidr: formatCidr(block),
+        map,
+        ports: ranges.map((range) => ({
           ...range,
           policy: names.get(range.ruleId) ?? `rule ${range.ruleId}`,
         })),

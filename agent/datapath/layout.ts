@@ -6,6 +6,7 @@ import { formatIp, parseIp } from '../../server/net/ip.ts';
  */
 export const LAYOUT = {
   lpm_key: { size: 24, offsets: { prefixlen: 0, family: 4, addr: 5 } },
+  exact_key: { size: 20, offsets: { addr: 0, family: 16 } },
   port_range: { size: 12, offsets: { rule_id: 0, start: 4, end: 6, protocol: 8 } },
   rule_value: { size: 4 + 12 * 24, offsets: { count: 0, ranges: 4 } },
   pod_state: {
@@ -13,6 +14,10 @@ export const LAYOUT = {
     offsets: { ingress_mode: 0, egress_mode: 4, active_slot: 8, pod_id: 12, node_ipv4: 16, node_ipv6: 20 },
   },
   flow_key: { size: 40, offsets: { src: 0, dst: 16, sport: 32, dport: 34, protocol: 36, family: 37 } },
+  conntrack_key: {
+    size: 40,
+    offsets: { pod: 0, peer: 16, pod_port: 32, peer_port: 34, protocol: 36, family: 37 },
+  },
   flow_state: { size: 16, offsets: { last_seen_ns: 0, rule_id: 8, direction: 12, state: 13, fin: 14 } },
   fragment_key: {
     size: 40,
@@ -41,7 +46,7 @@ export const LAYOUT = {
 export const MAX_PORT_RANGES = 24;
 /** The conntrack map's size when the agent is given none (PALISADE_CONNTRACK_DEFAULT_ENTRIES). */
 export const CONNTRACK_DEFAULT_ENTRIES = 16384;
-/** Every rule map's size (PALISADE_RULES_MAX_ENTRIES). */
+/** Every rule map's size, exact and prefix alike (PALISADE_RULES_MAX_ENTRIES). */
 export const RULES_MAX_ENTRIES = 16384;
 
 export const MODE = { allowAll: 0, enforce: 1, denyAll: 2 } as const;
@@ -97,6 +102,29 @@ export function encodeLpmKey(family: 4 | 6, network: bigint, prefix: number): Bu
     key[offsets.addr + bytes - 1 - i] = Number((network >> BigInt(8 * i)) & 0xffn);
   }
   return key;
+}
+
+/** Whether a prefix is one whole address (/32, /128): it goes to the exact map, not the trie. */
+export function isFullLength(block: { family: 4 | 6; prefix: number }): boolean {
+  return block.prefix === (block.family === 4 ? 32 : 128);
+}
+
+/** An exact-map key for a whole address: its 16 bytes as flows carry them (IPv4 mapped), then the family. */
+export function encodeExactKey(family: 4 | 6, address: bigint): Buffer {
+  const key = Buffer.alloc(LAYOUT.exact_key.size);
+  addressBytes(family, address).copy(key, LAYOUT.exact_key.offsets.addr);
+  key.writeUInt8(family, LAYOUT.exact_key.offsets.family);
+  return key;
+}
+
+/** An exact-map key as the full-length prefix it stands for. */
+export function decodeExactKey(key: Buffer): { family: 4 | 6; network: bigint; prefix: number } {
+  const { offsets } = LAYOUT.exact_key;
+  const family = key.readUInt8(offsets.family) === FAMILY.ipv4 ? 4 : 6;
+  const bytes = key.subarray(offsets.addr + (family === 4 ? 12 : 0), offsets.addr + 16);
+  let network = 0n;
+  for (const byte of bytes) network = (network << 8n) | BigInt(byte);
+  return { family, network, prefix: family === 4 ? 32 : 128 };
 }
 
 /** An LPM key as a prefix: family, network and prefix length. */
@@ -192,14 +220,23 @@ export interface FlowKey {
   readonly family: 4 | 6;
 }
 
-export function decodeFlowKey(buffer: Buffer): FlowKey {
-  const { offsets } = LAYOUT.flow_key;
+/**
+ * A conntrack key as the flow's forward tuple (its first packet's): the pod's end is the
+ * destination of a flow let through ingress and the source of one let through egress.
+ */
+export function decodeConntrackKey(buffer: Buffer, direction: 'ingress' | 'egress'): FlowKey {
+  const { offsets } = LAYOUT.conntrack_key;
   const family = buffer.readUInt8(offsets.family);
+  const pod = addressText(buffer.subarray(offsets.pod, offsets.pod + 16), family);
+  const peer = addressText(buffer.subarray(offsets.peer, offsets.peer + 16), family);
+  const podPort = buffer.readUInt16LE(offsets.pod_port);
+  const peerPort = buffer.readUInt16LE(offsets.peer_port);
+  const ingress = direction === 'ingress';
   return {
-    src: addressText(buffer.subarray(offsets.src, offsets.src + 16), family),
-    dst: addressText(buffer.subarray(offsets.dst, offsets.dst + 16), family),
-    sport: buffer.readUInt16LE(offsets.sport),
-    dport: buffer.readUInt16LE(offsets.dport),
+    src: ingress ? peer : pod,
+    dst: ingress ? pod : peer,
+    sport: ingress ? peerPort : podPort,
+    dport: ingress ? podPort : peerPort,
     protocol: buffer.readUInt8(offsets.protocol),
     family: family === FAMILY.ipv6 ? 6 : 4,
   };

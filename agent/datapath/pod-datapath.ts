@@ -1,21 +1,28 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cidr } from '../../server/net/ip.ts';
 import { addon, EGRESS_OBJECT, INGRESS_OBJECT } from './addon.ts';
 import { allows, type DirectionRules, type PodRules } from './compile.ts';
 import {
   CONNTRACK_DEFAULT_ENTRIES,
   cutFlowState,
-  decodeFlowKey,
+  decodeConntrackKey,
+  decodeExactKey,
   decodeFlowState,
+  decodeLpmKey,
   decodePodState,
+  decodeRuleValue,
+  encodeExactKey,
   encodeLpmKey,
   encodePodState,
   encodeRuleValue,
   type FlowKey,
   type FlowState,
+  isFullLength,
   LAYOUT,
   MODE,
   type PodStateValue,
+  type PortRange,
 } from './layout.ts';
 import { nodeDir, podDir } from './pins.ts';
 
@@ -49,6 +56,32 @@ export interface AttachResult {
   readonly ingressId: number;
   readonly egressId: number;
 }
+
+/** A rule entry as the kernel holds it, and which of the direction's two maps holds it. */
+export interface LiveRule {
+  /** `exact`: the hash map of whole addresses (`DIRECTION_exact_N`); `prefix`: the LPM trie (`DIRECTION_rules_N`). */
+  readonly map: 'exact' | 'prefix';
+  readonly block: Cidr;
+  readonly ranges: readonly PortRange[];
+}
+
+/** The two maps of a direction's slot and how each keys its entries. */
+const RULE_MAPS = [
+  {
+    kind: 'exact',
+    name: (direction: string, slot: number) => `${direction}_exact_${slot}`,
+    keySize: LAYOUT.exact_key.size,
+    encode: (block: Cidr) => encodeExactKey(block.family, block.network),
+    decode: decodeExactKey,
+  },
+  {
+    kind: 'prefix',
+    name: (direction: string, slot: number) => `${direction}_rules_${slot}`,
+    keySize: LAYOUT.lpm_key.size,
+    encode: (block: Cidr) => encodeLpmKey(block.family, block.network, block.prefix),
+    decode: decodeLpmKey,
+  },
+] as const;
 
 /** Rule writes to one pod wait this long after its last flip, so no packet still reads the slot being rewritten. */
 const FLIP_GRACE_MS = 5;
@@ -119,8 +152,8 @@ export class PodDatapath {
     if (wait > 0) await sleep(wait);
     const current = this.state();
     const next = current.activeSlot === 0 ? 1 : 0;
-    this.fill(`ingress_rules_${next}`, rules.ingress);
-    this.fill(`egress_rules_${next}`, rules.egress);
+    this.fill('ingress', next, rules.ingress);
+    this.fill('egress', next, rules.egress);
     this.writeState({
       ingressMode: rules.ingress.mode,
       egressMode: rules.egress.mode,
@@ -149,45 +182,58 @@ export class PodDatapath {
 
   /** The pod's conntrack entries: each flow it let through, its direction and state. */
   flows(): (FlowKey & FlowState)[] {
-    return this.withMap('conntrack', (fd) => {
-      const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
-      const flows: (FlowKey & FlowState)[] = [];
-      for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
-        const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
-        const value = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
-        if (value) flows.push({ ...decodeFlowKey(key), ...decodeFlowState(value) });
-      }
-      return flows;
-    });
+    return this.conntrack().map(({ flow, state }) => ({ ...flow, ...state }));
   }
 
-  /** The rule map of a direction's live slot, as prefix text → ranges (for `palisade ebpf dump`). */
-  liveRules(direction: 'ingress' | 'egress'): { key: Buffer; value: Buffer }[] {
-    return this.withMap(`${direction}_rules_${this.state().activeSlot}`, (fd) => {
-      const keys = addon().mapKeys(fd, LAYOUT.lpm_key.size);
-      const entries: { key: Buffer; value: Buffer }[] = [];
-      for (let offset = 0; offset < keys.length; offset += LAYOUT.lpm_key.size) {
-        const key = keys.subarray(offset, offset + LAYOUT.lpm_key.size);
-        const value = addon().mapLookup(fd, key, LAYOUT.rule_value.size);
-        if (value) entries.push({ key: Buffer.from(key), value });
+  /** The live slot's rules of a direction, from both its maps (for `palisade ebpf dump`). */
+  liveRules(direction: 'ingress' | 'egress'): LiveRule[] {
+    const slot = this.state().activeSlot;
+    return RULE_MAPS.flatMap((map) =>
+      this.withMap(map.name(direction, slot), (fd) => {
+        const keys = addon().mapKeys(fd, map.keySize);
+        const entries: LiveRule[] = [];
+        for (let offset = 0; offset < keys.length; offset += map.keySize) {
+          const key = keys.subarray(offset, offset + map.keySize);
+          const value = addon().mapLookup(fd, key, LAYOUT.rule_value.size);
+          if (value) entries.push({ map: map.kind, block: map.decode(key), ranges: decodeRuleValue(value) });
+        }
+        return entries;
+      }),
+    );
+  }
+
+  /** Empties both maps of a direction's slot, then writes each entry to the map for its length. */
+  private fill(direction: 'ingress' | 'egress', slot: number, rules: DirectionRules): void {
+    const entries = [...rules.prefixes.values()];
+    for (const map of RULE_MAPS) {
+      this.withMap(map.name(direction, slot), (fd) => {
+        const keys = addon().mapKeys(fd, map.keySize);
+        for (let offset = 0; offset < keys.length; offset += map.keySize) {
+          addon().mapDelete(fd, keys.subarray(offset, offset + map.keySize));
+        }
+        const mine = entries.filter(({ block }) => isFullLength(block) === (map.kind === 'exact'));
+        if (mine.length === 0) return;
+        const keyBuffer = Buffer.concat(mine.map(({ block }) => map.encode(block)));
+        const valueBuffer = Buffer.concat(mine.map(({ ranges }) => encodeRuleValue(ranges)));
+        addon().mapUpdate(fd, keyBuffer, valueBuffer, mine.length);
+      });
+    }
+  }
+
+  /** The conntrack map's entries: each key, its flow (forward tuple) and its state. */
+  private conntrack(): { key: Buffer; value: Buffer; flow: FlowKey; state: FlowState }[] {
+    return this.withMap('conntrack', (fd) => {
+      const { size } = LAYOUT.conntrack_key;
+      const keys = addon().mapKeys(fd, size);
+      const entries: { key: Buffer; value: Buffer; flow: FlowKey; state: FlowState }[] = [];
+      for (let offset = 0; offset < keys.length; offset += size) {
+        const key = Buffer.from(keys.subarray(offset, offset + size));
+        const value = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
+        if (!value) continue;
+        const state = decodeFlowState(value);
+        entries.push({ key, value, flow: decodeConntrackKey(key, state.direction), state });
       }
       return entries;
-    });
-  }
-
-  private fill(map: string, rules: DirectionRules): void {
-    this.withMap(map, (fd) => {
-      const keys = addon().mapKeys(fd, LAYOUT.lpm_key.size);
-      for (let offset = 0; offset < keys.length; offset += LAYOUT.lpm_key.size) {
-        addon().mapDelete(fd, keys.subarray(offset, offset + LAYOUT.lpm_key.size));
-      }
-      const entries = [...rules.prefixes.values()];
-      if (entries.length === 0) return;
-      const keyBuffer = Buffer.concat(
-        entries.map(({ block }) => encodeLpmKey(block.family, block.network, block.prefix)),
-      );
-      const valueBuffer = Buffer.concat(entries.map(({ ranges }) => encodeRuleValue(ranges)));
-      addon().mapUpdate(fd, keyBuffer, valueBuffer, entries.length);
     });
   }
 
@@ -201,17 +247,12 @@ export class PodDatapath {
    * arriving where the pod's policy is open; a new SYN is judged again. Returns how many were cut.
    */
   private cutFlows(rules: PodRules): number {
+    const entries = this.conntrack();
     return this.withMap('conntrack', (fd) => {
-      const keys = addon().mapKeys(fd, LAYOUT.flow_key.size);
       const now = process.hrtime.bigint(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
       let cut = 0;
-      for (let offset = 0; offset < keys.length; offset += LAYOUT.flow_key.size) {
-        const key = keys.subarray(offset, offset + LAYOUT.flow_key.size);
-        const value = addon().mapLookup(fd, key, LAYOUT.flow_state.size);
-        if (!value) continue;
-        const state = decodeFlowState(value);
+      for (const { key, value, flow, state } of entries) {
         if (state.state === 'cut') continue;
-        const flow = decodeFlowKey(key);
         const peer = state.direction === 'egress' ? flow.dst : flow.src;
         const stillAllowed =
           this.pod.nodeIPs.includes(peer) ||
@@ -222,7 +263,7 @@ export class PodDatapath {
             flow.protocol,
           );
         if (stillAllowed) continue;
-        addon().mapUpdate(fd, Buffer.from(key), cutFlowState(value, now), 1);
+        addon().mapUpdate(fd, key, cutFlowState(value, now), 1);
         cut++;
       }
       return cut;

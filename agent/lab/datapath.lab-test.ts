@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readAgentReport, readEndpoints } from '../../server/lab/lab-store.ts';
 import { requireLab, waitForAgents } from '../../server/lab/lab-writes.ts';
+import { formatCidr } from '../../server/net/ip.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { datapathOf } from '../datapath/introspect.ts';
 import { labApply, labPod, labUp } from './lab.ts';
@@ -156,7 +157,7 @@ function podState(key: string): string {
   return JSON.stringify(
     datapathOf(labPod(key))
       .liveRules('ingress')
-      .map(({ key: k, value }) => [k.toString('hex'), value.toString('hex')]),
+      .map(({ map, block, ranges }) => [map, formatCidr(block), ranges]),
   );
 }
 

@@ -245,7 +245,7 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 			/* Both programs of a pod set the same sizes, so the second reuses the first's pinned maps. */
 			if (!err && sizes->conntrack && !strcmp(name, "conntrack"))
 				err = bpf_map__set_max_entries(map, sizes->conntrack);
-			if (!err && sizes->rules && strstr(name, "_rules_"))
+			if (!err && sizes->rules && (strstr(name, "_rules_") || strstr(name, "_exact_")))
 				err = bpf_map__set_max_entries(map, sizes->rules);
 		}
 		if (err) {
@@ -945,6 +945,9 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, lpm_key, prefixlen);
 	FIELD(fields, lpm_key, family);
 	FIELD(fields, lpm_key, addr);
+	STRUCT(exact_key);
+	FIELD(fields, exact_key, addr);
+	FIELD(fields, exact_key, family);
 	STRUCT(port_range);
 	FIELD(fields, port_range, rule_id);
 	FIELD(fields, port_range, start);
@@ -967,6 +970,13 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, flow_key, dport);
 	FIELD(fields, flow_key, protocol);
 	FIELD(fields, flow_key, family);
+	STRUCT(conntrack_key);
+	FIELD(fields, conntrack_key, pod);
+	FIELD(fields, conntrack_key, peer);
+	FIELD(fields, conntrack_key, pod_port);
+	FIELD(fields, conntrack_key, peer_port);
+	FIELD(fields, conntrack_key, protocol);
+	FIELD(fields, conntrack_key, family);
 	STRUCT(flow_state);
 	FIELD(fields, flow_state, last_seen_ns);
 	FIELD(fields, flow_state, rule_id);
