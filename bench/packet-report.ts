@@ -1,3 +1,4 @@
+import { LAYOUT } from '../agent/datapath/layout.ts';
 import type { ProgramStats } from './program-stats.ts';
 import type { machine } from './report.ts';
 import { round } from './stats.ts';
@@ -67,6 +68,9 @@ export interface PacketFigures {
   /** Flow events the benchmark took from the ring buffers in the agents' place. */
   readonly eventsDrained: number;
 }
+
+/** sizeof(struct rule_value): what each rule entry holds besides its key. */
+const RULE_VALUE_BYTES = LAYOUT.rule_value.size;
 
 export const TARGETS = {
   newFlowNs: 200,
@@ -179,15 +183,15 @@ export function packetMarkdown(figures: PacketFigures): string {
   const why =
     first && largest
       ? [
-          `- Where a new flow's time goes (ingress): with the direction not isolated, so no rule lookup (parsing, conntrack lookups, the conntrack insert, the flow event), ${noLookupNs('ingress')} ns; an established packet (conntrack lookup only) ${established(first)} ns with ${count(first.entries)} entries and ${established(largest)} ns with ${count(largest.entries)}. The rule lookup: from ${count(first.entries)} to ${count(largest.entries)} entries a new flow goes from ${net(first, 'onePeer')} to ${net(largest, 'onePeer')} ns when every flow comes from one peer (${onePeerGrowth ?? '–'}x: the trie's path to that peer stays in the cache) and from ${net(first, 'spread')} to ${net(largest, 'spread')} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification; this machine's kernel offers no hardware counters, so \`bpftool prog profile\` cannot count cycles or cache misses here.`,
+          `- Where a new flow's time goes (ingress): an established packet (parsing, the pod's state, one conntrack lookup, the counters) ${established(first)} ns with ${count(first.entries)} entries and ${established(largest)} ns with ${count(largest.entries)}; a new flow with the direction not isolated, so no rule lookup, ${noLookupNs('ingress')} ns, so the insert into the LRU conntrack and the flow event add about ${noLookupNs('ingress') - established(first)} ns. The rule lookup: from ${count(first.entries)} to ${count(largest.entries)} entries a new flow goes from ${net(first, 'onePeer')} to ${net(largest, 'onePeer')} ns when every flow comes from one peer (${onePeerGrowth ?? '–'}x) and from ${net(first, 'spread')} to ${net(largest, 'spread')} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification; this machine's kernel offers no hardware counters, so \`bpftool prog profile\` cannot count cycles or cache misses here.`,
           ...(targets.growth.met === false && onePeerGrowth !== undefined && onePeerGrowth <= TARGETS.growth
             ? [
-                "- Why the growth target is missed, and what would meet it: the growth is the LPM trie's walk, one node per address bit that tells entries apart, which stays cached for one peer and misses the cache for peers spread over a large table. Looking up full-length entries (pod IPs, nearly all of a PolicyEndpoint's entries) first in a hash map keyed by the exact address (one probe whatever the size), and the trie only for shorter prefixes, would keep the lookup flat: the compiled rules already hold at each prefix the union of the rules covering it, so an exact hit is the answer and a miss falls back to the trie. That is a change to the datapath (agent/bpf, agent/datapath/compile.ts).",
+                `- Why the growth target is missed: a peer's rules are one probe of the exact-match hash map at any size (whole addresses; the trie holds only shorter prefixes), and from one peer the lookup stays flat (${onePeerGrowth}x). What still grows is memory: with peers spread over a large table, the probe's hash bucket (the bucket array is sized by the maps' capacity, here ${count(largest.entries)} at every size) and the entry with its ${RULE_VALUE_BYTES}-byte rule set are cache and TLB misses that the previous packet did not warm. Smaller entries (an index to a shared rule set instead of the rule set itself, so that an entry fits one cache line) would take one of those misses away; the bucket's stays.`,
               ]
             : []),
           ...(targets.newFlow.met === false && noLookupNs('ingress') > TARGETS.newFlowNs
             ? [
-                '- Why the new-flow target is missed: a new flow costs more than the target before any rule lookup (the first figure above): conntrack lookups and the insert into the LRU conntrack, and the ring buffer record, on memory the previous packet did not touch (each packet here is its own test run, as each new flow comes by itself). A faster rule lookup alone cannot meet it; the fixed part of a new flow has to shrink.',
+                `- Why the new-flow target is missed: a new flow costs more than the target before any rule lookup (${noLookupNs('ingress')} ns, above), and an established packet alone (${established(first)} ns) is above it: parsing, the one conntrack lookup, then for a new flow the LRU insert and the ring buffer record, each on memory the previous packet did not touch (each packet here is its own test run, as each new flow comes by itself; the same packet repeated costs ${first.perPacket.spread.ingress.establishedRepeatedNs} ns). A faster rule lookup alone cannot meet it.`,
               ]
             : []),
         ].join('\n')
@@ -195,7 +199,7 @@ export function packetMarkdown(figures: PacketFigures): string {
   return `
 ![per-packet benchmark](bench/results/packet.svg)
 
-Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit.
+Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each, so in the exact-match hash map; rule maps sized for ${count(figures.sizes.at(-1)?.entries ?? 0)} entries at every N). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit.
 
 | entries each way | new flow, ns (ingress / egress) | new flow from one peer | established | established, one packet repeated ${count(figures.repeat)} times (kernel's mean) | programming, ms |
 |---|---|---|---|---|---|
