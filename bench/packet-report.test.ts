@@ -82,7 +82,7 @@ test('targets: new-flow ns at 100k net of the floor, growth from the smallest to
     markdown,
     /Why the growth target is missed: a peer's rules are one probe of the exact-match hash map/,
   );
-  assert.match(markdown, /with the 292-byte rule set/);
+  assert.match(markdown, /the entry with its 292-byte rule set/);
 });
 
 test('a ratio eBPF does not resolve above no program is said so, not divided by zero', () => {
