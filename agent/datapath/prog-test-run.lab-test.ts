@@ -45,9 +45,10 @@ const maxEntries = (map: string) => {
   }
 };
 
-test('rulesMaxEntries sizes every rule map of both programs, beside the conntrack size', () => {
-  for (const map of ['ingress_rules_0', 'ingress_rules_1', 'egress_rules_0', 'egress_rules_1'])
-    assert.equal(maxEntries(map), 70_000, map);
+test('rulesMaxEntries sizes every rule map of both programs, exact and prefix, beside the conntrack size', () => {
+  for (const direction of ['ingress', 'egress'])
+    for (const kind of ['exact', 'rules'])
+      for (const slot of [0, 1]) assert.equal(maxEntries(`${direction}_${kind}_${slot}`), 70_000);
   assert.equal(maxEntries('conntrack'), 1024);
 });
 
