@@ -85,6 +85,15 @@ test('targets: new-flow ns at 100k net of the floor, growth from the smallest to
   assert.match(markdown, /the entry with its 292-byte rule set/);
 });
 
+test('a CPU ratio missed while the kernel-counted one meets it says how much the added CPU moved', () => {
+  const run = figures([size(10, 250, 1, -2), size(10_000, 280, 60, 12), size(100_000, 290, 1000, 2)]);
+  assert.equal(packetTargets(run).ratio.met, false);
+  assert.match(
+    packetMarkdown(run),
+    /Why the CPU ratio target is missed in this run: .* about 200 µs .* from -2 to 12 µs .* between 1\.5 and 1\.5 µs.* iptables adds 40x \(target 10x\)/,
+  );
+});
+
 test('a ratio eBPF does not resolve above no program is said so, not divided by zero', () => {
   const run = figures([size(10, 250, 1, 0), size(10_000, 280, 100, -1)]);
   const targets = packetTargets(run);
