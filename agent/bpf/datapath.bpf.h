@@ -47,28 +47,19 @@
  * and the shorter prefixes in an LPM trie.
  */
 #define RULE_MAPS(direction)                                                                             \
-	EXACT_MAP(direction##_exact_0);                                                                        \
-	EXACT_MAP(direction##_exact_1);                                                                        \
-	PREFIX_MAP(direction##_rules_0);                                                                       \
-	PREFIX_MAP(direction##_rules_1);                                                                       \
+	RULE_MAP(direction##_exact_0, BPF_MAP_TYPE_HASH, struct exact_key);                                    \
+	RULE_MAP(direction##_exact_1, BPF_MAP_TYPE_HASH, struct exact_key);                                    \
+	RULE_MAP(direction##_rules_0, BPF_MAP_TYPE_LPM_TRIE, struct lpm_key);                                  \
+	RULE_MAP(direction##_rules_1, BPF_MAP_TYPE_LPM_TRIE, struct lpm_key);                                  \
 	static const struct rule_maps direction##_rule_maps = {                                                \
 		.exact = { &direction##_exact_0, &direction##_exact_1 },                                             \
 		.prefixes = { &direction##_rules_0, &direction##_rules_1 },                                          \
 	}
 
-#define EXACT_MAP(name)                                                                                  \
+#define RULE_MAP(name, map_type, key_type)                                                               \
 	struct {                                                                                               \
-		__uint(type, BPF_MAP_TYPE_HASH);                                                                     \
-		__type(key, struct exact_key);                                                                       \
-		__type(value, struct rule_value);                                                                    \
-		__uint(max_entries, PALISADE_RULES_MAX_ENTRIES);                                                     \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                                                                \
-	} name SEC(".maps")
-
-#define PREFIX_MAP(name)                                                                                 \
-	struct {                                                                                               \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                                                 \
-		__type(key, struct lpm_key);                                                                         \
+		__uint(type, map_type);                                                                              \
+		__type(key, key_type);                                                                               \
 		__type(value, struct rule_value);                                                                    \
 		__uint(max_entries, PALISADE_RULES_MAX_ENTRIES);                                                     \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                                                                \

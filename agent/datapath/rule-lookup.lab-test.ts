@@ -1,96 +1,48 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { decodeObject } from '../../server/kube/objects.ts';
-import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { formatCidr } from '../../server/net/ip.ts';
-import { ethernet, ipv4, ipv6, PROTOCOL, TCP_FLAGS, tcp } from '../lab/frames.ts';
-import { addon } from './addon.ts';
-import { compilePodRules, identityOf } from './compile.ts';
-import { mountBpffs, nodeDir, podDir } from './pins.ts';
-import { PodDatapath } from './pod-datapath.ts';
+import { TCP_FLAGS } from '../lab/frames.ts';
+import { IsolatedPod, type IsolatedPodRules, tcpEntry, VERDICT } from './isolated-pod.ts';
 
 /**
  * Rules for an address: whole addresses (/32, /128) in the exact-match hash map, shorter prefixes
  * in the trie, checked with real packets through the pod's real programs (BPF_PROG_TEST_RUN), in a
  * network namespace of its own (not the lab's: no lab lock).
  */
-const tag = `plrules${process.pid}`;
+const pod = new IsolatedPod(`plrules${process.pid}`);
 const POD_V4 = '10.81.0.1';
 const POD_V6 = 'fd00:81::1';
-const PASS = 0;
-const DROP = 2;
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-const datapath = new PodDatapath({
-  node: tag,
-  netns: `/run/netns/${tag}`,
-  ifname: 'veth0',
-  podId: 1,
-  nodeIPs: [],
-});
-
-const entry = (cidr: string, ports: number[], except?: string[]) => ({
-  cidr,
-  ...(except ? { except } : {}),
-  ports: ports.map((port) => ({ protocol: 'TCP', port })),
-});
+const { pass: PASS, drop: DROP } = VERDICT;
 
 /** Ingress isolated; what each peer may reach, with whole addresses inside, beside and excepted from CIDRs. */
-const endpoint = decodeObject({
-  apiVersion: 'networking.k8s.aws/v1alpha1',
-  kind: 'PolicyEndpoint',
-  metadata: { name: 'rules', namespace: 'test' },
-  spec: {
-    policyRef: { name: 'rules', namespace: 'test' },
-    podSelectorEndpoints: [
-      { podIP: POD_V4, hostIP: '', name: 'pod', namespace: 'test' },
-      { podIP: POD_V6, hostIP: '', name: 'pod', namespace: 'test' },
-    ],
-    podIsolation: ['Ingress'],
-    ingress: [
-      // 80 from the /16 but its /24, and never from 10.80.0.7.
-      entry('10.80.0.0/16', [80], ['10.80.1.0/24', '10.80.0.7/32']),
-      // A pod IP inside the excepted /24: its own port only.
-      entry('10.80.1.5', [443]),
-      // A pod IP inside the /16: its own port and the /16's.
-      entry('10.80.0.9', [22]),
-      entry('10.80.3.3', [80]),
-      entry('::ffff:10.90.4.4', [80]),
-      entry('fd00:80::5', [80]),
-      entry('fd00:80::/64', [8080], ['fd00:80::6/128']),
-    ],
-  },
-}) as PolicyEndpoint;
+const rules: IsolatedPodRules = {
+  podIsolation: ['Ingress'],
+  ingress: [
+    // 80 from the /16 but its /24, and never from 10.80.0.7.
+    tcpEntry('10.80.0.0/16', [80], ['10.80.1.0/24', '10.80.0.7/32']),
+    // A pod IP inside the excepted /24: its own port only.
+    tcpEntry('10.80.1.5', [443]),
+    // A pod IP inside the /16: its own port and the /16's.
+    tcpEntry('10.80.0.9', [22]),
+    tcpEntry('10.80.3.3', [80]),
+    tcpEntry('::ffff:10.90.4.4', [80]),
+    tcpEntry('fd00:80::5', [80]),
+    tcpEntry('fd00:80::/64', [8080], ['fd00:80::6/128']),
+  ],
+};
 
-before(async () => {
-  mountBpffs();
-  ip('netns', 'add', tag);
-  ip('-n', tag, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
-  ip('-n', tag, 'link', 'set', 'veth0', 'up');
-  datapath.attach();
-  await datapath.program(compilePodRules(identityOf('test/pod', [POD_V4, POD_V6]), [endpoint]));
-});
-
-after(() => {
-  ip('netns', 'del', tag);
-  rmSync(nodeDir(tag), { recursive: true, force: true });
-});
+before(() => pod.start([POD_V4, POD_V6], rules));
+after(() => pod.stop());
 
 let nextPort = 20000;
 /** The ingress program's verdict on a SYN from `peer` to the pod's `port` (a new flow each time). */
 function verdict(peer: string, port: number): number {
   const v6 = peer.includes(':');
-  const at = { src: peer, dst: v6 ? POD_V6 : POD_V4 };
-  const segment = tcp(at, nextPort++, port, TCP_FLAGS.syn);
-  const packet = v6 ? ipv6(at, PROTOCOL.tcp, segment) : ipv4(at, PROTOCOL.tcp, segment);
-  const frame = ethernet('02:00:00:00:00:02', '02:00:00:00:00:01', packet);
-  const cells = addon().progTestRun(`${podDir(tag, 'veth0')}/prog_ingress`, frame, frame.length, 1);
-  return cells.readUInt32LE(4);
+  return pod.tcp('ingress', peer, v6 ? POD_V6 : POD_V4, nextPort++, port, TCP_FLAGS.syn);
 }
 
 test('whole addresses are in the exact map, shorter prefixes in the trie, each with the union of the rules covering it', () => {
-  const rules = datapath.liveRules('ingress').map(({ map, block, ranges }) => ({
+  const rules = pod.datapath.liveRules('ingress').map(({ map, block, ranges }) => ({
     map,
     cidr: formatCidr(block),
     ports: ranges.map((range) => range.start).sort((a, b) => a - b),
