@@ -1,12 +1,16 @@
+import { REASONS } from '../../agent/datapath/layout.ts';
 import { queryOf } from '../http/query.ts';
 import type { FlowQuery } from './flow-store.ts';
 
 /** Reads a flow query from URL parameters; a bad value is an error naming the parameter. */
 export function parseFlowQuery(params: URLSearchParams): FlowQuery {
   const query = queryOf(params);
+  const family = query.choice('family', ['4', '6']);
   return {
     verdict: query.choice('verdict', ['allow', 'deny']),
     direction: query.choice('direction', ['ingress', 'egress']),
+    reason: query.choice('reason', REASONS),
+    family: family === undefined ? undefined : family === '6' ? 6 : 4,
     namespace: query.text('namespace'),
     pod: query.text('pod'),
     service: query.text('service'),

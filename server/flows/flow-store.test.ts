@@ -20,6 +20,8 @@ const flow = (i: number, overrides: Partial<Flow> = {}): Flow => ({
   dst: '10.77.1.10',
   dport: i % 4 ? 80 : 53,
   protocol: 6,
+  family: 4,
+  reason: i % 5 === 4 ? 'node' : 'policy',
   ...(i % 3 ? { policy: 'default/allow' } : {}),
   ...overrides,
 });
@@ -56,6 +58,8 @@ test('flow queries from URLs name the bad parameter', () => {
     {
       verdict: 'deny',
       direction: undefined,
+      reason: undefined,
+      family: undefined,
       namespace: 'default',
       pod: undefined,
       service: 'a/b',
@@ -132,4 +136,108 @@ test('a stored flow to a ClusterIP gets the backend learnt after it, and only th
       [40001, 'default/demo-app'],
     ],
   );
+});
+
+test('each flow keeps why the kernel decided and its family, and both filter', () => {
+  const store = new FlowStore(':memory:');
+  store.add([
+    ...Array.from({ length: 10 }, (_, i) => flow(i)),
+    flow(12, { reason: 'cut' }),
+    flow(10, { reason: 'icmp', protocol: 1, sport: 0, dport: 0 }),
+    flow(11, { family: 6, src: 'fd00:77::2:10', dst: 'fd00:77::1:10', reason: 'deny-all' }),
+  ]);
+  assert.deepEqual(
+    store.query({ reason: 'node' }).map((one) => one.sport),
+    [40009, 40004],
+  );
+  assert.deepEqual(store.query({ reason: 'cut' }), [flow(12, { reason: 'cut' })]);
+  assert.equal(store.query({ reason: 'icmp' })[0]?.protocol, 1);
+  assert.deepEqual(
+    store.query({ family: 6 }).map((one) => [one.src, one.reason]),
+    [['fd00:77::2:10', 'deny-all']],
+  );
+  assert.equal(store.query({ family: 4 }).length, 12);
+  assert.deepEqual(parseFlowQuery(new URLSearchParams('reason=fragment&family=6')), {
+    ...parseFlowQuery(new URLSearchParams()),
+    reason: 'fragment',
+    family: 6,
+  });
+  assert.throws(() => parseFlowQuery(new URLSearchParams('reason=luck')), /reason.*policy, node, cut/s);
+  assert.throws(() => parseFlowQuery(new URLSearchParams('family=5')), /family/);
+});
+
+test('a store written before rows were keyed by time is rewritten, every flow kept, without a reason', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const old = new DatabaseSync(path);
+  old.exec(`CREATE TABLE flows (id INTEGER PRIMARY KEY, time REAL NOT NULL, node TEXT NOT NULL, pod TEXT,
+    direction TEXT NOT NULL, verdict TEXT NOT NULL, kind TEXT NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL,
+    dst TEXT NOT NULL, dport INTEGER NOT NULL, protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT);
+    CREATE INDEX flows_time ON flows (time); CREATE INDEX flows_pod ON flows (pod, time);`);
+  const insert = old.prepare(
+    'INSERT INTO flows (time, node, pod, direction, verdict, kind, src, sport, dst, dport, protocol, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  insert.run(
+    1_800_000_000_000,
+    'n',
+    'default/a',
+    'egress',
+    'allow',
+    'new-flow',
+    '10.0.0.1',
+    1,
+    '10.0.0.2',
+    80,
+    6,
+    'default/p',
+  );
+  insert.run(
+    1_800_000_000_000,
+    'n',
+    'default/a',
+    'ingress',
+    'deny',
+    'denied',
+    'fd00::1',
+    2,
+    'fd00::2',
+    80,
+    6,
+    null,
+  );
+  old.close();
+  const store = new FlowStore(path);
+  assert.deepEqual(store.query(), [
+    {
+      time: 1_800_000_000_000,
+      node: 'n',
+      pod: 'default/a',
+      direction: 'ingress',
+      verdict: 'deny',
+      kind: 'denied',
+      src: 'fd00::1',
+      sport: 2,
+      dst: 'fd00::2',
+      dport: 80,
+      protocol: 6,
+      family: 6,
+    },
+    {
+      time: 1_800_000_000_000,
+      node: 'n',
+      pod: 'default/a',
+      direction: 'egress',
+      verdict: 'allow',
+      kind: 'new-flow',
+      src: '10.0.0.1',
+      sport: 1,
+      dst: '10.0.0.2',
+      dport: 80,
+      protocol: 6,
+      family: 4,
+      policy: 'default/p',
+    },
+  ]);
+  store.add([flow(1)]);
+  assert.equal(store.count(), 3);
+  store.close();
 });

@@ -2,12 +2,16 @@ import 'server-only';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { REASONS, type Reason } from '../../agent/datapath/layout.ts';
 import type { Flow } from './flow.ts';
 
 /** What `GET /api/flows` can ask for. */
 export interface FlowQuery {
   readonly verdict?: 'allow' | 'deny';
   readonly direction?: 'ingress' | 'egress';
+  /** Why the kernel gave its verdict (see Flow.reason). */
+  readonly reason?: Reason;
+  readonly family?: 4 | 6;
   /** Flows of pods in this namespace. */
   readonly namespace?: string;
   /** Flows of this pod (`ns/name`). */
@@ -56,6 +60,7 @@ export interface BatchNumber {
   readonly seq: number;
 }
 
+/** The columns of a row, in the order the insert binds them (after the row's key). */
 const COLUMNS = [
   'time',
   'node',
@@ -63,6 +68,8 @@ const COLUMNS = [
   'direction',
   'verdict',
   'kind',
+  'reason',
+  'family',
   'src',
   'sport',
   'dst',
@@ -73,9 +80,23 @@ const COLUMNS = [
   'service',
 ] as const;
 
+/** Small values are stored as their number (the kernel's), not as text. */
+const DIRECTIONS = ['ingress', 'egress'] as const;
+const VERDICTS = ['allow', 'deny'] as const;
+const KINDS = ['new-flow', 'denied'] as const;
+
+/**
+ * A row's key orders rows by time: the millisecond times 2^20, plus a counter (so that the flows
+ * of one millisecond have keys of their own). A time range is then a range of keys, and the
+ * table needs no index by time.
+ */
+export const KEY_SLOTS = 2 ** 20;
+const keyOf = (time: number) => Math.floor(time) * KEY_SLOTS;
+
 /**
  * Flow history on disk (SQLite), bounded by rows and age, so that it survives a server restart
- * and never grows without end. Batches go in one transaction.
+ * and never grows without end. Batches go in one transaction. Rows are keyed by time (no index by
+ * time to keep up) and indexed by pod only; small values are numbers.
  */
 export class FlowStore {
   private readonly db: DatabaseSync;
@@ -84,6 +105,9 @@ export class FlowStore {
   private readonly lastSeq: StatementSync;
   private readonly remember: StatementSync;
   private added = 0;
+  /** Rows stored now (counted once on opening, then kept up to date). */
+  private rows: number;
+  private slot = 0;
 
   constructor(
     path: string,
@@ -95,36 +119,71 @@ export class FlowStore {
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
-      -- 64 MiB of page cache instead of 2: at its bound the store's indexes (by time, by pod) no
-      -- longer fit in 2 MiB, and each insert then reads their pages back; bench:events measures it.
+      -- 64 MiB of page cache instead of 2: at its bound the store's index by pod no longer fits
+      -- in 2 MiB, and each insert then reads its pages back; bench:events measures it.
       PRAGMA cache_size = -65536;
-      -- Row ids only order rows, so no AUTOINCREMENT: it costs a write to sqlite_sequence per row.
+    `);
+    this.migrate();
+    this.db.exec(`
       CREATE TABLE IF NOT EXISTS flows (
         id INTEGER PRIMARY KEY,
-        time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction TEXT NOT NULL, verdict TEXT NOT NULL,
-        kind TEXT NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
+        time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
+        verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
+        src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
         protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
       );
-      CREATE INDEX IF NOT EXISTS flows_time ON flows (time);
-      CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod, time);
+      -- The row id follows the key, so this index lists each pod's flows by time.
+      CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod);
       -- Each agent process numbers its batches: the last number stored, so that one sent again is
       -- stored once.
       CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
         time REAL NOT NULL, PRIMARY KEY (node, sender)) WITHOUT ROWID;
     `);
-    // Stores made before flows named their peer (and Service) gain the columns; their old rows have none.
-    const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
-    for (const added of ['peer', 'service'])
-      if (!columns.some((column) => column.name === added))
-        this.db.exec(`ALTER TABLE flows ADD COLUMN ${added} TEXT`);
+    this.rows = this.count();
     this.lastSeq = this.db.prepare('SELECT seq FROM senders WHERE node = ? AND sender = ?');
     this.remember = this.db.prepare(
       'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (node, sender) DO UPDATE SET seq = excluded.seq, time = excluded.time',
     );
     this.insert = this.db.prepare(
-      `INSERT INTO flows (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+      `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
     );
+  }
+
+  /**
+   * A store written before rows were keyed by time (flows with text values, indexed by time) is
+   * rewritten once into the current table, every flow kept; its flows have no reason.
+   */
+  private migrate(): void {
+    const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
+    if (columns.length === 0 || columns.some((column) => column.name === 'reason')) return;
+    const has = (name: string) => columns.some((column) => column.name === name);
+    this.db.exec('BEGIN');
+    try {
+      this.db.exec(`
+        ALTER TABLE flows RENAME TO flows_old;
+        DROP INDEX IF EXISTS flows_time;
+        DROP INDEX IF EXISTS flows_pod;
+        CREATE TABLE flows (
+          id INTEGER PRIMARY KEY,
+          time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
+          verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
+          src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
+          protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
+        );
+        INSERT INTO flows (id, ${COLUMNS.join(', ')})
+          SELECT CAST(time AS INTEGER) * ${KEY_SLOTS} + (ROW_NUMBER() OVER (PARTITION BY CAST(time AS INTEGER) ORDER BY id) - 1) % ${KEY_SLOTS},
+            time, node, pod, direction = 'egress', verdict = 'deny', kind = 'denied', NULL,
+            CASE WHEN instr(src, ':') > 0 THEN 6 ELSE 4 END, src, sport, dst, dport, protocol, policy,
+            ${has('peer') ? 'peer' : 'NULL'}, ${has('service') ? 'service' : 'NULL'}
+          FROM flows_old;
+        DROP TABLE flows_old;
+      `);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   /**
@@ -144,30 +203,14 @@ export class FlowStore {
         }
         this.remember.run(batch.node, batch.sender, batch.seq, Date.now());
       }
-      for (const flow of flows) {
-        this.insert.run(
-          flow.time,
-          flow.node,
-          flow.pod ?? null,
-          flow.direction,
-          flow.verdict,
-          flow.kind,
-          flow.src,
-          flow.sport,
-          flow.dst,
-          flow.dport,
-          flow.protocol,
-          flow.policy ?? null,
-          flow.peer ?? null,
-          flow.service ?? null,
-        );
-      }
+      for (const flow of flows) this.insertOne(flow);
       this.db.exec('COMMIT');
     } catch (error) {
       // SQLite may have ended the transaction itself (a full disk): roll back only what is open.
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
+    this.rows += flows.length;
     this.added += flows.length;
     if (this.added >= 10_000) {
       try {
@@ -179,19 +222,59 @@ export class FlowStore {
     return true;
   }
 
+  /** One row, under the next free key of its millisecond. */
+  private insertOne(flow: Flow): void {
+    const base = keyOf(flow.time);
+    for (;;) {
+      this.slot = (this.slot + 1) % KEY_SLOTS;
+      const { changes } = this.insert.run(
+        base + this.slot,
+        flow.time,
+        flow.node,
+        flow.pod ?? null,
+        flow.direction === 'egress' ? 1 : 0,
+        flow.verdict === 'deny' ? 1 : 0,
+        flow.kind === 'denied' ? 1 : 0,
+        flow.reason === undefined ? null : REASONS.indexOf(flow.reason),
+        flow.family ?? (flow.src.includes(':') ? 6 : 4),
+        flow.src,
+        flow.sport,
+        flow.dst,
+        flow.dport,
+        flow.protocol,
+        flow.policy ?? null,
+        flow.peer ?? null,
+        flow.service ?? null,
+      );
+      if (changes > 0) return;
+    }
+  }
+
   /**
    * Gives stored flows to a ClusterIP the backend (`peer`) learnt after they were stored; each is
    * found by its time, node and client address, port and protocol.
    */
   nameBackends(flows: readonly Flow[]): void {
     const update = this.db.prepare(
-      `UPDATE flows SET peer = ? WHERE time = ? AND node = ? AND src = ? AND sport = ? AND protocol = ?
-        AND direction = 'egress' AND service IS NOT NULL AND peer IS NULL`,
+      `UPDATE flows SET peer = ? WHERE id >= ? AND id < ? AND time = ? AND node = ? AND src = ? AND sport = ?
+        AND protocol = ? AND direction = 1 AND service IS NOT NULL AND peer IS NULL`,
     );
     this.db.exec('BEGIN');
     try {
-      for (const flow of flows)
-        if (flow.peer) update.run(flow.peer, flow.time, flow.node, flow.src, flow.sport, flow.protocol);
+      for (const flow of flows) {
+        if (!flow.peer) continue;
+        const key = keyOf(flow.time);
+        update.run(
+          flow.peer,
+          key,
+          key + KEY_SLOTS,
+          flow.time,
+          flow.node,
+          flow.src,
+          flow.sport,
+          flow.protocol,
+        );
+      }
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -199,11 +282,18 @@ export class FlowStore {
     }
   }
 
-  /** Drops what is past the bounds: too old, or beyond the row limit. */
+  /** Drops what is past the bounds: too old, or beyond the row limit (the oldest first). */
   prune(now = Date.now()): void {
     this.added = 0;
-    this.db.prepare('DELETE FROM flows WHERE time < ?').run(now - this.limits.maxAgeMs);
-    this.db.prepare('DELETE FROM flows WHERE id <= (SELECT MAX(id) FROM flows) - ?').run(this.limits.maxRows);
+    const old = this.db.prepare('DELETE FROM flows WHERE id < ?').run(keyOf(now - this.limits.maxAgeMs));
+    this.rows -= Number(old.changes);
+    const excess = this.rows - this.limits.maxRows;
+    if (excess > 0) {
+      const over = this.db
+        .prepare('DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY id LIMIT ?)')
+        .run(excess);
+      this.rows -= Number(over.changes);
+    }
     this.db.prepare('DELETE FROM senders WHERE time < ?').run(now - this.limits.maxAgeMs);
   }
 
@@ -211,22 +301,22 @@ export class FlowStore {
   private where(query: FlowQuery): { sql: string; values: (string | number)[] } {
     const where: string[] = [];
     const values: (string | number)[] = [];
-    const add = (clause: string, value: string | number | undefined) => {
-      if (value === undefined) return;
+    const add = (clause: string, ...value: (string | number | undefined)[]) => {
+      if (value[0] === undefined) return;
       where.push(clause);
-      values.push(value);
+      values.push(...(value as (string | number)[]));
     };
-    add('verdict = ?', query.verdict);
-    add('direction = ?', query.direction);
+    add('verdict = ?', query.verdict && VERDICTS.indexOf(query.verdict));
+    add('direction = ?', query.direction && DIRECTIONS.indexOf(query.direction));
+    add('reason = ?', query.reason && REASONS.indexOf(query.reason));
+    add('family = ?', query.family);
     add('pod = ?', query.pod);
     add('service = ?', query.service);
-    add(
-      'pod LIKE ?',
-      query.namespace === undefined ? undefined : `${query.namespace.replace(/[%_]/g, '')}/%`,
-    );
+    // A namespace's pods are the keys from `ns/` up to `ns0` ('0' follows '/'): a range of the index.
+    add('pod >= ? AND pod < ?', query.namespace && `${query.namespace}/`, `${query.namespace}0`);
     add('dport = ?', query.port);
-    add('time >= ?', query.since);
-    add('time <= ?', query.until);
+    if (query.since !== undefined) add('id >= ? AND time >= ?', keyOf(query.since), query.since);
+    if (query.until !== undefined) add('id < ? AND time <= ?', keyOf(query.until) + KEY_SLOTS, query.until);
     return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', values };
   }
 
@@ -242,14 +332,16 @@ export class FlowStore {
       time: row.time as number,
       node: row.node as string,
       ...(row.pod === null ? {} : { pod: row.pod as string }),
-      direction: row.direction as Flow['direction'],
-      verdict: row.verdict as Flow['verdict'],
-      kind: row.kind as Flow['kind'],
+      direction: DIRECTIONS[row.direction as number] ?? 'ingress',
+      verdict: VERDICTS[row.verdict as number] ?? 'deny',
+      kind: KINDS[row.kind as number] ?? 'denied',
       src: row.src as string,
       sport: row.sport as number,
       dst: row.dst as string,
       dport: row.dport as number,
       protocol: row.protocol as number,
+      family: row.family === 6 ? 6 : 4,
+      ...(row.reason === null ? {} : { reason: REASONS[row.reason as number] ?? 'policy' }),
       ...(row.policy === null ? {} : { policy: row.policy as string }),
       ...(row.peer === null ? {} : { peer: row.peer as string }),
       ...(row.service === null ? {} : { service: row.service as string }),
@@ -267,7 +359,7 @@ export class FlowStore {
       .prepare(
         `SELECT MIN(CAST((time - ?) / ? AS INTEGER), ?) AS bucket, verdict, COUNT(*) AS n FROM flows ${where} GROUP BY bucket, verdict`,
       )
-      .all(query.since, width, buckets - 1, ...values) as { bucket: number; verdict: string; n: number }[];
+      .all(query.since, width, buckets - 1, ...values) as { bucket: number; verdict: number; n: number }[];
     const result = Array.from({ length: buckets }, (_, i) => ({
       start: query.since + i * width,
       allowed: 0,
@@ -276,7 +368,7 @@ export class FlowStore {
     for (const row of rows) {
       const bucket = result[row.bucket];
       if (!bucket) continue;
-      if (row.verdict === 'allow') bucket.allowed += row.n;
+      if (row.verdict === 0) bucket.allowed += row.n;
       else bucket.denied += row.n;
     }
     return result;
@@ -290,10 +382,10 @@ export class FlowStore {
     const { sql: where, values } = this.where(query);
     return this.db
       .prepare(
-        `SELECT pod, COALESCE(peer, CASE direction WHEN 'ingress' THEN src ELSE dst END) AS peer, direction, dport AS port, protocol, COUNT(*) AS count, MAX(time) AS last FROM flows ${where} GROUP BY 1, 2, 3, 4, 5 ORDER BY count DESC, last DESC LIMIT ?`,
+        `SELECT pod, COALESCE(peer, CASE direction WHEN 0 THEN src ELSE dst END) AS peer, direction, dport AS port, protocol, COUNT(*) AS count, MAX(time) AS last FROM flows ${where} GROUP BY 1, 2, 3, 4, 5 ORDER BY count DESC, last DESC LIMIT ?`,
       )
       .all(...values, limit)
-      .map((row) => ({ ...row }) as unknown as FlowPair);
+      .map((row) => ({ ...row, direction: DIRECTIONS[row.direction as number] }) as unknown as FlowPair);
   }
 
   count(): number {

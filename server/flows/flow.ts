@@ -1,3 +1,4 @@
+import { REASONS, type Reason } from '../../agent/datapath/layout.ts';
 import { integer, isObject, type Json, object, optionalString, string } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
 import { dnsSubdomainProblem } from '../kube/names.ts';
@@ -20,6 +21,15 @@ export interface Flow {
   readonly dport: number;
   /** IP protocol number. */
   readonly protocol: number;
+  /** The packet's address family (the ingest and the store always give it). */
+  readonly family?: 4 | 6;
+  /**
+   * Why the kernel gave its verdict: `policy` (the pod's rules, or no isolation), `node` (traffic
+   * with the pod's own node, e.g. kubelet probes), `cut` (a connection a policy change cut), `icmp`
+   * (an ICMP error of no allowed flow), `fragment` (a later fragment of no allowed datagram),
+   * `deny-all` (the direction is closed). Absent on flows stored before the kernel said.
+   */
+  readonly reason?: Reason;
   /** The policy whose rule allowed the flow (`ns/name`), when one did. */
   readonly policy?: string;
   /**
@@ -65,6 +75,13 @@ function byte(value: unknown, path: string): number {
   return number;
 }
 
+/** The flow's family as given, or (from agents that did not say) as its source address tells. */
+function familyOf(flow: Json, path: string): 4 | 6 {
+  if (flow.family === undefined) return String(flow.src).includes(':') ? 6 : 4;
+  if (flow.family !== 4 && flow.family !== 6) throw new FieldError(`${path}.family`, 'must be 4 or 6');
+  return flow.family;
+}
+
 /** Validates an ingest body; errors name the field (`flows[12].dport`). */
 export function decodeIngestBatch(raw: unknown): IngestBatch {
   const body = object(raw, 'body');
@@ -92,6 +109,8 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
       dst: string(flow.dst, `${path}.dst`),
       dport: port(flow.dport, `${path}.dport`),
       protocol: byte(flow.protocol, `${path}.protocol`),
+      family: familyOf(flow, path),
+      ...(flow.reason === undefined ? {} : { reason: oneOf(flow.reason, `${path}.reason`, REASONS) }),
       policy: optionalString(flow.policy, `${path}.policy`),
     };
   });
