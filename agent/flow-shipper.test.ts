@@ -3,41 +3,41 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FlowShipper, wireFlow } from './flow-shipper.ts';
-import type { NamedFlow } from './node-agent.ts';
+import { decodeFrame, FLOW_FRAME_TYPE } from '../server/flows/flow-frame.ts';
+import { FlowShipper } from './flow-shipper.ts';
+import { recordsOf, testEvent } from './testing-records.ts';
 
-const flow = (i: number): NamedFlow => ({
-  timestampNs: BigInt(i),
-  time: 1_800_000_000_000 + i,
-  src: '10.77.1.1',
-  dst: '10.77.1.2',
-  sport: 40000 + i,
-  dport: 80,
-  protocol: 6,
-  family: 4,
-  direction: 'ingress',
-  verdict: 'allow',
-  kind: 'new-flow',
-  reason: 'policy',
-  ruleId: 0,
-  podId: 1,
-  node: 'lab-node-1',
-});
+/** Flows `from` to `to` (exclusive) as ring buffer hand-offs of `per` records each. */
+const flows = (from: number, to: number, per = 7) => {
+  const batches = [];
+  for (let i = from; i < to; i += per)
+    batches.push(
+      recordsOf(
+        Array.from({ length: Math.min(per, to - i) }, (_, j) => testEvent(i + j)),
+        { pods: { 1: 'default/a' } },
+      ),
+    );
+  return batches;
+};
+
+/** A request's body (a flow frame) read as the server reads it. */
+function frameOf(chunks: Buffer[], type: string | undefined) {
+  assert.equal(type, FLOW_FRAME_TYPE);
+  return decodeFrame(Buffer.concat(chunks)).batch;
+}
 
 /** A real ingest endpoint on loopback that records what it accepts. */
 async function ingest(port = 0): Promise<{
   server: Server;
   url: string;
-  received: { auth?: string; flows: unknown[]; status?: unknown }[];
+  received: { auth?: string; flows: readonly unknown[]; status?: unknown }[];
 }> {
-  const received: { auth?: string; flows: unknown[]; status?: unknown }[] = [];
+  const received: { auth?: string; flows: readonly unknown[]; status?: unknown }[] = [];
   const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
+    const body: Buffer[] = [];
+    request.on('data', (chunk) => body.push(chunk));
     request.on('end', () => {
-      const { flows, status } = JSON.parse(body);
+      const { flows, status } = frameOf(body, request.headers['content-type']);
       received.push({ auth: request.headers.authorization, flows, status });
       response.end('{}');
     });
@@ -49,7 +49,7 @@ async function ingest(port = 0): Promise<{
 test('flows arrive in batches with the node’s token', async () => {
   const { server, url, received } = await ingest();
   const shipper = new FlowShipper({ url, token: () => 'secret-1', node: 'lab-node-1', batchSize: 40 });
-  shipper.push(Array.from({ length: 100 }, (_, i) => wireFlow(flow(i))));
+  shipper.push(flows(0, 100));
   for (let i = 0; i < 100 && shipper.delivered < 100; i++) await sleep(10);
   server.close();
   assert.equal(shipper.delivered, 100);
@@ -68,7 +68,7 @@ test('while the server is down flows wait up to a bound, drops are counted, and 
     maxBuffered: 50,
     retryMs: 50,
   });
-  shipper.push(Array.from({ length: 80 }, (_, i) => wireFlow(flow(i))));
+  shipper.push(flows(0, 80));
   await sleep(100);
   assert.equal(shipper.buffered, 50);
   assert.equal(shipper.dropped, 30);
@@ -97,7 +97,7 @@ test('an idle agent still sends its status, in a batch of no flows, and flows ca
     status: () => ({ pods: {}, deniedPackets: 0, lostEvents: lost++, mapFill: {} }),
   });
   for (let i = 0; i < 100 && received.length < 2; i++) await sleep(10);
-  shipper.push([wireFlow(flow(1))]);
+  shipper.push(flows(1, 2));
   for (let i = 0; i < 100 && shipper.delivered < 1; i++) await sleep(10);
   shipper.close();
   const sent = received.length;
@@ -132,7 +132,7 @@ test('the status goes with a batch at most as often as asked', async () => {
     statusEveryMs: 60_000,
     status: () => ({ pods: {}, deniedPackets: 0, lostEvents: 0, mapFill: {} }),
   });
-  shipper.push(Array.from({ length: 5 }, (_, i) => wireFlow(flow(i))));
+  shipper.push(flows(0, 5));
   for (let i = 0; i < 100 && shipper.delivered < 5; i++) await sleep(10);
   shipper.close();
   server.close();
@@ -152,7 +152,7 @@ test('a status that cannot be read leaves it out, and the flows still go', async
       throw new Error('no pins yet');
     },
   });
-  shipper.push([wireFlow(flow(1))]);
+  shipper.push(flows(1, 2));
   for (let i = 0; i < 100 && shipper.delivered < 1; i++) await sleep(10);
   shipper.close();
   server.close();
@@ -160,23 +160,41 @@ test('a status that cannot be read leaves it out, and the flows still go', async
   assert.equal(received[0]?.status, undefined);
 });
 
-test('a flow’s wire form is the JSON of the flow, its kernel timestamp as a string', () => {
-  const named = { ...flow(7), timestampNs: 12345678901234567890n, pod: 'default/a "b"', policy: 'ns/p' };
-  assert.deepEqual(JSON.parse(wireFlow(named)), { ...named, timestampNs: '12345678901234567890' });
-  const bare = flow(8);
-  assert.deepEqual(JSON.parse(wireFlow(bare)), { ...bare, timestampNs: '8' });
+test('a batch carries its records with the names of their pods, once', async () => {
+  const { server, url, received } = await ingest();
+  const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1' });
+  shipper.push([
+    recordsOf([testEvent(1, { podId: 7, ruleId: 3 }), testEvent(2, { podId: 8, reason: 'node' })], {
+      pods: { 7: 'default/a', 8: 'default/b' },
+      policies: { 3: 'default/allow-web' },
+    }),
+    recordsOf([testEvent(3, { podId: 7, verdict: 'deny', kind: 'denied', reason: 'cut' })], {
+      pods: { 7: 'default/a' },
+    }),
+  ]);
+  for (let i = 0; i < 100 && shipper.delivered < 3; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  const sent = received[0]?.flows as { pod?: string; policy?: string; reason: string; sport: number }[];
+  assert.deepEqual(
+    sent.map(({ pod, policy, reason, sport }) => [pod, policy, reason, sport]),
+    [
+      ['default/a', 'default/allow-web', 'policy', 40001],
+      ['default/b', undefined, 'node', 40002],
+      ['default/a', undefined, 'cut', 40003],
+    ],
+  );
 });
 
 /** An ingest that answers each request with what `answer` says for its batch number (or hangs up). */
 async function scriptedIngest(answer: (seq: number, attempt: number) => number | 'hang-up') {
   const seen: { seq: number; flows: number; dropped: number }[] = [];
   const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
+    const body: Buffer[] = [];
+    request.on('data', (chunk) => body.push(chunk));
     request.on('end', () => {
-      const { batch, flows, dropped } = JSON.parse(body);
+      const { batch: number, flows, dropped } = frameOf(body, request.headers['content-type']);
+      const batch = number ?? { seq: -1 };
       const attempt = seen.filter((item) => item.seq === batch.seq).length;
       seen.push({ seq: batch.seq, flows: flows.length, dropped });
       const status = answer(batch.seq, attempt);
@@ -194,7 +212,7 @@ test('a batch that got no answer goes again unchanged, under its number; one the
     attempt > 0 ? 200 : seq === 1 ? 'hang-up' : seq === 2 ? 503 : 200,
   );
   const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1', batchSize: 10, retryMs: 10 });
-  shipper.push(Array.from({ length: 20 }, (_, i) => wireFlow(flow(i))));
+  shipper.push(flows(0, 20));
   for (let i = 0; i < 200 && shipper.delivered < 20; i++) await sleep(10);
   shipper.close();
   server.close();
@@ -215,7 +233,7 @@ test('a batch that got no answer goes again unchanged, under its number; one the
 test('a batch the server refuses for good is dropped and counted, and the next ones go on', async () => {
   const { server, seen, url } = await scriptedIngest((seq) => (seq === 1 ? 400 : 200));
   const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1', batchSize: 5, retryMs: 10 });
-  shipper.push(Array.from({ length: 12 }, (_, i) => wireFlow(flow(i))));
+  shipper.push(flows(0, 12));
   for (let i = 0; i < 200 && shipper.delivered < 7; i++) await sleep(10);
   shipper.close();
   server.close();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { FLOW_FRAME_TYPE } from '../server/flows/flow-frame.ts';
 import type { AgentStatus } from '../server/nodes/agent-status.ts';
-import type { NamedFlow } from './node-agent.ts';
+import { frameOf, type RecordBatch, recordCount, sliceRecords } from './record-batch.ts';
 
 export interface ShipperOptions {
   /** The server's ingest endpoint, e.g. http://127.0.0.1:3000/api/ingest. */
@@ -20,11 +21,6 @@ export interface ShipperOptions {
   readonly heartbeatMs?: number;
 }
 
-/** A flow as it travels to the server and into the flow file: JSON, the kernel timestamp as a string. */
-export function wireFlow(flow: NamedFlow): string {
-  return JSON.stringify({ ...flow, timestampNs: flow.timestampNs.toString() });
-}
-
 /** What became of one request to the ingest. */
 type Outcome =
   /** The server stored the batch (or had stored it before). */
@@ -42,7 +38,8 @@ const RETRY_STATUSES = new Set([401, 403, 408, 421, 429, 503]);
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /**
- * Sends flows to the server's ingest in batches, one request at a time: when the server is slow
+ * Sends flows to the server's ingest in batches (each a flow frame: the kernel's records and,
+ * once, the names they need), one request at a time: when the server is slow
  * the buffer absorbs it, when it is down the buffer holds up to a bound, and whatever had to be
  * dropped is counted, never silent. Each batch is numbered (a random id for this process and a
  * sequence), and a batch whose fate is unknown (no answer came) is sent again as it was, with its
@@ -51,10 +48,11 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNRE
  */
 export class FlowShipper {
   private readonly options: Required<Omit<ShipperOptions, 'status'>> & Pick<ShipperOptions, 'status'>;
-  /** Flows as JSON text (serialized once, by the caller), waiting to be sent. */
-  private buffer: string[] = [];
-  /** A batch that was sent with no answer: sent again, unchanged, before anything else. */
-  private unsure: { seq: number; flows: string[] } | undefined;
+  /** Records waiting to be sent, oldest first, and how many they are. */
+  private buffer: RecordBatch[] = [];
+  private waiting = 0;
+  /** A batch that was sent with no answer: sent again, with its number, before anything else. */
+  private unsure: { seq: number; batches: RecordBatch[]; count: number } | undefined;
   private readonly sender = randomBytes(9).toString('base64url');
   private seq = 0;
   private sending = false;
@@ -90,23 +88,56 @@ export class FlowShipper {
 
   /** Flows not yet delivered: waiting, or in a batch sent again until the server answers. */
   get buffered(): number {
-    return this.buffer.length + (this.unsure?.flows.length ?? 0);
+    return this.waiting + (this.unsure?.count ?? 0);
   }
 
-  /** Takes flows already serialized as JSON (see {@link wireFlow}). */
-  push(flows: readonly string[]): void {
-    for (const flow of flows) this.buffer.push(flow);
+  /** Takes batches of ring buffer records with their names. */
+  push(batches: readonly RecordBatch[]): void {
+    for (const batch of batches) {
+      this.buffer.push(batch);
+      this.waiting += recordCount(batch);
+    }
     this.bound();
     void this.drain();
   }
 
   /** Drops the oldest waiting flows past the bound, counting them. */
   private bound(): void {
-    const excess = this.buffer.length - this.options.maxBuffered;
-    if (excess > 0) {
-      this.buffer.splice(0, excess);
-      this.dropped += excess;
+    let excess = this.waiting - this.options.maxBuffered;
+    while (excess > 0) {
+      const oldest = this.buffer[0];
+      if (!oldest) break;
+      const count = recordCount(oldest);
+      const gone = Math.min(count, excess);
+      if (gone === count) this.buffer.shift();
+      else this.buffer[0] = sliceRecords(oldest, gone);
+      this.waiting -= gone;
+      this.dropped += gone;
+      excess -= gone;
     }
+  }
+
+  /** The oldest waiting records, at most a batch's worth. */
+  private take(): { batches: RecordBatch[]; count: number } {
+    const batches: RecordBatch[] = [];
+    let count = 0;
+    while (count < this.options.batchSize) {
+      const oldest = this.buffer[0];
+      if (!oldest) break;
+      const room = this.options.batchSize - count;
+      const size = recordCount(oldest);
+      if (size <= room) {
+        this.buffer.shift();
+        batches.push(oldest);
+        count += size;
+      } else {
+        batches.push(sliceRecords(oldest, 0, room));
+        this.buffer[0] = sliceRecords(oldest, room);
+        count += room;
+      }
+    }
+    this.waiting -= count;
+    return { batches, count };
   }
 
   close(): void {
@@ -118,25 +149,23 @@ export class FlowShipper {
     if (this.sending) return;
     this.sending = true;
     try {
-      while ((this.unsure || this.buffer.length > 0) && !this.closed) {
-        const batch = this.unsure ?? {
-          seq: ++this.seq,
-          flows: this.buffer.splice(0, this.options.batchSize),
-        };
+      while ((this.unsure || this.waiting > 0) && !this.closed) {
+        const batch = this.unsure ?? { seq: ++this.seq, ...this.take() };
         this.unsure = undefined;
-        const outcome = await this.send(batch.seq, batch.flows);
+        const outcome = await this.send(batch.seq, batch.batches);
         if (outcome === 'stored') {
-          this.delivered += batch.flows.length;
+          this.delivered += batch.count;
           continue;
         }
         if (outcome === 'refused') {
-          this.dropped += batch.flows.length;
+          this.dropped += batch.count;
           continue;
         }
         if (outcome === 'unknown') this.unsure = batch;
         else {
           // Not stored: back to the front, and the oldest go if that is more than the bound.
-          this.buffer.unshift(...batch.flows);
+          this.buffer.unshift(...batch.batches);
+          this.waiting += batch.count;
           this.bound();
         }
         await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
@@ -147,7 +176,7 @@ export class FlowShipper {
   }
 
   /** One request to the ingest, and what became of it. */
-  private async send(seq: number, batch: readonly string[]): Promise<Outcome> {
+  private async send(seq: number, batches: readonly RecordBatch[]): Promise<Outcome> {
     let status: AgentStatus | undefined;
     if (Date.now() - this.lastStatus >= this.options.statusEveryMs) {
       try {
@@ -156,16 +185,24 @@ export class FlowShipper {
         // The datapath cannot be read just now (pins not yet made): the flows go without it.
       }
     }
-    const head = `"node":${JSON.stringify(this.options.node)},"dropped":${this.dropped},"batch":{"sender":"${this.sender}","seq":${seq}}`;
+    const body = frameOf(
+      {
+        node: this.options.node,
+        dropped: this.dropped,
+        batch: { sender: this.sender, seq },
+        ...(status ? { status } : {}),
+      },
+      batches,
+    );
     let response: Response;
     try {
       response = await fetch(this.options.url, {
         method: 'POST',
         headers: {
-          'content-type': 'application/json',
+          'content-type': FLOW_FRAME_TYPE,
           authorization: `Bearer ${this.options.token() ?? ''}`,
         },
-        body: `{${head},${status ? `"status":${JSON.stringify(status)},` : ''}"flows":[${batch.join(',')}]}`,
+        body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
         signal: AbortSignal.timeout(10_000),
       });
       await response.arrayBuffer();

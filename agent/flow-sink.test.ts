@@ -4,65 +4,56 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeFrames } from '../server/flows/flow-frame.ts';
 import { FlowSink } from './flow-sink.ts';
 import { AgentMetrics } from './metrics.ts';
-import type { NamedFlow } from './node-agent.ts';
+import { type RecordBatch, recordCount } from './record-batch.ts';
+import { recordsOf, testEvent } from './testing-records.ts';
 
-const flow = (i: number): NamedFlow => ({
-  timestampNs: BigInt(i),
-  time: 1_800_000_000_000 + i,
-  node: 'lab-node-1',
-  pod: 'default/demo-app',
-  src: '10.77.2.10',
-  dst: '10.77.1.10',
-  sport: 40000 + i,
-  dport: 80,
-  protocol: 6,
-  family: 4,
-  direction: 'ingress',
-  verdict: 'allow',
-  kind: 'new-flow',
-  reason: 'policy',
-  ruleId: 1,
-  podId: 1,
-});
+const hand = (from: number, count: number) =>
+  recordsOf(
+    Array.from({ length: count }, (_, i) =>
+      testEvent(from + i, { podId: 1, ruleId: 1, reason: i % 2 ? 'policy' : 'node' }),
+    ),
+    { pods: { 1: 'default/demo-app' }, policies: { 1: 'default/allow' } },
+  );
 
 test('flows are written and shipped together once held long enough, or at once when many', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'palisade-sink-')), 'flows.jsonl');
-  const shipped: string[][] = [];
+  const file = join(mkdtempSync(join(tmpdir(), 'palisade-sink-')), 'flows.frames');
+  const shipped: RecordBatch[][] = [];
+  const metrics = new AgentMetrics('lab-node-1');
   const sink = new FlowSink(
+    'lab-node-1',
     file,
-    new AgentMetrics('lab-node-1'),
-    { push: (lines) => void shipped.push([...lines]) },
+    metrics,
+    { push: (batches) => void shipped.push([...batches]) },
     {
       holdMs: 50,
       flushAt: 10,
     },
   );
-  sink.take([flow(1), flow(2)]);
-  sink.take([flow(3)]);
+  const sizes = () => shipped.map((batches) => batches.reduce((sum, batch) => sum + recordCount(batch), 0));
+  sink.take(hand(1, 2));
+  sink.take(hand(3, 1));
   assert.equal(shipped.length, 0, 'held');
   await sleep(120);
-  assert.deepEqual(
-    shipped.map((lines) => lines.length),
-    [3],
-    'one batch after the hold',
-  );
-  assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 3);
-  sink.take(Array.from({ length: 12 }, (_, i) => flow(10 + i)));
-  assert.deepEqual(
-    shipped.map((lines) => lines.length),
-    [3, 12],
-    'at once past flushAt',
-  );
-  sink.take([flow(30)]);
+  assert.deepEqual(sizes(), [3], 'one batch after the hold');
+  assert.equal(decodeFrames(readFileSync(file)).flows.length, 3);
+  sink.take(hand(10, 12));
+  assert.deepEqual(sizes(), [3, 12], 'at once past flushAt');
+  sink.take(hand(30, 1));
   sink.flush();
+  assert.deepEqual(sizes(), [3, 12, 1]);
+  const { flows, end } = decodeFrames(readFileSync(file));
+  assert.equal(end, readFileSync(file).length, 'whole frames');
+  assert.equal(flows.length, 16);
   assert.deepEqual(
-    shipped.map((lines) => lines.length),
-    [3, 12, 1],
+    [flows.at(-1)?.sport, flows.at(-1)?.pod, flows.at(-1)?.policy, flows.at(-1)?.node, flows.at(-1)?.reason],
+    [40030, 'default/demo-app', 'default/allow', 'lab-node-1', 'node'],
   );
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  assert.equal(lines.length, 16);
-  assert.equal(JSON.parse(lines.at(-1) ?? '{}').sport, 40030);
   assert.equal(sink.received, 16);
+  assert.match(
+    metrics.render({ counters: {} as never, fill: [] }),
+    /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",policy="default\/allow"\} 16/,
+  );
 });

@@ -1,7 +1,11 @@
 import { appendFileSync, renameSync, statSync } from 'node:fs';
-import { type FlowShipper, wireFlow } from './flow-shipper.ts';
+import { labFile } from '../server/lab/lab-store.ts';
+import type { FlowShipper } from './flow-shipper.ts';
 import type { AgentMetrics } from './metrics.ts';
-import type { NamedFlow } from './node-agent.ts';
+import { frameOf, type RecordBatch, recordCount } from './record-batch.ts';
+
+/** The node's flow file in the lab folder: flow frames back to back (see flow-frame.ts). */
+export const flowFileOf = (node: string) => labFile(`flows-${node}.frames`);
 
 /** Bytes after which the agent's flow file is rotated (one older file is kept). */
 const ROTATE_BYTES = 8 * 1024 * 1024;
@@ -19,37 +23,45 @@ export interface SinkOptions {
 
 /**
  * Where the agent's flow verdicts go: its metrics at once; the server's ingest (when configured)
- * and the node's flow file that `palisade ebpf flows` reads, together every `holdMs` or every
- * `flushAt` flows, whichever comes first.
+ * and the node's flow file that `palisade ebpf flows` reads (flow frames, see flow-frame.ts),
+ * together every `holdMs` or every `flushAt` flows, whichever comes first. The records go as the
+ * kernel wrote them: nothing here is done per flow but counting it.
  */
 export class FlowSink {
+  private readonly node: string;
   private readonly file: string;
   private readonly metrics: AgentMetrics;
   private readonly shipper: Pick<FlowShipper, 'push'> | undefined;
   private readonly options: Required<SinkOptions>;
-  /** Flows as JSON lines, waiting for the next flush. */
-  private held: string[] = [];
+  /** Batches of records waiting for the next flush, and how many records they hold. */
+  private held: RecordBatch[] = [];
+  private heldCount = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Flows taken in so far. */
   received = 0;
 
   constructor(
+    node: string,
     file: string,
     metrics: AgentMetrics,
     shipper?: Pick<FlowShipper, 'push'>,
     options: SinkOptions = {},
   ) {
+    this.node = node;
     this.file = file;
     this.metrics = metrics;
     this.shipper = shipper;
     this.options = { holdMs: 50, flushAt: 5000, ...options };
   }
 
-  take(flows: readonly NamedFlow[]): void {
-    this.received += flows.length;
-    this.metrics.record(flows);
-    for (const flow of flows) this.held.push(wireFlow(flow));
-    if (this.held.length >= this.options.flushAt) this.flush();
+  take(batch: RecordBatch): void {
+    const count = recordCount(batch);
+    if (count === 0) return;
+    this.received += count;
+    this.metrics.record(batch);
+    this.held.push(batch);
+    this.heldCount += count;
+    if (this.heldCount >= this.options.flushAt) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.holdMs);
   }
 
@@ -58,10 +70,11 @@ export class FlowSink {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.held.length === 0) return;
-    const lines = this.held;
+    const batches = this.held;
     this.held = [];
-    this.shipper?.push(lines);
-    appendFileSync(this.file, `${lines.join('\n')}\n`);
+    this.heldCount = 0;
+    this.shipper?.push(batches);
+    appendFileSync(this.file, frameOf({ node: this.node }, batches));
     try {
       if (statSync(this.file).size > ROTATE_BYTES) renameSync(this.file, `${this.file}.1`);
     } catch {

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadKubeConfig } from '../server/kube-api/kube-config.ts';
-import { labFile, readJson, readLab, writeJson } from '../server/lab/lab-store.ts';
+import { readJson, readLab, writeJson } from '../server/lab/lab-store.ts';
 import { logger } from '../server/log.ts';
 import type { AgentStatus } from '../server/nodes/agent-status.ts';
 import { CONNTRACK_DEFAULT_ENTRIES } from './datapath/layout.ts';
 import { PodDatapath } from './datapath/pod-datapath.ts';
 import { FlowShipper } from './flow-shipper.ts';
-import { FlowSink } from './flow-sink.ts';
+import { FlowSink, flowFileOf } from './flow-sink.ts';
 import { KubeNodeSource } from './kube-node-source.ts';
 import { LabNodeSource } from './lab/lab-node-source.ts';
 import { AgentMetrics } from './metrics.ts';
@@ -19,7 +19,7 @@ import type { NodeSource } from './node-source.ts';
  * The node agent process: `main.ts --node NAME [--kubeconfig FILE|--in-cluster] [--netns PATH]
  * [--strict] [--conntrack-entries N]`. Enforces the PolicyEndpoints of the node's pods: from the lab's store, or with a
  * kubeconfig (or in a cluster) from the Kubernetes API. Writes every flow verdict to
- * `flows-NAME.jsonl` in the lab folder (rotated at 8 MB) and, when PALISADE_INGEST_URL is set,
+ * `flows-NAME.frames` in the lab folder (flow frames, rotated at 8 MB) and, when PALISADE_INGEST_URL is set,
  * sends them to the server with the node's token (in Kubernetes mode the ServiceAccount token,
  * which the server checks with a TokenReview); serves Prometheus metrics and its status on 127.0.0.1
  * (port PALISADE_METRICS_PORT, default 9470 + the node's lab number). SIGTERM stops it and leaves
@@ -123,7 +123,7 @@ const shipper =
         statusEveryMs: 10_000,
       })
     : undefined;
-const sink = new FlowSink(labFile(`flows-${node}.jsonl`), metrics, shipper);
+const sink = new FlowSink(node, flowFileOf(node), metrics, shipper);
 
 const index = readLab()?.nodes.find((candidate) => candidate.name === node)?.index ?? 0;
 const metricsPort = Number(process.env.PALISADE_METRICS_PORT ?? 9470 + index);
@@ -153,7 +153,7 @@ process.on('SIGTERM', () => {
   process.exit(0);
 });
 await source.start?.();
-await agent.start((flows) => sink.take(flows));
+await agent.start((batch) => sink.take(batch));
 log.info('enforcing', {
   node,
   source: kubeMode ? 'kubernetes' : 'lab',

@@ -1,6 +1,7 @@
 import { mapFill, nodeCounters } from './datapath/introspect.ts';
+import { DIRECTION, LAYOUT } from './datapath/layout.ts';
 import { podDir } from './datapath/pins.ts';
-import type { NamedFlow } from './node-agent.ts';
+import type { RecordBatch } from './record-batch.ts';
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
@@ -17,10 +18,25 @@ export class AgentMetrics {
     this.node = node;
   }
 
-  record(flows: readonly NamedFlow[]): void {
-    for (const flow of flows) {
-      const key = `${flow.direction}\u0000${flow.verdict}\u0000${flow.policy ?? ''}`;
-      this.verdicts.set(key, (this.verdicts.get(key) ?? 0) + 1);
+  /** Counts the verdicts of a batch of records (read from their bytes: direction, verdict, rule). */
+  record(batch: RecordBatch): void {
+    const { size, offsets } = LAYOUT.flow_event;
+    const { records } = batch;
+    const counts = new Map<number, number>();
+    for (let base = 0; base + size <= records.length; base += size) {
+      // Rule ids are 32 bits; with the direction and verdict bits the key stays below 2^34.
+      const key =
+        records.readUInt32LE(base + offsets.rule_id) * 4 +
+        (records[base + offsets.direction] as number) * 2 +
+        (records[base + offsets.verdict] as number);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of counts) {
+      const direction = Math.floor(key / 2) % 2 === DIRECTION.egress ? 'egress' : 'ingress';
+      const verdict = key % 2 === 0 ? 'allow' : 'deny';
+      const policy = batch.policies[Math.floor(key / 4)] ?? '';
+      const name = `${direction}\u0000${verdict}\u0000${policy}`;
+      this.verdicts.set(name, (this.verdicts.get(name) ?? 0) + count);
     }
   }
 

@@ -3,20 +3,11 @@ import type { AgentReport } from '../server/lab/lab-store.ts';
 import type { Logger } from '../server/log.ts';
 import { addon } from './datapath/addon.ts';
 import { closedDirection, compilePodRules, identityOf, type PodRules, ruleIdOf } from './datapath/compile.ts';
-import { decodeFlowEvents, type FlowEvent } from './datapath/layout.ts';
+import { LAYOUT } from './datapath/layout.ts';
 import { mountBpffs, nodeDir } from './datapath/pins.ts';
 import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
 import type { NodePod, NodeSource, NodeState, UnreadableEndpoint } from './node-source.ts';
-
-/** A flow event with the names the agent knows. */
-export interface NamedFlow extends FlowEvent {
-  /** Wall-clock milliseconds of the kernel's timestamp. */
-  readonly time: number;
-  readonly node: string;
-  readonly pod?: string;
-  /** The policy whose rule allowed the flow, when one did. */
-  readonly policy?: string;
-}
+import type { RecordBatch } from './record-batch.ts';
 
 /** Options of a node's agent. */
 export interface NodeAgentOptions {
@@ -57,10 +48,10 @@ export class NodeAgent {
   }
 
   /** Applies the source's state once, then again whenever it changes; flows go to `onFlows`. */
-  async start(onFlows: (flows: NamedFlow[]) => void): Promise<void> {
+  async start(onFlows: (batch: RecordBatch) => void): Promise<void> {
     mountBpffs();
     await this.sync();
-    this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) => onFlows(this.namedFlows(batch)));
+    this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) => onFlows(this.named(batch)));
     this.source?.watch(() => void this.sync());
   }
 
@@ -185,17 +176,31 @@ export class NodeAgent {
     return Object.keys(closed).length ? closed : undefined;
   }
 
-  /** Decodes a batch of ring buffer records and names their pods and policies. */
-  namedFlows(batch: Buffer): NamedFlow[] {
-    // The kernel stamps CLOCK_MONOTONIC, as process.hrtime does: one offset turns it into wall time.
-    const offsetNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-    return decodeFlowEvents(batch).map((event) => ({
-      ...event,
-      time: Number((event.timestampNs + offsetNs) / 1_000_000n),
-      node: this.node,
-      pod: this.podsById.get(event.podId),
-      policy: this.policiesByRuleId.get(event.ruleId),
-    }));
+  /**
+   * A batch of ring buffer records with the names of their pods and policies: the records stay as
+   * the kernel wrote them (they travel so), only their ids are read.
+   */
+  named(records: Buffer): RecordBatch {
+    const { size, offsets } = LAYOUT.flow_event;
+    const pods: Record<string, string> = {};
+    const policies: Record<string, string> = {};
+    let lastPod = -1;
+    let lastRule = -1;
+    for (let base = 0; base + size <= records.length; base += size) {
+      const podId = records.readUInt32LE(base + offsets.pod_id);
+      const ruleId = records.readUInt32LE(base + offsets.rule_id);
+      if (podId !== lastPod) {
+        lastPod = podId;
+        const pod = this.podsById.get(podId);
+        if (pod !== undefined) pods[podId] = pod;
+      }
+      if (ruleId !== lastRule) {
+        lastRule = ruleId;
+        const policy = this.policiesByRuleId.get(ruleId);
+        if (policy !== undefined) policies[ruleId] = policy;
+      }
+    }
+    return { records, pods, policies };
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NamedFlow } from '../agent/node-agent.ts';
+import type { Flow } from '../server/flows/flow.ts';
 import { parseState } from '../server/kube/state-file.ts';
 import {
   distinctFlows,
@@ -29,7 +29,7 @@ test('the events cluster parses as a state file: two namespaces of pods on two n
 
 test('the variety of recorded flows is counted', () => {
   const flow = (src: string, dst: string, pod: string, verdict: 'allow' | 'deny', policy?: string) =>
-    ({ src, dst, pod, verdict, policy }) as unknown as NamedFlow;
+    ({ src, dst, pod, verdict, policy }) as unknown as Flow;
   const variety = distinctFlows();
   variety.add([
     flow('1', '2', 'a/x', 'allow', 'a/p'),
@@ -82,7 +82,7 @@ test('per event: live from the processes’ CPU, by stage from the replay; the t
   assert.match(eventsMarkdown(lossy), /\*\*missed\*\*/);
   assert.match(
     eventsMarkdown(lossy),
-    /largest stages are the store at its bound \(2 µs\), the agent's metrics, flow file, JSON and HTTP \(1\.5 µs\)/,
+    /largest stages are the store at its bound \(2 µs\), the agent's metrics, flow file and HTTP \(1\.5 µs\)/,
   );
   assert.doesNotMatch(eventsMarkdown(figures), /Where the time goes/);
   assert.match(

@@ -1,4 +1,4 @@
-import type { NamedFlow } from '../agent/node-agent.ts';
+import type { Flow } from '../server/flows/flow.ts';
 import type { machine } from './report.ts';
 import { round } from './stats.ts';
 import { type Bar, barChart } from './svg-chart.ts';
@@ -44,7 +44,7 @@ export function distinctFlows() {
   const policies = new Set<string>();
   const verdicts = { allow: 0, deny: 0 };
   return {
-    add(flows: readonly NamedFlow[]): void {
+    add(flows: readonly Flow[]): void {
       for (const flow of flows) {
         if (flow.pod) pods.add(flow.pod);
         pairs.add(`${flow.src}>${flow.dst}`);
@@ -96,11 +96,11 @@ export interface EventsFigures {
   readonly stagesUsPerEvent: {
     /** The addon's thread taking records from the ring buffer to JavaScript (measured while recording). */
     readonly ring: number;
-    /** Records decoded and named (pod, policy) in the agent. */
+    /** The records' pod and rule ids named in the agent (the records are not decoded there). */
     readonly decode: number;
-    /** The agent's metrics, flow file, JSON and HTTP requests to the server. */
+    /** The agent's metrics, flow file and HTTP requests to the server, of flow frames. */
     readonly ship: number;
-    /** The server's ingest (HTTP, parsing, checks, naming peers, live stream), its store left out. */
+    /** The server's ingest (HTTP, records checked by layout and decoded, naming peers, live stream), its store left out. */
     readonly serverIngest: number;
     /** The flow store's inserts, into an empty store. */
     readonly store: number;
@@ -150,10 +150,10 @@ Flow events on ${figures.machine.cores} cores (${figures.machine.cpu}), ${figure
 | stage | CPU-µs per event |
 |---|---|
 | kernel → agent: the addon's thread takes records from the ring buffer | ${s.ring} |
-| kernel → agent: records decoded and named (pod, policy) | ${s.decode} |
-| agent → server, in the agent: metrics, flow file, JSON, HTTP | ${s.ship} |
-| agent → server, in the server: HTTP, parsing and checks, peers named, live stream | ${s.serverIngest} |
-| server → store: SQLite inserts, into an empty store | ${s.store} |
+| kernel → agent: the records' pod and policy ids named (records kept as the kernel wrote them) | ${s.decode} |
+| agent → server, in the agent: metrics, flow file and HTTP, of flow frames | ${s.ship} |
+| agent → server, in the server: HTTP, records checked by their layout and decoded, peers named, live stream | ${s.serverIngest} |
+| server → store: SQLite inserts (rows keyed by time, one index), into an empty store | ${s.store} |
 | server → store: the same into a store at its bound (${count(figures.storeBoundRows)} rows of a thousand pods) | ${s.storeAtBound} |
 | **agent + server, by stage** | **${totals.total}** (agent ${totals.agent}, server ${totals.server}); with the store at its bound **${totals.atBound}** |
 | **agent + server, live** | **${liveUs.total}** (agents ${liveUs.agents}, server ${liveUs.server}) |
@@ -168,8 +168,8 @@ function whatWouldMeetIt(figures: EventsFigures): string {
   const s = figures.stagesUsPerEvent;
   const stages: [string, number][] = [
     ['the ring buffer to JavaScript', s.ring],
-    ['decoding and naming', s.decode],
-    ["the agent's metrics, flow file, JSON and HTTP", s.ship],
+    ['naming ids', s.decode],
+    ["the agent's metrics, flow file and HTTP", s.ship],
     ["the server's ingest", s.serverIngest],
     ['the store at its bound', s.storeAtBound],
   ];
@@ -194,7 +194,7 @@ export function eventsChart(figures: EventsFigures): string {
   const live = liveUsPerEvent(figures);
   const bars: Bar[] = [
     { label: 'ring buffer → JavaScript', value: s.ring, kind: 'ours' },
-    { label: 'decode and name', value: s.decode, kind: 'ours' },
+    { label: 'agent: name ids', value: s.decode, kind: 'ours' },
     { label: 'agent: metrics, file, ship', value: s.ship, kind: 'ours' },
     { label: 'server: ingest', value: s.serverIngest, kind: 'ours' },
     { label: 'server: store (empty)', value: s.store, kind: 'ours' },

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeCounters } from '../agent/datapath/introspect.ts';
 import { LAYOUT } from '../agent/datapath/layout.ts';
-import { FlowShipper, wireFlow } from '../agent/flow-shipper.ts';
+import { FlowShipper } from '../agent/flow-shipper.ts';
 import { FlowSink } from '../agent/flow-sink.ts';
 import { LabNodeSource } from '../agent/lab/lab-node-source.ts';
 import { AgentMetrics } from '../agent/metrics.ts';
 import { NodeAgent } from '../agent/node-agent.ts';
+import { frameOf } from '../agent/record-batch.ts';
 import { startDashboard } from '../e2e/dashboard.ts';
-import { decodeIngestBatch } from '../server/flows/flow.ts';
+import { decodeFrame } from '../server/flows/flow-frame.ts';
 import { FlowStore } from '../server/flows/flow-store.ts';
 import { readAgentReport, readJson, readLab } from '../server/lab/lab-store.ts';
 import { labWith, onTheLab, replaceAgents } from './bench-lab.ts';
@@ -208,25 +209,27 @@ await onTheLab(15, async (cleanups) => {
     const batches: Buffer[] = [];
     for (let offset = 0; offset < raw.length; offset += REPLAY_BATCH * size)
       batches.push(raw.subarray(offset, Math.min(raw.length, offset + REPLAY_BATCH * size)));
-    // kernel → agent: ring buffer records to named flows.
+    // kernel → agent: the records' pod and rule ids named (the records themselves stay as they are).
     let start = cpu();
-    const named = batches.map((batch) => agent.namedFlows(batch));
+    const named = batches.map((batch) => agent.named(batch));
     stages.decode += cpu() - start;
-    for (const flows of named) variety.add(flows);
+    // The flows as the server decodes them from the agent's frames.
+    const decoded = named.flatMap((batch) => decodeFrame(frameOf({ node }, [batch])).batch.flows);
+    variety.add(decoded);
     // agent → server: metrics, the flow file and shipping, in the agent; the ingest, in the server.
-    const count = named.reduce((sum, flows) => sum + flows.length, 0);
+    const count = decoded.length;
     const shipper = new FlowShipper({
       url: `${base}/api/ingest`,
       token: () => tokens[node],
       node,
       maxBuffered: count,
     });
-    const sink = new FlowSink(join(folder, `flows-${node}.jsonl`), new AgentMetrics(node), shipper);
+    const sink = new FlowSink(node, join(folder, `flows-${node}.frames`), new AgentMetrics(node), shipper);
     const storedBefore = await stored();
     const serverBefore = treeCpuSeconds(server.pid ?? 0);
     start = cpu();
-    for (const flows of named) {
-      sink.take(flows);
+    for (const batch of named) {
+      sink.take(batch);
       await new Promise((resolve) => setImmediate(resolve));
     }
     while (shipper.delivered + shipper.dropped < count && shipper.lastError === undefined) await sleep(2);
@@ -236,10 +239,6 @@ await onTheLab(15, async (cleanups) => {
     if (shipper.lastError) throw new Error(`shipping the replay: ${shipper.lastError}`);
     storedByReplay += (await stored()) - storedBefore;
     // server → store: the flows as the server decodes them, into a store of their own.
-    const decoded = decodeIngestBatch({
-      node,
-      flows: named.flat().map((flow) => JSON.parse(wireFlow(flow))),
-    }).flows;
     start = cpu();
     for (let offset = 0; offset < decoded.length; offset += 5000)
       store.add(decoded.slice(offset, offset + 5000));

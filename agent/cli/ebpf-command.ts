@@ -1,6 +1,9 @@
-import { createReadStream, existsSync, readFileSync, statSync, watchFile } from 'node:fs';
-import { type FlowAddresses, type FlowNames, ServiceFlowNamer } from '../../server/flows/service-flows.ts';
-import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
+import type { Flow } from '../../server/flows/flow.ts';
+import { decodeFrames } from '../../server/flows/flow-frame.ts';
+import { kernelReason } from '../../server/flows/flow-reason.ts';
+import { type FlowNames, ServiceFlowNamer } from '../../server/flows/service-flows.ts';
+import { readAgentReport } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import {
   datapathOf,
@@ -15,6 +18,7 @@ import {
   protocolName,
 } from '../datapath/introspect.ts';
 import { nodeDir, podDir } from '../datapath/pins.ts';
+import { flowFileOf } from '../flow-sink.ts';
 import { labPod, labServices } from '../lab/lab.ts';
 import { parseOptions } from './args.ts';
 import { type Output, writeLines } from './output.ts';
@@ -170,21 +174,16 @@ async function dump(argv: string[], out: Output): Promise<number> {
   return 0;
 }
 
-interface FlowLine extends FlowAddresses {
-  timestampNs: string;
-  node: string;
-  policy?: string;
-}
-
 /** A flow of an agent's file, named by the pod or Service (and backend) at its other end. */
-function formatFlow(flow: FlowLine & FlowNames, json: boolean): string {
+function formatFlow(flow: Flow & FlowNames, json: boolean): string {
   if (json) return JSON.stringify(flow);
-  const why = flow.verdict === 'allow' ? (flow.policy ?? 'not isolated') : 'no rule allows it';
+  const why =
+    kernelReason(flow) ?? (flow.verdict === 'allow' ? (flow.policy ?? 'not isolated') : 'no rule allows it');
   const peer = flow.service ? `svc/${flow.service}${flow.peer ? ` → ${flow.peer}` : ''}` : (flow.peer ?? '');
   return `${flow.node.padEnd(12)} ${(flow.pod ?? '?').padEnd(32)} ${flow.direction.padEnd(8)} ${flow.verdict.toUpperCase().padEnd(6)} ${`${flow.src}:${flow.sport}`.padEnd(22)} → ${`${flow.dst}:${flow.dport}`.padEnd(22)} ${protocolName(flow.protocol).padEnd(4)} ${why}${peer ? `  (${peer})` : ''}`;
 }
 
-const byTime = (a: FlowLine, b: FlowLine) => Number(BigInt(a.timestampNs) - BigInt(b.timestampNs));
+const byTime = (a: Flow, b: Flow) => a.time - b.time;
 
 async function flows(argv: string[], out: Output): Promise<number> {
   const { values } = parseOptions(argv, {
@@ -192,15 +191,14 @@ async function flows(argv: string[], out: Output): Promise<number> {
     json: { type: 'boolean' },
   });
   const lab = requireLab();
-  const files = lab.nodes.map((node) => labFile(`flows-${node.name}.jsonl`));
+  const files = lab.nodes.map((node) => flowFileOf(node.name));
   const json = values.json === true;
   const cluster = labServices();
   // Both nodes' sides of a connection through a Service are here: each names the other.
-  const namer = new ServiceFlowNamer<FlowLine>();
+  const namer = new ServiceFlowNamer<Flow>();
   const recorded = files
     .filter((file) => existsSync(file))
-    .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean))
-    .map((line) => JSON.parse(line) as FlowLine)
+    .flatMap((file) => decodeFrames(readFileSync(file)).flows)
     .sort(byTime);
   const named = [
     ...namer.settle(namer.name(cluster, recorded), 0).publish,
@@ -211,7 +209,7 @@ async function flows(argv: string[], out: Output): Promise<number> {
     named.map((flow) => formatFlow(flow, json)),
   );
   if (!values.follow) return 0;
-  const print = (flows: readonly (FlowLine & FlowNames)[]) =>
+  const print = (flows: readonly (Flow & FlowNames)[]) =>
     void writeLines(
       out,
       flows.map((flow) => formatFlow(flow, json)),
@@ -224,14 +222,17 @@ async function flows(argv: string[], out: Output): Promise<number> {
       const from = offsets.get(file) ?? 0;
       if (current.size < from) offsets.set(file, 0);
       if (current.size <= from) return;
-      offsets.set(file, current.size);
-      let rest = '';
-      createReadStream(file, { start: from, end: current.size - 1, encoding: 'utf8' }).on('data', (chunk) => {
-        const parts = (rest + chunk).split('\n');
-        rest = parts.pop() ?? '';
-        const lines = parts.filter(Boolean).map((line) => JSON.parse(line) as FlowLine);
-        print(namer.settle(namer.name(cluster, lines)).publish);
-      });
+      // Whole frames only: one being written is read again, complete, next time.
+      const bytes = Buffer.alloc(current.size - from);
+      const fd = openSync(file, 'r');
+      try {
+        readSync(fd, bytes, 0, bytes.length, from);
+      } finally {
+        closeSync(fd);
+      }
+      const { flows: fresh, end } = decodeFrames(bytes);
+      offsets.set(file, from + end);
+      print(namer.settle(namer.name(cluster, fresh)).publish);
     });
   }
   await new Promise(() => {});

@@ -1,3 +1,4 @@
+import { FieldError } from '../../server/kube/field-error.ts';
 import { formatIp, parseIp } from '../../server/net/ip.ts';
 
 /**
@@ -269,10 +270,10 @@ export function cutFlowState(buffer: Buffer, nowNs: bigint): Buffer {
   return cut;
 }
 
-/** One record of the ring buffer. */
+/** One record of the ring buffer, its time on the wall clock. */
 export interface FlowEvent extends FlowKey {
-  /** Kernel monotonic nanoseconds. */
-  readonly timestampNs: bigint;
+  /** Wall-clock milliseconds of the kernel's (monotonic) timestamp. */
+  readonly time: number;
   readonly direction: 'ingress' | 'egress';
   readonly verdict: 'allow' | 'deny';
   readonly kind: 'new-flow' | 'denied';
@@ -282,26 +283,82 @@ export interface FlowEvent extends FlowKey {
   readonly podId: number;
 }
 
-export function decodeFlowEvents(batch: Buffer): FlowEvent[] {
+/** Milliseconds to add to the kernel's monotonic clock (as milliseconds) for the wall clock now. */
+export function monotonicToWallMs(): number {
+  return Date.now() - Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** A field of a record that no kernel writes: the record and the field, and what was there. */
+function badRecord(index: number, field: string, value: number): never {
+  throw new FieldError(`records[${index}].${field}`, `is not a value the kernel writes (${value})`);
+}
+
+/**
+ * Ring buffer records (back to back) as events, `clockMs` turning the kernel's timestamps into
+ * wall-clock milliseconds; a record with a value no kernel writes is an error naming the record
+ * and field, so records from elsewhere (the ingest) are checked by their layout alone.
+ */
+export function decodeFlowEvents(batch: Buffer, clockMs: number): FlowEvent[] {
   const { size, offsets } = LAYOUT.flow_event;
-  const events: FlowEvent[] = [];
-  for (let base = 0; base + size <= batch.length; base += size) {
-    const family = batch.readUInt8(base + offsets.family);
-    events.push({
-      timestampNs: batch.readBigUInt64LE(base + offsets.timestamp_ns),
-      src: addressText(batch.subarray(base + offsets.src, base + offsets.src + 16), family),
-      dst: addressText(batch.subarray(base + offsets.dst, base + offsets.dst + 16), family),
+  if (batch.length % size !== 0)
+    throw new FieldError('records', `must be whole records of ${size} bytes, got ${batch.length} bytes`);
+  const events: FlowEvent[] = new Array(batch.length / size);
+  for (let i = 0, base = 0; base < batch.length; i++, base += size) {
+    const family = batch[base + offsets.family] as number;
+    const direction = batch[base + offsets.direction] as number;
+    const verdict = batch[base + offsets.verdict] as number;
+    const kind = batch[base + offsets.kind] as number;
+    const reason = REASONS[batch[base + offsets.reason] as number];
+    if (family !== FAMILY.ipv4 && family !== FAMILY.ipv6) badRecord(i, 'family', family);
+    if (direction > 1) badRecord(i, 'direction', direction);
+    if (verdict > 1) badRecord(i, 'verdict', verdict);
+    if (kind > 1) badRecord(i, 'kind', kind);
+    if (reason === undefined) badRecord(i, 'reason', batch[base + offsets.reason] as number);
+    const ns =
+      batch.readUInt32LE(base + offsets.timestamp_ns + 4) * 4294967296 +
+      batch.readUInt32LE(base + offsets.timestamp_ns);
+    events[i] = {
+      time: Math.floor(ns / 1e6 + clockMs),
+      src: recordAddress(batch, base + offsets.src, family),
+      dst: recordAddress(batch, base + offsets.dst, family),
       sport: batch.readUInt16LE(base + offsets.sport),
       dport: batch.readUInt16LE(base + offsets.dport),
-      protocol: batch.readUInt8(base + offsets.protocol),
+      protocol: batch[base + offsets.protocol] as number,
       family: family === FAMILY.ipv6 ? 6 : 4,
-      direction: batch.readUInt8(base + offsets.direction) === DIRECTION.egress ? 'egress' : 'ingress',
-      verdict: batch.readUInt8(base + offsets.verdict) === 0 ? 'allow' : 'deny',
-      kind: batch.readUInt8(base + offsets.kind) === 0 ? 'new-flow' : 'denied',
-      reason: REASONS[batch.readUInt8(base + offsets.reason)] ?? 'policy',
+      direction: direction === DIRECTION.egress ? 'egress' : 'ingress',
+      verdict: verdict === 0 ? 'allow' : 'deny',
+      kind: kind === 0 ? 'new-flow' : 'denied',
+      reason,
       ruleId: batch.readUInt32LE(base + offsets.rule_id),
       podId: batch.readUInt32LE(base + offsets.pod_id),
-    });
+    };
   }
   return events;
+}
+
+/** An address of a record: IPv4 from its last four bytes, without making a view of them. */
+function recordAddress(batch: Buffer, at: number, family: number): string {
+  if (family === FAMILY.ipv4)
+    return `${batch[at + 12]}.${batch[at + 13]}.${batch[at + 14]}.${batch[at + 15]}`;
+  return addressText(batch.subarray(at, at + 16), family);
+}
+
+/** A record as the kernel writes it (for tests and benchmarks that make records without a kernel). */
+export function encodeFlowEvent(event: FlowEvent, clockMs: number): Buffer {
+  const { size, offsets } = LAYOUT.flow_event;
+  const record = Buffer.alloc(size);
+  record.writeBigUInt64LE(BigInt(Math.round((event.time - clockMs) * 1e6)), offsets.timestamp_ns);
+  addressBytes(event.family, parseIp(event.src)?.value ?? 0n).copy(record, offsets.src);
+  addressBytes(event.family, parseIp(event.dst)?.value ?? 0n).copy(record, offsets.dst);
+  record.writeUInt16LE(event.sport, offsets.sport);
+  record.writeUInt16LE(event.dport, offsets.dport);
+  record.writeUInt8(event.protocol, offsets.protocol);
+  record.writeUInt8(DIRECTION[event.direction], offsets.direction);
+  record.writeUInt8(event.verdict === 'allow' ? 0 : 1, offsets.verdict);
+  record.writeUInt8(event.kind === 'new-flow' ? 0 : 1, offsets.kind);
+  record.writeUInt32LE(event.ruleId, offsets.rule_id);
+  record.writeUInt32LE(event.podId, offsets.pod_id);
+  record.writeUInt8(event.family, offsets.family);
+  record.writeUInt8(REASONS.indexOf(event.reason), offsets.reason);
+  return record;
 }

@@ -1,8 +1,10 @@
 import type { Flow } from '../../server/flows/flow.ts';
+import { REASON_CHOICES } from '../../server/flows/flow-reason.ts';
 import type { FlowQuery } from '../../server/flows/flow-store.ts';
 
 /** The flows page's view; every field is also a URL parameter, so a view can be shared. */
-export interface FlowFilter extends Pick<FlowQuery, 'verdict' | 'direction' | 'namespace' | 'pod' | 'port'> {
+export interface FlowFilter
+  extends Pick<FlowQuery, 'verdict' | 'direction' | 'reason' | 'namespace' | 'pod' | 'port'> {
   /** How far back: `5m`, `1h`, `24h`; all kept history when absent. */
   readonly within?: keyof typeof WINDOWS;
   /** Repeated flows collapsed into one row with a count. */
@@ -21,6 +23,7 @@ export function flowFilterFromQuery(query: string): FlowFilter {
   const filter: Record<string, unknown> = {
     verdict: pick('verdict', ['allow', 'deny']),
     direction: pick('direction', ['ingress', 'egress']),
+    reason: pick('reason', Object.keys(REASON_CHOICES) as (keyof typeof REASON_CHOICES)[]),
     namespace: params.get('namespace') || undefined,
     pod: params.get('pod') || undefined,
     port: params.get('port') && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined,
@@ -53,6 +56,7 @@ export function matchesFlow(filter: FlowFilter, flow: Flow, now: number): boolea
   return (
     (!filter.verdict || flow.verdict === filter.verdict) &&
     (!filter.direction || flow.direction === filter.direction) &&
+    (!filter.reason || flow.reason === filter.reason) &&
     (!filter.namespace || flow.pod?.startsWith(`${filter.namespace}/`) === true) &&
     (!filter.pod || flow.pod === filter.pod) &&
     (filter.port === undefined || flow.dport === filter.port) &&

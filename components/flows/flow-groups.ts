@@ -1,7 +1,8 @@
 import type { PodIsolation } from '../../server/flows/deciding-policies.ts';
 import type { Flow } from '../../server/flows/flow.ts';
+import { kernelReason } from '../../server/flows/flow-reason.ts';
 
-/** Flows that repeat one another: same pod, direction, verdict, ends and port (source ports differ). */
+/** Flows that repeat one another: same pod, direction, verdict, reason, ends and port (source ports differ). */
 export interface FlowGroup {
   readonly key: string;
   /** The newest of them, as the table shows it. */
@@ -13,7 +14,7 @@ export interface FlowGroup {
 
 /** What makes flows repeats of one another. */
 export const repeatKey = (flow: Flow) =>
-  `${flow.pod ?? ''} ${flow.direction} ${flow.verdict} ${flow.src} ${flow.dst} ${flow.dport}/${flow.protocol}`;
+  `${flow.pod ?? ''} ${flow.direction} ${flow.verdict} ${flow.reason ?? ''} ${flow.src} ${flow.dst} ${flow.dport}/${flow.protocol}`;
 
 /** Flows (newest first) collapsed into groups of repeats, ordered by their newest flow. */
 export function groupFlows(flows: readonly Flow[]): FlowGroup[] {
@@ -35,11 +36,14 @@ export function groupFlows(flows: readonly Flow[]): FlowGroup[] {
 }
 
 /**
- * The policy that decided a flow, in words: the rule's policy for an allowed flow (or that the pod
+ * What decided a flow, in words: the kernel's reason when it was not the pod's rules (node
+ * traffic, a cut connection, a stray ICMP error or fragment, a closed direction); otherwise the rule's policy for an allowed flow (or that the pod
  * is not isolated); for a denied one, that it was denied by default and by which isolating policies
  * of the pod it was denied at (`isolation` says which, when known).
  */
 export function decidedBy(flow: Flow, isolation: PodIsolation | undefined): string {
+  const kernel = kernelReason(flow);
+  if (kernel) return kernel;
   if (flow.verdict === 'allow') return flow.policy ?? 'not isolated';
   const policies = isolation?.[flow.direction];
   if (!policies) return 'default deny';

@@ -2,6 +2,7 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
+import { kernelReasonSentence, REASON_CHOICES } from '../../server/flows/flow-reason.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
@@ -180,6 +181,12 @@ export function FlowTable() {
           options={{ '': 'both', ingress: 'ingress', egress: 'egress' }}
           onChange={(direction) => change({ direction: direction as FlowFilter['direction'] })}
         />
+        <SelectField
+          label="Reason"
+          value={filter?.reason}
+          options={{ '': 'any', ...REASON_CHOICES }}
+          onChange={(reason) => change({ reason: (reason || undefined) as FlowFilter['reason'] })}
+        />
         <TextField
           label="Namespace"
           size={10}
@@ -343,6 +350,15 @@ export function FlowTable() {
           }
         >
           <div className="space-y-4">
+            {kernelReasonSentence(selected) && (
+              <div data-testid="flow-reason">
+                <Notice tone={selected.verdict === 'deny' ? 'warn' : 'info'}>
+                  <strong>The kernel: </strong>
+                  {kernelReasonSentence(selected)}
+                  {selected.verdict === 'deny' && ' What the policies say of this connection follows.'}
+                </Notice>
+              </div>
+            )}
             {!explanation && <p className="text-sm text-muted">Asking the policy model…</p>}
             {explanation && 'error' in explanation && <Notice tone="error">{explanation.error}</Notice>}
             {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}

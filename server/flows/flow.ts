@@ -82,14 +82,30 @@ function familyOf(flow: Json, path: string): 4 | 6 {
   return flow.family;
 }
 
-/** Validates an ingest body; errors name the field (`flows[12].dport`). */
-export function decodeIngestBatch(raw: unknown): IngestBatch {
-  const body = object(raw, 'body');
+/** What an ingest body says besides its flows: the node, its drops, the batch's number, the agent's status. */
+export type BatchHead = Omit<IngestBatch, 'flows'>;
+
+/** Validates the part of an ingest body (JSON, or a frame's head) that is not flows. */
+export function decodeBatchHead(body: Json): BatchHead {
   const node = string(body.node, 'node');
   const badNode = dnsSubdomainProblem(node);
   if (badNode) throw new FieldError('node', badNode);
   const dropped = body.dropped === undefined ? 0 : integer(body.dropped, 'dropped');
   if (dropped < 0) throw new FieldError('dropped', `must not be negative, got ${dropped}`);
+  const status = body.status === undefined ? undefined : decodeAgentStatus(body.status, 'status');
+  return {
+    node,
+    dropped,
+    status,
+    ...(body.batch === undefined ? {} : { batch: batchOf(body.batch) }),
+  };
+}
+
+/** Validates an ingest body; errors name the field (`flows[12].dport`). */
+export function decodeIngestBatch(raw: unknown): IngestBatch {
+  const body = object(raw, 'body');
+  const head = decodeBatchHead(body);
+  const node = head.node;
   if (!Array.isArray(body.flows)) throw new FieldError('flows', 'must be a list');
   const flows = body.flows.map((item: unknown, i: number): Flow => {
     const path = `flows[${i}]`;
@@ -114,14 +130,7 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
       policy: optionalString(flow.policy, `${path}.policy`),
     };
   });
-  const status = body.status === undefined ? undefined : decodeAgentStatus(body.status, 'status');
-  return {
-    node,
-    dropped,
-    flows,
-    status,
-    ...(body.batch === undefined ? {} : { batch: batchOf(body.batch) }),
-  };
+  return { ...head, flows };
 }
 
 function batchOf(value: unknown): IngestBatch['batch'] {

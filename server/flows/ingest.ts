@@ -3,6 +3,7 @@ import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
 import { decodeIngestBatch, type Flow, type IngestBatch } from './flow.ts';
+import { decodeFrame } from './flow-frame.ts';
 import type { FlowStore } from './flow-store.ts';
 import type { FlowStream } from './flow-stream.ts';
 import type { IngestCounters } from './ingest-counters.ts';
@@ -27,6 +28,17 @@ export interface IngestTarget {
   readonly stream?: FlowStream;
   readonly counters?: IngestCounters;
   readonly names?: FlowNaming;
+}
+
+/**
+ * An ingest body that is a flow frame as a batch: one frame, the whole body, of at most
+ * {@link MAX_BATCH_FLOWS} records, each checked by its layout; errors name the field.
+ */
+export function parseIngestFrame(bytes: Buffer): IngestBatch {
+  const decoded = decodeFrame(bytes, 0, MAX_BATCH_FLOWS);
+  if (decoded.end !== bytes.length)
+    throw new FieldError('body', `holds ${bytes.length - decoded.end} bytes after its frame`);
+  return decoded.batch;
 }
 
 /** An ingest body (JSON) as a batch: at most {@link MAX_BATCH_FLOWS} flows, each valid; errors name the field. */

@@ -1,5 +1,6 @@
 import 'server-only';
-import { MAX_BATCH_BYTES, parseIngestBody } from '../flows/ingest.ts';
+import { FLOW_FRAME_TYPE } from '../flows/flow-frame.ts';
+import { MAX_BATCH_BYTES, parseIngestBody, parseIngestFrame } from '../flows/ingest.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { MAX_POLICY_BODY_BYTES, readPolicyBody } from '../policy/policy-body.ts';
 import { JSON_TYPES, YAML_OR_JSON_TYPES } from './content-type.ts';
@@ -12,9 +13,11 @@ export const POLICY_BODY: BodySchema<NetworkPolicy[]> = {
   parse: (text, type) => readPolicyBody(type, text),
 };
 
-/** An agent's flow batch, as JSON. */
+/** An agent's flow batch: a flow frame (what agents send), or JSON. */
 export const INGEST_BODY: BodySchema<ReturnType<typeof parseIngestBody>> = {
-  types: JSON_TYPES,
+  types: [FLOW_FRAME_TYPE, ...JSON_TYPES],
   maxBytes: MAX_BATCH_BYTES,
   parse: (text) => parseIngestBody(text),
+  byteTypes: [FLOW_FRAME_TYPE],
+  parseBytes: (bytes) => parseIngestFrame(bytes),
 };

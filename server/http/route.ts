@@ -8,13 +8,16 @@ import { errorAnswer } from './error-response.ts';
 import { hostProblem } from './host-check.ts';
 import { HttpError } from './http-error.ts';
 import { crossOriginProblem } from './origin-check.ts';
-import { readBody } from './read-body.ts';
+import { readBody, readBodyBytes } from './read-body.ts';
 
 /** A route's body: the media types it takes, its largest size, and the schema that reads it (throws FieldError). */
 export interface BodySchema<B> {
   readonly types: readonly string[];
   readonly maxBytes: number;
   parse(text: string, type: string): B;
+  /** Types of `types` that are not text: their bodies go to `parseBytes` as they are. */
+  readonly byteTypes?: readonly string[];
+  parseBytes?(bytes: Buffer, type: string): B;
 }
 
 /** A route's query: reads the parameters it takes (throws FieldError naming the parameter). */
@@ -77,10 +80,7 @@ function guarded<Q, B>(spec: Spec<Q, B>, handle: Handler<Input<Q, B>>): RouteHan
       const caller = spec.access === 'write' ? await clusterSource().authenticate(credential) : undefined;
       const agent = spec.access === 'agent' ? await agentOf(credential.bearer) : undefined;
       const query = spec.query?.(boundedQuery(new URL(request.url).searchParams));
-      const body =
-        spec.body && type !== undefined
-          ? spec.body.parse(await readBody(request, spec.body.maxBytes), type)
-          : undefined;
+      const body = spec.body && type !== undefined ? await parsedBody(request, spec.body, type) : undefined;
       const answer = await handle({ request, query, body, caller, agent } as Input<Q, B>);
       return answer instanceof Response ? answer : Response.json(answer, { headers: HEADERS });
     } catch (error) {
@@ -93,6 +93,13 @@ function guarded<Q, B>(spec: Spec<Q, B>, handle: Handler<Input<Q, B>>): RouteHan
       return Response.json(body, { status, headers: HEADERS });
     }
   };
+}
+
+/** A body read within its schema's bound, then parsed as text or, for a type that is not text, as bytes. */
+async function parsedBody<B>(request: Request, schema: BodySchema<B>, type: string): Promise<B> {
+  if (schema.parseBytes && schema.byteTypes?.includes(type))
+    return schema.parseBytes(await readBodyBytes(request, schema.maxBytes), type);
+  return schema.parse(await readBody(request, schema.maxBytes), type);
 }
 
 /** The most query parameters a request may carry, and the longest name and value of one. */

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LAYOUT } from '../../agent/datapath/layout.ts';
+import { frameOf } from '../../agent/record-batch.ts';
+import { recordsOf, testEvent } from '../../agent/testing-records.ts';
+import { HttpError } from '../http/http-error.ts';
+import { FieldError } from '../kube/field-error.ts';
+import { decodeFrame, decodeFrames } from './flow-frame.ts';
+import { parseIngestFrame } from './ingest.ts';
+
+const reasons = ['policy', 'node', 'cut', 'icmp', 'fragment', 'deny-all'] as const;
+const events = reasons.map((reason, i) =>
+  testEvent(i, {
+    reason,
+    podId: 10 + (i % 2),
+    ruleId: i === 0 ? 5 : 0,
+    verdict: i < 2 ? 'allow' : 'deny',
+    kind: i < 2 ? 'new-flow' : 'denied',
+    direction: i % 2 ? 'egress' : 'ingress',
+    ...(i === 3 ? { protocol: 1, sport: 0, dport: 0 } : {}),
+    ...(i === 5 ? { family: 6 as const, src: 'fd00:77::2:10', dst: 'fd00:77::1:10' } : {}),
+  }),
+);
+const names = { pods: { 10: 'default/a', 11: 'default/b' }, policies: { 5: 'default/allow-web' } };
+const frame = () =>
+  frameOf({ node: 'lab-node-1', dropped: 2, batch: { sender: 'abc', seq: 4 } }, [recordsOf(events, names)]);
+
+test('a frame’s records become flows with their names, reason and family, the head once', () => {
+  const batch = parseIngestFrame(frame());
+  assert.deepEqual(
+    { node: batch.node, dropped: batch.dropped, batch: batch.batch },
+    { node: 'lab-node-1', dropped: 2, batch: { sender: 'abc', seq: 4 } },
+  );
+  assert.deepEqual(
+    batch.flows.map(({ time, ...flow }, i) => {
+      assert.ok(
+        Math.abs(time - (events[i]?.time ?? 0)) <= 1,
+        'the time, within the frame clock’s millisecond',
+      );
+      return flow;
+    }),
+    events.map((event, i) => ({
+      node: 'lab-node-1',
+      pod: i % 2 ? 'default/b' : 'default/a',
+      direction: event.direction,
+      verdict: event.verdict,
+      kind: event.kind,
+      src: event.src,
+      sport: event.sport,
+      dst: event.dst,
+      dport: event.dport,
+      protocol: event.protocol,
+      family: event.family,
+      reason: event.reason,
+      policy: i === 0 ? 'default/allow-web' : undefined,
+    })),
+  );
+});
+
+test('frames back to back (a flow file) read up to the last whole one', () => {
+  const two = Buffer.concat([frame(), frame()]);
+  const partial = Buffer.concat([two, frame().subarray(0, 40)]);
+  assert.deepEqual([decodeFrames(partial).flows.length, decodeFrames(partial).end], [12, two.length]);
+});
+
+test('a frame that is not what an agent writes is refused, naming the field', () => {
+  const field = (bytes: Buffer) => {
+    try {
+      parseIngestFrame(bytes);
+    } catch (error) {
+      if (error instanceof FieldError) return `${error.field}: ${error.reason}`;
+      if (error instanceof HttpError) return `${error.status} ${error.message}`;
+      throw error;
+    }
+    return 'taken';
+  };
+  assert.match(field(Buffer.from('{"node":"x","flows":[]}')), /^body: is not a flow frame/);
+  const { offsets } = LAYOUT.flow_event;
+  const good = frame();
+  const recordsAt = good.length - events.length * LAYOUT.flow_event.size;
+  const bad = (at: number, value: number) => {
+    const copy = Buffer.from(good);
+    copy[recordsAt + 2 * LAYOUT.flow_event.size + at] = value;
+    return copy;
+  };
+  assert.equal(field(bad(offsets.reason, 6)), 'records[2].reason: is not a value the kernel writes (6)');
+  assert.equal(field(bad(offsets.family, 5)), 'records[2].family: is not a value the kernel writes (5)');
+  assert.equal(
+    field(bad(offsets.direction, 2)),
+    'records[2].direction: is not a value the kernel writes (2)',
+  );
+  assert.match(field(good.subarray(0, good.length - 1)), /^records: the frame says 6 records/);
+  assert.match(field(Buffer.concat([good, Buffer.alloc(3)])), /^body: holds 3 bytes after its frame/);
+  const head = Buffer.from(good);
+  head.write('{"node":"Bad_Node"', 12, 'utf8');
+  assert.match(field(head), /^head: is not JSON|^node:/);
+  const many = Buffer.from(good);
+  many.writeUInt32LE(10_001, 8);
+  assert.match(field(many), /^413 a batch holds at most 10000 flows, not 10001/);
+  assert.throws(() => decodeFrame(Buffer.alloc(5)), /flow frame/);
+});
