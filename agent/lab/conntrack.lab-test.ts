@@ -8,6 +8,7 @@ import { liveFlows } from '../datapath/introspect.ts';
 import { ethernet, ipv4, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe } from './lab.ts';
 import { nodeNetns } from './names.ts';
+import { type ServerIngest, startServerIngest, storedFlow } from './testing-ingest.ts';
 import { chatter, programmedTestPod, reaches, startLab, stopLab } from './testing-lab.ts';
 
 /**
@@ -19,8 +20,15 @@ const folder = mkdtempSync(join(tmpdir(), 'palisade-conntrack-'));
 const app = () => labPod('default/demo-app').ip;
 const flowsTo = (pod: string, port: number) => liveFlows(labPod(pod)).filter((flow) => flow.dport === port);
 
-before(() => startLab());
-after(() => stopLab());
+let ingest: ServerIngest;
+before(async () => {
+  ingest = await startServerIngest();
+  await startLab();
+});
+after(async () => {
+  await stopLab();
+  ingest?.close();
+});
 
 test('a connection cut by a new policy stays cut whatever either side sends, even where the pod is open', async () => {
   // another-client-one's egress gets closed; its ingress stays open, so the server's packets
@@ -38,6 +46,7 @@ test('a connection cut by a new policy stays cut whatever either side sends, eve
     await client.ready();
     await sleep(500);
     assert.ok(server.received() > 0 && client.received() > 0, 'the connection carries data both ways first');
+    const cutAt = Date.now();
     await labApply([denyEgress]);
     await sleep(200);
     const [serverAt, clientAt] = [server.received(), client.received()];
@@ -48,6 +57,12 @@ test('a connection cut by a new policy stays cut whatever either side sends, eve
       flowsTo('another-ns/another-client-one', 7000).map((flow) => [flow.direction, flow.state]),
       [['egress', 'cut']],
       'the client keeps the flow as cut, and no reply made a new one',
+    );
+    const cut = await storedFlow(ingest, cutAt, (flow) => flow.reason === 'cut' && flow.dport === 7000);
+    assert.deepEqual(
+      cut && [cut.pod, cut.direction, cut.verdict, cut.family],
+      ['another-ns/another-client-one', 'egress', 'deny', 4],
+      'the server stored the dropped packet as cut by the policy change',
     );
   } finally {
     client.close();

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labFile } from '../../server/lab/lab-store.ts';
+import { decodeFrames } from '../../server/flows/flow-frame.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
+import { flowFileOf } from '../flow-sink.ts';
 import { ethernet, ipv6, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { ipv6Of, nodeNetns, nodeNetnsPath } from './names.ts';
@@ -107,15 +108,12 @@ test('over IPv6: extension headers are walked to the transport header, and fragm
   const flows = requireLab()
     .nodes.flatMap((node) => {
       try {
-        return readFileSync(labFile(`flows-${node.name}.jsonl`), 'utf8')
-          .split('\n')
-          .filter(Boolean);
+        return decodeFrames(readFileSync(flowFileOf(node.name))).flows;
       } catch {
         return [];
       }
     })
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((flow) => Number(flow.time) >= since && flow.sport === 42424);
+    .filter((flow) => flow.time >= since && flow.sport === 42424);
   assert.ok(
     flows.some(
       (flow) =>

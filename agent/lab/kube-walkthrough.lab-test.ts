@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WALKTHROUGH } from '../../examples/walkthrough/steps.ts';
+import { decodeFrame } from '../../server/flows/flow-frame.ts';
 import { TestingApiServer } from '../../server/kube-api/testing-api-server.ts';
 import { readAgentReport, readLab } from '../../server/lab/lab-store.ts';
 import type { AgentStatus } from '../../server/nodes/agent-status.ts';
@@ -31,12 +32,10 @@ before(async () => {
   await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/policyendpoints.yaml`]);
   await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
   ingest = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
+    const body: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => body.push(chunk));
     request.on('end', () => {
-      const batch = JSON.parse(body) as { node: string; status?: AgentStatus };
+      const { batch } = decodeFrame(Buffer.concat(body));
       if (batch.status) statuses.set(batch.node, batch.status);
       response.end('{}');
     });

@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labFile } from '../../server/lab/lab-store.ts';
+import type { Flow } from '../../server/flows/flow.ts';
+import { decodeFrames } from '../../server/flows/flow-frame.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
+import { flowFileOf } from '../flow-sink.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
+import { type ServerIngest, startServerIngest, storedFlow } from './testing-ingest.ts';
 import { programmedTestPod, reaches, snmp, startLab, stopLab } from './testing-lab.ts';
 
 /**
@@ -45,19 +48,15 @@ function sendFrom(from: string, packets: readonly Buffer[]): void {
 }
 
 /** Flow events the agents wrote since `since` (ms), from every node's flow file. */
-function events(since: number): Record<string, unknown>[] {
+function events(since: number): Flow[] {
   return requireLab().nodes.flatMap((node) => {
-    let text = '';
+    let bytes: Buffer;
     try {
-      text = readFileSync(labFile(`flows-${node.name}.jsonl`), 'utf8');
+      bytes = readFileSync(flowFileOf(node.name));
     } catch {
       return [];
     }
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((event) => Number(event.time) >= since);
+    return decodeFrames(bytes).flows.filter((event) => event.time >= since);
   });
 }
 
@@ -66,8 +65,15 @@ function ping(from: string, host: string): boolean {
   return spawnSync('nsenter', [`--net=/run/netns/${netns}`, 'ping', '-c', '1', '-W', '1', host]).status === 0;
 }
 
-before(() => startLab());
-after(() => stopLab());
+let ingest: ServerIngest;
+before(async () => {
+  ingest = await startServerIngest();
+  await startLab();
+});
+after(async () => {
+  await stopLab();
+  ingest?.close();
+});
 
 test('traffic from the pod’s own node always passes (kubelet probes); from another node or pod the policy decides', async () => {
   await labApply([ingressOnly('demo-app')], { replacePolicies: true });
@@ -75,11 +81,22 @@ test('traffic from the pod’s own node always passes (kubelet probes); from ano
   const own = labPod('default/demo-app').node;
   const other = lab.nodes.find((node) => node.name !== own)?.name ?? '';
   const target = [{ host: app(), port: 80, protocol: 'TCP' }];
+  const since = Date.now();
   const [fromOwn] = await probeFrom(nodeNetnsPath(own), target, 600);
   const [fromOther] = await probeFrom(nodeNetnsPath(other), target, 600);
   assert.equal(fromOwn?.connected, true, 'a probe from the pod’s node reaches it');
   assert.equal(fromOther?.connected, false, 'another node is not the pod’s node');
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), false, 'pods stay denied');
+  const fromNode = await storedFlow(
+    ingest,
+    since,
+    (flow) => flow.reason === 'node' && flow.pod === 'default/demo-app' && flow.dport === 80,
+  );
+  assert.deepEqual(
+    fromNode && [fromNode.direction, fromNode.verdict],
+    ['ingress', 'allow'],
+    'the server stored the probe from the node as node traffic',
+  );
 });
 
 test('ICMP echo is a flow: a rule without ports allows it, one with ports does not; the reply passes', async () => {
@@ -124,6 +141,12 @@ test('an ICMP error about a flow the pod let through passes; one about no such f
     ),
     'and reported as such',
   );
+  const stray = await storedFlow(ingest, since, (flow) => flow.reason === 'icmp' && flow.src === other.ip);
+  assert.deepEqual(
+    stray && [stray.pod, stray.verdict, stray.protocol],
+    ['default/client-one', 'deny', 1],
+    'the server stored it with its reason',
+  );
 });
 
 test('IPv4 fragments: the rest of a datagram let through follows its first fragment; stray fragments are dropped', async () => {
@@ -145,9 +168,16 @@ test('IPv4 fragments: the rest of a datagram let through follows its first fragm
     assert.equal(reassembled(), before, 'no fragment of a denied datagram reached the pod');
     // A later fragment whose first never came, from the allowed peer.
     const at = { src: client.ip, dst: pod.ip };
+    const since = Date.now();
     sendFrom(client.key, [ipv4(at, PROTOCOL.udp, Buffer.alloc(64, 'f'), { id: 4242, fragmentOffset: 1480 })]);
     await sleep(200);
     assert.equal(reassembled(), before, 'a stray fragment is dropped');
+    const fragment = await storedFlow(ingest, since, (flow) => flow.reason === 'fragment');
+    assert.deepEqual(
+      fragment && [fragment.src, fragment.dst, fragment.verdict],
+      [client.ip, pod.ip, 'deny'],
+      'the server stored the stray fragment with its reason',
+    );
   } finally {
     pod.remove();
   }
@@ -173,4 +203,10 @@ test('IPv4 and IPv6 rules never match each other', async () => {
   const denied = events(since).filter((event) => event.family === 6 && event.verdict === 'deny');
   assert.equal(denied.length, 1, 'the IPv6 packet is denied as IPv6');
   assert.equal(denied[0]?.reason, 'policy');
+  const stored = await storedFlow(ingest, since, (flow) => flow.family === 6 && flow.verdict === 'deny');
+  assert.deepEqual(
+    stored && [stored.dst, stored.reason, stored.pod],
+    [mapped, 'policy', 'default/client-one'],
+    'the server stored it as IPv6',
+  );
 });
