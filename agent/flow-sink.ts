@@ -13,8 +13,9 @@ const ROTATE_BYTES = 8 * 1024 * 1024;
 export interface SinkOptions {
   /**
    * How long flows wait to be written and shipped together: each write and each request to the
-   * server costs about as much as hundreds of flows, and the ring buffer hands over a batch every
-   * 10 ms (bench:events measures it).
+   * server (its route, checks, transaction) costs about as much as hundreds of flows, and the ring
+   * buffer hands over a batch every 10 ms; 200 ms keeps the live view within a fraction of a second
+   * while a busy node's requests carry thousands of flows (bench:events measures it).
    */
   readonly holdMs?: number;
   /** Flows that are written and shipped at once without waiting (the shipper's batch). */
@@ -51,7 +52,7 @@ export class FlowSink {
     this.file = file;
     this.metrics = metrics;
     this.shipper = shipper;
-    this.options = { holdMs: 50, flushAt: 5000, ...options };
+    this.options = { holdMs: 200, flushAt: 5000, ...options };
   }
 
   take(batch: RecordBatch): void {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { labApply, labPod, labProbe } from '../agent/lab/lab.ts';
-import { startLab, stopLab } from '../agent/lab/testing-lab.ts';
+import { labApply, labPod, labProbe, probeFrom } from '../agent/lab/lab.ts';
+import { nodeNetnsPath } from '../agent/lab/names.ts';
+import { chatter, startLab, stopLab } from '../agent/lab/testing-lab.ts';
 import { WALKTHROUGH } from '../examples/walkthrough/steps.ts';
 import { ensureApiToken } from '../server/http/api-token.ts';
 import { launchBrowser, policies, root, screenshotThemes, startDashboard } from './dashboard.ts';
@@ -272,4 +273,46 @@ test('the article’s walkthrough through the policy editor: apply, the graph fo
     document: 1,
   });
   assert.equal((await (await fetch(`${api}/policies`)).json()).policies.length, 5, 'nothing half-applied');
+});
+
+test('the flows page says why the kernel decided: node traffic, and a connection cut by a policy change', async () => {
+  await labApply([], { replacePolicies: true });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${PORT}/flows?token=${token}`);
+  await page
+    .getByText(/No flows yet|flows/)
+    .first()
+    .waitFor();
+  // A probe from demo-app's own node (as the kubelet's): allowed as node traffic.
+  await page.getByLabel('Reason').selectOption('node');
+  const app = labPod('default/demo-app');
+  await probeFrom(nodeNetnsPath(app.node), [{ host: app.ip, port: 80, protocol: 'TCP' }], 600);
+  const fromNode = page.locator('tr.flow-allow', { hasText: 'node traffic (kubelet)' }).first();
+  await fromNode.waitFor({ timeout: 10_000 });
+  assert.match(await fromNode.innerText(), /default\/demo-app\s+ingress\s+allow/);
+  // A connection, then a policy that closes the client's egress: its next packets are cut.
+  await page.getByLabel('Reason').selectOption('cut');
+  const denyEgress = join(mkdtempSync(join(tmpdir(), 'palisade-e2e-cut-')), 'deny-egress.yaml');
+  writeFileSync(
+    denyEgress,
+    'kind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: another-ns}\nspec: {podSelector: {}, policyTypes: [Egress]}\n',
+  );
+  const server = chatter('default/demo-app', ['serve', '7001', '--every', '50']);
+  await server.ready();
+  const client = chatter('another-ns/another-client-one', ['connect', app.ip, '7001', '--every', '50']);
+  try {
+    await client.ready();
+    await labApply([denyEgress]);
+    const cut = page.locator('tr.flow-deny', { hasText: 'cut by policy change' }).first();
+    await cut.waitFor({ timeout: 10_000 });
+    assert.match(await cut.innerText(), /another-ns\/another-client-one\s+egress\s+deny/);
+    await cut.click();
+    const reason = page.getByTestId('explanation').getByTestId('flow-reason');
+    await reason.waitFor();
+    assert.match(await reason.innerText(), /The kernel: A packet of a connection that a policy change cut/);
+  } finally {
+    client.close();
+    server.close();
+    await labApply([], { replacePolicies: true });
+  }
 });
