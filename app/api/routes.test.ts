@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { frameOf } from '../../agent/record-batch.ts';
+import { recordsOf, testEvent } from '../../agent/testing-records.ts';
 import { AGENT_TOKENS, API_TOKEN, FROM_PAGE, handler, request, snapshot } from './testing-routes.ts';
 
 const POLICY = readFileSync(
@@ -244,6 +246,55 @@ test('the ingest takes an agent’s token before its body, for its own node only
     'POST',
   )(post({ authorization: `Bearer ${AGENT_TOKENS['lab-node-1']}` }, batch('lab-node-1')));
   assert.deepEqual(await taken.json(), { accepted: 1, dropped: 0 });
+  // What agents send: a flow frame, its records checked by their layout.
+  const frame = (node: string) =>
+    new Uint8Array(
+      frameOf({ node }, [
+        recordsOf([testEvent(1, { reason: 'cut', verdict: 'deny', kind: 'denied', podId: 3 })], {
+          pods: { 3: 'default/demo-app' },
+        }),
+      ]),
+    );
+  const postFrame = (node: string, body: BodyInit) =>
+    request(
+      'POST',
+      '/api/ingest',
+      {
+        'content-type': 'application/vnd.palisade.flows',
+        authorization: `Bearer ${AGENT_TOKENS['lab-node-1']}`,
+      },
+      body,
+    );
+  const ingestFrame = handler('/api/ingest', 'POST');
+  assert.deepEqual(await (await ingestFrame(postFrame('lab-node-1', frame('lab-node-1')))).json(), {
+    accepted: 1,
+    dropped: 0,
+  });
+  await refused(
+    postFrame('lab-node-2', frame('lab-node-2')),
+    403,
+    'node',
+    /not the token of node lab-node-2/,
+  );
+  const broken = frame('lab-node-1');
+  broken[broken.length - 64 + 57] = 9;
+  await refused(
+    postFrame('lab-node-1', broken),
+    400,
+    'records[0].reason',
+    /not a value the kernel writes \(9\)/,
+  );
+  const stored = await (
+    await handler('/api/flows', 'GET')(request('GET', '/api/flows?reason=cut', { host: '127.0.0.1:3000' }))
+  ).json();
+  assert.deepEqual(
+    stored.flows.map((flow: { pod: string; reason: string; family: number }) => [
+      flow.pod,
+      flow.reason,
+      flow.family,
+    ]),
+    [['default/demo-app', 'cut', 4]],
+  );
 });
 
 test('reads check the Host and their query, and answer bad values with the parameter at fault', async () => {

@@ -21,14 +21,18 @@ test('a flows view round-trips through the URL, and bad values are dropped', () 
   const filter = {
     verdict: 'deny',
     direction: 'ingress',
+    reason: 'cut',
     namespace: 'default',
     port: 80,
     within: '5m',
   } as const;
   assert.deepEqual(flowFilterFromQuery(flowFilterToQuery(filter)), filter);
-  assert.deepEqual(flowFilterFromQuery('?verdict=maybe&port=99999&within=1y&pod=default/demo-app'), {
-    pod: 'default/demo-app',
-  });
+  assert.deepEqual(
+    flowFilterFromQuery('?verdict=maybe&reason=luck&port=99999&within=1y&pod=default/demo-app'),
+    {
+      pod: 'default/demo-app',
+    },
+  );
 });
 
 test('live flows are filtered as the server filters history', () => {
@@ -39,6 +43,8 @@ test('live flows are filtered as the server filters history', () => {
   );
   assert.equal(matchesFlow({ namespace: 'def' }, flow, now), false);
   assert.equal(matchesFlow({ direction: 'egress' }, flow, now), false);
+  assert.equal(matchesFlow({ reason: 'cut' }, flow, now), false);
+  assert.equal(matchesFlow({ reason: 'cut' }, { ...flow, reason: 'cut' }, now), true);
   assert.equal(matchesFlow({ within: '5m' }, flow, flow.time + 6 * 60_000), false);
   assert.equal(
     historyQuery({ verdict: 'deny', within: '5m' }, now, 500),

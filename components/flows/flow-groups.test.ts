@@ -45,6 +45,30 @@ test('a denied flow names the isolating policies of the side that denied it', ()
   assert.equal(decidedBy(flow(1, { verdict: 'allow' }), undefined), 'not isolated');
 });
 
+test('what the kernel decided on its own says so, before any policy', () => {
+  const isolation = { ingress: ['default/deny-all'], egress: [] };
+  assert.equal(decidedBy(flow(1, { reason: 'cut' }), isolation), 'cut by policy change');
+  assert.equal(
+    decidedBy(flow(1, { verdict: 'allow', kind: 'new-flow', reason: 'node' }), isolation),
+    'node traffic (kubelet)',
+  );
+  assert.equal(
+    decidedBy(flow(1, { reason: 'icmp', protocol: 1 }), isolation),
+    'ICMP error of no allowed flow',
+  );
+  assert.equal(decidedBy(flow(1, { reason: 'fragment' }), isolation), 'fragment of no allowed datagram');
+  assert.equal(decidedBy(flow(1, { reason: 'deny-all' }), isolation), 'direction closed (deny all)');
+  assert.equal(
+    decidedBy(flow(1, { reason: 'policy' }), isolation),
+    'default deny: isolated by default/deny-all',
+  );
+  assert.equal(
+    groupFlows([flow(2, { reason: 'cut' }), flow(1, { reason: 'policy' })]).length,
+    2,
+    'a cut flow is no repeat of one the policy denied',
+  );
+});
+
 test('CSV export: a header, one line per row, fields quoted when they must be', () => {
   const csv = flowsToCsv([
     { flow: flow(0, { peer: 'a/b' }), count: 2, policy: 'default deny: isolated by x/y, x/z' },
