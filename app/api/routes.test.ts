@@ -255,7 +255,7 @@ test('the ingest takes an agent’s token before its body, for its own node only
         }),
       ]),
     );
-  const postFrame = (node: string, body: BodyInit) =>
+  const postFrame = (body: BodyInit) =>
     request(
       'POST',
       '/api/ingest',
@@ -266,24 +266,14 @@ test('the ingest takes an agent’s token before its body, for its own node only
       body,
     );
   const ingestFrame = handler('/api/ingest', 'POST');
-  assert.deepEqual(await (await ingestFrame(postFrame('lab-node-1', frame('lab-node-1')))).json(), {
+  assert.deepEqual(await (await ingestFrame(postFrame(frame('lab-node-1')))).json(), {
     accepted: 1,
     dropped: 0,
   });
-  await refused(
-    postFrame('lab-node-2', frame('lab-node-2')),
-    403,
-    'node',
-    /not the token of node lab-node-2/,
-  );
+  await refused(postFrame(frame('lab-node-2')), 403, 'node', /not the token of node lab-node-2/);
   const broken = frame('lab-node-1');
   broken[broken.length - 64 + 57] = 9;
-  await refused(
-    postFrame('lab-node-1', broken),
-    400,
-    'records[0].reason',
-    /not a value the kernel writes \(9\)/,
-  );
+  await refused(postFrame(broken), 400, 'records[0].reason', /not a value the kernel writes \(9\)/);
   const stored = await (
     await handler('/api/flows', 'GET')(request('GET', '/api/flows?reason=cut', { host: '127.0.0.1:3000' }))
   ).json();
