@@ -3,7 +3,7 @@ import { HttpError } from '../http/http-error.ts';
 import { isObject, type Json } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentStatus } from '../nodes/agent-status.ts';
-import { type BatchHead, decodeBatchHead, type Flow, type IngestBatch } from './flow.ts';
+import { type BatchHead, decodeBatchHead, type Flow, type IngestBatch, MAX_FLOW_TIME } from './flow.ts';
 
 /**
  * A flow frame: ring buffer records as the kernel wrote them, after a head that says once what
@@ -93,11 +93,15 @@ export function decodeFrame(
   }
   if (!isObject(raw)) throw new FieldError('head', 'must be an object');
   const head = decodeBatchHead(raw);
-  if (typeof raw.clock !== 'number' || !Number.isFinite(raw.clock))
-    throw new FieldError('head.clock', 'must be milliseconds');
+  // The wall clock less the kernel's monotonic one: the time since the machine started, before now.
+  if (typeof raw.clock !== 'number' || !(raw.clock >= 0 && raw.clock <= MAX_FLOW_TIME))
+    throw new FieldError('head.clock', 'must be milliseconds since the epoch');
   const pods = names(raw.pods, 'head.pods');
   const policies = names(raw.policies, 'head.policies');
   const events = decodeFlowEvents(bytes.subarray(recordsAt, end), raw.clock);
+  const late = events.findIndex((event) => event.time > MAX_FLOW_TIME);
+  if (late >= 0)
+    throw new FieldError(`records[${late}].timestamp_ns`, 'is past the year 2090 on the head’s clock');
   return { batch: { ...head, flows: events.map((event) => flowOf(head, event, pods, policies)) }, end };
 }
 

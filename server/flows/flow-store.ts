@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { REASONS, type Reason } from '../../agent/datapath/layout.ts';
-import type { Flow } from './flow.ts';
+import { type Flow, MAX_FLOW_TIME } from './flow.ts';
 
 /** What `GET /api/flows` can ask for. */
 export interface FlowQuery {
@@ -86,12 +86,25 @@ const VERDICTS = ['allow', 'deny'] as const;
 const KINDS = ['new-flow', 'denied'] as const;
 
 /**
- * A row's key orders rows by time: the millisecond times 2^20, plus a counter (so that the flows
- * of one millisecond have keys of their own). A time range is then a range of keys, and the
- * table needs no index by time.
+ * A row's key orders rows by time: the millisecond since KEY_EPOCH times KEY_SLOTS, plus a slot (so
+ * that the flows of one millisecond have keys of their own). A time range is then a range of keys,
+ * and the table needs no index by time. Keys stay exact JavaScript integers up to MAX_FLOW_TIME.
  */
-export const KEY_SLOTS = 2 ** 20;
-const keyOf = (time: number) => Math.floor(time) * KEY_SLOTS;
+export const KEY_SLOTS = 4096;
+export const KEY_EPOCH = 1_700_000_000_000;
+const keyOf = (time: number) => (Math.floor(time) - KEY_EPOCH) * KEY_SLOTS;
+
+/** The flows table; the row id follows the key, so the index by pod lists each pod's flows by time. */
+const TABLE = `
+  CREATE TABLE IF NOT EXISTS flows (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
+    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
+    src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
+    protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
+  );
+  CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod);`;
+const INSERT = `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
 
 /**
  * Flow history on disk (SQLite), bounded by rows and age, so that it survives a server restart
@@ -101,7 +114,7 @@ const keyOf = (time: number) => Math.floor(time) * KEY_SLOTS;
 export class FlowStore {
   private readonly db: DatabaseSync;
   private readonly limits: FlowStoreLimits;
-  private readonly insert: StatementSync;
+  private insert: StatementSync | undefined;
   private readonly lastSeq: StatementSync;
   private readonly remember: StatementSync;
   private added = 0;
@@ -125,15 +138,7 @@ export class FlowStore {
     `);
     this.migrate();
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS flows (
-        id INTEGER PRIMARY KEY,
-        time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
-        verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
-        src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
-        protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
-      );
-      -- The row id follows the key, so this index lists each pod's flows by time.
-      CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod);
+      ${TABLE}
       -- Each agent process numbers its batches: the last number stored, so that one sent again is
       -- stored once.
       CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -145,9 +150,7 @@ export class FlowStore {
       'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (node, sender) DO UPDATE SET seq = excluded.seq, time = excluded.time',
     );
-    this.insert = this.db.prepare(
-      `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`,
-    );
+    this.insert = this.db.prepare(INSERT);
   }
 
   /**
@@ -164,21 +167,33 @@ export class FlowStore {
         ALTER TABLE flows RENAME TO flows_old;
         DROP INDEX IF EXISTS flows_time;
         DROP INDEX IF EXISTS flows_pod;
-        CREATE TABLE flows (
-          id INTEGER PRIMARY KEY,
-          time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
-          verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
-          src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
-          protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
-        );
-        INSERT INTO flows (id, ${COLUMNS.join(', ')})
-          SELECT CAST(time AS INTEGER) * ${KEY_SLOTS} + (ROW_NUMBER() OVER (PARTITION BY CAST(time AS INTEGER) ORDER BY id) - 1) % ${KEY_SLOTS},
-            time, node, pod, direction = 'egress', verdict = 'deny', kind = 'denied', NULL,
-            CASE WHEN instr(src, ':') > 0 THEN 6 ELSE 4 END, src, sport, dst, dport, protocol, policy,
-            ${has('peer') ? 'peer' : 'NULL'}, ${has('service') ? 'service' : 'NULL'}
-          FROM flows_old;
-        DROP TABLE flows_old;
+        ${TABLE}
       `);
+      this.insert = this.db.prepare(INSERT);
+      const old = this.db.prepare(
+        `SELECT time, node, pod, direction, verdict, kind, src, sport, dst, dport, protocol, policy,
+          ${has('peer') ? 'peer' : 'NULL AS peer'}, ${has('service') ? 'service' : 'NULL AS service'}
+          FROM flows_old ORDER BY id`,
+      );
+      for (const row of old.iterate() as Iterable<Record<string, string | number | null>>) {
+        this.insertOne({
+          time: Math.min(Math.max(Number(row.time), 0), MAX_FLOW_TIME),
+          node: String(row.node),
+          ...(row.pod === null ? {} : { pod: String(row.pod) }),
+          direction: row.direction === 'egress' ? 'egress' : 'ingress',
+          verdict: row.verdict === 'allow' ? 'allow' : 'deny',
+          kind: row.kind === 'new-flow' ? 'new-flow' : 'denied',
+          src: String(row.src),
+          sport: Number(row.sport),
+          dst: String(row.dst),
+          dport: Number(row.dport),
+          protocol: Number(row.protocol),
+          ...(row.policy === null ? {} : { policy: String(row.policy) }),
+          ...(row.peer === null ? {} : { peer: String(row.peer) }),
+          ...(row.service === null ? {} : { service: String(row.service) }),
+        });
+      }
+      this.db.exec('DROP TABLE flows_old');
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -222,12 +237,16 @@ export class FlowStore {
     return true;
   }
 
-  /** One row, under the next free key of its millisecond. */
+  /**
+   * One row, under the next free key of its millisecond; should all of them be taken, under one of
+   * the next millisecond's (its time is kept exact, and queries bound by time as well as by key).
+   */
   private insertOne(flow: Flow): void {
-    const base = keyOf(flow.time);
-    for (;;) {
+    let base = keyOf(flow.time);
+    for (let tries = 1; ; tries++) {
       this.slot = (this.slot + 1) % KEY_SLOTS;
-      const { changes } = this.insert.run(
+      if (tries % KEY_SLOTS === 0) base += KEY_SLOTS;
+      const { changes } = (this.insert ??= this.db.prepare(INSERT)).run(
         base + this.slot,
         flow.time,
         flow.node,
@@ -316,7 +335,8 @@ export class FlowStore {
     add('pod >= ? AND pod < ?', query.namespace && `${query.namespace}/`, `${query.namespace}0`);
     add('dport = ?', query.port);
     if (query.since !== undefined) add('id >= ? AND time >= ?', keyOf(query.since), query.since);
-    if (query.until !== undefined) add('id < ? AND time <= ?', keyOf(query.until) + KEY_SLOTS, query.until);
+    // A key may be a millisecond late (see insertOne): the time bounds a range's end.
+    add('time <= ?', query.until);
     return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', values };
   }
 

@@ -44,6 +44,9 @@ export interface Flow {
   readonly service?: string;
 }
 
+/** The latest time a flow may have (in 2090): the store keys rows by time (see flow-store.ts). */
+export const MAX_FLOW_TIME = 3_800_000_000_000;
+
 /** A batch an agent sends to `POST /api/ingest`. */
 export interface IngestBatch {
   readonly node: string;
@@ -110,8 +113,8 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
   const flows = body.flows.map((item: unknown, i: number): Flow => {
     const path = `flows[${i}]`;
     const flow: Json = isObject(item) ? item : object(item, path);
-    if (typeof flow.time !== 'number' || !Number.isFinite(flow.time) || flow.time < 0) {
-      throw new FieldError(`${path}.time`, 'must be milliseconds since the epoch');
+    if (typeof flow.time !== 'number' || !(flow.time >= 0 && flow.time <= MAX_FLOW_TIME)) {
+      throw new FieldError(`${path}.time`, 'must be milliseconds since the epoch, before the year 2090');
     }
     return {
       time: flow.time,
