@@ -241,3 +241,18 @@ test('a store written before rows were keyed by time is rewritten, every flow ke
   assert.equal(store.count(), 3);
   store.close();
 });
+
+test('more flows in one millisecond than it has keys are all kept, and found by time', () => {
+  const store = new FlowStore(':memory:');
+  const burst = Array.from({ length: 5000 }, (_, i) => flow(0, { sport: i }));
+  store.add(burst);
+  store.add(burst.slice(0, 10));
+  store.add([flow(1)]);
+  assert.equal(store.count(), 5011);
+  assert.equal(store.query({ since: flow(0).time, until: flow(0).time, limit: 10_000 }).length, 5010);
+  assert.deepEqual(
+    store.query({ since: flow(1).time }).map((one) => one.sport),
+    [40001],
+  );
+  assert.equal(store.query({ limit: 1 })[0]?.time, flow(1).time, 'newest first, by time');
+});

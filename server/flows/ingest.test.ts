@@ -128,6 +128,10 @@ test('an agent’s status comes with its batch, even one of no flows', () => {
 
 test('an agent speaks for its own node only, and only valid batches of a bounded size are taken', () => {
   rejects(good, 403, /not the token of node lab-node-1/, 'node', agentOf('lab-node-2'));
+  const flow = good.flows[1];
+  rejects({ ...good, flows: [{ ...flow, time: 4e12 }] }, 400, /before the year 2090/, 'flows[0].time');
+  rejects({ ...good, flows: [{ ...flow, reason: 'luck' }] }, 400, /policy, node, cut/, 'flows[0].reason');
+  rejects({ ...good, flows: [{ ...flow, family: 5 }] }, 400, /4 or 6/, 'flows[0].family');
   rejects({ ...good, node: 'elsewhere' }, 403, /not the token of node elsewhere/, 'node');
   rejects({ ...good, node: 'Not A Node\n' }, 400, /lower case alphanumeric/, 'node');
   rejects({ ...good, dropped: -1 }, 400, /must not be negative/, 'dropped');
