@@ -114,7 +114,8 @@ const INSERT = `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUM
 export class FlowStore {
   private readonly db: DatabaseSync;
   private readonly limits: FlowStoreLimits;
-  private insert: StatementSync | undefined;
+  /** Prepared once its table exists (by migrate, or after it). */
+  private insert!: StatementSync;
   private readonly lastSeq: StatementSync;
   private readonly remember: StatementSync;
   private added = 0;
@@ -246,7 +247,7 @@ export class FlowStore {
     for (let tries = 1; ; tries++) {
       this.slot = (this.slot + 1) % KEY_SLOTS;
       if (tries % KEY_SLOTS === 0) base += KEY_SLOTS;
-      const { changes } = (this.insert ??= this.db.prepare(INSERT)).run(
+      const { changes } = this.insert.run(
         base + this.slot,
         flow.time,
         flow.node,
