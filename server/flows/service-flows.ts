@@ -1,7 +1,7 @@
 import { keyOf } from '../kube/object-meta.ts';
 import { protocolOfNumber } from '../kube/protocol.ts';
 import type { Cluster } from '../policy/cluster.ts';
-import { portBackends } from '../policy/service.ts';
+import { portBackends, serviceBackends } from '../policy/service.ts';
 
 /** What a flow needs to be named: the side it was seen on and its addresses. */
 export interface FlowAddresses {
@@ -52,6 +52,8 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
   /** Flows to a ClusterIP waiting for their backend, by the same key, in arrival order. */
   private readonly waiting = new Map<string, { readonly flow: F & FlowNames; readonly since: number }>();
   private readonly holdMs: number;
+  /** The pods backing a Service with a ClusterIP, as of a version of the cluster last named with. */
+  private backends: { cluster: Cluster; version: number; pods: Set<string> } | undefined;
 
   constructor(holdMs = HOLD_MS) {
     this.holdMs = holdMs;
@@ -60,7 +62,9 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
   /** `flows` named as far as is known now, with each other and what came before; changes nothing. */
   name(cluster: Cluster, flows: readonly F[]): (F & FlowNames)[] {
     const arrived = new Map<string, string>();
-    for (const flow of flows) if (arrives(flow)) arrived.set(connectionKey(flow), flow.pod ?? '');
+    const backends = this.backendsOf(cluster);
+    for (const flow of flows)
+      if (this.arrives(flow, backends)) arrived.set(connectionKey(flow), flow.pod ?? '');
     return flows.map((flow) => this.nameOne(cluster, flow, arrived));
   }
 
@@ -70,9 +74,10 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
    */
   settle(flows: readonly (F & FlowNames)[], now = Date.now()): SettledFlows<F & FlowNames> {
     const settled: SettledFlows<F & FlowNames> = { publish: [], completed: [] };
+    const backends = this.backends?.pods;
     for (const flow of flows) {
-      const key = connectionKey(flow);
-      if (arrives(flow)) {
+      if (backends && this.arrives(flow, backends)) {
+        const key = connectionKey(flow);
         this.remember(key, flow.pod ?? '', now);
         const pending = this.waiting.get(key);
         if (pending) {
@@ -88,6 +93,7 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
         continue;
       }
       // Kept in arrival order, so that `due` stops at the first that may still wait.
+      const key = connectionKey(flow);
       const earlier = this.waiting.get(key);
       this.waiting.delete(key);
       if (earlier) settled.publish.push(earlier.flow);
@@ -129,6 +135,26 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     return { ...flow, ...names, ...(backend ? { peer: backend } : {}) };
   }
 
+  /**
+   * Whether a flow is a backend's side of a connection: let in at a pod that backs a Service (no
+   * other pod's arrivals can complete a flow to a ClusterIP, so no other pod's are remembered).
+   */
+  private arrives(flow: FlowAddresses, backends: ReadonlySet<string>): boolean {
+    return flow.direction === 'ingress' && flow.verdict === 'allow' && !!flow.pod && backends.has(flow.pod);
+  }
+
+  /** The pods backing a Service with a ClusterIP, computed again when the cluster changes. */
+  private backendsOf(cluster: Cluster): ReadonlySet<string> {
+    if (this.backends?.cluster !== cluster || this.backends.version !== cluster.version) {
+      const pods = new Set<string>();
+      for (const service of cluster.allServices())
+        if (service.clusterIPs.length > 0)
+          for (const pod of serviceBackends(cluster, service)) pods.add(keyOf(pod.metadata));
+      this.backends = { cluster, version: cluster.version, pods };
+    }
+    return this.backends.pods;
+  }
+
   private remember(key: string, pod: string, now: number): void {
     this.arrivals.delete(key);
     this.arrivals.set(key, { pod, time: now });
@@ -138,10 +164,6 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     }
   }
 }
-
-/** Whether a flow is a backend's side of a connection: let in at a pod the agent knows. */
-const arrives = (flow: FlowAddresses) =>
-  flow.direction === 'ingress' && flow.verdict === 'allow' && !!flow.pod;
 
 /** The client's side of a connection: its address, source port and protocol, the same before and after DNAT. */
 const connectionKey = (flow: FlowAddresses) => `${flow.src}|${flow.sport}|${flow.protocol}`;
