@@ -303,7 +303,10 @@ test('the flows page says why the kernel decided: node traffic, and a connection
   try {
     await client.ready();
     await labApply([denyEgress]);
-    const cut = page.locator('tr.flow-deny', { hasText: 'cut by policy change' }).first();
+    const cut = page
+      .locator('tr.flow-deny', { hasText: 'cut by policy change' })
+      .filter({ hasText: 'egress' })
+      .first();
     await cut.waitFor({ timeout: 10_000 });
     assert.match(await cut.innerText(), /another-ns\/another-client-one\s+egress\s+deny/);
     await cut.click();
