@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liveFlows } from '../datapath/introspect.ts';
 import { ethernet, ipv4, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe } from './lab.ts';
 import { nodeNetns } from './names.ts';
-import { type ServerIngest, startServerIngest, storedFlow } from './testing-ingest.ts';
-import { chatter, programmedTestPod, reaches, startLab, stopLab } from './testing-lab.ts';
+import { labShippingToServer, storedFlow } from './testing-ingest.ts';
+import { chatter, programmedTestPod, reaches } from './testing-lab.ts';
 
 /**
  * Conntrack with real packets: a flow is known only in the direction it was let through, only a
@@ -20,15 +20,7 @@ const folder = mkdtempSync(join(tmpdir(), 'palisade-conntrack-'));
 const app = () => labPod('default/demo-app').ip;
 const flowsTo = (pod: string, port: number) => liveFlows(labPod(pod)).filter((flow) => flow.dport === port);
 
-let ingest: ServerIngest;
-before(async () => {
-  ingest = await startServerIngest();
-  await startLab();
-});
-after(async () => {
-  await stopLab();
-  ingest?.close();
-});
+const ingest = labShippingToServer();
 
 test('a connection cut by a new policy stays cut whatever either side sends, even where the pod is open', async () => {
   // another-client-one's egress gets closed; its ingress stays open, so the server's packets
@@ -58,7 +50,7 @@ test('a connection cut by a new policy stays cut whatever either side sends, eve
       [['egress', 'cut']],
       'the client keeps the flow as cut, and no reply made a new one',
     );
-    const cut = await storedFlow(ingest, cutAt, (flow) => flow.reason === 'cut' && flow.dport === 7000);
+    const cut = await storedFlow(ingest(), cutAt, (flow) => flow.reason === 'cut' && flow.dport === 7000);
     assert.deepEqual(
       cut && [cut.pod, cut.direction, cut.verdict, cut.family],
       ['another-ns/another-client-one', 'egress', 'deny', 4],

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Flow } from '../../server/flows/flow.ts';
 import { decodeFrames } from '../../server/flows/flow-frame.ts';
@@ -12,8 +12,8 @@ import { flowFileOf } from '../flow-sink.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
-import { type ServerIngest, startServerIngest, storedFlow } from './testing-ingest.ts';
-import { programmedTestPod, reaches, snmp, startLab, stopLab } from './testing-lab.ts';
+import { labShippingToServer, storedFlow } from './testing-ingest.ts';
+import { programmedTestPod, reaches, snmp } from './testing-lab.ts';
 
 /**
  * What policy makes of packets other than a plain connection, with real packets: traffic from the
@@ -65,15 +65,7 @@ function ping(from: string, host: string): boolean {
   return spawnSync('nsenter', [`--net=/run/netns/${netns}`, 'ping', '-c', '1', '-W', '1', host]).status === 0;
 }
 
-let ingest: ServerIngest;
-before(async () => {
-  ingest = await startServerIngest();
-  await startLab();
-});
-after(async () => {
-  await stopLab();
-  ingest?.close();
-});
+const ingest = labShippingToServer();
 
 test('traffic from the pod’s own node always passes (kubelet probes); from another node or pod the policy decides', async () => {
   await labApply([ingressOnly('demo-app')], { replacePolicies: true });
@@ -88,7 +80,7 @@ test('traffic from the pod’s own node always passes (kubelet probes); from ano
   assert.equal(fromOther?.connected, false, 'another node is not the pod’s node');
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), false, 'pods stay denied');
   const fromNode = await storedFlow(
-    ingest,
+    ingest(),
     since,
     (flow) => flow.reason === 'node' && flow.pod === 'default/demo-app' && flow.dport === 80,
   );
@@ -141,7 +133,7 @@ test('an ICMP error about a flow the pod let through passes; one about no such f
     ),
     'and reported as such',
   );
-  const stray = await storedFlow(ingest, since, (flow) => flow.reason === 'icmp' && flow.src === other.ip);
+  const stray = await storedFlow(ingest(), since, (flow) => flow.reason === 'icmp' && flow.src === other.ip);
   assert.deepEqual(
     stray && [stray.pod, stray.verdict, stray.protocol],
     ['default/client-one', 'deny', 1],
@@ -196,7 +188,7 @@ test('IPv4 and IPv6 rules never match each other', async () => {
   const denied = events(since).filter((event) => event.family === 6 && event.verdict === 'deny');
   assert.equal(denied.length, 1, 'the IPv6 packet is denied as IPv6');
   assert.equal(denied[0]?.reason, 'policy');
-  const stored = await storedFlow(ingest, since, (flow) => flow.family === 6 && flow.verdict === 'deny');
+  const stored = await storedFlow(ingest(), since, (flow) => flow.family === 6 && flow.verdict === 'deny');
   assert.deepEqual(
     stored && [stored.src, stored.dst.startsWith('::ffff:'), stored.reason, stored.pod],
     ['fd00:77::1', true, 'policy', 'default/client-one'],

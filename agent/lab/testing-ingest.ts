@@ -3,12 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Flow } from '../../server/flows/flow.ts';
 import { FlowStore } from '../../server/flows/flow-store.ts';
 import { ingest } from '../../server/flows/ingest.ts';
 import { INGEST_BODY } from '../../server/http/bodies.ts';
 import { agentRoute } from '../../server/http/route.ts';
+import { startLab, stopLab } from './testing-lab.ts';
 
 export interface ServerIngest {
   /** The store the ingest writes, read as the server reads it. */
@@ -67,4 +69,24 @@ export async function storedFlow(
     if (found || Date.now() > end) return found;
     await sleep(100);
   }
+}
+
+/**
+ * For a test file: before its tests, the server's ingest and then the lab (whose agents ship
+ * there); after them, both gone. Returns the ingest, once it is up.
+ */
+export function labShippingToServer(): () => ServerIngest {
+  let ingest: ServerIngest | undefined;
+  before(async () => {
+    ingest = await startServerIngest();
+    await startLab();
+  });
+  after(async () => {
+    await stopLab();
+    ingest?.close();
+  });
+  return () => {
+    if (!ingest) throw new Error('the server’s ingest is not up');
+    return ingest;
+  };
 }
