@@ -88,7 +88,8 @@ test('ebpf progs, maps and dump show what the kernel enforces, readable, with th
 test('ebpf flows shows each verdict with the policy that decided it', async () => {
   await palisade('lab', 'probe', 'default/client-one', 'default/demo-app', '80');
   await palisade('lab', 'probe', 'kube-system/coredns', 'default/demo-app', '80', '--timeout', '200');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The agents write what they took every 200 ms.
+  await new Promise((resolve) => setTimeout(resolve, 600));
   const { stdout } = await palisade('ebpf', 'flows');
   assert.match(
     stdout,
@@ -102,14 +103,26 @@ test('ebpf flows shows each verdict with the policy that decided it', async () =
 
 test('ebpf flows names a flow to a ClusterIP by its Service and the backend that took it', async () => {
   await palisade('lab', 'probe', 'default/client-one', 'svc/default/demo-app', '80');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await new Promise((resolve) => setTimeout(resolve, 600));
   const flows = (await palisade('ebpf', 'flows', '--json')).stdout
     .trim()
     .split('\n')
     .map(
       (line) =>
-        JSON.parse(line) as { pod: string; direction: string; dst: string; service?: string; peer?: string },
+        JSON.parse(line) as {
+          pod: string;
+          direction: string;
+          dst: string;
+          service?: string;
+          peer?: string;
+          reason: string;
+          family: number;
+        },
     );
+  assert.ok(
+    flows.every((flow) => ['policy', 'node'].includes(flow.reason) && flow.family === 4),
+    'each flow says why the kernel decided, and its family',
+  );
   const toService = flows.filter((flow) => flow.pod === 'default/client-one' && flow.dst === '10.96.0.80');
   assert.ok(toService.length > 0, 'the client’s flows to the ClusterIP are there');
   for (const flow of toService)
