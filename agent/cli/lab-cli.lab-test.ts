@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { REASONS } from '../datapath/layout.ts';
 import { startLab, stopLab } from '../lab/testing-lab.ts';
 import { palisade } from './testing-cli.ts';
 
@@ -120,7 +121,7 @@ test('ebpf flows names a flow to a ClusterIP by its Service and the backend that
         },
     );
   assert.ok(
-    flows.every((flow) => ['policy', 'node'].includes(flow.reason) && flow.family === 4),
+    flows.every((flow) => (REASONS as readonly string[]).includes(flow.reason) && flow.family === 4),
     'each flow says why the kernel decided, and its family',
   );
   const toService = flows.filter((flow) => flow.pod === 'default/client-one' && flow.dst === '10.96.0.80');
