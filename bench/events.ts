@@ -158,6 +158,9 @@ await onTheLab(15, async (cleanups) => {
     await sleep(500);
   }
   const drainedSeconds = (performance.now() - started) / 1000;
+  // CPU first: reading the agents' counts (their metrics walk every pod's maps) is not their work on the events.
+  const agentsCpuSeconds = round(agentsCpu() - before.agents, 2);
+  const serverCpuSeconds = round(serverCpu() - before.server, 2);
   const live = {
     seconds: SECONDS,
     datagrams,
@@ -167,8 +170,8 @@ await onTheLab(15, async (cleanups) => {
     batches: (await batches()) - before.batches,
     sentSeconds: round(sentSeconds, 2),
     drainedSeconds: round(drainedSeconds, 2),
-    agentsCpuSeconds: round(agentsCpu() - before.agents, 2),
-    serverCpuSeconds: round(serverCpu() - before.server, 2),
+    agentsCpuSeconds,
+    serverCpuSeconds,
     idle,
   };
 

@@ -145,7 +145,7 @@ export class FlowStore {
       CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
         time REAL NOT NULL, PRIMARY KEY (node, sender)) WITHOUT ROWID;
     `);
-    this.rows = this.count();
+    this.rows = (this.db.prepare('SELECT COUNT(*) AS n FROM flows').get() as { n: number }).n;
     this.lastSeq = this.db.prepare('SELECT seq FROM senders WHERE node = ? AND sender = ?');
     this.remember = this.db.prepare(
       'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
@@ -409,8 +409,9 @@ export class FlowStore {
       .map((row) => ({ ...row, direction: DIRECTIONS[row.direction as number] }) as unknown as FlowPair);
   }
 
+  /** Rows stored: counted once on opening, then kept as rows come and go (health checks ask often). */
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM flows').get() as { n: number }).n;
+    return this.rows;
   }
 
   close(): void {
