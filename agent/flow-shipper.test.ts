@@ -246,3 +246,24 @@ test('a batch the server refuses for good is dropped and counted, and the next o
     'the server hears of the drop',
   );
 });
+
+test('flows on their way count as buffered until the server answers', async () => {
+  let answer: () => void = () => {};
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      answer = () => response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest`;
+  const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1' });
+  shipper.push(flows(0, 12));
+  await sleep(100);
+  assert.equal(shipper.buffered, 12, 'sent, not yet answered');
+  answer();
+  for (let i = 0; i < 100 && shipper.delivered < 12; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  assert.deepEqual([shipper.delivered, shipper.buffered], [12, 0]);
+});

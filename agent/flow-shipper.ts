@@ -51,6 +51,8 @@ export class FlowShipper {
   /** Records waiting to be sent, oldest first, and how many they are. */
   private buffer: RecordBatch[] = [];
   private waiting = 0;
+  /** Flows of the request on its way now. */
+  private inFlight = 0;
   /** A batch that was sent with no answer: sent again, with its number, before anything else. */
   private unsure: { seq: number; batches: RecordBatch[]; count: number } | undefined;
   private readonly sender = randomBytes(9).toString('base64url');
@@ -86,9 +88,9 @@ export class FlowShipper {
     this.heartbeat.unref();
   }
 
-  /** Flows not yet delivered: waiting, or in a batch sent again until the server answers. */
+  /** Flows not yet delivered: waiting, on their way, or in a batch sent again until the server answers. */
   get buffered(): number {
-    return this.waiting + (this.unsure?.count ?? 0);
+    return this.waiting + this.inFlight + (this.unsure?.count ?? 0);
   }
 
   /** Takes batches of ring buffer records with their names. */
@@ -152,7 +154,10 @@ export class FlowShipper {
       while ((this.unsure || this.waiting > 0) && !this.closed) {
         const batch = this.unsure ?? { seq: ++this.seq, ...this.take() };
         this.unsure = undefined;
-        const outcome = await this.send(batch.seq, batch.batches);
+        this.inFlight = batch.count;
+        const outcome = await this.send(batch.seq, batch.batches).finally(() => {
+          this.inFlight = 0;
+        });
         if (outcome === 'stored') {
           this.delivered += batch.count;
           continue;
