@@ -230,6 +230,32 @@ test('a batch that got no answer goes again unchanged, under its number; one the
   assert.equal(shipper.dropped, 0);
 });
 
+test('a batch that got no answer keeps its number while later tries are not stored, so it is never stored twice', async () => {
+  // Batch 1 may have been stored (the answer is lost), then the server is unavailable for a while.
+  const { server, seen, url } = await scriptedIngest((seq, attempt) =>
+    seq === 1 && attempt === 0 ? 'hang-up' : seq === 1 && attempt < 3 ? 503 : 200,
+  );
+  const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1', batchSize: 10, retryMs: 10 });
+  shipper.push(flows(0, 10));
+  for (let i = 0; i < 200 && shipper.delivered < 10; i++) await sleep(10);
+  shipper.push(flows(10, 20));
+  for (let i = 0; i < 200 && shipper.delivered < 20; i++) await sleep(10);
+  shipper.close();
+  server.close();
+  assert.deepEqual(
+    seen.map(({ seq, flows }) => [seq, flows]),
+    [
+      [1, 10],
+      [1, 10],
+      [1, 10],
+      [1, 10],
+      [2, 10],
+    ],
+    'every try of the first batch under its own number',
+  );
+  assert.equal(shipper.delivered, 20);
+});
+
 test('a batch the server refuses for good is dropped and counted, and the next ones go on', async () => {
   const { server, seen, url } = await scriptedIngest((seq) => (seq === 1 ? 400 : 200));
   const shipper = new FlowShipper({ url, token: () => 't', node: 'lab-node-1', batchSize: 5, retryMs: 10 });

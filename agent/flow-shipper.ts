@@ -152,7 +152,8 @@ export class FlowShipper {
     this.sending = true;
     try {
       while ((this.unsure || this.waiting > 0) && !this.closed) {
-        const batch = this.unsure ?? { seq: ++this.seq, ...this.take() };
+        const resent = this.unsure;
+        const batch = resent ?? { seq: ++this.seq, ...this.take() };
         this.unsure = undefined;
         this.inFlight = batch.count;
         const outcome = await this.send(batch.seq, batch.batches).finally(() => {
@@ -166,7 +167,9 @@ export class FlowShipper {
           this.dropped += batch.count;
           continue;
         }
-        if (outcome === 'unknown') this.unsure = batch;
+        // A batch whose fate is unknown keeps its number until the server answers: that this try
+        // did not arrive says nothing of the one before, which the server may have stored.
+        if (outcome === 'unknown' || resent) this.unsure = batch;
         else {
           // Not stored: back to the front, and the oldest go if that is more than the bound.
           this.buffer.unshift(...batch.batches);
