@@ -9,6 +9,7 @@ import {
   portKey,
 } from '../kube/policy-endpoint.ts';
 import type { Service } from '../kube/service.ts';
+import type { Ip } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches, resolveNamedPort } from '../policy/match.ts';
 import { selectorMatches } from '../policy/selector.ts';
@@ -18,8 +19,8 @@ import { clusterIpPorts, servicePeerMismatch } from '../policy/service.ts';
 export type EntryPorts = readonly EndpointPort[] | 'all';
 
 /**
- * What one pod puts into a policy's PolicyEndpoints: whether the policy selects it, and the
- * ports its IP gets in the ingress and egress lists. The PolicyEndpoints of a policy are its
+ * What one address of a pod puts into a policy's PolicyEndpoints: whether the policy selects the
+ * pod, and the ports that IP gets in the ingress and egress lists. The PolicyEndpoints of a policy are its
  * address-only entries plus the contributions of every pod, so a pod change only needs its own
  * contribution recomputed.
  */
@@ -50,14 +51,18 @@ export function isSelected(policy: NetworkPolicy, pod: Pod): boolean {
   );
 }
 
-/** The pod's contribution to `policy`, or undefined when it contributes nothing. `pod` must have an IP. */
+/**
+ * What the pod's address `ip` (one of its IPs) contributes to `policy`, or undefined when nothing.
+ * The addresses of a dual-stack pod differ only where an ipBlock covers one and not the other.
+ */
 export function contributionOf(
   cluster: Cluster,
   policy: NetworkPolicy,
   pod: Pod,
+  ip: Ip,
   ingressPorts: readonly (EntryPorts | null)[],
 ): Contribution | undefined {
-  const endpoint = { pod, ip: cluster.ipOf(pod) };
+  const endpoint = { pod, ip };
   const namespace = policy.metadata.namespace;
   const matchesSelectorPeer = (rule: NetworkPolicyRule) =>
     rule.peers.some((peer) => !peer.ipBlock && peerMatches(cluster, namespace, peer, endpoint));

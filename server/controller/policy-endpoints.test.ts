@@ -198,3 +198,62 @@ test('the model’s PolicyEndpoints are already in the form the API gives back, 
     }
   assert.ok(compared > 100, `compared ${compared}`);
 });
+
+test('a dual-stack pod is written by every IP of status.podIPs, each with the ports its family earns', () => {
+  const dual = (name: string, labels: Record<string, string>, ips: string[], hostIPs: string[]) =>
+    JSON.stringify({
+      kind: 'Pod',
+      metadata: { name, namespace: 'shop', labels },
+      spec: { containers: [{ name: 'main', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      status: {
+        podIP: ips[0],
+        podIPs: ips.map((ip) => ({ ip })),
+        hostIP: hostIPs[0],
+        hostIPs: hostIPs.map((ip) => ({ ip })),
+      },
+    });
+  const cluster = clusterOf(
+    dual('web', { app: 'web' }, ['fd00:77::1', '10.77.0.1'], ['fd00:77:ff::1', '10.77.255.1']),
+    dual('client', { app: 'client' }, ['10.77.0.2', 'fd00:77::2'], ['10.77.255.1', 'fd00:77:ff::1']),
+    `kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress, Egress]
+  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: 80}]}]
+  egress:
+    - to: [{podSelector: {matchLabels: {app: client}}}]
+    # A named port to an IPv4 block reaches only the client's IPv4 address.
+    - to: [{ipBlock: {cidr: 10.77.0.0/24}}]
+      ports: [{port: http}]`,
+  );
+  const index = new EndpointsIndex(cluster);
+  const [endpoint, ...more] = index.of('shop/web');
+  assert.ok(endpoint);
+  assert.equal(more.length, 0);
+  assert.deepEqual(endpoint.spec.podSelectorEndpoints, [
+    { hostIP: '10.77.255.1', podIP: '10.77.0.1', name: 'web', namespace: 'shop' },
+    { hostIP: 'fd00:77:ff::1', podIP: 'fd00:77::1', name: 'web', namespace: 'shop' },
+  ]);
+  assert.deepEqual(endpoint.spec.ingress, [
+    { cidr: '10.77.0.2', ports: [{ protocol: 'TCP', port: 80 }] },
+    { cidr: 'fd00:77::2', ports: [{ protocol: 'TCP', port: 80 }] },
+  ]);
+  assert.deepEqual(endpoint.spec.egress, [
+    { cidr: '10.77.0.1', ports: [{ protocol: 'TCP', port: 8080 }] },
+    { cidr: '10.77.0.2' },
+    { cidr: 'fd00:77::2' },
+  ]);
+  // The client losing its IPv6 address takes that entry out, and only that one.
+  const single = JSON.parse(dual('client', { app: 'client' }, ['10.77.0.2'], ['10.77.255.1'])) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual([...index.set(decodeObject(single)).updated], ['shop/web']);
+  assert.deepEqual(
+    index.of('shop/web')[0]?.spec.ingress?.map((entry) => entry.cidr),
+    ['10.77.0.2'],
+  );
+  const fromScratch = Cluster.of([...cluster.allPods(), ...cluster.allPolicies()]);
+  assert.deepEqual(index.all(), new EndpointsIndex(fromScratch).all());
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import { isPolicyPod, type Pod } from '../kube/pod.ts';
+import { hostIPsOf, isPolicyPod, type Pod, podIPsOf } from '../kube/pod.ts';
 import {
   type EndpointInfo,
   endpointInfo,
@@ -65,7 +65,7 @@ export class PolicyState {
   readonly namedIngressPorts: boolean;
   /** Whether an egress peer may stand for Services, so that Service changes can touch this policy. */
   readonly servicePeers: boolean;
-  private readonly contributions = new Map<Pod, Contribution>();
+  private readonly contributions = new Map<Pod, PodContribution>();
   /** Each Service's ClusterIP entries now, by Service key: its addresses and ports, as one text. */
   private readonly services = new Map<string, { readonly ips: readonly string[]; readonly text: string }>();
   private readonly pods = new SortedByAddress<PodEndpoint>();
@@ -95,15 +95,14 @@ export class PolicyState {
       egress: [] as Slot<EndpointInfo>[],
     };
     for (const pod of cluster.allPods()) {
-      const ip = cluster.ipOf(pod);
-      const contribution = ip && contributionOf(cluster, policy, pod, this.ingressPorts);
-      if (!ip || !contribution) continue;
+      const contribution = podContribution(cluster, policy, pod, this.ingressPorts);
+      if (!contribution) continue;
       this.contributions.set(pod, contribution);
-      const { key, order } = placeOf(pod, ip);
-      const pieces = piecesOf(pod, contribution);
-      if (pieces.podEndpoint) slots.pods.push({ key, order, item: pieces.podEndpoint });
-      if (pieces.ingress) slots.ingress.push({ key, order, item: pieces.ingress });
-      if (pieces.egress) slots.egress.push({ key, order, item: pieces.egress });
+      for (const { key, order, pieces } of contribution.addresses) {
+        if (pieces.podEndpoint) slots.pods.push({ key, order, item: pieces.podEndpoint });
+        if (pieces.ingress) slots.ingress.push({ key, order, item: pieces.ingress });
+        if (pieces.egress) slots.egress.push({ key, order, item: pieces.egress });
+      }
     }
     this.servicePeers = hasServicePeers(policy);
     for (const service of this.servicePeers ? cluster.allServices() : []) {
@@ -147,21 +146,18 @@ export class PolicyState {
    */
   replace(cluster: Cluster, old: Pod | undefined, current: Pod | undefined): boolean {
     const before = old && this.contributions.get(old);
-    const ip = current && cluster.ipOf(current);
     const after =
-      current && ip && isPolicyPod(current)
-        ? contributionOf(cluster, this.policy, current, this.ingressPorts)
+      current && isPolicyPod(current)
+        ? podContribution(cluster, this.policy, current, this.ingressPorts)
         : undefined;
-    const same =
-      contributionKey(before) === contributionKey(after) &&
-      (!after || (old?.podIP === current?.podIP && old?.hostIP === current?.hostIP));
+    const same = (before?.text ?? '') === (after?.text ?? '');
     if (old && before) {
       this.contributions.delete(old);
-      if (!same) this.remove(old, cluster);
+      if (!same) this.remove(before);
     }
     if (current && after) {
       this.contributions.set(current, after);
-      if (!same) this.add(current, after, cluster);
+      if (!same) this.add(after);
     }
     if (!same) this.assembled = undefined;
     return !same;
@@ -175,23 +171,20 @@ export class PolicyState {
     return this.assembled.endpoints;
   }
 
-  private add(pod: Pod, contribution: Contribution, cluster: Cluster): void {
-    const ip = cluster.ipOf(pod);
-    if (!ip) return;
-    const { key, order } = placeOf(pod, ip);
-    const pieces = piecesOf(pod, contribution);
-    if (pieces.podEndpoint) this.pods.set(key, order, pieces.podEndpoint);
-    if (pieces.ingress) this.ingress.set(key, order, pieces.ingress);
-    if (pieces.egress) this.egress.set(key, order, pieces.egress);
+  private add(contribution: PodContribution): void {
+    for (const { key, order, pieces } of contribution.addresses) {
+      if (pieces.podEndpoint) this.pods.set(key, order, pieces.podEndpoint);
+      if (pieces.ingress) this.ingress.set(key, order, pieces.ingress);
+      if (pieces.egress) this.egress.set(key, order, pieces.egress);
+    }
   }
 
-  private remove(pod: Pod, cluster: Cluster): void {
-    const ip = cluster.ipOf(pod);
-    if (!ip) return;
-    const { key, order } = placeOf(pod, ip);
-    this.pods.delete(key, order);
-    this.ingress.delete(key, order);
-    this.egress.delete(key, order);
+  private remove(contribution: PodContribution): void {
+    for (const { key, order } of contribution.addresses) {
+      this.pods.delete(key, order);
+      this.ingress.delete(key, order);
+      this.egress.delete(key, order);
+    }
   }
 
   private assemble(chunkSize: number): PolicyEndpoint[] {
@@ -230,13 +223,52 @@ export class PolicyState {
   }
 }
 
-/** What a pod's contribution writes into the three lists. */
-function piecesOf(pod: Pod, contribution: Contribution) {
-  const cidr = pod.podIP ?? '';
+/**
+ * What a pod puts into one policy's lists: for each of its IPs (`status.podIPs`, both families on
+ * a dual-stack cluster) that contributes, its place in address order and its entries; `text` is
+ * equal for equal contributions.
+ */
+interface PodContribution {
+  readonly text: string;
+  readonly addresses: readonly {
+    readonly key: string;
+    readonly order: AddressOrder;
+    readonly pieces: Pieces;
+  }[];
+}
+
+interface Pieces {
+  readonly podEndpoint?: PodEndpoint;
+  readonly ingress?: EndpointInfo;
+  readonly egress?: EndpointInfo;
+}
+
+/** The pod's contribution to the policy, address by address; undefined when no address contributes. */
+function podContribution(
+  cluster: Cluster,
+  policy: NetworkPolicy,
+  pod: Pod,
+  ingressPorts: readonly (EntryPorts | null)[],
+): PodContribution | undefined {
+  const addresses: { key: string; order: AddressOrder; pieces: Pieces }[] = [];
+  let text = '';
+  for (const place of placesOf(pod)) {
+    const contribution = contributionOf(cluster, policy, pod, place.ip, ingressPorts);
+    if (!contribution) continue;
+    addresses.push({ key: place.key, order: place.order, pieces: piecesOf(pod, place, contribution) });
+    text += `${place.cidr} ${place.hostIP} ${contributionKey(contribution)};`;
+  }
+  return addresses.length > 0 ? { text, addresses } : undefined;
+}
+
+/** What one address's contribution writes into the three lists. */
+function piecesOf(pod: Pod, place: Place, contribution: Contribution): Pieces {
   const entry = (ports: EntryPorts | undefined): EndpointInfo | undefined =>
-    ports === undefined ? undefined : endpointInfo(cidr, undefined, ports === 'all' ? undefined : ports);
+    ports === undefined
+      ? undefined
+      : endpointInfo(place.cidr, undefined, ports === 'all' ? undefined : ports);
   const selected = contribution.selected
-    ? podEndpoint(pod.hostIP ?? '', cidr, pod.metadata.name, pod.metadata.namespace)
+    ? podEndpoint(place.hostIP, place.cidr, pod.metadata.name, pod.metadata.namespace)
     : undefined;
   return { podEndpoint: selected, ingress: entry(contribution.ingress), egress: entry(contribution.egress) };
 }
@@ -257,15 +289,35 @@ function serviceEntries(cluster: Cluster, policy: NetworkPolicy, service: Servic
   return { ips, slots, text: JSON.stringify([ips, ports]) };
 }
 
-/** Each pod's key and address order, worked out once and shared by every policy's lists. */
-const places = new WeakMap<Pod, { readonly key: string; readonly order: AddressOrder }>();
-function placeOf(pod: Pod, ip: Ip) {
-  let place = places.get(pod);
-  if (!place) {
-    place = { key: keyOf(pod.metadata), order: ipOrder(ip) };
-    places.set(pod, place);
+/** One IP of a pod: as written, parsed, its address order, and the node's address of its family. */
+interface Place {
+  readonly key: string;
+  readonly cidr: string;
+  readonly ip: Ip;
+  readonly order: AddressOrder;
+  readonly hostIP: string;
+}
+
+/** Each pod's IPs as places, worked out once and shared by every policy's lists. */
+const places = new WeakMap<Pod, readonly Place[]>();
+function placesOf(pod: Pod): readonly Place[] {
+  let found = places.get(pod);
+  if (!found) {
+    const key = keyOf(pod.metadata);
+    const hosts = hostIPsOf(pod).flatMap((text) => {
+      const ip = parseIp(text);
+      return ip ? [{ text, family: ip.family }] : [];
+    });
+    found = podIPsOf(pod).flatMap((cidr) => {
+      const ip = parseIp(cidr);
+      if (!ip) return [];
+      // AWS's entry names the node by `status.hostIP`; a dual-stack node's address of the same family fits best.
+      const hostIP = hosts.find((host) => host.family === ip.family)?.text ?? pod.hostIP ?? '';
+      return [{ key, cidr, ip, order: ipOrder(ip), hostIP }];
+    });
+    places.set(pod, found);
   }
-  return place;
+  return found;
 }
 
 /** The ingress rules' port numbers given the pods the policy selects now (only pods with an IP count). */

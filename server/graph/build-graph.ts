@@ -155,10 +155,12 @@ function judge(cluster: Cluster, grouping: GraphGrouping, ports: readonly PortPr
   const endpointsOf = new Map<string, string[]>();
   if (grouping === 'pod') {
     for (const endpoint of cluster.allPolicyEndpoints()) {
-      for (const pod of endpoint.spec.podSelectorEndpoints ?? []) {
-        const key = `${pod.namespace}/${pod.name}`;
+      // A dual-stack pod is listed once per IP; the PolicyEndpoint is named once.
+      const listed = new Set(
+        (endpoint.spec.podSelectorEndpoints ?? []).map((pod) => `${pod.namespace}/${pod.name}`),
+      );
+      for (const key of listed)
         endpointsOf.set(key, [...(endpointsOf.get(key) ?? []), keyOf(endpoint.metadata)]);
-      }
     }
   }
   const nodes = [...units.values()].map(({ node, members }): GraphPod => {

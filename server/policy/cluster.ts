@@ -5,7 +5,7 @@ import { keyOf } from '../kube/object-meta.ts';
 import { isPolicyPod, type Pod, podIPsOf } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import type { Service } from '../kube/service.ts';
-import { type Ip, parseIp } from '../net/ip.ts';
+import { formatIp, type Ip, parseIp } from '../net/ip.ts';
 import { selectorMatches } from './selector.ts';
 
 /** Anything a cluster holds. */
@@ -27,7 +27,7 @@ export class Cluster {
   private readonly services = new Map<string, Service>();
   private readonly servicesByNamespace = new Map<string, Map<string, Service>>();
   private readonly servicesByIp = new Map<string, Service>();
-  private readonly podIps = new WeakMap<Pod, Ip | null>();
+  private readonly podIps = new WeakMap<Pod, readonly Ip[]>();
   private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
   /** Grows with every change, so that what is computed from the cluster can be cached. */
   version = 0;
@@ -115,8 +115,9 @@ export class Cluster {
     return this.pods.get(key);
   }
 
+  /** The pod that has `ip` among its IPs (of either family), however the address is written. */
   podByIp(ip: string): Pod | undefined {
-    return this.podsByIp.get(ip);
+    return this.podsByIp.get(ip) ?? this.podsByIp.get(canonicalIp(ip));
   }
 
   /** Pods that take part in policy, in insertion order. */
@@ -166,14 +167,19 @@ export class Cluster {
     return this.servicesByIp.get(ip);
   }
 
-  /** The pod's IP, parsed once. */
+  /** The pod's primary IP (`status.podIP`), parsed once. */
   ipOf(pod: Pod): Ip | undefined {
-    let ip = this.podIps.get(pod);
-    if (ip === undefined) {
-      ip = (pod.podIP && parseIp(pod.podIP)) || null;
-      this.podIps.set(pod, ip);
+    return this.ipsOf(pod)[0];
+  }
+
+  /** Every IP of the pod (`status.podIPs`: one per family on a dual-stack cluster), the primary first, parsed once. */
+  ipsOf(pod: Pod): readonly Ip[] {
+    let ips = this.podIps.get(pod);
+    if (ips === undefined) {
+      ips = podIPsOf(pod).flatMap((text) => parseIp(text) ?? []);
+      this.podIps.set(pod, ips);
     }
-    return ip ?? undefined;
+    return ips;
   }
 
   /** The policies whose podSelector selects `pod` and that isolate it in `direction`. */
@@ -200,14 +206,15 @@ export class Cluster {
     this.pods.set(keyOf(pod.metadata), pod);
     fileByNamespace(this.podsByNamespace, pod);
     // Every IP of a dual-stack pod leads to it (flows of either family are named by it).
-    if (isPolicyPod(pod)) for (const ip of podIPsOf(pod)) this.podsByIp.set(ip, pod);
+    if (isPolicyPod(pod)) for (const ip of podIPsOf(pod)) this.podsByIp.set(canonicalIp(ip), pod);
     return old;
   }
 
   private unindexPod(pod: Pod): void {
     this.pods.delete(keyOf(pod.metadata));
     unfileByNamespace(this.podsByNamespace, pod);
-    for (const ip of podIPsOf(pod)) if (this.podsByIp.get(ip) === pod) this.podsByIp.delete(ip);
+    for (const ip of podIPsOf(pod).map(canonicalIp))
+      if (this.podsByIp.get(ip) === pod) this.podsByIp.delete(ip);
   }
 
   private setService(service: Service): Service | undefined {
@@ -240,6 +247,12 @@ export class Cluster {
     map.set(key, object);
     return old;
   }
+}
+
+/** An address as {@link formatIp} writes it (`fd00:77:0::1` and `fd00:77::1` are one address); other text as it is. */
+function canonicalIp(text: string): string {
+  const ip = parseIp(text);
+  return ip ? formatIp(ip) : text;
 }
 
 type ByNamespace<T> = Map<string, Map<string, T>>;

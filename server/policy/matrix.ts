@@ -170,10 +170,15 @@ export function groupPods(cluster: Cluster): { groups: PodGroup[]; groupOf: Map<
   const blocks = distinctIpBlocks(cluster);
   const byKey = new Map<string, Pod[]>();
   for (const pod of cluster.allPods()) {
-    const ip = cluster.ipOf(pod);
-    const inBlocks = blocks
-      .map((block) => (peerMatches(cluster, '', { ipBlock: block }, { pod, ip }) ? '1' : '0'))
-      .join('');
+    // Every address of a dual-stack pod counts: blocks of either family may tell pods apart.
+    const ips = cluster.ipsOf(pod);
+    const inBlocks = (ips.length > 0 ? ips : [undefined])
+      .map((ip) =>
+        blocks
+          .map((block) => (peerMatches(cluster, '', { ipBlock: block }, { pod, ip }) ? '1' : '0'))
+          .join(''),
+      )
+      .join('|');
     const labels = Object.entries(pod.metadata.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const named = pod.ports.filter((port) => port.name !== undefined);
     const key = JSON.stringify([pod.metadata.namespace, labels, named, inBlocks]);
