@@ -276,3 +276,50 @@ spec:
   assert.equal(endpoints.code, 0, endpoints.stderr);
   assert.ok(JSON.parse(endpoints.stdout).items[0].spec.ingress.length > 100);
 });
+
+test('dual stack: policy eval --to either address of a pod names that pod, and judges the packet in that family', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'palisade-dual-'));
+  const file = join(folder, 'dual.yaml');
+  const pod = (name: string, ips: string[]) =>
+    JSON.stringify({
+      kind: 'Pod',
+      metadata: { name, namespace: 'default', labels: { app: name } },
+      spec: { containers: [{ name: 'main', ports: [{ containerPort: 80 }] }] },
+      status: { phase: 'Running', podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) },
+    });
+  writeFileSync(
+    file,
+    [
+      pod('server', ['fd00:77::1', '10.77.0.1']),
+      pod('client', ['fd00:77::2', '10.77.0.2']),
+      'kind: NetworkPolicy\nmetadata: {name: server-from-v4-client, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: server}}\n  ingress: [{from: [{ipBlock: {cidr: 10.77.0.2/32}}]}]',
+    ].join('\n---\n'),
+  );
+  const evalTo = async (to: string) => {
+    const run = await palisade(
+      'policy',
+      'eval',
+      '--state',
+      file,
+      '--from',
+      'default/client',
+      '--to',
+      to,
+      '--port',
+      '80',
+      '--json',
+    );
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout) as { to: string; allowed: boolean };
+  };
+  // The IPv4 packet comes from the client's IPv4 address, which the ipBlock allows; the IPv6 one does not.
+  const [v4, v6, v6Long, byName] = await Promise.all(
+    ['10.77.0.1', 'fd00:77::1', 'fd00:77:0:0::1', 'default/server'].map(evalTo),
+  );
+  assert.deepEqual([v4?.to, v4?.allowed], ['default/server', true]);
+  assert.deepEqual([v6?.to, v6?.allowed], ['default/server', false]);
+  assert.equal(v6Long?.to, 'default/server');
+  assert.equal(byName?.allowed, false, 'by name: the primary (IPv6) addresses');
+  const endpoints = await palisade('policy', 'endpoints', '--state', file);
+  assert.match(endpoints.stdout, /podIP: 10\.77\.0\.1\n[\s\S]*podIP: fd00:77::1\n/);
+});

@@ -10,6 +10,7 @@ import {
   endpointAt,
   formatPortProtocol,
   type PortProtocol,
+  podEnd,
 } from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
 import { evaluateService } from '../../server/policy/evaluate-service.ts';
@@ -139,7 +140,9 @@ async function evalCommand(argv: string[], out: Output): Promise<void> {
     return;
   }
   const to = resolveEndpoint(cluster, toText, 'to', true);
-  const verdict = evaluate(cluster, from, to, target, { explain: true });
+  // Toward a pod's address of the other family, the source speaks that family too.
+  const source = from.pod ? podEnd(cluster, from.pod, to) : from;
+  const verdict = evaluate(cluster, source, to, target, { explain: true });
   await writeLines(out, values.json ? [JSON.stringify(verdict, null, 2)] : formatVerdict(verdict));
 }
 

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeFrames } from '../../server/flows/flow-frame.ts';
+import { labCluster, readEndpoints } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
+import { endpointAt, podEnd } from '../../server/policy/endpoint.ts';
+import { evaluate } from '../../server/policy/evaluate.ts';
 import { flowFileOf } from '../flow-sink.ts';
 import { ethernet, ipv6, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
@@ -139,5 +142,47 @@ test('over IPv6: extension headers are walked to the transport header, and fragm
     assert.equal(reassembled(), before, 'no fragment of a denied datagram reached the pod');
   } finally {
     pod.remove();
+  }
+});
+
+test('dual stack: isolated pods reach each other over IPv6 and IPv4 exactly as the model says; PolicyEndpoints list every address', async () => {
+  const egress = join(folder, 'egress-client-one.yaml');
+  writeFileSync(
+    egress,
+    'kind: NetworkPolicy\nmetadata: {name: egress-client-one, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: client-one}}\n  policyTypes: [Egress]\n  egress: [{to: [{podSelector: {matchLabels: {app: demo-app}}}], ports: [{port: 80}]}]\n',
+  );
+  // demo-app takes TCP 80 from client-one only; client-one sends only to demo-app's port 80.
+  await labApply([ingressOnly('demo-app', CLIENT_ONE_PORT_80), ingressOnly('client-one'), egress], {
+    replacePolicies: true,
+  });
+  const demo = labPod('default/demo-app');
+  const client = labPod('default/client-one');
+  assert.equal(demo.ips?.length, 2);
+  const listed = (readEndpoints()?.endpoints ?? []).flatMap((endpoint) => [
+    ...(endpoint.spec.podSelectorEndpoints ?? []).map((pod) => pod.podIP),
+    ...(endpoint.spec.ingress ?? []).map((entry) => entry.cidr),
+    ...(endpoint.spec.egress ?? []).map((entry) => entry.cidr),
+  ]);
+  for (const ip of [...(demo.ips ?? []), ...(client.ips ?? [])])
+    assert.ok(listed.includes(ip), `${ip} is in the PolicyEndpoints (${listed.join(' ')})`);
+  const cluster = labCluster();
+  const port = { port: 80, protocol: 'TCP' } as const;
+  const checks = [
+    { from: client.key, to: demo.key, allowed: true },
+    { from: 'another-ns/another-client-one', to: demo.key, allowed: false },
+    { from: demo.key, to: client.key, allowed: false },
+  ];
+  for (const check of checks) {
+    for (const address of labPod(check.to).ips ?? []) {
+      const to = endpointAt(cluster, address);
+      const source = cluster.pod(check.from);
+      assert.ok(to?.pod && source);
+      const model = evaluate(cluster, podEnd(cluster, source, to), to, port).allowed;
+      const name = `${check.from} -> ${address}:80`;
+      assert.equal(model, check.allowed, `the model: ${name}`);
+      // client-one serves no port 80, so no packet can tell its denial from a closed port: the model says it.
+      if (check.to === client.key) continue;
+      assert.equal(await reaches(check.from, address, '80/TCP'), model, `real packets: ${name}`);
+    }
   }
 });

@@ -32,7 +32,7 @@ import {
   writeLabObjects,
 } from '../../server/lab/lab-writes.ts';
 import type { Cluster, ClusterObject } from '../../server/policy/cluster.ts';
-import { endpointAt } from '../../server/policy/endpoint.ts';
+import { endpointAt, podEnd } from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
 import { evaluateService } from '../../server/policy/evaluate-service.ts';
 import { isBackendOf, servicePortAt } from '../../server/policy/service.ts';
@@ -439,8 +439,8 @@ function simulatedProbe(pod: LabPodRecord, targets: readonly ProbeTarget[]): Pro
   const cluster = labCluster();
   const source = cluster.pod(pod.key);
   if (!source) throw new LabInputError(`no pod ${pod.key} in the lab`);
-  const from = { pod: source, ip: cluster.ipOf(source) };
   return targets.map((target) => {
+    const from = podEnd(cluster, source, endpointAt(cluster, target.host));
     const port = { port: target.port, protocol: target.protocol as Protocol };
     const service = cluster.serviceByIp(target.host);
     const servicePort = service && servicePortAt(service, port);

@@ -1,9 +1,10 @@
 import { FieldError } from '../kube/field-error.ts';
 import { PROTOCOLS, type Protocol } from '../kube/protocol.ts';
 import type { Service } from '../kube/service.ts';
+import { parseIp } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { draftAllowingPolicies, draftThroughService } from '../policy/draft-policy.ts';
-import { type Endpoint, endpointAt } from '../policy/endpoint.ts';
+import { type Endpoint, endpointAt, podEnd } from '../policy/endpoint.ts';
 import { evaluate, type Verdict } from '../policy/evaluate.ts';
 import { evaluateService, type ServiceVerdict, serviceAsVerdict } from '../policy/evaluate-service.ts';
 import { listServicePorts, parseServiceName, serviceName, servicePortAt } from '../policy/service.ts';
@@ -63,7 +64,11 @@ export function explainConnection(
       draft: draftThroughService(cluster, verdict, from, service, servicePort),
     };
   }
-  const to = endpointOf(cluster, toText, 'to');
-  const verdict = evaluate(cluster, from, to, target, { explain: true });
-  return { ...verdict, draft: draftAllowingPolicies(verdict, from, to) };
+  const named = endpointOf(cluster, toText, 'to');
+  // A packet's two addresses are of one family: a pod named by name takes that of the end given by address.
+  const byAddress = (text: string) => parseIp(text) !== undefined;
+  const source = from.pod && !byAddress(params.get('from') ?? '') ? podEnd(cluster, from.pod, named) : from;
+  const to = named.pod && !byAddress(toText) ? podEnd(cluster, named.pod, source) : named;
+  const verdict = evaluate(cluster, source, to, target, { explain: true });
+  return { ...verdict, draft: draftAllowingPolicies(verdict, source, to) };
 }

@@ -23,6 +23,15 @@ export function formatPortProtocol({ port, protocol }: PortProtocol): string {
   return `${port}/${protocol}`;
 }
 
+/**
+ * A pod as one end of a connection whose other end is `other`: a packet's two addresses are of one
+ * family, so a dual-stack pod takes its IP of the other end's family; otherwise its primary IP.
+ */
+export function podEnd(cluster: Cluster, pod: Pod, other?: Endpoint): Endpoint {
+  const ips = cluster.ipsOf(pod);
+  return { pod, ip: ips.find((ip) => ip.family === other?.ip?.family) ?? ips[0] };
+}
+
 /** The end at an address: the pod that has it, or the bare address; undefined when `text` is no IP. */
 export function endpointAt(cluster: Cluster, text: string): Endpoint | undefined {
   const ip = parseIp(text);
