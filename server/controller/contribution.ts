@@ -78,7 +78,7 @@ export function contributionOf(
         egress = 'all';
         continue;
       }
-      const ports = dedupePorts(rule.ports.flatMap((port) => resolvePort(port, [pod])));
+      const ports = egressPortsOn(rule, pod);
       if (ports.length > 0) egress = unionPorts(egress, ports);
       continue;
     }
@@ -117,6 +117,44 @@ export function serviceContribution(
     ports = unionPorts(ports, admitted === 'all' ? 'all' : dedupePorts(admitted));
   }
   return ports;
+}
+
+/**
+ * Whether any pod anywhere may contribute to the policy whatever its labels: an egress rule with
+ * named ports to addresses (an ipBlock, or no peers) gives those ports to every pod it covers by IP.
+ */
+export function reachesEveryPod(policy: NetworkPolicy): boolean {
+  return policy.egress.some(
+    (rule) =>
+      rule.ports.some((port) => typeof port.port === 'string') &&
+      (rule.peers.length === 0 || rule.peers.some((peer) => peer.ipBlock)),
+  );
+}
+
+/** Whether only pods of the policy's own namespace may contribute to it (no namespace selectors, see {@link reachesEveryPod}). */
+export function ownNamespaceOnly(policy: NetworkPolicy): boolean {
+  return (
+    !reachesEveryPod(policy) &&
+    [...policy.ingress, ...policy.egress].every((rule) => rule.peers.every((peer) => !peer.namespaceSelector))
+  );
+}
+
+/**
+ * The pods that may contribute to the policy (a superset of those that do): those of its own
+ * namespace and of the namespaces its rules' namespace selectors pick; every pod when
+ * {@link reachesEveryPod}. So building a policy looks at the pods it can concern, not at all.
+ */
+export function candidatePods(cluster: Cluster, policy: NetworkPolicy): Pod[] {
+  if (reachesEveryPod(policy)) return cluster.allPods();
+  const selectors = [...policy.ingress, ...policy.egress].flatMap((rule) =>
+    rule.peers.flatMap((peer) => (peer.namespaceSelector ? [peer.namespaceSelector] : [])),
+  );
+  const namespaces = new Set([policy.metadata.namespace]);
+  if (selectors.length > 0)
+    for (const namespace of cluster.allNamespaces())
+      if (selectors.some((selector) => selectorMatches(selector, namespace.metadata.labels)))
+        namespaces.add(namespace.metadata.name);
+  return [...namespaces].flatMap((namespace) => cluster.podsIn(namespace));
 }
 
 /** Whether an egress rule of the policy has a peer that may stand for Services (any selector peer). */
@@ -173,6 +211,21 @@ export function unionPorts(a: EntryPorts | undefined, b: EntryPorts): EntryPorts
   if (a === undefined) return b;
   if (a === 'all' || b === 'all') return 'all';
   return dedupePorts([...a, ...b]);
+}
+
+/** Numeric ports of a rule, the same on every destination: worked out once per rule. */
+const numericPorts = new WeakMap<NetworkPolicyRule, readonly EndpointPort[] | null>();
+
+/** An egress rule's ports as numbers on the destination `pod` (its named ports resolved there). */
+function egressPortsOn(rule: NetworkPolicyRule, pod: Pod): readonly EndpointPort[] {
+  let numeric = numericPorts.get(rule);
+  if (numeric === undefined) {
+    numeric = rule.ports.every((port) => typeof port.port !== 'string')
+      ? dedupePorts(rule.ports.map(toEndpointPort))
+      : null;
+    numericPorts.set(rule, numeric);
+  }
+  return numeric ?? dedupePorts(rule.ports.flatMap((port) => resolvePort(port, [pod])));
 }
 
 /** A rule port as numbers on `pods`: a named port becomes each number it stands for on them. */

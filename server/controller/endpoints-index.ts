@@ -7,6 +7,7 @@ import type { Service } from '../kube/service.ts';
 import type { Cluster, ClusterObject } from '../policy/cluster.ts';
 import { selectorMatches } from '../policy/selector.ts';
 import { isBackendOf } from '../policy/service.ts';
+import { ownNamespaceOnly } from './contribution.ts';
 import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
 /** What one change did to the desired PolicyEndpoints, by policy key (`ns/name`). */
@@ -31,6 +32,10 @@ export class EndpointsIndex {
   private readonly cluster: Cluster;
   private readonly chunkSize: number;
   private readonly states = new Map<string, PolicyState>();
+  /** Keys of the policies only pods of their own namespace may contribute to, by namespace. */
+  private readonly ownNamespace = new Map<string, Set<string>>();
+  /** Keys of the policies pods of other namespaces may contribute to. */
+  private readonly wide = new Set<string>();
 
   constructor(cluster: Cluster, chunkSize = DEFAULT_CHUNK_SIZE) {
     this.cluster = cluster;
@@ -74,12 +79,17 @@ export class EndpointsIndex {
           rebuilt++;
           updated.add(keyOf(object.metadata));
         } else if (this.states.delete(keyOf(object.metadata))) {
+          this.unfile(keyOf(object.metadata));
           removed.push(keyOf(object.metadata));
         }
         break;
       case 'Pod': {
         const [before, after] = [old as Pod | undefined, current as Pod | undefined];
-        for (const [key, state] of this.states) {
+        // Only the policies the pod may contribute to: those of its namespace, and the wide ones.
+        const podNamespace = (before ?? after)?.metadata.namespace ?? '';
+        for (const key of [...(this.ownNamespace.get(podNamespace) ?? []), ...this.wide]) {
+          const state = this.states.get(key);
+          if (!state) continue;
           const namespace = state.policy.metadata.namespace;
           const mayChangeNamedPorts =
             state.namedIngressPorts && [before, after].some((pod) => pod?.metadata.namespace === namespace);
@@ -135,7 +145,23 @@ export class EndpointsIndex {
   }
 
   private build(policy: NetworkPolicy): void {
-    this.states.set(keyOf(policy.metadata), new PolicyState(this.cluster, policy));
+    const key = keyOf(policy.metadata);
+    this.states.set(key, new PolicyState(this.cluster, policy));
+    this.unfile(key);
+    if (ownNamespaceOnly(policy)) {
+      const namespace = policy.metadata.namespace;
+      this.ownNamespace.set(namespace, (this.ownNamespace.get(namespace) ?? new Set()).add(key));
+    } else {
+      this.wide.add(key);
+    }
+  }
+
+  private unfile(key: string): void {
+    this.wide.delete(key);
+    const namespace = key.slice(0, key.indexOf('/'));
+    const keys = this.ownNamespace.get(namespace);
+    keys?.delete(key);
+    if (keys?.size === 0) this.ownNamespace.delete(namespace);
   }
 }
 

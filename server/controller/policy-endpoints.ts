@@ -16,7 +16,7 @@ import type { Cluster } from '../policy/cluster.ts';
 import {
   addressEntries,
   type Contribution,
-  contributionKey,
+  candidatePods,
   contributionOf,
   type EntryPorts,
   hasServicePeers,
@@ -94,7 +94,7 @@ export class PolicyState {
       ingress: [] as Slot<EndpointInfo>[],
       egress: [] as Slot<EndpointInfo>[],
     };
-    for (const pod of cluster.allPods()) {
+    for (const pod of candidatePods(cluster, policy)) {
       const contribution = podContribution(cluster, policy, pod, this.ingressPorts);
       if (!contribution) continue;
       this.contributions.set(pod, contribution);
@@ -150,7 +150,7 @@ export class PolicyState {
       current && isPolicyPod(current)
         ? podContribution(cluster, this.policy, current, this.ingressPorts)
         : undefined;
-    const same = (before?.text ?? '') === (after?.text ?? '');
+    const same = sameContribution(before, after);
     if (old && before) {
       this.contributions.delete(old);
       if (!same) this.remove(before);
@@ -225,16 +225,33 @@ export class PolicyState {
 
 /**
  * What a pod puts into one policy's lists: for each of its IPs (`status.podIPs`, both families on
- * a dual-stack cluster) that contributes, its place in address order and its entries; `text` is
- * equal for equal contributions.
+ * a dual-stack cluster) that contributes, its place in address order and its entries.
  */
 interface PodContribution {
-  readonly text: string;
   readonly addresses: readonly {
     readonly key: string;
     readonly order: AddressOrder;
+    readonly place: Place;
+    readonly contribution: Contribution;
     readonly pieces: Pieces;
   }[];
+}
+
+/** Whether two contributions write the same entries (contributions are shared instances, so they compare by identity). */
+function sameContribution(a: PodContribution | undefined, b: PodContribution | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.addresses.length === b.addresses.length &&
+    a.addresses.every((one, i) => {
+      const other = b.addresses[i];
+      return (
+        other !== undefined &&
+        one.contribution === other.contribution &&
+        one.place.cidr === other.place.cidr &&
+        one.place.hostIP === other.place.hostIP
+      );
+    })
+  );
 }
 
 interface Pieces {
@@ -250,19 +267,27 @@ function podContribution(
   pod: Pod,
   ingressPorts: readonly (EntryPorts | null)[],
 ): PodContribution | undefined {
-  const addresses: { key: string; order: AddressOrder; pieces: Pieces }[] = [];
-  let text = '';
+  let addresses: PodContribution['addresses'][number][] | undefined;
   for (const place of placesOf(pod)) {
     const contribution = contributionOf(cluster, policy, pod, place.ip, ingressPorts);
     if (!contribution) continue;
-    addresses.push({ key: place.key, order: place.order, pieces: piecesOf(pod, place, contribution) });
-    text += `${place.cidr} ${place.hostIP} ${contributionKey(contribution)};`;
+    const pieces = piecesOf(pod, place, contribution);
+    (addresses ??= []).push({ key: place.key, order: place.order, place, contribution, pieces });
   }
-  return addresses.length > 0 ? { text, addresses } : undefined;
+  return addresses && { addresses };
 }
 
-/** What one address's contribution writes into the three lists. */
+/** What one address's contribution writes into the three lists, made once per address and contribution. */
 function piecesOf(pod: Pod, place: Place, contribution: Contribution): Pieces {
+  let pieces = place.pieces.get(contribution);
+  if (!pieces) {
+    pieces = makePieces(pod, place, contribution);
+    place.pieces.set(contribution, pieces);
+  }
+  return pieces;
+}
+
+function makePieces(pod: Pod, place: Place, contribution: Contribution): Pieces {
   const entry = (ports: EntryPorts | undefined): EndpointInfo | undefined =>
     ports === undefined
       ? undefined
@@ -296,6 +321,8 @@ interface Place {
   readonly ip: Ip;
   readonly order: AddressOrder;
   readonly hostIP: string;
+  /** Its entries for each contribution seen: contributions repeat across policies. */
+  readonly pieces: Map<Contribution, Pieces>;
 }
 
 /** Each pod's IPs as places, worked out once and shared by every policy's lists. */
@@ -313,7 +340,7 @@ function placesOf(pod: Pod): readonly Place[] {
       if (!ip) return [];
       // AWS's entry names the node by `status.hostIP`; a dual-stack node's address of the same family fits best.
       const hostIP = hosts.find((host) => host.family === ip.family)?.text ?? pod.hostIP ?? '';
-      return [{ key, cidr, ip, order: ipOrder(ip), hostIP }];
+      return [{ key, cidr, ip, order: ipOrder(ip), hostIP, pieces: new Map() }];
     });
     places.set(pod, found);
   }
