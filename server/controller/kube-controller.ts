@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
@@ -146,6 +147,15 @@ export class KubeController {
         this.written.delete(key);
         if (!echo) for (const policy of touched) this.mark(policy);
       },
+      // Our own write coming back, already recorded as sent when its answer came: not decoded again.
+      known: (raw: Json) => {
+        const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string; resourceVersion?: string };
+        const key = keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' });
+        if (this.inFlight.has(key) || meta.resourceVersion === undefined) return false;
+        if (this.written.get(key) !== meta.resourceVersion) return false;
+        this.written.delete(key);
+        return true;
+      },
       delete: (_: ClusterObject['kind'], key: string) => {
         this.written.delete(key);
         const policy = this.actual.delete(key);
@@ -247,6 +257,8 @@ export class KubeController {
             pathOf(endpoint),
             endpoint,
             FIELD_MANAGER,
+            // The answer's metadata is all we read (its resourceVersion): the spec is what we sent.
+            { metadataOnly: true },
           );
           const version = result.metadata?.resourceVersion;
           const seen = this.actual.get(key)?.metadata.resourceVersion;

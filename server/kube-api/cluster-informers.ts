@@ -10,6 +10,8 @@ export interface ClusterSink {
   delete(kind: ClusterObject['kind'], key: string): unknown;
   /** An object that cannot be read (`message` says why, `raw` is what was received): its last readable version, if any, stays. */
   invalid?(kind: ClusterObject['kind'], key: string, message: string, raw: Json): void;
+  /** Whether the sink already holds this version of an object as it is, so that it is neither decoded nor delivered. */
+  known?(raw: Json): boolean;
 }
 
 /** One informer per kind, all delivering to one sink; `onChange` gets what the sink returned for each change. */
@@ -33,6 +35,7 @@ export class ClusterInformers {
             sink.invalid?.(kind, key, message, raw);
           },
           error: (message) => log.warn('watch interrupted', { reason: message }),
+          known: sink.known && ((raw) => sink.known?.(raw) ?? false),
         }),
     );
   }

@@ -45,6 +45,8 @@ export interface InformerHandlers {
   invalid(kind: ClusterObject['kind'], key: string, message: string, raw: Json): void;
   /** The watch failed; the informer retries by itself. */
   error(message: string): void;
+  /** Whether the receiver already holds this version as it is (its own write coming back), so that it need not be decoded. */
+  known?(raw: Json): boolean;
 }
 
 const MAX_RETRY_MS = 5000;
@@ -116,6 +118,7 @@ export class Informer {
 
   private received(raw: Json): void {
     this.retryMs = 100;
+    if (this.handlers.known?.(raw)) return;
     const withKind = { ...raw, apiVersion: this.kind.apiVersion, kind: this.kind.kind };
     try {
       this.handlers.set(decodeObject(withKind));

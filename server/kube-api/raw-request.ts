@@ -35,10 +35,15 @@ function agentFor(options: RequestOptions): HttpsAgent {
   return agent;
 }
 
+/** Asks the API server to answer with the object's metadata only (a `meta.k8s.io/v1` PartialObjectMetadata). */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
 /**
  * A request to the API server answered as plain JSON, exactly as the server wrote it (the typed
  * clients rename fields, e.g. a NetworkPolicy rule's `from` becomes `_from`). With `bearer`, it is
  * made with that token instead of the kubeconfig's credentials: as the caller, with their rights.
+ * With `metadataOnly`, the answer is the object's metadata alone, which spares both sides the
+ * encoding and decoding of a large object the caller already has.
  */
 export async function rawRequest<T>(
   config: KubeConfig,
@@ -46,11 +51,13 @@ export async function rawRequest<T>(
   path: string,
   body?: { contentType: string; data: string },
   bearer?: string,
+  metadataOnly = false,
 ): Promise<T> {
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   const url = new URL(path, cluster.server);
-  const options: RequestOptions = { method, headers: { accept: 'application/json' }, timeout: TIMEOUT_MS };
+  const accept = metadataOnly ? METADATA_ONLY : 'application/json';
+  const options: RequestOptions = { method, headers: { accept }, timeout: TIMEOUT_MS };
   await config.applyToHTTPSOptions(options);
   const { Authorization: own, ...headers } = (options.headers ?? {}) as Record<string, string>;
   options.headers = {
@@ -99,14 +106,15 @@ export async function rawRequest<T>(
 
 /**
  * Server-side apply of a whole object, as `fieldManager`, taking over fields others set; with
- * `dryRun` the API server validates and authorizes it without storing it.
+ * `dryRun` the API server validates and authorizes it without storing it; with `metadataOnly`
+ * the answer holds only the applied object's metadata.
  */
 export function applyObject<T>(
   config: KubeConfig,
   path: string,
   object: object,
   fieldManager: string,
-  options: { dryRun?: boolean; bearer?: string } = {},
+  options: { dryRun?: boolean; bearer?: string; metadataOnly?: boolean } = {},
 ): Promise<T> {
   const dryRun = options.dryRun ? '&dryRun=All' : '';
   return rawRequest<T>(
@@ -115,5 +123,6 @@ export function applyObject<T>(
     `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true${dryRun}`,
     { contentType: 'application/apply-patch+yaml', data: JSON.stringify(object) },
     options.bearer,
+    options.metadataOnly,
   );
 }
