@@ -9,7 +9,7 @@ import type { Pod } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { loadState, parseState } from '../kube/state-file.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
-import { POLICY_ENDPOINTS } from '../kube-api/informer.ts';
+import { PODS, POLICY_ENDPOINTS } from '../kube-api/informer.ts';
 import { loadKubeConfig } from '../kube-api/kube-config.ts';
 import { LeaderElection } from '../kube-api/leader-election.ts';
 import { registerPods } from '../kube-api/register-pods.ts';
@@ -480,5 +480,25 @@ ${movesEndpoint(next, 'ingress: [{cidr: 10.99.0.2, ports: [{protocol: TCP, port:
     // No kubelet confirms graceful deletions here: pods go at once, then the namespace can.
     await api.kubectl(['delete', 'pods', '-n', 'moves', '--all', '--grace-period=0', '--force']);
     await api.kubectl(['delete', 'namespace', 'moves']);
+  }
+});
+
+test('informers stopped right after their first list deliver nothing more (the watch being made then is ended too)', async () => {
+  const config = loadKubeConfig(api.kubeconfig);
+  try {
+    for (let round = 0; round < 3; round++) {
+      const cluster = new Cluster();
+      const informers = new ClusterInformers(config, [PODS], cluster, quiet);
+      informers.start();
+      await informers.synced();
+      informers.stop();
+      const labels = cluster.pod('default/client-one')?.metadata.labels;
+      assert.ok(labels);
+      await api.kubectl(['label', 'pod', '-n', 'default', 'client-one', `round=${round}`, '--overwrite']);
+      await sleep(1500);
+      assert.deepEqual(cluster.pod('default/client-one')?.metadata.labels, labels, `round ${round}`);
+    }
+  } finally {
+    await api.kubectl(['label', 'pod', '-n', 'default', 'client-one', 'round-']);
   }
 });

@@ -87,6 +87,7 @@ export class Informer {
     this.listWatch.on(ADD, (raw) => this.received(raw));
     this.listWatch.on(UPDATE, (raw) => this.received(raw));
     this.listWatch.on(DELETE, (raw) => {
+      if (this.stoppedLate()) return;
       const meta = raw.metadata ?? {};
       this.handlers.delete(kind.kind, keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' }));
     });
@@ -95,7 +96,10 @@ export class Informer {
 
   start(): void {
     this.stopped = false;
-    this.listWatch.start().catch((error) => this.failed(error));
+    this.listWatch
+      .start()
+      .then(() => this.stoppedLate())
+      .catch((error) => this.failed(error));
   }
 
   stop(): void {
@@ -116,7 +120,18 @@ export class Informer {
     for (const resolve of this.waiting.splice(0)) resolve();
   }
 
+  /**
+   * Whether the informer was stopped; if so, stops the watch again. client-node's ListWatch
+   * cannot stop a watch whose request is still being made (right after a list), which then runs
+   * on unseen: a second stop, once it is there, ends it, and nothing it brings is delivered.
+   */
+  private stoppedLate(): boolean {
+    if (this.stopped) void this.listWatch.stop();
+    return this.stopped;
+  }
+
   private received(raw: Json): void {
+    if (this.stoppedLate()) return;
     this.retryMs = 100;
     if (this.handlers.known?.(raw)) return;
     const withKind = { ...raw, apiVersion: this.kind.apiVersion, kind: this.kind.kind };
