@@ -271,8 +271,15 @@ function podContribution(
   for (const place of placesOf(pod)) {
     const contribution = contributionOf(cluster, policy, pod, place.ip, ingressPorts);
     if (!contribution) continue;
-    const pieces = piecesOf(pod, place, contribution);
-    (addresses ??= []).push({ key: place.key, order: place.order, place, contribution, pieces });
+    const address = {
+      key: place.key,
+      order: place.order,
+      place,
+      contribution,
+      pieces: piecesOf(pod, place, contribution),
+    };
+    if (addresses) addresses.push(address);
+    else addresses = [address];
   }
   return addresses && { addresses };
 }
