@@ -16,16 +16,11 @@ interface Slot {
   readonly lists: Record<List, Entry[]>;
 }
 
-/** Entries are compared by their JSON, worked out once per entry object (they are kept between looks). */
-const keys = new WeakMap<Entry, string>();
-function keyOfEntry(entry: Entry): string {
-  let key = keys.get(entry);
-  if (key === undefined) {
-    key = JSON.stringify(entry);
-    keys.set(entry, key);
-  }
-  return key;
-}
+/*
+ * Entries are compared as objects: decoded and computed entries alike are the one shared
+ * instance of their value (see `endpointInfo` and `podEndpoint`), so equal entries are the same
+ * object, and no text needs to be made of a million of them.
+ */
 
 /**
  * One policy's PolicyEndpoints laid out as AWS's controller lays them out over time: an entry
@@ -45,17 +40,18 @@ export function packPolicyEndpoints(
 ): PolicyEndpoint[] {
   const [model] = desired;
   if (!model) return [];
-  const placed = new Set<string>();
   const wanted = (list: List) =>
-    new Map(
-      desired
-        .flatMap((endpoint) => (endpoint.spec[list] ?? []) as Entry[])
-        .map((entry) => [keyOfEntry(entry), entry]),
-    );
+    new Set(desired.flatMap((endpoint) => (endpoint.spec[list] ?? []) as Entry[]));
   const wantedLists = {
     ingress: wanted('ingress'),
     egress: wanted('egress'),
     podSelectorEndpoints: wanted('podSelectorEndpoints'),
+  };
+  // Where each entry has been put: each is kept in one PolicyEndpoint only.
+  const placed = {
+    ingress: new Set<Entry>(),
+    egress: new Set<Entry>(),
+    podSelectorEndpoints: new Set<Entry>(),
   };
   // Each existing PolicyEndpoint keeps its entries that are still wanted, each in one place only.
   const slots: Slot[] = [...existing]
@@ -70,9 +66,8 @@ export function packPolicyEndpoints(
     }));
   function keep(list: List, entries: readonly Entry[]): Entry[] {
     return entries.filter((entry) => {
-      const key = keyOfEntry(entry);
-      if (!wantedLists[list].has(key) || placed.has(`${list} ${key}`)) return false;
-      placed.add(`${list} ${key}`);
+      if (!wantedLists[list].has(entry) || placed[list].has(entry)) return false;
+      placed[list].add(entry);
       return true;
     });
   }
@@ -89,9 +84,7 @@ export function packPolicyEndpoints(
     return slot;
   };
   for (const list of LISTS) {
-    const fresh = [...wantedLists[list]]
-      .filter(([key]) => !placed.has(`${list} ${key}`))
-      .map(([, entry]) => entry);
+    const fresh = [...wantedLists[list]].filter((entry) => !placed[list].has(entry));
     for (const slot of slots)
       slot.lists[list].push(...fresh.splice(0, Math.max(0, chunkSize - slot.lists[list].length)));
     while (fresh.length > 0) newSlot().lists[list].push(...fresh.splice(0, chunkSize));
@@ -129,9 +122,9 @@ export function stagedWrites(
         Entry[],
         Entry[],
       ];
-      const [hadKeys, hasKeys] = [had, has].map((entries) => new Set(entries.map(keyOfEntry)));
-      for (const entry of has) if (!hadKeys.has(keyOfEntry(entry))) gained.push([list, entry]);
-      for (const entry of had) if (!hasKeys.has(keyOfEntry(entry))) dropped.push([list, entry]);
+      const [hadSet, hasSet] = [new Set(had), new Set(has)];
+      for (const entry of has) if (!hadSet.has(entry)) gained.push([list, entry]);
+      for (const entry of had) if (!hasSet.has(entry)) dropped.push([list, entry]);
     }
     return { after, gained, dropped };
   });
