@@ -140,7 +140,8 @@ try {
   try {
     const convergedInTime = await Promise.race([
       converged.then(() => true),
-      sleep(CONVERGE_LIMIT_MS).then(() => false),
+      // Unreferenced: a time limit that is not reached must not keep the process alive after the run.
+      sleep(CONVERGE_LIMIT_MS, undefined, { ref: false }).then(() => false),
     ]);
     if (!convergedInTime)
       throw new Error(
@@ -183,7 +184,10 @@ try {
         contentType: 'application/merge-patch+json',
         data: JSON.stringify({ metadata: { labels: { tier } } }),
       });
-      const seen = await Promise.race([updated.then(() => true), sleep(60_000).then(() => false)]);
+      const seen = await Promise.race([
+        updated.then(() => true),
+        sleep(60_000, undefined, { ref: false }).then(() => false),
+      ]);
       if (!seen)
         throw new Error(
           `moving ${keyOf(pod.metadata)} to tier ${tier}: its PolicyEndpoints were not as the model wants them after 60 s`,
