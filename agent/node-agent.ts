@@ -4,7 +4,7 @@ import type { Logger } from '../server/log.ts';
 import { addon } from './datapath/addon.ts';
 import { closedDirection, compilePodRules, identityOf, type PodRules, ruleIdOf } from './datapath/compile.ts';
 import { LAYOUT } from './datapath/layout.ts';
-import { mountBpffs, nodeDir } from './datapath/pins.ts';
+import { claimNodePins, mountBpffs, nodeDir } from './datapath/pins.ts';
 import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
 import type { NodePod, NodeSource, NodeState, UnreadableEndpoint } from './node-source.ts';
 import type { RecordBatch } from './record-batch.ts';
@@ -50,6 +50,10 @@ export class NodeAgent {
   /** Applies the source's state once, then again whenever it changes; flows go to `onFlows`. */
   async start(onFlows: (batch: RecordBatch) => void): Promise<void> {
     mountBpffs();
+    if (claimNodePins(this.node))
+      this.options.log?.info('pins of another build of the datapath removed: every pod is loaded anew', {
+        node: this.node,
+      });
     await this.sync();
     this.ring = addon().ringOpen(`${nodeDir(this.node)}/events`, (batch) => onFlows(this.named(batch)));
     this.source?.watch(() => void this.sync());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,6 +10,7 @@ import { requireLab, waitForAgents } from '../../server/lab/lab-writes.ts';
 import { formatCidr } from '../../server/net/ip.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { datapathOf } from '../datapath/introspect.ts';
+import { datapathBuild, nodeDir } from '../datapath/pins.ts';
 import { labApply, labPod, labUp } from './lab.ts';
 import { nodeNetns } from './names.ts';
 import { run } from './shell.ts';
@@ -98,6 +99,33 @@ test('an agent killed with SIGKILL during traffic leaves enforcement in place, a
     'every pod adopted',
   );
   assert.deepEqual(bpfObjects(), before, 'bpftool shows the same programs and maps');
+  assert.equal(await reaches('default/client-one', app(), '80/TCP'), true);
+  assert.equal(await reaches('another-ns/another-client-one', app(), '80/TCP', 400), false);
+});
+
+test('an agent of another build does not adopt the pinned programs: every pod is loaded anew and enforced again', async () => {
+  await labApply([DENY_ALL, ALLOW_CLIENT_ONE]);
+  const node = labPod('default/demo-app').node;
+  const before = bpfObjects();
+  const pid = readAgentReport(node)?.pid;
+  assert.ok(pid);
+  process.kill(pid, 'SIGKILL');
+  // The pins say another build made them, as after an upgrade of the agent.
+  const marker = `${nodeDir(node)}/build-${datapathBuild()}`;
+  assert.ok(existsSync(marker), 'the node’s pins name the build that made them');
+  renameSync(marker, `${nodeDir(node)}/build-0000000000000000`);
+  assert.equal(await reaches('another-ns/another-client-one', app(), '80/TCP', 400), false, 'still enforced');
+  await labUp();
+  await waitForAgents(requireLab(), readEndpoints()?.generation ?? 0);
+  const report = readAgentReport(node);
+  assert.notEqual(report?.pid, pid);
+  assert.ok(
+    Object.values(report?.pods ?? {}).every((pod) => !pod.adopted),
+    'no pod adopted another build’s programs',
+  );
+  const programs = Object.values(report?.pods ?? {}).flatMap((pod) => [pod.ingressId, pod.egressId]);
+  assert.ok(programs.length > 0 && programs.every((id) => !before.programs.includes(id)), 'new programs');
+  assert.ok(existsSync(marker) && !existsSync(`${nodeDir(node)}/build-0000000000000000`));
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), true);
   assert.equal(await reaches('another-ns/another-client-one', app(), '80/TCP', 400), false);
 });
