@@ -1,4 +1,5 @@
 import type { ClusterObject } from '../policy/cluster.ts';
+import { decodeClusterNetworkPolicy, encodeClusterNetworkPolicy } from './cluster-network-policy.ts';
 import { isObject, type Json, optionalString } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeNamespace } from './namespace.ts';
@@ -13,7 +14,11 @@ const DECODERS: Record<ClusterObject['kind'], (raw: Json) => ClusterObject> = {
   NetworkPolicy: decodeNetworkPolicy,
   PolicyEndpoint: decodePolicyEndpoint,
   Service: decodeService,
+  ClusterNetworkPolicy: decodeClusterNetworkPolicy,
 };
+
+/** Kinds that live outside namespaces. */
+const CLUSTER_SCOPED: ReadonlySet<string> = new Set(['Namespace', 'ClusterNetworkPolicy']);
 
 /** `Kind ns/name` of a raw object, for messages; falls back to what is known. */
 export function nameOfRaw(raw: Json): string {
@@ -21,7 +26,7 @@ export function nameOfRaw(raw: Json): string {
   const meta = isObject(raw.metadata) ? raw.metadata : {};
   const name = typeof meta.name === 'string' ? meta.name : '<unnamed>';
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : undefined;
-  const namespaced = kind !== 'Namespace';
+  const namespaced = !CLUSTER_SCOPED.has(kind);
   return `${kind} ${namespaced ? `${namespace ?? 'default'}/` : ''}${name}`;
 }
 
@@ -116,5 +121,7 @@ export function encodeObject(object: ClusterObject): Json {
       return JSON.parse(JSON.stringify(object));
     case 'Service':
       return encodeService(object, metadata);
+    case 'ClusterNetworkPolicy':
+      return encodeClusterNetworkPolicy(object, metadata);
   }
 }

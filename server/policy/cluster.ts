@@ -1,3 +1,4 @@
+import type { ClusterNetworkPolicy, ClusterTier } from '../kube/cluster-network-policy.ts';
 import type { Labels } from '../kube/label-selector.ts';
 import { implicitNamespace, type Namespace } from '../kube/namespace.ts';
 import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
@@ -9,7 +10,10 @@ import { formatIp, type Ip, parseIp } from '../net/ip.ts';
 import { selectorMatches } from './selector.ts';
 
 /** Anything a cluster holds. */
-export type ClusterObject = Namespace | Pod | NetworkPolicy | PolicyEndpoint | Service;
+export type ClusterObject = Namespace | Pod | NetworkPolicy | PolicyEndpoint | Service | ClusterNetworkPolicy;
+
+/** A pod's cluster policies of one tier and direction, in evaluation order. */
+type TierSelection = Record<ClusterTier, Record<PolicyType, ClusterNetworkPolicy[]>>;
 
 /**
  * The objects policy depends on, indexed for the questions the model asks: which pods a
@@ -29,6 +33,9 @@ export class Cluster {
   private readonly servicesByIp = new Map<string, Service>();
   private readonly podIps = new WeakMap<Pod, readonly Ip[]>();
   private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
+  private readonly clusterPolicies = new Map<string, ClusterNetworkPolicy>();
+  /** Depends on namespace labels too: cleared when a namespace or a cluster policy changes. */
+  private tierCache = new WeakMap<Pod, TierSelection>();
   /** Grows with every change, so that what is computed from the cluster can be cached. */
   version = 0;
 
@@ -43,6 +50,7 @@ export class Cluster {
     this.version++;
     switch (object.kind) {
       case 'Namespace':
+        this.tierCache = new WeakMap();
         return this.setNamespace(object) as T | undefined;
       case 'Pod':
         return this.setPod(object) as T | undefined;
@@ -52,6 +60,9 @@ export class Cluster {
         return this.replace(this.endpoints, object) as T | undefined;
       case 'Service':
         return this.setService(object) as T | undefined;
+      case 'ClusterNetworkPolicy':
+        this.tierCache = new WeakMap();
+        return this.replace(this.clusterPolicies, object) as T | undefined;
     }
   }
 
@@ -62,6 +73,7 @@ export class Cluster {
       case 'Namespace': {
         const old = this.namespaces.get(key);
         this.namespaces.delete(key);
+        this.tierCache = new WeakMap();
         return old;
       }
       case 'Pod': {
@@ -86,6 +98,12 @@ export class Cluster {
       case 'Service': {
         const old = this.services.get(key);
         if (old) this.unindexService(old);
+        return old;
+      }
+      case 'ClusterNetworkPolicy': {
+        const old = this.clusterPolicies.get(key);
+        this.clusterPolicies.delete(key);
+        this.tierCache = new WeakMap();
         return old;
       }
     }
@@ -142,6 +160,41 @@ export class Cluster {
     return [...(this.policiesByNamespace.get(namespace)?.values() ?? [])].sort((a, b) =>
       a.metadata.name < b.metadata.name ? -1 : 1,
     );
+  }
+
+  clusterPolicy(name: string): ClusterNetworkPolicy | undefined {
+    return this.clusterPolicies.get(name);
+  }
+
+  /** Every ClusterNetworkPolicy, Admin before Baseline, each tier in evaluation order (priority, then name). */
+  allClusterPolicies(): ClusterNetworkPolicy[] {
+    return [...this.clusterPolicies.values()].sort(
+      (a, b) =>
+        (a.tier === b.tier ? 0 : a.tier === 'Admin' ? -1 : 1) ||
+        a.priority - b.priority ||
+        (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0),
+    );
+  }
+
+  /**
+   * The cluster policies of `tier` whose subject selects `pod` and that have rules for `direction`,
+   * in evaluation order: by priority (lower first), then by name.
+   */
+  clusterPoliciesSelecting(pod: Pod, direction: PolicyType, tier: ClusterTier): ClusterNetworkPolicy[] {
+    let cached = this.tierCache.get(pod);
+    if (!cached) {
+      cached = { Admin: { Ingress: [], Egress: [] }, Baseline: { Ingress: [], Egress: [] } };
+      const namespaceLabels = this.namespaceLabels(pod.metadata.namespace);
+      for (const policy of this.allClusterPolicies()) {
+        const { namespaceSelector, podSelector } = policy.subject;
+        if (!selectorMatches(namespaceSelector, namespaceLabels)) continue;
+        if (podSelector && !selectorMatches(podSelector, pod.metadata.labels)) continue;
+        if (policy.ingress.length > 0) cached[policy.tier].Ingress.push(policy);
+        if (policy.egress.length > 0) cached[policy.tier].Egress.push(policy);
+      }
+      this.tierCache.set(pod, cached);
+    }
+    return cached[tier][direction];
   }
 
   /** PolicyEndpoints the input carried (written by a controller, ours or AWS's). */

@@ -9,6 +9,7 @@ import { type Endpoint, endpointName, type PortProtocol } from './endpoint.ts';
 import {
   evaluateSide,
   openSide,
+  type PeerTest,
   policyKey,
   type RuleMatch,
   type RuleMiss,
@@ -24,6 +25,7 @@ import {
   serviceName,
   servicePeerMismatch,
 } from './service.ts';
+import { throughTiers } from './tiers.ts';
 
 /** One backend of a connection through a ClusterIP. */
 export interface BackendVerdict {
@@ -134,8 +136,27 @@ function clusterIpEgress(
 ): SideVerdict {
   const pod = from.pod;
   if (!pod) return openSide('Egress', 'not-a-pod', from, explain);
-  const isolating = cluster.policiesSelecting(pod, 'Egress');
-  if (isolating.length === 0) return openSide('Egress', 'not-isolated', from, explain);
+  // The cluster tiers see the ClusterIP as an address: only their networks can hold it.
+  const test: PeerTest = (_, rulePeer, endpoint) => !peerMismatch(cluster, '', rulePeer, endpoint);
+  const target = { port: servicePort.port, protocol: servicePort.protocol };
+  return throughTiers(cluster, 'Egress', { ...from, pod }, { ip }, target, test, explain, () => {
+    const isolating = cluster.policiesSelecting(pod, 'Egress');
+    return isolating.length === 0
+      ? undefined
+      : isolatedClusterIpEgress(cluster, from, service, servicePort, ip, isolating, explain);
+  });
+}
+
+/** The NetworkPolicy tier's verdict on egress toward the ClusterIP, for a pod `isolating` isolates. */
+function isolatedClusterIpEgress(
+  cluster: Cluster,
+  from: Endpoint,
+  service: Service,
+  servicePort: ServicePort,
+  ip: Ip,
+  isolating: readonly NetworkPolicy[],
+  explain: boolean,
+): SideVerdict {
   const allowedBy: RuleMatch[] = [];
   const misses: RuleMiss[] = [];
   for (const policy of isolating) {
@@ -159,6 +180,7 @@ function clusterIpEgress(
     enforced: true,
     isolated: true,
     allowed,
+    tier: 'NetworkPolicy',
     policies: allowed ? [...new Set(allowedBy.map((match) => match.policy))] : isolatingPolicies,
     isolatingPolicies,
     allowedBy,
@@ -314,6 +336,7 @@ export function serviceAsVerdict(
     enforced: false,
     isolated: false,
     allowed: false,
+    tier: 'None',
     policies: [],
     isolatingPolicies: [],
     allowedBy: [],

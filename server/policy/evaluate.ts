@@ -5,10 +5,12 @@ import type {
   PolicyType,
 } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
+import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
 import { describeMismatch, describePeer, describePort } from './describe.ts';
 import { type Endpoint, endpointName, formatPortProtocol, type PortProtocol } from './endpoint.ts';
 import { peerMismatch, portMatches } from './match.ts';
+import { type DecidingTier, type TierRuleMatch, throughTiers } from './tiers.ts';
 
 /** A rule that allowed a connection; `peer`/`port` index the rule's lists, absent when the list was empty (all). */
 export interface RuleMatch {
@@ -25,8 +27,8 @@ export interface RuleMiss {
   readonly reason: string;
 }
 
-/** Why a side's verdict is what it is. */
-export type SideReason = 'isolated' | 'not-isolated' | 'not-a-pod' | 'self';
+/** Why a side's verdict is what it is; `tier`: a ClusterNetworkPolicy rule (Admin or Baseline) decided it. */
+export type SideReason = 'isolated' | 'not-isolated' | 'not-a-pod' | 'self' | 'tier';
 
 /** The verdict of one direction: egress is decided at the source pod, ingress at the destination pod. */
 export interface SideVerdict {
@@ -37,7 +39,16 @@ export interface SideVerdict {
   /** Whether any policy isolates the pod in this direction. */
   readonly isolated: boolean;
   readonly allowed: boolean;
-  /** The policies that decided: those whose rules allowed, or when denied those that isolate. */
+  /** The tier that decided: Admin, NetworkPolicy, Baseline, or None when nothing restricts the side. */
+  readonly tier: DecidingTier;
+  /** When a ClusterNetworkPolicy decided (tier Admin or Baseline): its rule. */
+  readonly decidedBy?: TierRuleMatch;
+  /** The Pass rules that sent the connection on to a later tier. */
+  readonly passedBy?: readonly TierRuleMatch[];
+  /**
+   * The policies that decided: those whose rules allowed, or when denied those that isolate; for
+   * a tier's decision, the ClusterNetworkPolicy (by name).
+   */
   readonly policies: readonly string[];
   /** Every policy that isolates the pod in this direction. */
   readonly isolatingPolicies: readonly string[];
@@ -58,8 +69,15 @@ export interface Verdict {
   readonly ingress: SideVerdict;
 }
 
-/** Decides whether a peer of a policy matches an endpoint; the matrix swaps in a memoized one. */
-export type PeerTest = (policy: NetworkPolicy, peer: NetworkPolicyPeer, endpoint: Endpoint) => boolean;
+/**
+ * Decides whether a peer of a policy (a NetworkPolicy, or a ClusterNetworkPolicy whose peers all
+ * carry namespace selectors) matches an endpoint; the matrix swaps in a memoized one.
+ */
+export type PeerTest = (
+  policy: { readonly metadata: { readonly namespace: string } },
+  peer: NetworkPolicyPeer,
+  endpoint: Endpoint,
+) => boolean;
 
 export interface EvaluateOptions {
   /** Also say, for each rule that did not allow, why (costs time; off for bulk work). */
@@ -105,12 +123,30 @@ export function evaluateSide(
   const explain = options.explain === true;
   const pod = subject.pod;
   const reason: SideReason | undefined = !pod ? 'not-a-pod' : pod === peer.pod ? 'self' : undefined;
-  const isolating = pod && !reason ? cluster.policiesSelecting(pod, direction) : [];
-  if (!pod || reason || isolating.length === 0)
-    return openSide(direction, reason ?? 'not-isolated', subject, explain);
+  if (!pod || reason) return openSide(direction, reason ?? 'not-isolated', subject, explain);
   const test: PeerTest =
     options.peerTest ??
     ((policy, rulePeer, endpoint) => !peerMismatch(cluster, policy.metadata.namespace, rulePeer, endpoint));
+  return throughTiers(cluster, direction, { ...subject, pod }, peer, target, test, explain, () => {
+    const isolating = cluster.policiesSelecting(pod, direction);
+    return isolating.length === 0
+      ? undefined
+      : networkPolicySide(cluster, direction, { ...subject, pod }, peer, target, isolating, test, explain);
+  });
+}
+
+/** The verdict of the NetworkPolicy tier for a pod the `isolating` policies isolate in `direction`. */
+function networkPolicySide(
+  cluster: Cluster,
+  direction: PolicyType,
+  subject: Endpoint & { readonly pod: Pod },
+  peer: Endpoint,
+  target: PortProtocol,
+  isolating: readonly NetworkPolicy[],
+  test: PeerTest,
+  explain: boolean,
+): SideVerdict {
+  const pod = subject.pod;
   const destination = direction === 'Egress' ? peer.pod : pod;
   const allowedBy: RuleMatch[] = [];
   const misses: RuleMiss[] = [];
@@ -175,6 +211,7 @@ export function evaluateSide(
     enforced: true,
     isolated: true,
     allowed,
+    tier: 'NetworkPolicy',
     policies,
     isolatingPolicies,
     allowedBy,
@@ -208,6 +245,7 @@ function deniedSide(direction: PolicyType, isolating: readonly NetworkPolicy[]):
       enforced: true,
       isolated: true,
       allowed: false,
+      tier: 'NetworkPolicy' as const,
       policies: isolatingPolicies,
       isolatingPolicies,
       allowedBy: NONE,
@@ -233,7 +271,7 @@ export function policyKey(policy: NetworkPolicy): string {
 /** The verdict of a side no policy restricts: `subject` is not a pod, talks to itself, or is not isolated. */
 export function openSide(
   direction: PolicyType,
-  reason: Exclude<SideReason, 'isolated'>,
+  reason: OpenReason,
   subject: Endpoint,
   explain: boolean,
 ): SideVerdict {
@@ -241,13 +279,17 @@ export function openSide(
   return explain ? { ...open, summary: describeOpenSide(open, subject) } : open;
 }
 
-function sharedOpenSide(direction: PolicyType, reason: SideReason): SideVerdict {
+/** Why no policy restricts a side. */
+type OpenReason = Exclude<SideReason, 'isolated' | 'tier'>;
+
+function sharedOpenSide(direction: PolicyType, reason: OpenReason): SideVerdict {
   return Object.freeze({
     direction,
     reason,
     enforced: reason === 'not-isolated',
     isolated: false,
     allowed: true,
+    tier: 'None',
     policies: NONE,
     isolatingPolicies: NONE,
     allowedBy: NONE,
@@ -255,7 +297,7 @@ function sharedOpenSide(direction: PolicyType, reason: SideReason): SideVerdict 
   });
 }
 
-const OPEN_SIDES: Record<PolicyType, Record<Exclude<SideReason, 'isolated'>, SideVerdict>> = {
+const OPEN_SIDES: Record<PolicyType, Record<OpenReason, SideVerdict>> = {
   Ingress: {
     'not-isolated': sharedOpenSide('Ingress', 'not-isolated'),
     'not-a-pod': sharedOpenSide('Ingress', 'not-a-pod'),

@@ -1,3 +1,4 @@
+import type { ClusterPolicyPort } from '../kube/cluster-network-policy.ts';
 import type { NetworkPolicyPeer, NetworkPolicyPort } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import { cidrContains } from '../net/ip.ts';
@@ -76,4 +77,14 @@ export function portMatches(
   }
   const last = rulePort.endPort ?? rulePort.port;
   return target.port >= rulePort.port && target.port <= last;
+}
+
+/** Whether a ClusterNetworkPolicy rule's port admits `target` on `destination`; a named port matches its container port's number and protocol there. */
+export function clusterPortMatches(
+  rulePort: ClusterPolicyPort,
+  target: PortProtocol,
+  destination: Pod | undefined,
+): boolean {
+  if (!('namedPort' in rulePort)) return portMatches(rulePort, target, destination);
+  return resolveNamedPort(destination, rulePort.namedPort, target.protocol) === target.port;
 }

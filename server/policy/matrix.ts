@@ -194,7 +194,7 @@ export function groupPods(cluster: Cluster): { groups: PodGroup[]; groupOf: Map<
 
 function distinctIpBlocks(cluster: Cluster): IpBlock[] {
   const blocks = new Map<string, IpBlock>();
-  for (const policy of cluster.allPolicies()) {
+  for (const policy of [...cluster.allPolicies(), ...cluster.allClusterPolicies()]) {
     for (const rule of [...policy.ingress, ...policy.egress]) {
       for (const peer of rule.peers) {
         if (peer.ipBlock) blocks.set(`${peer.ipBlock.cidr}|${peer.ipBlock.except.join(',')}`, peer.ipBlock);
