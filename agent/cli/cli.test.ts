@@ -26,11 +26,12 @@ test('policy matrix --json prints the contract: ports and one verdict per ordere
     port: 80,
     protocol: 'TCP',
     allowed: true,
-    egress: { allowed: true, policies: ['default/client-one-allow-egress-demo-app'] },
-    ingress: { allowed: true, policies: ['default/demo-app-allow-samens-client-one'] },
+    egress: { allowed: true, tier: 'NetworkPolicy', policies: ['default/client-one-allow-egress-demo-app'] },
+    ingress: { allowed: true, tier: 'NetworkPolicy', policies: ['default/demo-app-allow-samens-client-one'] },
   });
   assert.deepEqual(find('kube-system/coredns', 'default/demo-app', 80)?.ingress, {
     allowed: false,
+    tier: 'NetworkPolicy',
     // Sorted by name, whatever order the state files list them in.
     policies: [
       'default/demo-app-allow-another-ns',
@@ -40,7 +41,77 @@ test('policy matrix --json prints the contract: ports and one verdict per ordere
   });
   assert.deepEqual(find('default/demo-app', 'kube-system/coredns', 53)?.egress, {
     allowed: true,
+    tier: 'None',
     policies: [],
+  });
+});
+
+const tiers = [...state, '--state', new URL('../../examples/tiers/', import.meta.url).pathname];
+
+test('policy matrix and eval with ClusterNetworkPolicies name the deciding tier, policy and rule', async () => {
+  const { code, stdout } = await palisade('policy', 'matrix', ...tiers, '--ports', '80/TCP,53/UDP', '--json');
+  assert.equal(code, 0);
+  const verdicts: { from: string; to: string; port: number; egress: unknown; ingress: unknown }[] =
+    JSON.parse(stdout).verdicts;
+  const find = (from: string, to: string, port: number) =>
+    verdicts.find((v) => v.from === from && v.to === to && v.port === port);
+  // The Admin Deny comes before demo-app's NetworkPolicy, which allows another-ns in.
+  assert.deepEqual(find('another-ns/another-client-one', 'default/demo-app', 80)?.egress, {
+    allowed: false,
+    tier: 'Admin',
+    policies: ['isolate-another-ns'],
+  });
+  // kube-system is isolated by no NetworkPolicy: the Baseline tier decides, DNS first (priority 10).
+  assert.deepEqual(find('default/demo-app', 'kube-system/coredns', 53)?.ingress, {
+    allowed: true,
+    tier: 'Baseline',
+    policies: ['dns-for-everyone'],
+  });
+  assert.deepEqual(find('default/demo-app', 'kube-system/coredns', 80)?.ingress, {
+    allowed: false,
+    tier: 'Baseline',
+    policies: ['kube-system-closed'],
+  });
+  const text = await palisade(
+    'policy',
+    'eval',
+    ...tiers,
+    '--from',
+    'another-ns/another-client-one',
+    '--to',
+    'default/demo-app',
+    '--port',
+    '80',
+  );
+  assert.equal(text.code, 0);
+  assert.match(
+    text.stdout,
+    /egress: denied \(Admin tier\) — egress denied in the Admin tier by ClusterNetworkPolicy isolate-another-ns \(priority 10\) egress rule 0 "no-default" \(Deny\)/,
+  );
+  const json = await palisade(
+    'policy',
+    'eval',
+    ...tiers,
+    '--from',
+    'default/client-one',
+    '--to',
+    'kube-system/coredns',
+    '--port',
+    '53/UDP',
+    '--json',
+  );
+  const verdict = JSON.parse(json.stdout);
+  assert.equal(verdict.allowed, true);
+  assert.equal(verdict.ingress.tier, 'Baseline');
+  assert.deepEqual(verdict.ingress.decidedBy, {
+    tier: 'Baseline',
+    policy: 'dns-for-everyone',
+    priority: 10,
+    rule: 0,
+    ruleName: 'dns',
+    action: 'Accept',
+    peer: 0,
+    port: 0,
   });
 });
 

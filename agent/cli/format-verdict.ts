@@ -12,7 +12,7 @@ export function formatVerdict(verdict: Verdict): string[] {
 
 function formatSide(side: SideVerdict): string[] {
   const lines = [
-    `  ${side.direction.toLowerCase()}: ${side.allowed ? 'allowed' : 'denied'} — ${side.summary}`,
+    `  ${side.direction.toLowerCase()}: ${side.allowed ? 'allowed' : 'denied'}${side.tier === 'None' ? '' : ` (${side.tier} tier)`} — ${side.summary}`,
   ];
   for (const miss of side.misses) {
     lines.push(`    ${miss.policy}${miss.rule >= 0 ? ` rule ${miss.rule}` : ''}: ${miss.reason}`);

@@ -81,8 +81,12 @@ function* jsonMatrixLines(
           port: target.port,
           protocol: target.protocol,
           allowed: cell.allowed,
-          egress: { allowed: cell.egress.allowed, policies: cell.egress.policies },
-          ingress: { allowed: cell.ingress.allowed, policies: cell.ingress.policies },
+          egress: { allowed: cell.egress.allowed, tier: cell.egress.tier, policies: cell.egress.policies },
+          ingress: {
+            allowed: cell.ingress.allowed,
+            tier: cell.ingress.tier,
+            policies: cell.ingress.policies,
+          },
         });
         yield first ? line : `,${line}`;
         first = false;

@@ -128,7 +128,7 @@ function tierSide(
   if (!explain) return side;
   const word = direction.toLowerCase();
   const verb = allowed ? 'allowed' : 'denied';
-  const decided = `${word} ${verb} in the ${match.tier} tier by ${describeTierRule(match, word)}: ${endpointName(peer)} on ${formatPortProtocol(target)} for ${endpointName(subject)}`;
+  const decided = `${word} ${verb} in the ${match.tier} tier by ${describeTierRule(match, word)} of ${endpointName(subject)}, which matches ${endpointName(peer)} on ${formatPortProtocol(target)}`;
   return { ...side, summary: prefixPasses(passed, word, decided) };
 }
 

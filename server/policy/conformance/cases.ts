@@ -47,7 +47,7 @@ export interface ConformanceCase {
 }
 
 /** Strips the indentation the policies share, so they can sit indented in this file. */
-function yaml(strings: TemplateStringsArray): string {
+export function yaml(strings: TemplateStringsArray): string {
   const lines = strings
     .join('')
     .replace(/^\n/, '')

@@ -17,6 +17,7 @@ import {
   type PodKey,
   SERVED_PORTS,
 } from './layout.ts';
+import { TIER_CASES } from './tier-cases.ts';
 
 const TARGETS: readonly PortProtocol[] = PORTS_OF_INTEREST.map(portOf);
 
@@ -122,16 +123,17 @@ function problemsOf(c: ConformanceCase, cluster: Cluster, matrix: VerdictMatrix)
   return problems;
 }
 
-test('there are at least 45 cases, with distinct names', () => {
+test('there are at least 45 cases and 15 of tiers, with distinct names', () => {
   assert.ok(CASES.length >= 45, `only ${CASES.length} cases`);
-  const names = CASES.map((c) => c.name);
+  assert.ok(TIER_CASES.length >= 15, `only ${TIER_CASES.length} tier cases`);
+  const names = [...CASES, ...TIER_CASES].map((c) => c.name);
   const repeated = names.filter((name, i) => names.indexOf(name) !== i);
   assert.deepEqual(repeated, [], `repeated case names: ${repeated.join(', ')}`);
 });
 
 test('every truth table is well formed', () => {
   const problems: string[] = [];
-  for (const c of CASES) {
+  for (const c of [...CASES, ...TIER_CASES]) {
     if (c.rule.trim() === '') problems.push(`${c.name}: no rule described`);
     for (const port of PORTS_OF_INTEREST) {
       const table = c.reach[port] ?? c.reach['*'];
@@ -198,11 +200,13 @@ test('the layout: namespaces x, y, z with pods a, b, c serving 80 and 81 over TC
   assert.equal(LAYOUT_PODS.find((pod) => pod.key === ('x/a' satisfies PodKey))?.ip, '10.77.10.1');
 });
 
-for (const c of CASES) {
+for (const c of [...CASES, ...TIER_CASES]) {
   test(`conformance: ${c.name}`, () => {
     const cluster = clusterOf(c);
     const written = c.policies.match(/^kind: NetworkPolicy$/gm)?.length ?? 0;
     assert.equal(cluster.allPolicies().length, written, `${c.name}: every policy written must be read`);
+    const tiered = c.policies.match(/^kind: ClusterNetworkPolicy$/gm)?.length ?? 0;
+    assert.equal(cluster.allClusterPolicies().length, tiered, `${c.name}: every cluster policy must be read`);
     const matrix = computeMatrix(cluster, TARGETS);
     const problems = problemsOf(c, cluster, matrix);
     if (problems.length > 0) {
