@@ -247,7 +247,7 @@ function toEndpointPort(port: NetworkPolicyPort): EndpointPort {
   return result;
 }
 
-function dedupePorts(ports: readonly EndpointPort[]): readonly EndpointPort[] {
+export function dedupePorts(ports: readonly EndpointPort[]): readonly EndpointPort[] {
   return endpointPorts(
     [...new Map(ports.map((port) => [portKey(port), port])).values()].sort((a, b) =>
       portKey(a).localeCompare(portKey(b)),

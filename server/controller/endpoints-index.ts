@@ -1,3 +1,5 @@
+import type { ClusterNetworkPolicy } from '../kube/cluster-network-policy.ts';
+import type { ClusterPolicyEndpoint } from '../kube/cluster-policy-endpoint.ts';
 import type { Namespace } from '../kube/namespace.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
@@ -8,11 +10,15 @@ import type { Cluster, ClusterObject } from '../policy/cluster.ts';
 import { selectorMatches } from '../policy/selector.ts';
 import { isBackendOf } from '../policy/service.ts';
 import { ownNamespaceOnly } from './contribution.ts';
+import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
 import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
-/** What one change did to the desired PolicyEndpoints, by policy key (`ns/name`). */
+/**
+ * What one change did to the desired PolicyEndpoints, by policy key (`ns/name`), and to the
+ * desired ClusterPolicyEndpoints, by ClusterNetworkPolicy name (a name has no `/`: see {@link isClusterPolicyKey}).
+ */
 export interface EndpointsChange {
-  /** Policies whose PolicyEndpoints are new or differ; read them with {@link EndpointsIndex.of}. */
+  /** Policies whose endpoints are new or differ; read them with {@link EndpointsIndex.of} or {@link EndpointsIndex.clusterOf}. */
   readonly updated: ReadonlySet<string>;
   /** Policies that are gone, and their PolicyEndpoints with them. */
   readonly removed: readonly string[];
@@ -36,11 +42,26 @@ export class EndpointsIndex {
   private readonly ownNamespace = new Map<string, Set<string>>();
   /** Keys of the policies pods of other namespaces may contribute to. */
   private readonly wide = new Set<string>();
+  /** Each ClusterNetworkPolicy's ClusterPolicyEndpoints, by name, with their JSON to tell a change. */
+  private readonly clusterStates = new Map<
+    string,
+    { readonly policy: ClusterNetworkPolicy; endpoints: ClusterPolicyEndpoint[]; text: string }
+  >();
 
   constructor(cluster: Cluster, chunkSize = DEFAULT_CHUNK_SIZE) {
     this.cluster = cluster;
     this.chunkSize = chunkSize;
     for (const policy of cluster.allPolicies()) this.build(policy);
+    for (const policy of cluster.allClusterPolicies()) this.buildCluster(policy);
+  }
+
+  /** The desired ClusterPolicyEndpoints of every ClusterNetworkPolicy, sorted by policy name. */
+  allCluster(): ClusterPolicyEndpoint[] {
+    return [...this.clusterStates.keys()].sort().flatMap((name) => this.clusterOf(name));
+  }
+
+  clusterOf(name: string): readonly ClusterPolicyEndpoint[] {
+    return this.clusterStates.get(name)?.endpoints ?? [];
   }
 
   /** The desired PolicyEndpoints of every policy, sorted by policy key. */
@@ -72,6 +93,17 @@ export class EndpointsIndex {
     const updated = new Set<string>();
     const removed: string[] = [];
     let rebuilt = 0;
+    if (object.kind === 'ClusterNetworkPolicy') {
+      if (current) {
+        this.buildCluster(current as ClusterNetworkPolicy);
+        updated.add(object.metadata.name);
+      } else if (this.clusterStates.delete(object.metadata.name)) removed.push(object.metadata.name);
+      return { updated, removed, rebuilt: 1 };
+    }
+    // Subjects and peers of cluster policies select pods by namespace and pod labels: a pod or
+    // namespace change computes each cluster policy again, and counts where the result differs.
+    if (object.kind === 'Pod' || object.kind === 'Namespace')
+      for (const [name, state] of this.clusterStates) if (this.buildCluster(state.policy)) updated.add(name);
     switch (object.kind) {
       case 'NetworkPolicy':
         if (current) {
@@ -144,6 +176,16 @@ export class EndpointsIndex {
       .map((service) => keyOf(service.metadata));
   }
 
+  /** Computes a ClusterNetworkPolicy's ClusterPolicyEndpoints; returns whether they changed. */
+  private buildCluster(policy: ClusterNetworkPolicy): boolean {
+    const endpoints = clusterPolicyEndpointsFor(this.cluster, policy, this.chunkSize);
+    const text = JSON.stringify(endpoints);
+    const before = this.clusterStates.get(policy.metadata.name);
+    if (before?.text === text && before.policy === policy) return false;
+    this.clusterStates.set(policy.metadata.name, { policy, endpoints, text });
+    return before?.text !== text;
+  }
+
   private build(policy: NetworkPolicy): void {
     const key = keyOf(policy.metadata);
     this.states.set(key, new PolicyState(this.cluster, policy));
@@ -173,4 +215,9 @@ function selectsAnyNamespace(policy: NetworkPolicy, namespaces: Namespace[]): bo
       return namespaces.some((ns) => selectorMatches(namespaceSelector, ns.metadata.labels));
     }),
   );
+}
+
+/** Whether a key of an {@link EndpointsChange} names a ClusterNetworkPolicy (no namespace) rather than a NetworkPolicy (`ns/name`). */
+export function isClusterPolicyKey(key: string): boolean {
+  return !key.includes('/');
 }

@@ -12,6 +12,8 @@ export interface WatchedKind {
   /** The cluster-wide collection path, e.g. `/api/v1/pods`. */
   readonly path: string;
   readonly fieldSelector?: string;
+  /** The kind lives outside namespaces. */
+  readonly clusterScoped?: true;
 }
 
 export const NAMESPACES: WatchedKind = { apiVersion: 'v1', kind: 'Namespace', path: '/api/v1/namespaces' };
@@ -28,11 +30,25 @@ export const POLICY_ENDPOINTS: WatchedKind = {
   path: '/apis/networking.k8s.aws/v1alpha1/policyendpoints',
 };
 
+export const CLUSTER_NETWORK_POLICIES: WatchedKind = {
+  apiVersion: 'networking.k8s.aws/v1alpha1',
+  kind: 'ClusterNetworkPolicy',
+  path: '/apis/networking.k8s.aws/v1alpha1/clusternetworkpolicies',
+  clusterScoped: true,
+};
+export const CLUSTER_POLICY_ENDPOINTS: WatchedKind = {
+  apiVersion: 'networking.k8s.aws/v1alpha1',
+  kind: 'ClusterPolicyEndpoint',
+  path: '/apis/networking.k8s.aws/v1alpha1/clusterpolicyendpoints',
+  clusterScoped: true,
+};
+
 /** The path of one object of a kind: `/api/v1/namespaces/NS/pods/NAME`, `/api/v1/namespaces/NAME`. */
 export function objectPath(kind: WatchedKind, namespace: string, name: string): string {
   const cut = kind.path.lastIndexOf('/');
   const [base, plural] = [kind.path.slice(0, cut), kind.path.slice(cut + 1)];
-  const scope = kind.kind === 'Namespace' ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  const scope =
+    kind.kind === 'Namespace' || kind.clusterScoped ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
   return `${base}${scope}/${plural}/${encodeURIComponent(name)}`;
 }
 

@@ -1,5 +1,6 @@
 import type { ClusterObject } from '../policy/cluster.ts';
 import { decodeClusterNetworkPolicy, encodeClusterNetworkPolicy } from './cluster-network-policy.ts';
+import { decodeClusterPolicyEndpoint } from './cluster-policy-endpoint.ts';
 import { isObject, type Json, optionalString } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeNamespace } from './namespace.ts';
@@ -15,10 +16,15 @@ const DECODERS: Record<ClusterObject['kind'], (raw: Json) => ClusterObject> = {
   PolicyEndpoint: decodePolicyEndpoint,
   Service: decodeService,
   ClusterNetworkPolicy: decodeClusterNetworkPolicy,
+  ClusterPolicyEndpoint: decodeClusterPolicyEndpoint,
 };
 
 /** Kinds that live outside namespaces. */
-const CLUSTER_SCOPED: ReadonlySet<string> = new Set(['Namespace', 'ClusterNetworkPolicy']);
+const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
+  'Namespace',
+  'ClusterNetworkPolicy',
+  'ClusterPolicyEndpoint',
+]);
 
 /** `Kind ns/name` of a raw object, for messages; falls back to what is known. */
 export function nameOfRaw(raw: Json): string {
@@ -118,6 +124,7 @@ export function encodeObject(object: ClusterObject): Json {
       };
     }
     case 'PolicyEndpoint':
+    case 'ClusterPolicyEndpoint':
       return JSON.parse(JSON.stringify(object));
     case 'Service':
       return encodeService(object, metadata);

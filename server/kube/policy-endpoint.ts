@@ -131,16 +131,7 @@ export function decodePolicyEndpoint(raw: Json): PolicyEndpoint {
         namespace: optionalString(ref.namespace, 'spec.policyRef.namespace') ?? metadata.namespace,
       },
       podSelector: decodeOptionalLabelSelector(spec.podSelector, 'spec.podSelector'),
-      podSelectorEndpoints: list(spec.podSelectorEndpoints, 'spec.podSelectorEndpoints').map((item, i) => {
-        const path = `spec.podSelectorEndpoints[${i}]`;
-        const endpoint = object(item, path);
-        return podEndpoint(
-          optionalString(endpoint.hostIP, `${path}.hostIP`) ?? '',
-          string(endpoint.podIP, `${path}.podIP`),
-          string(endpoint.name, `${path}.name`),
-          string(endpoint.namespace, `${path}.namespace`),
-        );
-      }),
+      podSelectorEndpoints: decodePodEndpoints(spec.podSelectorEndpoints, 'spec.podSelectorEndpoints'),
       podIsolation,
       ingress: list(spec.ingress, 'spec.ingress').map((item, i) =>
         decodeEndpointInfo(item, `spec.ingress[${i}]`),
@@ -165,18 +156,37 @@ function decodeEndpointInfo(value: unknown, path: string): EndpointInfo {
   return endpointInfo(
     string(raw.cidr, `${path}.cidr`),
     list(raw.except, `${path}.except`).map((item, i) => string(item, `${path}.except[${i}]`)),
-    list(raw.ports, `${path}.ports`).map((item, i) => {
-      const portPath = `${path}.ports[${i}]`;
-      const port = optionalObject(item, portPath) ?? {};
-      return {
-        protocol: decodeProtocol(port.protocol, `${portPath}.protocol`),
-        port:
-          port.port === undefined || port.port === null ? undefined : integer(port.port, `${portPath}.port`),
-        endPort:
-          port.endPort === undefined || port.endPort === null
-            ? undefined
-            : integer(port.endPort, `${portPath}.endPort`),
-      };
-    }),
+    decodeEndpointPorts(raw.ports, `${path}.ports`),
   );
+}
+
+/** The `ports` of an address entry (PolicyEndpoint or ClusterPolicyEndpoint). */
+export function decodeEndpointPorts(value: unknown, path: string): EndpointPort[] {
+  return list(value, path).map((item, i) => {
+    const portPath = `${path}[${i}]`;
+    const port = optionalObject(item, portPath) ?? {};
+    return {
+      protocol: decodeProtocol(port.protocol, `${portPath}.protocol`),
+      port:
+        port.port === undefined || port.port === null ? undefined : integer(port.port, `${portPath}.port`),
+      endPort:
+        port.endPort === undefined || port.endPort === null
+          ? undefined
+          : integer(port.endPort, `${portPath}.endPort`),
+    };
+  });
+}
+
+/** The `podSelectorEndpoints` of a PolicyEndpoint or ClusterPolicyEndpoint. */
+export function decodePodEndpoints(value: unknown, path: string): PodEndpoint[] {
+  return list(value, path).map((item, i) => {
+    const at = `${path}[${i}]`;
+    const endpoint = object(item, at);
+    return podEndpoint(
+      optionalString(endpoint.hostIP, `${at}.hostIP`) ?? '',
+      string(endpoint.podIP, `${at}.podIP`),
+      string(endpoint.name, `${at}.name`),
+      string(endpoint.namespace, `${at}.namespace`),
+    );
+  });
 }

@@ -1,4 +1,5 @@
 import type { ClusterNetworkPolicy, ClusterTier } from '../kube/cluster-network-policy.ts';
+import type { ClusterPolicyEndpoint } from '../kube/cluster-policy-endpoint.ts';
 import type { Labels } from '../kube/label-selector.ts';
 import { implicitNamespace, type Namespace } from '../kube/namespace.ts';
 import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
@@ -10,7 +11,14 @@ import { formatIp, type Ip, parseIp } from '../net/ip.ts';
 import { selectorMatches } from './selector.ts';
 
 /** Anything a cluster holds. */
-export type ClusterObject = Namespace | Pod | NetworkPolicy | PolicyEndpoint | Service | ClusterNetworkPolicy;
+export type ClusterObject =
+  | Namespace
+  | Pod
+  | NetworkPolicy
+  | PolicyEndpoint
+  | Service
+  | ClusterNetworkPolicy
+  | ClusterPolicyEndpoint;
 
 /** A pod's cluster policies of one tier and direction, in evaluation order. */
 type TierSelection = Record<ClusterTier, Record<PolicyType, ClusterNetworkPolicy[]>>;
@@ -34,6 +42,7 @@ export class Cluster {
   private readonly podIps = new WeakMap<Pod, readonly Ip[]>();
   private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
   private readonly clusterPolicies = new Map<string, ClusterNetworkPolicy>();
+  private readonly clusterEndpoints = new Map<string, ClusterPolicyEndpoint>();
   /** Depends on namespace labels too: cleared when a namespace or a cluster policy changes. */
   private tierCache = new WeakMap<Pod, TierSelection>();
   /** Grows with every change, so that what is computed from the cluster can be cached. */
@@ -63,6 +72,8 @@ export class Cluster {
       case 'ClusterNetworkPolicy':
         this.tierCache = new WeakMap();
         return this.replace(this.clusterPolicies, object) as T | undefined;
+      case 'ClusterPolicyEndpoint':
+        return this.replace(this.clusterEndpoints, object) as T | undefined;
     }
   }
 
@@ -104,6 +115,11 @@ export class Cluster {
         const old = this.clusterPolicies.get(key);
         this.clusterPolicies.delete(key);
         this.tierCache = new WeakMap();
+        return old;
+      }
+      case 'ClusterPolicyEndpoint': {
+        const old = this.clusterEndpoints.get(key);
+        this.clusterEndpoints.delete(key);
         return old;
       }
     }
@@ -195,6 +211,11 @@ export class Cluster {
       this.tierCache.set(pod, cached);
     }
     return cached[tier][direction];
+  }
+
+  /** ClusterPolicyEndpoints the input carried. */
+  allClusterPolicyEndpoints(): ClusterPolicyEndpoint[] {
+    return [...this.clusterEndpoints.values()];
   }
 
   /** PolicyEndpoints the input carried (written by a controller, ours or AWS's). */

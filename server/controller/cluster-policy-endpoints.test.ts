@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseState } from '../kube/state-file.ts';
+import { Cluster } from '../policy/cluster.ts';
+import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
+import { EndpointsIndex } from './endpoints-index.ts';
+
+const PODS = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {nodeName: n1, containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
+status: {podIP: 10.0.0.2, hostIP: 192.168.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 9090}]}]}
+status: {podIP: 10.0.0.1, hostIP: 192.168.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: probe, namespace: ops, labels: {app: probe}}
+status: {podIP: 10.0.1.1, hostIP: 192.168.0.2}
+`;
+
+const POLICY = `
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: shop-guard, uid: u-1}
+spec:
+  tier: Admin
+  priority: 7
+  subject: {namespaces: {matchLabels: {team: shop}}}
+  ingress:
+  - {action: Accept, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: probe}}}}], ports: [{namedPort: http}]}
+  - {action: Deny, from: [{namespaces: {}}]}
+  egress:
+  - {action: Pass, to: [{networks: [10.0.0.0/24]}], ports: [{portRange: {protocol: UDP, start: 53, end: 54}}]}
+`;
+
+const clusterOf = (...texts: string[]) => Cluster.of(parseState(texts.join('\n---\n'), 'state'));
+
+test('a ClusterNetworkPolicy’s ClusterPolicyEndpoints in AWS’s shape: tier, priority, subject pods, entries with actions', () => {
+  const cluster = clusterOf(PODS, POLICY);
+  const policy = cluster.clusterPolicy('shop-guard');
+  assert.ok(policy);
+  const [endpoint, ...more] = clusterPolicyEndpointsFor(cluster, policy);
+  assert.equal(more.length, 0);
+  assert.ok(endpoint);
+  assert.equal(endpoint.apiVersion, 'networking.k8s.aws/v1alpha1');
+  assert.equal(endpoint.kind, 'ClusterPolicyEndpoint');
+  assert.equal(endpoint.metadata.namespace, '');
+  assert.match(endpoint.metadata.name, /^shop-guard-[0-9a-f]{5}$/);
+  assert.deepEqual(endpoint.metadata.ownerReferences, [
+    {
+      apiVersion: 'networking.k8s.aws/v1alpha1',
+      kind: 'ClusterNetworkPolicy',
+      name: 'shop-guard',
+      uid: 'u-1',
+    },
+  ]);
+  assert.deepEqual(JSON.parse(JSON.stringify(endpoint.spec)), {
+    policyRef: { name: 'shop-guard' },
+    tier: 'Admin',
+    priority: 7,
+    // By address: db (10.0.0.1) before web (10.0.0.2).
+    podSelectorEndpoints: [
+      { hostIP: '192.168.0.1', podIP: '10.0.0.1', name: 'db', namespace: 'shop' },
+      { hostIP: '192.168.0.1', podIP: '10.0.0.2', name: 'web', namespace: 'shop' },
+    ],
+    ingress: [
+      // Every pod is denied; probe is also accepted on what `http` stands for on the subject's pods.
+      { cidr: '10.0.0.1', action: 'Deny' },
+      { cidr: '10.0.0.2', action: 'Deny' },
+      { cidr: '10.0.1.1', action: 'Deny' },
+      {
+        cidr: '10.0.1.1',
+        ports: [
+          { protocol: 'TCP', port: 8080 },
+          { protocol: 'TCP', port: 9090 },
+        ],
+        action: 'Accept',
+      },
+    ],
+    egress: [{ cidr: '10.0.0.0/24', ports: [{ protocol: 'UDP', port: 53, endPort: 54 }], action: 'Pass' }],
+  });
+});
+
+test('long lists spill into further ClusterPolicyEndpoints of at most the chunk size', () => {
+  const cluster = clusterOf(PODS, POLICY);
+  const policy = cluster.clusterPolicy('shop-guard');
+  assert.ok(policy);
+  const chunks = clusterPolicyEndpointsFor(cluster, policy, 2);
+  assert.equal(chunks.length, 2);
+  assert.equal(new Set(chunks.map((chunk) => chunk.metadata.name)).size, 2);
+  assert.deepEqual(
+    chunks.map((chunk) => chunk.spec.ingress?.length),
+    [2, 2],
+  );
+  assert.deepEqual(
+    chunks.map((chunk) => [chunk.spec.tier, chunk.spec.priority]),
+    [
+      ['Admin', 7],
+      ['Admin', 7],
+    ],
+  );
+});
+
+test('the index follows pods, namespaces and cluster policies, and ends where a build from scratch does', () => {
+  const index = new EndpointsIndex(clusterOf(PODS));
+  assert.deepEqual(index.allCluster(), []);
+  const [policy] = parseState(POLICY, 'policy');
+  assert.ok(policy);
+  assert.deepEqual([...index.set(policy).updated], ['shop-guard']);
+  // A pod that joins the subject's namespace joins podSelectorEndpoints and the Deny entries.
+  const [pod] = parseState(
+    `apiVersion: v1
+kind: Pod
+metadata: {name: cache, namespace: shop}
+status: {podIP: 10.0.0.3}`,
+    'pod',
+  );
+  assert.ok(pod);
+  const change = index.set(pod);
+  assert.ok(change.updated.has('shop-guard'));
+  assert.ok(index.clusterOf('shop-guard')[0]?.spec.podSelectorEndpoints?.some((e) => e.name === 'cache'));
+  // The namespace losing its label takes every subject pod out.
+  const [namespace] = parseState('apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}', 'ns');
+  assert.ok(namespace);
+  assert.ok(index.set(namespace).updated.has('shop-guard'));
+  assert.deepEqual(index.clusterOf('shop-guard')[0]?.spec.podSelectorEndpoints, []);
+  const fresh = new EndpointsIndex(
+    Cluster.of([...parseState(PODS, 'pods'), ...parseState(POLICY, 'policy'), pod, namespace]),
+  );
+  // A change that touches no cluster policy's endpoints marks none.
+  assert.equal(index.set(namespace).updated.has('shop-guard'), false);
+  assert.deepEqual(index.delete('ClusterNetworkPolicy', 'shop-guard').removed, ['shop-guard']);
+  assert.deepEqual(index.allCluster(), []);
+});

@@ -1,0 +1,137 @@
+import type {
+  ClusterAction,
+  ClusterNetworkPolicy,
+  ClusterPolicyRule,
+} from '../kube/cluster-network-policy.ts';
+import { CLUSTER_POLICY_API_VERSION } from '../kube/cluster-network-policy.ts';
+import {
+  type ClusterEndpointInfo,
+  type ClusterPolicyEndpoint,
+  clusterEndpointInfo,
+} from '../kube/cluster-policy-endpoint.ts';
+import type { Pod } from '../kube/pod.ts';
+import { type EndpointPort, type PodEndpoint, podEndpoint } from '../kube/policy-endpoint.ts';
+import { addressOrder, sortByAddress } from '../net/ip.ts';
+import type { Cluster } from '../policy/cluster.ts';
+import { peerMatches } from '../policy/match.ts';
+import { dedupePorts, type EntryPorts, unionPorts } from './contribution.ts';
+import { chunkName, DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
+
+/**
+ * The ClusterPolicyEndpoints of a ClusterNetworkPolicy, in the shape of AWS's controller: the
+ * subject's pods in `podSelectorEndpoints`, and per direction one entry per address and action
+ * (a pod by its IP, each CIDR of `networks` as written) with the ports the rules of that action
+ * give it. Named ports become numbers: for ingress on the subject's pods, for egress on each
+ * destination pod (pods inside a `networks` CIDR included). Lists longer than `chunkSize` spill
+ * into further ClusterPolicyEndpoints. Entries keep no rule order: within the policy, the agent
+ * applies Deny before Pass before Accept, as the model does.
+ */
+export function clusterPolicyEndpointsFor(
+  cluster: Cluster,
+  policy: ClusterNetworkPolicy,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): ClusterPolicyEndpoint[] {
+  const pods = cluster.allPods().filter((pod) => pod.podIP);
+  const subjects = pods.filter((pod) => peerMatches(cluster, '', policy.subject, { pod }));
+  const podSelectorEndpoints = sortByAddress(
+    subjects.map((pod) =>
+      podEndpoint(pod.hostIP ?? '', pod.podIP ?? '', pod.metadata.name, pod.metadata.namespace),
+    ),
+    (endpoint: PodEndpoint) => addressOrder(endpoint.podIP),
+  );
+  const ingress = entriesOf(cluster, pods, policy.ingress, (rule) => rulePorts(rule, subjects));
+  const egress = entriesOf(cluster, pods, policy.egress, (rule, destination) =>
+    rulePorts(rule, destination ? [destination] : []),
+  );
+  const lists = [ingress, egress, podSelectorEndpoints];
+  const chunks = Math.max(1, ...lists.map((items) => Math.ceil(items.length / chunkSize)));
+  const slice = <T>(items: readonly T[], i: number) => items.slice(i * chunkSize, (i + 1) * chunkSize);
+  return Array.from({ length: chunks }, (_, i) => ({
+    apiVersion: CLUSTER_POLICY_API_VERSION,
+    kind: 'ClusterPolicyEndpoint',
+    metadata: {
+      name: chunkName({ namespace: '', name: policy.metadata.name }, i),
+      namespace: '',
+      labels: {},
+      ownerReferences: [
+        {
+          apiVersion: CLUSTER_POLICY_API_VERSION,
+          kind: 'ClusterNetworkPolicy',
+          name: policy.metadata.name,
+          uid: policy.metadata.uid,
+        },
+      ],
+    },
+    spec: {
+      policyRef: { name: policy.metadata.name },
+      tier: policy.tier,
+      priority: policy.priority,
+      podSelectorEndpoints: slice(podSelectorEndpoints, i),
+      ingress: slice(ingress, i),
+      egress: slice(egress, i),
+    },
+  }));
+}
+
+/**
+ * A rule's ports as numbers, with named ports resolved on `pods`; 'all' when the rule lists none,
+ * null when none of its ports stands for a number there (it matches nothing).
+ */
+function rulePorts(rule: ClusterPolicyRule, pods: readonly Pod[]): EntryPorts | null {
+  if (rule.ports.length === 0) return 'all';
+  const ports = rule.ports.flatMap((port): EndpointPort[] => {
+    if (!('namedPort' in port))
+      return [
+        { protocol: port.protocol, port: port.port, ...(port.endPort ? { endPort: port.endPort } : {}) },
+      ];
+    return pods.flatMap((pod) =>
+      pod.ports
+        .filter((declared) => declared.name === port.namedPort)
+        .map((declared) => ({ protocol: declared.protocol, port: declared.containerPort })),
+    );
+  });
+  return ports.length > 0 ? dedupePorts(ports) : null;
+}
+
+/** Every address entry of one direction's rules, merged per address and action, sorted by address. */
+function entriesOf(
+  cluster: Cluster,
+  pods: readonly Pod[],
+  rules: readonly ClusterPolicyRule[],
+  portsFor: (rule: ClusterPolicyRule, destination?: Pod) => EntryPorts | null,
+): ClusterEndpointInfo[] {
+  const merged = new Map<string, { cidr: string; action: ClusterAction; ports: EntryPorts }>();
+  const add = (cidr: string, action: ClusterAction, ports: EntryPorts | null) => {
+    if (ports === null) return;
+    const key = `${cidr} ${action}`;
+    const earlier = merged.get(key);
+    merged.set(key, { cidr, action, ports: unionPorts(earlier?.ports, ports) });
+  };
+  const named = (rule: ClusterPolicyRule) => rule.ports.some((port) => 'namedPort' in port);
+  for (const rule of rules) {
+    for (const peer of rule.peers) {
+      if (peer.ipBlock) {
+        // Numbers only at a CIDR; what named ports stand for, the pods inside it carry by their IP.
+        const numeric = { ...rule, ports: rule.ports.filter((port) => !('namedPort' in port)) };
+        if (numeric.ports.length > 0 || !named(rule)) add(peer.ipBlock.cidr, rule.action, portsFor(numeric));
+        if (!named(rule)) continue;
+        for (const pod of pods)
+          if (peerMatches(cluster, '', peer, { pod, ip: cluster.ipOf(pod) }))
+            add(
+              pod.podIP ?? '',
+              rule.action,
+              portsFor({ ...rule, ports: rule.ports.filter((port) => 'namedPort' in port) }, pod),
+            );
+        continue;
+      }
+      for (const pod of pods)
+        if (peerMatches(cluster, '', peer, { pod })) add(pod.podIP ?? '', rule.action, portsFor(rule, pod));
+    }
+  }
+  // By address, and at one address Deny, Pass, Accept (a stable sort keeps the second order within the first).
+  const order = { Deny: 0, Pass: 1, Accept: 2 };
+  const byAction = [...merged.values()].sort((a, b) => order[a.action] - order[b.action]);
+  return sortByAddress(byAction, (entry) => addressOrder(entry.cidr)).map(({ cidr, action, ports }) =>
+    clusterEndpointInfo(cidr, action, ports === 'all' ? undefined : ports),
+  );
+}
