@@ -137,6 +137,7 @@ status: {podIP: 10.0.0.3}`,
   const fresh = new EndpointsIndex(
     Cluster.of([...parseState(PODS, 'pods'), ...parseState(POLICY, 'policy'), pod, namespace]),
   );
+  assert.equal(JSON.stringify(index.allCluster()), JSON.stringify(fresh.allCluster()));
   // A change that touches no cluster policy's endpoints marks none.
   assert.equal(index.set(namespace).updated.has('shop-guard'), false);
   assert.deepEqual(index.delete('ClusterNetworkPolicy', 'shop-guard').removed, ['shop-guard']);
