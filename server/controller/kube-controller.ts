@@ -2,9 +2,10 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import {
+  CLUSTER_NETWORK_POLICIES,
+  CLUSTER_POLICY_ENDPOINTS,
   NAMESPACES,
   NETWORK_POLICIES,
   objectPath,
@@ -16,19 +17,23 @@ import type { LeaderElection } from '../kube-api/leader-election.ts';
 import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
-import { type EndpointsChange, EndpointsIndex } from './endpoints-index.ts';
-import { MANAGED_BY, ManagedEndpoints, policyKeyOf } from './managed-endpoints.ts';
+import { type EndpointsChange, EndpointsIndex, isClusterPolicyKey } from './endpoints-index.ts';
+import { MANAGED_BY, type ManagedEndpoint, ManagedEndpoints, policyKeyOf } from './managed-endpoints.ts';
 import { packPolicyEndpoints, stagedWrites } from './packing.ts';
 import { DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
 
 /** The field manager of every write. */
 export const FIELD_MANAGER = 'palisade-controller';
 
-const pathOf = (endpoint: PolicyEndpoint) =>
-  objectPath(POLICY_ENDPOINTS, endpoint.metadata.namespace, endpoint.metadata.name);
+const pathOf = (endpoint: ManagedEndpoint) =>
+  objectPath(
+    endpoint.kind === 'ClusterPolicyEndpoint' ? CLUSTER_POLICY_ENDPOINTS : POLICY_ENDPOINTS,
+    endpoint.metadata.namespace,
+    endpoint.metadata.name,
+  );
 
-/** The PolicyEndpoint as it is applied: our label added, nothing the API server sets. */
-function applied(endpoint: PolicyEndpoint): PolicyEndpoint {
+/** The PolicyEndpoint (or ClusterPolicyEndpoint) as it is applied: our label added, nothing the API server sets. */
+function applied<E extends ManagedEndpoint>(endpoint: E): E {
   const owners = endpoint.metadata.ownerReferences?.map((owner) => ({ ...owner, controller: true }));
   return {
     ...endpoint,
@@ -91,12 +96,12 @@ export class KubeController {
     this.informers = [
       new ClusterInformers(
         config,
-        [NAMESPACES, PODS, SERVICES, NETWORK_POLICIES],
+        [NAMESPACES, PODS, SERVICES, NETWORK_POLICIES, CLUSTER_NETWORK_POLICIES],
         this.inputSink(),
         this.log,
         (change) => this.markChange(change as EndpointsChange | undefined),
       ),
-      new ClusterInformers(config, [POLICY_ENDPOINTS], this.actualSink(), this.log),
+      new ClusterInformers(config, [POLICY_ENDPOINTS, CLUSTER_POLICY_ENDPOINTS], this.actualSink(), this.log),
     ];
     leader?.onChange((leading) => {
       if (leading) this.markAll();
@@ -108,7 +113,10 @@ export class KubeController {
     await Promise.all(this.informers.map((informers) => informers.synced()));
     // One pass over the whole cluster, rather than updating the index for every object listed.
     this.index = new EndpointsIndex(this.input, this.chunkSize);
-    this.log.info('informers synced', { policyEndpoints: this.index.all().length });
+    this.log.info('informers synced', {
+      policyEndpoints: this.index.all().length,
+      clusterPolicyEndpoints: this.index.allCluster().length,
+    });
     this.markAll();
   }
 
@@ -121,15 +129,15 @@ export class KubeController {
   private inputSink() {
     return {
       set: (object: ClusterObject) => {
-        if (object.kind === 'NetworkPolicy') this.unreadable.delete(keyOf(object.metadata));
+        if (isPolicy(object.kind)) this.unreadable.delete(keyOf(object.metadata));
         return this.index ? this.index.set(object) : void this.input.set(object);
       },
       delete: (kind: ClusterObject['kind'], key: string) => {
-        if (kind === 'NetworkPolicy') this.unreadable.delete(key);
+        if (isPolicy(kind)) this.unreadable.delete(key);
         return this.index ? this.index.delete(kind, key) : void this.input.delete(kind, key);
       },
       invalid: (kind: ClusterObject['kind'], key: string) => {
-        if (kind === 'NetworkPolicy') this.unreadable.add(key);
+        if (isPolicy(kind)) this.unreadable.add(key);
       },
     };
   }
@@ -137,7 +145,7 @@ export class KubeController {
   private actualSink() {
     return {
       set: (object: ClusterObject) => {
-        if (object.kind !== 'PolicyEndpoint') return;
+        if (object.kind !== 'PolicyEndpoint' && object.kind !== 'ClusterPolicyEndpoint') return;
         const key = keyOf(object.metadata);
         const touched = this.actual.set(object);
         if (this.inFlight.has(key)) return;
@@ -172,6 +180,7 @@ export class KubeController {
 
   private markAll(): void {
     for (const policy of this.index?.all() ?? []) this.dirty.add(policyKeyOf(policy));
+    for (const policy of this.index?.allCluster() ?? []) this.dirty.add(policyKeyOf(policy));
     for (const policy of this.actual.policies()) this.dirty.add(policy);
     this.kick();
   }
@@ -223,7 +232,10 @@ export class KubeController {
     if (!this.index) return [];
     const existing = this.actual.of(policyKey);
     // The model's PolicyEndpoints are in the form the API gives back, so they compare as they are.
-    const desired = packPolicyEndpoints(this.index.of(policyKey).map(applied), existing, this.chunkSize);
+    const wantedNow: readonly ManagedEndpoint[] = isClusterPolicyKey(policyKey)
+      ? this.index.clusterOf(policyKey)
+      : this.index.of(policyKey);
+    const desired = packPolicyEndpoints(wantedNow.map(applied), existing, this.chunkSize);
     const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
     const wanted = new Set(desired.map((endpoint) => endpoint.metadata.name));
     const guarded = (what: string, write: () => Promise<unknown>) => async () => {
@@ -245,7 +257,7 @@ export class KubeController {
       (endpoint) => !isDeepStrictEqual(byName.get(endpoint.metadata.name)?.spec, endpoint.spec),
     );
     const { first, second } = stagedWrites(byName, changed);
-    const apply = (endpoint: PolicyEndpoint) =>
+    const apply = (endpoint: ManagedEndpoint) =>
       guarded(`apply ${endpoint.metadata.name}`, async () => {
         const key = keyOf(endpoint.metadata);
         const before = this.actual.get(key)?.metadata.resourceVersion;
@@ -278,7 +290,7 @@ export class KubeController {
           this.inFlight.delete(key);
         }
       });
-    const remove = (endpoint: PolicyEndpoint) =>
+    const remove = (endpoint: ManagedEndpoint) =>
       guarded(`delete ${endpoint.metadata.name}`, async () => {
         try {
           await rawRequest(this.config, 'DELETE', pathOf(endpoint));
@@ -306,6 +318,11 @@ export class KubeController {
       this.kick();
     }, 1000);
   }
+}
+
+/** Whether a kind is a policy whose endpoints the controller writes. */
+function isPolicy(kind: ClusterObject['kind']): boolean {
+  return kind === 'NetworkPolicy' || kind === 'ClusterNetworkPolicy';
 }
 
 /** Runs the functions given to it with at most `most` of them unfinished at once. */

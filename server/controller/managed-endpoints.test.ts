@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
-import { MANAGED_BY, ManagedEndpoints } from './managed-endpoints.ts';
+import { MANAGED_BY, type ManagedEndpoint, ManagedEndpoints } from './managed-endpoints.ts';
 
 const endpoint = (name: string, policy: string, labels: Record<string, string> = MANAGED_BY) =>
   decodeObject({
@@ -16,7 +16,7 @@ const endpoint = (name: string, policy: string, labels: Record<string, string> =
     },
   }) as PolicyEndpoint;
 
-const names = (endpoints: PolicyEndpoint[]) => endpoints.map((one) => one.metadata.name).sort();
+const names = (endpoints: ManagedEndpoint[]) => endpoints.map((one) => one.metadata.name).sort();
 
 test('our PolicyEndpoints are found by their policy; others are not ours to touch', () => {
   const managed = new ManagedEndpoints();

@@ -1,14 +1,11 @@
-import type {
-  EndpointInfo,
-  PodEndpoint,
-  PolicyEndpoint,
-  PolicyEndpointSpec,
-} from '../kube/policy-endpoint.ts';
+import type { ClusterEndpointInfo } from '../kube/cluster-policy-endpoint.ts';
+import type { EndpointInfo, PodEndpoint } from '../kube/policy-endpoint.ts';
+import type { ManagedEndpoint } from './managed-endpoints.ts';
 import { chunkName } from './policy-endpoints.ts';
 
 const LISTS = ['ingress', 'egress', 'podSelectorEndpoints'] as const;
 type List = (typeof LISTS)[number];
-type Entry = EndpointInfo | PodEndpoint;
+type Entry = EndpointInfo | ClusterEndpointInfo | PodEndpoint;
 
 /** One PolicyEndpoint being laid out: its name and what each list holds. */
 interface Slot {
@@ -33,11 +30,11 @@ interface Slot {
  * to have, with the model's metadata and fields other than the lists; any existing one not
  * among them is to be deleted.
  */
-export function packPolicyEndpoints(
-  desired: readonly PolicyEndpoint[],
-  existing: readonly PolicyEndpoint[],
+export function packPolicyEndpoints<E extends ManagedEndpoint>(
+  desired: readonly E[],
+  existing: readonly E[],
   chunkSize: number,
-): PolicyEndpoint[] {
+): E[] {
   const [model] = desired;
   if (!model) return [];
   const wanted = (list: List) =>
@@ -72,11 +69,13 @@ export function packPolicyEndpoints(
     });
   }
   const taken = new Set(slots.map((slot) => slot.name));
+  const ref = model.spec.policyRef;
+  const policy = { namespace: 'namespace' in ref ? ref.namespace : '', name: ref.name };
   const newSlot = (): Slot => {
     let index = 0;
-    while (taken.has(chunkName(model.spec.policyRef, index))) index++;
+    while (taken.has(chunkName(policy, index))) index++;
     const slot = {
-      name: chunkName(model.spec.policyRef, index),
+      name: chunkName(policy, index),
       lists: { ingress: [], egress: [], podSelectorEndpoints: [] },
     };
     taken.add(slot.name);
@@ -94,7 +93,7 @@ export function packPolicyEndpoints(
   return (kept.length > 0 ? kept : [slots[0] ?? newSlot()]).map((slot) => ({
     ...model,
     metadata: { ...model.metadata, name: slot.name },
-    spec: { ...model.spec, ...slot.lists } as PolicyEndpointSpec,
+    spec: { ...model.spec, ...slot.lists } as E['spec'],
   }));
 }
 
@@ -109,10 +108,10 @@ const addressOf = (list: List, entry: Entry) => `${list} ${'cidr' in entry ? ent
  * one of the policy's PolicyEndpoints while its entry moves; a list may hold more than the chunk
  * size in between.
  */
-export function stagedWrites(
-  existing: ReadonlyMap<string, PolicyEndpoint>,
-  changed: readonly PolicyEndpoint[],
-): { first: PolicyEndpoint[]; second: PolicyEndpoint[] } {
+export function stagedWrites<E extends ManagedEndpoint>(
+  existing: ReadonlyMap<string, E>,
+  changed: readonly E[],
+): { first: E[]; second: E[] } {
   const diffs = changed.map((after) => {
     const before = existing.get(after.metadata.name);
     const gained: [List, Entry][] = [];
@@ -134,8 +133,8 @@ export function stagedWrites(
       const address = addressOf(list, entry);
       gainedBy.set(address, (gainedBy.get(address) ?? new Set()).add(after.metadata.name));
     }
-  const first: PolicyEndpoint[] = [];
-  const second: PolicyEndpoint[] = [];
+  const first: E[] = [];
+  const second: E[] = [];
   for (const { after, gained, dropped } of diffs) {
     const moving = dropped.filter(([list, entry]) =>
       [...(gainedBy.get(addressOf(list, entry)) ?? [])].some((name) => name !== after.metadata.name),
@@ -152,7 +151,7 @@ export function stagedWrites(
         [...((after.spec[list] ?? []) as Entry[]), ...moving.filter(([l]) => l === list).map(([, e]) => e)],
       ]),
     );
-    first.push({ ...after, spec: { ...after.spec, ...wide } as PolicyEndpointSpec });
+    first.push({ ...after, spec: { ...after.spec, ...wide } as E['spec'] });
   }
   return { first, second };
 }

@@ -8,6 +8,7 @@ import { encodeObject } from '../kube/objects.ts';
 import { AccessError, type KubeUser, mayDo, reviewToken } from '../kube-api/access-review.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import {
+  CLUSTER_NETWORK_POLICIES,
   NAMESPACES,
   NETWORK_POLICIES,
   objectPath,
@@ -70,7 +71,7 @@ export class KubeSource implements ClusterSource {
     this.options = options;
     this.informers = new ClusterInformers(
       config,
-      [NAMESPACES, PODS, SERVICES, NETWORK_POLICIES, POLICY_ENDPOINTS],
+      [NAMESPACES, PODS, SERVICES, NETWORK_POLICIES, CLUSTER_NETWORK_POLICIES, POLICY_ENDPOINTS],
       this.objects,
       logger('dashboard'),
     );
