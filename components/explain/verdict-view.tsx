@@ -19,6 +19,11 @@ export function VerdictView({ verdict }: { verdict: Verdict }) {
             <h3 className="mb-1 flex items-center gap-2 text-xs font-semibold uppercase tracking-wide text-muted">
               {side.direction}
               <VerdictBadge state={side.allowed ? 'allowed' : 'denied'} />
+              {side.tier !== 'None' && (
+                <span className="font-normal normal-case" data-testid={`tier-${side.direction}`}>
+                  {side.tier} tier
+                </span>
+              )}
             </h3>
             <p>{side.summary}</p>
             {side.misses.length > 0 && (

@@ -122,6 +122,12 @@ export function NodeDetails({
         <dd className="flex flex-wrap gap-1">
           {list(node.isolatedBy.egress, 'no policy (all egress allowed)')}
         </dd>
+        {node.clusterPolicies && (
+          <>
+            <dt className="text-muted">Cluster policies</dt>
+            <dd className="flex flex-wrap gap-1">{list(node.clusterPolicies, 'none')}</dd>
+          </>
+        )}
         <dt className="text-muted">Denied peers</dt>
         <dd>
           {denied.length === 0 ? (

@@ -3,7 +3,7 @@
 import type * as Monaco from 'monaco-editor/editor/editor.api.js';
 import { useEffect, useRef } from 'react';
 import { fieldsAt, valuesOf } from './policy-schema.ts';
-import { pathAt } from './yaml-paths.ts';
+import { kindAt, pathAt } from './yaml-paths.ts';
 
 /** A problem to show in the editor, on a 1-based line. */
 export interface EditorProblem {
@@ -87,11 +87,12 @@ function loadMonaco(): Promise<MonacoApi> {
           typedValue ? (typedValue[1] ?? '').length + 1 : position.column,
         );
         const listItem = /^\s*-\s+\S*$/.test(before);
+        const kind = kindAt(text, position.lineNumber);
         const suggestions = typedValue
-          ? valuesOf(path, typedValue[2] ?? '')
-          : listItem && valuesOf(path.slice(0, -1), path.at(-1) ?? '').length > 0
-            ? valuesOf(path.slice(0, -1), path.at(-1) ?? '')
-            : fieldsAt(path);
+          ? valuesOf(path, typedValue[2] ?? '', kind)
+          : listItem && valuesOf(path.slice(0, -1), path.at(-1) ?? '', kind).length > 0
+            ? valuesOf(path.slice(0, -1), path.at(-1) ?? '', kind)
+            : fieldsAt(path, kind);
         return {
           suggestions: suggestions.map((suggestion) => ({
             label: suggestion.label,

@@ -136,3 +136,17 @@ export function pathAt(text: string, line: number, column: number): string[] {
   }
   return path;
 }
+
+/** The `kind:` of the YAML document that holds `line` (1-based), if it says. */
+export function kindAt(text: string, line: number): string | undefined {
+  const rows = text.split('\n');
+  let start = line - 1;
+  while (start > 0 && !/^---\s*$/.test(rows[start] ?? '')) start--;
+  for (let i = start; i < rows.length; i++) {
+    const row = rows[i] ?? '';
+    if (i > start && /^---\s*$/.test(row)) break;
+    const kind = /^kind:\s*['"]?([A-Za-z]+)/.exec(row)?.[1];
+    if (kind) return kind;
+  }
+  return undefined;
+}

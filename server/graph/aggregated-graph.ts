@@ -1,4 +1,6 @@
+import { CLUSTER_TIERS, type ClusterNetworkPolicy } from '../kube/cluster-network-policy.ts';
 import { FieldError } from '../kube/field-error.ts';
+import { POLICY_TYPES } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from '../policy/cluster.ts';
@@ -294,7 +296,7 @@ function edgeBetween(
   };
 }
 
-/** Whether `policy` allows (by a rule) or denies (by isolating) some of the edge's pairs. */
+/** Whether `policy` allows (by a rule) or denies (by isolating, or by a Deny rule of its tier) some of the edge's pairs. */
 function decidedBy(
   summary: PairSummary,
   units: ReadonlyMap<string, Unit>,
@@ -312,7 +314,8 @@ function decidedBy(
         const cell = summary.matrix.cell(a, b, port);
         for (const side of [cell.egress, cell.ingress]) {
           if (side.allowed && side.allowedBy.some((match) => match.policy === policy)) allows = true;
-          if (!side.allowed && side.isolatingPolicies.includes(policy)) isolates = true;
+          // A denial names the policies that isolate, or the cluster policy whose rule denied.
+          if (!side.allowed && side.policies.includes(policy)) isolates = true;
         }
         if (allows && isolates) return { allows, isolates };
       }
@@ -336,6 +339,16 @@ function viewNode(cluster: Cluster, unit: Unit): ViewNode {
       cluster.policiesSelecting(pod, 'Ingress').length + cluster.policiesSelecting(pod, 'Egress').length > 0,
   ).length;
   const [only] = unit.pods;
+  const tiered = new Set<ClusterNetworkPolicy>();
+  for (const pod of unit.pods)
+    for (const tier of CLUSTER_TIERS)
+      for (const direction of POLICY_TYPES)
+        for (const policy of cluster.clusterPoliciesSelecting(pod, direction, tier)) tiered.add(policy);
+  const clusterPolicies = cluster
+    .allClusterPolicies()
+    .filter((policy) => tiered.has(policy))
+    .slice(0, LISTED_POLICIES)
+    .map((policy) => `${policy.tier} ${policy.priority} ${policy.metadata.name}`);
   return {
     id: unit.id,
     kind: unit.kind,
@@ -351,6 +364,7 @@ function viewNode(cluster: Cluster, unit: Unit): ViewNode {
           : commonLabels(unit.pods),
     isolatedBy: { ingress: isolating('Ingress'), egress: isolating('Egress') },
     isolatedPods,
+    ...(clusterPolicies.length > 0 && { clusterPolicies }),
     scope: unit.scope,
   };
 }

@@ -19,6 +19,8 @@ export interface ViewNode {
   readonly isolatedBy: { readonly ingress: readonly string[]; readonly egress: readonly string[] };
   /** How many of its pods some policy isolates (either direction). */
   readonly isolatedPods: number;
+  /** The ClusterNetworkPolicies whose subject holds some of its pods, in evaluation order: `Admin 10 name`. */
+  readonly clusterPolicies?: readonly string[];
   /** Whether it holds pods the request asked for (the others are their peers). */
   readonly scope: boolean;
   /** The PolicyEndpoints (`ns/name`) that list it among their selected pods (pods only). */

@@ -108,6 +108,7 @@ export async function applyToLab(
   options: { replacePolicies?: boolean } = {},
 ): Promise<{ applied: string[]; generation: number }> {
   const lab = requireOwnPolicies();
+  refuseClusterPolicies(incoming);
   const refused = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
   if (refused) {
     throw new LabInputError(
@@ -125,6 +126,20 @@ export async function applyToLab(
     applied: incoming.map((object) => `${object.kind} ${keyOf(object.metadata)}`),
     generation: record.generation,
   };
+}
+
+/**
+ * The lab's agents do not enforce the cluster tiers yet: a ClusterNetworkPolicy (or its
+ * endpoints) is refused whole rather than stored and shown as enforced while packets pass.
+ */
+export function refuseClusterPolicies(objects: readonly ClusterObject[]): void {
+  const tiered = objects.find(
+    (object) => object.kind === 'ClusterNetworkPolicy' || object.kind === 'ClusterPolicyEndpoint',
+  );
+  if (tiered)
+    throw new LabInputError(
+      `the lab's datapath does not enforce ${tiered.kind} yet (${keyOf(tiered.metadata)}): use \`palisade policy eval/matrix\` or the editor's preview to see what it would do`,
+    );
 }
 
 /** Deletes NetworkPolicies by key (`ns/name`), all or none, and waits for the agents. */

@@ -36,6 +36,28 @@ test('bad bodies are errors naming the field, with the API server’s message', 
     'spec.podSelector.matchExpressions[0].operator',
     /NetworkPolicy shop\/p: .*unsupported operator "Near"/,
   );
-  fails('application/yaml', 'kind: Pod\nmetadata: {name: x}\n', 'kind', /only NetworkPolicies/);
-  fails('application/yaml', '', 'yaml', /holds no NetworkPolicy/);
+  fails(
+    'application/yaml',
+    'kind: Pod\nmetadata: {name: x}\n',
+    'kind',
+    /only NetworkPolicies and ClusterNetworkPolicies/,
+  );
+  fails('application/yaml', '', 'yaml', /holds no NetworkPolicy or ClusterNetworkPolicy/);
+  fails(
+    'application/yaml',
+    'kind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec: {tier: Admin, priority: 2000, subject: {namespaces: {}}}',
+    'spec.priority',
+    /^ClusterNetworkPolicy guard: spec\.priority: must be between 0 and 1000, got 2000/,
+  );
+});
+
+test('ClusterNetworkPolicies are taken beside NetworkPolicies', () => {
+  const cnp =
+    'apiVersion: networking.k8s.aws/v1alpha1\nkind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec: {tier: Baseline, priority: 1, subject: {namespaces: {}}}\n';
+  assert.deepEqual(
+    readPolicyBody('application/yaml', `${policy}---\n${cnp}`).map(
+      (one) => `${one.kind} ${one.metadata.name}`,
+    ),
+    ['NetworkPolicy p', 'ClusterNetworkPolicy guard'],
+  );
 });

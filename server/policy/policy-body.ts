@@ -1,3 +1,4 @@
+import type { ClusterNetworkPolicy } from '../kube/cluster-network-policy.ts';
 import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { parseState, StateFileError } from '../kube/state-file.ts';
@@ -6,6 +7,12 @@ import { parseState, StateFileError } from '../kube/state-file.ts';
 export const MAX_POLICY_BODY_BYTES = 512 * 1024;
 /** The most policies one body may hold. */
 export const MAX_POLICIES = 100;
+
+/** What the editor and the policy routes take: NetworkPolicies and ClusterNetworkPolicies. */
+export type EditablePolicy = NetworkPolicy | ClusterNetworkPolicy;
+
+const isEditable = (object: { kind: string }): object is EditablePolicy =>
+  object.kind === 'NetworkPolicy' || object.kind === 'ClusterNetworkPolicy';
 
 /** A request body that holds no valid NetworkPolicy: the message names the object and the field. */
 export class PolicyBodyError extends Error {
@@ -22,12 +29,12 @@ export class PolicyBodyError extends Error {
 }
 
 /**
- * The NetworkPolicies of a request body: YAML (`application/yaml`), or JSON `{"yaml": "…"}`.
+ * The NetworkPolicies and ClusterNetworkPolicies of a request body: YAML (`application/yaml`), or JSON `{"yaml": "…"}`.
  * Anything else, a policy that does not validate, or more than {@link MAX_POLICIES}, is an error
  * naming the field. YAML aliases are refused as they are read (see `parseState`), so a small body
  * cannot expand into a huge one.
  */
-export function readPolicyBody(contentType: string | null, text: string): NetworkPolicy[] {
+export function readPolicyBody(contentType: string | null, text: string): EditablePolicy[] {
   let yaml = text;
   if ((contentType ?? '').includes('json')) {
     let body: unknown;
@@ -54,14 +61,15 @@ export function readPolicyBody(contentType: string | null, text: string): Networ
     }
     throw error;
   }
-  const other = objects.find((object) => object.kind !== 'NetworkPolicy');
+  const other = objects.find((object) => !isEditable(object));
   if (other)
     throw new PolicyBodyError(
       'kind',
-      `only NetworkPolicies are taken here, not ${other.kind} ${keyOf(other.metadata)}`,
+      `only NetworkPolicies and ClusterNetworkPolicies are taken here, not ${other.kind} ${keyOf(other.metadata)}`,
     );
-  const policies = objects.filter((object): object is NetworkPolicy => object.kind === 'NetworkPolicy');
-  if (policies.length === 0) throw new PolicyBodyError('yaml', 'the body holds no NetworkPolicy');
+  const policies = objects.filter(isEditable);
+  if (policies.length === 0)
+    throw new PolicyBodyError('yaml', 'the body holds no NetworkPolicy or ClusterNetworkPolicy');
   if (policies.length > MAX_POLICIES)
     throw new PolicyBodyError(
       'yaml',

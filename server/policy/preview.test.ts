@@ -50,3 +50,37 @@ test('a preview lists the connections a change closes and opens, and the recent 
       allow.connections.every((change) => change.change === 'opens' && change.from === 'default/client-one'),
   );
 });
+
+test('a preview judges ClusterNetworkPolicies with the rest: an Admin Deny closes what was open', () => {
+  const objects = [
+    ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
+    ...parseState(walkthrough('policies/03-allow-ingress-from-samens-client-one.yaml'), 'p3'),
+  ];
+  const cluster = Cluster.of(objects);
+  const tiers = parseState(
+    readFileSync(new URL('../../examples/tiers/cluster-policies.yaml', import.meta.url), 'utf8'),
+    'tiers',
+  );
+  const preview = previewChange(cluster, tiers, []);
+  assert.deepEqual(preview.objects, [
+    'ClusterNetworkPolicy isolate-another-ns',
+    'ClusterNetworkPolicy dns-for-everyone',
+    'ClusterNetworkPolicy kube-system-closed',
+  ]);
+  const changes = (from: string, to: string) =>
+    preview.connections
+      .filter((change) => change.from === from && change.to === to)
+      .map((c) => `${c.port} ${c.change}`);
+  // client-one is isolated by no NetworkPolicy: the Admin Deny closes it to another-ns on every port.
+  assert.deepEqual(changes('another-ns/another-client-one', 'default/client-one'), [
+    '53/TCP closes',
+    '53/UDP closes',
+    '80/TCP closes',
+  ]);
+  // kube-system stays open on 53/UDP (the Baseline Accept) and closes elsewhere.
+  assert.ok(!changes('default/demo-app', 'kube-system/coredns').includes('53/UDP closes'));
+  assert.ok(changes('default/demo-app', 'kube-system/coredns').includes('80/TCP closes'));
+  // A preview on top of a cluster that already holds cluster policies keeps them.
+  const again = previewChange(Cluster.of([...objects, ...tiers]), [], []);
+  assert.deepEqual(again.connections, []);
+});

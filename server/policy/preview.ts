@@ -44,6 +44,7 @@ export function previewChange(
     ...before.allNamespaces(),
     ...before.allPods(),
     ...before.allPolicies(),
+    ...before.allClusterPolicies(),
     ...objects,
   ]);
   const ports = uniquePorts([...defaultPorts(before), ...defaultPorts(after)]);

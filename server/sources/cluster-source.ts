@@ -1,9 +1,9 @@
 import 'server-only';
 import type { Credential } from '../http/credential.ts';
-import type { NetworkPolicy } from '../kube/network-policy.ts';
 import type { KubeUser } from '../kube-api/access-review.ts';
 import type { NodeStatus } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
+import type { EditablePolicy } from '../policy/policy-body.ts';
 
 /** Where the dashboard's cluster comes from, as the pages show it. */
 export interface SourceStatus {
@@ -65,7 +65,7 @@ export interface ClusterSource {
    * (401) when there is none or it is not accepted, SourceError (405) when writes are off.
    */
   authenticate(credential: Credential): Promise<Caller>;
-  applyPolicies(policies: readonly NetworkPolicy[], caller: Caller): Promise<PolicyWrite>;
+  applyPolicies(policies: readonly EditablePolicy[], caller: Caller): Promise<PolicyWrite>;
   deletePolicy(key: string, caller: Caller): Promise<PolicyWrite>;
   /** The agent `token` belongs to, or undefined when it is no agent's; asked before a batch is read. */
   authenticateAgent(token: string): Promise<AgentIdentity | undefined>;

@@ -2,7 +2,6 @@ import 'server-only';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ingestCounters } from '../flows/flow-service.ts';
 import type { Credential } from '../http/credential.ts';
-import type { NetworkPolicy } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
 import { AccessError, type KubeUser, mayDo, reviewToken } from '../kube-api/access-review.ts';
@@ -20,6 +19,7 @@ import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
 import { logger } from '../log.ts';
 import { type NodeStatus, shownDatapath } from '../nodes/node-status.ts';
 import { Cluster } from '../policy/cluster.ts';
+import type { EditablePolicy } from '../policy/policy-body.ts';
 import {
   type AgentIdentity,
   type Caller,
@@ -109,13 +109,14 @@ export class KubeSource implements ClusterSource {
     return this.objects;
   }
 
-  async applyPolicies(policies: readonly NetworkPolicy[], caller: Caller): Promise<PolicyWrite> {
+  async applyPolicies(policies: readonly EditablePolicy[], caller: Caller): Promise<PolicyWrite> {
     const { user, token } = this.asKubeUser(caller);
-    for (const policy of policies) await this.requireAllowed(user, 'patch', policy.metadata.namespace);
-    const write = (policy: NetworkPolicy, dryRun: boolean) =>
+    for (const policy of policies)
+      await this.requireAllowed(user, 'patch', policy.kind, policy.metadata.namespace);
+    const write = (policy: EditablePolicy, dryRun: boolean) =>
       applyObject(
         this.config,
-        objectPath(NETWORK_POLICIES, policy.metadata.namespace, policy.metadata.name),
+        objectPath(kindOf(policy.kind), policy.metadata.namespace, policy.metadata.name),
         encodeObject(policy),
         FIELD_MANAGER,
         { dryRun, bearer: token },
@@ -131,18 +132,26 @@ export class KubeSource implements ClusterSource {
         if (applied.length === 0) throw error;
         throw new SourceError(409, `${(error as Error).message}; already written: ${applied.join(', ')}`);
       }
-      applied.push(`NetworkPolicy ${keyOf(policy.metadata)}`);
+      applied.push(`${policy.kind} ${keyOf(policy.metadata)}`);
     }
     return { applied };
   }
 
+  /** Deletes the NetworkPolicy `ns/name`, or the ClusterNetworkPolicy `name`. */
   async deletePolicy(key: string, caller: Caller): Promise<PolicyWrite> {
-    const [namespace = '', name = ''] = key.split('/');
-    if (!namespace || !name) throw new SourceError(400, `${JSON.stringify(key)} is not ns/name`, 'name');
+    const parts = key.split('/');
+    const [namespace, name] = parts.length === 1 ? ['', parts[0] ?? ''] : parts;
+    if (parts.length > 2 || !name || namespace === undefined || (parts.length === 2 && !namespace))
+      throw new SourceError(
+        400,
+        `${JSON.stringify(key)} is neither ns/name nor a cluster policy's name`,
+        'name',
+      );
+    const kind = namespace ? 'NetworkPolicy' : 'ClusterNetworkPolicy';
     const { user, token } = this.asKubeUser(caller);
-    await this.requireAllowed(user, 'delete', namespace);
+    await this.requireAllowed(user, 'delete', kind, namespace);
     await this.refusedAsInput(() =>
-      rawRequest(this.config, 'DELETE', objectPath(NETWORK_POLICIES, namespace, name), undefined, token),
+      rawRequest(this.config, 'DELETE', objectPath(kindOf(kind), namespace, name), undefined, token),
     );
     return { applied: [] };
   }
@@ -235,17 +244,25 @@ export class KubeSource implements ClusterSource {
     return caller.kube;
   }
 
-  private async requireAllowed(user: KubeUser, verb: string, namespace: string): Promise<void> {
+  private async requireAllowed(
+    user: KubeUser,
+    verb: string,
+    kind: EditablePolicy['kind'],
+    namespace: string,
+  ): Promise<void> {
+    const cluster = kind === 'ClusterNetworkPolicy';
     const allowed = await mayDo(this.config, user, {
       verb,
-      group: 'networking.k8s.io',
-      resource: 'networkpolicies',
-      namespace,
+      group: cluster ? 'networking.k8s.aws' : 'networking.k8s.io',
+      resource: cluster ? 'clusternetworkpolicies' : 'networkpolicies',
+      ...(cluster ? {} : { namespace }),
     });
     if (!allowed) {
       throw new AccessError(
         403,
-        `${user.username} may not ${verb} NetworkPolicies in namespace ${namespace}`,
+        cluster
+          ? `${user.username} may not ${verb} ClusterNetworkPolicies`
+          : `${user.username} may not ${verb} NetworkPolicies in namespace ${namespace}`,
       );
     }
   }
@@ -263,4 +280,9 @@ export class KubeSource implements ClusterSource {
       throw error;
     }
   }
+}
+
+/** Where a kind of policy is written. */
+function kindOf(kind: EditablePolicy['kind']) {
+  return kind === 'ClusterNetworkPolicy' ? CLUSTER_NETWORK_POLICIES : NETWORK_POLICIES;
 }

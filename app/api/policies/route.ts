@@ -11,13 +11,16 @@ export const dynamic = 'force-dynamic';
 
 const log = logger('dashboard');
 
-/** The cluster's NetworkPolicies, each with its YAML. */
-export const GET = readRoute({}, async () => ({
-  policies: (await clusterSource().cluster()).allPolicies().map((policy) => ({
-    name: keyOf(policy.metadata),
-    yaml: dump(encodeObject(policy), { noRefs: true }),
-  })),
-}));
+/** The cluster's NetworkPolicies, then its ClusterNetworkPolicies (by tier and priority), each with its YAML. */
+export const GET = readRoute({}, async () => {
+  const cluster = await clusterSource().cluster();
+  return {
+    policies: [...cluster.allPolicies(), ...cluster.allClusterPolicies()].map((policy) => ({
+      name: keyOf(policy.metadata),
+      yaml: dump(encodeObject(policy), { noRefs: true }),
+    })),
+  };
+});
 
 /**
  * Applies the body's policies, all or none: in the lab answered once the agents enforce them; in
@@ -33,7 +36,7 @@ export const POST = writeRoute({ body: POLICY_BODY }, async ({ body, caller }) =
   return result;
 });
 
-/** `?name=ns/name`: deletes a policy. */
+/** `?name=ns/name`: deletes a NetworkPolicy; `?name=name`, a ClusterNetworkPolicy (Kubernetes mode). */
 export const DELETE = writeRoute(
   { query: (params) => queryOf(params).required('name', 'ns/name') },
   async ({ query: name, caller }) => {
