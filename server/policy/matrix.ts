@@ -1,4 +1,4 @@
-import type { IpBlock, NetworkPolicy, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
+import type { IpBlock, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
 import type { Endpoint, PortProtocol } from './endpoint.ts';
@@ -78,7 +78,8 @@ export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]):
 /**
  * One direction's verdicts for every pair of groups and port, indexed as the matrix is. The side is
  * decided at its subject (the source for egress, the destination for ingress); what it makes of the
- * other end is only which of the subject's isolating rules' peers match it, and for egress the named
+ * other end is only which of the peers of the rules that can decide there (its isolating
+ * NetworkPolicies' and its cluster policies') match it, and for egress the named
  * ports it declares. So `evaluateSide` runs once per subject group and distinct answer to those
  * questions, and groups that answer alike share its verdicts: the work grows with the groups and
  * rules, not with their pairs times the ports.
@@ -99,8 +100,15 @@ function sideVerdicts(
   const table: (SideVerdict | undefined)[] = new Array(groups * groups * ports.length);
   for (let subject = 0; subject < groups; subject++) {
     const subjectPod = endpoints[subject]?.[0]?.pod;
-    const isolating = subjectPod ? cluster.policiesSelecting(subjectPod, direction) : [];
-    const peers = isolating.flatMap((policy) =>
+    // Every rule that can decide at the subject: its NetworkPolicies' and both cluster tiers'.
+    const deciding = subjectPod
+      ? [
+          ...cluster.policiesSelecting(subjectPod, direction),
+          ...cluster.clusterPoliciesSelecting(subjectPod, direction, 'Admin'),
+          ...cluster.clusterPoliciesSelecting(subjectPod, direction, 'Baseline'),
+        ]
+      : [];
+    const peers = deciding.flatMap((policy) =>
       (direction === 'Ingress' ? policy.ingress : policy.egress).flatMap((rule) =>
         rule.peers.map((peer) => rows(policy, peer)),
       ),
@@ -205,7 +213,10 @@ function distinctIpBlocks(cluster: Cluster): IpBlock[] {
 }
 
 /** Which groups a policy's peer matches: one byte per group, 1 when it does. */
-type PeerRows = (policy: NetworkPolicy, peer: NetworkPolicyPeer) => Uint8Array;
+type PeerRows = (
+  policy: { readonly metadata: { readonly namespace: string } },
+  peer: NetworkPolicyPeer,
+) => Uint8Array;
 
 /** Peer matching remembered per (peer, group), a whole row at a time: every pod of a group matches a peer alike. */
 function peerRows(cluster: Cluster, endpoints: readonly Endpoint[][]): PeerRows {
