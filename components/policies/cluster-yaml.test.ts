@@ -14,4 +14,10 @@ test('the cluster version of what a text names is found by namespace and name', 
   );
   assert.equal(clusterYamlFor('metadata: {name: new}\n', listed), '', 'a new policy replaces nothing');
   assert.equal(clusterYamlFor('metadata: [unclosed', listed), '', 'text that is not YAML yet');
+  const cluster = [...listed, { name: 'guard', yaml: 'kind: ClusterNetworkPolicy # guard\n' }];
+  assert.equal(
+    clusterYamlFor('kind: ClusterNetworkPolicy\nmetadata: {name: guard}\n', cluster),
+    'kind: ClusterNetworkPolicy # guard\n',
+  );
+  assert.equal(clusterYamlFor('kind: NetworkPolicy\nmetadata: {name: guard}\n', cluster), '');
 });

@@ -56,6 +56,8 @@ export function PolicyEditor({
 }) {
   const [yaml, setYaml] = useState(initial);
   const [problems, setProblems] = useState<EditorProblem[]>([]);
+  /** The kinds the YAML holds, as the model last read it. */
+  const [kinds, setKinds] = useState<string[]>(['NetworkPolicy']);
   const [preview, setPreview] = useState<Preview | PolicyError>();
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
   const [applied, setApplied] = useState<DiffLine[]>();
@@ -79,7 +81,8 @@ export function PolicyEditor({
   // The model checks the YAML as it is typed; its first problem is marked where it is.
   useEffect(() => {
     const timer = setTimeout(async () => {
-      const result = await post<{ policies: string[] }>('/api/policies/validate', yaml);
+      const result = await post<{ policies: string[]; kinds: string[] }>('/api/policies/validate', yaml);
+      if (!isError(result)) setKinds(result.kinds);
       setProblems(
         isError(result)
           ? [
@@ -119,7 +122,7 @@ export function PolicyEditor({
           data-testid="problems"
         >
           {problems.length === 0
-            ? '✓ Valid NetworkPolicy.'
+            ? `✓ Valid ${kinds.join(' and ')}.`
             : `✕ Line ${problems[0]?.line}: ${problems[0]?.message}`}
         </p>
         <div className="flex flex-wrap items-end gap-2">

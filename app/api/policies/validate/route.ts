@@ -10,4 +10,5 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = checkRoute({ body: POLICY_BODY }, ({ body }) => ({
   policies: body.map((policy) => keyOf(policy.metadata)),
+  kinds: [...new Set(body.map((policy) => policy.kind))],
 }));
