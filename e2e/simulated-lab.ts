@@ -14,16 +14,23 @@ export const SIMULATED_TOKEN = 'simulated-token';
  * as it reads `npm start`'s lab when started with `PALISADE_LAB_DIR` set to `labDir`. `replace`
  * rewrites its objects at once (a policy change, as `palisade lab apply` makes one).
  */
-export function simulatedLab(shape: SyntheticShape): {
+export function simulatedLab(shape: SyntheticShape): SimulatedLab {
+  const { cluster, objects } = syntheticCluster(shape);
+  return simulatedLabOf(cluster, objects);
+}
+
+export interface SimulatedLab {
   labDir: string;
   dataDir: string;
   cluster: Cluster;
   objects: ClusterObject[];
   replace: (objects: readonly ClusterObject[]) => void;
-} {
+}
+
+/** A simulated lab (as {@link simulatedLab}) holding the given objects. */
+export function simulatedLabOf(cluster: Cluster, objects: ClusterObject[]): SimulatedLab {
   const labDir = mkdtempSync(join(tmpdir(), 'palisade-simulated-lab-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'palisade-simulated-data-'));
-  const { cluster, objects } = syntheticCluster(shape);
   const store = (name: string, value: unknown) => {
     writeFileSync(join(labDir, `${name}.new`), JSON.stringify(value));
     renameSync(join(labDir, `${name}.new`), join(labDir, name));
