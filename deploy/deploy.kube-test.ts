@@ -46,7 +46,8 @@ test('every manifest of deploy/ passes a server-side dry run, then applies', asy
     assert.match(out, /deployment.apps\/palisade-dashboard created \(server dry run\)/);
   }
   await api.kubectl(['apply', '-k', DEPLOY]);
-  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  for (const crd of ['policyendpoints', 'clusternetworkpolicies', 'clusterpolicyendpoints'])
+    await api.kubectl(['wait', '--for=condition=established', `crd/${crd}.networking.k8s.aws`]);
   const kinds = await api.kubectl([
     'get',
     'deployments,daemonsets,services',
@@ -86,6 +87,13 @@ test('each component’s RBAC grants what it uses and nothing more', async () =>
     ['palisade-dashboard', ['impersonate', 'serviceaccounts'], false],
     ['palisade-dashboard', ['patch', 'networkpolicies.networking.k8s.io', '-n', 'default'], false],
     ['palisade-dashboard', ['get', 'secrets', '-n', 'palisade-system'], false],
+    ['palisade-controller', ['watch', 'clusternetworkpolicies.networking.k8s.aws'], true],
+    ['palisade-controller', ['patch', 'clusternetworkpolicies.networking.k8s.aws'], false],
+    ['palisade-controller', ['patch', 'clusterpolicyendpoints.networking.k8s.aws'], true],
+    ['palisade-controller', ['delete', 'clusterpolicyendpoints.networking.k8s.aws'], true],
+    ['palisade-dashboard', ['watch', 'clusternetworkpolicies.networking.k8s.aws'], true],
+    ['palisade-dashboard', ['patch', 'clusternetworkpolicies.networking.k8s.aws'], false],
+    ['palisade-agent', ['patch', 'clusterpolicyendpoints.networking.k8s.aws'], false],
   ];
   for (const [account, request, expected] of expectations) {
     assert.equal(await can(account, ...request), expected, `${account} ${request.join(' ')}`);
