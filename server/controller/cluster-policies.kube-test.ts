@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterPolicyEndpoint } from '../kube/cluster-policy-endpoint.ts';
 import type { Json } from '../kube/decode.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
@@ -13,6 +12,7 @@ import { logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { EndpointsIndex } from './endpoints-index.ts';
 import { FIELD_MANAGER, KubeController } from './kube-controller.ts';
+import { converge } from './testing-cluster.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WALKTHROUGH = `${ROOT}/examples/walkthrough`;
@@ -65,19 +65,8 @@ async function actualAndDesired() {
   return { actual: byPolicy(actual), desired: byPolicy(desired), endpoints: actual };
 }
 
-async function converged(timeoutMs = 20000): Promise<ClusterPolicyEndpoint[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { actual, desired, endpoints } = await actualAndDesired();
-    try {
-      assert.deepEqual(actual, desired);
-      return endpoints;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await sleep(200);
-  }
-}
+const converged = (timeoutMs?: number): Promise<ClusterPolicyEndpoint[]> =>
+  converge(actualAndDesired, timeoutMs);
 
 /** Applies a manifest and returns kubectl's error, or undefined when it was accepted. */
 async function applyError(manifest: string): Promise<string | undefined> {

@@ -20,6 +20,7 @@ import { EndpointsIndex } from './endpoints-index.ts';
 import { FIELD_MANAGER, KubeController } from './kube-controller.ts';
 import { MANAGED_BY } from './managed-endpoints.ts';
 import { chunkName } from './policy-endpoints.ts';
+import { converge } from './testing-cluster.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WALKTHROUGH = `${ROOT}/examples/walkthrough`;
@@ -73,19 +74,7 @@ async function actualAndDesired() {
   return { actual: specs(actual), desired: specs(desired), endpoints: actual };
 }
 
-async function converged(timeoutMs = 20000): Promise<PolicyEndpoint[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { actual, desired, endpoints } = await actualAndDesired();
-    try {
-      assert.deepEqual(actual, desired);
-      return endpoints;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await sleep(200);
-  }
-}
+const converged = (timeoutMs?: number): Promise<PolicyEndpoint[]> => converge(actualAndDesired, timeoutMs);
 
 function startController(identity: string, kubeconfig = api.kubeconfig) {
   const config = loadKubeConfig(kubeconfig);

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from '../policy/cluster.ts';
 
@@ -24,4 +26,25 @@ export function podYaml(
 /** A cluster from YAML documents. */
 export function clusterOf(...documents: string[]): Cluster {
   return Cluster.of(parseState(documents.join('\n---\n'), 'test.yaml'));
+}
+
+/**
+ * Looks again every 200 ms until what the API server holds equals what the model computes
+ * (`look` gives both), and returns the endpoints it found; after `timeoutMs` the last difference fails.
+ */
+export async function converge<T>(
+  look: () => Promise<{ actual: unknown; desired: unknown; endpoints: T }>,
+  timeoutMs = 20000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { actual, desired, endpoints } = await look();
+    try {
+      assert.deepEqual(actual, desired);
+      return endpoints;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await sleep(200);
+  }
 }

@@ -60,7 +60,7 @@ export function yaml(strings: TemplateStringsArray): string {
 
 // Tables that several cases share. Each is written out in full.
 
-const OPEN: Table = {
+export const OPEN: Table = {
   'x/a': '-.. ... ...',
   'x/b': '.-. ... ...',
   'x/c': '..- ... ...',

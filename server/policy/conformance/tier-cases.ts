@@ -1,4 +1,4 @@
-import { type ConformanceCase, type Table, yaml } from './cases.ts';
+import { type ConformanceCase, OPEN, type Table, yaml } from './cases.ts';
 
 /**
  * Conformance cases for the cluster tiers (AWS's ClusterNetworkPolicy, after the network-policy-api
@@ -6,18 +6,6 @@ import { type ConformanceCase, type Table, yaml } from './cases.ts';
  * decide, Pass goes on to NetworkPolicy), then NetworkPolicy, then Baseline when no NetworkPolicy
  * isolates the pod. Tables are read as in ./cases.ts and written by hand from those semantics.
  */
-
-const OPEN: Table = {
-  'x/a': '-.. ... ...',
-  'x/b': '.-. ... ...',
-  'x/c': '..- ... ...',
-  'y/a': '... -.. ...',
-  'y/b': '... .-. ...',
-  'y/c': '... ..- ...',
-  'z/a': '... ... -..',
-  'z/b': '... ... .-.',
-  'z/c': '... ... ..-',
-};
 
 /** Nothing reaches a pod of x. */
 const NOTHING_INTO_X: Table = {
