@@ -221,6 +221,24 @@ test('policy endpoints prints PolicyEndpoints that read back as AWS’s schema',
       'demo-app-deny-all',
     ],
   );
+  // With ClusterNetworkPolicies, their ClusterPolicyEndpoints follow, and read back as AWS's schema too.
+  const tiered = await palisade('policy', 'endpoints', ...tiers);
+  assert.equal(tiered.code, 0);
+  const clusterEndpoints = parseState(tiered.stdout, 'out.yaml').flatMap((object) =>
+    object.kind === 'ClusterPolicyEndpoint' ? [object] : [],
+  );
+  assert.deepEqual(
+    clusterEndpoints.map((endpoint) => [
+      endpoint.spec.policyRef.name,
+      endpoint.spec.tier,
+      endpoint.spec.priority,
+    ]),
+    [
+      ['dns-for-everyone', 'Baseline', 10],
+      ['isolate-another-ns', 'Admin', 10],
+      ['kube-system-closed', 'Baseline', 20],
+    ],
+  );
 });
 
 /** Runs the CLI expecting exit 2 and a single line on stderr matching `message`. */

@@ -183,7 +183,8 @@ async function endpointsCommand(argv: string[], out: Output): Promise<void> {
     json: { type: 'boolean' },
   });
   const cluster = loadState(required(values.state, 'state'));
-  const endpoints = new EndpointsIndex(cluster).all();
+  const index = new EndpointsIndex(cluster);
+  const endpoints = [...index.all(), ...index.allCluster()];
   if (values.json) {
     await writeLines(out, [JSON.stringify({ apiVersion: 'v1', kind: 'List', items: endpoints }, null, 2)]);
   } else {
