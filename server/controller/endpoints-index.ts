@@ -9,8 +9,8 @@ import type { Service } from '../kube/service.ts';
 import type { Cluster, ClusterObject } from '../policy/cluster.ts';
 import { selectorMatches } from '../policy/selector.ts';
 import { isBackendOf } from '../policy/service.ts';
-import { ownNamespaceOnly } from './contribution.ts';
 import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
+import { ownNamespaceOnly } from './contribution.ts';
 import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
 /**
