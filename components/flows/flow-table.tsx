@@ -283,7 +283,7 @@ export function FlowTable() {
           >
             <thead>
               <tr>
-                <Th className="w-20">time</Th>
+                <Th className="w-24">time</Th>
                 <Th className="w-36">pod</Th>
                 <Th className="w-18">direction</Th>
                 <Th className="w-20">verdict</Th>
@@ -305,7 +305,9 @@ export function FlowTable() {
                   onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}
                   tabIndex={0}
                 >
-                  <Td className="font-mono text-xs">{new Date(flow.time).toLocaleTimeString()}</Td>
+                  <Td className="whitespace-nowrap font-mono text-xs">
+                    {new Date(flow.time).toLocaleTimeString()}
+                  </Td>
                   <Td className="truncate">{flow.pod ?? '?'}</Td>
                   <Td>{flow.direction}</Td>
                   <Td>
