@@ -25,8 +25,8 @@ export function tcpEntry(cidr: string, ports: readonly number[], except?: string
 
 /**
  * A pod's real programs on a veth in a network namespace of its own, for tests that need no lab
- * (and so no lab lock): its rules compiled and programmed by the agent's code, and TCP segments
- * run through either program with BPF_PROG_TEST_RUN.
+ * (and so no lab lock): its rules compiled and programmed by the agent's code, and packets run
+ * through either program with BPF_PROG_TEST_RUN.
  */
 export class IsolatedPod {
   readonly datapath: PodDatapath;
@@ -80,7 +80,14 @@ export class IsolatedPod {
   ): number {
     const at = { src, dst };
     const segment = tcp(at, sport, dport, flags);
-    const packet = src.includes(':') ? ipv6(at, PROTOCOL.tcp, segment) : ipv4(at, PROTOCOL.tcp, segment);
+    return this.run(
+      direction,
+      src.includes(':') ? ipv6(at, PROTOCOL.tcp, segment) : ipv4(at, PROTOCOL.tcp, segment),
+    );
+  }
+
+  /** The verdict of the program of `direction` on one IP packet, in an Ethernet frame. */
+  run(direction: 'ingress' | 'egress', packet: Buffer): number {
     const frame = ethernet('02:00:00:00:00:02', '02:00:00:00:00:01', packet);
     const program = `${podDir(this.tag, 'veth0')}/prog_${direction}`;
     return addon().progTestRun(program, frame, frame.length, 1).readUInt32LE(4);
