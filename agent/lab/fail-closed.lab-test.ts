@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
@@ -12,7 +12,8 @@ import { NodeAgent } from '../node-agent.ts';
 import type { NodeState } from '../node-source.ts';
 import { labApply, labPod } from './lab.ts';
 import { hostVeth, nodeNetnsPath } from './names.ts';
-import { reaches, servedPod, startLab, stopLab, testEndpoint } from './testing-lab.ts';
+import { labShippingToServer, storedFlow } from './testing-ingest.ts';
+import { reaches, servedPod, testEndpoint } from './testing-lab.ts';
 import { nodeAddress } from './topology.ts';
 
 /**
@@ -22,8 +23,7 @@ import { nodeAddress } from './topology.ts';
 const folder = mkdtempSync(join(tmpdir(), 'palisade-fail-closed-'));
 const app = () => labPod('default/demo-app').ip;
 
-before(() => startLab());
-after(() => stopLab());
+const ingest = labShippingToServer();
 
 test('a PolicyEndpoint the datapath cannot hold closes that pod alone, with a log line and a metric', async () => {
   // 30 ports that no two touch: more ranges for client-one's address than a kernel value holds (24).
@@ -52,10 +52,21 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
     report?.failClosed?.['default/demo-app']?.ingress ?? '',
     /spec\.ingress\[0\].*30 distinct port ranges/,
   );
+  const closedAt = Date.now();
   assert.equal(
     await reaches('default/client-one', app(), '80/TCP'),
     false,
     'port 80 was in the list: closed, not open',
+  );
+  const closed = await storedFlow(
+    ingest(),
+    closedAt,
+    (flow) => flow.reason === 'deny-all' && flow.dport === 80,
+  );
+  assert.deepEqual(
+    closed && [closed.pod, closed.direction, closed.verdict, closed.src],
+    ['default/demo-app', 'ingress', 'deny', labPod('default/client-one').ip],
+    'the server stored the drop with the kernel’s reason: the pod is closed',
   );
   const state = datapathOf(labPod('default/demo-app')).state();
   assert.deepEqual(
