@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeFrames } from '../server/flows/flow-frame.ts';
 import { FlowSink } from './flow-sink.ts';
 import { AgentMetrics } from './metrics.ts';
-import { type RecordBatch, recordCount } from './record-batch.ts';
+import { frameOf, type RecordBatch, recordCount } from './record-batch.ts';
 import { recordsOf, testEvent } from './testing-records.ts';
 
 const hand = (from: number, count: number) =>
@@ -55,5 +55,21 @@ test('flows are written and shipped together once held long enough, or at once w
   assert.match(
     metrics.render({ counters: {} as never, fill: [] }),
     /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",policy="default\/allow"\} 16/,
+  );
+});
+
+test('a frame that a crash cut short is cut off when the agent starts again, so the next frames can be read', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'palisade-sink-')), 'flows.frames');
+  const whole = frameOf({ node: 'lab-node-1' }, [hand(1, 3)]);
+  writeFileSync(file, whole);
+  appendFileSync(file, frameOf({ node: 'lab-node-1' }, [hand(4, 3)]).subarray(0, 30));
+  const sink = new FlowSink('lab-node-1', file, new AgentMetrics('lab-node-1'));
+  sink.take(hand(7, 2));
+  sink.flush();
+  const read = decodeFrames(readFileSync(file));
+  assert.equal(read.error, undefined);
+  assert.deepEqual(
+    read.flows.map((flow) => flow.sport),
+    [1, 2, 3, 7, 8].map((i) => testEvent(i).sport),
   );
 });

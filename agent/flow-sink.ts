@@ -1,4 +1,5 @@
-import { appendFileSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { decodeFrames } from '../server/flows/flow-frame.ts';
 import { labFile } from '../server/lab/lab-store.ts';
 import type { FlowShipper } from './flow-shipper.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -53,6 +54,12 @@ export class FlowSink {
     this.metrics = metrics;
     this.shipper = shipper;
     this.options = { holdMs: 200, flushAt: 5000, ...options };
+    // A frame that a crash cut short goes, so that the frames written after it can be read.
+    if (existsSync(file)) {
+      const bytes = readFileSync(file);
+      const { end } = decodeFrames(bytes);
+      if (end < bytes.length) truncateSync(file, end);
+    }
   }
 
   take(batch: RecordBatch): void {

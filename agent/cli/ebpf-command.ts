@@ -196,9 +196,16 @@ async function flows(argv: string[], out: Output): Promise<number> {
   const cluster = labServices();
   // Both nodes' sides of a connection through a Service are here: each names the other.
   const namer = new ServiceFlowNamer<Flow>();
+  /** A file's flows as far as its frames can be read; past a broken one, a warning says so. */
+  const readable = (file: string, bytes: Buffer) => {
+    const read = decodeFrames(bytes);
+    if (read.error)
+      process.stderr.write(`palisade: ${file}: ${read.error}; the flows after it are skipped\n`);
+    return read;
+  };
   const recorded = files
     .filter((file) => existsSync(file))
-    .flatMap((file) => decodeFrames(readFileSync(file)).flows)
+    .flatMap((file) => readable(file, readFileSync(file)).flows)
     .sort(byTime);
   const named = [
     ...namer.settle(namer.name(cluster, recorded), 0).publish,
@@ -230,8 +237,8 @@ async function flows(argv: string[], out: Output): Promise<number> {
       } finally {
         closeSync(fd);
       }
-      const { flows: fresh, end } = decodeFrames(bytes);
-      offsets.set(file, from + end);
+      const { flows: fresh, end, error } = readable(file, bytes);
+      offsets.set(file, error ? current.size : from + end);
       print(namer.settle(namer.name(cluster, fresh)).publish);
     });
   }

@@ -61,6 +61,16 @@ test('frames back to back (a flow file) read up to the last whole one', () => {
   const two = Buffer.concat([frame(), frame()]);
   const partial = Buffer.concat([two, frame().subarray(0, 40)]);
   assert.deepEqual([decodeFrames(partial).flows.length, decodeFrames(partial).end], [12, two.length]);
+  assert.equal(decodeFrames(partial).error, undefined, 'a frame being written is no error');
+});
+
+test('a broken frame in a flow file ends the reading there, saying where', () => {
+  const one = frame();
+  // A write a crash cut short, then a whole frame appended after it.
+  const broken = Buffer.concat([one, frame().subarray(0, 40), frame()]);
+  const read = decodeFrames(broken);
+  assert.deepEqual([read.flows.length, read.end], [6, one.length]);
+  assert.match(read.error ?? '', new RegExp(`^the frame at byte ${one.length}: `));
 });
 
 test('a frame that is not what an agent writes is refused, naming the field', () => {
@@ -90,6 +100,9 @@ test('a frame that is not what an agent writes is refused, naming the field', ()
     'records[2].direction: is not a value the kernel writes (2)',
   );
   assert.match(field(good.subarray(0, good.length - 1)), /^records: the frame says 6 records/);
+  const longHead = Buffer.from(good);
+  longHead.writeUInt32LE(good.length, 4);
+  assert.match(field(longHead), /^head: says \d+ bytes, and \d+ follow the frame's prefix/);
   assert.match(field(Buffer.concat([good, Buffer.alloc(3)])), /^body: holds 3 bytes after its frame/);
   const head = Buffer.from(good);
   head.write('{"node":"Bad_Node"', 12, 'utf8');

@@ -50,17 +50,23 @@ export function encodeFrame(head: FrameHead, chunks: readonly Buffer[]): Buffer 
 
 /**
  * The flows of frames back to back (a node's flow file), up to the last whole frame: a frame still
- * being written is left for later; `end` is where it begins.
+ * being written is left for later; `end` is where it begins. A frame that is not one (a write cut
+ * short by a crash, then written over) ends the reading there, with `error` saying where and why.
  */
-export function decodeFrames(bytes: Buffer): { flows: Flow[]; end: number } {
+export function decodeFrames(bytes: Buffer): { flows: Flow[]; end: number; error?: string } {
   const flows: Flow[] = [];
   let at = 0;
   while (bytes.length - at >= PREFIX) {
-    const size = PREFIX + bytes.readUInt32LE(at + 4) + bytes.readUInt32LE(at + 8) * LAYOUT.flow_event.size;
-    if (at + size > bytes.length) break;
-    const { batch, end } = decodeFrame(bytes, at);
-    for (const flow of batch.flows) flows.push(flow);
-    at = end;
+    try {
+      if (bytes.toString('latin1', at, at + 4) !== MAGIC) throw new FieldError('body', `is not a flow frame`);
+      const size = PREFIX + bytes.readUInt32LE(at + 4) + bytes.readUInt32LE(at + 8) * LAYOUT.flow_event.size;
+      if (at + size > bytes.length) break;
+      const { batch, end } = decodeFrame(bytes, at);
+      for (const flow of batch.flows) flows.push(flow);
+      at = end;
+    } catch (error) {
+      return { flows, end: at, error: `the frame at byte ${at}: ${(error as Error).message}` };
+    }
   }
   return { flows, end: at };
 }
@@ -79,6 +85,11 @@ export function decodeFrame(
     throw new HttpError(413, `a batch holds at most ${maxRecords} flows, not ${count}`, 'records');
   if (headBytes > MAX_HEAD_BYTES) throw new FieldError('head', `must be at most ${MAX_HEAD_BYTES} bytes`);
   const recordsAt = at + PREFIX + headBytes;
+  if (recordsAt > bytes.length)
+    throw new FieldError(
+      'head',
+      `says ${headBytes} bytes, and ${bytes.length - at - PREFIX} follow the frame's prefix`,
+    );
   const end = recordsAt + count * LAYOUT.flow_event.size;
   if (end > bytes.length)
     throw new FieldError(

@@ -287,7 +287,8 @@ export class FlowStore {
         update.run(
           flow.peer,
           key,
-          key + KEY_SLOTS,
+          // Its own millisecond's keys, and the next's, where a full millisecond spills.
+          key + 2 * KEY_SLOTS,
           flow.time,
           flow.node,
           flow.src,
