@@ -91,6 +91,37 @@ test('a ClusterNetworkPolicy’s ClusterPolicyEndpoints in AWS’s shape: tier, 
   });
 });
 
+test('dual-stack pods are subjects and peers at each of their addresses, with the node’s address of that family', () => {
+  const dual = PODS.replace(
+    'status: {podIP: 10.0.0.1, hostIP: 192.168.0.1}',
+    'status: {podIP: 10.0.0.1, podIPs: [{ip: 10.0.0.1}, {ip: "fd00::1"}], hostIP: 192.168.0.1, hostIPs: [{ip: 192.168.0.1}, {ip: "fd00:ff::1"}]}',
+  ).replace(
+    'status: {podIP: 10.0.1.1, hostIP: 192.168.0.2}',
+    'status: {podIP: 10.0.1.1, podIPs: [{ip: 10.0.1.1}, {ip: "fd00::101"}], hostIP: 192.168.0.2}',
+  );
+  const cluster = clusterOf(dual, POLICY);
+  const policy = cluster.clusterPolicy('shop-guard');
+  assert.ok(policy);
+  const [endpoint] = clusterPolicyEndpointsFor(cluster, policy);
+  assert.deepEqual(
+    endpoint?.spec.podSelectorEndpoints?.map((place) => [place.name, place.podIP, place.hostIP]),
+    [
+      ['db', '10.0.0.1', '192.168.0.1'],
+      ['web', '10.0.0.2', '192.168.0.1'],
+      ['db', 'fd00::1', 'fd00:ff::1'],
+    ],
+  );
+  const denied = endpoint?.spec.ingress
+    ?.filter((entry) => entry.action === 'Deny')
+    .map((entry) => entry.cidr);
+  assert.deepEqual(denied, ['10.0.0.1', '10.0.0.2', '10.0.1.1', 'fd00::1', 'fd00::101']);
+  assert.deepEqual(
+    endpoint?.spec.ingress?.filter((entry) => entry.action === 'Accept').map((entry) => entry.cidr),
+    ['10.0.1.1', 'fd00::101'],
+    'probe is accepted at both its addresses',
+  );
+});
+
 test('long lists spill into further ClusterPolicyEndpoints of at most the chunk size', () => {
   const cluster = clusterOf(PODS, POLICY);
   const policy = cluster.clusterPolicy('shop-guard');

@@ -15,12 +15,12 @@ import { addressOrder, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches } from '../policy/match.ts';
 import { dedupePorts, type EntryPorts, unionPorts } from './contribution.ts';
-import { chunkName, DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
+import { chunkName, DEFAULT_CHUNK_SIZE, placesOf } from './policy-endpoints.ts';
 
 /**
  * The ClusterPolicyEndpoints of a ClusterNetworkPolicy, in the shape of AWS's controller: the
  * subject's pods in `podSelectorEndpoints`, and per direction one entry per address and action
- * (a pod by its IP, each CIDR of `networks` as written) with the ports the rules of that action
+ * (a pod by each of its IPs, each CIDR of `networks` as written) with the ports the rules of that action
  * give it. Named ports become numbers: for ingress on the subject's pods, for egress on each
  * destination pod (pods inside a `networks` CIDR included). Lists longer than `chunkSize` spill
  * into further ClusterPolicyEndpoints. Entries keep no rule order: within the policy, the agent
@@ -33,9 +33,12 @@ export function clusterPolicyEndpointsFor(
 ): ClusterPolicyEndpoint[] {
   const pods = cluster.allPods().filter((pod) => pod.podIP);
   const subjects = pods.filter((pod) => peerMatches(cluster, '', policy.subject, { pod }));
+  // Every address of a dual-stack pod, each with its node's address of the same family.
   const podSelectorEndpoints = sortByAddress(
-    subjects.map((pod) =>
-      podEndpoint(pod.hostIP ?? '', pod.podIP ?? '', pod.metadata.name, pod.metadata.namespace),
+    subjects.flatMap((pod) =>
+      placesOf(pod).map((place) =>
+        podEndpoint(place.hostIP, place.cidr, pod.metadata.name, pod.metadata.namespace),
+      ),
     ),
     (endpoint: PodEndpoint) => addressOrder(endpoint.podIP),
   );
@@ -116,16 +119,18 @@ function entriesOf(
         if (numeric.ports.length > 0 || !named(rule)) add(peer.ipBlock.cidr, rule.action, portsFor(numeric));
         if (!named(rule)) continue;
         for (const pod of pods)
-          if (peerMatches(cluster, '', peer, { pod, ip: cluster.ipOf(pod) }))
-            add(
-              pod.podIP ?? '',
-              rule.action,
-              portsFor({ ...rule, ports: rule.ports.filter((port) => 'namedPort' in port) }, pod),
-            );
+          for (const place of placesOf(pod))
+            if (peerMatches(cluster, '', peer, { pod, ip: place.ip }))
+              add(
+                place.cidr,
+                rule.action,
+                portsFor({ ...rule, ports: rule.ports.filter((port) => 'namedPort' in port) }, pod),
+              );
         continue;
       }
       for (const pod of pods)
-        if (peerMatches(cluster, '', peer, { pod })) add(pod.podIP ?? '', rule.action, portsFor(rule, pod));
+        if (peerMatches(cluster, '', peer, { pod }))
+          for (const place of placesOf(pod)) add(place.cidr, rule.action, portsFor(rule, pod));
     }
   }
   // By address, and at one address Deny, Pass, Accept (a stable sort keeps the second order within the first).

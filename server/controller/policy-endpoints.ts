@@ -322,7 +322,7 @@ function serviceEntries(cluster: Cluster, policy: NetworkPolicy, service: Servic
 }
 
 /** One IP of a pod: as written, parsed, its address order, and the node's address of its family. */
-interface Place {
+export interface Place {
   readonly key: string;
   readonly cidr: string;
   readonly ip: Ip;
@@ -334,7 +334,7 @@ interface Place {
 
 /** Each pod's IPs as places, worked out once and shared by every policy's lists. */
 const places = new WeakMap<Pod, readonly Place[]>();
-function placesOf(pod: Pod): readonly Place[] {
+export function placesOf(pod: Pod): readonly Place[] {
   let found = places.get(pod);
   if (!found) {
     const key = keyOf(pod.metadata);
