@@ -172,12 +172,24 @@ egress:
     decoded.egress[0]?.peers.map((peer) => peer.ipBlock?.cidr),
     ['10.0.0.0/8', 'fd00::/8'],
   );
-  // Written back, it reads the same: each CIDR of networks becomes a peer of its own.
+  // Written back, it reads the same, the CIDRs of networks in one list as written.
   const again = decodeObject(encodeObject(decoded));
   assert.deepEqual(encodeObject(again), encodeObject(decoded));
   assert.deepEqual(again, decoded);
   const spec = (encodeObject(decoded) as { spec: Json }).spec;
-  assert.deepEqual(spec.egress, [
-    { action: 'Deny', to: [{ networks: ['10.0.0.0/8'] }, { networks: ['fd00::/8'] }] },
-  ]);
+  assert.deepEqual(spec.egress, [{ action: 'Deny', to: [{ networks: ['10.0.0.0/8', 'fd00::/8'] }] }]);
+});
+
+test('a rule with as many networks as the CRD allows is written back within its limits', () => {
+  // 100 peers of 25 CIDRs each: 2,500 CIDRs, one peer each in the model.
+  const peers = Array.from(
+    { length: 100 },
+    (_, p) => `{networks: [${Array.from({ length: 25 }, (_, c) => `10.${p}.${c}.0/24`).join(', ')}]}`,
+  );
+  const decoded = decodeObject(policy(`${BASE}\negress:\n- action: Deny\n  to: [${peers.join(', ')}]`));
+  const to = ((encodeObject(decoded) as { spec: Json }).spec.egress as { to: { networks: string[] }[] }[])[0]
+    ?.to;
+  assert.equal(to?.length, 100);
+  assert.ok(to?.every((peer) => peer.networks.length === 25));
+  assert.deepEqual(decodeObject(encodeObject(decoded)), decoded);
 });

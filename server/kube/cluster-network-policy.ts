@@ -244,9 +244,7 @@ export function encodeClusterNetworkPolicy(policy: ClusterNetworkPolicy, metadat
   const rule = (peersField: 'from' | 'to') => (item: ClusterPolicyRule) => ({
     ...(item.name ? { name: item.name } : {}),
     action: item.action,
-    [peersField]: item.peers.map((peer) =>
-      peer.ipBlock ? { networks: [peer.ipBlock.cidr] } : selectorPeer(peer),
-    ),
+    [peersField]: encodePeers(item.peers, selectorPeer),
     ...(item.ports.length > 0 ? { ports: item.ports.map(port) } : {}),
   });
   return {
@@ -261,4 +259,30 @@ export function encodeClusterNetworkPolicy(policy: ClusterNetworkPolicy, metadat
       ...(policy.egress.length > 0 ? { egress: policy.egress.map(rule('to')) } : {}),
     },
   };
+}
+
+/**
+ * A rule's peers as written: the model holds one peer per CIDR, which go back into `networks`
+ * lists (consecutive CIDRs, at most MAX_NETWORKS a list, none twice), so that a valid policy's
+ * peers never outnumber what the CRD allows.
+ */
+function encodePeers(
+  peers: readonly NetworkPolicyPeer[],
+  selectorPeer: (peer: NetworkPolicyPeer) => Json,
+): Json[] {
+  const encoded: Json[] = [];
+  let networks: string[] | undefined;
+  for (const peer of peers) {
+    const cidr = peer.ipBlock?.cidr;
+    if (cidr === undefined) {
+      networks = undefined;
+      encoded.push(selectorPeer(peer));
+    } else if (networks && networks.length < MAX_NETWORKS && !networks.includes(cidr)) {
+      networks.push(cidr);
+    } else {
+      networks = [cidr];
+      encoded.push({ networks });
+    }
+  }
+  return encoded;
 }
