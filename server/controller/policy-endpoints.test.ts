@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { dnsSubdomainProblem } from '../kube/names.ts';
 import { decodeObject, encodeObject } from '../kube/objects.ts';
 import { decodePolicyEndpoint, type PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import { loadState, parseState } from '../kube/state-file.ts';
@@ -7,7 +8,7 @@ import { Cluster } from '../policy/cluster.ts';
 import { CASES } from '../policy/conformance/cases.ts';
 import { layoutYaml } from '../policy/conformance/layout.ts';
 import { EndpointsIndex } from './endpoints-index.ts';
-import { policyEndpointsFor } from './policy-endpoints.ts';
+import { chunkName, policyEndpointsFor } from './policy-endpoints.ts';
 import { clusterOf, podYaml } from './testing-cluster.ts';
 
 const pods = [
@@ -256,4 +257,16 @@ spec:
   );
   const fromScratch = Cluster.of([...cluster.allPods(), ...cluster.allPolicies()]);
   assert.deepEqual(index.all(), new EndpointsIndex(fromScratch).all());
+});
+
+test('PolicyEndpoint names stay valid object names for the longest policy names', () => {
+  const long = `${'a'.repeat(246)}.b-c.d`;
+  assert.equal(long.length, 252);
+  const names = [0, 1].map((index) => chunkName({ namespace: 'default', name: long }, index));
+  for (const name of names) {
+    assert.ok(name.length <= 253, `${name.length} characters`);
+    assert.equal(dnsSubdomainProblem(name), undefined);
+  }
+  assert.notEqual(names[0], names[1]);
+  assert.match(chunkName({ namespace: 'default', name: 'web' }, 0), /^web-[0-9a-f]{5}$/);
 });

@@ -370,5 +370,6 @@ export function chunkName(
   const digest = createHash('sha1')
     .update(`${keyOf(policy)}#${index}`)
     .digest('hex');
-  return `${policy.name}-${digest.slice(0, 5)}`;
+  // Object names are at most 253 characters: a longer policy's name is cut (its digest stays unique).
+  return `${policy.name.slice(0, 247).replace(/[.-]+$/, '')}-${digest.slice(0, 5)}`;
 }
