@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addon } from '../agent/datapath/addon.ts';
 import { datapathOf } from '../agent/datapath/introspect.ts';
-import { decodeRuleValue, encodeExactKey, LAYOUT, MODE } from '../agent/datapath/layout.ts';
+import {
+  decodeRuleValue,
+  encodeExactKey,
+  LAYOUT,
+  MODE,
+  RULE_SET_INDEX_SIZE,
+} from '../agent/datapath/layout.ts';
 import { podDir } from '../agent/datapath/pins.ts';
 import { decodeObject, encodeObject } from '../server/kube/objects.ts';
 import type { ClusterSink } from '../server/kube-api/cluster-informers.ts';
@@ -47,14 +53,19 @@ function enforcedPort(server: LabPodRecord, peer: string): number | undefined {
   if (state.ingressMode !== MODE.enforce) return undefined;
   const ip = parseIp(peer);
   if (!ip) throw new Error(`${peer} is not an address`);
-  // A pod IP is a whole address: its entry is in the exact map.
-  const fd = addon().openPinned(`${podDir(server.node, server.ifname)}/ingress_exact_${state.activeSlot}`);
-  try {
-    const value = addon().mapLookup(fd, encodeExactKey(ip.family, ip.value), LAYOUT.rule_value.size);
-    return value ? decodeRuleValue(value)[0]?.start : undefined;
-  } finally {
-    addon().closeFd(fd);
-  }
+  // A pod IP is a whole address: its entry in the exact map holds the index of its rule set.
+  const dir = podDir(server.node, server.ifname);
+  const lookup = (map: string, key: Buffer, valueSize: number) => {
+    const fd = addon().openPinned(`${dir}/${map}_${state.activeSlot}`);
+    try {
+      return addon().mapLookup(fd, key, valueSize);
+    } finally {
+      addon().closeFd(fd);
+    }
+  };
+  const index = lookup('ingress_exact', encodeExactKey(ip.family, ip.value), RULE_SET_INDEX_SIZE);
+  const value = index && lookup('ingress_sets', index, LAYOUT.rule_value.size);
+  return value ? decodeRuleValue(value)[0]?.start : undefined;
 }
 
 /** When a watch of PolicyEndpoints first saw the bench policy's allowing `port`. */

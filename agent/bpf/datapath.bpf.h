@@ -42,33 +42,46 @@
 #define TCP_ACK 0x10
 
 /*
- * The rules of one direction, in two slots (see pod_state.active_slot), each in two maps: the
+ * The rules of one direction, in two slots (see pod_state.active_slot), each in three maps: the
  * full-length entries (pod IPs, nearly all of them) in a hash map, one probe whatever its size,
- * and the shorter prefixes in an LPM trie.
+ * the shorter prefixes in an LPM trie, both holding the index of the entry's rule set, and the
+ * distinct rule sets in an array (many addresses share one, so an entry stays 4 bytes).
  */
 #define RULE_MAPS(direction)                                                                             \
 	RULE_MAP(direction##_exact_0, BPF_MAP_TYPE_HASH, struct exact_key);                                    \
 	RULE_MAP(direction##_exact_1, BPF_MAP_TYPE_HASH, struct exact_key);                                    \
 	RULE_MAP(direction##_rules_0, BPF_MAP_TYPE_LPM_TRIE, struct lpm_key);                                  \
 	RULE_MAP(direction##_rules_1, BPF_MAP_TYPE_LPM_TRIE, struct lpm_key);                                  \
+	RULE_SETS(direction##_sets_0);                                                                         \
+	RULE_SETS(direction##_sets_1);                                                                         \
 	static const struct rule_maps direction##_rule_maps = {                                                \
 		.exact = { &direction##_exact_0, &direction##_exact_1 },                                             \
 		.prefixes = { &direction##_rules_0, &direction##_rules_1 },                                          \
+		.sets = { &direction##_sets_0, &direction##_sets_1 },                                                \
 	}
 
 #define RULE_MAP(name, map_type, key_type)                                                               \
 	struct {                                                                                               \
 		__uint(type, map_type);                                                                              \
 		__type(key, key_type);                                                                               \
-		__type(value, struct rule_value);                                                                    \
+		__type(value, __u32);                                                                                \
 		__uint(max_entries, PALISADE_RULES_MAX_ENTRIES);                                                     \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                                                                \
+	} name SEC(".maps")
+
+#define RULE_SETS(name)                                                                                  \
+	struct {                                                                                               \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                                    \
+		__type(key, __u32);                                                                                  \
+		__type(value, struct rule_value);                                                                    \
+		__uint(max_entries, PALISADE_RULE_SETS_MAX_ENTRIES);                                                 \
 	} name SEC(".maps")
 
 /* A direction's rule maps, by slot. */
 struct rule_maps {
 	void *exact[2];
 	void *prefixes[2];
+	void *sets[2];
 };
 
 struct {
@@ -462,27 +475,32 @@ static __always_inline __u32 match_ports(const struct rule_value *rules, const s
 }
 
 /*
- * The rules for a peer address (16 bytes, IPv4 mapped) in one slot: its full-length entry in the
- * exact map, else the longest prefix of the trie that covers it. The agent compiles every entry as
- * the union of all rules covering that address, so an exact hit is the answer, even one allowing
- * nothing (an address a rule excepts); the trie holds no full-length entries.
+ * The rules for a peer address (16 bytes, IPv4 mapped) in one slot: the rule set its full-length
+ * entry in the exact map names, else the one of the longest prefix of the trie that covers it.
+ * The agent compiles every entry as the union of all rules covering that address, so an exact hit
+ * is the answer, even one allowing nothing (an address a rule excepts); the trie holds no
+ * full-length entries.
  */
-static __always_inline const struct rule_value *rules_for(const __u8 *peer, __u8 family, void *exact, void *prefixes)
+static __always_inline const struct rule_value *rules_for(const __u8 *peer, __u8 family, void *exact, void *prefixes,
+							  void *sets)
 {
 	struct exact_key key = { .family = family };
 	__builtin_memcpy(key.addr, peer, 16);
-	const struct rule_value *rules = bpf_map_lookup_elem(exact, &key);
-	if (rules)
-		return rules;
-	struct lpm_key prefix = { .family = family };
-	if (family == PALISADE_FAMILY_IPV4) {
-		prefix.prefixlen = 8 + 32;
-		__builtin_memcpy(prefix.addr, &peer[12], 4);
-	} else {
-		prefix.prefixlen = 8 + 128;
-		__builtin_memcpy(prefix.addr, peer, 16);
+	const __u32 *set = bpf_map_lookup_elem(exact, &key);
+	if (!set) {
+		struct lpm_key prefix = { .family = family };
+		if (family == PALISADE_FAMILY_IPV4) {
+			prefix.prefixlen = 8 + 32;
+			__builtin_memcpy(prefix.addr, &peer[12], 4);
+		} else {
+			prefix.prefixlen = 8 + 128;
+			__builtin_memcpy(prefix.addr, peer, 16);
+		}
+		set = bpf_map_lookup_elem(prefixes, &prefix);
+		if (!set)
+			return NULL;
 	}
-	return bpf_map_lookup_elem(prefixes, &prefix);
+	return bpf_map_lookup_elem(sets, set);
 }
 
 /* Whether the rules of the live slot admit the flow; *rule_id names the policy that did. */
@@ -490,8 +508,9 @@ static __always_inline int rules_allow(const struct pod_state *state, const stru
 				       const struct rule_maps *maps, __u32 *rule_id)
 {
 	const __u8 *peer = direction == PALISADE_DIRECTION_INGRESS ? flow->src : flow->dst;
-	const struct rule_value *rules = state->active_slot ? rules_for(peer, flow->family, maps->exact[1], maps->prefixes[1])
-							    : rules_for(peer, flow->family, maps->exact[0], maps->prefixes[0]);
+	const struct rule_value *rules =
+		state->active_slot ? rules_for(peer, flow->family, maps->exact[1], maps->prefixes[1], maps->sets[1])
+				   : rules_for(peer, flow->family, maps->exact[0], maps->prefixes[0], maps->sets[0]);
 	int found = 0;
 	if (rules)
 		*rule_id = match_ports(rules, flow, &found);

@@ -14,6 +14,8 @@ export interface PalisadeAddon {
     conntrackEntries?: number;
     /** Each rule map's size, set before loading (0 or absent: PALISADE_RULES_MAX_ENTRIES). */
     rulesMaxEntries?: number;
+    /** Each array of distinct rule sets' size, set before loading (0 or absent: PALISADE_RULE_SETS_MAX_ENTRIES). */
+    ruleSetsMaxEntries?: number;
   }): { adopted: boolean; ingressId: number; egressId: number };
   attachedPrograms(netns: string, ifname: string): { ingressId: number; egressId: number };
   detachPod(netns: string, ifname: string): void;
@@ -31,6 +33,7 @@ export interface PalisadeAddon {
     maxPortRanges: number;
     conntrackDefaultEntries: number;
     rulesMaxEntries: number;
+    ruleSetsMaxEntries: number;
   };
   /**
    * Runs a pinned TC program (or, with `programPin` empty, one that only returns TC_ACT_OK) on each

@@ -11,6 +11,7 @@ import {
   LAYOUT,
   MAX_PORT_RANGES,
   MODE,
+  RULE_SETS_MAX_ENTRIES,
   RULES_MAX_ENTRIES,
 } from './layout.ts';
 
@@ -19,6 +20,7 @@ test('the TypeScript codec states the same sizes and offsets as the C compiler m
   assert.equal(compiled.maxPortRanges, MAX_PORT_RANGES);
   assert.equal(compiled.conntrackDefaultEntries, CONNTRACK_DEFAULT_ENTRIES);
   assert.equal(compiled.rulesMaxEntries, RULES_MAX_ENTRIES);
+  assert.equal(compiled.ruleSetsMaxEntries, RULE_SETS_MAX_ENTRIES);
   for (const [name, expected] of Object.entries(LAYOUT)) {
     const actual = compiled[name];
     assert.ok(actual, `the addon reports struct ${name}`);

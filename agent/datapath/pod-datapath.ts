@@ -23,6 +23,7 @@ import {
   MODE,
   type PodStateValue,
   type PortRange,
+  RULE_SET_INDEX_SIZE,
 } from './layout.ts';
 import { nodeDir, podDir } from './pins.ts';
 
@@ -48,6 +49,8 @@ export interface DatapathOptions {
   readonly conntrackEntries?: number;
   /** Each rule map's size (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more). */
   readonly rulesMaxEntries?: number;
+  /** Each array of distinct rule sets' size (default PALISADE_RULE_SETS_MAX_ENTRIES). */
+  readonly ruleSetsMaxEntries?: number;
 }
 
 /** The programs on a pod's veth; `adopted` when they were found pinned and attached already. */
@@ -64,6 +67,16 @@ export interface LiveRule {
   readonly block: Cidr;
   readonly ranges: readonly PortRange[];
 }
+
+/** The array of a direction's slot holding its distinct rule sets, which the entries of both maps index. */
+const setsMap = (direction: string, slot: number) => `${direction}_sets_${slot}`;
+
+/** An index into a sets array, as a key of the array or the value of an entry. */
+const encodeSetIndex = (index: number) => {
+  const buffer = Buffer.alloc(RULE_SET_INDEX_SIZE);
+  buffer.writeUInt32LE(index);
+  return buffer;
+};
 
 /** The two maps of a direction's slot and how each keys its entries. */
 const RULE_MAPS = [
@@ -117,6 +130,7 @@ export class PodDatapath {
       ifname: this.pod.ifname,
       conntrackEntries: this.options.conntrackEntries ?? CONNTRACK_DEFAULT_ENTRIES,
       rulesMaxEntries: this.options.rulesMaxEntries ?? 0,
+      ruleSetsMaxEntries: this.options.ruleSetsMaxEntries ?? 0,
     });
     if (!result.adopted) {
       const mode = this.options.strict ? MODE.denyAll : MODE.allowAll;
@@ -185,36 +199,78 @@ export class PodDatapath {
     return this.conntrack().map(({ flow, state }) => ({ ...flow, ...state }));
   }
 
-  /** The live slot's rules of a direction, from both its maps (for `palisade ebpf dump`). */
+  /** The live slot's rules of a direction, from both its maps, each entry with the rule set it indexes (for `palisade ebpf dump`). */
   liveRules(direction: 'ingress' | 'egress'): LiveRule[] {
     const slot = this.state().activeSlot;
+    const sets = new Map<number, PortRange[]>();
+    const setOf = (index: number) => {
+      let ranges = sets.get(index);
+      if (!ranges) {
+        const value = this.withMap(setsMap(direction, slot), (fd) =>
+          addon().mapLookup(fd, encodeSetIndex(index), LAYOUT.rule_value.size),
+        );
+        ranges = value ? decodeRuleValue(value) : [];
+        sets.set(index, ranges);
+      }
+      return ranges;
+    };
     return RULE_MAPS.flatMap((map) =>
       this.withMap(map.name(direction, slot), (fd) => {
         const keys = addon().mapKeys(fd, map.keySize);
         const entries: LiveRule[] = [];
         for (let offset = 0; offset < keys.length; offset += map.keySize) {
           const key = keys.subarray(offset, offset + map.keySize);
-          const value = addon().mapLookup(fd, key, LAYOUT.rule_value.size);
-          if (value) entries.push({ map: map.kind, block: map.decode(key), ranges: decodeRuleValue(value) });
+          const value = addon().mapLookup(fd, key, RULE_SET_INDEX_SIZE);
+          if (value)
+            entries.push({ map: map.kind, block: map.decode(key), ranges: setOf(value.readUInt32LE()) });
         }
         return entries;
       }),
     );
   }
 
-  /** Empties both maps of a direction's slot, then writes each entry to the map for its length. */
+  /**
+   * Writes a direction's slot: its distinct rule sets once each to the slot's sets array, then
+   * empties both maps and writes each entry, to the map for its length, as the index of its set.
+   */
   private fill(direction: 'ingress' | 'egress', slot: number, rules: DirectionRules): void {
     const entries = [...rules.prefixes.values()];
+    const setValues: Buffer[] = [];
+    const indexOf = new Map<string, number>();
+    const entryIndex = entries.map(({ ranges }) => {
+      const value = encodeRuleValue(ranges);
+      const text = value.toString('latin1');
+      let index = indexOf.get(text);
+      if (index === undefined) {
+        index = setValues.length;
+        indexOf.set(text, index);
+        setValues.push(value);
+      }
+      return index;
+    });
+    this.withMap(setsMap(direction, slot), (fd) => {
+      const capacity = addon().mapInfo(fd).maxEntries;
+      if (setValues.length > capacity) {
+        throw new Error(
+          `${direction} rules of pod ${this.pod.ifname} need ${setValues.length} distinct rule sets; ${setsMap(direction, slot)} holds ${capacity} (ruleSetsMaxEntries)`,
+        );
+      }
+      if (setValues.length === 0) return;
+      const keyBuffer = Buffer.concat(setValues.map((_, index) => encodeSetIndex(index)));
+      addon().mapUpdate(fd, keyBuffer, Buffer.concat(setValues), setValues.length);
+    });
     for (const map of RULE_MAPS) {
       this.withMap(map.name(direction, slot), (fd) => {
         const keys = addon().mapKeys(fd, map.keySize);
         for (let offset = 0; offset < keys.length; offset += map.keySize) {
           addon().mapDelete(fd, keys.subarray(offset, offset + map.keySize));
         }
-        const mine = entries.filter(({ block }) => isFullLength(block) === (map.kind === 'exact'));
+        const mine = entries.flatMap(({ block }, i) =>
+          isFullLength(block) === (map.kind === 'exact') ? [{ block, index: entryIndex[i] ?? 0 }] : [],
+        );
         if (mine.length === 0) return;
         const keyBuffer = Buffer.concat(mine.map(({ block }) => map.encode(block)));
-        const valueBuffer = Buffer.concat(mine.map(({ ranges }) => encodeRuleValue(ranges)));
+        const valueBuffer = Buffer.concat(mine.map(({ index }) => encodeSetIndex(index)));
         addon().mapUpdate(fd, keyBuffer, valueBuffer, mine.length);
       });
     }

@@ -28,6 +28,7 @@ before(() => {
     ifname: 'veth0',
     conntrackEntries: 1024,
     rulesMaxEntries: 70_000,
+    ruleSetsMaxEntries: 300,
   });
 });
 
@@ -45,10 +46,12 @@ const maxEntries = (map: string) => {
   }
 };
 
-test('rulesMaxEntries sizes every rule map of both programs, exact and prefix, beside the conntrack size', () => {
+test('rulesMaxEntries sizes every rule map of both programs, exact and prefix, ruleSetsMaxEntries every sets array, beside the conntrack size', () => {
   for (const direction of ['ingress', 'egress'])
-    for (const kind of ['exact', 'rules'])
-      for (const slot of [0, 1]) assert.equal(maxEntries(`${direction}_${kind}_${slot}`), 70_000);
+    for (const slot of [0, 1]) {
+      for (const kind of ['exact', 'rules']) assert.equal(maxEntries(`${direction}_${kind}_${slot}`), 70_000);
+      assert.equal(maxEntries(`${direction}_sets_${slot}`), 300);
+    }
   assert.equal(maxEntries('conntrack'), 1024);
 });
 

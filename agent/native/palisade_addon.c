@@ -213,12 +213,13 @@ static int is_node_map(const char *name)
 struct map_sizes {
 	uint32_t conntrack;
 	uint32_t rules;
+	uint32_t rule_sets;
 };
 
 /*
  * Opens `object_path`, pins each map (the pod's in `pod_dir`, the node's in `node_dir`; maps
  * already pinned there are reused, which is how a pod's two programs share their maps), sizes
- * the conntrack and rule maps, loads it and pins the program at `prog_pin`. Returns the program's
+ * the conntrack, rule and rule set maps, loads it and pins the program at `prog_pin`. Returns the program's
  * fd, or -errno with `error` set.
  */
 static int load_program(const char *object_path, const char *pod_dir, const char *node_dir, const char *prog_pin,
@@ -247,6 +248,8 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 				err = bpf_map__set_max_entries(map, sizes->conntrack);
 			if (!err && sizes->rules && (strstr(name, "_rules_") || strstr(name, "_exact_")))
 				err = bpf_map__set_max_entries(map, sizes->rules);
+			if (!err && sizes->rule_sets && strstr(name, "_sets_"))
+				err = bpf_map__set_max_entries(map, sizes->rule_sets);
 		}
 		if (err) {
 			snprintf(error, error_size, "prepare map %s of %s", name, object_path);
@@ -289,15 +292,16 @@ static int load_program(const char *object_path, const char *pod_dir, const char
 
 /*
  * attachPod({ingressObject, egressObject, podDir, nodeDir, netns, ifname, conntrackEntries?,
- *   rulesMaxEntries?}) → {adopted, ingressId, egressId}
+ *   rulesMaxEntries?, ruleSetsMaxEntries?}) → {adopted, ingressId, egressId}
  * When the pod's pinned programs are already attached (an agent restart), they are adopted as
  * they are: nothing is loaded, duplicated or torn down. rulesMaxEntries sizes each rule map
- * (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more).
+ * (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more),
+ * ruleSetsMaxEntries each array of distinct rule sets (default PALISADE_RULE_SETS_MAX_ENTRIES).
  */
 static napi_value attach_pod(napi_env env, napi_callback_info info)
 {
 	static const char usage[] =
-		"attachPod needs {ingressObject, egressObject, podDir, nodeDir, netns, ifname} (paths, an interface name) and optional conntrackEntries, rulesMaxEntries";
+		"attachPod needs {ingressObject, egressObject, podDir, nodeDir, netns, ifname} (paths, an interface name) and optional conntrackEntries, rulesMaxEntries, ruleSetsMaxEntries";
 	napi_value argv[1];
 	if (!args_of(env, info, 1, argv, usage))
 		return NULL;
@@ -315,6 +319,8 @@ static napi_value attach_pod(napi_env env, napi_callback_info info)
 		return throw_type(env, "attachPod: conntrackEntries must be a whole number");
 	if (get_optional_uint32(env, argv[0], "rulesMaxEntries", &sizes.rules))
 		return throw_type(env, "attachPod: rulesMaxEntries must be a whole number");
+	if (get_optional_uint32(env, argv[0], "ruleSetsMaxEntries", &sizes.rule_sets))
+		return throw_type(env, "attachPod: ruleSetsMaxEntries must be a whole number");
 	char ingress_pin[PATH_MAX], egress_pin[PATH_MAX], error[PATH_MAX * 3] = "";
 	snprintf(ingress_pin, sizeof(ingress_pin), "%s/prog_ingress", pod_dir);
 	snprintf(egress_pin, sizeof(egress_pin), "%s/prog_egress", pod_dir);
@@ -1006,7 +1012,8 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, flow_event, reason);
 	if (set_int(env, result, "maxPortRanges", PALISADE_MAX_PORT_RANGES) ||
 	    set_int(env, result, "conntrackDefaultEntries", PALISADE_CONNTRACK_DEFAULT_ENTRIES) ||
-	    set_int(env, result, "rulesMaxEntries", PALISADE_RULES_MAX_ENTRIES))
+	    set_int(env, result, "rulesMaxEntries", PALISADE_RULES_MAX_ENTRIES) ||
+	    set_int(env, result, "ruleSetsMaxEntries", PALISADE_RULE_SETS_MAX_ENTRIES))
 		return throw_type(env, "layout: cannot describe the constants");
 	return result;
 }
