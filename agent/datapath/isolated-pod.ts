@@ -6,7 +6,7 @@ import { ethernet, ipv4, ipv6, PROTOCOL, tcp } from '../lab/frames.ts';
 import { addon } from './addon.ts';
 import { compilePodRules, identityOf } from './compile.ts';
 import { mountBpffs, nodeDir, podDir } from './pins.ts';
-import { PodDatapath } from './pod-datapath.ts';
+import { type DatapathOptions, PodDatapath } from './pod-datapath.ts';
 
 /** TC verdicts a program returns (TC_ACT_OK, TC_ACT_SHOT). */
 export const VERDICT = { pass: 0, drop: 2 } as const;
@@ -32,20 +32,38 @@ export class IsolatedPod {
   readonly datapath: PodDatapath;
   private readonly tag: string;
 
-  /** `tag`: a name of its own (the network namespace and the node's pin folder). */
-  constructor(tag: string) {
+  /** `tag`: a name of its own (the network namespace and the node's pin folder); `options`: how its maps are made. */
+  constructor(tag: string, options: DatapathOptions = {}) {
     this.tag = tag;
-    this.datapath = new PodDatapath({
-      node: tag,
-      netns: `/run/netns/${tag}`,
-      ifname: 'veth0',
-      podId: 1,
-      nodeIPs: [],
-    });
+    this.datapath = new PodDatapath(
+      {
+        node: tag,
+        netns: `/run/netns/${tag}`,
+        ifname: 'veth0',
+        podId: 1,
+        nodeIPs: [],
+      },
+      options,
+    );
+  }
+
+  /** The folder of the pod's pinned maps and programs. */
+  get pins(): string {
+    return podDir(this.tag, 'veth0');
   }
 
   /** Makes the namespace and veth, attaches the programs and programs `rules` for the pod (`test/pod`). */
   async start(podIPs: readonly string[], rules: IsolatedPodRules): Promise<void> {
+    mountBpffs();
+    this.ip('netns', 'add', this.tag);
+    this.ip('-n', this.tag, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
+    this.ip('-n', this.tag, 'link', 'set', 'veth0', 'up');
+    this.datapath.attach();
+    await this.program(podIPs, rules);
+  }
+
+  /** Compiles `rules` as the pod's one PolicyEndpoint, as the agent does, and programs them. */
+  async program(podIPs: readonly string[], rules: IsolatedPodRules): Promise<void> {
     const endpoint = decodeObject({
       apiVersion: 'networking.k8s.aws/v1alpha1',
       kind: 'PolicyEndpoint',
@@ -56,11 +74,6 @@ export class IsolatedPod {
         ...rules,
       },
     }) as PolicyEndpoint;
-    mountBpffs();
-    this.ip('netns', 'add', this.tag);
-    this.ip('-n', this.tag, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
-    this.ip('-n', this.tag, 'link', 'set', 'veth0', 'up');
-    this.datapath.attach();
     await this.datapath.program(compilePodRules(identityOf('test/pod', podIPs), [endpoint]));
   }
 
@@ -89,7 +102,7 @@ export class IsolatedPod {
   /** The verdict of the program of `direction` on one IP packet, in an Ethernet frame. */
   run(direction: 'ingress' | 'egress', packet: Buffer): number {
     const frame = ethernet('02:00:00:00:00:02', '02:00:00:00:00:01', packet);
-    const program = `${podDir(this.tag, 'veth0')}/prog_${direction}`;
+    const program = `${this.pins}/prog_${direction}`;
     return addon().progTestRun(program, frame, frame.length, 1).readUInt32LE(4);
   }
 
