@@ -82,7 +82,10 @@ test('targets: new-flow ns at 100k net of the floor, growth from the smallest to
     markdown,
     /Why the growth target is missed: a peer's rules are one probe of the exact-match hash map/,
   );
-  assert.match(markdown, /the entry with its 292-byte rule set/);
+  assert.match(
+    markdown,
+    /the entry \(its 20-byte key and the 4-byte index of its rule set\).*the 292-byte rule set itself is stored once/,
+  );
 });
 
 test('a CPU ratio missed while the kernel-counted one meets it says how much the added CPU moved', () => {

@@ -1,4 +1,4 @@
-import { LAYOUT } from '../agent/datapath/layout.ts';
+import { LAYOUT, RULE_SET_INDEX_SIZE } from '../agent/datapath/layout.ts';
 import type { ProgramStats } from './program-stats.ts';
 import type { machine } from './report.ts';
 import { round } from './stats.ts';
@@ -71,6 +71,7 @@ export interface PacketFigures {
 
 /** sizeof(struct rule_value): what each rule entry holds besides its key. */
 const RULE_VALUE_BYTES = LAYOUT.rule_value.size;
+const EXACT_KEY_BYTES = LAYOUT.exact_key.size;
 
 export const TARGETS = {
   newFlowNs: 200,
@@ -198,7 +199,7 @@ export function packetMarkdown(figures: PacketFigures): string {
           `- Where a new flow's time goes (ingress): an established packet (parsing, the pod's state, one conntrack lookup, the counters) ${established(first)} ns with ${count(first.entries)} entries and ${established(largest)} ns with ${count(largest.entries)}; a new flow with the direction not isolated, so no rule lookup, ${noLookupNs('ingress')} ns, so the insert into the LRU conntrack and the flow event add about ${noLookupNs('ingress') - established(first)} ns. The rule lookup: from ${count(first.entries)} to ${count(largest.entries)} entries a new flow goes from ${net(first, 'onePeer')} to ${net(largest, 'onePeer')} ns when every flow comes from one peer (${onePeerGrowth ?? '–'}x) and from ${net(first, 'spread')} to ${net(largest, 'spread')} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification; this machine's kernel offers no hardware counters, so \`bpftool prog profile\` cannot count cycles or cache misses here.`,
           ...(targets.growth.met === false && onePeerGrowth !== undefined && onePeerGrowth <= TARGETS.growth
             ? [
-                `- Why the growth target is missed: a peer's rules are one probe of the exact-match hash map at any size (whole addresses; the trie holds only shorter prefixes), and from one peer the lookup stays flat (${onePeerGrowth}x). What still grows is memory: with peers spread over a large table, the probe's hash bucket (the bucket array is sized by the maps' capacity, here ${count(largest.entries)} at every size) and the entry with its ${RULE_VALUE_BYTES}-byte rule set are memory the previous packet did not warm (cache and TLB misses, which this kernel offers no counters to count). Smaller entries (an index to a shared rule set instead of the rule set itself, so that an entry fits one cache line) would take one of those misses away; the bucket's stays.`,
+                `- Why the growth target is missed: a peer's rules are one probe of the exact-match hash map at any size (whole addresses; the trie holds only shorter prefixes), and from one peer the lookup stays flat (${onePeerGrowth}x). What still grows is memory: with peers spread over a large table, the probe's hash bucket (the bucket array is sized by the maps' capacity, here ${count(largest.entries)} at every size) and the entry (its ${EXACT_KEY_BYTES}-byte key and the ${RULE_SET_INDEX_SIZE}-byte index of its rule set) are memory the previous packet did not warm (cache and TLB misses, which this kernel offers no counters to count); the ${RULE_VALUE_BYTES}-byte rule set itself is stored once for every entry with the same rules (here all), so it stays warm.`,
               ]
             : []),
           ...(targets.newFlow.met === false && noLookupNs('ingress') > TARGETS.newFlowNs
