@@ -71,10 +71,11 @@
 
 #define RULE_SETS(name)                                                                                  \
 	struct {                                                                                               \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                                                                    \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                                     \
 		__type(key, __u32);                                                                                  \
 		__type(value, struct rule_value);                                                                    \
 		__uint(max_entries, PALISADE_RULE_SETS_MAX_ENTRIES);                                                 \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                                                \
 	} name SEC(".maps")
 
 /* A direction's rule maps, by slot. */

@@ -15,8 +15,8 @@
 
 #define PALISADE_MAX_PORT_RANGES 24
 #define PALISADE_RULES_MAX_ENTRIES 16384
-/* Distinct rule sets per direction and slot (an array: preallocated, so kept small by default). */
-#define PALISADE_RULE_SETS_MAX_ENTRIES 1024
+/* Distinct rule sets per direction and slot, at most (a hash map, not preallocated: memory follows use). */
+#define PALISADE_RULE_SETS_MAX_ENTRIES 16384
 /* The conntrack map's size when the agent is not told another (it sets it before loading). */
 #define PALISADE_CONNTRACK_DEFAULT_ENTRIES 16384
 /* First fragments whose later fragments may follow, per pod. */
@@ -109,7 +109,7 @@ struct port_range {
 
 /*
  * What an address prefix may use: already the union of every rule covering the prefix. Each one is
- * stored once per direction and slot, in the sets array; the exact and prefix entries hold its
+ * stored once per direction and slot, in the sets map; the exact and prefix entries hold its
  * index (a __u32), as most addresses share the same rules.
  */
 struct rule_value {

@@ -14,7 +14,7 @@ export interface PalisadeAddon {
     conntrackEntries?: number;
     /** Each rule map's size, set before loading (0 or absent: PALISADE_RULES_MAX_ENTRIES). */
     rulesMaxEntries?: number;
-    /** Each array of distinct rule sets' size, set before loading (0 or absent: PALISADE_RULE_SETS_MAX_ENTRIES). */
+    /** Each map of distinct rule sets' size, set before loading (0 or absent: PALISADE_RULE_SETS_MAX_ENTRIES). */
     ruleSetsMaxEntries?: number;
   }): { adopted: boolean; ingressId: number; egressId: number };
   attachedPrograms(netns: string, ifname: string): { ingressId: number; egressId: number };

@@ -49,9 +49,9 @@ export const MAX_PORT_RANGES = 24;
 export const CONNTRACK_DEFAULT_ENTRIES = 16384;
 /** Every rule map's size, exact and prefix alike (PALISADE_RULES_MAX_ENTRIES). */
 export const RULES_MAX_ENTRIES = 16384;
-/** Each array of distinct rule sets' size (PALISADE_RULE_SETS_MAX_ENTRIES): rule entries hold an index into it. */
-export const RULE_SETS_MAX_ENTRIES = 1024;
-/** The value of an exact or prefix entry: the index (u32) of its rule set in the slot's sets array. */
+/** Each map of distinct rule sets' size (PALISADE_RULE_SETS_MAX_ENTRIES): rule entries hold an index into it. */
+export const RULE_SETS_MAX_ENTRIES = 16384;
+/** The value of an exact or prefix entry: the index (u32) of its rule set in the slot's sets map. */
 export const RULE_SET_INDEX_SIZE = 4;
 
 export const MODE = { allowAll: 0, enforce: 1, denyAll: 2 } as const;

@@ -49,7 +49,7 @@ export interface DatapathOptions {
   readonly conntrackEntries?: number;
   /** Each rule map's size (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more). */
   readonly rulesMaxEntries?: number;
-  /** Each array of distinct rule sets' size (default PALISADE_RULE_SETS_MAX_ENTRIES). */
+  /** Each map of distinct rule sets' size (default PALISADE_RULE_SETS_MAX_ENTRIES). */
   readonly ruleSetsMaxEntries?: number;
 }
 
@@ -71,7 +71,7 @@ export interface LiveRule {
 /** The array of a direction's slot holding its distinct rule sets, which the entries of both maps index. */
 const setsMap = (direction: string, slot: number) => `${direction}_sets_${slot}`;
 
-/** An index into a sets array, as a key of the array or the value of an entry. */
+/** An index into a sets map, as a key of the map or the value of an entry. */
 const encodeSetIndex = (index: number) => {
   const buffer = Buffer.alloc(RULE_SET_INDEX_SIZE);
   buffer.writeUInt32LE(index);
@@ -230,7 +230,7 @@ export class PodDatapath {
   }
 
   /**
-   * Writes a direction's slot: its distinct rule sets once each to the slot's sets array, then
+   * Writes a direction's slot: its distinct rule sets once each to the slot's sets map, then
    * empties both maps and writes each entry, to the map for its length, as the index of its set.
    */
   private fill(direction: 'ingress' | 'egress', slot: number, rules: DirectionRules): void {
@@ -255,6 +255,10 @@ export class PodDatapath {
           `${direction} rules of pod ${this.pod.ifname} need ${setValues.length} distinct rule sets; ${setsMap(direction, slot)} holds ${capacity} (ruleSetsMaxEntries)`,
         );
       }
+      // Sets the slot held before go (its entries are rewritten below): memory follows what is in use.
+      const keys = addon().mapKeys(fd, 4);
+      for (let offset = 0; offset < keys.length; offset += 4)
+        addon().mapDelete(fd, keys.subarray(offset, offset + 4));
       if (setValues.length === 0) return;
       const keyBuffer = Buffer.concat(setValues.map((_, index) => encodeSetIndex(index)));
       addon().mapUpdate(fd, keyBuffer, Buffer.concat(setValues), setValues.length);

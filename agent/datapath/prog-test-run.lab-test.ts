@@ -46,7 +46,7 @@ const maxEntries = (map: string) => {
   }
 };
 
-test('rulesMaxEntries sizes every rule map of both programs, exact and prefix, ruleSetsMaxEntries every sets array, beside the conntrack size', () => {
+test('rulesMaxEntries sizes every rule map of both programs, exact and prefix, ruleSetsMaxEntries every sets map, beside the conntrack size', () => {
   for (const direction of ['ingress', 'egress'])
     for (const slot of [0, 1]) {
       for (const kind of ['exact', 'rules']) assert.equal(maxEntries(`${direction}_${kind}_${slot}`), 70_000);

@@ -8,11 +8,11 @@ import { encodeExactKey, encodeLpmKey, LAYOUT, RULE_SET_INDEX_SIZE } from './lay
 
 /**
  * Rules for an address: whole addresses (/32, /128) in the exact-match hash map, shorter prefixes
- * in the trie, each holding the index of its rule set in the slot's array of distinct sets, checked with real packets through the pod's real programs (BPF_PROG_TEST_RUN), in a
+ * in the trie, each holding the index of its rule set in the slot's map of distinct sets, checked with real packets through the pod's real programs (BPF_PROG_TEST_RUN), in a
  * network namespace of its own (not the lab's: no lab lock).
  */
 const pod = new IsolatedPod(`plrules${process.pid}`);
-/** A pod whose sets arrays hold two rule sets. */
+/** A pod whose sets maps hold two rule sets. */
 const small = new IsolatedPod(`plsets${process.pid}`, { ruleSetsMaxEntries: 2 });
 const POD_V4 = '10.81.0.1';
 const POD_V6 = 'fd00:81::1';
@@ -110,7 +110,7 @@ test('IPv4 and IPv6 entries never match each other, IPv4-mapped addresses includ
   assert.equal(verdict('::ffff:10.80.2.2', 80), DROP, 'the IPv4 /16 does not cover a mapped IPv6 address');
 });
 
-test('each distinct rule set is stored once: entries with the same rules hold the same index into the sets array', () => {
+test('each distinct rule set is stored once: entries with the same rules hold the same index into the sets map', () => {
   const slot = pod.datapath.state().activeSlot;
   const indexOf = (cidr: string) => {
     const block = parseCidr(cidr);

@@ -296,7 +296,7 @@ static int load_program(const char *object_path, const char *pod_dir, const char
  * When the pod's pinned programs are already attached (an agent restart), they are adopted as
  * they are: nothing is loaded, duplicated or torn down. rulesMaxEntries sizes each rule map
  * (default PALISADE_RULES_MAX_ENTRIES; the per-packet benchmark's 1M entries need more),
- * ruleSetsMaxEntries each array of distinct rule sets (default PALISADE_RULE_SETS_MAX_ENTRIES).
+ * ruleSetsMaxEntries each map of distinct rule sets (default PALISADE_RULE_SETS_MAX_ENTRIES).
  */
 static napi_value attach_pod(napi_env env, napi_callback_info info)
 {
