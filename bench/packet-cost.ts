@@ -1,4 +1,4 @@
-import { addon } from '../agent/datapath/addon.ts';
+import { addon, emptyMap } from '../agent/datapath/addon.ts';
 import { nodeCounters } from '../agent/datapath/introspect.ts';
 import { LAYOUT } from '../agent/datapath/layout.ts';
 import { podDir } from '../agent/datapath/pins.ts';
@@ -57,9 +57,7 @@ export function floorOfOneRun(count: number): RunTimes {
 function clearConntrack(datapath: PodDatapath): void {
   const fd = addon().openPinned(`${podDir(datapath.pod.node, datapath.pod.ifname)}/conntrack`);
   try {
-    const keys = addon().mapKeys(fd, LAYOUT.conntrack_key.size);
-    for (let offset = 0; offset < keys.length; offset += LAYOUT.conntrack_key.size)
-      addon().mapDelete(fd, keys.subarray(offset, offset + LAYOUT.conntrack_key.size));
+    emptyMap(fd, LAYOUT.conntrack_key.size);
   } finally {
     addon().closeFd(fd);
   }

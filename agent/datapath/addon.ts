@@ -62,3 +62,10 @@ export function addon(): PalisadeAddon {
   }
   return loaded;
 }
+
+/** Deletes every entry of the map open at `fd`, whose keys are `keySize` bytes. */
+export function emptyMap(fd: number, keySize: number): void {
+  const keys = addon().mapKeys(fd, keySize);
+  for (let offset = 0; offset < keys.length; offset += keySize)
+    addon().mapDelete(fd, keys.subarray(offset, offset + keySize));
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cidr } from '../../server/net/ip.ts';
-import { addon, EGRESS_OBJECT, INGRESS_OBJECT } from './addon.ts';
+import { addon, EGRESS_OBJECT, emptyMap, INGRESS_OBJECT } from './addon.ts';
 import { allows, type DirectionRules, type PodRules } from './compile.ts';
 import {
   CONNTRACK_DEFAULT_ENTRIES,
@@ -256,19 +256,14 @@ export class PodDatapath {
         );
       }
       // Sets the slot held before go (its entries are rewritten below): memory follows what is in use.
-      const keys = addon().mapKeys(fd, 4);
-      for (let offset = 0; offset < keys.length; offset += 4)
-        addon().mapDelete(fd, keys.subarray(offset, offset + 4));
+      emptyMap(fd, RULE_SET_INDEX_SIZE);
       if (setValues.length === 0) return;
       const keyBuffer = Buffer.concat(setValues.map((_, index) => encodeSetIndex(index)));
       addon().mapUpdate(fd, keyBuffer, Buffer.concat(setValues), setValues.length);
     });
     for (const map of RULE_MAPS) {
       this.withMap(map.name(direction, slot), (fd) => {
-        const keys = addon().mapKeys(fd, map.keySize);
-        for (let offset = 0; offset < keys.length; offset += map.keySize) {
-          addon().mapDelete(fd, keys.subarray(offset, offset + map.keySize));
-        }
+        emptyMap(fd, map.keySize);
         const mine = entries.flatMap(({ block }, i) =>
           isFullLength(block) === (map.kind === 'exact') ? [{ block, index: entryIndex[i] ?? 0 }] : [],
         );

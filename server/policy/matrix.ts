@@ -163,7 +163,8 @@ function classesOfOthers(start: readonly number[], peers: readonly Uint8Array[])
 function internedNamedPorts(endpoints: readonly Endpoint[][]): number[] {
   const ids = new Map<string, number>();
   return endpoints.map((members) => {
-    const named = JSON.stringify(members[0]?.pod?.ports.filter((port) => port.name !== undefined) ?? []);
+    const pod = members[0]?.pod;
+    const named = JSON.stringify(pod ? namedPortsOf(pod) : []);
     let id = ids.get(named);
     if (id === undefined) {
       id = ids.size;
@@ -172,6 +173,9 @@ function internedNamedPorts(endpoints: readonly Endpoint[][]): number[] {
     return id;
   });
 }
+
+/** The container ports a pod declares by name: what a rule's named port can stand for on it. */
+const namedPortsOf = (pod: Pod) => pod.ports.filter((port) => port.name !== undefined);
 
 /** Groups pods by everything a policy can see of them. */
 export function groupPods(cluster: Cluster): { groups: PodGroup[]; groupOf: Map<Pod, number> } {
@@ -188,8 +192,7 @@ export function groupPods(cluster: Cluster): { groups: PodGroup[]; groupOf: Map<
       )
       .join('|');
     const labels = Object.entries(pod.metadata.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const named = pod.ports.filter((port) => port.name !== undefined);
-    const key = JSON.stringify([pod.metadata.namespace, labels, named, inBlocks]);
+    const key = JSON.stringify([pod.metadata.namespace, labels, namedPortsOf(pod), inBlocks]);
     const members = byKey.get(key);
     if (members) members.push(pod);
     else byKey.set(key, [pod]);
