@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { keyOf } from '../server/kube/object-meta.ts';
 import { hostIPsOf, isPolicyPod, type Pod, podIPsOf } from '../server/kube/pod.ts';
 import { ClusterInformers, type ClusterSink } from '../server/kube-api/cluster-informers.ts';
-import { PODS, POLICY_ENDPOINTS } from '../server/kube-api/informer.ts';
+import { CLUSTER_POLICY_ENDPOINTS, PODS, POLICY_ENDPOINTS } from '../server/kube-api/informer.ts';
 import type { AgentReport } from '../server/lab/lab-store.ts';
 import type { Logger } from '../server/log.ts';
 import { Cluster } from '../server/policy/cluster.ts';
@@ -23,7 +23,8 @@ export interface KubeNodeOptions {
 
 /**
  * A node's view of a Kubernetes cluster: the pods scheduled on it (watched with a field selector
- * on `spec.nodeName`) and every PolicyEndpoint. Each pod's host-side interface is the one the
+ * on `spec.nodeName`), every PolicyEndpoint and every ClusterPolicyEndpoint (none where their CRD
+ * is not installed). Each pod's host-side interface is the one the
  * node routes its IP through, as with the VPC CNI (a /32 route per pod).
  */
 export class KubeNodeSource implements NodeSource {
@@ -45,23 +46,29 @@ export class KubeNodeSource implements NodeSource {
       this.generation++;
       for (const listener of this.listeners) listener();
     };
-    // PolicyEndpoints that cannot be read are kept aside: the pods they may isolate fail closed.
+    // Endpoints that cannot be read are kept aside: the pods they may isolate fail closed.
     const sink: ClusterSink = {
       set: (object) => {
-        if (object.kind === 'PolicyEndpoint') this.unreadable.delete(keyOf(object.metadata));
+        this.unreadable.delete(`${object.kind} ${keyOf(object.metadata)}`);
         return this.cluster.set(object);
       },
       delete: (kind, key) => {
-        if (kind === 'PolicyEndpoint') this.unreadable.delete(key);
+        this.unreadable.delete(`${kind} ${key}`);
         return this.cluster.delete(kind, key);
       },
       invalid: (kind, key, message, raw) => {
-        if (kind !== 'PolicyEndpoint') return;
-        this.unreadable.set(key, unreadableEndpoint(key, message, raw));
+        if (kind !== 'PolicyEndpoint' && kind !== 'ClusterPolicyEndpoint') return;
+        this.unreadable.set(`${kind} ${key}`, unreadableEndpoint(kind, key, message, raw));
         changed();
       },
     };
-    this.informers = new ClusterInformers(config, [pods, POLICY_ENDPOINTS], sink, options.log, changed);
+    this.informers = new ClusterInformers(
+      config,
+      [pods, POLICY_ENDPOINTS, CLUSTER_POLICY_ENDPOINTS],
+      sink,
+      options.log,
+      changed,
+    );
   }
 
   async start(): Promise<void> {
@@ -92,6 +99,7 @@ export class KubeNodeSource implements NodeSource {
     return {
       pods,
       endpoints: this.cluster.allPolicyEndpoints(),
+      clusterEndpoints: this.cluster.allClusterPolicyEndpoints(),
       generation: this.generation,
       strict: this.options.strict,
       unreadable: [...this.unreadable.values()],

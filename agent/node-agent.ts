@@ -1,8 +1,14 @@
-import { keyOf } from '../server/kube/object-meta.ts';
 import type { AgentReport } from '../server/lab/lab-store.ts';
 import type { Logger } from '../server/log.ts';
 import { addon } from './datapath/addon.ts';
-import { closedDirection, compilePodRules, identityOf, type PodRules, ruleIdOf } from './datapath/compile.ts';
+import {
+  closedDirection,
+  compilePodRules,
+  identityOf,
+  type PodRules,
+  policyKeys,
+  ruleIdOf,
+} from './datapath/compile.ts';
 import { LAYOUT } from './datapath/layout.ts';
 import { claimNodePins, mountBpffs, nodeDir } from './datapath/pins.ts';
 import { type AttachResult, PodDatapath } from './datapath/pod-datapath.ts';
@@ -84,9 +90,8 @@ export class NodeAgent {
     const state = this.source?.read();
     if (!state) return;
     this.podsById = new Map(state.pods.map((pod) => [pod.podId, pod.key]));
-    for (const endpoint of state.endpoints) {
-      this.policiesByRuleId.set(ruleIdOf(keyOf(endpoint.spec.policyRef)), keyOf(endpoint.spec.policyRef));
-    }
+    for (const policy of policyKeys(state.endpoints, state.clusterEndpoints))
+      this.policiesByRuleId.set(ruleIdOf(policy), policy);
     const report: Record<string, AttachResult> = {};
     const podErrors: Record<string, string> = {};
     const failClosed: typeof this.failClosed = {};
@@ -161,7 +166,7 @@ export class NodeAgent {
     datapath: PodDatapath,
     state: NodeState,
   ): Promise<{ ingress?: string; egress?: string } | undefined> {
-    const compiled = compilePodRules(identityOf(pod.key, pod.ips), state.endpoints);
+    const compiled = compilePodRules(identityOf(pod.key, pod.ips), state.endpoints, state.clusterEndpoints);
     const rules = withUnreadable(compiled, pod, state.unreadable ?? []);
     const closed = {
       ...(rules.ingress.failure ? { ingress: rules.ingress.failure } : {}),
@@ -213,9 +218,11 @@ function withUnreadable(rules: PodRules, pod: NodePod, unreadable: readonly Unre
   const [namespace] = pod.key.split('/');
   let { ingress, egress } = rules;
   for (const endpoint of unreadable) {
-    const names = endpoint.pods ? endpoint.pods.includes(pod.key) : endpoint.key.split('/')[0] === namespace;
+    const names = endpoint.pods
+      ? endpoint.pods.includes(pod.key)
+      : endpoint.kind === 'ClusterPolicyEndpoint' || endpoint.key.split('/')[0] === namespace;
     if (!names) continue;
-    const reason = `PolicyEndpoint ${endpoint.key} cannot be read: ${endpoint.reason}`;
+    const reason = `${endpoint.kind} ${endpoint.key} cannot be read: ${endpoint.reason}`;
     if (endpoint.directions.includes('Ingress') && !ingress.failure) ingress = closedDirection(reason);
     if (endpoint.directions.includes('Egress') && !egress.failure) egress = closedDirection(reason);
   }

@@ -1,3 +1,4 @@
+import type { ClusterPolicyEndpoint } from '../server/kube/cluster-policy-endpoint.ts';
 import type { PolicyEndpoint } from '../server/kube/policy-endpoint.ts';
 import type { AgentReport } from '../server/lab/lab-store.ts';
 
@@ -21,23 +22,27 @@ export interface NodePod {
 export interface NodeState {
   readonly pods: readonly NodePod[];
   readonly endpoints: readonly PolicyEndpoint[];
+  /** The cluster tiers' endpoints (Admin and Baseline ClusterNetworkPolicies). */
+  readonly clusterEndpoints: readonly ClusterPolicyEndpoint[];
   /** Grows with every change of the PolicyEndpoints, so that the agent can say which it applied. */
   readonly generation: number;
   /** Strict mode: pods are closed from attachment until their rules are programmed. */
   readonly strict: boolean;
   /**
-   * PolicyEndpoints the source could not read, with the pods they may name (`ns/name`; all the
-   * pods of its namespace when not even that can be read) and the directions they may isolate:
-   * those pods fail closed in those directions until it can be read or is deleted.
+   * PolicyEndpoints and ClusterPolicyEndpoints the source could not read, with the pods they may
+   * name (`ns/name`; when not even that can be read, all the pods of a PolicyEndpoint's namespace,
+   * or every pod for a ClusterPolicyEndpoint) and the directions they may isolate: those pods fail
+   * closed in those directions until it can be read or is deleted.
    */
   readonly unreadable?: readonly UnreadableEndpoint[];
 }
 
 export interface UnreadableEndpoint {
-  /** `ns/name` of the PolicyEndpoint. */
+  readonly kind: 'PolicyEndpoint' | 'ClusterPolicyEndpoint';
+  /** `ns/name` of a PolicyEndpoint, the name of a ClusterPolicyEndpoint. */
   readonly key: string;
   readonly reason: string;
-  /** Pods it names (`ns/name`), or undefined: every pod of its namespace. */
+  /** Pods it names (`ns/name`), or undefined: every pod of its namespace (of the node, for a ClusterPolicyEndpoint). */
   readonly pods?: readonly string[];
   readonly directions: readonly ('Ingress' | 'Egress')[];
 }

@@ -15,6 +15,7 @@ export function testEvent(i: number, overrides: Partial<FlowEvent> = {}): FlowEv
     verdict: 'allow',
     kind: 'new-flow',
     reason: 'policy',
+    tier: 'None',
     ruleId: 0,
     podId: 1,
     ...overrides,

@@ -10,7 +10,8 @@ test('an unreadable PolicyEndpoint closes the pods it lists in the directions it
       ingress: [{ cidr: 'garbage' }],
     },
   };
-  assert.deepEqual(unreadableEndpoint('shop/pe', 'bad cidr', raw), {
+  assert.deepEqual(unreadableEndpoint('PolicyEndpoint', 'shop/pe', 'bad cidr', raw), {
+    kind: 'PolicyEndpoint',
     key: 'shop/pe',
     reason: 'bad cidr',
     pods: ['shop/web'],
@@ -20,10 +21,14 @@ test('an unreadable PolicyEndpoint closes the pods it lists in the directions it
 
 test('when not even its pods or directions can be read, every pod of its namespace closes both ways', () => {
   const raw = { spec: { podIsolation: 'Ingress', podSelectorEndpoints: [{ podIP: '10.0.0.1' }] } };
-  assert.deepEqual(unreadableEndpoint('shop/pe', 'why', raw), {
+  assert.deepEqual(unreadableEndpoint('PolicyEndpoint', 'shop/pe', 'why', raw), {
+    kind: 'PolicyEndpoint',
     key: 'shop/pe',
     reason: 'why',
     directions: ['Ingress', 'Egress'],
   });
-  assert.deepEqual(unreadableEndpoint('shop/pe', 'why', { spec: null }).directions, ['Ingress', 'Egress']);
+  assert.deepEqual(unreadableEndpoint('PolicyEndpoint', 'shop/pe', 'why', { spec: null }).directions, [
+    'Ingress',
+    'Egress',
+  ]);
 });

@@ -4,12 +4,17 @@ import type { UnreadableEndpoint } from './node-source.ts';
 const DIRECTIONS = ['Ingress', 'Egress'] as const;
 
 /**
- * What can still be made out of a PolicyEndpoint that does not decode, so that the pods it may
- * isolate fail closed rather than open: the pods it lists (when every listed pod has a namespace
- * and a name; otherwise every pod of its namespace) and the directions it isolates (both, when
- * `podIsolation` cannot be read).
+ * What can still be made out of a PolicyEndpoint or ClusterPolicyEndpoint that does not decode, so
+ * that the pods it may isolate fail closed rather than open: the pods it lists (when every listed
+ * pod has a namespace and a name; otherwise every pod of its namespace, or of the node) and the
+ * directions it isolates (both, when `podIsolation` cannot be read or there is none).
  */
-export function unreadableEndpoint(key: string, reason: string, raw: Json): UnreadableEndpoint {
+export function unreadableEndpoint(
+  kind: UnreadableEndpoint['kind'],
+  key: string,
+  reason: string,
+  raw: Json,
+): UnreadableEndpoint {
   const spec = (typeof raw.spec === 'object' && raw.spec !== null ? raw.spec : {}) as Record<string, unknown>;
   const listed = spec.podSelectorEndpoints;
   const pods =
@@ -28,5 +33,5 @@ export function unreadableEndpoint(key: string, reason: string, raw: Json): Unre
     Array.isArray(isolation) && isolation.every((item) => DIRECTIONS.includes(item))
       ? (isolation as UnreadableEndpoint['directions'])
       : DIRECTIONS;
-  return { key, reason, ...(pods ? { pods } : {}), directions };
+  return { kind, key, reason, ...(pods ? { pods } : {}), directions };
 }

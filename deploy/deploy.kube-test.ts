@@ -93,6 +93,7 @@ test('each component’s RBAC grants what it uses and nothing more', async () =>
     ['palisade-controller', ['delete', 'clusterpolicyendpoints.networking.k8s.aws'], true],
     ['palisade-dashboard', ['watch', 'clusternetworkpolicies.networking.k8s.aws'], true],
     ['palisade-dashboard', ['patch', 'clusternetworkpolicies.networking.k8s.aws'], false],
+    ['palisade-agent', ['watch', 'clusterpolicyendpoints.networking.k8s.aws'], true],
     ['palisade-agent', ['patch', 'clusterpolicyendpoints.networking.k8s.aws'], false],
   ];
   for (const [account, request, expected] of expectations) {

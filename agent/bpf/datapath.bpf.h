@@ -45,7 +45,7 @@
  * The rules of one direction, in two slots (see pod_state.active_slot), each in three maps: the
  * full-length entries (pod IPs, nearly all of them) in a hash map, one probe whatever its size,
  * the shorter prefixes in an LPM trie, both holding the index of the entry's rule set, and the
- * distinct rule sets in an array (many addresses share one, so an entry stays 4 bytes).
+ * distinct rule sets in a hash map (many addresses share one, so an entry stays 4 bytes).
  */
 #define RULE_MAPS(direction)                                                                             \
 	RULE_MAP(direction##_exact_0, BPF_MAP_TYPE_HASH, struct exact_key);                                    \
@@ -418,8 +418,16 @@ static __always_inline int pass(const struct packet *packet, __u32 direction, __
 	return TC_ACT_OK;
 }
 
+/* Which policy decided a packet: its rule id and tier (PALISADE_RULE_NONE and PALISADE_TIER_NONE: none). */
+struct decision {
+	__u32 rule_id;
+	__u32 tier;
+};
+
+static const struct decision NO_DECISION = {};
+
 static __always_inline void report(const struct flow_key *flow, __u32 direction, __u32 verdict, __u32 kind,
-				   __u32 reason, __u32 rule_id, __u32 pod_id, __u64 now)
+				   __u32 reason, const struct decision *decision, __u32 pod_id, __u64 now)
 {
 	struct flow_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
@@ -438,41 +446,51 @@ static __always_inline void report(const struct flow_key *flow, __u32 direction,
 	event->verdict = verdict;
 	event->kind = kind;
 	event->reason = reason;
-	event->rule_id = rule_id;
+	event->rule_id = decision->rule_id;
+	event->tier = decision->tier;
 	event->pod_id = pod_id;
 	bpf_ringbuf_submit(event, 0);
 }
 
 /* Drops the packet, reporting it at most once a second per flow. */
 static __always_inline int deny(const struct flow_key *flow, __u32 direction, const struct pod_state *state,
-				__u32 reason, __u64 now)
+				__u32 reason, const struct decision *decision, __u64 now)
 {
 	count(PALISADE_COUNTER_DENIED_PACKETS);
 	__u64 *reported = bpf_map_lookup_elem(&deny_reported, flow);
 	if (!reported || now - *reported > DENY_REPORT_NS) {
 		bpf_map_update_elem(&deny_reported, flow, &now, BPF_ANY);
-		report(flow, direction, PALISADE_VERDICT_DENY, PALISADE_EVENT_DENIED, reason, PALISADE_RULE_NONE,
-		       state->pod_id, now);
+		report(flow, direction, PALISADE_VERDICT_DENY, PALISADE_EVENT_DENIED, reason, decision, state->pod_id,
+		       now);
 	}
 	return TC_ACT_SHOT;
 }
 
-/* The id of the rule that admits the destination port, or PALISADE_RULE_NONE with *found = 0. */
-static __always_inline __u32 match_ports(const struct rule_value *rules, const struct flow_key *flow, int *found)
+/*
+ * The first range of the rule set that matches the flow's protocol and destination port, the
+ * ranges taken in order; a matching Pass skips the rest of its tier. NULL: no range decides.
+ */
+static __always_inline const struct port_range *match_ports(const struct rule_value *rules,
+								const struct flow_key *flow)
 {
+	__u8 passed = PALISADE_TIER_NONE;
 	for (int i = 0; i < PALISADE_MAX_PORT_RANGES; i++) {
 		if (i >= rules->count)
 			break;
 		const struct port_range *range = &rules->ranges[i];
+		if (range->tier == passed)
+			continue;
 		if (range->protocol && range->protocol != flow->protocol)
 			continue;
 		if (flow->dport < range->start || flow->dport > range->end)
 			continue;
-		*found = 1;
-		return range->rule_id;
+		if (range->action == PALISADE_ACTION_PASS) {
+			passed = range->tier;
+			continue;
+		}
+		return range;
 	}
-	*found = 0;
-	return PALISADE_RULE_NONE;
+	return NULL;
 }
 
 /*
@@ -504,18 +522,28 @@ static __always_inline const struct rule_value *rules_for(const __u8 *peer, __u8
 	return bpf_map_lookup_elem(sets, set);
 }
 
-/* Whether the rules of the live slot admit the flow; *rule_id names the policy that did. */
+/*
+ * Whether the rules of the live slot let the flow through, and which policy decided. What no range
+ * decides is denied when a NetworkPolicy isolates the pod (ENFORCE), and passes when only cluster
+ * policies apply (ENFORCE_OPEN).
+ */
 static __always_inline int rules_allow(const struct pod_state *state, const struct flow_key *flow, __u32 direction,
-				       const struct rule_maps *maps, __u32 *rule_id)
+				       __u32 mode, const struct rule_maps *maps, struct decision *decision)
 {
 	const __u8 *peer = direction == PALISADE_DIRECTION_INGRESS ? flow->src : flow->dst;
 	const struct rule_value *rules =
 		state->active_slot ? rules_for(peer, flow->family, maps->exact[1], maps->prefixes[1], maps->sets[1])
 				   : rules_for(peer, flow->family, maps->exact[0], maps->prefixes[0], maps->sets[0]);
-	int found = 0;
-	if (rules)
-		*rule_id = match_ports(rules, flow, &found);
-	return found;
+	const struct port_range *range = rules ? match_ports(rules, flow) : NULL;
+	if (range) {
+		decision->rule_id = range->rule_id;
+		decision->tier = range->tier;
+		return range->action == PALISADE_ACTION_ALLOW;
+	}
+	if (mode == PALISADE_MODE_ENFORCE_OPEN)
+		return 1;
+	decision->tier = PALISADE_TIER_NETWORK_POLICY;
+	return 0;
 }
 
 /*
@@ -547,7 +575,7 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 		}
 		if (mode == PALISADE_MODE_ALLOW_ALL || from_node(state, &packet.flow, direction))
 			return TC_ACT_OK;
-		return deny(&packet.flow, direction, state, PALISADE_REASON_FRAGMENT, now);
+		return deny(&packet.flow, direction, state, PALISADE_REASON_FRAGMENT, &NO_DECISION, now);
 	}
 	int node = from_node(state, &packet.flow, direction);
 	if (packet.kind == PACKET_ICMP_ERROR) {
@@ -557,7 +585,7 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 		}
 		if (mode == PALISADE_MODE_ALLOW_ALL || node)
 			return pass(&packet, direction, now);
-		return deny(&packet.flow, direction, state, PALISADE_REASON_ICMP, now);
+		return deny(&packet.flow, direction, state, PALISADE_REASON_ICMP, &NO_DECISION, now);
 	}
 
 	int tcp = packet.flow.protocol == IPPROTO_TCP;
@@ -578,36 +606,36 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 		/* A cut flow: replies, and TCP without a new SYN, stay dropped; other protocols are judged again. */
 		if (reply || tcp) {
 			entry->last_seen_ns = now;
-			return deny(&packet.flow, direction, state, PALISADE_REASON_CUT, now);
+			return deny(&packet.flow, direction, state, PALISADE_REASON_CUT, &NO_DECISION, now);
 		}
 	}
 
-	__u32 rule_id = PALISADE_RULE_NONE;
+	struct decision decision = {};
 	__u32 reason = PALISADE_REASON_POLICY;
 	int allowed;
 	if (node) {
 		allowed = 1;
 		reason = PALISADE_REASON_NODE;
-	} else if (mode == PALISADE_MODE_ENFORCE) {
-		allowed = rules_allow(state, &packet.flow, direction, maps, &rule_id);
+	} else if (mode == PALISADE_MODE_ENFORCE || mode == PALISADE_MODE_ENFORCE_OPEN) {
+		allowed = rules_allow(state, &packet.flow, direction, mode, maps, &decision);
 	} else {
 		allowed = mode == PALISADE_MODE_ALLOW_ALL;
 		if (!allowed)
 			reason = PALISADE_REASON_DENY_ALL;
 	}
 	if (!allowed)
-		return deny(&packet.flow, direction, state, reason, now);
+		return deny(&packet.flow, direction, state, reason, &decision, now);
 	/* Mid-stream TCP the policy allows passes on its own, and starts nothing. */
 	if (!tcp || syn) {
 		struct flow_state fresh = {
 			.last_seen_ns = now,
-			.rule_id = rule_id,
+			.rule_id = decision.rule_id,
 			.direction = direction,
 			.state = syn ? PALISADE_CT_NEW : PALISADE_CT_OPEN,
 		};
 		bpf_map_update_elem(&conntrack, &key, &fresh, BPF_ANY);
 		count(PALISADE_COUNTER_ALLOWED_FLOWS);
-		report(&packet.flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, reason, rule_id,
+		report(&packet.flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, reason, &decision,
 		       state->pod_id, now);
 	}
 	return pass(&packet, direction, now);

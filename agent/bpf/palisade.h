@@ -27,6 +27,25 @@
 #define PALISADE_MODE_ENFORCE 1   /* isolated: only what the rule map allows passes */
 /* Closed: strict mode before the pod's rules are programmed, or rules the agent could not program. */
 #define PALISADE_MODE_DENY_ALL 2
+/*
+ * Only cluster policies (Admin, Baseline) apply, no NetworkPolicy isolates the pod: the rule map
+ * decides what it matches, and what it does not decide passes.
+ */
+#define PALISADE_MODE_ENFORCE_OPEN 3
+
+/* What a port range does with what it matches (port_range.action). */
+#define PALISADE_ACTION_ALLOW 0 /* a NetworkPolicy's rule, or a cluster policy's Accept */
+#define PALISADE_ACTION_DENY 1
+#define PALISADE_ACTION_PASS 2 /* skips the rest of its tier: the next tier decides */
+
+/*
+ * The tier of the policy that decided a flow (port_range.tier, flow_event.tier). The ranges of a
+ * rule set come in this order: Admin, then NetworkPolicy or Baseline (never both).
+ */
+#define PALISADE_TIER_NONE 0 /* no policy decided: the pod is not isolated in that direction */
+#define PALISADE_TIER_ADMIN 1
+#define PALISADE_TIER_NETWORK_POLICY 2
+#define PALISADE_TIER_BASELINE 3
 
 #define PALISADE_DIRECTION_INGRESS 0
 #define PALISADE_DIRECTION_EGRESS 1
@@ -98,17 +117,23 @@ struct exact_key {
 	__u8 pad[3];
 };
 
-/* One allowed port range. protocol 0 matches any protocol; start 0 / end 65535 any port. */
+/*
+ * One port range of a rule set and what it does. protocol 0 matches any protocol; start 0 / end
+ * 65535 any port.
+ */
 struct port_range {
-	__u32 rule_id; /* the agent's id of the policy that allowed it, reported in events */
+	__u32 rule_id; /* the agent's id of the policy the range comes from, reported in events */
 	__u16 start;
 	__u16 end;
 	__u8 protocol;
-	__u8 pad[3];
+	__u8 action; /* PALISADE_ACTION_* */
+	__u8 tier;   /* PALISADE_TIER_* */
+	__u8 pad;
 };
 
 /*
- * What an address prefix may use: already the union of every rule covering the prefix. Each one is
+ * What the rules covering an address prefix do, already merged: the ranges in the order they are
+ * tried (the first that matches decides, a Pass skips the rest of its tier). Each one is
  * stored once per direction and slot, in the sets map; the exact and prefix entries hold its
  * index (a __u32), as most addresses share the same rules.
  */
@@ -202,7 +227,8 @@ struct flow_event {
 	__u32 pod_id;
 	__u8 family;
 	__u8 reason;
-	__u8 pad[6];
+	__u8 tier; /* PALISADE_TIER_* of the policy that decided */
+	__u8 pad[5];
 };
 
 _Static_assert(sizeof(struct lpm_key) == 24, "lpm_key size");

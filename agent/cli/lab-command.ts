@@ -1,5 +1,5 @@
 import { readAgentReport, readProxyReport } from '../../server/lab/lab-store.ts';
-import { deleteFromLab, requireLab } from '../../server/lab/lab-writes.ts';
+import { deleteFromLab, policyToDelete, requireLab } from '../../server/lab/lab-writes.ts';
 import { parseIp } from '../../server/net/ip.ts';
 import type { PortProtocol } from '../../server/policy/endpoint.ts';
 import {
@@ -69,12 +69,12 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
     case 'delete': {
       const { positionals } = parseOptions(rest, {}, true);
       if (positionals.length === 0)
-        throw new UsageError('lab delete needs NS/NAME of a NetworkPolicy or svc/NS/NAME of a Service');
+        throw new UsageError(
+          'lab delete needs NS/NAME of a NetworkPolicy, NAME of a ClusterNetworkPolicy or svc/NS/NAME of a Service',
+        );
       const objects = positionals.map((name) => {
         const service = parseServiceName(name);
-        return service
-          ? { kind: 'Service' as const, key: service }
-          : { kind: 'NetworkPolicy' as const, key: name };
+        return service ? { kind: 'Service' as const, key: service } : policyToDelete(name);
       });
       const generation = await deleteFromLab(objects);
       await writeLines(out, [

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { keyOf } from '../../server/kube/object-meta.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { LabPodRecord } from '../../server/lab/lab-store.ts';
 import { readEndpoints } from '../../server/lab/lab-store.ts';
 import { formatCidr } from '../../server/net/ip.ts';
 import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
-import { ruleIdOf } from './compile.ts';
+import { policyKeys, ruleIdOf } from './compile.ts';
 import { MODE, type PortRange } from './layout.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
@@ -35,10 +34,9 @@ export function datapathOf(pod: LabPodRecord): PodDatapath {
 /** The policy a kernel rule id stands for, by the lab's current PolicyEndpoints. */
 export function policyNames(): Map<number, string> {
   const names = new Map<number, string>();
-  for (const endpoint of readEndpoints()?.endpoints ?? []) {
-    const key = keyOf(endpoint.spec.policyRef);
+  const record = readEndpoints();
+  for (const key of policyKeys(record?.endpoints ?? [], record?.clusterEndpoints ?? []))
     names.set(ruleIdOf(key), key);
-  }
   return names;
 }
 

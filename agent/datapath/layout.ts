@@ -8,7 +8,7 @@ import { formatIp, parseIp } from '../../server/net/ip.ts';
 export const LAYOUT = {
   lpm_key: { size: 24, offsets: { prefixlen: 0, family: 4, addr: 5 } },
   exact_key: { size: 20, offsets: { addr: 0, family: 16 } },
-  port_range: { size: 12, offsets: { rule_id: 0, start: 4, end: 6, protocol: 8 } },
+  port_range: { size: 12, offsets: { rule_id: 0, start: 4, end: 6, protocol: 8, action: 9, tier: 10 } },
   rule_value: { size: 4 + 12 * 24, offsets: { count: 0, ranges: 4 } },
   pod_state: {
     size: 40,
@@ -40,6 +40,7 @@ export const LAYOUT = {
       pod_id: 52,
       family: 56,
       reason: 57,
+      tier: 58,
     },
   },
 } as const;
@@ -54,7 +55,12 @@ export const RULE_SETS_MAX_ENTRIES = 16384;
 /** The value of an exact or prefix entry: the index (u32) of its rule set in the slot's sets map. */
 export const RULE_SET_INDEX_SIZE = 4;
 
-export const MODE = { allowAll: 0, enforce: 1, denyAll: 2 } as const;
+/**
+ * How a direction is enforced: not at all, by its rules with what they do not decide denied (a
+ * NetworkPolicy isolates the pod), closed, or by its rules with what they do not decide passing
+ * (only cluster policies apply).
+ */
+export const MODE = { allowAll: 0, enforce: 1, denyAll: 2, enforceOpen: 3 } as const;
 export type Mode = (typeof MODE)[keyof typeof MODE];
 export const DIRECTION = { ingress: 0, egress: 1 } as const;
 export const FAMILY = { ipv4: 4, ipv6: 6 } as const;
@@ -62,6 +68,13 @@ export const FAMILY = { ipv4: 4, ipv6: 6 } as const;
 export const CONNTRACK_STATE = { new: 0, open: 1, closing: 2, cut: 3 } as const;
 const CONNTRACK_STATE_NAMES = ['new', 'open', 'closing', 'cut'] as const;
 export type ConntrackState = (typeof CONNTRACK_STATE_NAMES)[number];
+/** What a port range does with what it matches (port_range.action); a Pass skips the rest of its tier. */
+export const ACTION = { allow: 0, deny: 1, pass: 2 } as const;
+export type Action = (typeof ACTION)[keyof typeof ACTION];
+/** The tier of the policy that decided a flow (port_range.tier, flow_event.tier), by number. */
+export const TIERS = ['None', 'Admin', 'NetworkPolicy', 'Baseline'] as const;
+export type Tier = (typeof TIERS)[number];
+export const TIER = { none: 0, admin: 1, networkPolicy: 2, baseline: 3 } as const;
 /** Why a packet got its verdict (flow_event.reason), by number. */
 export const REASONS = ['policy', 'node', 'cut', 'icmp', 'fragment', 'deny-all'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -88,12 +101,16 @@ export function addressText(bytes: Buffer, family?: number): string {
   return formatIp({ family: 6, value });
 }
 
+/** One range of a rule set: the ranges are tried in order, and the first that matches decides. */
 export interface PortRange {
   readonly ruleId: number;
   readonly start: number;
   readonly end: number;
   /** IP protocol number, 0 for any. */
   readonly protocol: number;
+  readonly action: Action;
+  /** The tier the range's policy belongs to (TIER): Admin, NetworkPolicy or Baseline. */
+  readonly tier: number;
 }
 
 /** An LPM key for a prefix: the family byte, then the address (IPv4 in the first 4 bytes). */
@@ -154,6 +171,8 @@ export function encodeRuleValue(ranges: readonly PortRange[]): Buffer {
     buffer.writeUInt16LE(item.start, base + range.offsets.start);
     buffer.writeUInt16LE(item.end, base + range.offsets.end);
     buffer.writeUInt8(item.protocol, base + range.offsets.protocol);
+    buffer.writeUInt8(item.action, base + range.offsets.action);
+    buffer.writeUInt8(item.tier, base + range.offsets.tier);
   });
   return buffer;
 }
@@ -168,6 +187,8 @@ export function decodeRuleValue(buffer: Buffer): PortRange[] {
       start: buffer.readUInt16LE(base + range.offsets.start),
       end: buffer.readUInt16LE(base + range.offsets.end),
       protocol: buffer.readUInt8(base + range.offsets.protocol),
+      action: buffer.readUInt8(base + range.offsets.action) as Action,
+      tier: buffer.readUInt8(base + range.offsets.tier),
     };
   });
 }
@@ -283,6 +304,8 @@ export interface FlowEvent extends FlowKey {
   readonly kind: 'new-flow' | 'denied';
   /** Why: the policy (rule id 0: no isolation), the pod's node, a cut connection, an unrelated ICMP error, a stray fragment, a closed direction. */
   readonly reason: Reason;
+  /** The tier of the policy that decided (None: the pod is not isolated, or no policy decided). */
+  readonly tier: Tier;
   readonly ruleId: number;
   readonly podId: number;
 }
@@ -313,11 +336,13 @@ export function decodeFlowEvents(batch: Buffer, clockMs: number): FlowEvent[] {
     const verdict = batch[base + offsets.verdict] as number;
     const kind = batch[base + offsets.kind] as number;
     const reason = REASONS[batch[base + offsets.reason] as number];
+    const tier = TIERS[batch[base + offsets.tier] as number];
     if (family !== FAMILY.ipv4 && family !== FAMILY.ipv6) badRecord(i, 'family', family);
     if (direction > 1) badRecord(i, 'direction', direction);
     if (verdict > 1) badRecord(i, 'verdict', verdict);
     if (kind > 1) badRecord(i, 'kind', kind);
     if (reason === undefined) badRecord(i, 'reason', batch[base + offsets.reason] as number);
+    if (tier === undefined) badRecord(i, 'tier', batch[base + offsets.tier] as number);
     const ns =
       batch.readUInt32LE(base + offsets.timestamp_ns + 4) * 4294967296 +
       batch.readUInt32LE(base + offsets.timestamp_ns);
@@ -333,6 +358,7 @@ export function decodeFlowEvents(batch: Buffer, clockMs: number): FlowEvent[] {
       verdict: verdict === 0 ? 'allow' : 'deny',
       kind: kind === 0 ? 'new-flow' : 'denied',
       reason,
+      tier,
       ruleId: batch.readUInt32LE(base + offsets.rule_id),
       podId: batch.readUInt32LE(base + offsets.pod_id),
     };
@@ -364,5 +390,6 @@ export function encodeFlowEvent(event: FlowEvent, clockMs: number): Buffer {
   record.writeUInt32LE(event.podId, offsets.pod_id);
   record.writeUInt8(event.family, offsets.family);
   record.writeUInt8(REASONS.indexOf(event.reason), offsets.reason);
+  record.writeUInt8(TIERS.indexOf(event.tier), offsets.tier);
   return record;
 }

@@ -102,7 +102,7 @@ test('a pod that gets a deleted pod’s IP does not inherit its rules; an unread
   assert.ok(node);
   const ip = '10.77.2.220';
   // The agent of the node, driven with the states a cluster would go through.
-  let state: NodeState = { pods: [], endpoints: [], generation: 0, strict: false };
+  let state: NodeState = { pods: [], endpoints: [], clusterEndpoints: [], generation: 0, strict: false };
   const agent = new NodeAgent(node.name, { read: () => state, watch: () => {}, report: () => {} });
   const pod = (key: string, podId: number) => ({
     key,
@@ -141,6 +141,7 @@ test('a pod that gets a deleted pod’s IP does not inherit its rules; an unread
       generation: 4,
       unreadable: [
         {
+          kind: 'PolicyEndpoint',
           key: 'default/broken',
           reason: 'spec.ingress[0].cidr: bad',
           pods: ['default/new-pod'],

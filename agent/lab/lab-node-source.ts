@@ -34,6 +34,7 @@ export class LabNodeSource implements NodeSource {
           ifname: pod.ifname,
         })),
       endpoints: record.endpoints,
+      clusterEndpoints: record.clusterEndpoints ?? [],
       generation: record.generation,
       strict: lab.strict,
     };

@@ -27,7 +27,6 @@ import {
 import {
   applyToLab,
   LabInputError,
-  refuseClusterPolicies,
   requireLab,
   waitForAgents,
   writeLabObjects,
@@ -114,7 +113,6 @@ export async function labUp(
   options: LabOptions = {},
 ): Promise<LabRecord> {
   const cluster = loadState(stateFiles);
-  refuseClusterPolicies([...cluster.allClusterPolicies(), ...cluster.allClusterPolicyEndpoints()]);
   const existing = readLab();
   const simulatedBecause = options.simulated ? 'asked for (--simulated)' : whyNotEbpf();
   const datapath: LabRecord['datapath'] = simulatedBecause ? 'simulated' : 'ebpf';

@@ -959,6 +959,8 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, port_range, start);
 	FIELD(fields, port_range, end);
 	FIELD(fields, port_range, protocol);
+	FIELD(fields, port_range, action);
+	FIELD(fields, port_range, tier);
 	STRUCT(rule_value);
 	FIELD(fields, rule_value, count);
 	FIELD(fields, rule_value, ranges);
@@ -1010,6 +1012,7 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	FIELD(fields, flow_event, pod_id);
 	FIELD(fields, flow_event, family);
 	FIELD(fields, flow_event, reason);
+	FIELD(fields, flow_event, tier);
 	if (set_int(env, result, "maxPortRanges", PALISADE_MAX_PORT_RANGES) ||
 	    set_int(env, result, "conntrackDefaultEntries", PALISADE_CONNTRACK_DEFAULT_ENTRIES) ||
 	    set_int(env, result, "rulesMaxEntries", PALISADE_RULES_MAX_ENTRIES) ||

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { ClusterPolicyEndpoint } from '../kube/cluster-policy-endpoint.ts';
 import type { Json } from '../kube/decode.ts';
 import { decodeObject } from '../kube/objects.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
@@ -63,10 +64,14 @@ export interface LabRecord {
   readonly kubeconfig?: string;
 }
 
-/** What the agents enforce: the controller's PolicyEndpoints, numbered so agents can say which they applied. */
+/**
+ * What the agents enforce: the controller's PolicyEndpoints and ClusterPolicyEndpoints, numbered
+ * so agents can say which they applied.
+ */
 export interface EndpointsRecord {
   readonly generation: number;
   readonly endpoints: readonly PolicyEndpoint[];
+  readonly clusterEndpoints: readonly ClusterPolicyEndpoint[];
 }
 
 /** What an agent reports after applying a generation. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { clusterPolicyEndpointsFor } from '../controller/cluster-policy-endpoints.ts';
 import { EndpointsIndex } from '../controller/endpoints-index.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
@@ -41,7 +42,8 @@ function requireOwnPolicies(): LabRecord {
 
 /**
  * The lab's controller: stores the objects (Services given ClusterIPs where they have none) and
- * the PolicyEndpoints computed from them, as the next generation the agents enforce. Nothing is
+ * the PolicyEndpoints and ClusterPolicyEndpoints computed from them, as the next generation the
+ * agents enforce. Nothing is
  * written when a Service's ClusterIP cannot be taken.
  */
 export function writeLabObjects(objects: readonly ClusterObject[]): EndpointsRecord {
@@ -58,6 +60,9 @@ export function writeLabObjects(objects: readonly ClusterObject[]): EndpointsRec
   const record = {
     generation: (readEndpoints()?.generation ?? 0) + 1,
     endpoints: new EndpointsIndex(cluster).all(),
+    clusterEndpoints: cluster
+      .allClusterPolicies()
+      .flatMap((policy) => clusterPolicyEndpointsFor(cluster, policy)),
   };
   writeJson('endpoints.json', record);
   return record;
@@ -95,29 +100,34 @@ const everything = (cluster: Cluster) => [
   ...cluster.allPods(),
   ...cluster.allServices(),
   ...cluster.allPolicies(),
+  ...cluster.allClusterPolicies(),
 ];
 
 /**
- * Adds or replaces NetworkPolicies, Services and Namespaces in the lab, recomputes the
- * PolicyEndpoints and the nodes' Service rules, and returns once every agent and the Service
- * proxy enforce them; with `replacePolicies` these become the only policies. Pods and
- * PolicyEndpoints are refused whole: nothing is half-applied.
+ * Adds or replaces NetworkPolicies, ClusterNetworkPolicies, Services and Namespaces in the lab,
+ * recomputes the PolicyEndpoints, ClusterPolicyEndpoints and the nodes' Service rules, and returns
+ * once every agent and the Service proxy enforce them; with `replacePolicies` these become the
+ * only policies. Pods and endpoints are refused whole: nothing is half-applied.
  */
 export async function applyToLab(
   incoming: readonly ClusterObject[],
   options: { replacePolicies?: boolean } = {},
 ): Promise<{ applied: string[]; generation: number }> {
   const lab = requireOwnPolicies();
-  refuseClusterPolicies(incoming);
-  const refused = incoming.find((object) => object.kind === 'Pod' || object.kind === 'PolicyEndpoint');
+  const refused = incoming.find(
+    (object) =>
+      object.kind === 'Pod' || object.kind === 'PolicyEndpoint' || object.kind === 'ClusterPolicyEndpoint',
+  );
   if (refused) {
     throw new LabInputError(
-      `lab apply takes NetworkPolicies, Services and Namespaces, not ${refused.kind} ${keyOf(refused.metadata)}: pods come from \`lab up --state\``,
+      `lab apply takes NetworkPolicies, ClusterNetworkPolicies, Services and Namespaces, not ${refused.kind} ${keyOf(refused.metadata)}: pods come from \`lab up --state\`, endpoints from the lab's controller`,
     );
   }
   const cluster = labCluster();
   if (options.replacePolicies) {
     for (const policy of cluster.allPolicies()) cluster.delete('NetworkPolicy', keyOf(policy.metadata));
+    for (const policy of cluster.allClusterPolicies())
+      cluster.delete('ClusterNetworkPolicy', policy.metadata.name);
   }
   for (const object of incoming) cluster.set(object);
   const record = writeLabObjects(everything(cluster));
@@ -129,28 +139,25 @@ export async function applyToLab(
 }
 
 /**
- * The lab's agents do not enforce the cluster tiers yet: a ClusterNetworkPolicy (or its
- * endpoints) is refused whole rather than stored and shown as enforced while packets pass.
+ * Deletes NetworkPolicies (by `ns/name`) and ClusterNetworkPolicies (by name), all or none, and
+ * waits for the agents.
  */
-export function refuseClusterPolicies(objects: readonly ClusterObject[]): void {
-  const tiered = objects.find(
-    (object) => object.kind === 'ClusterNetworkPolicy' || object.kind === 'ClusterPolicyEndpoint',
-  );
-  if (tiered)
-    throw new LabInputError(
-      `the lab's datapath does not enforce ${tiered.kind} yet (${keyOf(tiered.metadata)}): use \`palisade policy eval/matrix\` or the editor's preview to see what it would do`,
-    );
-}
-
-/** Deletes NetworkPolicies by key (`ns/name`), all or none, and waits for the agents. */
 export function deletePoliciesFromLab(keys: readonly string[]): Promise<number> {
-  return deleteFromLab(keys.map((key) => ({ kind: 'NetworkPolicy', key })));
+  return deleteFromLab(keys.map(policyToDelete));
 }
 
-/** Deletes NetworkPolicies and Services by kind and key (`ns/name`), all or none, and waits for the agents and the Service proxy. */
-export async function deleteFromLab(
-  objects: readonly { readonly kind: 'NetworkPolicy' | 'Service'; readonly key: string }[],
-): Promise<number> {
+/** A policy named on the command line or in the API: `ns/name` a NetworkPolicy, a bare name a ClusterNetworkPolicy. */
+export function policyToDelete(key: string): ObjectToDelete {
+  return { kind: key.includes('/') ? 'NetworkPolicy' : 'ClusterNetworkPolicy', key };
+}
+
+export interface ObjectToDelete {
+  readonly kind: 'NetworkPolicy' | 'ClusterNetworkPolicy' | 'Service';
+  readonly key: string;
+}
+
+/** Deletes policies and Services by kind and key, all or none, and waits for the agents and the Service proxy. */
+export async function deleteFromLab(objects: readonly ObjectToDelete[]): Promise<number> {
   const lab = requireOwnPolicies();
   const cluster = labCluster();
   for (const { kind, key } of objects) {

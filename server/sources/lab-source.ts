@@ -38,7 +38,9 @@ export class LabSource implements ClusterSource {
     const stamp = ['objects.json', 'endpoints.json'].map(fileStamp).join(' ');
     if (this.cached?.stamp !== stamp) {
       const cluster = labCluster();
-      for (const endpoint of readEndpoints()?.endpoints ?? []) cluster.set(endpoint);
+      const record = readEndpoints();
+      for (const endpoint of [...(record?.endpoints ?? []), ...(record?.clusterEndpoints ?? [])])
+        cluster.set(endpoint);
       this.cached = { stamp, cluster };
     }
     return this.cached.cluster;
