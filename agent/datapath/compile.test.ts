@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ClusterPolicyEndpoint } from '../../server/kube/cluster-policy-endpoint.ts';
 import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { parseState } from '../../server/kube/state-file.ts';
 import { allows, compilePodRules, identityOf, ruleIdOf } from './compile.ts';
-import { MODE } from './layout.ts';
+import { ACTION, MODE, TIER } from './layout.ts';
 
 const POD = '10.77.0.5';
 const WEB = identityOf('shop/web', [POD]);
@@ -154,4 +155,83 @@ test('IPv4 and IPv6 rules never cover each other', () => {
     true,
     'a mapped address in an IPv6 packet is IPv6',
   );
+});
+
+function clusterEndpoints(...specs: string[]): ClusterPolicyEndpoint[] {
+  const yaml = specs.map(
+    (spec) => `kind: ClusterPolicyEndpoint
+apiVersion: networking.k8s.aws/v1alpha1
+${spec}`,
+  );
+  return parseState(yaml.join('\n---\n'), 'test.yaml').filter(
+    (object): object is ClusterPolicyEndpoint => object.kind === 'ClusterPolicyEndpoint',
+  );
+}
+
+test('every chunk of a policy applies to a pod one of its chunks lists', () => {
+  const chunks = parseState(
+    `kind: PolicyEndpoint
+metadata: {name: pe-0, namespace: shop}
+spec:
+  policyRef: {name: big, namespace: shop}
+  podIsolation: [Ingress]
+  podSelectorEndpoints: [{podIP: ${POD}, hostIP: 10.99.0.1, name: web, namespace: shop}]
+---
+kind: PolicyEndpoint
+metadata: {name: pe-1, namespace: shop}
+spec:
+  policyRef: {name: big, namespace: shop}
+  podIsolation: [Ingress]
+  ingress: [{cidr: 10.88.0.0/16, ports: [{protocol: TCP, port: 80}]}]`,
+    'test.yaml',
+  ).filter((object) => object.kind === 'PolicyEndpoint');
+  const cluster = clusterEndpoints(
+    `metadata: {name: deny-0}
+spec:
+  policyRef: {name: deny}
+  tier: Admin
+  priority: 3
+  podSelectorEndpoints: [{podIP: ${POD}, hostIP: 10.99.0.1, name: web, namespace: shop}]`,
+    `metadata: {name: deny-1}
+spec:
+  policyRef: {name: deny}
+  tier: Admin
+  priority: 3
+  egress: [{cidr: 10.89.0.0/16, action: Deny}]`,
+  );
+  const rules = compilePodRules(WEB, chunks, cluster);
+  assert.equal(allows(rules.ingress, '10.88.0.1', 80, 6), true, 'the second chunk’s ingress entry applies');
+  assert.equal(rules.egress.mode, MODE.enforceOpen);
+  assert.equal(allows(rules.egress, '10.89.0.1', 80, 6), false, 'the second chunk’s Deny applies');
+  assert.equal(allows(rules.egress, '10.90.0.1', 80, 6), true, 'what no tier decides passes');
+});
+
+test('a prefix’s ranges come in the order they are tried: Admin by priority and action, then NetworkPolicy; Baseline only where no NetworkPolicy isolates', () => {
+  const listed = `podSelectorEndpoints: [{podIP: ${POD}, hostIP: 10.99.0.1, name: web, namespace: shop}]`;
+  const cluster = clusterEndpoints(
+    `metadata: {name: b}
+spec: {policyRef: {name: b}, tier: Admin, priority: 7, ${listed}, ingress: [{cidr: 10.88.0.0/16, action: Accept, ports: [{protocol: TCP, port: 22}]}, {cidr: 10.88.0.0/16, action: Deny, ports: [{protocol: TCP, port: 22}]}]}`,
+    `metadata: {name: a}
+spec: {policyRef: {name: a}, tier: Admin, priority: 2, ${listed}, ingress: [{cidr: 10.88.0.0/16, action: Pass, ports: [{protocol: TCP, port: 443}]}]}`,
+    `metadata: {name: base}
+spec: {policyRef: {name: base}, tier: Baseline, priority: 1, ${listed}, ingress: [{cidr: 10.88.0.0/16, action: Deny}], egress: [{cidr: 10.88.0.0/16, action: Deny}]}`,
+  );
+  const rules = compilePodRules(
+    WEB,
+    endpoints(`  podIsolation: [Ingress]
+  ingress: [{cidr: 10.88.0.0/16, ports: [{protocol: TCP, port: 80}]}]`),
+    cluster,
+  );
+  const ranges = [...rules.ingress.prefixes.values()][0]?.ranges ?? [];
+  assert.deepEqual(
+    ranges.map((range) => [range.tier, range.action, range.start, range.ruleId]),
+    [
+      [TIER.admin, ACTION.pass, 443, ruleIdOf('a')],
+      [TIER.admin, ACTION.deny, 22, ruleIdOf('b')],
+      [TIER.networkPolicy, ACTION.allow, 80, ruleIdOf('shop/policy-0')],
+    ],
+    'the Accept of 22 after the Deny of 22 at the same priority can never match, so it is left out; the Baseline is not consulted under a NetworkPolicy',
+  );
+  assert.equal(rules.egress.mode, MODE.enforceOpen);
+  assert.equal(allows(rules.egress, '10.88.0.1', 80, 6), false, 'the Baseline decides egress');
 });

@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import type { ClusterTier } from '../../server/kube/cluster-network-policy.ts';
+import type {
+  ClusterEndpointInfo,
+  ClusterPolicyEndpoint,
+} from '../../server/kube/cluster-policy-endpoint.ts';
 import { decodeObject } from '../../server/kube/objects.ts';
 import type { EndpointInfo, PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { ethernet, ipv4, ipv6, PROTOCOL, tcp } from '../lab/frames.ts';
 import { addon } from './addon.ts';
-import { compilePodRules, identityOf } from './compile.ts';
+import { closedDirection, compilePodRules, identityOf, type PodRules } from './compile.ts';
 import { mountBpffs, nodeDir, podDir } from './pins.ts';
 import { type DatapathOptions, PodDatapath } from './pod-datapath.ts';
 
@@ -23,6 +28,15 @@ export function tcpEntry(cidr: string, ports: readonly number[], except?: string
   return { cidr, ...(except ? { except } : {}), ports: ports.map((port) => ({ protocol: 'TCP', port })) };
 }
 
+/** What one ClusterNetworkPolicy says for the pod: its tier, priority and entries. */
+export interface ClusterRules {
+  readonly name: string;
+  readonly tier: ClusterTier;
+  readonly priority: number;
+  readonly ingress?: readonly ClusterEndpointInfo[];
+  readonly egress?: readonly ClusterEndpointInfo[];
+}
+
 /**
  * A pod's real programs on a veth in a network namespace of its own, for tests that need no lab
  * (and so no lab lock): its rules compiled and programmed by the agent's code, and packets run
@@ -30,6 +44,11 @@ export function tcpEntry(cidr: string, ports: readonly number[], except?: string
  */
 export class IsolatedPod {
   readonly datapath: PodDatapath;
+  /** The rules last programmed, as the agent compiled them. */
+  compiled: PodRules = {
+    ingress: closedDirection('not programmed'),
+    egress: closedDirection('not programmed'),
+  };
   private readonly tag: string;
 
   /** `tag`: a name of its own (the network namespace and the node's pin folder); `options`: how its maps are made. */
@@ -52,29 +71,59 @@ export class IsolatedPod {
     return podDir(this.tag, 'veth0');
   }
 
-  /** Makes the namespace and veth, attaches the programs and programs `rules` for the pod (`test/pod`). */
-  async start(podIPs: readonly string[], rules: IsolatedPodRules): Promise<void> {
+  /**
+   * Makes the namespace and veth, attaches the programs and programs `rules` (and `cluster`
+   * policies) for the pod (`test/pod`).
+   */
+  async start(
+    podIPs: readonly string[],
+    rules: IsolatedPodRules,
+    cluster: readonly ClusterRules[] = [],
+  ): Promise<void> {
     mountBpffs();
     this.ip('netns', 'add', this.tag);
     this.ip('-n', this.tag, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1');
     this.ip('-n', this.tag, 'link', 'set', 'veth0', 'up');
     this.datapath.attach();
-    await this.program(podIPs, rules);
+    await this.program(podIPs, rules, cluster);
   }
 
-  /** Compiles `rules` as the pod's one PolicyEndpoint, as the agent does, and programs them. */
-  async program(podIPs: readonly string[], rules: IsolatedPodRules): Promise<void> {
+  /**
+   * Compiles `rules` as the pod's one PolicyEndpoint and `cluster` as ClusterPolicyEndpoints, as
+   * the agent does, and programs them.
+   */
+  async program(
+    podIPs: readonly string[],
+    rules: IsolatedPodRules,
+    cluster: readonly ClusterRules[] = [],
+  ): Promise<void> {
+    const podSelectorEndpoints = podIPs.map((podIP) => ({
+      podIP,
+      hostIP: '',
+      name: 'pod',
+      namespace: 'test',
+    }));
     const endpoint = decodeObject({
       apiVersion: 'networking.k8s.aws/v1alpha1',
       kind: 'PolicyEndpoint',
       metadata: { name: 'rules', namespace: 'test' },
       spec: {
         policyRef: { name: 'rules', namespace: 'test' },
-        podSelectorEndpoints: podIPs.map((podIP) => ({ podIP, hostIP: '', name: 'pod', namespace: 'test' })),
+        podSelectorEndpoints,
         ...rules,
       },
     }) as PolicyEndpoint;
-    await this.datapath.program(compilePodRules(identityOf('test/pod', podIPs), [endpoint]));
+    const clusterEndpoints = cluster.map(
+      ({ name, tier, priority, ingress, egress }) =>
+        decodeObject({
+          apiVersion: 'networking.k8s.aws/v1alpha1',
+          kind: 'ClusterPolicyEndpoint',
+          metadata: { name },
+          spec: { policyRef: { name }, tier, priority, podSelectorEndpoints, ingress, egress },
+        }) as ClusterPolicyEndpoint,
+    );
+    this.compiled = compilePodRules(identityOf('test/pod', podIPs), [endpoint], clusterEndpoints);
+    await this.datapath.program(this.compiled);
   }
 
   stop(): void {
