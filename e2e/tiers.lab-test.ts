@@ -13,7 +13,7 @@ import { simulatedLabOf } from './simulated-lab.ts';
  * The cluster tiers in the dashboard, on a simulated lab store holding the walkthrough's cluster
  * and policies and examples/tiers' ClusterNetworkPolicies (no namespaces or packets): explanations
  * name the deciding tier and rule, graph nodes list their cluster policies, and the editor
- * validates, completes and previews a ClusterNetworkPolicy, which the lab refuses to apply whole.
+ * validates, completes, previews and applies a ClusterNetworkPolicy, and deletes it again.
  */
 const PORT = 3921;
 const base = `http://127.0.0.1:${PORT}`;
@@ -71,7 +71,7 @@ test('explanations name the deciding tier and rule; a pod’s node lists its clu
   );
 });
 
-test('the editor validates, completes and previews a ClusterNetworkPolicy; the lab refuses to apply it', async () => {
+test('the editor validates, completes, previews and applies a ClusterNetworkPolicy', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${base}/?token=${token}`);
   const draft = `apiVersion: networking.k8s.aws/v1alpha1
@@ -116,14 +116,21 @@ spec:
   // client-one reached demo-app through its NetworkPolicy; the Admin Deny comes first.
   assert.match(await preview.innerText(), /closes default\/client-one → default\/demo-app 80\/TCP/);
   await editor.getByRole('button', { name: 'Apply' }).click();
-  await editor
-    .getByText(/Not applied: the lab's datapath does not enforce ClusterNetworkPolicy yet/)
-    .waitFor();
-  const listed = await (await fetch(`${base}/api/policies`)).json();
-  assert.deepEqual(
-    listed.policies
-      .map((policy: { name: string }) => policy.name)
-      .filter((name: string) => !name.includes('/')),
-    ['isolate-another-ns', 'dns-for-everyone', 'kube-system-closed'],
-  );
+  await editor.getByText(/Applied: ClusterNetworkPolicy close-demo-app/).waitFor({ timeout: 20_000 });
+  const clusterPolicies = async () =>
+    ((await (await fetch(`${base}/api/policies`)).json()).policies as { name: string }[])
+      .map((policy) => policy.name)
+      .filter((name) => !name.includes('/'));
+  assert.deepEqual(await clusterPolicies(), [
+    'close-demo-app',
+    'isolate-another-ns',
+    'dns-for-everyone',
+    'kube-system-closed',
+  ]);
+  const deleted = await fetch(`${base}/api/policies?name=close-demo-app`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}`, origin: base },
+  });
+  assert.equal(deleted.status, 200, await deleted.text());
+  assert.deepEqual(await clusterPolicies(), ['isolate-another-ns', 'dns-for-everyone', 'kube-system-closed']);
 });

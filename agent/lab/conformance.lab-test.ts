@@ -7,6 +7,7 @@ import { labCluster, readAgentReport } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { CASES, PORTS_OF_INTEREST } from '../../server/policy/conformance/cases.ts';
 import { layoutYaml, POD_KEYS } from '../../server/policy/conformance/layout.ts';
+import { TIER_CASES } from '../../server/policy/conformance/tier-cases.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
 import { labApply, labPod, labProbe } from './lab.ts';
 import type { ProbeTarget } from './probe.ts';
@@ -18,7 +19,8 @@ import { startLab, stopLab } from './testing-lab.ts';
  * the layout's pods is probed with real TCP and UDP packets on ports 80 and 81. Each result must
  * be the model's verdict. (Cases' extra pods and outside addresses are the model's tests only.)
  * It runs on an IPv4 lab, then on a dual-stack lab whose pods' primary IPs are IPv6 (a third of
- * the cases).
+ * the cases); the cluster tiers' cases (ClusterNetworkPolicies through ClusterPolicyEndpoints) run
+ * on the IPv4 lab.
  */
 const folder = mkdtempSync(join(tmpdir(), 'palisade-conformance-'));
 const PORTS = PORTS_OF_INTEREST.map((key) => {
@@ -37,7 +39,7 @@ async function confirmedDrop(from: string, target: ProbeTarget): Promise<boolean
 }
 
 /** Every case's verdicts, probed in the lab as it stands; returns the mismatches. */
-async function mismatchesOf(cases: typeof CASES): Promise<string[]> {
+async function mismatchesOf(cases: readonly (typeof CASES)[number][]): Promise<string[]> {
   const mismatches: string[] = [];
   for (const c of cases) {
     const before = mismatches.length;
@@ -104,6 +106,16 @@ test('kernel verdicts equal the model’s on every conformance case, with real p
     mismatches,
     [],
     `${mismatches.length} kernel verdicts differ from the model:\n${mismatches.join('\n')}`,
+  );
+});
+
+test('kernel verdicts equal the model’s on every cluster tier case: Admin, NetworkPolicy, Baseline', async () => {
+  await startLab([layoutFile]);
+  const mismatches = await mismatchesOf(TIER_CASES);
+  assert.deepEqual(
+    mismatches,
+    [],
+    `${mismatches.length} kernel verdicts differ from the model in the tiers:\n${mismatches.join('\n')}`,
   );
 });
 

@@ -36,7 +36,7 @@ export const POST = writeRoute({ body: POLICY_BODY }, async ({ body, caller }) =
   return result;
 });
 
-/** `?name=ns/name`: deletes a NetworkPolicy; `?name=name`, a ClusterNetworkPolicy (Kubernetes mode). */
+/** `?name=ns/name`: deletes a NetworkPolicy; `?name=name`, a ClusterNetworkPolicy. */
 export const DELETE = writeRoute(
   { query: (params) => queryOf(params).required('name', 'ns/name') },
   async ({ query: name, caller }) => {
