@@ -8,6 +8,7 @@ import { requireLab } from '../../server/lab/lab-writes.ts';
 import {
   datapathOf,
   formatRange,
+  type LiveRange,
   liveFlows,
   liveRules,
   mapEntries,
@@ -153,14 +154,17 @@ async function dump(argv: string[], out: Output): Promise<number> {
   const lines = [`${result.pod} ${result.ip} on ${pod.node} (${pod.ifname}), live slot ${state.activeSlot}`];
   for (const direction of ['ingress', 'egress'] as const) {
     const side = result[direction];
+    const open = side.mode === 'enforce-open';
     lines.push(
-      `${direction}: ${side.mode}${side.mode === 'enforce' && side.rules.length === 0 ? ' (nothing allowed)' : ''}`,
+      `${direction}: ${side.mode}${side.mode === 'enforce' && side.rules.length === 0 ? ' (nothing allowed)' : ''}${open ? ' (what no rule decides passes)' : ''}`,
     );
     for (const rule of side.rules) {
       const ports =
         rule.ports.length === 0
-          ? 'nothing (excepted)'
-          : rule.ports.map((range) => `${formatRange(range)} (${range.policy})`).join(', ');
+          ? open
+            ? 'nothing decided'
+            : 'nothing (excepted)'
+          : rule.ports.map(describeRange).join(', ');
       lines.push(`  ${rule.cidr.padEnd(20)} ${rule.map.padEnd(6)} ${ports}`);
     }
   }
@@ -172,6 +176,12 @@ async function dump(argv: string[], out: Output): Promise<number> {
   }
   await writeLines(out, lines);
   return 0;
+}
+
+/** `tcp:80 (shop/web)` for a NetworkPolicy's range; `tcp:80 deny (Admin admin-deny)` for a cluster tier's. */
+function describeRange(range: LiveRange): string {
+  if (range.tier === 'NetworkPolicy') return `${formatRange(range)} (${range.policy})`;
+  return `${formatRange(range)} ${range.action} (${range.tier} ${range.policy})`;
 }
 
 /** A flow of an agent's file, named by the pod or Service (and backend) at its other end. */

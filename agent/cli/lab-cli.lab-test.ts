@@ -57,10 +57,66 @@ test('lab apply of a bad file changes nothing and names the file, object and fie
   assert.equal(bad.code, 2);
   assert.match(
     bad.stderr,
-    /lab apply takes NetworkPolicies, Services and Namespaces, not Pod default\/demo-app/,
+    /lab apply takes NetworkPolicies, ClusterNetworkPolicies, Services and Namespaces, not Pod default\/demo-app/,
   );
   const after = await palisade('ebpf', 'dump', 'default/demo-app', '--json');
   assert.deepEqual(JSON.parse(after.stdout).ingress, JSON.parse(before.stdout).ingress);
+});
+
+test('cluster tiers: lab apply enforces ClusterNetworkPolicies, ebpf dump shows each range’s action and tier, lab delete removes them', async () => {
+  const tiers = new URL('../../examples/tiers/', import.meta.url).pathname;
+  const applied = await palisade('lab', 'apply', '-f', tiers);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /ClusterNetworkPolicy isolate-another-ns applied/);
+  const dump = JSON.parse((await palisade('ebpf', 'dump', 'another-ns/another-client-one', '--json')).stdout);
+  assert.equal(
+    dump.egress.mode,
+    'enforce-open',
+    'no NetworkPolicy isolates its egress: only the Admin tier applies',
+  );
+  const ranges = dump.egress.rules.flatMap(
+    (rule: { ports: { action: string; tier: string; policy: string }[] }) => rule.ports,
+  );
+  assert.ok(
+    ranges.some(
+      (range: { action: string; tier: string; policy: string }) =>
+        range.action === 'deny' && range.tier === 'Admin' && range.policy === 'isolate-another-ns',
+    ),
+    JSON.stringify(dump.egress),
+  );
+  const text = (await palisade('ebpf', 'dump', 'another-ns/another-client-one')).stdout;
+  assert.match(text, /egress: enforce-open \(what no rule decides passes\)/);
+  assert.match(text, /any:any deny \(Admin isolate-another-ns\)/);
+  const probe = async () =>
+    JSON.parse(
+      (
+        await palisade(
+          'lab',
+          'probe',
+          'another-ns/another-client-one',
+          'default/demo-app',
+          '80',
+          '--json',
+          '--timeout',
+          '500',
+        )
+      ).stdout,
+    ).connected;
+  assert.equal(await probe(), false, 'the Admin Deny drops egress to default');
+  const deleted = await palisade(
+    'lab',
+    'delete',
+    'isolate-another-ns',
+    'dns-for-everyone',
+    'kube-system-closed',
+  );
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stdout, /ClusterNetworkPolicy isolate-another-ns deleted/);
+  assert.equal(
+    await probe(),
+    true,
+    'without it, the walkthrough’s policies let another-client-one reach demo-app',
+  );
 });
 
 test('ebpf progs, maps and dump show what the kernel enforces, readable, with the policy of each entry', async () => {

@@ -6,7 +6,7 @@ import { formatCidr } from '../../server/net/ip.ts';
 import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { policyKeys, ruleIdOf } from './compile.ts';
-import { MODE, type PortRange } from './layout.ts';
+import { MODE, type PortRange, TIERS, type Tier } from './layout.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
 
@@ -16,7 +16,9 @@ const MODE_NAMES: Record<number, string> = {
   [MODE.allowAll]: 'allow-all',
   [MODE.enforce]: 'enforce',
   [MODE.denyAll]: 'deny-all',
+  [MODE.enforceOpen]: 'enforce-open',
 };
+const ACTION_NAMES = ['allow', 'deny', 'pass'] as const;
 /** A protocol number as people read it (0 is any protocol, in the kernel's rules). */
 export const protocolName = (number: number) =>
   protocolOfNumber(number) ?? (number === 0 ? 'any' : String(number));
@@ -127,7 +129,18 @@ export interface RuleEntry {
   readonly cidr: string;
   /** Which map holds it: `exact` (whole addresses, a hash map) or `prefix` (the LPM trie). */
   readonly map: 'exact' | 'prefix';
-  readonly ports: readonly (PortRange & { readonly policy: string })[];
+  /** In the order the kernel tries them: the first that matches decides (a pass skips the rest of its tier). */
+  readonly ports: readonly LiveRange[];
+}
+
+export interface LiveRange {
+  readonly protocol: number;
+  readonly start: number;
+  readonly end: number;
+  readonly action: (typeof ACTION_NAMES)[number];
+  readonly tier: Tier;
+  readonly ruleId: number;
+  readonly policy: string;
 }
 
 /** A pod's live rules of one direction, from both its maps: prefix, ports and the policy each came from. */
@@ -140,7 +153,12 @@ export function liveRules(pod: LabPodRecord, direction: 'ingress' | 'egress'): R
         cidr: formatCidr(block),
         map,
         ports: ranges.map((range) => ({
-          ...range,
+          protocol: range.protocol,
+          start: range.start,
+          end: range.end,
+          action: ACTION_NAMES[range.action],
+          tier: TIERS[range.tier] ?? 'None',
+          ruleId: range.ruleId,
           policy: names.get(range.ruleId) ?? `rule ${range.ruleId}`,
         })),
       };
@@ -154,5 +172,5 @@ export const liveFlows = (pod: LabPodRecord) =>
     .map(({ lastSeenNs: _, ...flow }) => flow);
 
 export const modeName = (mode: number) => MODE_NAMES[mode] ?? String(mode);
-export const formatRange = (range: PortRange) =>
+export const formatRange = (range: Pick<PortRange, 'protocol' | 'start' | 'end'>) =>
   `${protocolName(range.protocol)}:${range.start === 0 && range.end === 65535 ? 'any' : range.start === range.end ? range.start : `${range.start}-${range.end}`}`;
