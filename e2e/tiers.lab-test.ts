@@ -99,6 +99,24 @@ spec:
   await page.goto(`${base}/policies?draft=${encodeURIComponent(draft.replace('2000', '5'))}`);
   await editor.locator('.monaco-editor').waitFor({ timeout: 15_000 });
   await problems.getByText('✓ Valid ClusterNetworkPolicy.').waitFor();
+  // An Accept before a Deny reads as ordered, but the Deny wins where both match: a warning says so.
+  const ordered = `${draft.replace('2000', '5')}  - name: everyone-else
+    action: Deny
+    from:
+    - namespaces: {}
+`.replace(
+    'action: Deny\n    from:\n    - namespaces: {}\n  - name: everyone-else',
+    'action: Accept\n    from:\n    - namespaces: {}\n  - name: everyone-else',
+  );
+  await page.goto(`${base}/policies?draft=${encodeURIComponent(ordered)}`);
+  await editor.locator('.monaco-editor').waitFor({ timeout: 15_000 });
+  await editor
+    .getByTestId('warnings')
+    .getByText(/Line 13: ingress rule 0 \(Accept\) comes before rule 1 \(Deny\), but rule order is not kept/)
+    .waitFor();
+  await page.goto(`${base}/policies?draft=${encodeURIComponent(draft.replace('2000', '5'))}`);
+  await editor.locator('.monaco-editor').waitFor({ timeout: 15_000 });
+  assert.equal(await editor.getByTestId('warnings').count(), 0, 'no warning for a policy of one rule');
   // Completion knows the kind: inside spec, a cluster policy's fields.
   await editor.locator('.monaco-editor').click();
   await page.keyboard.press('Control+End');

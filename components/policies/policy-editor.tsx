@@ -23,6 +23,13 @@ interface PolicyError {
   readonly line?: number;
 }
 
+/** A valid rule that may not do what it seems to: where it is, and why. */
+interface PolicyWarning {
+  readonly document: number;
+  readonly field: string;
+  readonly message: string;
+}
+
 async function post<T>(path: string, yaml: string): Promise<T | PolicyError> {
   const headers = withKubeToken({ 'content-type': 'application/yaml' });
   const response = await fetch(path, { method: 'POST', headers, body: yaml });
@@ -56,6 +63,8 @@ export function PolicyEditor({
 }) {
   const [yaml, setYaml] = useState(initial);
   const [problems, setProblems] = useState<EditorProblem[]>([]);
+  /** Valid rules that may not do what they seem to, each on its line. */
+  const [warnings, setWarnings] = useState<EditorProblem[]>([]);
   /** The kinds the YAML holds, as the model last read it. */
   const [kinds, setKinds] = useState<string[]>(['NetworkPolicy']);
   const [preview, setPreview] = useState<Preview | PolicyError>();
@@ -81,8 +90,19 @@ export function PolicyEditor({
   // The model checks the YAML as it is typed; its first problem is marked where it is.
   useEffect(() => {
     const timer = setTimeout(async () => {
-      const result = await post<{ policies: string[]; kinds: string[] }>('/api/policies/validate', yaml);
+      const result = await post<{ policies: string[]; kinds: string[]; warnings: PolicyWarning[] }>(
+        '/api/policies/validate',
+        yaml,
+      );
       if (!isError(result)) setKinds(result.kinds);
+      setWarnings(
+        isError(result)
+          ? []
+          : result.warnings.map((warning) => ({
+              line: lineOfField(yaml, warning.document, warning.field),
+              message: warning.message,
+            })),
+      );
       setProblems(
         isError(result)
           ? [
@@ -125,6 +145,18 @@ export function PolicyEditor({
             ? `✓ Valid ${kinds.join(' and ')}.`
             : `✕ Line ${problems[0]?.line}: ${problems[0]?.message}`}
         </p>
+        {warnings.length > 0 && (
+          <ul
+            className="space-y-1 rounded border border-partial/50 bg-warn-soft px-2 py-1 text-sm text-ink"
+            data-testid="warnings"
+          >
+            {warnings.map((warning) => (
+              <li key={`${warning.line}:${warning.message}`}>
+                ⚠ Line {warning.line}: {warning.message}
+              </li>
+            ))}
+          </ul>
+        )}
         <div className="flex flex-wrap items-end gap-2">
           <Button onClick={async () => setPreview(await post('/api/policies/preview', yaml))}>Preview</Button>
           <Button tone="primary" onClick={apply}>

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from './cluster.ts';
 import { evaluate } from './evaluate.ts';
+import { ruleOrderWarnings } from './tiers.ts';
 
 const STATE = `
 apiVersion: v1
@@ -66,4 +67,34 @@ test('a Pass is told in the explanation, with the tier and rule that decided aft
   // Egress: no cluster policy has egress rules, no NetworkPolicy isolates: open, decided by no tier.
   assert.equal(verdict.egress.tier, 'None');
   assert.equal(verdict.egress.passedBy, undefined);
+});
+
+test('rules that read as ordered but are not warn, naming the earlier rule and the one that overrules it', () => {
+  const [policy] = parseState(
+    `apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: monitoring-then-nothing}
+spec:
+  tier: Admin
+  priority: 5
+  subject: {namespaces: {}}
+  ingress:
+  - {name: monitoring, action: Accept, from: [{namespaces: {matchLabels: {team: monitoring}}}]}
+  - {name: nothing-else, action: Deny, from: [{namespaces: {}}]}
+  egress:
+  - {action: Deny, to: [{networks: [10.0.0.0/8]}]}
+  - {action: Pass, to: [{networks: [10.1.0.0/16]}]}
+  - {action: Accept, to: [{networks: [10.2.0.0/16]}]}`,
+    'test.yaml',
+  );
+  assert.ok(policy?.kind === 'ClusterNetworkPolicy');
+  assert.deepEqual(
+    ruleOrderWarnings(policy).map((warning) => warning.field),
+    ['spec.ingress[0]'],
+    'a Deny first, then Pass, then Accept, is already the order they are tried in',
+  );
+  assert.match(
+    ruleOrderWarnings(policy)[0]?.message ?? '',
+    /ingress rule 0 \(Accept\) comes before rule 1 \(Deny\), but rule order is not kept: where both match, Deny wins/,
+  );
 });

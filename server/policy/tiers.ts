@@ -1,4 +1,4 @@
-import type { ClusterAction, ClusterTier } from '../kube/cluster-network-policy.ts';
+import type { ClusterAction, ClusterNetworkPolicy, ClusterTier } from '../kube/cluster-network-policy.ts';
 import type { PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
@@ -29,6 +29,35 @@ export interface TierRuleMatch {
  * restrictive action wins: Deny, then Pass, then Accept.
  */
 const PRECEDENCE: Record<ClusterAction, number> = { Deny: 0, Pass: 1, Accept: 2 };
+
+/** A rule of a ClusterNetworkPolicy that a later rule of the same policy may overrule: the earlier rule's field, and why. */
+export interface RuleOrderWarning {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * The rules of a policy that read as if rule order mattered, though it does not here: upstream
+ * AdminNetworkPolicy tries a policy's rules in order, while AWS's ClusterPolicyEndpoints keep no
+ * order, so an earlier Accept or Pass gives way to a later Deny (and an Accept to a Pass) wherever
+ * both match. One warning per earlier rule, naming the first later rule that can overrule it.
+ */
+export function ruleOrderWarnings(policy: ClusterNetworkPolicy): RuleOrderWarning[] {
+  return (['ingress', 'egress'] as const).flatMap((field) => {
+    const rules = policy[field];
+    return rules.flatMap((rule, i) => {
+      const j = rules.findIndex((later, k) => k > i && PRECEDENCE[later.action] < PRECEDENCE[rule.action]);
+      const later = rules[j];
+      if (!later) return [];
+      return [
+        {
+          field: `spec.${field}[${i}]`,
+          message: `${field} rule ${i} (${rule.action}) comes before rule ${j} (${later.action}), but rule order is not kept: where both match, ${later.action} wins (Deny, then Pass, then Accept); give the ${rule.action} its own policy of lower priority to let it go first`,
+        },
+      ];
+    });
+  });
+}
 
 /**
  * The rule of `tier` that decides the connection for `subject` (the pod whose policies apply), or
