@@ -8,15 +8,20 @@ import { TestingApiServer } from '../server/kube-api/testing-api-server.ts';
 import { logger } from '../server/log.ts';
 import { KubeNodeSource } from './kube-node-source.ts';
 
-/** An agent's view of a real API server, where a PolicyEndpoint can hold what Palisade cannot read. */
-const CRD = resolve(import.meta.dirname, '../deploy/crd/policyendpoints.yaml');
+/**
+ * An agent's view of a real API server: the ClusterPolicyEndpoints it enforces beside the
+ * PolicyEndpoints, and endpoints that hold what Palisade cannot read.
+ */
+const CRDS = ['policyendpoints', 'clusterpolicyendpoints'];
 const quiet = { ...logger('test'), info: () => {}, warn: () => {} };
 let api: TestingApiServer;
 
 before(async () => {
   api = await TestingApiServer.start();
-  await api.kubectl(['apply', '-f', CRD]);
-  await api.kubectl(['wait', '--for=condition=Established', 'crd/policyendpoints.networking.k8s.aws']);
+  for (const crd of CRDS) {
+    await api.kubectl(['apply', '-f', resolve(import.meta.dirname, `../deploy/crd/${crd}.yaml`)]);
+    await api.kubectl(['wait', '--for=condition=Established', `crd/${crd}.networking.k8s.aws`]);
+  }
 });
 
 after(async () => {
@@ -62,6 +67,63 @@ spec:
     await api.kubectl(['delete', '-f', file]);
     while (source.read()?.unreadable?.length) {
       assert.ok(Date.now() < deadline + 10_000, 'the deletion is seen');
+      await sleep(100);
+    }
+  } finally {
+    source.stop();
+  }
+});
+
+test('the agent reads ClusterPolicyEndpoints; one it cannot read closes the pods it lists', async () => {
+  const file = join(api.dir, 'cluster.yaml');
+  writeFileSync(
+    file,
+    `apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterPolicyEndpoint
+metadata: {name: admin-deny}
+spec:
+  policyRef: {name: admin-deny}
+  tier: Admin
+  priority: 10
+  podSelectorEndpoints: [{podIP: 10.77.1.10, hostIP: 10.77.255.1, name: demo-app, namespace: default}]
+  egress: [{cidr: 10.0.0.0/8, action: Deny}]
+---
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterPolicyEndpoint
+metadata: {name: by-domain}
+spec:
+  policyRef: {name: by-domain}
+  tier: Baseline
+  priority: 3
+  podSelectorEndpoints: [{podIP: 10.77.1.11, hostIP: 10.77.255.1, name: client-one, namespace: default}]
+  egress: [{domainName: example.com, action: Deny}]
+`,
+  );
+  await api.kubectl(['apply', '-f', file]);
+  const source = new KubeNodeSource(loadKubeConfig(api.kubeconfig), {
+    node: 'lab-node-1',
+    netns: '',
+    strict: false,
+    log: quiet,
+  });
+  try {
+    await source.start();
+    const deadline = Date.now() + 10_000;
+    while (!source.read()?.unreadable?.length || !source.read()?.clusterEndpoints.length) {
+      assert.ok(Date.now() < deadline, 'the agent learns of both ClusterPolicyEndpoints');
+      await sleep(100);
+    }
+    const [endpoint] = source.read()?.clusterEndpoints ?? [];
+    assert.equal(endpoint?.spec.tier, 'Admin');
+    assert.deepEqual(endpoint?.spec.egress, [{ cidr: '10.0.0.0/8', action: 'Deny' }]);
+    const [unreadable] = source.read()?.unreadable ?? [];
+    assert.equal(unreadable?.kind, 'ClusterPolicyEndpoint');
+    assert.equal(unreadable?.key, 'by-domain');
+    assert.deepEqual(unreadable?.pods, ['default/client-one']);
+    assert.match(unreadable?.reason ?? '', /spec\.egress\[0\]\.domainName/);
+    await api.kubectl(['delete', '-f', file]);
+    while (source.read()?.unreadable?.length || source.read()?.clusterEndpoints.length) {
+      assert.ok(Date.now() < deadline + 10_000, 'the deletions are seen');
       await sleep(100);
     }
   } finally {
