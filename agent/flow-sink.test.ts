@@ -54,7 +54,7 @@ test('flows are written and shipped together once held long enough, or at once w
   assert.equal(sink.received, 16);
   assert.match(
     metrics.render({ counters: {} as never, fill: [] }),
-    /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",policy="default\/allow"\} 16/,
+    /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",tier="None",policy="default\/allow"\} 16/,
   );
 });
 

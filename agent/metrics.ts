@@ -1,12 +1,12 @@
 import { mapFill, nodeCounters } from './datapath/introspect.ts';
-import { DIRECTION, LAYOUT } from './datapath/layout.ts';
+import { DIRECTION, LAYOUT, TIERS } from './datapath/layout.ts';
 import { podDir } from './datapath/pins.ts';
 import type { RecordBatch } from './record-batch.ts';
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
 /**
- * The agent's Prometheus metrics: verdicts by direction and policy (from the flow events), the
+ * The agent's Prometheus metrics: verdicts by direction, deciding tier and policy (from the flow events), the
  * kernel's counters (denied packets, lost events, conntrack hits), map fill per pod, and what the
  * trip to the server dropped.
  */
@@ -18,15 +18,16 @@ export class AgentMetrics {
     this.node = node;
   }
 
-  /** Counts the verdicts of a batch of records (read from their bytes: direction, verdict, rule). */
+  /** Counts the verdicts of a batch of records (read from their bytes: direction, verdict, tier, rule). */
   record(batch: RecordBatch): void {
     const { size, offsets } = LAYOUT.flow_event;
     const { records } = batch;
     const counts = new Map<number, number>();
     for (let base = 0; base + size <= records.length; base += size) {
-      // Rule ids are 32 bits; with the direction and verdict bits the key stays below 2^34.
+      // Rule ids are 32 bits; with the tier (2 bits), direction and verdict bits the key stays below 2^36.
       const key =
-        records.readUInt32LE(base + offsets.rule_id) * 4 +
+        records.readUInt32LE(base + offsets.rule_id) * 16 +
+        (records[base + offsets.tier] as number) * 4 +
         (records[base + offsets.direction] as number) * 2 +
         (records[base + offsets.verdict] as number);
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -34,8 +35,9 @@ export class AgentMetrics {
     for (const [key, count] of counts) {
       const direction = Math.floor(key / 2) % 2 === DIRECTION.egress ? 'egress' : 'ingress';
       const verdict = key % 2 === 0 ? 'allow' : 'deny';
-      const policy = batch.policies[Math.floor(key / 4)] ?? '';
-      const name = `${direction}\u0000${verdict}\u0000${policy}`;
+      const tier = TIERS[Math.floor(key / 4) % 4] ?? 'None';
+      const policy = batch.policies[Math.floor(key / 16)] ?? '';
+      const name = `${direction}\u0000${verdict}\u0000${tier}\u0000${policy}`;
       this.verdicts.set(name, (this.verdicts.get(name) ?? 0) + count);
     }
   }
@@ -72,13 +74,13 @@ export class AgentMetrics {
   ): string {
     const node = label(this.node);
     const lines = [
-      '# HELP palisade_flow_verdicts_total Flow verdicts from the kernel: new flows allowed, packets denied (rate-limited per flow).',
+      '# HELP palisade_flow_verdicts_total Flow verdicts from the kernel: new flows allowed, packets denied (rate-limited per flow), by deciding tier and policy.',
       '# TYPE palisade_flow_verdicts_total counter',
     ];
     for (const [key, count] of this.verdicts) {
-      const [direction, verdict, policy] = key.split('\u0000');
+      const [direction, verdict, tier, policy] = key.split('\u0000');
       lines.push(
-        `palisade_flow_verdicts_total{node="${node}",direction="${direction}",verdict="${verdict}",policy="${label(policy ?? '')}"} ${count}`,
+        `palisade_flow_verdicts_total{node="${node}",direction="${direction}",verdict="${verdict}",tier="${tier}",policy="${label(policy ?? '')}"} ${count}`,
       );
     }
     const { counters, fill } = datapath;

@@ -193,7 +193,7 @@ test('each agent serves Prometheus metrics: verdicts by direction and policy, ke
   const text = await (await fetch('http://127.0.0.1:9471/metrics')).text();
   assert.match(
     text,
-    /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",policy="default\/demo-app-allow-samens-client-one"\} [1-9]/,
+    /palisade_flow_verdicts_total\{node="lab-node-1",direction="ingress",verdict="allow",tier="NetworkPolicy",policy="default\/demo-app-allow-samens-client-one"\} [1-9]/,
   );
   assert.match(text, /palisade_lost_events_total\{node="lab-node-1"\} \d+/);
   assert.match(
