@@ -20,7 +20,7 @@ import { startLab, stopLab } from './testing-lab.ts';
  * be the model's verdict. (Cases' extra pods and outside addresses are the model's tests only.)
  * It runs on an IPv4 lab, then on a dual-stack lab whose pods' primary IPs are IPv6 (a third of
  * the cases); the cluster tiers' cases (ClusterNetworkPolicies through ClusterPolicyEndpoints) run
- * on the IPv4 lab.
+ * on the IPv4 lab, a third of them on the dual-stack one.
  */
 const folder = mkdtempSync(join(tmpdir(), 'palisade-conformance-'));
 const PORTS = PORTS_OF_INTEREST.map((key) => {
@@ -90,10 +90,11 @@ function agentFailures(name: string): string[] {
 
 /**
  * The cases probed over IPv6 too: every third, spread over the list so that every kind of rule
- * (isolation, selectors, expressions, ipBlock and except, ports, ranges, named ports) is among
- * them. All of them would double the test's time (about 2.5 minutes a family here).
+ * (isolation, selectors, expressions, ipBlock and except, ports, ranges, named ports, and each
+ * tier's actions) is among them. All of them would double the test's time (about 2.5 minutes a
+ * family here).
  */
-const IPV6_CASES = CASES.filter((_, i) => i % 3 === 0);
+const IPV6_CASES = [...CASES, ...TIER_CASES].filter((_, i) => i % 3 === 0);
 
 const layoutFile = join(folder, 'layout.yaml');
 before(() => writeFileSync(layoutFile, layoutYaml()));
