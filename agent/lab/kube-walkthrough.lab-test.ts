@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WALKTHROUGH } from '../../examples/walkthrough/steps.ts';
@@ -29,8 +30,10 @@ const statuses = new Map<string, AgentStatus>();
  */
 before(async () => {
   api = await TestingApiServer.start();
-  await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/policyendpoints.yaml`]);
-  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  for (const crd of ['policyendpoints', 'clusternetworkpolicies', 'clusterpolicyendpoints']) {
+    await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/${crd}.yaml`]);
+    await api.kubectl(['wait', '--for=condition=established', `crd/${crd}.networking.k8s.aws`]);
+  }
   ingest = createServer((request, response) => {
     const body: Buffer[] = [];
     request.on('data', (chunk: Buffer) => body.push(chunk));
@@ -110,6 +113,62 @@ test('the walkthrough with kubectl apply: controller, PolicyEndpoint objects and
     await settles('another-ns/another-client-one', labPod('default/demo-app').ip, '80/TCP', false),
     false,
   );
+});
+
+test('cluster tiers with kubectl apply: ClusterPolicyEndpoint objects enforced by the agents, with real packets', async () => {
+  const demoApp = labPod('default/demo-app').ip;
+  // Before: the walkthrough's NetworkPolicies let client-one in and keep another-client-one out.
+  assert.equal(await settles('default/client-one', demoApp, '80/TCP', true), true);
+  assert.equal(await settles('another-ns/another-client-one', demoApp, '80/TCP', false), false);
+  const file = join(api.dir, 'tiers.yaml');
+  writeFileSync(
+    file,
+    `apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: no-client-one}
+spec:
+  tier: Admin
+  priority: 10
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: demo-app}}}}
+  ingress:
+  - {name: client-one, action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: client-one}}}}]}
+---
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: monitoring}
+spec:
+  tier: Admin
+  priority: 5
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: demo-app}}}}
+  ingress:
+  - {name: another, action: Accept, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: another-ns}}}]}
+`,
+  );
+  await api.kubectl(['apply', '-f', file]);
+  assert.equal(
+    await settles('default/client-one', demoApp, '80/TCP', false),
+    false,
+    'an Admin Deny overrides the NetworkPolicy that allows client-one',
+  );
+  assert.equal(
+    await settles('another-ns/another-client-one', demoApp, '80/TCP', true),
+    true,
+    'an Admin Accept lets in what no NetworkPolicy allows',
+  );
+  const endpoints = JSON.parse(await api.kubectl(['get', 'clusterpolicyendpoints', '-o', 'json'])) as {
+    items: { spec: { policyRef: { name: string }; tier: string } }[];
+  };
+  assert.deepEqual(endpoints.items.map((item) => item.spec.policyRef.name).sort(), [
+    'monitoring',
+    'no-client-one',
+  ]);
+  await api.kubectl(['delete', '-f', file]);
+  assert.equal(
+    await settles('default/client-one', demoApp, '80/TCP', true),
+    true,
+    'deleted: the NetworkPolicies decide again',
+  );
+  assert.equal(await settles('another-ns/another-client-one', demoApp, '80/TCP', false), false);
 });
 
 test('each agent tells the server its programs, counters and map fill, as the nodes page shows them', async () => {
