@@ -1,6 +1,6 @@
-import type { NetworkPolicyPeer, NetworkPolicyPort } from '../kube/network-policy.ts';
+import type { NetworkPolicyPeer } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
-import type { PeerMismatch } from './match.ts';
+import type { PeerMismatch, RulePort } from './match.ts';
 import { resolveNamedPort } from './match.ts';
 import { formatSelector } from './selector.ts';
 
@@ -18,7 +18,12 @@ export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): 
   return `${pods} in ${namespaces}`;
 }
 
-export function describePort(port: NetworkPolicyPort, destination: Pod | undefined): string {
+export function describePort(port: RulePort, destination: Pod | undefined): string {
+  if ('namedPort' in port) {
+    // A ClusterNetworkPolicy's named port has no protocol: any container port of that name.
+    const declared = destination?.ports.find((candidate) => candidate.name === port.namedPort);
+    return `${port.namedPort} (${declared ? `= ${declared.containerPort}/${declared.protocol}` : 'not declared by the destination'})`;
+  }
   if (port.port === undefined) return `any/${port.protocol}`;
   if (typeof port.port === 'number') {
     return `${port.port}${port.endPort !== undefined ? `-${port.endPort}` : ''}/${port.protocol}`;

@@ -206,3 +206,140 @@ spec:
   assert.equal(self?.ingress.reason, 'self');
   assert.match(verdict.notes.join('\n'), /hairpin/);
 });
+
+/** A ClusterNetworkPolicy of `tier` whose subject is shop/client, with these egress rules. */
+const clientTier = (
+  name: string,
+  tier: 'Admin' | 'Baseline',
+  egress: string,
+) => `apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: ${name}}
+spec:
+  tier: ${tier}
+  priority: 10
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: client}}}}
+  egress: ${egress}`;
+const SHOP = '{namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}}';
+
+test('an Admin Deny whose selector peer stands for the Service denies its ClusterIP, and says so', () => {
+  const cluster = clusterOf(
+    ...BASE,
+    clientTier('no-shop', 'Admin', `[{name: not-shop, action: Deny, to: [${SHOP}]}]`),
+  );
+  const verdict = through(cluster, 'shop/client', 'shop/web');
+  assert.equal(verdict.allowed, false);
+  assert.equal(verdict.egress.tier, 'Admin');
+  assert.deepEqual(
+    [verdict.egress.decidedBy?.policy, verdict.egress.decidedBy?.rule, verdict.egress.decidedBy?.peer],
+    ['no-shop', 0, 0],
+  );
+  assert.equal(
+    verdict.egress.summary,
+    'egress denied in the Admin tier by ClusterNetworkPolicy no-shop (priority 10) egress rule 0 "not-shop" (Deny) of shop/client, whose peer all pods in namespaces kubernetes.io/metadata.name=shop stands for svc/shop/web (the Service\'s selector satisfies it), so it matches its ClusterIP 10.96.0.10 on 80/TCP',
+  );
+  assert.match(verdict.summary ?? '', /denied at the source/);
+  // Peers that do not stand for the Service: another namespace, a podSelector its selector does not satisfy.
+  for (const peer of [
+    '{namespaces: {matchLabels: {kubernetes.io/metadata.name: ops}}}',
+    '{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web, version: v1}}}}',
+  ]) {
+    const other = clusterOf(...BASE, clientTier('no-shop', 'Admin', `[{action: Deny, to: [${peer}]}]`));
+    assert.equal(through(other, 'shop/client', 'shop/web').egress.allowed, true, peer);
+  }
+  const pods = clusterOf(
+    ...BASE,
+    clientTier(
+      'no-web',
+      'Admin',
+      '[{action: Deny, to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: web}}}}]}]',
+    ),
+  );
+  assert.equal(through(pods, 'shop/client', 'shop/web').egress.allowed, false, 'app=web is satisfied');
+});
+
+test('a cluster rule’s ports take the service ports whose target they admit, named ports too', () => {
+  // Service port 80 targets the container port http: 8080 on web-1, 8081 on web-2.
+  const cases: [string, boolean][] = [
+    ['[{portNumber: {protocol: TCP, port: 8080}}]', false],
+    ['[{portRange: {protocol: TCP, start: 8081, end: 8090}}]', false],
+    ['[{namedPort: http}]', false],
+    // The service port's own number is not its target.
+    ['[{portNumber: {protocol: TCP, port: 80}}]', true],
+    ['[{portNumber: {protocol: UDP, port: 8080}}]', true],
+    ['[{namedPort: metrics}]', true],
+  ];
+  for (const [ports, allowed] of cases) {
+    const cluster = clusterOf(
+      ...BASE,
+      clientTier('no-shop', 'Admin', `[{action: Deny, to: [${SHOP}], ports: ${ports}}]`),
+    );
+    const verdict = through(cluster, 'shop/client', 'shop/web');
+    assert.equal(verdict.egress.allowed, allowed, ports);
+    if (!allowed) assert.equal(verdict.egress.decidedBy?.port, 0, ports);
+  }
+});
+
+test('at the ClusterIP an Admin Accept overrules a NetworkPolicy, a Pass leaves it to one, and Baseline decides when none isolates', () => {
+  const isolated = clientEgress('[]');
+  const accepted = clusterOf(
+    ...BASE,
+    isolated,
+    clientTier('shop-ok', 'Admin', `[{action: Accept, to: [${SHOP}]}]`),
+  );
+  const accept = through(accepted, 'shop/client', 'shop/web');
+  assert.deepEqual([accept.egress.allowed, accept.egress.tier], [true, 'Admin']);
+  assert.equal(accept.allowed, true);
+
+  const passed = clusterOf(
+    ...BASE,
+    isolated,
+    clientTier('shop-pass', 'Admin', `[{action: Pass, to: [${SHOP}]}]`),
+  );
+  const pass = through(passed, 'shop/client', 'shop/web');
+  assert.deepEqual([pass.egress.allowed, pass.egress.tier], [false, 'NetworkPolicy']);
+  assert.deepEqual(
+    pass.egress.passedBy?.map((match) => [match.policy, match.action]),
+    [['shop-pass', 'Pass']],
+  );
+  assert.match(pass.egress.summary ?? '', /^the Admin tier passes it on \(ClusterNetworkPolicy shop-pass/);
+
+  const baseline = clientTier('shop-closed', 'Baseline', `[{action: Deny, to: [${SHOP}]}]`);
+  const closed = through(clusterOf(...BASE, baseline), 'shop/client', 'shop/web');
+  assert.deepEqual([closed.egress.allowed, closed.egress.tier], [false, 'Baseline']);
+  // A NetworkPolicy that isolates the pod decides before Baseline.
+  const allowedByPolicy = clusterOf(
+    ...BASE,
+    baseline,
+    clientEgress('[{to: [{podSelector: {matchLabels: {app: web}}}]}]'),
+  );
+  const open = through(allowedByPolicy, 'shop/client', 'shop/web');
+  assert.deepEqual([open.egress.allowed, open.egress.tier], [true, 'NetworkPolicy']);
+});
+
+test('a cluster rule’s networks holding the ClusterIP match it on numeric ports only', () => {
+  const numeric = clusterOf(
+    ...BASE,
+    clientTier(
+      'no-vips',
+      'Admin',
+      '[{action: Deny, to: [{networks: [10.96.0.0/24]}], ports: [{portNumber: {protocol: TCP, port: 80}}]}]',
+    ),
+  );
+  const verdict = through(numeric, 'shop/client', 'shop/web');
+  assert.equal(verdict.egress.allowed, false);
+  assert.match(
+    verdict.egress.summary ?? '',
+    /whose peer ipBlock 10\.96\.0\.0\/24 holds the ClusterIP 10\.96\.0\.10 of svc\/shop\/web, on 80\/TCP$/,
+  );
+  // A named port stands for a pod's port, and an address is no pod.
+  const named = clusterOf(
+    ...BASE,
+    clientTier(
+      'no-vips',
+      'Admin',
+      '[{action: Deny, to: [{networks: [10.96.0.0/24]}], ports: [{namedPort: http}]}]',
+    ),
+  );
+  assert.equal(through(named, 'shop/client', 'shop/web').egress.allowed, true);
+});

@@ -1,4 +1,4 @@
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule } from '../kube/network-policy.ts';
+import type { NetworkPolicy, NetworkPolicyPeer } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import type { Protocol } from '../kube/protocol.ts';
 import { describeServicePort, type Service, type ServicePort } from '../kube/service.ts';
@@ -9,14 +9,13 @@ import { type Endpoint, endpointName, type PortProtocol } from './endpoint.ts';
 import {
   evaluateSide,
   openSide,
-  type PeerTest,
   policyKey,
   type RuleMatch,
   type RuleMiss,
   type SideVerdict,
   type Verdict,
 } from './evaluate.ts';
-import { peerMismatch, portMatches } from './match.ts';
+import { type PolicyRule, peerMismatch, rulePortMatches } from './match.ts';
 import { formatSelector } from './selector.ts';
 import {
   portBackends,
@@ -25,7 +24,7 @@ import {
   serviceName,
   servicePeerMismatch,
 } from './service.ts';
-import { throughTiers } from './tiers.ts';
+import { type TierMatcher, throughTiers } from './tiers.ts';
 
 /** One backend of a connection through a ClusterIP. */
 export interface BackendVerdict {
@@ -56,8 +55,9 @@ export interface ServiceVerdict {
   /** Every backend is reached through the ClusterIP (false when there is none). */
   readonly allowed: boolean;
   /**
-   * Egress at the source, judged before kube-proxy translates the address: on the ClusterIP
-   * entries (Services whose selector satisfies a rule's peer) and on ipBlocks holding the ClusterIP.
+   * Egress at the source, judged before kube-proxy translates the address, in every tier: on the
+   * ClusterIP entries (Services whose selector satisfies a rule's peer) and on ipBlocks (or a
+   * ClusterNetworkPolicy's networks) holding the ClusterIP.
    */
   readonly egress: SideVerdict;
   readonly backends: readonly BackendVerdict[];
@@ -125,7 +125,11 @@ export function evaluateService(
   return { ...verdict, notes: notesOn(verdict, servicePort), summary: summaryOf(verdict) };
 }
 
-/** The egress side toward the ClusterIP, with the rules that allowed it or why each did not. */
+/**
+ * The egress side toward the ClusterIP, with the rules that allowed it or why each did not. Every
+ * tier meets the ClusterIP as the NetworkPolicy tier does (see {@link ruleAdmitsClusterIp}): a
+ * rule's networks hold it, or its selector peers stand for the Service, with the rule's action.
+ */
 function clusterIpEgress(
   cluster: Cluster,
   from: Endpoint,
@@ -136,15 +140,35 @@ function clusterIpEgress(
 ): SideVerdict {
   const pod = from.pod;
   if (!pod) return openSide('Egress', 'not-a-pod', from, explain);
-  // The cluster tiers see the ClusterIP as an address: only their networks can hold it.
-  const test: PeerTest = (_, rulePeer, endpoint) => !peerMismatch(cluster, '', rulePeer, endpoint);
-  const target = { port: servicePort.port, protocol: servicePort.protocol };
-  return throughTiers(cluster, 'Egress', { ...from, pod }, { ip }, target, test, explain, () => {
+  const matcher = clusterIpMatcher(cluster, service, servicePort, ip);
+  return throughTiers(cluster, 'Egress', { ...from, pod }, matcher, explain, () => {
     const isolating = cluster.policiesSelecting(pod, 'Egress');
     return isolating.length === 0
       ? undefined
       : isolatedClusterIpEgress(cluster, from, service, servicePort, ip, isolating, explain);
   });
+}
+
+/** How a ClusterNetworkPolicy's egress rule meets the ClusterIP, and says so. */
+function clusterIpMatcher(cluster: Cluster, service: Service, servicePort: ServicePort, ip: Ip): TierMatcher {
+  return {
+    hit: (_, rule) => {
+      // A cluster policy has no namespace: its selector peers all carry a namespaceSelector.
+      const outcome = ruleAdmitsClusterIp(cluster, '', rule, service, servicePort, ip);
+      return 'reason' in outcome || outcome.peer === undefined
+        ? undefined
+        : { ...outcome, peer: outcome.peer };
+    },
+    describe: (match, rule) => {
+      const peer = rule.peers[match.peer];
+      const words = peer ? describePeer(peer, '') : `peer ${match.peer}`;
+      const name = serviceName(service);
+      const port = `${servicePort.port}/${servicePort.protocol}`;
+      return peer?.ipBlock
+        ? `whose peer ${words} holds the ClusterIP ${formatIp(ip)} of ${name}, on ${port}`
+        : `whose peer ${words} stands for ${name} (the Service's selector satisfies it), so it matches its ClusterIP ${formatIp(ip)} on ${port}`;
+    },
+  };
 }
 
 /** The NetworkPolicy tier's verdict on egress toward the ClusterIP, for a pod `isolating` isolates. */
@@ -167,7 +191,7 @@ function isolatedClusterIpEgress(
         reason: 'has no egress rules, so it allows no egress at all',
       });
     policy.egress.forEach((rule, r) => {
-      const outcome = ruleAdmitsClusterIp(cluster, policy, rule, service, servicePort, ip);
+      const outcome = ruleAdmitsClusterIp(cluster, policy.metadata.namespace, rule, service, servicePort, ip);
       if ('reason' in outcome) misses.push({ policy: policyKey(policy), rule: r, reason: outcome.reason });
       else allowedBy.push({ policy: policyKey(policy), rule: r, ...outcome });
     });
@@ -194,11 +218,14 @@ function isolatedClusterIpEgress(
   return { ...side, summary };
 }
 
-/** How one egress rule treats the ClusterIP: the peer and port that allowed it, or why it did not. */
+/**
+ * How one egress rule of a policy in `policyNamespace` treats the ClusterIP: the peer and port
+ * that matched it, or why it did not.
+ */
 function ruleAdmitsClusterIp(
   cluster: Cluster,
-  policy: NetworkPolicy,
-  rule: NetworkPolicyRule,
+  policyNamespace: string,
+  rule: PolicyRule,
   service: Service,
   servicePort: ServicePort,
   ip: Ip,
@@ -206,7 +233,7 @@ function ruleAdmitsClusterIp(
   const target = { port: servicePort.port, protocol: servicePort.protocol };
   // Address entries (no peers: 0.0.0.0/0 and ::/0; ipBlocks) carry the rule's numeric ports only.
   const addressPort = () =>
-    rule.ports.length === 0 ? -1 : rule.ports.findIndex((port) => portMatches(port, target, undefined));
+    rule.ports.length === 0 ? -1 : rule.ports.findIndex((port) => rulePortMatches(port, target, undefined));
   const servicePortIndex = () =>
     rule.ports.length === 0
       ? -1
@@ -219,9 +246,9 @@ function ruleAdmitsClusterIp(
   }
   const why: string[] = [];
   for (const [i, peer] of rule.peers.entries()) {
-    const words = describePeer(peer, policy.metadata.namespace);
+    const words = describePeer(peer, policyNamespace);
     if (peer.ipBlock) {
-      const mismatch = peerMismatch(cluster, policy.metadata.namespace, peer, { ip });
+      const mismatch = peerMismatch(cluster, policyNamespace, peer, { ip });
       if (mismatch) {
         why.push(`${words} (the ClusterIP ${describeMismatch(mismatch)})`);
         continue;
@@ -233,7 +260,7 @@ function ruleAdmitsClusterIp(
       );
       continue;
     }
-    const mismatch = servicePeerMismatch(cluster, policy.metadata.namespace, peer, service);
+    const mismatch = servicePeerMismatch(cluster, policyNamespace, peer, service);
     if (mismatch) {
       why.push(`${words} (${describeServiceMismatch(mismatch, peer, service)})`);
       continue;
@@ -247,7 +274,7 @@ function ruleAdmitsClusterIp(
   return { reason: `${serviceName(service)} matches none of its peers: ${why.join('; ')}` };
 }
 
-function listPorts(rule: NetworkPolicyRule): string {
+function listPorts(rule: PolicyRule): string {
   return rule.ports.map((port) => describePort(port, undefined)).join(', ');
 }
 

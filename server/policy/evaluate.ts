@@ -10,7 +10,7 @@ import type { Cluster } from './cluster.ts';
 import { describeMismatch, describePeer, describePort } from './describe.ts';
 import { type Endpoint, endpointName, formatPortProtocol, type PortProtocol } from './endpoint.ts';
 import { peerMismatch, portMatches } from './match.ts';
-import { type DecidingTier, type TierRuleMatch, throughTiers } from './tiers.ts';
+import { type DecidingTier, endpointMatcher, type TierRuleMatch, throughTiers } from './tiers.ts';
 
 /** A rule that allowed a connection; `peer`/`port` index the rule's lists, absent when the list was empty (all). */
 export interface RuleMatch {
@@ -127,7 +127,8 @@ export function evaluateSide(
   const test: PeerTest =
     options.peerTest ??
     ((policy, rulePeer, endpoint) => !peerMismatch(cluster, policy.metadata.namespace, rulePeer, endpoint));
-  return throughTiers(cluster, direction, { ...subject, pod }, peer, target, test, explain, () => {
+  const matcher = endpointMatcher(direction, pod, peer, target, test);
+  return throughTiers(cluster, direction, { ...subject, pod }, matcher, explain, () => {
     const isolating = cluster.policiesSelecting(pod, direction);
     return isolating.length === 0
       ? undefined

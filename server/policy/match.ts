@@ -79,9 +79,21 @@ export function portMatches(
   return target.port >= rulePort.port && target.port <= last;
 }
 
-/** Whether a ClusterNetworkPolicy rule's port admits `target` on `destination`; a named port matches its container port's number and protocol there. */
-export function clusterPortMatches(
-  rulePort: ClusterPolicyPort,
+/** A port of either kind of rule: a NetworkPolicy's, or a ClusterNetworkPolicy's (whose named port has no protocol). */
+export type RulePort = NetworkPolicyPort | ClusterPolicyPort;
+
+/** A rule of either kind, for what both kinds mean alike: its peers (a ClusterNetworkPolicy's networks as ipBlocks) and ports. */
+export interface PolicyRule {
+  readonly peers: readonly NetworkPolicyPeer[];
+  readonly ports: readonly RulePort[];
+}
+
+/**
+ * Whether a rule's port of either kind admits `target` on `destination`; a ClusterNetworkPolicy's
+ * named port matches its container port's number and protocol there.
+ */
+export function rulePortMatches(
+  rulePort: RulePort,
   target: PortProtocol,
   destination: Pod | undefined,
 ): boolean {

@@ -6,7 +6,7 @@ import type { Protocol } from '../kube/protocol.ts';
 import type { Service, ServicePort } from '../kube/service.ts';
 import type { Cluster } from './cluster.ts';
 import type { PortProtocol } from './endpoint.ts';
-import { portMatches, resolveNamedPort } from './match.ts';
+import { portMatches, type RulePort, resolveNamedPort } from './match.ts';
 import { selectorMatches } from './selector.ts';
 
 /**
@@ -121,14 +121,16 @@ export function servicePeerMismatch(
  * targetPort (number to number, name to name) admits it; otherwise the rule port is resolved on
  * the backends and admits the service ports whose target it is there. Beyond AWS's controller
  * (which keeps the first match, and a range's start only), every matching service port counts,
- * and a range admits every target inside it.
+ * and a range admits every target inside it. The rule is a NetworkPolicy's or a
+ * ClusterNetworkPolicy's: the same ports open the same ClusterIPs in every tier.
  */
 export function rulePortAdmits(
   cluster: Cluster,
   service: Service,
-  rulePort: NetworkPolicyPort,
+  anyPort: RulePort,
   servicePort: ServicePort,
 ): boolean {
+  const rulePort = inProtocol(anyPort, servicePort.protocol);
   if (rulePort.protocol !== servicePort.protocol) return false;
   if (rulePort.port === undefined || rulePort.port === servicePort.targetPort) return true;
   const { protocol } = servicePort;
@@ -141,6 +143,11 @@ export function rulePortAdmits(
     const target = targetOn(servicePort, pod);
     return target !== undefined && portMatches(rulePort, { port: target, protocol }, pod);
   });
+}
+
+/** A rule port as a NetworkPolicy port: a ClusterNetworkPolicy's named port has no protocol, so it takes `protocol`. */
+function inProtocol(rulePort: RulePort, protocol: Protocol): NetworkPolicyPort {
+  return 'namedPort' in rulePort ? { protocol, port: rulePort.namedPort } : rulePort;
 }
 
 /** A port of a ClusterIP entry: the service port, or every port of the protocol. */
@@ -157,12 +164,12 @@ export interface ClusterIpPort {
 export function clusterIpPorts(
   cluster: Cluster,
   service: Service,
-  rulePorts: readonly NetworkPolicyPort[],
+  rulePorts: readonly RulePort[],
 ): readonly ClusterIpPort[] | 'all' | null {
   if (rulePorts.length === 0) return 'all';
   const ports = new Map<string, ClusterIpPort>();
   for (const rulePort of rulePorts) {
-    if (rulePort.port === undefined) {
+    if (!('namedPort' in rulePort) && rulePort.port === undefined) {
       ports.set(`${rulePort.protocol}:`, { protocol: rulePort.protocol });
       continue;
     }

@@ -1,10 +1,15 @@
-import type { ClusterAction, ClusterNetworkPolicy, ClusterTier } from '../kube/cluster-network-policy.ts';
+import type {
+  ClusterAction,
+  ClusterNetworkPolicy,
+  ClusterPolicyRule,
+  ClusterTier,
+} from '../kube/cluster-network-policy.ts';
 import type { PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
 import { type Endpoint, endpointName, formatPortProtocol, type PortProtocol } from './endpoint.ts';
 import { openSide, type PeerTest, type SideVerdict } from './evaluate.ts';
-import { clusterPortMatches } from './match.ts';
+import { rulePortMatches } from './match.ts';
 
 /** The tier whose policy decided a side: a cluster tier, NetworkPolicy, or none (nothing restricts it). */
 export type DecidingTier = ClusterTier | 'NetworkPolicy' | 'None';
@@ -59,42 +64,81 @@ export function ruleOrderWarnings(policy: ClusterNetworkPolicy): RuleOrderWarnin
   });
 }
 
+/** Where a rule of a ClusterNetworkPolicy met a connection: its matching peer, and port when it lists ports. */
+export interface TierHit {
+  readonly peer: number;
+  readonly port?: number;
+}
+
 /**
- * The rule of `tier` that decides the connection for `subject` (the pod whose policies apply), or
- * undefined when no rule of the tier matches it: the policies are taken by priority, lowest
- * first, and the first priority with a matching rule decides.
+ * How the tiers' rules meet one connection of a side: a pod addressed directly, or a Service's
+ * ClusterIP (whose selector peers stand for the Service, see evaluate-service.ts).
  */
-export function decideTier(
-  cluster: Cluster,
-  tier: ClusterTier,
+export interface TierMatcher {
+  /** Where the rule matches the connection, or undefined when it does not. */
+  readonly hit: (policy: ClusterNetworkPolicy, rule: ClusterPolicyRule) => TierHit | undefined;
+  /** With `explain`: how the deciding rule's peer met the connection, ending the summary. */
+  readonly describe: (match: TierRuleMatch, rule: ClusterPolicyRule) => string;
+}
+
+/** The matcher of a connection to `peer` on `target`: named ports resolve on the destination, peers by `test`. */
+export function endpointMatcher(
   direction: PolicyType,
   subject: Pod,
   peer: Endpoint,
   target: PortProtocol,
   test: PeerTest,
-): TierRuleMatch | undefined {
+): TierMatcher {
   const destination = direction === 'Egress' ? peer.pod : subject;
-  let best: TierRuleMatch | undefined;
+  return {
+    hit: (policy, rule) => {
+      const port = rule.ports.findIndex((rulePort) => rulePortMatches(rulePort, target, destination));
+      if (rule.ports.length > 0 && port < 0) return undefined;
+      const peerIndex = rule.peers.findIndex((rulePeer) => test(policy, rulePeer, peer));
+      if (peerIndex < 0) return undefined;
+      return rule.ports.length > 0 ? { peer: peerIndex, port } : { peer: peerIndex };
+    },
+    describe: () => `which matches ${endpointName(peer)} on ${formatPortProtocol(target)}`,
+  };
+}
+
+/** The rule that decided a tier's turn, as reported and as written. */
+interface TierDecision {
+  readonly match: TierRuleMatch;
+  readonly rule: ClusterPolicyRule;
+}
+
+/**
+ * The rule of `tier` that decides the connection for `subject` (the pod whose policies apply), or
+ * undefined when no rule of the tier matches it: the policies are taken by priority, lowest
+ * first, and the first priority with a matching rule decides.
+ */
+function decideTier(
+  cluster: Cluster,
+  tier: ClusterTier,
+  direction: PolicyType,
+  subject: Pod,
+  matcher: TierMatcher,
+): TierDecision | undefined {
+  let best: TierDecision | undefined;
   for (const policy of cluster.clusterPoliciesSelecting(subject, direction, tier)) {
-    if (best && (policy.priority > best.priority || best.action === 'Deny')) break;
+    if (best && (policy.priority > best.match.priority || best.rule.action === 'Deny')) break;
     const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r];
-      if (!rule || (best && PRECEDENCE[rule.action] >= PRECEDENCE[best.action])) continue;
-      const port = rule.ports.findIndex((rulePort) => clusterPortMatches(rulePort, target, destination));
-      if (rule.ports.length > 0 && port < 0) continue;
-      const peerIndex = rule.peers.findIndex((rulePeer) => test(policy, rulePeer, peer));
-      if (peerIndex < 0) continue;
-      best = {
+      if (!rule || (best && PRECEDENCE[rule.action] >= PRECEDENCE[best.rule.action])) continue;
+      const hit = matcher.hit(policy, rule);
+      if (!hit) continue;
+      const match: TierRuleMatch = {
         tier,
         policy: policy.metadata.name,
         priority: policy.priority,
         rule: r,
         ...(rule.name ? { ruleName: rule.name } : {}),
         action: rule.action,
-        peer: peerIndex,
-        ...(rule.ports.length > 0 ? { port } : {}),
+        ...hit,
       };
+      best = { match, rule };
     }
   }
   return best;
@@ -109,32 +153,29 @@ export function throughTiers(
   cluster: Cluster,
   direction: PolicyType,
   subject: Endpoint & { readonly pod: Pod },
-  peer: Endpoint,
-  target: PortProtocol,
-  test: PeerTest,
+  matcher: TierMatcher,
   explain: boolean,
   networkPolicies: () => SideVerdict | undefined,
 ): SideVerdict {
-  const admin = decideTier(cluster, 'Admin', direction, subject.pod, peer, target, test);
-  if (admin && admin.action !== 'Pass') return tierSide(direction, admin, [], subject, peer, target, explain);
-  const passed = admin ? [admin] : [];
+  const admin = decideTier(cluster, 'Admin', direction, subject.pod, matcher);
+  if (admin && admin.rule.action !== 'Pass') return tierSide(direction, admin, [], subject, matcher, explain);
+  const passed = admin ? [admin.match] : [];
   const isolated = networkPolicies();
   if (isolated) return passedOn(isolated, passed, explain);
-  const baseline = decideTier(cluster, 'Baseline', direction, subject.pod, peer, target, test);
-  if (baseline && baseline.action !== 'Pass')
-    return tierSide(direction, baseline, passed, subject, peer, target, explain);
-  if (baseline) passed.push(baseline);
+  const baseline = decideTier(cluster, 'Baseline', direction, subject.pod, matcher);
+  if (baseline && baseline.rule.action !== 'Pass')
+    return tierSide(direction, baseline, passed, subject, matcher, explain);
+  if (baseline) passed.push(baseline.match);
   return passedOn(openSide(direction, 'not-isolated', subject, explain), passed, explain);
 }
 
 /** The side a cluster rule decided (Accept or Deny). */
 function tierSide(
   direction: PolicyType,
-  match: TierRuleMatch,
+  { match, rule }: TierDecision,
   passed: readonly TierRuleMatch[],
   subject: Endpoint,
-  peer: Endpoint,
-  target: PortProtocol,
+  matcher: TierMatcher,
   explain: boolean,
 ): SideVerdict {
   const allowed = match.action === 'Accept';
@@ -157,7 +198,7 @@ function tierSide(
   if (!explain) return side;
   const word = direction.toLowerCase();
   const verb = allowed ? 'allowed' : 'denied';
-  const decided = `${word} ${verb} in the ${match.tier} tier by ${describeTierRule(match, word)} of ${endpointName(subject)}, which matches ${endpointName(peer)} on ${formatPortProtocol(target)}`;
+  const decided = `${word} ${verb} in the ${match.tier} tier by ${describeTierRule(match, word)} of ${endpointName(subject)}, ${matcher.describe(match, rule)}`;
   return { ...side, summary: prefixPasses(passed, word, decided) };
 }
 
