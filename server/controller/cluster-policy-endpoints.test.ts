@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ClusterNetworkPolicy } from '../kube/cluster-network-policy.ts';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from '../policy/cluster.ts';
 import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
@@ -173,4 +174,108 @@ status: {podIP: 10.0.0.3}`,
   assert.equal(index.set(namespace).updated.has('shop-guard'), false);
   assert.deepEqual(index.delete('ClusterNetworkPolicy', 'shop-guard').removed, ['shop-guard']);
   assert.deepEqual(index.allCluster(), []);
+});
+
+const SERVICES = `
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  clusterIPs: [10.96.0.10, "fd00:96::10"]
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}, {name: admin, port: 9000, targetPort: 9000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-pods, namespace: shop}
+spec: {clusterIP: None, selector: {app: web}, ports: [{port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: probe, namespace: ops}
+spec: {clusterIP: 10.96.0.30, selector: {app: probe}, ports: [{port: 7000}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ops}
+spec: {clusterIP: 10.96.0.31, selector: {app: web}, ports: [{port: 80}]}
+`;
+
+const EGRESS_POLICY = `
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: probe-out}
+spec:
+  tier: Admin
+  priority: 3
+  subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: probe}}}}
+  egress:
+  - {action: Deny, to: [{namespaces: {matchLabels: {team: shop}}}], ports: [{namedPort: http}]}
+  - {action: Accept, to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: probe}}}}]}
+  - {action: Pass, to: [{networks: [10.96.0.0/16]}], ports: [{portNumber: {protocol: TCP, port: 9000}}]}
+`;
+
+test('egress holds the ClusterIPs of the Services a rule’s selector peers stand for, with its action and the service ports its ports admit', () => {
+  const cluster = clusterOf(PODS, SERVICES, EGRESS_POLICY);
+  const policy = cluster.clusterPolicy('probe-out');
+  assert.ok(policy);
+  const [endpoint] = clusterPolicyEndpointsFor(cluster, policy);
+  assert.deepEqual(JSON.parse(JSON.stringify(endpoint?.spec.egress)), [
+    // The pods, named ports resolved on each.
+    { cidr: '10.0.0.1', ports: [{ protocol: 'TCP', port: 9090 }], action: 'Deny' },
+    { cidr: '10.0.0.2', ports: [{ protocol: 'TCP', port: 8080 }], action: 'Deny' },
+    { cidr: '10.0.1.1', action: 'Accept' },
+    { cidr: '10.96.0.0/16', ports: [{ protocol: 'TCP', port: 9000 }], action: 'Pass' },
+    // shop/web at both its ClusterIPs, on the service port whose target is http (not admin's 9000);
+    // shop/web-pods is headless; ops/web's selector does not satisfy the probe peer.
+    { cidr: '10.96.0.10', ports: [{ protocol: 'TCP', port: 80 }], action: 'Deny' },
+    { cidr: '10.96.0.30', action: 'Accept' },
+    { cidr: 'fd00:96::10', ports: [{ protocol: 'TCP', port: 80 }], action: 'Deny' },
+  ]);
+  // Ingress peers see the client's address, never a ClusterIP.
+  const guarded = clusterOf(PODS, SERVICES, POLICY);
+  const [guard] = clusterPolicyEndpointsFor(
+    guarded,
+    guarded.clusterPolicy('shop-guard') as ClusterNetworkPolicy,
+  );
+  assert.equal(
+    guard?.spec.ingress?.some((entry) => entry.cidr.startsWith('10.96.')),
+    false,
+  );
+});
+
+test('a Service added, changed or deleted updates the cluster policies whose peers stand for it', () => {
+  const index = new EndpointsIndex(clusterOf(PODS, EGRESS_POLICY, POLICY));
+  const clusterIps = () =>
+    index
+      .clusterOf('probe-out')
+      .flatMap((endpoint) => endpoint.spec.egress ?? [])
+      .filter((entry) => entry.cidr.startsWith('10.96.0.') && !entry.cidr.includes('/'))
+      .map((entry) => `${entry.cidr} ${entry.action} ${(entry.ports ?? []).map((p) => p.port).join(',')}`);
+  assert.deepEqual(clusterIps(), []);
+  const [web, , probe] = parseState(SERVICES, 'services');
+  assert.ok(web && probe);
+  const added = index.set(probe);
+  assert.deepEqual([...added.updated], ['probe-out'], 'shop-guard’s peers stand for no Service');
+  assert.deepEqual(clusterIps(), ['10.96.0.30 Accept ']);
+  assert.deepEqual([...index.set(web).updated], ['probe-out']);
+  assert.deepEqual(clusterIps(), ['10.96.0.10 Deny 80', '10.96.0.30 Accept ']);
+  // Its selector changed to one the Accept rule's peer does not stand for: the entry goes.
+  const [moved] = parseState(
+    `apiVersion: v1
+kind: Service
+metadata: {name: probe, namespace: ops}
+spec: {clusterIP: 10.96.0.30, selector: {app: other}, ports: [{port: 7000}]}`,
+    'moved',
+  );
+  assert.ok(moved);
+  assert.deepEqual([...index.set(moved).updated], ['probe-out']);
+  assert.deepEqual(clusterIps(), ['10.96.0.10 Deny 80']);
+  assert.deepEqual([...index.set(moved).updated], [], 'an unchanged Service updates nothing');
+  assert.deepEqual([...index.delete('Service', 'shop/web').updated], ['probe-out']);
+  assert.deepEqual(clusterIps(), []);
+  const fresh = new EndpointsIndex(
+    Cluster.of([...parseState(`${PODS}\n---\n${EGRESS_POLICY}\n---\n${POLICY}`, 'fresh'), moved]),
+  );
+  assert.equal(JSON.stringify(index.allCluster()), JSON.stringify(fresh.allCluster()));
 });

@@ -11,10 +11,11 @@ import {
 } from '../kube/cluster-policy-endpoint.ts';
 import type { Pod } from '../kube/pod.ts';
 import { type EndpointPort, type PodEndpoint, podEndpoint } from '../kube/policy-endpoint.ts';
-import { addressOrder, sortByAddress } from '../net/ip.ts';
+import type { Service } from '../kube/service.ts';
+import { addressOrder, parseIp, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches } from '../policy/match.ts';
-import { dedupePorts, type EntryPorts, unionPorts } from './contribution.ts';
+import { dedupePorts, type EntryPorts, ruleServicePorts, unionPorts } from './contribution.ts';
 import { chunkName, DEFAULT_CHUNK_SIZE, placesOf } from './policy-endpoints.ts';
 
 /**
@@ -22,7 +23,9 @@ import { chunkName, DEFAULT_CHUNK_SIZE, placesOf } from './policy-endpoints.ts';
  * subject's pods in `podSelectorEndpoints`, and per direction one entry per address and action
  * (a pod by each of its IPs, each CIDR of `networks` as written) with the ports the rules of that action
  * give it. Named ports become numbers: for ingress on the subject's pods, for egress on each
- * destination pod (pods inside a `networks` CIDR included). Lists longer than `chunkSize` spill
+ * destination pod (pods inside a `networks` CIDR included). Egress also lists the ClusterIPs of the
+ * Services a rule's selector peers stand for, with the service ports its ports admit (see
+ * {@link ruleServicePorts}). Lists longer than `chunkSize` spill
  * into further ClusterPolicyEndpoints. Entries keep no rule order: within the policy, the agent
  * applies Deny before Pass before Accept, as the model does.
  */
@@ -43,8 +46,12 @@ export function clusterPolicyEndpointsFor(
     (endpoint: PodEndpoint) => addressOrder(endpoint.podIP),
   );
   const ingress = entriesOf(cluster, pods, policy.ingress, (rule) => rulePorts(rule, subjects));
-  const egress = entriesOf(cluster, pods, policy.egress, (rule, destination) =>
-    rulePorts(rule, destination ? [destination] : []),
+  const egress = entriesOf(
+    cluster,
+    pods,
+    policy.egress,
+    (rule, destination) => rulePorts(rule, destination ? [destination] : []),
+    cluster.allServices(),
   );
   const lists = [ingress, egress, podSelectorEndpoints];
   const chunks = Math.max(1, ...lists.map((items) => Math.ceil(items.length / chunkSize)));
@@ -96,12 +103,16 @@ function rulePorts(rule: ClusterPolicyRule, pods: readonly Pod[]): EntryPorts | 
   return ports.length > 0 ? dedupePorts(ports) : null;
 }
 
-/** Every address entry of one direction's rules, merged per address and action, sorted by address. */
+/**
+ * Every address entry of one direction's rules, merged per address and action, sorted by address.
+ * For egress, `services` are the Services whose ClusterIPs selector peers may stand for.
+ */
 function entriesOf(
   cluster: Cluster,
   pods: readonly Pod[],
   rules: readonly ClusterPolicyRule[],
   portsFor: (rule: ClusterPolicyRule, destination?: Pod) => EntryPorts | null,
+  services: readonly Service[] = [],
 ): ClusterEndpointInfo[] {
   const merged = new Map<string, { cidr: string; action: ClusterAction; ports: EntryPorts }>();
   const add = (cidr: string, action: ClusterAction, ports: EntryPorts | null) => {
@@ -131,6 +142,13 @@ function entriesOf(
       for (const pod of pods)
         if (peerMatches(cluster, '', peer, { pod }))
           for (const place of placesOf(pod)) add(place.cidr, rule.action, portsFor(rule, pod));
+    }
+    // The egress hook sees a Service's ClusterIP, before kube-proxy translates it: the Services the
+    // rule's selector peers stand for get it, with the rule's action, as a NetworkPolicy's egress does.
+    for (const service of services) {
+      const ports = ruleServicePorts(cluster, '', rule, service);
+      if (ports === null) continue;
+      for (const ip of service.clusterIPs) if (parseIp(ip)) add(ip, rule.action, ports);
     }
   }
   // By address, and at one address Deny, Pass, Accept (a stable sort keeps the second order within the first).

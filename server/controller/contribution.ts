@@ -11,7 +11,7 @@ import {
 import type { Service } from '../kube/service.ts';
 import type { Ip } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
-import { peerMatches, resolveNamedPort } from '../policy/match.ts';
+import { type PolicyRule, peerMatches, resolveNamedPort } from '../policy/match.ts';
 import { selectorMatches } from '../policy/selector.ts';
 import { clusterIpPorts, servicePeerMismatch } from '../policy/service.ts';
 
@@ -109,14 +109,27 @@ export function serviceContribution(
 ): EntryPorts | undefined {
   let ports: EntryPorts | undefined;
   for (const rule of policy.egress) {
-    const stands = rule.peers.some(
-      (peer) => !servicePeerMismatch(cluster, policy.metadata.namespace, peer, service),
-    );
-    const admitted = stands ? clusterIpPorts(cluster, service, rule.ports) : null;
-    if (admitted === null) continue;
-    ports = unionPorts(ports, admitted === 'all' ? 'all' : dedupePorts(admitted));
+    const admitted = ruleServicePorts(cluster, policy.metadata.namespace, rule, service);
+    if (admitted !== null) ports = unionPorts(ports, admitted);
   }
   return ports;
+}
+
+/**
+ * The ports one egress rule of a policy in `policyNamespace` (a NetworkPolicy's, or a
+ * ClusterNetworkPolicy's with no namespace) opens on the Service's ClusterIPs; null when none of
+ * its peers stands for the Service, or its ports admit none of the Service's.
+ */
+export function ruleServicePorts(
+  cluster: Cluster,
+  policyNamespace: string,
+  rule: PolicyRule,
+  service: Service,
+): EntryPorts | null {
+  const stands = rule.peers.some((peer) => !servicePeerMismatch(cluster, policyNamespace, peer, service));
+  const admitted = stands ? clusterIpPorts(cluster, service, rule.ports) : null;
+  if (admitted === null) return null;
+  return admitted === 'all' ? 'all' : dedupePorts(admitted);
 }
 
 /**
@@ -157,8 +170,8 @@ export function candidatePods(cluster: Cluster, policy: NetworkPolicy): Pod[] {
   return [...namespaces].flatMap((namespace) => cluster.podsIn(namespace));
 }
 
-/** Whether an egress rule of the policy has a peer that may stand for Services (any selector peer). */
-export function hasServicePeers(policy: NetworkPolicy): boolean {
+/** Whether an egress rule of the policy (of either kind) has a peer that may stand for Services (any selector peer). */
+export function hasServicePeers(policy: { readonly egress: readonly PolicyRule[] }): boolean {
   return policy.egress.some((rule) => rule.peers.some((peer) => !peer.ipBlock));
 }
 

@@ -10,7 +10,7 @@ import type { Cluster, ClusterObject } from '../policy/cluster.ts';
 import { selectorMatches } from '../policy/selector.ts';
 import { isBackendOf } from '../policy/service.ts';
 import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
-import { ownNamespaceOnly } from './contribution.ts';
+import { hasServicePeers, ownNamespaceOnly } from './contribution.ts';
 import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
 /**
@@ -33,6 +33,7 @@ export interface EndpointsChange {
  * change those of the namespace's pods and Services, for policies with namespace selectors; a
  * Service change its ClusterIP entries in the policies whose egress peers may stand for it. Only
  * a policy change, or a change of what a named ingress port stands for, builds a policy anew.
+ * ClusterNetworkPolicies are computed whole again on the changes that may touch them.
  */
 export class EndpointsIndex {
   private readonly cluster: Cluster;
@@ -100,10 +101,14 @@ export class EndpointsIndex {
       } else if (this.clusterStates.delete(object.metadata.name)) removed.push(object.metadata.name);
       return { updated, removed, rebuilt: 1 };
     }
-    // Subjects and peers of cluster policies select pods by namespace and pod labels: a pod or
-    // namespace change computes each cluster policy again, and counts where the result differs.
-    if (object.kind === 'Pod' || object.kind === 'Namespace')
-      for (const [name, state] of this.clusterStates) if (this.buildCluster(state.policy)) updated.add(name);
+    // Subjects and peers of cluster policies select pods by namespace and pod labels, and egress
+    // selector peers stand for Services: such a change computes each cluster policy it may touch
+    // again, and counts where the result differs.
+    if (object.kind === 'Pod' || object.kind === 'Namespace' || object.kind === 'Service')
+      for (const [name, state] of this.clusterStates) {
+        if (object.kind === 'Service' && !hasServicePeers(state.policy)) continue;
+        if (this.buildCluster(state.policy)) updated.add(name);
+      }
     switch (object.kind) {
       case 'NetworkPolicy':
         if (current) {

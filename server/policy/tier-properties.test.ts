@@ -1,16 +1,53 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { allows, compilePodRules, identityOf } from '../../agent/datapath/compile.ts';
+import { EndpointsIndex } from '../controller/endpoints-index.ts';
+import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject } from '../kube/objects.ts';
+import { podIPsOf } from '../kube/pod.ts';
+import { PROTOCOL_NUMBERS } from '../kube/protocol.ts';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster, type ClusterObject } from './cluster.ts';
 import { layoutYaml } from './conformance/layout.ts';
 import type { PortProtocol } from './endpoint.ts';
 import { evaluate, type SideVerdict } from './evaluate.ts';
+import { evaluateService } from './evaluate-service.ts';
 import { computeMatrix } from './matrix.ts';
 
-/** Property tests of the tiers over the conformance layout (x, y, z × a, b, c; 80/81 on TCP and UDP). */
-const LAYOUT = parseState(layoutYaml(), 'layout');
+/**
+ * Property tests of the tiers over the conformance layout (x, y, z × a, b, c; 80/81 on TCP and
+ * UDP), with Services in front of some of its pods: a named target, a target that is not the
+ * service port's number, and one without a selector (only peers selecting every pod stand for it).
+ */
+const service = (namespace: string, name: string, clusterIP: string, spec: object) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { clusterIP, ...spec },
+  });
+const LAYOUT = parseState(
+  [
+    layoutYaml(),
+    service('x', 'svc-a', '10.96.1.1', {
+      selector: { pod: 'a' },
+      ports: [
+        { name: 'web', port: 8080, targetPort: 'serve-80-tcp' },
+        { name: 'dns', port: 5353, targetPort: 81, protocol: 'UDP' },
+      ],
+    }),
+    service('y', 'svc-b', '10.96.1.2', {
+      selector: { pod: 'b' },
+      ports: [
+        { name: 'http', port: 80 },
+        { name: 'echo', port: 81, protocol: 'UDP' },
+      ],
+    }),
+    service('z', 'svc-manual', '10.96.1.3', { ports: [{ port: 81, protocol: 'TCP' }] }),
+  ].join('\n---\n'),
+  'layout',
+);
 const TARGETS: PortProtocol[] = [
   { port: 80, protocol: 'TCP' },
   { port: 81, protocol: 'UDP' },
@@ -50,7 +87,10 @@ const egressRule = fc.record({
   to: fc.array(
     fc.oneof(
       selectorPeer,
-      fc.constantFrom('10.77.10.0/24', '10.77.20.2/32').map((cidr) => ({ networks: [cidr] })),
+      // Pods' networks, and networks holding ClusterIPs.
+      fc
+        .constantFrom('10.77.10.0/24', '10.77.20.2/32', '10.96.1.0/30', '10.96.1.2/32')
+        .map((cidr) => ({ networks: [cidr] })),
     ),
     { minLength: 1, maxLength: 2 },
   ),
@@ -71,6 +111,11 @@ const networkPolicy = fc.record({
     {
       maxLength: 1,
     },
+  ),
+  // Egress rules isolate for egress (none: no egress isolation), so the NetworkPolicy tier meets ClusterIPs too.
+  egress: fc.array(
+    fc.record({ to: fc.array(fc.record({ namespaceSelector: nsSelector, podSelector }), { maxLength: 1 }) }),
+    { maxLength: 1 },
   ),
 });
 
@@ -171,6 +216,36 @@ test('a side decided by a tier is decided by one of its rules; NetworkPolicy and
             }
           }
         }
+    }),
+    runs,
+  );
+});
+
+test('through a ClusterIP, every tier judges egress as the kernel does on the controller’s entries', () => {
+  fc.assert(
+    fc.property(scenario, (s) => {
+      const cluster = Cluster.of(objectsOf(s));
+      const index = new EndpointsIndex(cluster);
+      const [endpoints, clusterEndpoints] = [index.all(), index.allCluster()];
+      for (const pod of cluster.allPods()) {
+        const identity = identityOf(keyOf(pod.metadata), podIPsOf(pod));
+        const { egress } = compilePodRules(identity, endpoints, clusterEndpoints);
+        for (const svc of cluster.allServices())
+          for (const port of svc.ports) {
+            const verdict = evaluateService(cluster, { pod, ip: cluster.ipOf(pod) }, svc, port);
+            const kernel = allows(
+              egress,
+              svc.clusterIPs[0] ?? '',
+              port.port,
+              PROTOCOL_NUMBERS[port.protocol],
+            );
+            assert.equal(
+              kernel,
+              verdict.egress.allowed,
+              `${keyOf(pod.metadata)} -> ${keyOf(svc.metadata)} ${port.port}/${port.protocol} (model: ${verdict.egress.tier})`,
+            );
+          }
+      }
     }),
     runs,
   );
