@@ -87,14 +87,15 @@ test('cluster tiers: lab apply enforces ClusterNetworkPolicies, ebpf dump shows 
   const text = (await palisade('ebpf', 'dump', 'another-ns/another-client-one')).stdout;
   assert.match(text, /egress: enforce-open \(what no rule decides passes\)/);
   assert.match(text, /any:any deny \(Admin isolate-another-ns\)/);
-  const probe = async () =>
+  // The pod directly, and through its Service's ClusterIP (the egress hook sees that before the DNAT).
+  const probe = async (to: string) =>
     JSON.parse(
       (
         await palisade(
           'lab',
           'probe',
           'another-ns/another-client-one',
-          'default/demo-app',
+          to,
           '80',
           '--json',
           '--timeout',
@@ -102,7 +103,9 @@ test('cluster tiers: lab apply enforces ClusterNetworkPolicies, ebpf dump shows 
         )
       ).stdout,
     ).connected;
-  assert.equal(await probe(), false, 'the Admin Deny drops egress to default');
+  const targets = ['default/demo-app', 'svc/default/demo-app'];
+  for (const to of targets)
+    assert.equal(await probe(to), false, `the Admin Deny drops egress to default: ${to}`);
   const deleted = await palisade(
     'lab',
     'delete',
@@ -112,11 +115,12 @@ test('cluster tiers: lab apply enforces ClusterNetworkPolicies, ebpf dump shows 
   );
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.match(deleted.stdout, /ClusterNetworkPolicy isolate-another-ns deleted/);
-  assert.equal(
-    await probe(),
-    true,
-    'without it, the walkthrough’s policies let another-client-one reach demo-app',
-  );
+  for (const to of targets)
+    assert.equal(
+      await probe(to),
+      true,
+      `without it, the walkthrough’s policies let another-client-one reach demo-app: ${to}`,
+    );
 });
 
 test('ebpf progs, maps and dump show what the kernel enforces, readable, with the policy of each entry', async () => {

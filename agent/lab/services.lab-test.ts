@@ -15,7 +15,7 @@ import { serviceName } from '../../server/policy/service.ts';
 import { labApply, labPod, labProbe, labServices } from './lab.ts';
 import { nodeNetns } from './names.ts';
 import { run } from './shell.ts';
-import { startLab, stopLab } from './testing-lab.ts';
+import { reaches, startLab, stopLab } from './testing-lab.ts';
 
 /**
  * Traffic through ClusterIPs, with real packets: kube-proxy's DNAT in the lab's nodes, the
@@ -170,6 +170,89 @@ spec:
       assert.equal(result.kernel, allowed, `kernel: ${from} → ${result.name} (${where})`);
     }),
   );
+});
+
+test('ClusterNetworkPolicies through ClusterIPs: an Admin Deny to a namespace drops its Services, an Admin Accept overrules a NetworkPolicy, a Pass and Baseline act too', async () => {
+  await labApply(
+    [
+      policyFile(
+        'services-tiers',
+        `# y may not reach x, by namespace selector: its Services' ClusterIPs included.
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: y-not-to-x}
+spec:
+  tier: Admin
+  priority: 10
+  subject: {namespaces: {matchLabels: {ns: y}}}
+  egress: [{name: not-x, action: Deny, to: [{namespaces: {matchLabels: {ns: x}}}]}]
+---
+# z sends nothing by its NetworkPolicy, but the Admin tier accepts y/b (svc-b) first, and passes x on to that policy.
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: z-out}
+spec:
+  tier: Admin
+  priority: 20
+  subject: {namespaces: {matchLabels: {ns: z}}}
+  egress:
+    - {action: Accept, to: [{pods: {namespaceSelector: {matchLabels: {ns: y}}, podSelector: {matchLabels: {pod: b}}}}]}
+    - {action: Pass, to: [{namespaces: {matchLabels: {ns: x}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: no-egress, namespace: z}
+spec: {podSelector: {}, policyTypes: [Egress]}
+---
+# x, which no NetworkPolicy isolates, may not reach z's TCP Service ports (svc-c's 80 targets serve-81-tcp).
+apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: x-not-to-z}
+spec:
+  tier: Baseline
+  priority: 10
+  subject: {namespaces: {matchLabels: {ns: x}}}
+  egress: [{action: Deny, to: [{namespaces: {matchLabels: {ns: z}}}], ports: [{portNumber: {protocol: TCP, port: 81}}]}]
+`,
+      ),
+    ],
+    { replacePolicies: true },
+  );
+  const cluster = labCluster();
+  const expected: [string, string, boolean][] = [
+    ['y/a', 'svc/x/svc-a 8080/TCP', false],
+    ['y/b', 'svc/x/svc-a 5353/UDP', false],
+    ['y/c', 'svc/x/svc-a 8080/TCP', false],
+    ['y/a', 'svc/z/svc-c 80/TCP', true],
+    ['x/b', 'svc/x/svc-a 8080/TCP', true],
+    ['z/a', 'svc/y/svc-b 80/TCP', true],
+    ['z/b', 'svc/y/svc-b 81/UDP', true],
+    ['z/a', 'svc/x/svc-a 8080/TCP', false],
+    ['z/a', 'svc/z/svc-c 80/TCP', false],
+    ['x/b', 'svc/z/svc-c 80/TCP', false],
+    ['x/a', 'svc/z/svc-c 81/UDP', true],
+    ['x/c', 'svc/y/svc-b 80/TCP', true],
+  ];
+  const services = cluster.allServices().filter((svc) => /^svc-[abc]$/.test(svc.metadata.name));
+  const results = new Map(
+    await Promise.all(
+      [...new Set(expected.map(([from]) => from))].map(
+        async (from) => [from, await throughServices(from, cluster, services)] as const,
+      ),
+    ),
+  );
+  for (const [from, name, allowed] of expected) {
+    const result = results.get(from)?.find((probe) => probe.name === name);
+    assert.ok(result, `${from} → ${name}`);
+    assert.equal(
+      result.model.allowed,
+      allowed,
+      `model: ${from} → ${name}: ${result.model.egress.summary ?? ''}`,
+    );
+    assert.equal(result.kernel, allowed, `kernel: ${from} → ${name}`);
+  }
+  // The pods themselves, addressed directly, are denied alike.
+  assert.equal(await reaches('y/a', labPod('x/a').ip, '80'), false);
 });
 
 test('a ClusterIP without backends goes nowhere: its packets die in the node, for want of a route', async () => {
