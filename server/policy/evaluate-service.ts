@@ -311,7 +311,7 @@ function notesOn(verdict: ServiceVerdict, servicePort: ServicePort): string[] {
   const directly = backends.filter((backend) => backend.direct.egress.allowed).map((backend) => backend.pod);
   if (!egress.allowed && directly.length > 0) {
     notes.push(
-      `egress to the pods ${directly.join(', ')} is allowed when they are addressed directly, but not to the ClusterIP ${verdict.clusterIP}: the datapath judges egress before kube-proxy translates the ClusterIP, on the ClusterIP entries of Services whose selector satisfies a rule's peer (see the egress misses)`,
+      `egress to the pods ${directly.join(', ')} is allowed when they are addressed directly, but not to the ClusterIP ${verdict.clusterIP}: the datapath judges egress before kube-proxy translates the ClusterIP, on the ClusterIP entries of Services whose selector satisfies a rule's peer (see the egress verdict)`,
     );
   }
   const notDirectly = backends
