@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import type { ClusterNetworkPolicy } from '../kube/cluster-network-policy.ts';
+import type { Pod } from '../kube/pod.ts';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from '../policy/cluster.ts';
 import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
@@ -278,4 +280,72 @@ spec: {clusterIP: 10.96.0.30, selector: {app: other}, ports: [{port: 7000}]}`,
     Cluster.of([...parseState(`${PODS}\n---\n${EGRESS_POLICY}\n---\n${POLICY}`, 'fresh'), moved]),
   );
   assert.equal(JSON.stringify(index.allCluster()), JSON.stringify(fresh.allCluster()));
+});
+
+test('a pod change computes again only the cluster policies the pod concerns, before or after', () => {
+  const index = new EndpointsIndex(clusterOf(PODS, SERVICES, EGRESS_POLICY));
+  const pod = (labels: string, ip: string) =>
+    parseState(
+      `apiVersion: v1
+kind: Pod
+metadata: {name: lone, namespace: ops, labels: {${labels}}}
+status: {podIP: ${ip}}`,
+      'pod',
+    )[0] as Pod;
+  assert.equal(
+    index.set(pod('app: other', '10.0.9.9')).rebuilt,
+    0,
+    'neither subject, peer, address in networks nor backend',
+  );
+  const change = index.set(pod('app: probe', '10.0.9.9'));
+  assert.equal(change.rebuilt, 1, 'now a subject (and a peer of the Accept)');
+  assert.ok(change.updated.has('probe-out'));
+  assert.equal(index.set(pod('app: other', '10.0.9.9')).rebuilt, 1, 'leaving is a change too');
+  assert.equal(index.set(pod('app: other', '10.96.1.1')).rebuilt, 1, 'inside the networks of the Pass');
+  assert.equal(index.delete('Pod', 'ops/lone').rebuilt, 1, 'and out again when deleted');
+});
+
+test('however pods come, change and go, the index’s ClusterPolicyEndpoints equal a build from scratch', () => {
+  const policies = `${EGRESS_POLICY}
+---
+${POLICY}`;
+  const podArbitrary = fc.record({
+    name: fc.constantFrom('a', 'b', 'c'),
+    namespace: fc.constantFrom('shop', 'ops'),
+    app: fc.constantFrom('web', 'probe', 'db', 'other'),
+    ip: fc.constantFrom('10.0.0.7', '10.0.1.7', '10.96.5.5', '10.9.9.9'),
+    port: fc.constantFrom(8080, 9090),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(fc.option(podArbitrary, { freq: 4 }), { maxLength: 12 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      (steps, deletions) => {
+        const cluster = clusterOf(PODS, SERVICES, policies);
+        const index = new EndpointsIndex(cluster);
+        const live: string[] = [];
+        steps.forEach((step, i) => {
+          if (!step) {
+            const key = live[(deletions[i] ?? 0) % Math.max(1, live.length)];
+            if (key) index.delete('Pod', key);
+            return;
+          }
+          const [pod] = parseState(
+            `apiVersion: v1
+kind: Pod
+metadata: {name: ${step.name}, namespace: ${step.namespace}, labels: {app: ${step.app}}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: ${step.port}}]}]}
+status: {podIP: ${step.ip}}`,
+            'pod',
+          );
+          assert.ok(pod);
+          index.set(pod);
+          live.push(`${step.namespace}/${step.name}`);
+        });
+        const fresh = new EndpointsIndex(cluster);
+        assert.equal(JSON.stringify(index.allCluster()), JSON.stringify(fresh.allCluster()));
+      },
+    ),
+    { numRuns: 150 },
+  );
 });

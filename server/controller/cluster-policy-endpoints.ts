@@ -9,14 +9,45 @@ import {
   type ClusterPolicyEndpoint,
   clusterEndpointInfo,
 } from '../kube/cluster-policy-endpoint.ts';
-import type { Pod } from '../kube/pod.ts';
+import { type Pod, podIPsOf } from '../kube/pod.ts';
 import { type EndpointPort, type PodEndpoint, podEndpoint } from '../kube/policy-endpoint.ts';
 import type { Service } from '../kube/service.ts';
 import { addressOrder, parseIp, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches } from '../policy/match.ts';
-import { dedupePorts, type EntryPorts, ruleServicePorts, unionPorts } from './contribution.ts';
+import {
+  dedupePorts,
+  type EntryPorts,
+  hasServicePeers,
+  ruleServicePorts,
+  unionPorts,
+} from './contribution.ts';
 import { chunkName, DEFAULT_CHUNK_SIZE, placesOf } from './policy-endpoints.ts';
+
+/**
+ * Whether a pod (as it is, or as it was) can count in a ClusterNetworkPolicy's endpoints: as a
+ * subject, as a pod a rule's selector peer picks, as an address inside a rule's networks (named
+ * ports resolve on it), or, when it backs a Service (`backs`), through the Service a selector peer
+ * stands for (its ClusterIP ports may resolve on the backends). A change of a pod that concerns a
+ * policy in neither version leaves the policy's endpoints as they were.
+ */
+export function podConcerns(
+  cluster: Cluster,
+  policy: ClusterNetworkPolicy,
+  pod: Pod,
+  backs: boolean,
+): boolean {
+  if (peerMatches(cluster, '', policy.subject, { pod })) return true;
+  if (backs && hasServicePeers(policy)) return true;
+  const ips = podIPsOf(pod).flatMap((text) => parseIp(text) ?? []);
+  return [...policy.ingress, ...policy.egress].some((rule) =>
+    rule.peers.some((peer) =>
+      peer.ipBlock
+        ? ips.some((ip) => peerMatches(cluster, '', peer, { pod, ip }))
+        : peerMatches(cluster, '', peer, { pod }),
+    ),
+  );
+}
 
 /**
  * The ClusterPolicyEndpoints of a ClusterNetworkPolicy, in the shape of AWS's controller: the

@@ -9,7 +9,7 @@ import type { Service } from '../kube/service.ts';
 import type { Cluster, ClusterObject } from '../policy/cluster.ts';
 import { selectorMatches } from '../policy/selector.ts';
 import { isBackendOf } from '../policy/service.ts';
-import { clusterPolicyEndpointsFor } from './cluster-policy-endpoints.ts';
+import { clusterPolicyEndpointsFor, podConcerns } from './cluster-policy-endpoints.ts';
 import { hasServicePeers, ownNamespaceOnly } from './contribution.ts';
 import { DEFAULT_CHUNK_SIZE, PolicyState } from './policy-endpoints.ts';
 
@@ -33,7 +33,9 @@ export interface EndpointsChange {
  * change those of the namespace's pods and Services, for policies with namespace selectors; a
  * Service change its ClusterIP entries in the policies whose egress peers may stand for it. Only
  * a policy change, or a change of what a named ingress port stands for, builds a policy anew.
- * ClusterNetworkPolicies are computed whole again on the changes that may touch them.
+ * ClusterNetworkPolicies are computed whole again on the changes that may touch them: a pod's,
+ * only for the cluster policies the pod concerns (before or after) as a subject, a peer, an
+ * address in their networks, or a backend of a Service.
  */
 export class EndpointsIndex {
   private readonly cluster: Cluster;
@@ -104,11 +106,18 @@ export class EndpointsIndex {
     // Subjects and peers of cluster policies select pods by namespace and pod labels, and egress
     // selector peers stand for Services: such a change computes each cluster policy it may touch
     // again, and counts where the result differs.
-    if (object.kind === 'Pod' || object.kind === 'Namespace' || object.kind === 'Service')
+    if (object.kind === 'Pod' || object.kind === 'Namespace' || object.kind === 'Service') {
+      const pods =
+        object.kind === 'Pod' ? [old, current].filter((pod): pod is Pod => pod?.kind === 'Pod') : [];
+      const backs = pods.length > 0 && this.servicesBackedBy(pods).length > 0;
       for (const [name, state] of this.clusterStates) {
         if (object.kind === 'Service' && !hasServicePeers(state.policy)) continue;
+        if (object.kind === 'Pod' && !pods.some((pod) => podConcerns(this.cluster, state.policy, pod, backs)))
+          continue;
+        rebuilt++;
         if (this.buildCluster(state.policy)) updated.add(name);
       }
+    }
     switch (object.kind) {
       case 'NetworkPolicy':
         if (current) {
