@@ -28,6 +28,24 @@ after(async () => {
   await api?.stop();
 });
 
+/** lab-node-1's view of the test's API server. */
+const nodeSource = () =>
+  new KubeNodeSource(loadKubeConfig(api.kubeconfig), {
+    node: 'lab-node-1',
+    netns: '',
+    strict: false,
+    log: quiet,
+  });
+
+/** Waits until `done()` holds, failing with `what` after 10 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    assert.ok(Date.now() < deadline, what);
+    await sleep(100);
+  }
+}
+
 test('a PolicyEndpoint the agent cannot read is kept aside with the pods and directions it may isolate', async () => {
   const file = join(api.dir, 'unreadable.yaml');
   // A newer AWS controller's deny entry: valid for the CRD, not something Palisade can enforce as written.
@@ -44,19 +62,13 @@ spec:
 `,
   );
   await api.kubectl(['apply', '-f', file]);
-  const source = new KubeNodeSource(loadKubeConfig(api.kubeconfig), {
-    node: 'lab-node-1',
-    netns: '',
-    strict: false,
-    log: quiet,
-  });
+  const source = nodeSource();
   try {
     await source.start();
-    const deadline = Date.now() + 10_000;
-    while (!source.read()?.unreadable?.length) {
-      assert.ok(Date.now() < deadline, 'the agent learns of the PolicyEndpoint it cannot read');
-      await sleep(100);
-    }
+    await until(
+      () => !!source.read()?.unreadable?.length,
+      'the agent learns of the PolicyEndpoint it cannot read',
+    );
     const [unreadable] = source.read()?.unreadable ?? [];
     assert.equal(unreadable?.key, 'default/deny-entry');
     assert.deepEqual(unreadable?.pods, ['default/demo-app']);
@@ -65,10 +77,7 @@ spec:
     assert.equal(source.read()?.endpoints.length, 0, 'it is not read as something else');
     // Deleted, it closes nothing any more.
     await api.kubectl(['delete', '-f', file]);
-    while (source.read()?.unreadable?.length) {
-      assert.ok(Date.now() < deadline + 10_000, 'the deletion is seen');
-      await sleep(100);
-    }
+    await until(() => !source.read()?.unreadable?.length, 'the deletion is seen');
   } finally {
     source.stop();
   }
@@ -100,19 +109,13 @@ spec:
 `,
   );
   await api.kubectl(['apply', '-f', file]);
-  const source = new KubeNodeSource(loadKubeConfig(api.kubeconfig), {
-    node: 'lab-node-1',
-    netns: '',
-    strict: false,
-    log: quiet,
-  });
+  const source = nodeSource();
   try {
     await source.start();
-    const deadline = Date.now() + 10_000;
-    while (!source.read()?.unreadable?.length || !source.read()?.clusterEndpoints.length) {
-      assert.ok(Date.now() < deadline, 'the agent learns of both ClusterPolicyEndpoints');
-      await sleep(100);
-    }
+    await until(
+      () => !!source.read()?.unreadable?.length && !!source.read()?.clusterEndpoints.length,
+      'the agent learns of both ClusterPolicyEndpoints',
+    );
     const [endpoint] = source.read()?.clusterEndpoints ?? [];
     assert.equal(endpoint?.spec.tier, 'Admin');
     assert.deepEqual(endpoint?.spec.egress, [{ cidr: '10.0.0.0/8', action: 'Deny' }]);
@@ -122,10 +125,10 @@ spec:
     assert.deepEqual(unreadable?.pods, ['default/client-one']);
     assert.match(unreadable?.reason ?? '', /spec\.egress\[0\]\.domainName/);
     await api.kubectl(['delete', '-f', file]);
-    while (source.read()?.unreadable?.length || source.read()?.clusterEndpoints.length) {
-      assert.ok(Date.now() < deadline + 10_000, 'the deletions are seen');
-      await sleep(100);
-    }
+    await until(
+      () => !source.read()?.unreadable?.length && !source.read()?.clusterEndpoints.length,
+      'the deletions are seen',
+    );
   } finally {
     source.stop();
   }
