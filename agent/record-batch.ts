@@ -9,7 +9,7 @@ export interface RecordBatch {
   readonly records: Buffer;
   /** `ns/name` of each pod id of the records (when the agent knows it). */
   readonly pods: Readonly<Record<string, string>>;
-  /** `ns/name` of the policy of each rule id of the records (when the agent knows it). */
+  /** The policy of each rule id of the records (`ns/name`, or a ClusterNetworkPolicy's name), when known. */
   readonly policies: Readonly<Record<string, string>>;
 }
 

@@ -285,6 +285,25 @@ test('the ingest takes an agent’s token before its body, for its own node only
     ]),
     [['default/demo-app', 'cut', 4]],
   );
+  // A flow an Admin ClusterNetworkPolicy denied: its tier, and the policy by its bare name.
+  const adminFrame = frameOf({ node: 'lab-node-1' }, [
+    recordsOf([testEvent(2, { verdict: 'deny', kind: 'denied', tier: 'Admin', ruleId: 7, podId: 3 })], {
+      pods: { 3: 'default/demo-app' },
+      policies: { 7: 'isolate-another-ns' },
+    }),
+  ]);
+  assert.equal((await ingestFrame(postFrame(new Uint8Array(adminFrame)))).status, 200);
+  const byTier = await (
+    await handler('/api/flows', 'GET')(request('GET', '/api/flows?tier=Admin', { host: '127.0.0.1:3000' }))
+  ).json();
+  assert.deepEqual(
+    byTier.flows.map((flow: { pod: string; tier: string; policy: string }) => [
+      flow.pod,
+      flow.tier,
+      flow.policy,
+    ]),
+    [['default/demo-app', 'Admin', 'isolate-another-ns']],
+  );
 });
 
 test('reads check the Host and their query, and answer bad values with the parameter at fault', async () => {
@@ -324,6 +343,8 @@ test('reads check the Host and their query, and answer bad values with the param
   await refused(get('/api/flows?limit=1e3'), 400, 'limit', /number/);
   await refused(get('/api/flows?port=80.5'), 400, 'port', /whole number/);
   await refused(get('/api/flows?verdict=maybe'), 400, 'verdict', /allow, deny/);
+  await refused(get('/api/flows?tier=admin'), 400, 'tier', /None, Admin, NetworkPolicy, Baseline/);
+  await refused(get('/api/flows/histogram?tier=Top'), 400, 'tier', /None, Admin, NetworkPolicy, Baseline/);
   await refused(get(`/api/flows?pod=${'x'.repeat(600)}`), 400, 'pod', /at most 512/);
   await refused(get('/api/graph?group=galaxy'), 400, 'group', /auto, pod, workload, namespace/);
   await refused(get('/api/graph?view=cube'), 400, 'view', /auto, matrix, graph/);

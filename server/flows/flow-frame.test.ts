@@ -14,6 +14,7 @@ const events = reasons.map((reason, i) =>
     reason,
     podId: 10 + (i % 2),
     ruleId: i === 0 ? 5 : 0,
+    tier: i === 0 ? 'NetworkPolicy' : 'None',
     verdict: i < 2 ? 'allow' : 'deny',
     kind: i < 2 ? 'new-flow' : 'denied',
     direction: i % 2 ? 'egress' : 'ingress',
@@ -25,7 +26,7 @@ const names = { pods: { 10: 'default/a', 11: 'default/b' }, policies: { 5: 'defa
 const frame = () =>
   frameOf({ node: 'lab-node-1', dropped: 2, batch: { sender: 'abc', seq: 4 } }, [recordsOf(events, names)]);
 
-test('a frame’s records become flows with their names, reason and family, the head once', () => {
+test('a frame’s records become flows with their names, reason, tier and family, the head once', () => {
   const batch = parseIngestFrame(frame());
   assert.deepEqual(
     { node: batch.node, dropped: batch.dropped, batch: batch.batch },
@@ -52,8 +53,27 @@ test('a frame’s records become flows with their names, reason and family, the 
       protocol: event.protocol,
       family: event.family,
       reason: event.reason,
+      tier: event.tier,
       policy: i === 0 ? 'default/allow-web' : undefined,
     })),
+  );
+});
+
+test('a cluster tier’s flow carries its tier and the ClusterNetworkPolicy’s name, which has no namespace', () => {
+  const decided = [
+    testEvent(0, { verdict: 'deny', kind: 'denied', tier: 'Admin', ruleId: 7, direction: 'egress' }),
+    testEvent(1, { tier: 'Baseline', ruleId: 8 }),
+    testEvent(2, { tier: 'NetworkPolicy', ruleId: 9 }),
+  ];
+  const policies = { 7: 'isolate-another-ns', 8: 'dns-for-everyone', 9: 'default/allow-web' };
+  const { flows } = parseIngestFrame(frameOf({ node: 'lab-node-1' }, [recordsOf(decided, { policies })]));
+  assert.deepEqual(
+    flows.map((flow) => [flow.verdict, flow.tier, flow.policy]),
+    [
+      ['deny', 'Admin', 'isolate-another-ns'],
+      ['allow', 'Baseline', 'dns-for-everyone'],
+      ['allow', 'NetworkPolicy', 'default/allow-web'],
+    ],
   );
 });
 
@@ -95,6 +115,7 @@ test('a frame that is not what an agent writes is refused, naming the field', ()
   };
   assert.equal(field(bad(offsets.reason, 6)), 'records[2].reason: is not a value the kernel writes (6)');
   assert.equal(field(bad(offsets.family, 5)), 'records[2].family: is not a value the kernel writes (5)');
+  assert.equal(field(bad(offsets.tier, 4)), 'records[2].tier: is not a value the kernel writes (4)');
   assert.equal(
     field(bad(offsets.direction, 2)),
     'records[2].direction: is not a value the kernel writes (2)',

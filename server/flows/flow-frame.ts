@@ -32,7 +32,10 @@ export interface FrameHead {
   readonly status?: AgentStatus;
   /** Milliseconds to add to a record's timestamp (as milliseconds) for the wall clock. */
   readonly clock: number;
-  /** The name (`ns/name`) of each pod id and each rule id (its policy) the records carry, when known. */
+  /**
+   * The name of each pod id (`ns/name`) and each rule id (its policy: `ns/name`, or a
+   * ClusterNetworkPolicy's name) the records carry, when known.
+   */
   readonly pods: Readonly<Record<string, string>>;
   readonly policies: Readonly<Record<string, string>>;
 }
@@ -136,6 +139,7 @@ function flowOf(
     protocol: event.protocol,
     family: event.family,
     reason: event.reason,
+    tier: event.tier,
     policy: policies.get(event.ruleId),
   };
 }

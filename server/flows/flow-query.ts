@@ -1,4 +1,4 @@
-import { REASONS } from '../../agent/datapath/layout.ts';
+import { REASONS, TIERS } from '../../agent/datapath/layout.ts';
 import { queryOf } from '../http/query.ts';
 import type { FlowQuery } from './flow-store.ts';
 
@@ -10,6 +10,7 @@ export function parseFlowQuery(params: URLSearchParams): FlowQuery {
     verdict: query.choice('verdict', ['allow', 'deny']),
     direction: query.choice('direction', ['ingress', 'egress']),
     reason: query.choice('reason', REASONS),
+    tier: query.choice('tier', TIERS),
     family: family === undefined ? undefined : family === '6' ? 6 : 4,
     namespace: query.text('namespace'),
     pod: query.text('pod'),

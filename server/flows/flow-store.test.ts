@@ -22,6 +22,7 @@ const flow = (i: number, overrides: Partial<Flow> = {}): Flow => ({
   protocol: 6,
   family: 4,
   reason: i % 5 === 4 ? 'node' : 'policy',
+  tier: i % 5 === 4 ? 'None' : 'NetworkPolicy',
   ...(i % 3 ? { policy: 'default/allow' } : {}),
   ...overrides,
 });
@@ -59,6 +60,7 @@ test('flow queries from URLs name the bad parameter', () => {
       verdict: 'deny',
       direction: undefined,
       reason: undefined,
+      tier: undefined,
       family: undefined,
       namespace: 'default',
       pod: undefined,
@@ -220,6 +222,7 @@ test('a store written before rows were keyed by time is rewritten, every flow ke
       dport: 80,
       protocol: 6,
       family: 6,
+      tier: 'None',
     },
     {
       time: 1_800_000_000_000,
@@ -234,6 +237,7 @@ test('a store written before rows were keyed by time is rewritten, every flow ke
       dport: 80,
       protocol: 6,
       family: 4,
+      tier: 'None',
       policy: 'default/p',
     },
   ]);
@@ -255,4 +259,74 @@ test('more flows in one millisecond than it has keys are all kept, and found by 
     [40001],
   );
   assert.equal(store.query({ limit: 1 })[0]?.time, flow(1).time, 'newest first, by time');
+});
+
+test('each flow keeps the tier that decided it, the ClusterNetworkPolicy named, and the tier filters', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const store = new FlowStore(path);
+  const admin = flow(30, { verdict: 'deny', kind: 'denied', tier: 'Admin', policy: 'isolate-another-ns' });
+  const baseline = flow(31, { verdict: 'allow', kind: 'new-flow', tier: 'Baseline', policy: 'dns' });
+  store.add([...Array.from({ length: 10 }, (_, i) => flow(i)), admin, baseline]);
+  store.close();
+  const reopened = new FlowStore(path);
+  assert.deepEqual(reopened.query({ tier: 'Admin' }), [admin]);
+  assert.deepEqual(reopened.query({ tier: 'Baseline', verdict: 'allow' }), [baseline]);
+  assert.deepEqual(
+    reopened.query({ tier: 'None' }).map((one) => one.reason),
+    ['node', 'node'],
+  );
+  assert.equal(reopened.query({ tier: 'NetworkPolicy' }).length, 8);
+  assert.deepEqual(reopened.histogram({ tier: 'Admin', since: admin.time, until: admin.time + 1 }, 1), [
+    { start: admin.time, allowed: 0, denied: 1 },
+  ]);
+  reopened.close();
+  assert.deepEqual(parseFlowQuery(new URLSearchParams('tier=Baseline')), {
+    ...parseFlowQuery(new URLSearchParams()),
+    tier: 'Baseline',
+  });
+  assert.throws(
+    () => parseFlowQuery(new URLSearchParams('tier=admin')),
+    (error: { field?: string; message: string }) =>
+      error.field === 'tier' && /None, Admin, NetworkPolicy, Baseline/.test(error.message),
+  );
+});
+
+test('a store written before flows had a tier opens with every flow, each of tier None, and takes tiers from then on', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const old = new DatabaseSync(path);
+  // The table as it was before tiers: keyed by time, small values as numbers, no tier column.
+  old.exec(`CREATE TABLE flows (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
+    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
+    src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
+    protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
+  );
+  CREATE INDEX flows_pod ON flows (pod);`);
+  const insert = old.prepare(
+    `INSERT INTO flows (id, time, node, pod, direction, verdict, kind, reason, family, src, sport, dst, dport,
+      protocol, policy, peer, service) VALUES (?, ?, 'lab-node-1', 'default/demo-app', 0, ?, ?, 0, 4,
+      '10.77.2.10', ?, '10.77.1.10', 80, 6, ?, NULL, NULL)`,
+  );
+  const time = 1_800_000_000_000;
+  insert.run((time - 1_700_000_000_000) * 4096, time, 0, 0, 40000, 'default/allow');
+  insert.run((time + 1 - 1_700_000_000_000) * 4096, time + 1, 1, 1, 40001, null);
+  old.close();
+  const store = new FlowStore(path);
+  assert.equal(store.count(), 2);
+  assert.deepEqual(
+    store.query().map((one) => [one.sport, one.verdict, one.tier, one.policy]),
+    [
+      [40001, 'deny', 'None', undefined],
+      [40000, 'allow', 'None', 'default/allow'],
+    ],
+  );
+  const admin = flow(5, { verdict: 'deny', kind: 'denied', tier: 'Admin', policy: 'guard' });
+  store.add([admin]);
+  store.close();
+  const reopened = new FlowStore(path);
+  assert.equal(reopened.count(), 3, 'nothing lost on a second opening');
+  assert.deepEqual(reopened.query({ tier: 'Admin' }), [admin]);
+  assert.equal(reopened.query({ tier: 'None' }).length, 2);
+  reopened.close();
 });

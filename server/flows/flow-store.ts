@@ -2,7 +2,7 @@ import 'server-only';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { REASONS, type Reason } from '../../agent/datapath/layout.ts';
+import { REASONS, type Reason, TIERS, type Tier } from '../../agent/datapath/layout.ts';
 import { type Flow, MAX_FLOW_TIME } from './flow.ts';
 
 /** What `GET /api/flows` can ask for. */
@@ -11,6 +11,8 @@ export interface FlowQuery {
   readonly direction?: 'ingress' | 'egress';
   /** Why the kernel gave its verdict (see Flow.reason). */
   readonly reason?: Reason;
+  /** The tier of the policy that decided (see Flow.tier); `None` finds flows stored before tiers too. */
+  readonly tier?: Tier;
   readonly family?: 4 | 6;
   /** Flows of pods in this namespace. */
   readonly namespace?: string;
@@ -69,6 +71,7 @@ const COLUMNS = [
   'verdict',
   'kind',
   'reason',
+  'tier',
   'family',
   'src',
   'sport',
@@ -94,13 +97,19 @@ export const KEY_SLOTS = 4096;
 export const KEY_EPOCH = 1_700_000_000_000;
 const keyOf = (time: number) => (Math.floor(time) - KEY_EPOCH) * KEY_SLOTS;
 
+/**
+ * The tier column (TIERS' number), as added to a table from before tiers: its rows get 0 (None),
+ * as nothing told which tier decided them.
+ */
+const TIER_COLUMN = 'tier INTEGER NOT NULL DEFAULT 0';
+
 /** The flows table; the row id follows the key, so the index by pod lists each pod's flows by time. */
 const TABLE = `
   CREATE TABLE IF NOT EXISTS flows (
     id INTEGER PRIMARY KEY,
     time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
-    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, family INTEGER NOT NULL,
-    src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
+    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, ${TIER_COLUMN},
+    family INTEGER NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
     protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
   );
   CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod);`;
@@ -155,13 +164,24 @@ export class FlowStore {
   }
 
   /**
-   * A store written before rows were keyed by time (flows with text values, indexed by time) is
-   * rewritten once into the current table, every flow kept; its flows have no reason.
+   * Brings a store written by an earlier version to the current table, every flow kept: one from
+   * before rows were keyed by time is rewritten (see rewriteUnkeyed); one from before tiers gets the
+   * tier column, its flows None.
    */
   private migrate(): void {
     const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
-    if (columns.length === 0 || columns.some((column) => column.name === 'reason')) return;
+    if (columns.length === 0) return;
     const has = (name: string) => columns.some((column) => column.name === name);
+    if (!has('reason')) this.rewriteUnkeyed(has);
+    // In place, and at once however many rows there are: SQLite only records the default.
+    else if (!has('tier')) this.db.exec(`ALTER TABLE flows ADD COLUMN ${TIER_COLUMN}`);
+  }
+
+  /**
+   * A store written before rows were keyed by time (flows with text values, indexed by time) is
+   * rewritten once into the current table, every flow kept; its flows have no reason, and tier None.
+   */
+  private rewriteUnkeyed(has: (column: string) => boolean): void {
     this.db.exec('BEGIN');
     try {
       this.db.exec(`
@@ -256,6 +276,7 @@ export class FlowStore {
         flow.verdict === 'deny' ? 1 : 0,
         flow.kind === 'denied' ? 1 : 0,
         flow.reason === undefined ? null : REASONS.indexOf(flow.reason),
+        TIERS.indexOf(flow.tier ?? 'None'),
         flow.family ?? (flow.src.includes(':') ? 6 : 4),
         flow.src,
         flow.sport,
@@ -330,6 +351,7 @@ export class FlowStore {
     add('verdict = ?', query.verdict && VERDICTS.indexOf(query.verdict));
     add('direction = ?', query.direction && DIRECTIONS.indexOf(query.direction));
     add('reason = ?', query.reason && REASONS.indexOf(query.reason));
+    add('tier = ?', query.tier && TIERS.indexOf(query.tier));
     add('family = ?', query.family);
     add('pod = ?', query.pod);
     add('service = ?', query.service);
@@ -364,6 +386,7 @@ export class FlowStore {
       protocol: row.protocol as number,
       family: row.family === 6 ? 6 : 4,
       ...(row.reason === null ? {} : { reason: REASONS[row.reason as number] ?? 'policy' }),
+      tier: TIERS[row.tier as number] ?? 'None',
       ...(row.policy === null ? {} : { policy: row.policy as string }),
       ...(row.peer === null ? {} : { peer: row.peer as string }),
       ...(row.service === null ? {} : { service: row.service as string }),

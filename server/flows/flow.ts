@@ -1,4 +1,4 @@
-import { REASONS, type Reason } from '../../agent/datapath/layout.ts';
+import { REASONS, type Reason, TIERS, type Tier } from '../../agent/datapath/layout.ts';
 import { integer, isObject, type Json, object, optionalString, string } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
 import { dnsSubdomainProblem } from '../kube/names.ts';
@@ -30,7 +30,17 @@ export interface Flow {
    * `deny-all` (the direction is closed). Absent on flows stored before the kernel said.
    */
   readonly reason?: Reason;
-  /** The policy whose rule allowed the flow (`ns/name`), when one did. */
+  /**
+   * The tier of the policy that decided: `Admin` or `Baseline` (a ClusterNetworkPolicy's Accept or
+   * Deny), `NetworkPolicy` (one allowed it, or the pod is isolated and none did), `None` (nothing
+   * decided: the pod is not isolated, or the kernel's reason was not a policy). The ingest and the
+   * store always give it; flows stored before the kernel said read as `None`.
+   */
+  readonly tier?: Tier;
+  /**
+   * The policy whose rule decided the flow, when one did: a NetworkPolicy (`ns/name`) that allowed
+   * it, or a ClusterNetworkPolicy (its name: cluster-scoped) that accepted or denied it.
+   */
   readonly policy?: string;
   /**
    * The pod at the other end (`ns/name`): the one that held the peer's IP when the server took the
@@ -130,6 +140,8 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
       protocol: byte(flow.protocol, `${path}.protocol`),
       family: familyOf(flow, path),
       ...(flow.reason === undefined ? {} : { reason: oneOf(flow.reason, `${path}.reason`, REASONS) }),
+      // A flow that does not say its tier (from an agent older than tiers) reads as None, as stored ones do.
+      tier: flow.tier === undefined ? 'None' : oneOf(flow.tier, `${path}.tier`, TIERS),
       policy: optionalString(flow.policy, `${path}.policy`),
     };
   });

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
+import { frameOf } from '../../agent/record-batch.ts';
+import { recordsOf, testEvent } from '../../agent/testing-records.ts';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
 import type { Flow } from './flow.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
-import { ingest, MAX_BATCH_FLOWS, parseIngestBody } from './ingest.ts';
+import { ingest, MAX_BATCH_FLOWS, parseIngestBody, parseIngestFrame } from './ingest.ts';
 import { newIngestCounters } from './ingest-counters.ts';
 import { storeUnavailable } from './store-unavailable.ts';
 
@@ -132,6 +134,7 @@ test('an agent speaks for its own node only, and only valid batches of a bounded
   rejects({ ...good, flows: [{ ...flow, time: 4e12 }] }, 400, /before the year 2090/, 'flows[0].time');
   rejects({ ...good, flows: [{ ...flow, reason: 'luck' }] }, 400, /policy, node, cut/, 'flows[0].reason');
   rejects({ ...good, flows: [{ ...flow, family: 5 }] }, 400, /4 or 6/, 'flows[0].family');
+  rejects({ ...good, flows: [{ ...flow, tier: 'Top' }] }, 400, /None, Admin, NetworkPolicy/, 'flows[0].tier');
   rejects({ ...good, node: 'elsewhere' }, 403, /not the token of node elsewhere/, 'node');
   rejects({ ...good, node: 'Not A Node\n' }, 400, /lower case alphanumeric/, 'node');
   rejects({ ...good, dropped: -1 }, 400, /must not be negative/, 'dropped');
@@ -199,4 +202,31 @@ test('a batch the store cannot take now (another connection holds its write lock
   assert.equal(store.count(), 0);
   assert.deepEqual(take(store, { ...good, batch: { sender: 'a', seq: 1 } }), { accepted: 2, dropped: 3 });
   assert.equal(storeUnavailable(new Error('other')), undefined);
+});
+
+test('the tier that decided a flow goes from the agent’s frame (or JSON) to the store, and filters there', () => {
+  const store = new FlowStore(':memory:');
+  const frame = frameOf({ node: 'lab-node-1' }, [
+    recordsOf(
+      [
+        testEvent(1, { verdict: 'deny', kind: 'denied', tier: 'Admin', ruleId: 7, podId: 3 }),
+        testEvent(2, { tier: 'NetworkPolicy', ruleId: 9, podId: 3 }),
+      ],
+      { pods: { 3: 'default/demo-app' }, policies: { 7: 'isolate-another-ns', 9: 'default/allow-web' } },
+    ),
+  ]);
+  assert.equal(ingest({ store }, parseIngestFrame(frame), nodeOne).accepted, 2);
+  assert.deepEqual(
+    store.query({ tier: 'Admin' }).map((flow) => [flow.pod, flow.verdict, flow.tier, flow.policy]),
+    [['default/demo-app', 'deny', 'Admin', 'isolate-another-ns']],
+  );
+  assert.equal(store.query({ tier: 'NetworkPolicy' })[0]?.policy, 'default/allow-web');
+  // JSON from an agent that says the tier, and from one older than tiers: None.
+  take(store, { ...good, flows: [{ ...good.flows[0], tier: 'Baseline', policy: 'dns-for-everyone' }] });
+  take(store, { ...good, flows: [good.flows[1]] });
+  assert.equal(store.query({ tier: 'Baseline' })[0]?.policy, 'dns-for-everyone');
+  assert.deepEqual(
+    store.query({ tier: 'None' }).map((flow) => flow.src),
+    ['10.77.2.53'],
+  );
 });

@@ -4,5 +4,5 @@ import { readRoute } from '../../../server/http/route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Stored flow verdicts, newest first: `?verdict=deny&namespace=default&pod=ns/name&service=ns/name&port=80&direction=ingress&since=…&until=…&limit=…`. */
+/** Stored flow verdicts, newest first: `?verdict=deny&tier=Admin&namespace=default&pod=ns/name&service=ns/name&port=80&direction=ingress&since=…&until=…&limit=…`. */
 export const GET = readRoute({ query: parseFlowQuery }, ({ query }) => ({ flows: flowStore().query(query) }));
