@@ -130,10 +130,10 @@ test('a denied flow appears live on the flows page, and opening it says which po
     /isolated for ingress by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
   );
   assert.match(await explanation.innerText(), /another-ns\/another-client-one matches none of its peers/);
-  // The table says which policies decided the denial; repeats fold into one row with a count.
+  // The table says which tier and policies decided the denial; repeats fold into one row with a count.
   assert.match(
     await row.innerText(),
-    /default deny: isolated by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
+    /NetworkPolicy\s+default deny: isolated by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
   );
   // Two more tries of the same connection: with repeats grouped, one row counts them.
   for (let i = 0; i < 2; i++)

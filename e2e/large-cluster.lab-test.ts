@@ -140,7 +140,7 @@ test('2,000 pods: flows grouped with their deciding policies and a histogram, ex
   await page.getByRole('button', { name: 'Export CSV' }).click();
   const csv = readFileSync((await (await download).path()) as string, 'utf8');
   const [header, first] = csv.split('\n');
-  assert.equal(header, 'time,pod,direction,verdict,src,sport,dst,dport,protocol,peer,policy,count');
+  assert.equal(header, 'time,pod,direction,verdict,tier,src,sport,dst,dport,protocol,peer,policy,count');
   assert.match(first ?? '', /,deny,.*,"?default deny: isolated by/);
   await screenshotThemes(page, 'flows-2000-pods', 'flows of 2,000 pods');
   await page.close();

@@ -22,13 +22,14 @@ test('a flows view round-trips through the URL, and bad values are dropped', () 
     verdict: 'deny',
     direction: 'ingress',
     reason: 'cut',
+    tier: 'Admin',
     namespace: 'default',
     port: 80,
     within: '5m',
   } as const;
   assert.deepEqual(flowFilterFromQuery(flowFilterToQuery(filter)), filter);
   assert.deepEqual(
-    flowFilterFromQuery('?verdict=maybe&reason=luck&port=99999&within=1y&pod=default/demo-app'),
+    flowFilterFromQuery('?verdict=maybe&reason=luck&tier=admin&port=99999&within=1y&pod=default/demo-app'),
     {
       pod: 'default/demo-app',
     },
@@ -46,8 +47,17 @@ test('live flows are filtered as the server filters history', () => {
   assert.equal(matchesFlow({ reason: 'cut' }, flow, now), false);
   assert.equal(matchesFlow({ reason: 'cut' }, { ...flow, reason: 'cut' }, now), true);
   assert.equal(matchesFlow({ within: '5m' }, flow, flow.time + 6 * 60_000), false);
+  assert.equal(matchesFlow({ tier: 'Admin' }, { ...flow, tier: 'Admin' }, now), true);
+  assert.equal(matchesFlow({ tier: 'Admin' }, { ...flow, tier: 'Baseline' }, now), false);
+  assert.equal(matchesFlow({ tier: 'None' }, flow, now), true, 'a flow that does not say its tier is None');
+  assert.equal(matchesFlow({ tier: 'NetworkPolicy' }, flow, now), false);
   assert.equal(
     historyQuery({ verdict: 'deny', within: '5m' }, now, 500),
     `?verdict=deny&since=${now - 300_000}&limit=500`,
+  );
+  assert.equal(
+    historyQuery({ tier: 'Baseline', grouped: true }, now, 500),
+    '?tier=Baseline&limit=500',
+    'the server filters history by tier as the page filters live flows',
   );
 });

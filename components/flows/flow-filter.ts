@@ -1,10 +1,11 @@
 import type { Flow } from '../../server/flows/flow.ts';
 import { REASON_CHOICES } from '../../server/flows/flow-reason.ts';
 import type { FlowQuery } from '../../server/flows/flow-store.ts';
+import { TIER_CHOICES } from '../../server/flows/flow-tier.ts';
 
 /** The flows page's view; every field is also a URL parameter, so a view can be shared. */
 export interface FlowFilter
-  extends Pick<FlowQuery, 'verdict' | 'direction' | 'reason' | 'namespace' | 'pod' | 'port'> {
+  extends Pick<FlowQuery, 'verdict' | 'direction' | 'reason' | 'tier' | 'namespace' | 'pod' | 'port'> {
   /** How far back: `5m`, `1h`, `24h`; all kept history when absent. */
   readonly within?: keyof typeof WINDOWS;
   /** Repeated flows collapsed into one row with a count. */
@@ -24,6 +25,7 @@ export function flowFilterFromQuery(query: string): FlowFilter {
     verdict: pick('verdict', ['allow', 'deny']),
     direction: pick('direction', ['ingress', 'egress']),
     reason: pick('reason', Object.keys(REASON_CHOICES) as (keyof typeof REASON_CHOICES)[]),
+    tier: pick('tier', Object.keys(TIER_CHOICES) as (keyof typeof TIER_CHOICES)[]),
     namespace: params.get('namespace') || undefined,
     pod: params.get('pod') || undefined,
     port: params.get('port') && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined,
@@ -57,6 +59,8 @@ export function matchesFlow(filter: FlowFilter, flow: Flow, now: number): boolea
     (!filter.verdict || flow.verdict === filter.verdict) &&
     (!filter.direction || flow.direction === filter.direction) &&
     (!filter.reason || flow.reason === filter.reason) &&
+    // As the store reads them, flows that do not say their tier are None.
+    (!filter.tier || (flow.tier ?? 'None') === filter.tier) &&
     (!filter.namespace || flow.pod?.startsWith(`${filter.namespace}/`) === true) &&
     (!filter.pod || flow.pod === filter.pod) &&
     (filter.port === undefined || flow.dport === filter.port) &&

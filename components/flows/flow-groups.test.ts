@@ -45,6 +45,34 @@ test('a denied flow names the isolating policies of the side that denied it', ()
   assert.equal(decidedBy(flow(1, { verdict: 'allow' }), undefined), 'not isolated');
 });
 
+test('a flow a cluster tier decided names its ClusterNetworkPolicy (the tier says it is one), allowed or denied', () => {
+  const isolation = { ingress: ['default/deny-all'], egress: [] };
+  assert.equal(
+    decidedBy(flow(1, { tier: 'Admin', policy: 'isolate-another-ns' }), isolation),
+    'isolate-another-ns',
+  );
+  assert.equal(
+    decidedBy(flow(1, { verdict: 'allow', tier: 'Baseline', policy: 'dns-for-everyone' }), undefined),
+    'dns-for-everyone',
+  );
+  assert.equal(
+    decidedBy(flow(1, { tier: 'NetworkPolicy' }), isolation),
+    'default deny: isolated by default/deny-all',
+  );
+  assert.equal(decidedBy(flow(1, { verdict: 'allow', tier: 'NetworkPolicy' }), undefined), 'a NetworkPolicy');
+  assert.equal(decidedBy(flow(1, { verdict: 'allow', tier: 'None' }), undefined), 'not isolated');
+  assert.equal(
+    decidedBy(flow(1, { tier: 'Baseline' }), isolation),
+    'a ClusterNetworkPolicy',
+    'one the agent could not name',
+  );
+  assert.equal(
+    groupFlows([flow(2, { tier: 'Admin' }), flow(1, { tier: 'NetworkPolicy' })]).length,
+    2,
+    'a flow the Admin tier denied is no repeat of one a NetworkPolicy denied',
+  );
+});
+
 test('what the kernel decided on its own says so, before any policy', () => {
   const isolation = { ingress: ['default/deny-all'], egress: [] };
   assert.equal(decidedBy(flow(1, { reason: 'cut' }), isolation), 'cut by policy change');
@@ -72,10 +100,12 @@ test('what the kernel decided on its own says so, before any policy', () => {
 test('CSV export: a header, one line per row, fields quoted when they must be', () => {
   const csv = flowsToCsv([
     { flow: flow(0, { peer: 'a/b' }), count: 2, policy: 'default deny: isolated by x/y, x/z' },
+    { flow: flow(1, { tier: 'Admin', policy: 'guard' }), count: 1, policy: 'guard' },
   ]);
   assert.equal(
     csv,
-    'time,pod,direction,verdict,src,sport,dst,dport,protocol,peer,policy,count\n' +
-      '1970-01-01T00:00:00.000Z,default/demo-app,ingress,deny,10.77.1.11,40000,10.77.1.10,80,6,a/b,"default deny: isolated by x/y, x/z",2\n',
+    'time,pod,direction,verdict,tier,src,sport,dst,dport,protocol,peer,policy,count\n' +
+      '1970-01-01T00:00:00.000Z,default/demo-app,ingress,deny,None,10.77.1.11,40000,10.77.1.10,80,6,a/b,"default deny: isolated by x/y, x/z",2\n' +
+      '1970-01-01T00:00:00.001Z,default/demo-app,ingress,deny,Admin,10.77.1.11,40001,10.77.1.10,80,6,,guard,1\n',
   );
 });

@@ -1,8 +1,8 @@
 import type { PodIsolation } from '../../server/flows/deciding-policies.ts';
 import type { Flow } from '../../server/flows/flow.ts';
-import { kernelReason } from '../../server/flows/flow-reason.ts';
+import { decidedByFlow } from '../../server/flows/flow-decided-by.ts';
 
-/** Flows that repeat one another: same pod, direction, verdict, reason, ends and port (source ports differ). */
+/** Flows that repeat one another: same pod, direction, verdict, reason, tier, ends and port (source ports differ). */
 export interface FlowGroup {
   readonly key: string;
   /** The newest of them, as the table shows it. */
@@ -14,7 +14,7 @@ export interface FlowGroup {
 
 /** What makes flows repeats of one another. */
 export const repeatKey = (flow: Flow) =>
-  `${flow.pod ?? ''} ${flow.direction} ${flow.verdict} ${flow.reason ?? ''} ${flow.src} ${flow.dst} ${flow.dport}/${flow.protocol}`;
+  `${flow.pod ?? ''} ${flow.direction} ${flow.verdict} ${flow.reason ?? ''} ${flow.tier ?? 'None'} ${flow.src} ${flow.dst} ${flow.dport}/${flow.protocol}`;
 
 /** Flows (newest first) collapsed into groups of repeats, ordered by their newest flow. */
 export function groupFlows(flows: readonly Flow[]): FlowGroup[] {
@@ -36,15 +36,14 @@ export function groupFlows(flows: readonly Flow[]): FlowGroup[] {
 }
 
 /**
- * What decided a flow, in words: the kernel's reason when it was not the pod's rules (node
- * traffic, a cut connection, a stray ICMP error or fragment, a closed direction); otherwise the rule's policy for an allowed flow (or that the pod
- * is not isolated); for a denied one, that it was denied by default and by which isolating policies
- * of the pod it was denied at (`isolation` says which, when known).
+ * What decided a flow, in words: what the flow tells (the kernel's reason, a cluster tier's
+ * ClusterNetworkPolicy, the allowing policy; see decidedByFlow); for a NetworkPolicy denial, that it
+ * was denied by default and by which isolating policies of the pod (`isolation` says which, when
+ * known).
  */
 export function decidedBy(flow: Flow, isolation: PodIsolation | undefined): string {
-  const kernel = kernelReason(flow);
-  if (kernel) return kernel;
-  if (flow.verdict === 'allow') return flow.policy ?? 'not isolated';
+  const told = decidedByFlow(flow);
+  if (told) return told;
   const policies = isolation?.[flow.direction];
   if (!policies) return 'default deny';
   return policies.length
@@ -57,6 +56,7 @@ const CSV_COLUMNS = [
   'pod',
   'direction',
   'verdict',
+  'tier',
   'src',
   'sport',
   'dst',
@@ -80,6 +80,7 @@ export function flowsToCsv(rows: readonly { flow: Flow; count: number; policy: s
       flow.pod,
       flow.direction,
       flow.verdict,
+      flow.tier ?? 'None',
       flow.src,
       flow.sport,
       flow.dst,

@@ -2,7 +2,9 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Flow } from '../../server/flows/flow.ts';
+import { decidedByFlow } from '../../server/flows/flow-decided-by.ts';
 import { kernelReasonSentence, REASON_CHOICES } from '../../server/flows/flow-reason.ts';
+import { TIER_CHOICES, tierInWords } from '../../server/flows/flow-tier.ts';
 import { protocolOfNumber } from '../../server/kube/protocol.ts';
 import type { Verdict } from '../../server/policy/evaluate.ts';
 import { fetchVerdict, VerdictView } from '../explain/verdict-view.tsx';
@@ -160,8 +162,9 @@ export function FlowTable() {
   );
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 5);
   const visible = rows.slice(first, first + VIEW_ROWS + 10);
+  // Only a NetworkPolicy denial needs the pod's isolating policies: other flows say what decided them.
   const isolation = useIsolation(
-    visible.filter((row) => row.flow.verdict === 'deny' && row.flow.pod).map((row) => row.flow.pod as string),
+    visible.filter((row) => row.flow.pod && !decidedByFlow(row.flow)).map((row) => row.flow.pod as string),
   );
   const policyOf = (flow: Flow) => decidedBy(flow, flow.pod ? isolation.get(flow.pod) : undefined);
   const exportRows = () => rows.map((row) => ({ ...row, policy: policyOf(row.flow) }));
@@ -186,6 +189,12 @@ export function FlowTable() {
           value={filter?.reason}
           options={{ '': 'any', ...REASON_CHOICES }}
           onChange={(reason) => change({ reason: (reason || undefined) as FlowFilter['reason'] })}
+        />
+        <SelectField
+          label="Tier"
+          value={filter?.tier}
+          options={{ '': 'any', ...TIER_CHOICES }}
+          onChange={(tier) => change({ tier: (tier || undefined) as FlowFilter['tier'] })}
         />
         <TextField
           label="Namespace"
@@ -288,8 +297,10 @@ export function FlowTable() {
                 <Th className="w-18">direction</Th>
                 <Th className="w-20">verdict</Th>
                 <Th className="w-32">source</Th>
-                <Th className="w-40">destination</Th>
-                <Th className="w-36">peer pod</Th>
+                <Th className="w-36">destination</Th>
+                {/* Peer and tier stay narrow: at 64rem "decided by" keeps 5rem beside the count. */}
+                <Th className="w-28">peer pod</Th>
+                <Th className="w-28">tier</Th>
                 <Th>decided by</Th>
                 {filter?.grouped && <Th className="w-14 text-right">count</Th>}
               </tr>
@@ -322,6 +333,9 @@ export function FlowTable() {
                     {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
                   </Td>
                   <Td className="truncate">{flow.peer ?? ''}</Td>
+                  <Td className="truncate text-xs">
+                    {tierInWords(flow) ?? <span className="text-muted">–</span>}
+                  </Td>
                   <Td
                     className={`truncate ${flow.verdict === 'deny' ? 'text-deny' : 'text-muted'}`}
                     title={policyOf(flow)}
