@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseState } from '../../server/kube/state-file.ts';
-import { palisade } from './testing-cli.ts';
+import { frameOf } from '../record-batch.ts';
+import { recordsOf, testEvent } from '../testing-records.ts';
+import { palisade, palisadeWith } from './testing-cli.ts';
 
 const walkthrough = new URL('../../examples/walkthrough/', import.meta.url).pathname;
 
@@ -411,4 +413,61 @@ test('dual stack: policy eval --to either address of a pod names that pod, and j
   assert.equal(byName?.allowed, false, 'by name: the primary (IPv6) addresses');
   const endpoints = await palisade('policy', 'endpoints', '--state', file);
   assert.match(endpoints.stdout, /podIP: 10\.77\.0\.1\n[\s\S]*podIP: fd00:77::1\n/);
+});
+
+test('ebpf flows prints the tier and the policy that decided each flow, in text and in JSON', async () => {
+  // A lab folder of this test's own: an eBPF lab's record, and one node's flow file as its agent writes it.
+  const lab = mkdtempSync(join(tmpdir(), 'palisade-cli-flows-'));
+  const record = { nodes: [{ name: 'lab-node-1', index: 1 }], pods: [], processes: [], strict: false };
+  writeFileSync(join(lab, 'lab.json'), JSON.stringify({ ...record, datapath: 'ebpf' }));
+  const deny = { verdict: 'deny', kind: 'denied' } as const;
+  const records = recordsOf(
+    [
+      testEvent(1, { ...deny, direction: 'egress', podId: 2, tier: 'Admin', ruleId: 7, dst: '10.77.1.10' }),
+      testEvent(2, { tier: 'Baseline', ruleId: 8, dport: 53, protocol: 17 }),
+      testEvent(3, { tier: 'NetworkPolicy', ruleId: 9 }),
+      testEvent(4, { ...deny, tier: 'NetworkPolicy' }),
+      testEvent(5, { reason: 'node' }),
+    ],
+    {
+      pods: { 1: 'default/demo-app', 2: 'another-ns/another-client-one' },
+      policies: {
+        7: 'isolate-another-ns',
+        8: 'dns-for-everyone',
+        9: 'default/demo-app-allow-samens-client-one',
+      },
+    },
+  );
+  writeFileSync(join(lab, 'flows-lab-node-1.frames'), frameOf({ node: 'lab-node-1' }, [records]));
+  const text = await palisadeWith({ PALISADE_LAB_DIR: lab }, 'ebpf', 'flows');
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trim().split('\n');
+  assert.equal(lines.length, 5);
+  const expected = [
+    /another-ns\/another-client-one\s+egress\s+DENY\s+10\.77\.1\.1:40001\s+→ 10\.77\.1\.10:80\s+TCP\s+Admin tier\s+isolate-another-ns$/,
+    /default\/demo-app\s+ingress\s+ALLOW\s+.*:53\s+UDP\s+Baseline tier\s+dns-for-everyone$/,
+    /ALLOW\s+.*TCP\s+NetworkPolicy\s+default\/demo-app-allow-samens-client-one$/,
+    /DENY\s+.*TCP\s+NetworkPolicy\s+no rule allows it$/,
+    /ALLOW\s+.*TCP\s+-\s+node traffic \(kubelet\)$/,
+  ];
+  expected.forEach((line, i) => {
+    assert.match(lines[i] ?? '', line);
+  });
+  const json = await palisadeWith({ PALISADE_LAB_DIR: lab }, 'ebpf', 'flows', '--json');
+  assert.deepEqual(
+    json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const flow = JSON.parse(line) as { tier: string; policy?: string };
+        return [flow.tier, flow.policy];
+      }),
+    [
+      ['Admin', 'isolate-another-ns'],
+      ['Baseline', 'dns-for-everyone'],
+      ['NetworkPolicy', 'default/demo-app-allow-samens-client-one'],
+      ['NetworkPolicy', undefined],
+      ['None', undefined],
+    ],
+  );
 });

@@ -1,7 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
 import type { Flow } from '../../server/flows/flow.ts';
 import { decodeFrames } from '../../server/flows/flow-frame.ts';
-import { kernelReason } from '../../server/flows/flow-reason.ts';
 import { type FlowNames, ServiceFlowNamer } from '../../server/flows/service-flows.ts';
 import { readAgentReport } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
@@ -22,14 +21,16 @@ import { nodeDir, podDir } from '../datapath/pins.ts';
 import { flowFileOf } from '../flow-sink.ts';
 import { labPod, labServices } from '../lab/lab.ts';
 import { parseOptions } from './args.ts';
+import { formatFlow } from './format-flow.ts';
 import { type Output, writeLines } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
 export const EBPF_USAGE = `palisade ebpf progs [--json]                  programs attached per pod
 palisade ebpf maps [--json]                   maps per pod and node, with fill and counters
 palisade ebpf dump NS/POD [--json]            a pod's live rules (CIDR, ports, policy) and flows
-palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer, named by
-                                              the pod or Service (and backend) at the other end`;
+palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer with the tier
+                                              and policy that decided each, named by the pod
+                                              or Service (and backend) at the other end`;
 
 /** `palisade ebpf …`: what the kernel enforces on this machine's (lab) nodes, readable. */
 export async function ebpfCommand(argv: string[], out: Output): Promise<number> {
@@ -182,15 +183,6 @@ async function dump(argv: string[], out: Output): Promise<number> {
 function describeRange(range: LiveRange): string {
   if (range.tier === 'NetworkPolicy') return `${formatRange(range)} (${range.policy})`;
   return `${formatRange(range)} ${range.action} (${range.tier} ${range.policy})`;
-}
-
-/** A flow of an agent's file, named by the pod or Service (and backend) at its other end. */
-function formatFlow(flow: Flow & FlowNames, json: boolean): string {
-  if (json) return JSON.stringify(flow);
-  const why =
-    kernelReason(flow) ?? (flow.verdict === 'allow' ? (flow.policy ?? 'not isolated') : 'no rule allows it');
-  const peer = flow.service ? `svc/${flow.service}${flow.peer ? ` → ${flow.peer}` : ''}` : (flow.peer ?? '');
-  return `${flow.node.padEnd(12)} ${(flow.pod ?? '?').padEnd(32)} ${flow.direction.padEnd(8)} ${flow.verdict.toUpperCase().padEnd(6)} ${`${flow.src}:${flow.sport}`.padEnd(22)} → ${`${flow.dst}:${flow.dport}`.padEnd(22)} ${protocolName(flow.protocol).padEnd(4)} ${why}${peer ? `  (${peer})` : ''}`;
 }
 
 const byTime = (a: Flow, b: Flow) => a.time - b.time;

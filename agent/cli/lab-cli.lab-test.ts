@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { REASONS } from '../datapath/layout.ts';
+import { REASONS, TIERS } from '../datapath/layout.ts';
 import { startLab, stopLab } from '../lab/testing-lab.ts';
 import { palisade } from './testing-cli.ts';
 
@@ -146,7 +146,7 @@ test('ebpf progs, maps and dump show what the kernel enforces, readable, with th
   );
 });
 
-test('ebpf flows shows each verdict with the policy that decided it', async () => {
+test('ebpf flows shows each verdict with the tier and policy that decided it', async () => {
   await palisade('lab', 'probe', 'default/client-one', 'default/demo-app', '80');
   await palisade('lab', 'probe', 'kube-system/coredns', 'default/demo-app', '80', '--timeout', '200');
   // The agents write what they took every 200 ms.
@@ -154,11 +154,11 @@ test('ebpf flows shows each verdict with the policy that decided it', async () =
   const { stdout } = await palisade('ebpf', 'flows');
   assert.match(
     stdout,
-    /default\/demo-app\s+ingress\s+ALLOW\s+10\.77\.2\.10:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+default\/demo-app-allow-samens-client-one/,
+    /default\/demo-app\s+ingress\s+ALLOW\s+10\.77\.2\.10:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+NetworkPolicy\s+default\/demo-app-allow-samens-client-one/,
   );
   assert.match(
     stdout,
-    /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+no rule allows it/,
+    /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+NetworkPolicy\s+no rule allows it/,
   );
 });
 
@@ -177,19 +177,28 @@ test('ebpf flows names a flow to a ClusterIP by its Service and the backend that
           service?: string;
           peer?: string;
           reason: string;
+          tier: string;
           family: number;
         },
     );
   assert.ok(
-    flows.every((flow) => (REASONS as readonly string[]).includes(flow.reason) && flow.family === 4),
-    'each flow says why the kernel decided, and its family',
+    flows.every(
+      (flow) =>
+        (REASONS as readonly string[]).includes(flow.reason) &&
+        (TIERS as readonly string[]).includes(flow.tier) &&
+        flow.family === 4,
+    ),
+    'each flow says why the kernel decided, the tier that did, and its family',
   );
   const toService = flows.filter((flow) => flow.pod === 'default/client-one' && flow.dst === '10.96.0.80');
   assert.ok(toService.length > 0, 'the client’s flows to the ClusterIP are there');
   for (const flow of toService)
     assert.deepEqual([flow.service, flow.peer], ['default/demo-app', 'default/demo-app']);
   const text = (await palisade('ebpf', 'flows')).stdout;
-  assert.match(text, /→ 10\.96\.0\.80:80\s+TCP\s+\S+\s+\(svc\/default\/demo-app → default\/demo-app\)/);
+  assert.match(
+    text,
+    /→ 10\.96\.0\.80:80\s+TCP\s+NetworkPolicy\s+\S+\s+\(svc\/default\/demo-app → default\/demo-app\)/,
+  );
 });
 
 test('each agent serves Prometheus metrics: verdicts by direction and policy, kernel counters, map fill', async () => {
