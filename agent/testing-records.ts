@@ -1,10 +1,13 @@
 import { encodeFlowEvent, type FlowEvent, monotonicToWallMs } from './datapath/layout.ts';
 import type { RecordBatch } from './record-batch.ts';
 
+/** The time of the tests' flow events: an hour ago, so neither too old for the store nor ahead of the server's clock. */
+export const TEST_TIME = Date.now() - 3_600_000;
+
 /** Flow event `i` of tests: an allowed TCP flow to port 80 whose source port and time say which it is. */
 export function testEvent(i: number, overrides: Partial<FlowEvent> = {}): FlowEvent {
   return {
-    time: 1_800_000_000_000 + i,
+    time: TEST_TIME + i,
     src: '10.77.1.1',
     dst: '10.77.1.2',
     sport: 40000 + i,

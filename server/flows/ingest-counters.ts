@@ -8,6 +8,8 @@ export interface IngestCounters {
   refused: Record<number, number>;
   /** Flows agents reported dropping (their buffers were full), by node: the last figure each sent. */
   agentDropped: Record<string, number>;
+  /** Flows stored at their arrival because their time was too far past the server's clock, by node. */
+  aheadFlows: Record<string, number>;
   /** When each node's agent last delivered a batch (milliseconds since the epoch). */
   lastBatch: Record<string, number>;
   /** Each node's agent's datapath, as it last told. */
@@ -15,7 +17,15 @@ export interface IngestCounters {
 }
 
 export function newIngestCounters(): IngestCounters {
-  return { batches: 0, flows: 0, refused: {}, agentDropped: {}, lastBatch: {}, agentStatus: {} };
+  return {
+    batches: 0,
+    flows: 0,
+    refused: {},
+    agentDropped: {},
+    aheadFlows: {},
+    lastBatch: {},
+    agentStatus: {},
+  };
 }
 
 /** Counts one ingest request turned away with `status`. */
@@ -44,6 +54,11 @@ export function renderServerMetrics(
     '# TYPE palisade_agent_dropped_flows gauge',
     ...Object.entries(counters.agentDropped).map(
       ([node, count]) => `palisade_agent_dropped_flows{node="${node.replace(/"/g, '')}"} ${count}`,
+    ),
+    "# HELP palisade_ingest_ahead_flows_total Flows stamped more than 5 minutes past the server's clock (the agent's clock is ahead), stored at the time they arrived.",
+    '# TYPE palisade_ingest_ahead_flows_total counter',
+    ...Object.entries(counters.aheadFlows).map(
+      ([node, count]) => `palisade_ingest_ahead_flows_total{node="${node.replace(/"/g, '')}"} ${count}`,
     ),
     '# HELP palisade_stored_flows Flows in the history store.',
     '# TYPE palisade_stored_flows gauge',

@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowShipper } from '../../agent/flow-shipper.ts';
-import { recordsOf, testEvent } from '../../agent/testing-records.ts';
+import { recordsOf, TEST_TIME, testEvent } from '../../agent/testing-records.ts';
 import { startDashboard } from '../../e2e/dashboard.ts';
 
 /**
@@ -191,7 +191,7 @@ test('flows through a restart, a locked store and a full disk: drops counted exa
   }
   assert.equal(integrity, 'ok');
   // The probes' flows are known by their time (JSON keeps it exact), the shipper's by their source.
-  const probed = rows.filter((row) => row.src === '10.77.1.11').map((row) => row.time - 1_800_000_000_000);
+  const probed = rows.filter((row) => row.src === '10.77.1.11').map((row) => row.time - TEST_TIME);
   const fromShipper = rows.filter((row) => row.src !== '10.77.1.11').map((row) => numberOf(row.src));
   assert.equal(new Set(probed).size, probed.length, 'no probe stored twice');
   assert.equal(new Set(fromShipper).size, fromShipper.length, 'no flow of the shipper stored twice');

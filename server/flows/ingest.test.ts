@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { frameOf } from '../../agent/record-batch.ts';
-import { recordsOf, testEvent } from '../../agent/testing-records.ts';
+import { recordsOf, TEST_TIME, testEvent } from '../../agent/testing-records.ts';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
@@ -13,7 +13,7 @@ import type { Flow } from './flow.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
 import { ingest, MAX_BATCH_FLOWS, parseIngestBody, parseIngestFrame } from './ingest.ts';
-import { newIngestCounters } from './ingest-counters.ts';
+import { newIngestCounters, renderServerMetrics } from './ingest-counters.ts';
 import { storeUnavailable } from './store-unavailable.ts';
 
 const good = {
@@ -21,7 +21,7 @@ const good = {
   dropped: 3,
   flows: [
     {
-      time: 1_800_000_000_000,
+      time: TEST_TIME,
       direction: 'egress',
       verdict: 'allow',
       kind: 'new-flow',
@@ -34,7 +34,7 @@ const good = {
       policy: 'default/p',
     },
     {
-      time: 1_800_000_000_001,
+      time: TEST_TIME + 1,
       direction: 'ingress',
       verdict: 'deny',
       kind: 'denied',
@@ -228,5 +228,33 @@ test('the tier that decided a flow goes from the agent’s frame (or JSON) to th
   assert.deepEqual(
     store.query({ tier: 'None' }).map((flow) => flow.src),
     ['10.77.2.53'],
+  );
+});
+
+test('flows stamped well past the server’s clock are stored at their arrival, and counted; a little ahead is kept', () => {
+  const store = new FlowStore(':memory:');
+  const counters = newIngestCounters();
+  const now = Date.now();
+  const [first, second] = good.flows;
+  assert.ok(first && second);
+  const batch = {
+    node: 'lab-node-1',
+    dropped: 0,
+    flows: [
+      { ...first, time: now + 60_000 },
+      { ...second, time: now + 30 * 24 * 3600 * 1000 },
+    ],
+  };
+  ingest({ store, counters }, parseIngestBody(JSON.stringify(batch)), nodeOne, now);
+  assert.equal(
+    store.query({ verdict: 'allow' })[0]?.time,
+    now + 60_000,
+    'within the skew allowed: as stamped',
+  );
+  assert.equal(store.query({ verdict: 'deny' })[0]?.time, now, 'a month ahead: at its arrival');
+  assert.equal(counters.aheadFlows['lab-node-1'], 1);
+  assert.match(
+    renderServerMetrics(counters, { storedFlows: 2, streamReaders: 0 }),
+    /palisade_ingest_ahead_flows_total\{node="lab-node-1"\} 1/,
   );
 });

@@ -12,6 +12,11 @@ import type { IngestCounters } from './ingest-counters.ts';
 export const MAX_BATCH_FLOWS = 10_000;
 /** The largest batch body: 10,000 flows and an agent's status fit well within it. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * How far past the server's clock a flow's time may be. An agent's clock ahead by more is wrong,
+ * and a row from the future would outlive the store's age limit and sort first until its time.
+ */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
 /**
  * How flows get the names of what is at their other end (see ServiceFlowNamer): `name` before
@@ -59,11 +64,13 @@ export function parseIngestBody(text: string): IngestBatch {
  * Takes one batch from an agent whose token was accepted before its body was read: the batch must
  * be for a node the agent speaks for; then all of its flows are stored, or none, each named with
  * the pod (and Service) at its other end as of now, and passed on to live readers. A batch its
- * agent sent again (same number) is answered as taken and not stored twice.
+ * agent sent again (same number) is answered as taken and not stored twice. Flows stamped more than
+ * {@link MAX_CLOCK_AHEAD_MS} past the server's clock are kept at the time they arrived, and counted.
  */
-export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIdentity) {
+export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIdentity, now = Date.now()) {
   if (!agent.speaksFor(batch.node)) throw new HttpError(403, `not the token of node ${batch.node}`, 'node');
-  const flows = target.names ? target.names.name(batch.flows) : batch.flows;
+  const { timely, ahead } = notAhead(batch.flows, now);
+  const flows = target.names ? target.names.name(timely) : timely;
   const stored = target.store.add(flows, batch.batch && { node: batch.node, ...batch.batch });
   if (stored) target.stream?.publish(target.names ? target.names.settle(flows) : flows);
   const counters = target.counters;
@@ -71,6 +78,7 @@ export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIde
     counters.batches++;
     if (stored) counters.flows += flows.length;
     counters.agentDropped[batch.node] = batch.dropped;
+    if (stored && ahead > 0) counters.aheadFlows[batch.node] = (counters.aheadFlows[batch.node] ?? 0) + ahead;
     counters.lastBatch[batch.node] = Date.now();
     if (batch.status) counters.agentStatus[batch.node] = batch.status;
   }
@@ -79,4 +87,16 @@ export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIde
     dropped: batch.dropped,
     ...(stored ? {} : { duplicate: true }),
   };
+}
+
+/** The flows with every time past `now` + {@link MAX_CLOCK_AHEAD_MS} moved to `now`, and how many were. */
+function notAhead(flows: readonly Flow[], now: number): { timely: readonly Flow[]; ahead: number } {
+  const limit = now + MAX_CLOCK_AHEAD_MS;
+  let ahead = 0;
+  const timely = flows.map((flow) => {
+    if (flow.time <= limit) return flow;
+    ahead++;
+    return { ...flow, time: now };
+  });
+  return { timely: ahead > 0 ? timely : flows, ahead };
 }
