@@ -150,14 +150,26 @@ test('the controller writes ClusterPolicyEndpoints in AWS’s shape, chunked, ow
       assert.ok(item.metadata.managedFields.some((field) => field.manager === FIELD_MANAGER));
     }
     const isolate = endpoints.filter((endpoint) => endpoint.spec.policyRef.name === 'isolate-another-ns');
+    assert.ok(isolate.every((endpoint) => endpoint.spec.tier === 'Admin' && endpoint.spec.priority === 10));
+    // Egress: a Deny entry for each pod of default (demo-app and client-one), by pod IP, and for the
+    // ClusterIP of the API server's Service there (`kubernetes`: no selector, so the namespaces peer
+    // stands for it, as AWS's controller has it), in chunks of CHUNK.
+    const serviceIP = (
+      JSON.parse(await api.kubectl(['get', 'service', '-n', 'default', 'kubernetes', '-o', 'json'])) as {
+        spec: { clusterIP: string };
+      }
+    ).spec.clusterIP;
+    const walkthrough = loadState([`${WALKTHROUGH}/cluster.yaml`]);
+    const podIP = (name: string) => walkthrough.pod(`default/${name}`)?.podIP;
+    const isolateEgress = () =>
+      endpoints
+        .filter((endpoint) => endpoint.spec.policyRef.name === 'isolate-another-ns')
+        .flatMap((endpoint) => endpoint.spec.egress ?? []);
     assert.deepEqual(
-      isolate.map((endpoint) => [endpoint.spec.tier, endpoint.spec.priority]),
-      [['Admin', 10]],
-    );
-    // Egress: a Deny entry for each pod of default (demo-app and client-one), by pod IP.
-    assert.deepEqual(
-      isolate[0]?.spec.egress?.map((entry) => entry.action),
-      ['Deny', 'Deny'],
+      isolateEgress()
+        .map((entry) => `${entry.action} ${entry.cidr}`)
+        .sort(),
+      [`Deny ${serviceIP}`, `Deny ${podIP('demo-app')}`, `Deny ${podIP('client-one')}`].sort(),
     );
     // dns-for-everyone accepts UDP 53 from all four pods: two chunks of two.
     const dns = endpoints.filter((endpoint) => endpoint.spec.policyRef.name === 'dns-for-everyone');
@@ -171,15 +183,12 @@ test('the controller writes ClusterPolicyEndpoints in AWS’s shape, chunked, ow
     // A pod that goes leaves the entries of the policies it was a peer of, and comes back with its return.
     await api.kubectl(['delete', 'pod', '-n', 'default', 'client-one', '--grace-period=0', '--force']);
     endpoints = await converged();
-    const isolateEgress = () =>
-      endpoints.find((endpoint) => endpoint.spec.policyRef.name === 'isolate-another-ns')?.spec.egress ?? [];
-    assert.equal(isolateEgress().length, 1);
-    const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
-    const clientOne = cluster.pod('default/client-one');
+    assert.equal(isolateEgress().length, 2);
+    const clientOne = walkthrough.pod('default/client-one');
     assert.ok(clientOne);
     await registerPods(config, [], [clientOne]);
     endpoints = await converged();
-    assert.equal(isolateEgress().length, 2);
+    assert.equal(isolateEgress().length, 3);
     // A ClusterPolicyEndpoint deleted by hand is put back; a policy deleted takes its endpoints along.
     await api.kubectl(['delete', 'clusterpolicyendpoints', '--all']);
     await converged();
