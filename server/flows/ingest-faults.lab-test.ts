@@ -59,7 +59,9 @@ const numberOf = (src: string) => {
 };
 
 /** Flows sent by the probes below (answered directly), by number: from 10^9 on, apart from the shipper's. */
-let probeNext = 1_000_000_000;
+let probeNext = 0;
+/** The probes' flows are stamped from here on, a millisecond each: before the shipper's, and not ahead of the server's clock. */
+const PROBE_TIME = TEST_TIME - 3_000_000;
 const probeStored = new Set<number>();
 
 /** One batch sent straight to the ingest as JSON (its time says which flow it is): its status and JSON answer. */
@@ -67,7 +69,7 @@ async function probe(size: number): Promise<{ status: number; body: { error?: st
   const numbers = Array.from({ length: size }, () => probeNext++);
   const flows = numbers.map((i) => {
     const { ruleId: _rule, podId: _pod, ...flow } = flowNumber(i);
-    return { ...flow, src: '10.77.1.11' };
+    return { ...flow, src: '10.77.1.11', time: PROBE_TIME + i };
   });
   const response = await fetch(`${base}/api/ingest`, {
     method: 'POST',
@@ -191,7 +193,7 @@ test('flows through a restart, a locked store and a full disk: drops counted exa
   }
   assert.equal(integrity, 'ok');
   // The probes' flows are known by their time (JSON keeps it exact), the shipper's by their source.
-  const probed = rows.filter((row) => row.src === '10.77.1.11').map((row) => row.time - TEST_TIME);
+  const probed = rows.filter((row) => row.src === '10.77.1.11').map((row) => row.time - PROBE_TIME);
   const fromShipper = rows.filter((row) => row.src !== '10.77.1.11').map((row) => numberOf(row.src));
   assert.equal(new Set(probed).size, probed.length, 'no probe stored twice');
   assert.equal(new Set(fromShipper).size, fromShipper.length, 'no flow of the shipper stored twice');
