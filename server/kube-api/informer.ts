@@ -66,6 +66,12 @@ export interface InformerHandlers {
 }
 
 const MAX_RETRY_MS = 5000;
+/**
+ * How often at most a kind the cluster does not serve (its CRD not installed: no cluster tiers on
+ * a cluster without them) is looked for again: it holds nothing meanwhile, and is picked up once
+ * it is served.
+ */
+const MAX_UNSERVED_RETRY_MS = 30_000;
 
 /**
  * Lists then watches one kind, and keeps calling `handlers` as it changes. When the watch's
@@ -81,6 +87,8 @@ export class Informer {
   private retry?: NodeJS.Timeout;
   private stopped = false;
   private synced = false;
+  /** Whether the last list found the kind served (a 404: its CRD is not installed). */
+  private served = true;
   private readonly waiting: (() => void)[] = [];
 
   constructor(config: KubeConfig, kind: WatchedKind, handlers: InformerHandlers) {
@@ -89,12 +97,19 @@ export class Informer {
     const query = kind.fieldSelector ? `?fieldSelector=${encodeURIComponent(kind.fieldSelector)}` : '';
     const list = async () => {
       type List = { items: never[]; metadata: { resourceVersion?: string } };
-      const result = await rawRequest<List>(config, 'GET', `${kind.path}${query}`).catch((error) => {
-        // A kind the cluster does not serve (the PolicyEndpoint CRD not installed yet) holds
-        // nothing; the watch then fails and is retried until it is served.
-        if (error instanceof ApiError && error.code === 404) return { items: [], metadata: {} } as List;
-        throw error;
-      });
+      const result = await rawRequest<List>(config, 'GET', `${kind.path}${query}`).then(
+        (served) => {
+          this.served = true;
+          return served;
+        },
+        (error) => {
+          // A kind the cluster does not serve (its CRD not installed yet) holds nothing; the
+          // watch then fails and is retried, less and less often, until it is served.
+          if (!(error instanceof ApiError && error.code === 404)) throw error;
+          this.served = false;
+          return { items: [], metadata: {} } as List;
+        },
+      );
       // The first list counts as synced once its items are handed out, right after this resolves.
       setImmediate(() => this.markSynced());
       return result;
@@ -130,7 +145,7 @@ export class Informer {
   }
 
   private markSynced(): void {
-    this.retryMs = 100;
+    if (this.served) this.retryMs = 100;
     if (this.synced) return;
     this.synced = true;
     for (const resolve of this.waiting.splice(0)) resolve();
@@ -163,9 +178,10 @@ export class Informer {
   private failed(error: unknown): void {
     if (this.stopped) return;
     const message = error instanceof Error ? error.message : JSON.stringify(error);
-    this.handlers.error(`watching ${this.kind.path}: ${message}; retrying in ${this.retryMs} ms`);
+    const why = this.served ? message : 'not served by the cluster (is its CRD installed?)';
+    this.handlers.error(`watching ${this.kind.path}: ${why}; retrying in ${this.retryMs} ms`);
     clearTimeout(this.retry);
     this.retry = setTimeout(() => this.start(), this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    this.retryMs = Math.min(this.retryMs * 2, this.served ? MAX_RETRY_MS : MAX_UNSERVED_RETRY_MS);
   }
 }

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterObject } from '../policy/cluster.ts';
+import { CLUSTER_NETWORK_POLICIES, Informer } from './informer.ts';
+import { loadKubeConfig } from './kube-config.ts';
+import { TestingApiServer } from './testing-api-server.ts';
+
+/** An informer of a kind the real API server does not serve yet (its CRD not installed). */
+let api: TestingApiServer;
+
+before(async () => {
+  api = await TestingApiServer.start();
+});
+after(async () => {
+  await api?.stop();
+});
+
+test('a kind the cluster does not serve is looked for less and less often, and picked up once its CRD is installed', async () => {
+  const errors: string[] = [];
+  const received: ClusterObject[] = [];
+  const informer = new Informer(loadKubeConfig(api.kubeconfig), CLUSTER_NETWORK_POLICIES, {
+    set: (object) => received.push(object),
+    delete: () => {},
+    invalid: () => {},
+    error: (message) => errors.push(message),
+  });
+  informer.start();
+  try {
+    await informer.hasSynced();
+    await sleep(4000);
+    // Backing off from 100 ms, doubling: about five tries in 4 s (a retry every 100 ms made forty).
+    assert.ok(
+      errors.length >= 2 && errors.length <= 7,
+      `${errors.length} tries in 4 s:\n${errors.join('\n')}`,
+    );
+    assert.match(errors[0] ?? '', /not served by the cluster \(is its CRD installed\?\); retrying in 100 ms/);
+    await api.kubectl([
+      'apply',
+      '-f',
+      resolve(import.meta.dirname, '../../deploy/crd/clusternetworkpolicies.yaml'),
+    ]);
+    await api.kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/clusternetworkpolicies.networking.k8s.aws',
+    ]);
+    const file = join(api.dir, 'policy.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: networking.k8s.aws/v1alpha1
+kind: ClusterNetworkPolicy
+metadata: {name: late}
+spec:
+  tier: Baseline
+  priority: 1
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+`,
+    );
+    await api.kubectl(['apply', '-f', file]);
+    const deadline = Date.now() + 20_000;
+    while (received.length === 0) {
+      assert.ok(Date.now() < deadline, 'the policy arrives once the kind is served');
+      await sleep(100);
+    }
+    assert.equal(received[0]?.metadata.name, 'late');
+  } finally {
+    informer.stop();
+  }
+});
