@@ -1,4 +1,4 @@
-import type { ClusterAction } from '../../server/kube/cluster-network-policy.ts';
+import { ACTION_PRECEDENCE, type ClusterAction } from '../../server/kube/cluster-network-policy.ts';
 import type { ClusterPolicyEndpoint } from '../../server/kube/cluster-policy-endpoint.ts';
 import type { PolicyType } from '../../server/kube/network-policy.ts';
 import { keyOf } from '../../server/kube/object-meta.ts';
@@ -45,7 +45,6 @@ export function ruleIdOf(policyKey: string): number {
   return hash || 1;
 }
 
-/** Addresses, and what their ports get: one PolicyEndpoint or ClusterPolicyEndpoint entry. */
 /** The keys the rule ids of these endpoints are made of (see {@link ruleIdOf}), one per policy. */
 export function policyKeys(
   endpoints: readonly PolicyEndpoint[],
@@ -57,6 +56,7 @@ export function policyKeys(
   ]);
 }
 
+/** Addresses, and what their ports get: one PolicyEndpoint or ClusterPolicyEndpoint entry. */
 interface Grant {
   readonly block: Cidr;
   readonly except: readonly Cidr[];
@@ -135,7 +135,6 @@ export function closedDirection(failure: string): DirectionRules {
   return { mode: MODE.denyAll, prefixes: new Map(), failure };
 }
 
-const PRECEDENCE: Record<ClusterAction, number> = { Deny: 0, Pass: 1, Accept: 2 };
 const ACTIONS: Record<ClusterAction, Action> = { Deny: ACTION.deny, Pass: ACTION.pass, Accept: ACTION.allow };
 
 function compileDirection(
@@ -191,7 +190,7 @@ function clusterGrants(endpoint: ClusterPolicyEndpoint, field: 'ingress' | 'egre
       block: parseAddress(entry.cidr, `${source}.cidr`),
       except: [],
       ranges: rangesOf(entry.ports ?? [], ruleId, ACTIONS[entry.action], tierNumber),
-      rank: [tierNumber, priority, PRECEDENCE[entry.action], policyRef.name],
+      rank: [tierNumber, priority, ACTION_PRECEDENCE[entry.action], policyRef.name],
       source,
     };
   });

@@ -21,6 +21,13 @@ export type ClusterTier = (typeof CLUSTER_TIERS)[number];
 export const CLUSTER_ACTIONS = ['Accept', 'Deny', 'Pass'] as const;
 export type ClusterAction = (typeof CLUSTER_ACTIONS)[number];
 
+/**
+ * Among rules of equal priority (AWS's ClusterPolicyEndpoints keep no rule order), the most
+ * restrictive action wins: Deny, then Pass, then Accept. The model and the kernel's rule order
+ * both follow it.
+ */
+export const ACTION_PRECEDENCE: Record<ClusterAction, number> = { Deny: 0, Pass: 1, Accept: 2 };
+
 /** The most and least precedence a priority gives (lower numbers win), as AWS's CRD bounds it. */
 export const PRIORITY_RANGE = { min: 0, max: 1000 } as const;
 

@@ -1,8 +1,9 @@
-import type {
-  ClusterAction,
-  ClusterNetworkPolicy,
-  ClusterPolicyRule,
-  ClusterTier,
+import {
+  ACTION_PRECEDENCE,
+  type ClusterAction,
+  type ClusterNetworkPolicy,
+  type ClusterPolicyRule,
+  type ClusterTier,
 } from '../kube/cluster-network-policy.ts';
 import type { PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
@@ -29,12 +30,6 @@ export interface TierRuleMatch {
   readonly port?: number;
 }
 
-/**
- * Among rules of equal priority (AWS's ClusterPolicyEndpoints keep no rule order), the most
- * restrictive action wins: Deny, then Pass, then Accept.
- */
-const PRECEDENCE: Record<ClusterAction, number> = { Deny: 0, Pass: 1, Accept: 2 };
-
 /** A rule of a ClusterNetworkPolicy that a later rule of the same policy may overrule: the earlier rule's field, and why. */
 export interface RuleOrderWarning {
   readonly field: string;
@@ -51,7 +46,9 @@ export function ruleOrderWarnings(policy: ClusterNetworkPolicy): RuleOrderWarnin
   return (['ingress', 'egress'] as const).flatMap((field) => {
     const rules = policy[field];
     return rules.flatMap((rule, i) => {
-      const j = rules.findIndex((later, k) => k > i && PRECEDENCE[later.action] < PRECEDENCE[rule.action]);
+      const j = rules.findIndex(
+        (later, k) => k > i && ACTION_PRECEDENCE[later.action] < ACTION_PRECEDENCE[rule.action],
+      );
       const later = rules[j];
       if (!later) return [];
       return [
@@ -126,7 +123,7 @@ function decideTier(
     const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r];
-      if (!rule || (best && PRECEDENCE[rule.action] >= PRECEDENCE[best.rule.action])) continue;
+      if (!rule || (best && ACTION_PRECEDENCE[rule.action] >= ACTION_PRECEDENCE[best.rule.action])) continue;
       const hit = matcher.hit(policy, rule);
       if (!hit) continue;
       const match: TierRuleMatch = {
