@@ -10,13 +10,12 @@ import { keyOf, type ObjectMeta } from '../kube/object-meta.ts';
 import { decodeObject } from '../kube/objects.ts';
 import { type Pod, podIPsOf } from '../kube/pod.ts';
 import { PROTOCOL_NUMBERS } from '../kube/protocol.ts';
-import type { Service } from '../kube/service.ts';
 import { parseIp } from '../net/ip.ts';
 import { Cluster, type ClusterObject } from './cluster.ts';
 import { type Endpoint, endpointName, formatPortProtocol, type PortProtocol } from './endpoint.ts';
 import { evaluate, type SideVerdict, type Verdict } from './evaluate.ts';
-import { evaluateService } from './evaluate-service.ts';
 import { computeMatrix, type GroupVerdict } from './matrix.ts';
+import { clusterIpCases } from './testing-cluster-ip.ts';
 
 // A small vocabulary, so that selectors often match and often do not.
 const POD_KEYS = ['app', 'tier', 'role'];
@@ -440,30 +439,11 @@ test('7. the order policies are added in does not change the matrix', () => {
 test('8. through a ClusterIP, the model judges egress as the datapath does on the controller’s entries', () => {
   fc.assert(
     fc.property(scenarioArb, (s) => {
-      const cluster = clusterOf(s);
-      const endpoints = new EndpointsIndex(cluster).all();
-      const services = cluster.allServices().filter((service: Service) => service.clusterIPs.length > 0);
-      for (const pod of cluster.allPods()) {
-        const egress = compilePodRules(identityOf(keyOf(pod.metadata), podIPsOf(pod)), endpoints).egress;
-        for (const service of services) {
-          for (const port of service.ports) {
-            const verdict = evaluateService(cluster, { pod, ip: cluster.ipOf(pod) }, service, port);
-            const kernel = allows(
-              egress,
-              service.clusterIPs[0] ?? '',
-              port.port,
-              PROTOCOL_NUMBERS[port.protocol],
-            );
-            assert.equal(
-              verdict.egress.allowed,
-              kernel,
-              `${keyOf(pod.metadata)} -> ${keyOf(service.metadata)} ${port.port}/${port.protocol}`,
-            );
-            // Through a Service, a connection is its egress toward the ClusterIP and each backend's ingress.
-            for (const backend of verdict.backends)
-              assert.equal(backend.allowed, verdict.egress.allowed && backend.ingress.allowed);
-          }
-        }
+      for (const { name, model, kernel } of clusterIpCases(clusterOf(s))) {
+        assert.equal(model.egress.allowed, kernel, name);
+        // Through a Service, a connection is its egress toward the ClusterIP and each backend's ingress.
+        for (const backend of model.backends)
+          assert.equal(backend.allowed, model.egress.allowed && backend.ingress.allowed);
       }
     }),
     { numRuns: 300 },

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { allows, compilePodRules, identityOf } from '../../agent/datapath/compile.ts';
-import { EndpointsIndex } from '../controller/endpoints-index.ts';
-import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject } from '../kube/objects.ts';
-import { podIPsOf } from '../kube/pod.ts';
-import { PROTOCOL_NUMBERS } from '../kube/protocol.ts';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster, type ClusterObject } from './cluster.ts';
 import { layoutYaml } from './conformance/layout.ts';
 import type { PortProtocol } from './endpoint.ts';
 import { evaluate, type SideVerdict } from './evaluate.ts';
-import { evaluateService } from './evaluate-service.ts';
 import { computeMatrix } from './matrix.ts';
+import { clusterIpCases } from './testing-cluster-ip.ts';
 
 /**
  * Property tests of the tiers over the conformance layout (x, y, z × a, b, c; 80/81 on TCP and
@@ -224,28 +219,8 @@ test('a side decided by a tier is decided by one of its rules; NetworkPolicy and
 test('through a ClusterIP, every tier judges egress as the kernel does on the controller’s entries', () => {
   fc.assert(
     fc.property(scenario, (s) => {
-      const cluster = Cluster.of(objectsOf(s));
-      const index = new EndpointsIndex(cluster);
-      const [endpoints, clusterEndpoints] = [index.all(), index.allCluster()];
-      for (const pod of cluster.allPods()) {
-        const identity = identityOf(keyOf(pod.metadata), podIPsOf(pod));
-        const { egress } = compilePodRules(identity, endpoints, clusterEndpoints);
-        for (const svc of cluster.allServices())
-          for (const port of svc.ports) {
-            const verdict = evaluateService(cluster, { pod, ip: cluster.ipOf(pod) }, svc, port);
-            const kernel = allows(
-              egress,
-              svc.clusterIPs[0] ?? '',
-              port.port,
-              PROTOCOL_NUMBERS[port.protocol],
-            );
-            assert.equal(
-              kernel,
-              verdict.egress.allowed,
-              `${keyOf(pod.metadata)} -> ${keyOf(svc.metadata)} ${port.port}/${port.protocol} (model: ${verdict.egress.tier})`,
-            );
-          }
-      }
+      for (const { name, model, kernel } of clusterIpCases(Cluster.of(objectsOf(s))))
+        assert.equal(kernel, model.egress.allowed, `${name} (model: ${model.egress.tier})`);
     }),
     runs,
   );
