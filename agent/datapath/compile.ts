@@ -216,8 +216,7 @@ function compareRank(a: Grant, b: Grant): number {
   return a.rank[3] < b.rank[3] ? -1 : a.rank[3] > b.rank[3] ? 1 : 0;
 }
 
-function compilePrefixes(unordered: readonly Grant[]) {
-  const grants = [...unordered].sort(compareRank);
+function compilePrefixes(grants: readonly Grant[]) {
   // Index grants by (family, prefix length, network) so that covering grants are found per length.
   const byBlock = new Map<string, Grant[]>();
   const lengths = new Set<string>();

@@ -103,13 +103,15 @@ export class EndpointsIndex {
       } else if (this.clusterStates.delete(object.metadata.name)) removed.push(object.metadata.name);
       return { updated, removed, rebuilt: 1 };
     }
+    // A pod's versions, and the Services that pick either as a backend (their ClusterIP ports may
+    // resolve on it), for the cluster policies and the NetworkPolicies alike.
+    const pods = object.kind === 'Pod' ? [old, current].filter((pod): pod is Pod => pod?.kind === 'Pod') : [];
+    const backed = this.servicesBackedBy(pods);
     // Subjects and peers of cluster policies select pods by namespace and pod labels, and egress
     // selector peers stand for Services: such a change computes each cluster policy it may touch
     // again, and counts where the result differs.
     if (object.kind === 'Pod' || object.kind === 'Namespace' || object.kind === 'Service') {
-      const pods =
-        object.kind === 'Pod' ? [old, current].filter((pod): pod is Pod => pod?.kind === 'Pod') : [];
-      const backs = pods.length > 0 && this.servicesBackedBy(pods).length > 0;
+      const backs = backed.length > 0;
       for (const [name, state] of this.clusterStates) {
         if (object.kind === 'Service' && !hasServicePeers(state.policy)) continue;
         if (object.kind === 'Pod' && !pods.some((pod) => podConcerns(this.cluster, state.policy, pod, backs)))
@@ -148,10 +150,9 @@ export class EndpointsIndex {
           }
         }
         // Ports of ClusterIP entries may be resolved on the backends: those of the pod's Services.
-        const services = this.servicesBackedBy([before, after]);
         for (const [key, state] of this.states) {
           if (!state.servicePeers) continue;
-          for (const service of services) if (state.syncService(this.cluster, service)) updated.add(key);
+          for (const service of backed) if (state.syncService(this.cluster, service)) updated.add(key);
         }
         break;
       }
@@ -182,11 +183,11 @@ export class EndpointsIndex {
   }
 
   /** Keys of the Services that pick any of the given versions of a pod as a backend. */
-  private servicesBackedBy(pods: readonly (Pod | undefined)[]): string[] {
-    const namespaces = new Set(pods.flatMap((pod) => (pod ? [pod.metadata.namespace] : [])));
+  private servicesBackedBy(pods: readonly Pod[]): string[] {
+    const namespaces = new Set(pods.map((pod) => pod.metadata.namespace));
     return [...namespaces]
       .flatMap((namespace) => this.cluster.servicesIn(namespace))
-      .filter((service: Service) => pods.some((pod) => pod && isBackendOf(service, pod)))
+      .filter((service: Service) => pods.some((pod) => isBackendOf(service, pod)))
       .map((service) => keyOf(service.metadata));
   }
 
