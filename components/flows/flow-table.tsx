@@ -34,6 +34,8 @@ const flowKey = (flow: Flow) =>
   `${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`;
 const ROW_HEIGHT = 28;
 const VIEW_ROWS = 22;
+const destinationOf = (flow: Flow) =>
+  `${flow.dst}:${flow.dport}/${protocolOfNumber(flow.protocol) ?? flow.protocol}`;
 
 /** Offers `text` as a file to save. */
 function download(name: string, type: string, text: string): void {
@@ -297,8 +299,8 @@ export function FlowTable() {
                 <Th className="w-18">direction</Th>
                 <Th className="w-20">verdict</Th>
                 <Th className="w-32">source</Th>
-                <Th className="w-36">destination</Th>
-                {/* Peer and tier stay narrow: at 64rem "decided by" keeps 5rem beside the count. */}
+                <Th className="w-40">destination</Th>
+                {/* Peer and tier stay narrow: at 64rem "decided by" keeps 4rem beside the count. */}
                 <Th className="w-28">peer pod</Th>
                 <Th className="w-28">tier</Th>
                 <Th>decided by</Th>
@@ -319,20 +321,24 @@ export function FlowTable() {
                   <Td className="whitespace-nowrap font-mono text-xs">
                     {new Date(flow.time).toLocaleTimeString()}
                   </Td>
-                  <Td className="truncate">{flow.pod ?? '?'}</Td>
+                  <Td className="truncate" title={flow.pod}>
+                    {flow.pod ?? '?'}
+                  </Td>
                   <Td>{flow.direction}</Td>
                   <Td>
                     <VerdictBadge state={flow.verdict === 'allow' ? 'allowed' : 'denied'}>
                       {flow.verdict}
                     </VerdictBadge>
                   </Td>
-                  <Td className="font-mono text-xs">
+                  <Td className="truncate font-mono text-[11px]" title={`${flow.src}:${flow.sport}`}>
                     {flow.src}:{flow.sport}
                   </Td>
-                  <Td className="font-mono text-xs">
-                    {flow.dst}:{flow.dport}/{protocolOfNumber(flow.protocol) ?? flow.protocol}
+                  <Td className="truncate font-mono text-[11px]" title={destinationOf(flow)}>
+                    {destinationOf(flow)}
                   </Td>
-                  <Td className="truncate">{flow.peer ?? ''}</Td>
+                  <Td className="truncate" title={flow.peer}>
+                    {flow.peer ?? ''}
+                  </Td>
                   <Td className="truncate text-xs">
                     {tierInWords(flow) ?? <span className="text-muted">–</span>}
                   </Td>

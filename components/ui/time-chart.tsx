@@ -1,4 +1,6 @@
 import { useId } from 'react';
+import { axisLabels, clock } from './time-axis.ts';
+import { useWidth } from './use-width.ts';
 import { VERDICTS, VerdictIcon } from './verdict.tsx';
 
 /** Flows in one slice of time, by verdict. */
@@ -19,11 +21,10 @@ function niceMax(value: number): number {
   return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
 }
 
-const clock = (time: number) => new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-
 /**
  * Flows over time as stacked bars drawn in SVG: denied (hatched, in the denied colour) under
- * allowed (solid). `only` draws one verdict. The chart says its totals in words for screen readers.
+ * allowed (solid). `only` draws one verdict. The chart is drawn at the width it is given, so that
+ * it fills its panel with text at its real size (see axisLabels for its time labels). It says its totals in words for screen readers.
  */
 export function TimeChart({
   buckets,
@@ -35,17 +36,29 @@ export function TimeChart({
   only?: 'denied' | 'allowed';
 }) {
   const hatch = `hatch-${useId().replace(/:/g, '')}`;
-  const width = 640;
+  const [frame, width] = useWidth<HTMLElement>(640);
   const value = (bucket: TimeBucket) =>
     (only === 'allowed' ? 0 : bucket.denied) + (only === 'denied' ? 0 : bucket.allowed);
   const max = niceMax(Math.max(0, ...buckets.map(value)));
   const slot = (width - 40) / Math.max(1, buckets.length);
   const scale = (count: number) => (count / max) * (HEIGHT - AXIS - 8);
   const total = (key: 'allowed' | 'denied') => buckets.reduce((sum, bucket) => sum + bucket[key], 0);
+  const labels = axisLabels(
+    buckets.map((bucket) => bucket.start),
+    40,
+    slot,
+    width,
+  );
   const summary = `${label}: ${only === 'allowed' ? '' : `${number.format(total('denied'))} denied`}${only ? '' : ', '}${only === 'denied' ? '' : `${number.format(total('allowed'))} allowed`}${buckets.length > 0 ? ` from ${clock(buckets[0]?.start ?? 0)} to now` : ''}.`;
   return (
-    <figure className="space-y-1">
-      <svg viewBox={`0 0 ${width} ${HEIGHT}`} className="h-32 w-full" role="img" aria-label={summary}>
+    <figure className="space-y-1" ref={frame}>
+      <svg
+        viewBox={`0 0 ${width} ${HEIGHT}`}
+        height={HEIGHT}
+        className="w-full"
+        role="img"
+        aria-label={summary}
+      >
         <defs>
           <pattern
             id={hatch}
@@ -83,7 +96,7 @@ export function TimeChart({
           const base = HEIGHT - AXIS;
           return (
             <g key={bucket.start}>
-              <title>{`${clock(bucket.start)}: ${bucket.denied} denied, ${bucket.allowed} allowed`}</title>
+              <title>{`${clock(bucket.start, true)}: ${bucket.denied} denied, ${bucket.allowed} allowed`}</title>
               {denied > 0 && (
                 <rect
                   x={x}
@@ -106,16 +119,11 @@ export function TimeChart({
             </g>
           );
         })}
-        {buckets
-          .filter((_, i) => i % Math.max(1, Math.ceil(buckets.length / 6)) === 0)
-          .map((bucket) => {
-            const x = 40 + buckets.indexOf(bucket) * slot;
-            return (
-              <text key={bucket.start} x={x} y={HEIGHT - 4} fontSize="10" fill="var(--muted)">
-                {clock(bucket.start)}
-              </text>
-            );
-          })}
+        {labels.map(({ index, x, text }) => (
+          <text key={index} x={x} y={HEIGHT - 4} fontSize="10" fill="var(--muted)">
+            {text}
+          </text>
+        ))}
       </svg>
       <figcaption className="flex gap-4 text-xs text-muted">
         {only !== 'allowed' && (

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { axisLabels, clock } from './time-axis.ts';
+
+const start = new Date(2026, 11, 2, 15, 13, 0).getTime();
+const slices = (count: number, stepMs: number) => Array.from({ length: count }, (_, i) => start + i * stepMs);
+
+test('an axis of one-second slices reads seconds, and no two labels read the same', () => {
+  const labels = axisLabels(slices(60, 1000), 40, 16, 1000);
+  assert.ok(labels.length >= 5, `${labels.length} labels`);
+  assert.equal(new Set(labels.map((label) => label.text)).size, labels.length);
+  assert.equal(labels[0]?.text, clock(start, true));
+  assert.notEqual(clock(start, true), clock(start));
+});
+
+test('an axis of minute slices reads minutes, its labels never overlapping nor past its end', () => {
+  const labels = axisLabels(slices(60, 60_000), 40, 10, 640);
+  assert.equal(labels[0]?.text, clock(start));
+  for (const [i, label] of labels.entries()) {
+    if (i > 0) assert.ok(label.x - (labels[i - 1]?.x ?? 0) >= 90, `label ${i} overlaps the one before`);
+    assert.ok(label.x + 70 <= 640, `label ${i} goes past the end`);
+  }
+  // A wider axis has room for more of them.
+  assert.ok(axisLabels(slices(60, 60_000), 40, 20, 1240).length > labels.length);
+});
