@@ -55,6 +55,7 @@ const figures: EventsFigures = {
     agentsCpuSeconds: 0.6,
     serverCpuSeconds: 0.4,
     idle: { seconds: 3, agentsCpuSeconds: 0.01, serverCpuSeconds: 0 },
+    warmup: { seconds: 3, events: 200_000, agentsCpuSeconds: 1.2, serverCpuSeconds: 0.8 },
   },
   recorded: {
     events: 150_000,
@@ -75,6 +76,9 @@ const figures: EventsFigures = {
 
 test('per event: live from the processes’ CPU, by stage from the replay; the target needs none lost', () => {
   assert.deepEqual(liveUsPerEvent(figures), { agents: 3, server: 2, total: 5 });
+  // The warm-up's cost is its own, apart from the steady state the target is judged on.
+  assert.deepEqual(liveUsPerEvent(figures, figures.live.warmup), { agents: 6, server: 4, total: 10 });
+  assert.match(eventsMarkdown(figures), /\(the warm-up\): 200,000 events in 3 s took 10 CPU-µs each/);
   assert.deepEqual(stageTotals(figures), { agent: 3, server: 1.5, total: 4.5, atBound: 6 });
   assert.match(eventsMarkdown(figures), /200,000 events per CPU-second .*: \*\*met\*\*/);
   const lossy = { ...figures, live: { ...figures.live, stored: 199_999 } };

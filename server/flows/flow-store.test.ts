@@ -330,3 +330,35 @@ test('a store written before flows had a tier opens with every flow, each of tie
   assert.equal(reopened.query({ tier: 'None' }).length, 2);
   reopened.close();
 });
+
+test('names are stored once as ids: a batch that fails leaves none behind, and names no row holds go', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const store = new FlowStore(path, { maxRows: 10, maxAgeMs: 365 * 24 * 3600 * 1000 });
+  // The second flow breaks the batch (no source address) after the first added its new names.
+  const broken = { ...flow(1, { pod: 'fresh/pod' }), src: undefined } as unknown as Flow;
+  assert.throws(() => store.add([flow(0, { pod: 'fresh/pod', peer: 'fresh/peer' }), broken]));
+  store.add([flow(2, { pod: 'fresh/pod', peer: 'fresh/peer' })]);
+  store.close();
+  const reopened = new FlowStore(path, { maxRows: 10, maxAgeMs: 365 * 24 * 3600 * 1000 });
+  assert.deepEqual(
+    reopened.query().map((one) => [one.pod, one.peer, one.node]),
+    [['fresh/pod', 'fresh/peer', 'lab-node-1']],
+    'the names of the batch stored after the failed one',
+  );
+  assert.equal(reopened.query({ namespace: 'fresh' }).length, 1);
+  assert.equal(reopened.query({ pod: 'never/seen' }).length, 0);
+  // 3,000 pods come and go: past the bound of 10 rows, their names go too.
+  reopened.add(Array.from({ length: 3000 }, (_, i) => flow(10 + i, { pod: `churn/pod-${i}` })));
+  reopened.prune(1_800_000_000_000);
+  const kept = reopened.query();
+  assert.deepEqual(
+    kept.map((one) => one.pod),
+    Array.from({ length: 10 }, (_, i) => `churn/pod-${2999 - i}`),
+  );
+  reopened.close();
+  const db = new DatabaseSync(path, { readOnly: true });
+  const names = (db.prepare('SELECT COUNT(*) AS n FROM names').get() as { n: number }).n;
+  db.close();
+  // The 10 pods kept, the node, the policy.
+  assert.ok(names <= 12, `${names} names kept for 10 rows`);
+});

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { REASONS, type Reason, TIERS, type Tier } from '../../agent/datapath/layout.ts';
 import { type Flow, MAX_FLOW_TIME } from './flow.ts';
+import { FlowNames, NAME_COLUMNS, NAMES_TABLE } from './flow-names.ts';
 
 /** What `GET /api/flows` can ask for. */
 export interface FlowQuery {
@@ -97,20 +98,22 @@ export const KEY_SLOTS = 4096;
 export const KEY_EPOCH = 1_700_000_000_000;
 const keyOf = (time: number) => (Math.floor(time) - KEY_EPOCH) * KEY_SLOTS;
 
-/**
- * The tier column (TIERS' number), as added to a table from before tiers: its rows get 0 (None),
- * as nothing told which tier decided them.
- */
-const TIER_COLUMN = 'tier INTEGER NOT NULL DEFAULT 0';
+/** `{ [key]: value }`, or nothing when there is no value (a flow's optional fields). */
+const optional = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
 
-/** The flows table; the row id follows the key, so the index by pod lists each pod's flows by time. */
+/**
+ * The flows table; the row id follows the key, so the index by pod lists each pod's flows by time.
+ * Names (node, pod, policy, peer, service) are ids of the names table (see FlowNames).
+ */
 const TABLE = `
+  ${NAMES_TABLE};
   CREATE TABLE IF NOT EXISTS flows (
     id INTEGER PRIMARY KEY,
-    time REAL NOT NULL, node TEXT NOT NULL, pod TEXT, direction INTEGER NOT NULL,
-    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, ${TIER_COLUMN},
+    time REAL NOT NULL, node INTEGER NOT NULL, pod INTEGER, direction INTEGER NOT NULL,
+    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, tier INTEGER NOT NULL DEFAULT 0,
     family INTEGER NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
-    protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT
+    protocol INTEGER NOT NULL, policy INTEGER, peer INTEGER, service INTEGER
   );
   CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod);`;
 const INSERT = `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
@@ -118,13 +121,14 @@ const INSERT = `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUM
 /**
  * Flow history on disk (SQLite), bounded by rows and age, so that it survives a server restart
  * and never grows without end. Batches go in one transaction. Rows are keyed by time (no index by
- * time to keep up) and indexed by pod only; small values are numbers.
+ * time to keep up) and indexed by pod only; small values are numbers, names ids.
  */
 export class FlowStore {
   private readonly db: DatabaseSync;
   private readonly limits: FlowStoreLimits;
-  /** Prepared once its table exists (by migrate, or after it). */
+  /** Prepared once the tables exist (by migrate, or after it). */
   private insert!: StatementSync;
+  private names!: FlowNames;
   private readonly lastSeq: StatementSync;
   private readonly remember: StatementSync;
   private added = 0;
@@ -145,6 +149,12 @@ export class FlowStore {
       -- 64 MiB of page cache instead of 2: at its bound the store's index by pod no longer fits
       -- in 2 MiB, and each insert then reads its pages back; bench:events measures it.
       PRAGMA cache_size = -65536;
+      -- The write-ahead log is copied into the database every 10,000 pages (40 MiB) instead of
+      -- 1,000: the last pages of the table and index, written again by each batch, are copied
+      -- once per checkpoint, and checkpoints were a fifth of an insert's time. After one, the log
+      -- file is cut back to 64 MiB at most.
+      PRAGMA wal_autocheckpoint = 10000;
+      PRAGMA journal_size_limit = 67108864;
     `);
     this.migrate();
     this.db.exec(`
@@ -160,21 +170,55 @@ export class FlowStore {
       'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (node, sender) DO UPDATE SET seq = excluded.seq, time = excluded.time',
     );
+    this.prepareWrites();
+  }
+
+  /** The statements that write flows, once the tables exist. */
+  private prepareWrites(): void {
     this.insert = this.db.prepare(INSERT);
+    this.names = new FlowNames(this.db);
   }
 
   /**
-   * Brings a store written by an earlier version to the current table, every flow kept: one from
-   * before rows were keyed by time is rewritten (see rewriteUnkeyed); one from before tiers gets the
-   * tier column, its flows None.
+   * Brings a store written by an earlier version to the current tables, every flow kept: one from
+   * before rows were keyed by time is rewritten (see rewriteUnkeyed), one from before names were
+   * ids too (see rewriteNames).
    */
   private migrate(): void {
     const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
     if (columns.length === 0) return;
     const has = (name: string) => columns.some((column) => column.name === name);
     if (!has('reason')) this.rewriteUnkeyed(has);
-    // In place, and at once however many rows there are: SQLite only records the default.
-    else if (!has('tier')) this.db.exec(`ALTER TABLE flows ADD COLUMN ${TIER_COLUMN}`);
+    else if (!this.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'names'").get())
+      this.rewriteNames(has);
+  }
+
+  /**
+   * A store keyed by time whose rows hold names as text is rewritten once, in SQL, with names as
+   * ids; a store from before tiers gets tier None for its flows.
+   */
+  private rewriteNames(has: (column: string) => boolean): void {
+    const id = (column: string) => `(SELECT id FROM names WHERE name = old.${column})`;
+    const names = NAME_COLUMNS.map((column) => `SELECT ${column} FROM flows_old WHERE ${column} IS NOT NULL`);
+    this.db.exec('BEGIN');
+    try {
+      this.db.exec(`
+        ALTER TABLE flows RENAME TO flows_old;
+        DROP INDEX IF EXISTS flows_pod;
+        ${TABLE}
+        INSERT INTO names (name) ${names.join(' UNION ')};
+        INSERT INTO flows (id, ${COLUMNS.join(', ')})
+          SELECT id, time, ${id('node')}, ${id('pod')}, direction, verdict, kind, reason,
+            ${has('tier') ? 'tier' : '0'}, family, src, sport, dst, dport, protocol, ${id('policy')},
+            ${id('peer')}, ${id('service')}
+          FROM flows_old AS old;
+        DROP TABLE flows_old;
+      `);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   /**
@@ -190,7 +234,7 @@ export class FlowStore {
         DROP INDEX IF EXISTS flows_pod;
         ${TABLE}
       `);
-      this.insert = this.db.prepare(INSERT);
+      this.prepareWrites();
       const old = this.db.prepare(
         `SELECT time, node, pod, direction, verdict, kind, src, sport, dst, dport, protocol, policy,
           ${has('peer') ? 'peer' : 'NULL AS peer'}, ${has('service') ? 'service' : 'NULL AS service'}
@@ -244,6 +288,8 @@ export class FlowStore {
     } catch (error) {
       // SQLite may have ended the transaction itself (a full disk): roll back only what is open.
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      // Names the batch added are gone with it.
+      this.names.forget();
       throw error;
     }
     this.rows += flows.length;
@@ -270,8 +316,8 @@ export class FlowStore {
       const { changes } = this.insert.run(
         base + this.slot,
         flow.time,
-        flow.node,
-        flow.pod ?? null,
+        this.names.idOf(flow.node),
+        this.names.idOf(flow.pod),
         flow.direction === 'egress' ? 1 : 0,
         flow.verdict === 'deny' ? 1 : 0,
         flow.kind === 'denied' ? 1 : 0,
@@ -283,9 +329,9 @@ export class FlowStore {
         flow.dst,
         flow.dport,
         flow.protocol,
-        flow.policy ?? null,
-        flow.peer ?? null,
-        flow.service ?? null,
+        this.names.idOf(flow.policy),
+        this.names.idOf(flow.peer),
+        this.names.idOf(flow.service),
       );
       if (changes > 0) return;
     }
@@ -306,12 +352,12 @@ export class FlowStore {
         if (!flow.peer) continue;
         const key = keyOf(flow.time);
         update.run(
-          flow.peer,
+          this.names.idOf(flow.peer),
           key,
           // Its own millisecond's keys, and the next's, where a full millisecond spills.
           key + 2 * KEY_SLOTS,
           flow.time,
-          flow.node,
+          this.names.knownId(flow.node),
           flow.src,
           flow.sport,
           flow.protocol,
@@ -320,6 +366,7 @@ export class FlowStore {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      this.names.forget();
       throw error;
     }
   }
@@ -337,6 +384,7 @@ export class FlowStore {
       this.rows -= Number(over.changes);
     }
     this.db.prepare('DELETE FROM senders WHERE time < ?').run(now - this.limits.maxAgeMs);
+    this.names.dropUnused();
   }
 
   /** The SQL condition and its values for a query's filters (the limit aside). */
@@ -353,10 +401,15 @@ export class FlowStore {
     add('reason = ?', query.reason && REASONS.indexOf(query.reason));
     add('tier = ?', query.tier && TIERS.indexOf(query.tier));
     add('family = ?', query.family);
-    add('pod = ?', query.pod);
-    add('service = ?', query.service);
-    // A namespace's pods are the keys from `ns/` up to `ns0` ('0' follows '/'): a range of the index.
-    add('pod >= ? AND pod < ?', query.namespace && `${query.namespace}/`, `${query.namespace}0`);
+    add('pod = ?', query.pod && this.names.knownId(query.pod));
+    add('service = ?', query.service && this.names.knownId(query.service));
+    // A namespace's pods are the names from `ns/` up to `ns0` ('0' follows '/'): a range of the
+    // names' index, then the ids in the index by pod.
+    add(
+      'pod IN (SELECT id FROM names WHERE name >= ? AND name < ?)',
+      query.namespace && `${query.namespace}/`,
+      `${query.namespace}0`,
+    );
     add('dport = ?', query.port);
     if (query.since !== undefined) add('id >= ? AND time >= ?', keyOf(query.since), query.since);
     // A key may be a millisecond late (see insertOne): the time bounds a range's end.
@@ -372,10 +425,11 @@ export class FlowStore {
       string,
       unknown
     >[];
+    const name = (id: unknown) => this.names.nameOf(id);
     return rows.map((row) => ({
       time: row.time as number,
-      node: row.node as string,
-      ...(row.pod === null ? {} : { pod: row.pod as string }),
+      node: name(row.node) ?? '',
+      ...optional('pod', name(row.pod)),
       direction: DIRECTIONS[row.direction as number] ?? 'ingress',
       verdict: VERDICTS[row.verdict as number] ?? 'deny',
       kind: KINDS[row.kind as number] ?? 'denied',
@@ -387,9 +441,9 @@ export class FlowStore {
       family: row.family === 6 ? 6 : 4,
       ...(row.reason === null ? {} : { reason: REASONS[row.reason as number] ?? 'policy' }),
       tier: TIERS[row.tier as number] ?? 'None',
-      ...(row.policy === null ? {} : { policy: row.policy as string }),
-      ...(row.peer === null ? {} : { peer: row.peer as string }),
-      ...(row.service === null ? {} : { service: row.service as string }),
+      ...optional('policy', name(row.policy)),
+      ...optional('peer', name(row.peer)),
+      ...optional('service', name(row.service)),
     }));
   }
 
@@ -425,12 +479,21 @@ export class FlowStore {
    */
   topPairs(query: FlowQuery, limit: number): FlowPair[] {
     const { sql: where, values } = this.where(query);
-    return this.db
+    // The peer is its name's id, or (no pod had it) its address.
+    const rows = this.db
       .prepare(
         `SELECT pod, COALESCE(peer, CASE direction WHEN 0 THEN src ELSE dst END) AS peer, direction, dport AS port, protocol, COUNT(*) AS count, MAX(time) AS last FROM flows ${where} GROUP BY 1, 2, 3, 4, 5 ORDER BY count DESC, last DESC LIMIT ?`,
       )
-      .all(...values, limit)
-      .map((row) => ({ ...row, direction: DIRECTIONS[row.direction as number] }) as unknown as FlowPair);
+      .all(...values, limit) as Record<string, number | string | null>[];
+    return rows.map((row) => ({
+      pod: this.names.nameOf(row.pod) ?? null,
+      peer: typeof row.peer === 'number' ? (this.names.nameOf(row.peer) ?? '') : String(row.peer),
+      direction: DIRECTIONS[row.direction as number] ?? 'ingress',
+      port: row.port as number,
+      protocol: row.protocol as number,
+      count: row.count as number,
+      last: row.last as number,
+    }));
   }
 
   /** Rows stored: counted once on opening, then kept as rows come and go (health checks ask often). */
