@@ -117,9 +117,8 @@ const shipper =
         token,
         node,
         status,
-        // A status walks every pod's maps key by key (a full conntrack is thousands of calls):
-        // every 2 s under load that cost the agent more than the flows it sent; as often as the
-        // idle heartbeat is enough for the nodes page.
+        // A status counts the entries of every pod's maps (see mapCount): as often as the idle
+        // heartbeat is enough for the nodes page.
         statusEveryMs: 10_000,
       })
     : undefined;

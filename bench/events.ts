@@ -143,7 +143,7 @@ await onTheLab(15, async (cleanups) => {
     const datagrams = await spray(seconds);
     const sentSeconds = (performance.now() - started) / 1000;
     // Until the server's store stops growing (bounded). The agents' own count is read once, after:
-    // their metrics walk every map of every pod, and scraping them often would load what is measured.
+    // their metrics count every map of every pod, and scraping them often would load what is measured.
     let last = -1;
     for (let waited = 0; waited < 60_000; waited += 500) {
       const now = await stored();
@@ -152,7 +152,7 @@ await onTheLab(15, async (cleanups) => {
       await sleep(500);
     }
     const drainedSeconds = (performance.now() - started) / 1000;
-    // CPU first: reading the agents' counts (their metrics walk every pod's maps) is not their work on the events.
+    // CPU first: reading the agents' counts (their metrics count every pod's maps) is not their work on the events.
     const agentsCpuSeconds = round(agentsCpu() - before.agents, 2);
     const serverCpuSeconds = round(serverCpu() - before.server, 2);
     return {

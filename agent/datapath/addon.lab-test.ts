@@ -86,6 +86,43 @@ test('closing the ring buffer under load never deadlocks, even with the queue to
   }
 });
 
+test('mapCount counts what a map holds: a hash map in batches, an LPM trie key by key, a conntrack in churn', () => {
+  const withMap = <T>(name: string, use: (fd: number) => T): T => {
+    const fd = addon().openPinned(`${PINS}/pod/${name}`);
+    try {
+      return use(fd);
+    } finally {
+      addon().closeFd(fd);
+    }
+  };
+  // 5,000 addresses in the exact map (more than one batch of 4,096), 300 prefixes in the trie.
+  const exact = Buffer.alloc(5000 * 20);
+  for (let i = 0; i < 5000; i++) {
+    exact.writeUInt32BE(0x0a400000 + i, i * 20 + 12);
+    exact[i * 20 + 16] = 4;
+  }
+  const prefixes = Buffer.alloc(300 * 24);
+  for (let i = 0; i < 300; i++) {
+    prefixes.writeUInt32LE(8 + 24, i * 24);
+    prefixes[i * 24 + 4] = 4;
+    prefixes.writeUInt32BE(0x0b000000 + (i << 8), i * 24 + 5);
+  }
+  withMap('ingress_exact_1', (fd) => {
+    assert.equal(addon().mapCount(fd), 0);
+    addon().mapUpdate(fd, exact, Buffer.alloc(5000 * 4), 5000);
+    assert.equal(addon().mapCount(fd), 5000);
+    assert.equal(addon().mapCount(fd), addon().mapKeys(fd, 20).length / 20, 'as many as its keys');
+  });
+  withMap('ingress_rules_1', (fd) => {
+    addon().mapUpdate(fd, prefixes, Buffer.alloc(300 * 4), 300);
+    assert.equal(addon().mapCount(fd), 300);
+  });
+  // The sender's datagrams fill the 1,024 entries of the conntrack, the oldest going as new ones come.
+  const conntrack = withMap('conntrack', (fd) => addon().mapCount(fd));
+  assert.ok(conntrack > 0 && conntrack <= 1024, `${conntrack} flows in a conntrack of 1,024`);
+  assert.throws(() => addon().mapCount(1_000_000), /mapCount: fd 1000000 is not a map/);
+});
+
 test('every failure is a JavaScript error naming the map, the object or the interface', () => {
   const home = readlinkSync('/proc/thread-self/ns/net');
   const fd = addon().openPinned(`${PINS}/pod/conntrack`);

@@ -25,6 +25,7 @@ export interface PalisadeAddon {
   mapLookup(fd: number, key: Buffer, valueSize: number): Buffer | null;
   mapDelete(fd: number, key: Buffer): boolean;
   mapKeys(fd: number, keySize: number): Buffer;
+  mapCount(fd: number): number;
   mapInfo(fd: number): { name: string; keySize: number; valueSize: number; maxEntries: number };
   possibleCpus(): number;
   ringOpen(path: string, onBatch: (events: Buffer) => void): object;

@@ -80,8 +80,7 @@ export function programInfo(id: number): ProgramInfo | undefined {
 export function mapFill(path: string): { entries: number; capacity: number } {
   const fd = addon().openPinned(path);
   try {
-    const { keySize, maxEntries } = addon().mapInfo(fd);
-    return { entries: addon().mapKeys(fd, keySize).length / keySize, capacity: maxEntries };
+    return { entries: addon().mapCount(fd), capacity: addon().mapInfo(fd).maxEntries };
   } finally {
     addon().closeFd(fd);
   }

@@ -671,6 +671,74 @@ static napi_value map_keys(napi_env env, napi_callback_info info)
 	return result;
 }
 
+/* Entries read per BPF_MAP_LOOKUP_BATCH call by map_count. */
+#define COUNT_BATCH 4096
+
+/*
+ * The entries of a map counted by walking its keys one syscall each: for maps without batch
+ * lookups (LPM tries). A key deleted under the walk makes the kernel start again, so this is for
+ * maps that change only when the agent writes them.
+ */
+static int count_by_keys(int fd, __u32 key_size, int64_t *count)
+{
+	char *keys = malloc(2 * (size_t)key_size);
+	if (!keys)
+		return -ENOMEM;
+	char *previous = NULL, *next = keys;
+	for (*count = 0;; (*count)++) {
+		if (bpf_map_get_next_key(fd, previous, next) < 0) {
+			int err = errno;
+			free(keys);
+			return err == ENOENT ? 0 : -err;
+		}
+		previous = next;
+		next = next == keys ? keys + key_size : keys;
+	}
+}
+
+/*
+ * mapCount(fd) → how many entries the map holds: read in batches of COUNT_BATCH (a few syscalls
+ * for a full conntrack, which changes under the count; it walks buckets, so entries that come and
+ * go are not counted twice), or key by key where the kernel has no batch lookup for the map.
+ */
+static napi_value map_count(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], result;
+	struct map_facts facts;
+	int fd;
+	if (!args_of(env, info, 1, argv, "mapCount(fd)") || !map_arg(env, argv[0], "mapCount", &fd, &facts))
+		return NULL;
+	size_t batch_size = facts.key_size > 8 ? facts.key_size : 8;
+	char *keys = malloc(COUNT_BATCH * (size_t)facts.key_size);
+	char *values = malloc(COUNT_BATCH * facts.value_size);
+	char *batch = malloc(2 * batch_size);
+	int64_t total = 0;
+	int err = keys && values && batch ? 0 : ENOMEM;
+	for (void *in = NULL; !err;) {
+		__u32 count = COUNT_BATCH;
+		int done = bpf_map_lookup_batch(fd, in, batch + batch_size, keys, values, &count, NULL) < 0;
+		err = done ? errno : 0;
+		total += count;
+		if (err == ENOENT) {
+			err = 0;
+			break;
+		}
+		if (err == EINVAL || err == ENOTSUP || err == 524 /* ENOTSUPP: the map has no batch lookup */) {
+			err = -count_by_keys(fd, facts.key_size, &total);
+			break;
+		}
+		memcpy(batch, batch + batch_size, batch_size);
+		in = batch;
+	}
+	free(keys);
+	free(values);
+	free(batch);
+	if (err)
+		return map_error(env, "mapCount", &facts, err);
+	NAPI_CALL(env, napi_create_int64(env, total, &result));
+	return result;
+}
+
 /* mapInfo(fd) → {name, keySize, valueSize, maxEntries}: what the kernel says of a map. */
 static napi_value map_info(napi_env env, napi_callback_info info)
 {
@@ -1101,6 +1169,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "mapLookup", NULL, map_lookup, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapDelete", NULL, map_delete, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapKeys", NULL, map_keys, NULL, NULL, NULL, napi_default, NULL },
+		{ "mapCount", NULL, map_count, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapInfo", NULL, map_info, NULL, NULL, NULL, napi_default, NULL },
 		{ "possibleCpus", NULL, possible_cpus, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringOpen", NULL, ring_open, NULL, NULL, NULL, napi_default, NULL },
