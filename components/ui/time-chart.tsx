@@ -24,7 +24,8 @@ function niceMax(value: number): number {
 /**
  * Flows over time as stacked bars drawn in SVG: denied (hatched, in the denied colour) under
  * allowed (solid). `only` draws one verdict. The chart is drawn at the width it is given, so that
- * it fills its panel with text at its real size (see axisLabels for its time labels). It says its totals in words for screen readers.
+ * it fills its panel with text at its real size (see axisLabels for its time labels). It says its
+ * totals in words for screen readers.
  */
 export function TimeChart({
   buckets,
