@@ -58,7 +58,7 @@ const numberOf = (src: string) => {
   return (a << 16) | (b << 8) | c;
 };
 
-/** Flows sent by the probes below (answered directly), by number: from 10^9 on, apart from the shipper's. */
+/** Flows sent by the probes below (answered directly), by number from 0: known apart from the shipper's by their source and time. */
 let probeNext = 0;
 /** The probes' flows are stamped from here on, a millisecond each: before the shipper's, and not ahead of the server's clock. */
 const PROBE_TIME = TEST_TIME - 3_000_000;
