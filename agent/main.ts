@@ -117,7 +117,7 @@ const shipper =
         token,
         node,
         status,
-        // A status counts the entries of every pod's maps (see mapCount): as often as the idle
+        // A status counts the entries of every pod's maps (map-counts.ts): as often as the idle
         // heartbeat is enough for the nodes page.
         statusEveryMs: 10_000,
       })

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addon, EGRESS_OBJECT, INGRESS_OBJECT } from './addon.ts';
 import { LAYOUT } from './layout.ts';
+import { entriesOf, kernelCounts } from './map-counts.ts';
 
 /**
  * The addon on its own, in two network namespaces of its own (not the lab's: it needs no lab
@@ -86,7 +87,7 @@ test('closing the ring buffer under load never deadlocks, even with the queue to
   }
 });
 
-test('mapCount counts what a map holds: a hash map in batches, an LPM trie key by key, a conntrack in churn', () => {
+test('mapCount counts what a map holds by reading it: a hash map in batches, an LPM trie key by key, a conntrack in churn', () => {
   const withMap = <T>(name: string, use: (fd: number) => T): T => {
     const fd = addon().openPinned(`${PINS}/pod/${name}`);
     try {
@@ -121,6 +122,47 @@ test('mapCount counts what a map holds: a hash map in batches, an LPM trie key b
   const conntrack = withMap('conntrack', (fd) => addon().mapCount(fd));
   assert.ok(conntrack > 0 && conntrack <= 1024, `${conntrack} flows in a conntrack of 1,024`);
   assert.throws(() => addon().mapCount(1_000_000), /mapCount: fd 1000000 is not a map/);
+});
+
+test("the kernel's own counts (map-counts.bpf.c) agree with reading the maps, and leave LPM tries to the walk", () => {
+  const counts = kernelCounts();
+  assert.ok(counts, 'the counting iterator loads (it needs Linux 6.6 or later: bpf_map_sum_elem_count)');
+  const fill = (name: string, keys: Buffer, keySize: number) => {
+    const fd = addon().openPinned(`${PINS}/pod/${name}`);
+    try {
+      const count = keys.length / keySize;
+      addon().mapUpdate(fd, keys, Buffer.alloc(count * 4), count);
+      const info = addon().mapInfo(fd);
+      return { kernel: kernelCounts()?.get(info.id), read: addon().mapCount(fd), entries: entriesOf(fd, info) };
+    } finally {
+      addon().closeFd(fd);
+    }
+  };
+  // 700 addresses the previous test did not write, into the exact map (a hash map: the kernel counts).
+  const exact = Buffer.alloc(700 * 20);
+  for (let i = 0; i < 700; i++) {
+    exact.writeUInt32BE(0x0a500000 + i, i * 20 + 12);
+    exact[i * 20 + 16] = 4;
+  }
+  const hash = fill('ingress_exact_1', exact, 20);
+  assert.equal(hash.read, 5700);
+  assert.equal(hash.kernel, 5700, "the kernel's count");
+  assert.equal(hash.entries, 5700);
+  // One more prefix in the trie, which the kernel does not count (0): entriesOf walks it.
+  const prefix = Buffer.alloc(24);
+  prefix.writeUInt32LE(8 + 16, 0);
+  prefix[4] = 4;
+  prefix.writeUInt32BE(0x0c000000, 5);
+  const trie = fill('ingress_rules_1', prefix, 24);
+  assert.deepEqual([trie.kernel, trie.read, trie.entries], [0, 301, 301]);
+  // The conntrack: the kernel's count stays within its 1,024 entries as flows come and go.
+  const fd = addon().openPinned(`${PINS}/pod/conntrack`);
+  try {
+    const conntrack = entriesOf(fd, addon().mapInfo(fd));
+    assert.ok(conntrack > 0 && conntrack <= 1024, `${conntrack} flows in a conntrack of 1,024`);
+  } finally {
+    addon().closeFd(fd);
+  }
 });
 
 test('every failure is a JavaScript error naming the map, the object or the interface', () => {
@@ -160,6 +202,9 @@ test('every failure is a JavaScript error naming the map, the object or the inte
   );
   assert.throws(() => addon().ringOpen(`${PINS}/pod/conntrack`, () => {}), /ring buffer .*conntrack/);
   assert.throws(() => addon().ringOpen(`${PINS}/events`, 'not a function' as never), /a path and a function/);
+  assert.throws(() => addon().mapCounter('/nonexistent/map-counts.bpf.o'), /open \/nonexistent\/map-counts.bpf.o: /);
+  assert.throws(() => addon().mapCounter(EGRESS_OBJECT), /load and attach .*egress.bpf.o: /);
+  assert.throws(() => addon().iteratorRead(0), /iteratorRead: create the iterator: /);
   assert.throws(
     () =>
       addon().attachPod({

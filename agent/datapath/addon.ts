@@ -26,7 +26,19 @@ export interface PalisadeAddon {
   mapDelete(fd: number, key: Buffer): boolean;
   mapKeys(fd: number, keySize: number): Buffer;
   mapCount(fd: number): number;
-  mapInfo(fd: number): { name: string; keySize: number; valueSize: number; maxEntries: number };
+  /** `type` is the kernel's enum bpf_map_type. */
+  mapInfo(fd: number): {
+    name: string;
+    id: number;
+    type: number;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+  };
+  /** Loads and attaches an iterator program of `objectPath` (map-counts.bpf.o); gives its link's fd. */
+  mapCounter(objectPath: string): number;
+  /** What one pass of an iterator link writes. */
+  iteratorRead(linkFd: number): Buffer;
   possibleCpus(): number;
   ringOpen(path: string, onBatch: (events: Buffer) => void): object;
   ringClose(handle: object): void;
@@ -47,6 +59,7 @@ export interface PalisadeAddon {
 export const BUILD_DIR = new URL('../build/', import.meta.url).pathname;
 export const INGRESS_OBJECT = `${BUILD_DIR}ingress.bpf.o`;
 export const EGRESS_OBJECT = `${BUILD_DIR}egress.bpf.o`;
+export const MAP_COUNTS_OBJECT = `${BUILD_DIR}map-counts.bpf.o`;
 
 let loaded: PalisadeAddon | undefined;
 

@@ -7,6 +7,7 @@ import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { policyKeys, ruleIdOf } from './compile.ts';
 import { MODE, type PortRange, TIERS, type Tier } from './layout.ts';
+import { entriesOf } from './map-counts.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
 
@@ -80,7 +81,8 @@ export function programInfo(id: number): ProgramInfo | undefined {
 export function mapFill(path: string): { entries: number; capacity: number } {
   const fd = addon().openPinned(path);
   try {
-    return { entries: addon().mapCount(fd), capacity: addon().mapInfo(fd).maxEntries };
+    const info = addon().mapInfo(fd);
+    return { entries: entriesOf(fd, info), capacity: info.maxEntries };
   } finally {
     addon().closeFd(fd);
   }

@@ -469,6 +469,8 @@ struct map_facts {
 	/* Per-CPU maps take one value per possible CPU, each rounded up to 8 bytes. */
 	size_t value_size;
 	__u32 max_entries;
+	__u32 id;
+	__u32 type;
 };
 
 static int facts_of(int fd, struct map_facts *facts)
@@ -481,6 +483,8 @@ static int facts_of(int fd, struct map_facts *facts)
 	facts->key_size = info.key_size;
 	facts->value_size = info.value_size;
 	facts->max_entries = info.max_entries;
+	facts->id = info.id;
+	facts->type = info.type;
 	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH ||
 	    info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
 		int cpus = libbpf_num_possible_cpus();
@@ -697,9 +701,10 @@ static int count_by_keys(int fd, __u32 key_size, int64_t *count)
 }
 
 /*
- * mapCount(fd) → how many entries the map holds: read in batches of COUNT_BATCH (a few syscalls
- * for a full conntrack, which changes under the count; it walks buckets, so entries that come and
- * go are not counted twice), or key by key where the kernel has no batch lookup for the map.
+ * mapCount(fd) → how many entries the map holds, by reading them: in batches of COUNT_BATCH (a few
+ * syscalls for a full conntrack, which changes under the count; it walks buckets, so entries that
+ * come and go are not counted twice), or key by key where the kernel has no batch lookup for the
+ * map. Where the kernel counts a map's entries itself, map-counts.ts asks it instead (mapCounter).
  */
 static napi_value map_count(napi_env env, napi_callback_info info)
 {
@@ -739,7 +744,91 @@ static napi_value map_count(napi_env env, napi_callback_info info)
 	return result;
 }
 
-/* mapInfo(fd) → {name, keySize, valueSize, maxEntries}: what the kernel says of a map. */
+/*
+ * mapCounter(objectPath) → the fd of a link of map-counts.bpf.c's iterator over every map, whose
+ * each pass writes each map's id and the kernel's count of its entries (see iteratorRead).
+ * Throws where the kernel cannot load it (bpf_map_sum_elem_count came with Linux 6.6).
+ */
+static napi_value map_counter(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], result;
+	char path[PATH_MAX], what[PATH_MAX + 32];
+	if (!args_of(env, info, 1, argv, "mapCounter(objectPath)"))
+		return NULL;
+	if (string_of(env, argv[0], path, sizeof(path)))
+		return throw_type(env, "mapCounter(objectPath): a path shorter than %d bytes", PATH_MAX);
+	struct bpf_object *object = bpf_object__open_file(path, NULL);
+	int err = libbpf_get_error(object);
+	if (err) {
+		snprintf(what, sizeof(what), "open %s", path);
+		return throw_error(env, what, err);
+	}
+	struct bpf_program *program = NULL;
+	struct bpf_link *link = NULL;
+	int fd = -1;
+	err = bpf_object__load(object);
+	if (!err && !(program = bpf_object__next_program(object, NULL)))
+		err = -ENOENT;
+	if (!err && !(link = bpf_program__attach_iter(program, NULL)))
+		err = -errno;
+	/* The link lives on in the copy of its fd; the object and this process's handles go. */
+	if (!err && (fd = dup(bpf_link__fd(link))) < 0)
+		err = -errno;
+	bpf_link__destroy(link);
+	bpf_object__close(object);
+	if (err) {
+		snprintf(what, sizeof(what), "load and attach %s", path);
+		return throw_error(env, what, err);
+	}
+	NAPI_CALL(env, napi_create_int32(env, fd, &result));
+	return result;
+}
+
+/* iteratorRead(linkFd) → Buffer: what one pass of an iterator link writes. */
+static napi_value iterator_read(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], result;
+	int link;
+	if (!args_of(env, info, 1, argv, "iteratorRead(linkFd)"))
+		return NULL;
+	if (fd_of(env, argv[0], &link))
+		return throw_type(env, "iteratorRead(linkFd): linkFd must be a file descriptor");
+	int iter = bpf_iter_create(link);
+	if (iter < 0)
+		return throw_error(env, "iteratorRead: create the iterator", errno);
+	size_t capacity = 16 * 1024, length = 0;
+	char *data = malloc(capacity);
+	int err = data ? 0 : ENOMEM;
+	while (!err) {
+		if (length == capacity) {
+			char *grown = realloc(data, capacity *= 2);
+			if (!grown) {
+				err = ENOMEM;
+				break;
+			}
+			data = grown;
+		}
+		ssize_t got = read(iter, data + length, capacity - length);
+		if (got < 0 && errno != EINTR)
+			err = errno;
+		else if (got == 0)
+			break;
+		else if (got > 0)
+			length += (size_t)got;
+	}
+	close(iter);
+	if (err) {
+		free(data);
+		return throw_error(env, "iteratorRead: read the iterator", err);
+	}
+	void *copy;
+	napi_status status = napi_create_buffer_copy(env, length, data, &copy, &result);
+	free(data);
+	NAPI_CALL(env, status);
+	return result;
+}
+
+/* mapInfo(fd) → {name, id, type, keySize, valueSize, maxEntries}: what the kernel says of a map. */
 static napi_value map_info(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1], result, name;
@@ -751,7 +840,8 @@ static napi_value map_info(napi_env env, napi_callback_info info)
 	NAPI_CALL(env, napi_create_string_utf8(env, facts.name, NAPI_AUTO_LENGTH, &name));
 	NAPI_CALL(env, napi_set_named_property(env, result, "name", name));
 	if (set_int(env, result, "keySize", facts.key_size) || set_int(env, result, "valueSize", (int64_t)facts.value_size) ||
-	    set_int(env, result, "maxEntries", facts.max_entries))
+	    set_int(env, result, "maxEntries", facts.max_entries) || set_int(env, result, "id", facts.id) ||
+	    set_int(env, result, "type", facts.type))
 		return throw_type(env, "mapInfo(%s): cannot build the result", facts.name);
 	return result;
 }
@@ -1171,6 +1261,8 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "mapKeys", NULL, map_keys, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapCount", NULL, map_count, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapInfo", NULL, map_info, NULL, NULL, NULL, napi_default, NULL },
+		{ "mapCounter", NULL, map_counter, NULL, NULL, NULL, napi_default, NULL },
+		{ "iteratorRead", NULL, iterator_read, NULL, NULL, NULL, napi_default, NULL },
 		{ "possibleCpus", NULL, possible_cpus, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringOpen", NULL, ring_open, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringClose", NULL, ring_close, NULL, NULL, NULL, napi_default, NULL },
