@@ -87,15 +87,17 @@ test('closing the ring buffer under load never deadlocks, even with the queue to
   }
 });
 
+/** `use` with the fd of the pod's pinned map `name`, closed after. */
+function withMap<T>(name: string, use: (fd: number) => T): T {
+  const fd = addon().openPinned(`${PINS}/pod/${name}`);
+  try {
+    return use(fd);
+  } finally {
+    addon().closeFd(fd);
+  }
+}
+
 test('mapCount counts what a map holds by reading it: a hash map in batches, an LPM trie key by key, a conntrack in churn', () => {
-  const withMap = <T>(name: string, use: (fd: number) => T): T => {
-    const fd = addon().openPinned(`${PINS}/pod/${name}`);
-    try {
-      return use(fd);
-    } finally {
-      addon().closeFd(fd);
-    }
-  };
   // 5,000 addresses in the exact map (more than one batch of 4,096), 300 prefixes in the trie.
   const exact = Buffer.alloc(5000 * 20);
   for (let i = 0; i < 5000; i++) {
@@ -127,17 +129,17 @@ test('mapCount counts what a map holds by reading it: a hash map in batches, an 
 test("the kernel's own counts (map-counts.bpf.c) agree with reading the maps, and leave LPM tries to the walk", () => {
   const counts = kernelCounts();
   assert.ok(counts, 'the counting iterator loads (it needs Linux 6.6 or later: bpf_map_sum_elem_count)');
-  const fill = (name: string, keys: Buffer, keySize: number) => {
-    const fd = addon().openPinned(`${PINS}/pod/${name}`);
-    try {
+  const fill = (name: string, keys: Buffer, keySize: number) =>
+    withMap(name, (fd) => {
       const count = keys.length / keySize;
       addon().mapUpdate(fd, keys, Buffer.alloc(count * 4), count);
       const info = addon().mapInfo(fd);
-      return { kernel: kernelCounts()?.get(info.id), read: addon().mapCount(fd), entries: entriesOf(fd, info) };
-    } finally {
-      addon().closeFd(fd);
-    }
-  };
+      return {
+        kernel: kernelCounts()?.get(info.id),
+        read: addon().mapCount(fd),
+        entries: entriesOf(fd, info),
+      };
+    });
   // 700 addresses the previous test did not write, into the exact map (a hash map: the kernel counts).
   const exact = Buffer.alloc(700 * 20);
   for (let i = 0; i < 700; i++) {
@@ -156,13 +158,8 @@ test("the kernel's own counts (map-counts.bpf.c) agree with reading the maps, an
   const trie = fill('ingress_rules_1', prefix, 24);
   assert.deepEqual([trie.kernel, trie.read, trie.entries], [0, 301, 301]);
   // The conntrack: the kernel's count stays within its 1,024 entries as flows come and go.
-  const fd = addon().openPinned(`${PINS}/pod/conntrack`);
-  try {
-    const conntrack = entriesOf(fd, addon().mapInfo(fd));
-    assert.ok(conntrack > 0 && conntrack <= 1024, `${conntrack} flows in a conntrack of 1,024`);
-  } finally {
-    addon().closeFd(fd);
-  }
+  const conntrack = withMap('conntrack', (fd) => entriesOf(fd, addon().mapInfo(fd)));
+  assert.ok(conntrack > 0 && conntrack <= 1024, `${conntrack} flows in a conntrack of 1,024`);
 });
 
 test('every failure is a JavaScript error naming the map, the object or the interface', () => {
@@ -202,7 +199,10 @@ test('every failure is a JavaScript error naming the map, the object or the inte
   );
   assert.throws(() => addon().ringOpen(`${PINS}/pod/conntrack`, () => {}), /ring buffer .*conntrack/);
   assert.throws(() => addon().ringOpen(`${PINS}/events`, 'not a function' as never), /a path and a function/);
-  assert.throws(() => addon().mapCounter('/nonexistent/map-counts.bpf.o'), /open \/nonexistent\/map-counts.bpf.o: /);
+  assert.throws(
+    () => addon().mapCounter('/nonexistent/map-counts.bpf.o'),
+    /open \/nonexistent\/map-counts.bpf.o: /,
+  );
   assert.throws(() => addon().mapCounter(EGRESS_OBJECT), /load and attach .*egress.bpf.o: /);
   assert.throws(() => addon().iteratorRead(0), /iteratorRead: create the iterator: /);
   assert.throws(

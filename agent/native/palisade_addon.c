@@ -139,6 +139,19 @@ static bool args_of(napi_env env, napi_callback_info info, size_t expected, napi
 	return true;
 }
 
+/* The one argument of a call taking a path (of PATH_MAX bytes at most); false (with a TypeError thrown) otherwise. */
+static bool path_arg(napi_env env, napi_callback_info info, const char *usage, char *path)
+{
+	napi_value argv[1];
+	if (!args_of(env, info, 1, argv, usage))
+		return false;
+	if (string_of(env, argv[0], path, PATH_MAX)) {
+		throw_type(env, "%s: the path must be a string shorter than %d bytes", usage, PATH_MAX);
+		return false;
+	}
+	return true;
+}
+
 /* ---- network namespaces ------------------------------------------------------------------ */
 
 /* Moves this thread into the namespace at `path` (empty: stay); `*saved` gets the way back. */
@@ -538,12 +551,10 @@ static napi_value map_error(napi_env env, const char *call, const struct map_fac
 /* openPinned(path) → fd */
 static napi_value open_pinned(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1], result;
+	napi_value result;
 	char path[PATH_MAX], what[PATH_MAX + 16];
-	if (!args_of(env, info, 1, argv, "openPinned(path)"))
+	if (!path_arg(env, info, "openPinned(path)", path))
 		return NULL;
-	if (string_of(env, argv[0], path, sizeof(path)))
-		return throw_type(env, "openPinned(path): path must be a string shorter than %d bytes", PATH_MAX);
 	int fd = bpf_obj_get(path);
 	if (fd < 0) {
 		snprintf(what, sizeof(what), "open %s", path);
@@ -751,12 +762,10 @@ static napi_value map_count(napi_env env, napi_callback_info info)
  */
 static napi_value map_counter(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1], result;
+	napi_value result;
 	char path[PATH_MAX], what[PATH_MAX + 32];
-	if (!args_of(env, info, 1, argv, "mapCounter(objectPath)"))
+	if (!path_arg(env, info, "mapCounter(objectPath)", path))
 		return NULL;
-	if (string_of(env, argv[0], path, sizeof(path)))
-		return throw_type(env, "mapCounter(objectPath): a path shorter than %d bytes", PATH_MAX);
 	struct bpf_object *object = bpf_object__open_file(path, NULL);
 	int err = libbpf_get_error(object);
 	if (err) {
