@@ -285,7 +285,7 @@ export function FlowTable() {
       ) : (
         <div
           className="overflow-auto rounded-lg border border-line bg-surface"
-          style={{ height: ROW_HEIGHT * (Math.min(rows.length, VIEW_ROWS) + 1) + 2 }}
+          style={{ maxHeight: ROW_HEIGHT * (VIEW_ROWS + 1) + 2 }}
           onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
         >
           <table
@@ -313,7 +313,8 @@ export function FlowTable() {
                 <tr
                   key={filter?.grouped ? `${flowKey(flow)} ${count}` : flowKey(flow)}
                   style={{ height: ROW_HEIGHT }}
-                  className={`flow-${flow.verdict} cursor-pointer hover:bg-raised ${flow === selected ? 'bg-accent-soft' : ''}`}
+                  // No padding: every row is ROW_HEIGHT tall, as the spacers above and below count them.
+                  className={`flow-${flow.verdict} cursor-pointer hover:bg-raised [&>td]:py-0 ${flow === selected ? 'bg-accent-soft' : ''}`}
                   onClick={() => setSelected(flow)}
                   onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}
                   tabIndex={0}
