@@ -1,5 +1,6 @@
 import { mapFill, nodeCounters } from './datapath/introspect.ts';
 import { DIRECTION, LAYOUT, TIERS } from './datapath/layout.ts';
+import { kernelCounts } from './datapath/map-counts.ts';
 import { podDir } from './datapath/pins.ts';
 import type { RecordBatch } from './record-batch.ts';
 
@@ -47,10 +48,11 @@ export class AgentMetrics {
    * conntrack), against each map's capacity as the kernel reports it (conntrack's is configurable).
    */
   datapath(pods: readonly { key: string; ifname: string; activeSlot: number }[]) {
+    const counts = kernelCounts();
     const fill = pods.flatMap((pod) => {
       const dir = podDir(this.node, pod.ifname);
       const ratio = (map: string) => {
-        const { entries, capacity } = mapFill(`${dir}/${map}`);
+        const { entries, capacity } = mapFill(`${dir}/${map}`, counts);
         return { pod: pod.key, map, entries, capacity, ratio: capacity ? entries / capacity : 0 };
       };
       return [

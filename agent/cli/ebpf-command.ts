@@ -17,6 +17,7 @@ import {
   programInfo,
   protocolName,
 } from '../datapath/introspect.ts';
+import { kernelCounts } from '../datapath/map-counts.ts';
 import { nodeDir, podDir } from '../datapath/pins.ts';
 import { flowFileOf } from '../flow-sink.ts';
 import { labPod, labServices } from '../lab/lab.ts';
@@ -94,10 +95,11 @@ async function maps(argv: string[], out: Output): Promise<number> {
     pinned: nodeDir(node.name),
     counters: nodeCounters(node.name),
   }));
+  const counts = kernelCounts();
   const pods = lab.pods.map((pod) => {
     const state = datapathOf(pod).state();
     const dir = podDir(pod.node, pod.ifname);
-    const conntrack = mapFill(`${dir}/conntrack`);
+    const conntrack = mapFill(`${dir}/conntrack`, counts);
     return {
       pod: pod.key,
       pinned: dir,
@@ -105,10 +107,10 @@ async function maps(argv: string[], out: Output): Promise<number> {
       egressMode: modeName(state.egressMode),
       activeSlot: state.activeSlot,
       // Whole addresses in the exact (hash) map, shorter prefixes in the trie.
-      ingressExact: mapEntries(`${dir}/ingress_exact_${state.activeSlot}`),
-      ingressPrefixes: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`),
-      egressExact: mapEntries(`${dir}/egress_exact_${state.activeSlot}`),
-      egressPrefixes: mapEntries(`${dir}/egress_rules_${state.activeSlot}`),
+      ingressExact: mapEntries(`${dir}/ingress_exact_${state.activeSlot}`, counts),
+      ingressPrefixes: mapEntries(`${dir}/ingress_rules_${state.activeSlot}`, counts),
+      egressExact: mapEntries(`${dir}/egress_exact_${state.activeSlot}`, counts),
+      egressPrefixes: mapEntries(`${dir}/egress_rules_${state.activeSlot}`, counts),
       conntrack: conntrack.entries,
       conntrackCapacity: conntrack.capacity,
     };

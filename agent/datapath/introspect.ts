@@ -7,7 +7,7 @@ import { nodeNetnsPath } from '../lab/names.ts';
 import { addon } from './addon.ts';
 import { policyKeys, ruleIdOf } from './compile.ts';
 import { MODE, type PortRange, TIERS, type Tier } from './layout.ts';
-import { entriesOf } from './map-counts.ts';
+import { entriesOf, kernelCounts } from './map-counts.ts';
 import { nodeDir } from './pins.ts';
 import { PodDatapath } from './pod-datapath.ts';
 
@@ -77,19 +77,22 @@ export function programInfo(id: number): ProgramInfo | undefined {
   };
 }
 
-/** How many entries a pinned map holds, and how many it can. */
-export function mapFill(path: string): { entries: number; capacity: number } {
+/**
+ * How many entries a pinned map holds, and how many it can; `counts` (kernelCounts) read once
+ * serves a whole listing.
+ */
+export function mapFill(path: string, counts = kernelCounts()): { entries: number; capacity: number } {
   const fd = addon().openPinned(path);
   try {
     const info = addon().mapInfo(fd);
-    return { entries: entriesOf(fd, info), capacity: info.maxEntries };
+    return { entries: entriesOf(fd, info, counts), capacity: info.maxEntries };
   } finally {
     addon().closeFd(fd);
   }
 }
 
 /** How many entries a pinned map holds. */
-export const mapEntries = (path: string) => mapFill(path).entries;
+export const mapEntries = (path: string, counts = kernelCounts()) => mapFill(path, counts).entries;
 
 /** The node-wide counters, summed over CPUs. */
 export function nodeCounters(node: string): {

@@ -13,8 +13,14 @@ const RECORD_BYTES = 16;
 /** The link of the counting iterator, once loaded; null where the kernel cannot run it (before Linux 6.6). */
 let counter: number | null | undefined;
 
-/** The kernel's count of entries of every map, by map id; undefined where the kernel keeps none. */
-export function kernelCounts(): Map<number, number> | undefined {
+/** The kernel's count of entries of every map, by map id, as of one moment. */
+export type KernelCounts = ReadonlyMap<number, number>;
+
+/**
+ * The kernel's count of entries of every map, by map id (one pass over all maps: read it once for
+ * many maps); undefined where the kernel keeps none.
+ */
+export function kernelCounts(): KernelCounts | undefined {
   if (counter === undefined) {
     try {
       counter = addon().mapCounter(MAP_COUNTS_OBJECT);
@@ -31,11 +37,15 @@ export function kernelCounts(): Map<number, number> | undefined {
 }
 
 /**
- * How many entries the map of `fd` holds: the kernel's own count for hash maps, read in
- * microseconds however full they are (a busy conntrack changes under a walk, and walking it copies
- * every entry); else its entries walked (LPM tries, and kernels before 6.6).
+ * How many entries the map of `fd` holds: the kernel's own count for hash maps (from `counts`),
+ * which costs the same however full they are (a busy conntrack changes under a walk, and walking
+ * it copies every entry); else its entries walked (LPM tries, and kernels before 6.6).
  */
-export function entriesOf(fd: number, map: { readonly id: number; readonly type: number }): number {
-  const counted = COUNTED_TYPES.has(map.type) ? kernelCounts()?.get(map.id) : undefined;
+export function entriesOf(
+  fd: number,
+  map: { readonly id: number; readonly type: number },
+  counts = kernelCounts(),
+): number {
+  const counted = COUNTED_TYPES.has(map.type) ? counts?.get(map.id) : undefined;
   return counted ?? addon().mapCount(fd);
 }
