@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterObject } from '../policy/cluster.ts';
-import { CLUSTER_NETWORK_POLICIES, Informer } from './informer.ts';
+import { CLUSTER_NETWORK_POLICIES, Informer, NETWORK_POLICIES } from './informer.ts';
 import { loadKubeConfig } from './kube-config.ts';
-import { TestingApiServer } from './testing-api-server.ts';
+import { runKubectl, TestingApiServer } from './testing-api-server.ts';
 
 /** An informer of a kind the real API server does not serve yet (its CRD not installed). */
 let api: TestingApiServer;
@@ -69,5 +69,63 @@ spec:
     assert.equal(received[0]?.metadata.name, 'late');
   } finally {
     informer.stop();
+  }
+});
+
+const policy = (name: string, label = 'one') => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: ${name}, namespace: default, labels: {version: ${label}}}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+`;
+
+test('after an outage the informer lists again and hands out each change once: what went as deleted, what changed, nothing unchanged', async () => {
+  const apply = (yaml: string, kubeconfig = api.kubeconfig) =>
+    runKubectl(['--kubeconfig', kubeconfig, 'apply', '-f', '-'], yaml);
+  for (const name of ['kept', 'gone', 'changed']) await apply(policy(name));
+  const seen: string[] = [];
+  const informer = new Informer(loadKubeConfig(api.kubeconfig), NETWORK_POLICIES, {
+    set: (object) => seen.push(`set ${object.metadata.name} ${object.metadata.labels?.version}`),
+    delete: (_, key) => seen.push(`delete ${key}`),
+    invalid: () => {},
+    error: () => {},
+  });
+  const until = async (count: number) => {
+    const deadline = Date.now() + 30_000;
+    while (seen.length < count) {
+      assert.ok(Date.now() < deadline, `${count} events within 30 s, saw: ${seen.join(', ')}`);
+      await sleep(100);
+    }
+  };
+  informer.start();
+  const spare = await api.spareApiServer();
+  try {
+    await informer.hasSynced();
+    await until(3);
+    assert.deepEqual(seen.splice(0).sort(), ['set changed one', 'set gone one', 'set kept one']);
+    // While the API server is down, another one on the same etcd changes the cluster; the
+    // restarted one cannot replay what the watch missed (410 Gone), so the informer lists again.
+    await api.stopApiServer();
+    try {
+      await runKubectl([
+        '--kubeconfig',
+        spare.kubeconfig,
+        'delete',
+        'networkpolicy',
+        '-n',
+        'default',
+        'gone',
+      ]);
+      await apply(policy('changed', 'two'), spare.kubeconfig);
+      await apply(policy('added'), spare.kubeconfig);
+    } finally {
+      await api.startApiServer();
+    }
+    await until(3);
+    await sleep(1500);
+    assert.deepEqual(seen.sort(), ['delete default/gone', 'set added one', 'set changed two']);
+  } finally {
+    informer.stop();
+    await spare.stop();
+    await api.kubectl(['delete', 'networkpolicy', '-n', 'default', '--all']);
   }
 });

@@ -1,4 +1,4 @@
-import { ADD, DELETE, ERROR, type KubeConfig, ListWatch, UPDATE, Watch } from '@kubernetes/client-node';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, nameOfRaw } from '../kube/objects.ts';
@@ -73,19 +73,33 @@ const MAX_RETRY_MS = 5000;
  */
 const MAX_UNSERVED_RETRY_MS = 30_000;
 
+type RawObject = Json & { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
+
+const keyOfRaw = (raw: RawObject) =>
+  keyOf({ namespace: raw.metadata?.namespace ?? '', name: raw.metadata?.name ?? '' });
+
 /**
  * Lists then watches one kind, and keeps calling `handlers` as it changes. When the watch's
  * resourceVersion expires (410 Gone) it lists again and reports what vanished meanwhile as
  * deleted; when the API server is unreachable it retries with backoff from where it stopped, so
- * nothing is lost or reported twice.
+ * nothing is lost or reported twice. Of each object it keeps only its resourceVersion: the
+ * handlers hold what they need of it (a cache of whole objects held every PolicyEndpoint twice).
  */
 export class Informer {
   readonly kind: WatchedKind;
-  private readonly listWatch: ListWatch<Json & { metadata?: { name?: string; namespace?: string } }>;
+  private readonly config: KubeConfig;
+  private readonly watch: Watch;
   private readonly handlers: InformerHandlers;
+  /** The resourceVersion of each object handed out, by key: what a new list is compared with. */
+  private readonly versions = new Map<string, string | undefined>();
+  /** Where the watch goes on from; empty: list first. */
+  private resourceVersion = '';
+  private request?: AbortController;
   private retryMs = 100;
   private retry?: NodeJS.Timeout;
-  private stopped = false;
+  private stopped = true;
+  /** Counts starts and stops: what a run started before the last of them brings is dropped. */
+  private generation = 0;
   private synced = false;
   /** Whether the last list found the kind served (a 404: its CRD is not installed). */
   private served = true;
@@ -93,55 +107,113 @@ export class Informer {
 
   constructor(config: KubeConfig, kind: WatchedKind, handlers: InformerHandlers) {
     this.kind = kind;
+    this.config = config;
+    this.watch = new Watch(config);
     this.handlers = handlers;
-    const query = kind.fieldSelector ? `?fieldSelector=${encodeURIComponent(kind.fieldSelector)}` : '';
-    const list = async () => {
-      type List = { items: never[]; metadata: { resourceVersion?: string } };
-      const result = await rawRequest<List>(config, 'GET', `${kind.path}${query}`).then(
-        (served) => {
-          this.served = true;
-          return served;
-        },
-        (error) => {
-          // A kind the cluster does not serve (its CRD not installed yet) holds nothing; the
-          // watch then fails and is retried, less and less often, until it is served.
-          if (!(error instanceof ApiError && error.code === 404)) throw error;
-          this.served = false;
-          return { items: [], metadata: {} } as List;
-        },
-      );
-      // The first list counts as synced once its items are handed out, right after this resolves.
-      setImmediate(() => this.markSynced());
-      return result;
-    };
-    this.listWatch = new ListWatch(kind.path, new Watch(config), list, false, undefined, kind.fieldSelector);
-    this.listWatch.on(ADD, (raw) => this.received(raw));
-    this.listWatch.on(UPDATE, (raw) => this.received(raw));
-    this.listWatch.on(DELETE, (raw) => {
-      if (this.stoppedLate()) return;
-      const meta = raw.metadata ?? {};
-      this.handlers.delete(kind.kind, keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' }));
-    });
-    this.listWatch.on(ERROR, (error) => this.failed(error));
   }
 
   start(): void {
     this.stopped = false;
-    this.listWatch
-      .start()
-      .then(() => this.stoppedLate())
-      .catch((error) => this.failed(error));
+    const generation = ++this.generation;
+    this.run(generation).catch((error) => this.failed(error, generation));
   }
 
   stop(): void {
     this.stopped = true;
+    this.generation++;
     clearTimeout(this.retry);
-    void this.listWatch.stop();
+    this.request?.abort();
+    this.request = undefined;
   }
 
   /** Resolves once the first list has been handed to the handlers. */
   hasSynced(): Promise<void> {
     return this.synced ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private current(generation: number): boolean {
+    return !this.stopped && generation === this.generation;
+  }
+
+  /** Lists when there is no resourceVersion to go on from, then watches from it. */
+  private async run(generation: number): Promise<void> {
+    if (!this.resourceVersion) {
+      const list = await this.list();
+      if (!this.current(generation)) return;
+      this.replaceAll(list.items);
+      this.resourceVersion = list.metadata.resourceVersion ?? '';
+      this.markSynced();
+      if (!this.served) throw new Error('not served');
+    }
+    const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+    const request = await this.watch.watch(
+      this.kind.path,
+      this.kind.fieldSelector ? { ...query, fieldSelector: this.kind.fieldSelector } : query,
+      (phase, raw) => this.event(phase, raw, generation),
+      (error) => this.ended(error, generation),
+    );
+    if (this.current(generation)) this.request = request;
+    else request.abort();
+  }
+
+  private async list(): Promise<{ items: RawObject[]; metadata: { resourceVersion?: string } }> {
+    const query = this.kind.fieldSelector
+      ? `?fieldSelector=${encodeURIComponent(this.kind.fieldSelector)}`
+      : '';
+    try {
+      const result = await rawRequest<{ items: RawObject[]; metadata: { resourceVersion?: string } }>(
+        this.config,
+        'GET',
+        `${this.kind.path}${query}`,
+      );
+      this.served = true;
+      return result;
+    } catch (error) {
+      // A kind the cluster does not serve (its CRD not installed yet) holds nothing; it is looked
+      // for again, less and less often, until it is served.
+      if (!(error instanceof ApiError && error.code === 404)) throw error;
+      this.served = false;
+      return { items: [], metadata: {} };
+    }
+  }
+
+  /** A new list: what is no longer there is deleted, what changed is handed out. */
+  private replaceAll(items: readonly RawObject[]): void {
+    const listed = new Set(items.map(keyOfRaw));
+    for (const key of [...this.versions.keys()]) {
+      if (listed.has(key)) continue;
+      this.versions.delete(key);
+      this.handlers.delete(this.kind.kind, key);
+    }
+    for (const item of items) this.received(item);
+  }
+
+  private event(phase: string, raw: RawObject, generation: number): void {
+    if (!this.current(generation)) return;
+    this.retryMs = 100;
+    if (phase === 'ERROR') {
+      // 410 Gone: the resourceVersion is too old; the watch ends, and a new list follows.
+      if ((raw as { code?: number }).code === 410) this.resourceVersion = '';
+      return;
+    }
+    if (phase === 'ADDED' || phase === 'MODIFIED') this.received(raw);
+    else if (phase === 'DELETED' && this.versions.delete(keyOfRaw(raw)))
+      this.handlers.delete(this.kind.kind, keyOfRaw(raw));
+    // A BOOKMARK carries only the resourceVersion to go on from.
+    this.resourceVersion = raw.metadata?.resourceVersion ?? this.resourceVersion;
+  }
+
+  /** The watch ended: the server closed it, it timed out or expired (then a new list), or it failed. */
+  private ended(error: unknown, generation: number): void {
+    if (!this.current(generation)) return;
+    this.request = undefined;
+    const expired = (error as { statusCode?: number } | null)?.statusCode === 410;
+    if (error && !expired && (error as Error).name !== 'TimeoutError') {
+      this.failed(error, generation);
+      return;
+    }
+    if (expired) this.resourceVersion = '';
+    this.start();
   }
 
   private markSynced(): void {
@@ -151,32 +223,23 @@ export class Informer {
     for (const resolve of this.waiting.splice(0)) resolve();
   }
 
-  /**
-   * Whether the informer was stopped; if so, stops the watch again. client-node's ListWatch
-   * cannot stop a watch whose request is still being made (right after a list), which then runs
-   * on unseen: a second stop, once it is there, ends it, and nothing it brings is delivered.
-   */
-  private stoppedLate(): boolean {
-    if (this.stopped) void this.listWatch.stop();
-    return this.stopped;
-  }
-
-  private received(raw: Json): void {
-    if (this.stoppedLate()) return;
-    this.retryMs = 100;
+  private received(raw: RawObject): void {
+    const key = keyOfRaw(raw);
+    const version = raw.metadata?.resourceVersion;
+    // The same version again (a new list after the watch expired): nothing changed.
+    if (version !== undefined && this.versions.get(key) === version) return;
+    this.versions.set(key, version);
     if (this.handlers.known?.(raw)) return;
     const withKind = { ...raw, apiVersion: this.kind.apiVersion, kind: this.kind.kind };
     try {
       this.handlers.set(decodeObject(withKind));
     } catch (error) {
-      const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string };
-      const key = keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' });
       this.handlers.invalid(this.kind.kind, key, `${nameOfRaw(withKind)}: ${(error as Error).message}`, raw);
     }
   }
 
-  private failed(error: unknown): void {
-    if (this.stopped) return;
+  private failed(error: unknown, generation: number): void {
+    if (!this.current(generation)) return;
     const message = error instanceof Error ? error.message : JSON.stringify(error);
     const why = this.served ? message : 'not served by the cluster (is its CRD installed?)';
     this.handlers.error(`watching ${this.kind.path}: ${why}; retrying in ${this.retryMs} ms`);
