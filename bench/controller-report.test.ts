@@ -18,7 +18,7 @@ const figures = (converge: number, labelChanges: number): ControllerFigures => (
   chunkSize: 200,
   policyEndpoints: 6700,
   entries: 1_200_600,
-  converge: { seconds: 150, writesSeen: 6700, usage: usage(converge, 200) },
+  converge: { seconds: 150, writesSeen: 6700, settleSeconds: 3, usage: usage(converge, 200) },
   labelChange: {
     changes: 200,
     p50Ms: 190,
@@ -44,6 +44,7 @@ test('the README text comes from the figures: shares, bytes, the floor the API s
   assert.match(markdown, /wrote 120 MB \(17\.9 kB per PolicyEndpoint\)/);
   assert.match(markdown, /150 s \| < 60 s: \*\*missed\*\*/);
   assert.match(markdown, /190 \/ 430 ms \| p99 < 500 ms: \*\*met\*\*/);
+  assert.match(markdown, /idle again, 3 s after the watch saw the last PolicyEndpoint/);
 });
 
 test('the chart shows the controller’s CPU beside the API server’s, and the share in its title', () => {

@@ -18,6 +18,11 @@ export interface ControllerFigures {
   readonly converge: {
     readonly seconds: number;
     readonly writesSeen: number;
+    /**
+     * Seconds after `seconds` until the controller and the API server were idle again (their work
+     * on the last writes and echoes done); `usage` counts until then.
+     */
+    readonly settleSeconds: number;
     readonly usage: Record<string, ProcessUsage>;
   };
   readonly labelChange: {
@@ -77,7 +82,7 @@ ${shape.pods} pods in ${shape.namespaces} namespaces, ${shape.policies} NetworkP
 | policies whose entries a label change changes / PolicyEndpoint writes the watch saw per change (a controller that rewrites all would write ${figures.policyEndpoints}) | ${labelChange.meanPoliciesChanged} / ${labelChange.meanPolicyEndpointsWritten} | |
 | the controller's CPU over the API server's: converging / over the label changes | ${percent(share.converge)} / ${percent(share.labelChanges)} | < ${percent(TARGETS.cpuShare)}: ${verdict(share.met)} |
 
-What each process used (bytes written: what it handed to its sockets and files, requests and responses alike):
+What each process used (bytes written: what it handed to its sockets and files, requests and responses alike). Converging counts until the controller and the API server were idle again, ${converge.settleSeconds} s after the watch saw the last PolicyEndpoint, so that the label changes are charged only their own work:
 
 | process | CPU-s converging | MB written converging | CPU-s in ${labelChange.changes} label changes | MB written in them | peak resident memory |
 |---|---|---|---|---|---|
