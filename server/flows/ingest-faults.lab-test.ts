@@ -92,7 +92,7 @@ async function refusedByStatus(): Promise<Record<string, number>> {
   );
 }
 
-test('flows through a restart, a locked store and a full disk: drops counted exactly, nothing stored twice or broken, 503 while it cannot store', async () => {
+test('flows through a restart, a locked store and a full disk: drops counted exactly, nothing stored twice or broken, 503 while it cannot store', async (t) => {
   const shipper = new FlowShipper({
     url: `${base}/api/ingest`,
     token: () => TOKEN,
@@ -103,6 +103,11 @@ test('flows through a restart, a locked store and a full disk: drops counted exa
   });
   let pushed = 0;
   let producing = true;
+  // Also when an assertion fails midway: a producer or shipper left running keeps the test alive.
+  t.after(() => {
+    producing = false;
+    shipper.close();
+  });
   // 2,500 flows a second, as a busy node would send, until the faults are over.
   const producer = (async () => {
     while (producing) {
@@ -123,7 +128,8 @@ test('flows through a restart, a locked store and a full disk: drops counted exa
   );
 
   // 2. Another connection holds SQLite's write lock: the server answers 503, then takes flows again.
-  const locker = new DatabaseSync(join(data, 'flows.sqlite'));
+  // It waits its turn for the lock, as the server may be writing a batch right then.
+  const locker = new DatabaseSync(join(data, 'flows.sqlite'), { timeout: 5000 });
   locker.exec('BEGIN IMMEDIATE');
   const locked = await probe(10);
   assert.equal(locked.status, 503);
