@@ -5,18 +5,21 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
+# A test that hangs fails after 15 minutes, and a file whose tests are done ends even if something
+# it started still runs (a failed assertion can leave a timer behind): the suite never hangs.
+TEST_FLAGS=(--test-force-exit --test-timeout=900000 --disable-warning=ExperimentalWarning --conditions=react-server)
 
 echo "== typecheck (tsc --noEmit)"
 tsc --noEmit
 echo "== lint and format (biome check)"
 biome check .
 echo "== unit tests (node --test)"
-node --test --test-reporter=spec --disable-warning=ExperimentalWarning --conditions=react-server \
+node --test --test-reporter=spec "${TEST_FLAGS[@]}" \
   'app/**/*.test.ts' 'server/**/*.test.ts' 'agent/**/*.test.ts' 'examples/**/*.test.ts' 'components/**/*.test.ts' 'bench/**/*.test.ts'
 echo "== Kubernetes tests: real etcd, kube-apiserver and kube-controller-manager (node --test)"
 bash scripts/build-kube.sh
-node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \
+node --test --test-reporter=spec --test-concurrency=1 "${TEST_FLAGS[@]}" \
   '**/*.kube-test.ts'
 echo "== lab tests: real namespaces, packets and eBPF (node --test, one at a time)"
-node --test --test-reporter=spec --test-concurrency=1 --disable-warning=ExperimentalWarning --conditions=react-server \
+node --test --test-reporter=spec --test-concurrency=1 "${TEST_FLAGS[@]}" \
   '**/*.lab-test.ts'
