@@ -3,7 +3,7 @@
 # the dashboard when its sources changed, and serves it on 127.0.0.1. Ctrl-C takes the lab down.
 # Writes to the lab need the API token printed here (a link that signs a browser in, or a bearer
 # token for curl). With PALISADE_CLUSTER=kubernetes the dashboard shows that cluster instead, no
-# lab is made, and writes need the user's own Kubernetes token.
+# lab is made, and writes need the user's own Kubernetes token. SIGTERM stops it as Ctrl-C does.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -28,4 +28,16 @@ if [[ -n ${token:-} ]]; then
   echo "palisade:   open http://$link_host:$port/?token=$token to sign this browser in,"
   echo "palisade:   or send 'Authorization: Bearer $token' (curl, scripts)"
 fi
-next start -H "$host" -p "$port"
+# In the background, so that a SIGTERM (a service manager's stop), like Ctrl-C, stops the server and
+# then takes the lab down (bash runs no trap while it waits for a command in the foreground).
+next start -H "$host" -p "$port" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT
+status=0
+wait "$server" || status=$?
+# A signal ended the wait (the trap asked the server to stop): wait until it has.
+if ((status > 128)); then
+  status=0
+  wait "$server" || status=$?
+fi
+exit "$status"
