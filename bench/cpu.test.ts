@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   busySeconds,
@@ -7,6 +8,7 @@ import {
   parseProcessCpu,
   parseProcStat,
   parseWrittenBytes,
+  threadCpuSeconds,
 } from './cpu.ts';
 
 test('/proc/stat: the aggregate line in seconds; busy leaves out idle, iowait and steal', () => {
@@ -45,4 +47,13 @@ test('/proc/PID/io and /proc/PID/status', () => {
   assert.throws(() => parseWrittenBytes('rchar: 10\n'), /wchar/);
   assert.equal(parsePeakMemoryMb('Name:\tnode\nVmHWM:\t  2097152 kB\nVmRSS:\t1 kB\n'), 2048);
   assert.throws(() => parsePeakMemoryMb('Name:\tnode\n'), /VmHWM/);
+});
+
+test('a process’s threads by name: their CPU summed, none for a name no thread has', () => {
+  // This process's main thread is named after its binary; burn a little CPU on it first.
+  const name = readFileSync(`/proc/${process.pid}/task/${process.pid}/comm`, 'utf8').trim();
+  const until = performance.now() + 50;
+  while (performance.now() < until);
+  assert.ok(threadCpuSeconds(process.pid, name) > 0);
+  assert.equal(threadCpuSeconds(process.pid, 'no such thread'), 0);
 });

@@ -65,6 +65,20 @@ export function cpuSeconds(pid: number): number {
   return parseProcessCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
+/** CPU seconds (user + system) the threads named `name` of the process `pid` have used so far. */
+export function threadCpuSeconds(pid: number, name: string): number {
+  let seconds = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
+      seconds += parseProcessCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return seconds;
+}
+
 /** CPU seconds the process `pid` and every process below it use now (a server and its workers). */
 export function treeCpuSeconds(pid: number): number {
   const stats = new Map<number, string>();

@@ -101,7 +101,7 @@ export interface EventsFigures {
   };
   /** CPU-µs per event of each stage, from the replay of the recorded events. */
   readonly stagesUsPerEvent: {
-    /** The addon's thread taking records from the ring buffer to JavaScript (measured while recording). */
+    /** The addon's thread taking records from the ring buffer to JavaScript (the reader threads' own CPU, measured while recording). */
     readonly ring: number;
     /** The records' pod and rule ids named in the agent (the records are not decoded there). */
     readonly decode: number;

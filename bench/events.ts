@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RING_THREAD_NAME } from '../agent/datapath/addon.ts';
 import { nodeCounters } from '../agent/datapath/introspect.ts';
 import { LAYOUT } from '../agent/datapath/layout.ts';
 import { FlowShipper } from '../agent/flow-shipper.ts';
@@ -16,7 +17,7 @@ import { decodeFrame } from '../server/flows/flow-frame.ts';
 import { FlowStore } from '../server/flows/flow-store.ts';
 import { readAgentReport, readJson, readLab } from '../server/lab/lab-store.ts';
 import { labWith, onTheLab, replaceAgents } from './bench-lab.ts';
-import { cpuSeconds, treeCpuSeconds } from './cpu.ts';
+import { cpuSeconds, threadCpuSeconds, treeCpuSeconds } from './cpu.ts';
 import {
   distinctFlows,
   type EventsFigures,
@@ -207,10 +208,14 @@ await onTheLab(15, async (cleanups) => {
   mkdirSync(recordings);
   const recordedBefore = generated();
   const drain = await replaceAgents(recordings);
-  const drainCpuBefore = cpuSeconds(drain.pid);
+  // The ring buffers' reader threads alone (not the drain's JavaScript, which records to files).
+  const readersCpu = () => threadCpuSeconds(drain.pid, RING_THREAD_NAME);
+  const drainCpuBefore = readersCpu();
   await spray(SECONDS);
   await sleep(500);
-  const drainCpu = cpuSeconds(drain.pid) - drainCpuBefore;
+  const drainCpu = readersCpu() - drainCpuBefore;
+  if (drainCpu === 0)
+    throw new Error(`no CPU counted for the threads named ${RING_THREAD_NAME} of the drain`);
   const recordedCounts = await drain.stop();
   const recordedEvents = Object.values(recordedCounts).reduce((sum, count) => sum + count, 0);
   const recordedMade = generated().events - recordedBefore.events;

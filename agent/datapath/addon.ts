@@ -60,6 +60,8 @@ export const BUILD_DIR = new URL('../build/', import.meta.url).pathname;
 export const INGRESS_OBJECT = `${BUILD_DIR}ingress.bpf.o`;
 export const EGRESS_OBJECT = `${BUILD_DIR}egress.bpf.o`;
 export const MAP_COUNTS_OBJECT = `${BUILD_DIR}map-counts.bpf.o`;
+/** The name of the thread that reads a ring buffer (ringOpen), as palisade_addon.c gives it. */
+export const RING_THREAD_NAME = 'palisade-ring';
 
 let loaded: PalisadeAddon | undefined;
 
