@@ -210,12 +210,11 @@ await onTheLab(15, async (cleanups) => {
   const drain = await replaceAgents(recordings);
   // The ring buffers' reader threads alone (not the drain's JavaScript, which records to files).
   const readersCpu = () => threadCpuSeconds(drain.pid, RING_THREAD_NAME);
-  const drainCpuBefore = readersCpu();
+  const ringCpuBefore = readersCpu();
   await spray(SECONDS);
   await sleep(500);
-  const drainCpu = readersCpu() - drainCpuBefore;
-  if (drainCpu === 0)
-    throw new Error(`no CPU counted for the threads named ${RING_THREAD_NAME} of the drain`);
+  const ringCpu = readersCpu() - ringCpuBefore;
+  if (ringCpu === 0) throw new Error(`no CPU counted for the threads named ${RING_THREAD_NAME} of the drain`);
   const recordedCounts = await drain.stop();
   const recordedEvents = Object.values(recordedCounts).reduce((sum, count) => sum + count, 0);
   const recordedMade = generated().events - recordedBefore.events;
@@ -315,7 +314,7 @@ await onTheLab(15, async (cleanups) => {
       ...variety.counts(),
     },
     stagesUsPerEvent: {
-      ring: round((drainCpu / Math.max(recordedEvents, 1)) * 1e6, 2),
+      ring: round((ringCpu / Math.max(recordedEvents, 1)) * 1e6, 2),
       decode: perEvent(stages.decode),
       ship: perEvent(stages.ship),
       serverIngest: perEvent(stages.serverIngest - stages.store),

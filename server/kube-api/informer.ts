@@ -75,6 +75,9 @@ const MAX_UNSERVED_RETRY_MS = 30_000;
 
 type RawObject = Json & { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
 
+/** A list as the API server answers it. */
+type RawList = { items: RawObject[]; metadata: { resourceVersion?: string } };
+
 const keyOfRaw = (raw: RawObject) =>
   keyOf({ namespace: raw.metadata?.namespace ?? '', name: raw.metadata?.name ?? '' });
 
@@ -156,16 +159,12 @@ export class Informer {
     else request.abort();
   }
 
-  private async list(): Promise<{ items: RawObject[]; metadata: { resourceVersion?: string } }> {
+  private async list(): Promise<RawList> {
     const query = this.kind.fieldSelector
       ? `?fieldSelector=${encodeURIComponent(this.kind.fieldSelector)}`
       : '';
     try {
-      const result = await rawRequest<{ items: RawObject[]; metadata: { resourceVersion?: string } }>(
-        this.config,
-        'GET',
-        `${this.kind.path}${query}`,
-      );
+      const result = await rawRequest<RawList>(this.config, 'GET', `${this.kind.path}${query}`);
       this.served = true;
       return result;
     } catch (error) {
@@ -180,11 +179,7 @@ export class Informer {
   /** A new list: what is no longer there is deleted, what changed is handed out. */
   private replaceAll(items: readonly RawObject[]): void {
     const listed = new Set(items.map(keyOfRaw));
-    for (const key of [...this.versions.keys()]) {
-      if (listed.has(key)) continue;
-      this.versions.delete(key);
-      this.handlers.delete(this.kind.kind, key);
-    }
+    for (const key of [...this.versions.keys()]) if (!listed.has(key)) this.removed(key);
     for (const item of items) this.received(item);
   }
 
@@ -197,8 +192,7 @@ export class Informer {
       return;
     }
     if (phase === 'ADDED' || phase === 'MODIFIED') this.received(raw);
-    else if (phase === 'DELETED' && this.versions.delete(keyOfRaw(raw)))
-      this.handlers.delete(this.kind.kind, keyOfRaw(raw));
+    else if (phase === 'DELETED') this.removed(keyOfRaw(raw));
     // A BOOKMARK carries only the resourceVersion to go on from.
     this.resourceVersion = raw.metadata?.resourceVersion ?? this.resourceVersion;
   }
@@ -221,6 +215,11 @@ export class Informer {
     if (this.synced) return;
     this.synced = true;
     for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  /** An object handed out is gone: deleted, or missing from a new list. */
+  private removed(key: string): void {
+    if (this.versions.delete(key)) this.handlers.delete(this.kind.kind, key);
   }
 
   private received(raw: RawObject): void {
