@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { FLOW_FRAME_TYPE } from '../server/flows/flow-frame.ts';
 import type { AgentStatus } from '../server/nodes/agent-status.ts';
 import { frameOf, type RecordBatch, recordCount, sliceRecords } from './record-batch.ts';
@@ -67,6 +69,9 @@ export class FlowShipper {
   private lastSent = 0;
   private lastStatus = 0;
   private readonly heartbeat: NodeJS.Timeout;
+  /** node:http or node:https, as the URL says, and one connection kept open to the server for the batches. */
+  private readonly transport: typeof http | typeof https;
+  private readonly agent: http.Agent;
 
   constructor(options: ShipperOptions) {
     this.options = {
@@ -86,6 +91,8 @@ export class FlowShipper {
       });
     }, this.options.heartbeatMs);
     this.heartbeat.unref();
+    this.transport = new URL(this.options.url).protocol === 'https:' ? https : http;
+    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   /** Flows not yet delivered: waiting, on their way, or in a batch sent again until the server answers. */
@@ -145,6 +152,7 @@ export class FlowShipper {
   close(): void {
     this.closed = true;
     clearInterval(this.heartbeat);
+    this.agent.destroy();
   }
 
   private async drain(): Promise<void> {
@@ -202,31 +210,50 @@ export class FlowShipper {
       },
       batches,
     );
-    let response: Response;
+    let answer: number;
     try {
-      response = await fetch(this.options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': FLOW_FRAME_TYPE,
-          authorization: `Bearer ${this.options.token() ?? ''}`,
-        },
-        body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
-        signal: AbortSignal.timeout(10_000),
-      });
-      await response.arrayBuffer();
+      answer = await this.post(body);
     } catch (error) {
-      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
-      this.lastError = `${(error as Error).message}${code ? ` (${code})` : ''}`;
+      const { message, code } = error as NodeJS.ErrnoException;
+      this.lastError = code && !message.includes(code) ? `${message} (${code})` : message;
       return code && NOT_SENT.has(code) ? 'not-stored' : 'unknown';
     }
-    if (response.ok) {
+    if (answer >= 200 && answer < 300) {
       this.lastSent = Date.now();
       if (status) this.lastStatus = this.lastSent;
       this.lastError = undefined;
       return 'stored';
     }
-    this.lastError = `ingest answered ${response.status}`;
-    if (RETRY_STATUSES.has(response.status)) return 'not-stored';
-    return response.status >= 500 ? 'unknown' : 'refused';
+    this.lastError = `ingest answered ${answer}`;
+    if (RETRY_STATUSES.has(answer)) return 'not-stored';
+    return answer >= 500 ? 'unknown' : 'refused';
+  }
+
+  /**
+   * POSTs a frame to the ingest on the kept connection; the answer's status once its body is in.
+   * (node:http rather than fetch, which took about five times the CPU for a batch of 5,000 flows.)
+   */
+  private post(body: Buffer): Promise<number> {
+    const { url, token } = this.options;
+    return new Promise((resolve, reject) => {
+      const request = this.transport.request(url, {
+        method: 'POST',
+        agent: this.agent,
+        timeout: 10_000,
+        headers: {
+          'content-type': FLOW_FRAME_TYPE,
+          'content-length': body.length,
+          authorization: `Bearer ${token() ?? ''}`,
+        },
+      });
+      request.on('timeout', () => request.destroy(new Error('no answer from the ingest within 10 s')));
+      request.on('error', reject);
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      });
+      request.end(body);
+    });
   }
 }
