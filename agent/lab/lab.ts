@@ -266,11 +266,11 @@ function withLabPlacement(
 }
 
 /**
- * Adds or replaces objects (NetworkPolicies, Services, Namespaces) from state files; see
- * {@link applyToLab}. Nothing changes when a file is bad.
+ * Adds or replaces objects (NetworkPolicies, Services, Namespaces) from state files, read strictly
+ * as kubectl apply reads them; see {@link applyToLab}. Nothing changes when a file is bad.
  */
 export function labApply(files: readonly string[], options: { replacePolicies?: boolean } = {}) {
-  return applyToLab(readStateObjects(files), options);
+  return applyToLab(readStateObjects(files, { strict: true }), options);
 }
 
 /**

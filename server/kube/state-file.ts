@@ -4,8 +4,9 @@ import { loadAll, YAMLException } from 'js-yaml';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { isObject, type Json } from './decode.ts';
 import { FieldError } from './field-error.ts';
+import { checkKnownFields } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
-import { decodeObject, isClusterKind } from './objects.ts';
+import { decodeObject, isClusterKind, nameOfRaw } from './objects.ts';
 
 /** A state file that cannot be read: names the file, and the object and field when known. */
 export class StateFileError extends Error {
@@ -24,11 +25,21 @@ export class StateFileError extends Error {
 }
 
 /**
+ * How strictly to read: a state file dumped from a cluster (`kubectl get -o yaml`) may hold kinds
+ * Palisade does not read, and fields newer than it; objects someone wrote for Palisade to apply
+ * (`strict`) may not: a kind it does not take, or a policy with an apiVersion other than its own or
+ * a field its kind does not have, is an error, as kubectl's strict validation makes it.
+ */
+export interface ReadOptions {
+  readonly strict?: boolean;
+}
+
+/**
  * Parses a state file: a multi-document YAML (or JSON) stream of Kubernetes objects, where any
  * document may be a `List` (as `kubectl get … -o yaml` prints). Kinds Palisade does not read are
- * passed over; the ones it reads are validated.
+ * passed over (unless `strict`); the ones it reads are validated.
  */
-export function parseState(text: string, file: string): ClusterObject[] {
+export function parseState(text: string, file: string, options: ReadOptions = {}): ClusterObject[] {
   let documents: unknown[];
   try {
     // No aliases: a few of them nested can stand for billions of nodes (and kubectl never writes any).
@@ -53,13 +64,16 @@ export function parseState(text: string, file: string): ClusterObject[] {
       });
       return;
     }
-    if (!isClusterKind(raw.kind)) return;
+    if (!isClusterKind(raw.kind) && !options.strict) return;
     let object: ClusterObject;
     try {
+      if (options.strict) checkKnownFields(raw);
       object = decodeObject(raw);
     } catch (error) {
-      if (error instanceof FieldError)
-        throw new StateFileError(file, `${where}: ${error.message}`, error.field, { document });
+      if (error instanceof FieldError) {
+        const { message, field } = error.inObject(nameOfRaw(raw));
+        throw new StateFileError(file, `${where}: ${message}`, field, { document });
+      }
       throw error;
     }
     const id = `${object.kind} ${keyOf(object.metadata)}`;
@@ -91,8 +105,8 @@ export function loadState(paths: readonly string[]): Cluster {
   return Cluster.of(readStateObjects(paths));
 }
 
-/** The objects of state files, in order (see {@link loadState}). */
-export function readStateObjects(paths: readonly string[]): ClusterObject[] {
+/** The objects of state files, in order (see {@link loadState} and {@link ReadOptions}). */
+export function readStateObjects(paths: readonly string[], options: ReadOptions = {}): ClusterObject[] {
   const files = paths.flatMap((path) => {
     let isFolder: boolean;
     try {
@@ -113,6 +127,6 @@ export function readStateObjects(paths: readonly string[]): ClusterObject[] {
     } catch (error) {
       throw new StateFileError(file, `cannot read: ${(error as Error).message}`);
     }
-    return parseState(text, file);
+    return parseState(text, file, options);
   });
 }

@@ -43,6 +43,26 @@ test('bad bodies are errors naming the field, with the API server’s message', 
     /only NetworkPolicies and ClusterNetworkPolicies/,
   );
   fails('application/yaml', '', 'yaml', /holds no NetworkPolicy or ClusterNetworkPolicy/);
+  // Read strictly, as kubectl apply reads: a kind Palisade does not take is not passed over in silence…
+  fails(
+    'application/yaml',
+    `${policy}---\nkind: ConfigMap\nmetadata: {name: settings}\n`,
+    'kind',
+    /ConfigMap default\/settings: kind: unsupported kind "ConfigMap"/,
+  );
+  // …nor a misspelt field, which would leave the rule out and deny what it was meant to allow.
+  fails(
+    'application/yaml',
+    policy.replace('{podSelector: {}}', '{podSelector: {}, ingres: [{}]}'),
+    'spec.ingres',
+    /^NetworkPolicy shop\/p: spec\.ingres: unknown field \(did you mean ingress\?\)/,
+  );
+  fails(
+    'application/yaml',
+    `apiVersion: networking.k8s.io/v2\n${policy}`,
+    'apiVersion',
+    /apiVersion: must be networking\.k8s\.io\/v1, got "networking\.k8s\.io\/v2"/,
+  );
   fails(
     'application/yaml',
     'kind: ClusterNetworkPolicy\nmetadata: {name: guard}\nspec: {tier: Admin, priority: 2000, subject: {namespaces: {}}}',

@@ -50,7 +50,7 @@ export function readPolicyBody(contentType: string | null, text: string): Editab
   }
   let objects: ReturnType<typeof parseState>;
   try {
-    objects = parseState(yaml, 'policy');
+    objects = parseState(yaml, 'policy', { strict: true });
   } catch (error) {
     if (error instanceof StateFileError) {
       throw new PolicyBodyError(

@@ -1,0 +1,154 @@
+import { CLUSTER_POLICY_API_VERSION } from './cluster-network-policy.ts';
+import { isObject, type Json } from './decode.ts';
+import { FieldError } from './field-error.ts';
+
+/**
+ * The fields of a policy someone wrote, as the API server knows them, to refuse the ones it does
+ * not (kubectl's strict field validation): a typo such as `ingres` would otherwise be dropped
+ * without a word, and the policy would deny what its rule was meant to allow.
+ *
+ * A shape is `true` (anything goes below: metadata's parts, a label map), an object of the fields
+ * allowed, or a one-item list for a list of that shape.
+ */
+type Shape = true | readonly [Shape] | { readonly [field: string]: Shape };
+
+const SELECTOR: Shape = {
+  matchLabels: true,
+  matchExpressions: [{ key: true, operator: true, values: true }],
+};
+
+/** ObjectMeta as the API server gives it back (an editor may hold a policy read from the cluster). */
+const METADATA: Shape = Object.fromEntries(
+  [
+    'name',
+    'generateName',
+    'namespace',
+    'selfLink',
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'labels',
+    'annotations',
+    'ownerReferences',
+    'finalizers',
+    'managedFields',
+  ].map((field) => [field, true]),
+);
+
+const NETWORK_POLICY_PEER: Shape = {
+  podSelector: SELECTOR,
+  namespaceSelector: SELECTOR,
+  ipBlock: { cidr: true, except: true },
+};
+const NETWORK_POLICY_PORT: Shape = { protocol: true, port: true, endPort: true };
+
+const NETWORK_POLICY: Shape = {
+  apiVersion: true,
+  kind: true,
+  metadata: METADATA,
+  spec: {
+    podSelector: SELECTOR,
+    policyTypes: true,
+    ingress: [{ from: [NETWORK_POLICY_PEER], ports: [NETWORK_POLICY_PORT] }],
+    egress: [{ to: [NETWORK_POLICY_PEER], ports: [NETWORK_POLICY_PORT] }],
+  },
+  status: true,
+};
+
+const CLUSTER_PODS: Shape = { namespaceSelector: SELECTOR, podSelector: SELECTOR };
+const CLUSTER_PORT: Shape = {
+  portNumber: { protocol: true, port: true },
+  portRange: { protocol: true, start: true, end: true },
+  namedPort: true,
+};
+const clusterRule = (peers: 'from' | 'to'): Shape => ({
+  name: true,
+  action: true,
+  [peers]: [
+    {
+      namespaces: SELECTOR,
+      pods: CLUSTER_PODS,
+      ...(peers === 'to' ? { networks: true, domainNames: true } : {}),
+    },
+  ],
+  ports: [CLUSTER_PORT],
+});
+
+const CLUSTER_NETWORK_POLICY: Shape = {
+  apiVersion: true,
+  kind: true,
+  metadata: METADATA,
+  spec: {
+    tier: true,
+    priority: true,
+    subject: { namespaces: SELECTOR, pods: CLUSTER_PODS },
+    ingress: [clusterRule('from')],
+    egress: [clusterRule('to')],
+  },
+  status: true,
+};
+
+/** The policies whose fields are checked, with the apiVersion each must give. */
+const POLICIES: Readonly<Record<string, { readonly apiVersion: string; readonly shape: Shape }>> = {
+  NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', shape: NETWORK_POLICY },
+  ClusterNetworkPolicy: { apiVersion: CLUSTER_POLICY_API_VERSION, shape: CLUSTER_NETWORK_POLICY },
+};
+
+/**
+ * Refuses a NetworkPolicy or ClusterNetworkPolicy that names an apiVersion other than its kind's
+ * (one that names none is taken as its kind's), or that has a field its kind does not have (the
+ * error names it, and the field meant when it is a typo). Other kinds pass.
+ */
+export function checkKnownFields(raw: Json): void {
+  const policy = typeof raw.kind === 'string' ? POLICIES[raw.kind] : undefined;
+  if (!policy) return;
+  if (raw.apiVersion !== undefined && raw.apiVersion !== null && raw.apiVersion !== policy.apiVersion)
+    throw new FieldError('apiVersion', `must be ${policy.apiVersion}, got ${JSON.stringify(raw.apiVersion)}`);
+  walk(raw, policy.shape, '');
+}
+
+function walk(value: unknown, shape: Shape, path: string): void {
+  if (shape === true) return;
+  if (isList(shape)) {
+    if (Array.isArray(value))
+      value.forEach((item, i) => {
+        walk(item, shape[0], `${path}[${i}]`);
+      });
+    return;
+  }
+  // A value of the wrong type is the decoder's to name.
+  if (!isObject(value)) return;
+  for (const [field, item] of Object.entries(value)) {
+    const at = path ? `${path}.${field}` : field;
+    const known = Object.hasOwn(shape, field) ? shape[field] : undefined;
+    if (known === undefined) throw new FieldError(at, unknownField(field, Object.keys(shape)));
+    walk(item, known, at);
+  }
+}
+
+const isList = (shape: Shape): shape is readonly [Shape] => Array.isArray(shape);
+
+function unknownField(field: string, known: readonly string[]): string {
+  const near = known
+    .map((name) => ({ name, distance: editDistance(field.toLowerCase(), name.toLowerCase()) }))
+    .filter(({ distance }) => distance <= 2)
+    .sort((a, b) => a.distance - b.distance)[0];
+  return `unknown field${near ? ` (did you mean ${near.name}?)` : `: known fields here are ${known.join(', ')}`}`;
+}
+
+/** Levenshtein distance: the fewest one-letter edits from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const replace = (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      next.push(Math.min(replace, (row[j] as number) + 1, (next[j - 1] as number) + 1));
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
