@@ -98,6 +98,16 @@ const POLICIES: Readonly<Record<string, { readonly apiVersion: string; readonly 
 };
 
 /**
+ * Whether an object is another product's kind of the same name, such as Calico's
+ * projectcalico.org/v3 NetworkPolicy: its apiVersion names an API group other than Palisade's.
+ */
+export function isOtherGroup(raw: Json): boolean {
+  const policy = typeof raw.kind === 'string' ? POLICIES[raw.kind] : undefined;
+  if (!policy || typeof raw.apiVersion !== 'string') return false;
+  return raw.apiVersion.split('/')[0] !== policy.apiVersion.split('/')[0];
+}
+
+/**
  * Refuses a NetworkPolicy or ClusterNetworkPolicy that names an apiVersion other than its kind's
  * (one that names none is taken as its kind's), or that has a field its kind does not have (the
  * error names it, and the field meant when it is a typo). Other kinds pass.

@@ -129,3 +129,32 @@ test('bad input names the file, the document, the object and the field', () => {
     'metadata.name',
   );
 });
+
+test('a policy’s fields are checked in any file; other products’ kinds of the same name are passed over unless strict', () => {
+  const policy = (apiVersion: string, spec: string) =>
+    `apiVersion: ${apiVersion}\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec: ${spec}\n`;
+  assert.throws(
+    () =>
+      parseState(
+        policy('networking.k8s.io/v1', '{podSelector: {}, ingress: [{form: [{podSelector: {}}]}]}'),
+        'p.yaml',
+      ),
+    (error: StateFileError) =>
+      error.field === 'spec.ingress[0].form' && /unknown field \(did you mean from\?\)/.test(error.message),
+  );
+  assert.throws(
+    () => parseState(policy('networking.k8s.io/v1beta1', '{podSelector: {}}'), 'p.yaml'),
+    (error: StateFileError) => error.field === 'apiVersion',
+  );
+  const calico = policy('projectcalico.org/v3', '{selector: all(), types: [Ingress]}');
+  assert.deepEqual(parseState(calico, 'calico.yaml'), []);
+  assert.throws(
+    () => parseState(calico, 'calico.yaml', { strict: true }),
+    (error: StateFileError) => error.field === 'apiVersion',
+  );
+  assert.throws(
+    () => parseState('kind: Networkpolicy\nmetadata: {name: p}\n', 'typo.yaml', { strict: true }),
+    (error: StateFileError) =>
+      error.field === 'kind' && /unsupported kind "Networkpolicy"/.test(error.message),
+  );
+});

@@ -4,7 +4,7 @@ import { loadAll, YAMLException } from 'js-yaml';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { isObject, type Json } from './decode.ts';
 import { FieldError } from './field-error.ts';
-import { checkKnownFields } from './known-fields.ts';
+import { checkKnownFields, isOtherGroup } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
 import { decodeObject, isClusterKind, nameOfRaw } from './objects.ts';
 
@@ -25,10 +25,11 @@ export class StateFileError extends Error {
 }
 
 /**
- * How strictly to read: a state file dumped from a cluster (`kubectl get -o yaml`) may hold kinds
- * Palisade does not read, and fields newer than it; objects someone wrote for Palisade to apply
- * (`strict`) may not: a kind it does not take, or a policy with an apiVersion other than its own or
- * a field its kind does not have, is an error, as kubectl's strict validation makes it.
+ * How strictly to read. A policy's fields are always checked (see checkKnownFields): a typo must
+ * not widen what a policy allows. A state file dumped from a cluster (`kubectl get -o yaml`) may
+ * hold kinds Palisade does not read, other products' kinds of the same name as its own (Calico's
+ * NetworkPolicy), and these are passed over; objects someone wrote for Palisade to apply
+ * (`strict`) may not, as kubectl's strict validation refuses them.
  */
 export interface ReadOptions {
   readonly strict?: boolean;
@@ -64,10 +65,10 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
       });
       return;
     }
-    if (!isClusterKind(raw.kind) && !options.strict) return;
+    if (!options.strict && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
     let object: ClusterObject;
     try {
-      if (options.strict) checkKnownFields(raw);
+      checkKnownFields(raw);
       object = decodeObject(raw);
     } catch (error) {
       if (error instanceof FieldError) {
