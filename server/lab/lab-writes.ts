@@ -18,9 +18,19 @@ import {
   writeJson,
 } from './lab-store.ts';
 
-/** Input the lab cannot take (the CLI exits 2 on it; the API answers 400). */
+/**
+ * Input the lab cannot take (the CLI exits 2 on it; the API answers `status`, 400 unless what it
+ * names is not there, naming `field` when one field is at fault).
+ */
 export class LabInputError extends Error {
   override name = 'LabInputError';
+  readonly field?: string;
+  readonly status: 400 | 404;
+  constructor(message: string, field?: string, status: 400 | 404 = 400) {
+    super(message);
+    this.field = field;
+    this.status = status;
+  }
 }
 
 export function requireLab(): LabRecord {
@@ -124,6 +134,7 @@ export async function applyToLab(
     );
   }
   const cluster = labCluster();
+  requireNamespaces(cluster, incoming);
   if (options.replacePolicies) {
     for (const policy of cluster.allPolicies()) cluster.delete('NetworkPolicy', keyOf(policy.metadata));
     for (const policy of cluster.allClusterPolicies())
@@ -136,6 +147,26 @@ export async function applyToLab(
     applied: incoming.map((object) => `${object.kind} ${keyOf(object.metadata)}`),
     generation: record.generation,
   };
+}
+
+/**
+ * Refuses objects in a namespace the lab does not have (neither its pods nor a Namespace object
+ * name it, nor one applied with them), as the API server does: otherwise applying a policy to a
+ * misspelt namespace would make that namespace, and it would outlive the policy.
+ */
+function requireNamespaces(cluster: Cluster, incoming: readonly ClusterObject[]): void {
+  const known = new Set(cluster.allNamespaces().map((namespace) => namespace.metadata.name));
+  for (const object of incoming) if (object.kind === 'Namespace') known.add(object.metadata.name);
+  const stray = incoming.find(
+    (object) =>
+      (object.kind === 'NetworkPolicy' || object.kind === 'Service') && !known.has(object.metadata.namespace),
+  );
+  if (stray)
+    throw new LabInputError(
+      `${stray.kind} ${keyOf(stray.metadata)}: namespace ${JSON.stringify(stray.metadata.namespace)} not found in the lab (it has ${[...known].sort().join(', ')}); apply a Namespace with it to make one`,
+      'metadata.namespace',
+      404,
+    );
 }
 
 /**
@@ -161,7 +192,7 @@ export async function deleteFromLab(objects: readonly ObjectToDelete[]): Promise
   const lab = requireOwnPolicies();
   const cluster = labCluster();
   for (const { kind, key } of objects) {
-    if (!cluster.delete(kind, key)) throw new LabInputError(`no ${kind} ${key} in the lab`);
+    if (!cluster.delete(kind, key)) throw new LabInputError(`no ${kind} ${key} in the lab`, 'name', 404);
   }
   const record = writeLabObjects(everything(cluster));
   await waitForAgents(lab, record.generation);

@@ -82,7 +82,7 @@ export class LabSource implements ClusterSource {
     try {
       return await change();
     } catch (error) {
-      if (error instanceof LabInputError) throw new SourceError(400, error.message);
+      if (error instanceof LabInputError) throw new SourceError(error.status, error.message, error.field);
       throw error;
     }
   }
