@@ -5,7 +5,7 @@ import type {
   PolicyType,
 } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import type { Pod } from '../kube/pod.ts';
+import { isPolicyPod, type Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
 import { describeMismatch, describePeer, describePort } from './describe.ts';
 import { type Endpoint, endpointName, formatPortProtocol, type PortProtocol } from './endpoint.ts';
@@ -121,7 +121,8 @@ export function evaluateSide(
   options: EvaluateOptions = {},
 ): SideVerdict {
   const explain = options.explain === true;
-  const pod = subject.pod;
+  // A pod on the host's network, or one that has finished, is not one NetworkPolicy applies to.
+  const pod = subject.pod && isPolicyPod(subject.pod) ? subject.pod : undefined;
   const reason: SideReason | undefined = !pod ? 'not-a-pod' : pod === peer.pod ? 'self' : undefined;
   if (!pod || reason) return openSide(direction, reason ?? 'not-isolated', subject, explain);
   const test: PeerTest =
@@ -317,7 +318,9 @@ function describeOpenSide(side: SideVerdict, subject: Endpoint): string {
     case 'self':
       return 'traffic between a pod and itself does not cross its network interface, so no policy applies';
     case 'not-a-pod':
-      return `${endpointName(subject)} is not a pod, so no ${word} policy applies there`;
+      return subject.pod
+        ? `${endpointName(subject)} ${subject.pod.hostNetwork ? "uses its node's network" : 'has finished'}, so no ${word} policy applies to it`
+        : `${endpointName(subject)} is not a pod, so no ${word} policy applies there`;
     default:
       return `${endpointName(subject)} is not isolated for ${word}: no policy selects it with ${side.direction}`;
   }

@@ -1,6 +1,6 @@
 import type { ClusterPolicyPort } from '../kube/cluster-network-policy.ts';
 import type { NetworkPolicyPeer, NetworkPolicyPort } from '../kube/network-policy.ts';
-import type { Pod } from '../kube/pod.ts';
+import { isPolicyPod, type Pod } from '../kube/pod.ts';
 import { cidrContains } from '../net/ip.ts';
 import type { Cluster } from './cluster.ts';
 import type { Endpoint, PortProtocol } from './endpoint.ts';
@@ -34,7 +34,8 @@ export function peerMismatch(
     return peer.ipBlock.exceptBlocks.some((block) => cidrContains(block, ip)) ? 'in-except' : undefined;
   }
   const pod = endpoint.pod;
-  if (!pod) return 'not-a-pod';
+  // Selectors match the pods NetworkPolicy applies to: not one on its node's network, nor a finished one.
+  if (!pod || !isPolicyPod(pod)) return 'not-a-pod';
   if (peer.namespaceSelector) {
     if (!selectorMatches(peer.namespaceSelector, cluster.namespaceLabels(pod.metadata.namespace))) {
       return 'namespace-labels';
