@@ -59,10 +59,13 @@ test('NetworkPolicy does not isolate a pod on its node’s network, nor a finish
   assert.equal(verdict('a/x', 'b/web').allowed, false, 'the policy isolates b/web');
   const host = verdict('a/x', 'b/hn');
   assert.equal(host.allowed, true);
-  assert.match(host.ingress.summary, /b\/hn uses its node's network, so no ingress policy applies to it/);
+  assert.match(
+    host.ingress.summary ?? '',
+    /b\/hn uses its node's network, so no ingress policy applies to it/,
+  );
   const done = verdict('a/x', 'b/done');
   assert.equal(done.allowed, true);
-  assert.match(done.ingress.summary, /b\/done has finished/);
+  assert.match(done.ingress.summary ?? '', /b\/done has finished/);
 });
 
 test('a pod on its node’s network is not one of the pods a selector matches', () => {
