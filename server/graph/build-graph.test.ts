@@ -110,7 +110,15 @@ test('the graph lists Services with their ClusterIPs, ports and backends, and co
     service: 'default/demo-app',
     peer: 'default/demo-app',
   } as const;
-  const graph = buildGraph(cluster, [flow], { ports: [{ port: 80, protocol: 'TCP' }] });
+  // The backend's side of the same connection, after the DNAT: the connection is counted once.
+  const arrived = {
+    ...flow,
+    node: 'lab-node-1',
+    pod: 'default/demo-app',
+    direction: 'ingress',
+    dst: '10.77.1.10',
+  } as const;
+  const graph = buildGraph(cluster, [flow, arrived], { ports: [{ port: 80, protocol: 'TCP' }] });
   assert.deepEqual(graph.services, [
     {
       id: 'default/demo-app',
@@ -135,6 +143,16 @@ test('the graph lists Services with their ClusterIPs, ports and backends, and co
     (item) => item.from === 'default/client-one' && item.to === 'default/demo-app',
   );
   assert.deepEqual(edge?.observed, { allowed: 1, denied: 0 });
+  // Let out by the client and denied where it arrived: one denied connection, not an allowed one too.
+  const refused = buildGraph(cluster, [flow, { ...arrived, verdict: 'deny', kind: 'denied' }], {
+    ports: [{ port: 80, protocol: 'TCP' }],
+  }).edges.find((item) => item.from === 'default/client-one' && item.to === 'default/demo-app');
+  assert.deepEqual(refused?.observed, { allowed: 0, denied: 1 });
+  // Stopped at the source: counted there.
+  const stopped = buildGraph(cluster, [{ ...flow, verdict: 'deny', kind: 'denied' }], {
+    ports: [{ port: 80, protocol: 'TCP' }],
+  }).edges.find((item) => item.from === 'default/client-one' && item.to === 'default/demo-app');
+  assert.deepEqual(stopped?.observed, { allowed: 0, denied: 1 });
   const byNamespace = buildGraph(cluster, [], { grouping: 'namespace' });
   assert.deepEqual(byNamespace.services[1]?.backends, ['namespace:kube-system']);
 });

@@ -5,8 +5,9 @@ import type { Cluster } from '../policy/cluster.ts';
 import { defaultPorts } from '../policy/default-ports.ts';
 import { formatPortProtocol, type PortProtocol } from '../policy/endpoint.ts';
 import { computeMatrix } from '../policy/matrix.ts';
+import { countConnections } from './connection-counts.ts';
 import type { ViewService } from './graph-view.ts';
-import { podAtOtherEnd, viewServices } from './view-services.ts';
+import { viewServices } from './view-services.ts';
 
 /** What a node of the graph stands for: a pod, a workload (pods sharing an app), or a namespace. */
 export type GraphGrouping = 'pod' | 'workload' | 'namespace';
@@ -103,17 +104,7 @@ export function buildGraph(
     verdicts = { key, graph: judge(cluster, grouping, ports) };
     cached.set(cluster, verdicts);
   }
-  const observed = new Map<string, { allowed: number; denied: number }>();
-  for (const flow of flows) {
-    const from = cluster.podByIp(flow.src);
-    const to = podAtOtherEnd(cluster, flow);
-    if (!from || !to) continue;
-    const id = `${unitOf(from, grouping).id} ${unitOf(to, grouping).id}`;
-    const counts = observed.get(id) ?? { allowed: 0, denied: 0 };
-    if (flow.verdict === 'allow') counts.allowed++;
-    else counts.denied++;
-    observed.set(id, counts);
-  }
+  const observed = countConnections(cluster, flows, (pod) => unitOf(pod, grouping).id);
   const none = { allowed: 0, denied: 0 };
   return {
     ...verdicts.graph,

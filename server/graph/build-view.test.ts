@@ -192,7 +192,14 @@ test('a view lists the Services whose backends it draws, and counts flows throug
     service: 'default/demo-app',
     peer: 'default/demo-app',
   } as const;
-  const view = buildView(cluster, [through], {});
+  const arrived = {
+    ...through,
+    node: 'lab-node-1',
+    pod: 'default/demo-app',
+    direction: 'ingress',
+    dst: '10.77.1.10',
+  } as const;
+  const view = buildView(cluster, [through, arrived], {});
   assert.deepEqual(
     view.services.map((service) => [service.id, service.clusterIPs, service.ports, service.backends]),
     [

@@ -2,31 +2,12 @@ import type { Flow } from '../flows/flow.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { aggregatedGraph } from './aggregated-graph.ts';
+import { countConnections } from './connection-counts.ts';
 import { EDGE_BUDGET, type GraphView, MATRIX_ABOVE_PODS } from './graph-view.ts';
 import { namespaceMatrix } from './namespace-matrix.ts';
 import { pairSummary } from './pair-summary.ts';
 import { isNarrowed, type ViewRequest } from './view-request.ts';
-import { podAtOtherEnd, viewServices } from './view-services.ts';
-
-/** Flows counted per ordered pair of nodes (`from to`), nodes named by `unitOf`. */
-function countFlows(
-  cluster: Cluster,
-  flows: readonly Flow[],
-  unitOf: (pod: Pod) => string,
-): Map<string, { allowed: number; denied: number }> {
-  const counts = new Map<string, { allowed: number; denied: number }>();
-  for (const flow of flows) {
-    const from = cluster.podByIp(flow.src);
-    const to = podAtOtherEnd(cluster, flow);
-    if (!from || !to) continue;
-    const id = `${unitOf(from)} ${unitOf(to)}`;
-    const count = counts.get(id) ?? { allowed: 0, denied: 0 };
-    if (flow.verdict === 'allow') count.allowed++;
-    else count.denied++;
-    counts.set(id, count);
-  }
-  return counts;
-}
+import { viewServices } from './view-services.ts';
 
 /**
  * One view of the cluster's graph with the flows seen recently: the namespace × namespace matrix
@@ -50,7 +31,7 @@ export function buildView(
   };
   if (view === 'matrix') {
     const port = request.port ? summary.ports.indexOf(request.port) : undefined;
-    const observed = countFlows(cluster, flows, (pod) => `namespace:${pod.metadata.namespace}`);
+    const observed = countConnections(cluster, flows, (pod) => `namespace:${pod.metadata.namespace}`);
     return {
       ...base,
       level: 'namespace',
@@ -69,7 +50,7 @@ export function buildView(
     request,
     (unitOf) => {
       nodeOf = unitOf;
-      return countFlows(cluster, flows, unitOf);
+      return countConnections(cluster, flows, unitOf);
     },
     budget,
   );
