@@ -1,15 +1,18 @@
 import { HttpError } from '../http/http-error.ts';
+import { flowMatches } from './flow-match.ts';
+import type { FlowQuery } from './flow-store.ts';
 import type { FlowStream } from './flow-stream.ts';
 
 /** Browsers reading the live stream at once, at most: each holds a queue of up to 10,000 flows. */
 export const MAX_LIVE_READERS = 64;
 
 /**
- * Live flow verdicts as server-sent events: `data: {"flows": […], "dropped": n}` every 100 ms at
- * most. A browser that reads slowly loses its oldest flows (counted in `dropped`); ingest never
- * waits for it. Past {@link MAX_LIVE_READERS} readers a new one is refused (429).
+ * Live flow verdicts that answer `query` (as `GET /api/flows` reads it), as server-sent events:
+ * `data: {"flows": […], "dropped": n}` every 100 ms at most. A browser that reads slowly loses its
+ * oldest flows (counted in `dropped`); ingest never waits for it. Past {@link MAX_LIVE_READERS}
+ * readers a new one is refused (429).
  */
-export function liveFlowsResponse(stream: FlowStream, signal: AbortSignal): Response {
+export function liveFlowsResponse(stream: FlowStream, signal: AbortSignal, query: FlowQuery = {}): Response {
   if (stream.size >= MAX_LIVE_READERS)
     throw new HttpError(429, `${MAX_LIVE_READERS} browsers already read the live flows: close one`);
   const encoder = new TextEncoder();
@@ -25,7 +28,7 @@ export function liveFlowsResponse(stream: FlowStream, signal: AbortSignal): Resp
             timer = setTimeout(flush, 100);
             return;
           }
-          const flows = subscription.drain();
+          const flows = subscription.drain().filter((flow) => flowMatches(query, flow));
           if (flows.length > 0) {
             controller.enqueue(
               encoder.encode(`data: ${JSON.stringify({ flows, dropped: subscription.dropped })}\n\n`),

@@ -8,11 +8,12 @@ const MAX_TEXT = 512;
  * route's query is a few calls of these.
  */
 export function queryOf(params: URLSearchParams) {
+  // An empty parameter (`?namespace=`, as a form sends an empty field) is as if it were not there.
   const text = (name: string): string | undefined => {
     const value = params.get(name);
     if (value !== null && value.length > MAX_TEXT)
       throw new FieldError(name, `must be at most ${MAX_TEXT} characters`);
-    return value ?? undefined;
+    return value || undefined;
   };
   return {
     text,

@@ -1,8 +1,11 @@
+import { parseFlowQuery } from '../../../../server/flows/flow-query.ts';
 import { flowStream } from '../../../../server/flows/flow-service.ts';
 import { liveFlowsResponse } from '../../../../server/flows/live-flows.ts';
 import { readRoute } from '../../../../server/http/route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Live flow verdicts as server-sent events (see liveFlowsResponse). */
-export const GET = readRoute({}, ({ request }) => liveFlowsResponse(flowStream(), request.signal));
+/** Live flow verdicts as server-sent events (see liveFlowsResponse), filtered as `GET /api/flows` filters (its `limit` aside). */
+export const GET = readRoute({ query: parseFlowQuery }, ({ request, query }) =>
+  liveFlowsResponse(flowStream(), request.signal, query),
+);
