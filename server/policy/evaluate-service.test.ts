@@ -193,6 +193,18 @@ test('a Service without backends answers nothing, and says why', () => {
   assert.match(verdict.notes[0] ?? '', /svc\/shop\/empty has no backend/);
 });
 
+test('a Service without a selector (default/kubernetes) is judged at the source only: its endpoints are not pods', () => {
+  const api = service('shop', 'api', { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] });
+  const open = through(clusterOf(...BASE, api), 'shop/client', 'shop/api', 443);
+  assert.equal(open.allowed, true);
+  assert.equal(open.unselected, true);
+  assert.match(open.notes[0] ?? '', /svc\/shop\/api has no selector: its endpoints are not pods/);
+  assert.match(open.summary ?? '', /allowed at the source; its endpoints are not pods/);
+  const closed = through(clusterOf(...BASE, api, clientEgress('[]')), 'shop/client', 'shop/api', 443);
+  assert.equal(closed.allowed, false);
+  assert.match(closed.summary ?? '', /denied at the source/);
+});
+
 test('a pod reaching its own Service is a hairpin: its ingress is not judged against itself', () => {
   const cluster = clusterOf(
     ...BASE,

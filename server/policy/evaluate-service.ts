@@ -52,8 +52,16 @@ export interface ServiceVerdict {
   readonly protocol: Protocol;
   readonly portName?: string;
   readonly targetPort: number | string;
-  /** Every backend is reached through the ClusterIP (false when there is none). */
+  /**
+   * Every backend is reached through the ClusterIP (false when there is none); for a Service
+   * without a selector, whose endpoints are not pods of the cluster, the source lets it out.
+   */
   readonly allowed: boolean;
+  /**
+   * The Service has no selector: its endpoints are kept by someone else (`default/kubernetes`'s
+   * are the API servers), not pods of the cluster, so only the source's egress is judged.
+   */
+  readonly unselected?: true;
   /**
    * Egress at the source, judged before kube-proxy translates the address, in every tier: on the
    * ClusterIP entries (Services whose selector satisfies a rule's peer) and on ipBlocks (or a
@@ -92,6 +100,7 @@ export function evaluateService(
     throw new Error(`${serviceName(service)} has no ClusterIP ${JSON.stringify(clusterIP)}`);
   const target: PortProtocol = { port: servicePort.port, protocol: servicePort.protocol };
   const egress = clusterIpEgress(cluster, from, service, servicePort, ip, explain);
+  const unselected = Object.keys(service.selector).length === 0;
   const backends = portBackends(cluster, service, servicePort).map(
     ({ pod, target: port }): BackendVerdict => {
       const backend: Endpoint = { pod, ip: cluster.ipOf(pod) };
@@ -116,7 +125,9 @@ export function evaluateService(
     protocol: target.protocol,
     ...(servicePort.name ? { portName: servicePort.name } : {}),
     targetPort: servicePort.targetPort,
-    allowed: egress.allowed && backends.length > 0 && backends.every((backend) => backend.allowed),
+    allowed:
+      egress.allowed && (unselected || (backends.length > 0 && backends.every((backend) => backend.allowed))),
+    ...(unselected ? { unselected } : {}),
     egress,
     backends,
     notes: [],
@@ -302,6 +313,12 @@ function describeServiceMismatch(
 function notesOn(verdict: ServiceVerdict, servicePort: ServicePort): string[] {
   const notes: string[] = [];
   const { backends, egress } = verdict;
+  if (verdict.unselected) {
+    notes.push(
+      `${verdict.service} has no selector: its endpoints are not pods (for default/kubernetes, the API servers), so only ${verdict.from}'s egress is judged here`,
+    );
+    return notes;
+  }
   if (backends.length === 0) {
     notes.push(
       `${verdict.service} has no backend for port ${describeServicePort(servicePort)}: its selector picks no pod with an IP${typeof servicePort.targetPort === 'string' ? ` that declares the container port ${servicePort.targetPort}` : ''}, so nothing answers on ${verdict.clusterIP}:${verdict.port}`,
@@ -339,6 +356,8 @@ function notesOn(verdict: ServiceVerdict, servicePort: ServicePort): string[] {
 function summaryOf(verdict: ServiceVerdict): string {
   const through = `${verdict.from} → ${verdict.service} (${verdict.clusterIP}:${verdict.port}/${verdict.protocol})`;
   const reached = verdict.backends.filter((backend) => backend.allowed).length;
+  if (verdict.unselected)
+    return `${through}: ${verdict.egress.allowed ? 'allowed' : 'denied'} at the source; its endpoints are not pods, and not judged`;
   if (verdict.backends.length === 0) return `${through}: no backend answers`;
   if (!verdict.egress.allowed) return `${through}: denied at the source, before any backend`;
   return `${through}: ${reached === verdict.backends.length ? 'allowed to every backend' : `allowed to ${reached} of ${verdict.backends.length} backends`} (${verdict.backends.map((b) => `${b.pod}:${b.targetPort} ${b.allowed ? 'allowed' : 'denied'}`).join(', ')})`;
