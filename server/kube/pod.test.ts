@@ -37,3 +37,23 @@ test('bad podIPs name the field', () => {
   );
   assert.throws(() => pod({ hostIPs: [{}] }), /status\.hostIPs\[0\]\.ip: invalid IP address ""/);
 });
+
+test('a container names each of its ports once; two containers may use one name', () => {
+  const withPorts = (...containers: object[][]) =>
+    decodePod({
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { containers: containers.map((ports, i) => ({ name: `c${i}`, ports })) },
+    });
+  assert.throws(
+    () =>
+      withPorts([
+        { name: 'http', containerPort: 80 },
+        { name: 'http', containerPort: 8080 },
+      ]),
+    /spec\.containers\[0\]\.ports\[1\]\.name: duplicate port name "http"/,
+  );
+  assert.equal(
+    withPorts([{ name: 'http', containerPort: 80 }], [{ name: 'http', containerPort: 81 }]).ports.length,
+    2,
+  );
+});

@@ -44,9 +44,20 @@ export function decodePod(raw: Json): Pod {
   const status = optionalObject(raw.status, 'status') ?? {};
   const ports = list(spec.containers, 'spec.containers').flatMap((container, c) => {
     const path = `spec.containers[${c}]`;
-    return list(object(container, path).ports, `${path}.ports`).map((port, p) =>
-      decodeContainerPort(port, `${path}.ports[${p}]`),
-    );
+    // A container names each of its ports once, as the API server requires.
+    const names = new Set<string>();
+    return list(object(container, path).ports, `${path}.ports`).map((raw, p) => {
+      const port = decodeContainerPort(raw, `${path}.ports[${p}]`);
+      if (port.name !== undefined) {
+        if (names.has(port.name))
+          throw new FieldError(
+            `${path}.ports[${p}].name`,
+            `duplicate port name ${JSON.stringify(port.name)}`,
+          );
+        names.add(port.name);
+      }
+      return port;
+    });
   });
   const pod = decodeIPs(status, 'podIP');
   const host = decodeIPs(status, 'hostIP');
