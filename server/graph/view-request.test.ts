@@ -25,8 +25,14 @@ test('a view request survives the round trip through the URL', () => {
 
 test('the server refuses values out of range, naming the field; the page drops them', () => {
   assert.throws(() => viewFromQuery('?view=sideways', true), /view: must be one of auto, matrix, graph/);
-  assert.throws(() => viewFromQuery('?port=80', true), /port: must be a port and protocol such as 80\/TCP/);
-  assert.deepEqual(viewFromQuery('?view=sideways&port=80'), {});
+  assert.throws(() => viewFromQuery('?port=80', true), /port: must be a port from 1 to 65535 and a protocol/);
+  assert.throws(() => viewFromQuery('?port=99999/TCP', true), /port: must be a port from 1 to 65535/);
+  assert.throws(() => viewFromQuery('?labels=app in (web)', true), /labels: "app in \(web\)" is not a term/);
+  assert.throws(() => viewFromQuery('?labels=app=web,=x', true), /labels: "=x" is not a term/);
+  assert.deepEqual(viewFromQuery('?labels=app=web, tier!=db,!legacy,team', true), {
+    labels: 'app=web, tier!=db,!legacy,team',
+  });
+  assert.deepEqual(viewFromQuery('?view=sideways&port=80&labels=a in (b)'), {});
 });
 
 test('a label selector as kubectl -l takes it', () => {

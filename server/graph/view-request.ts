@@ -58,8 +58,10 @@ export function viewFromQuery(query: string | URLSearchParams, strict = false): 
       if (strict) throw new FieldError(key, `must be one of auto, ${allowed.join(', ')}`);
       continue;
     }
-    if (key === 'port' && !/^\d{1,5}\/(TCP|UDP|SCTP)$/.test(value)) {
-      if (strict) throw new FieldError(key, 'must be a port and protocol such as 80/TCP');
+    const problem =
+      key === 'port' ? portProblem(value) : key === 'labels' ? selectorProblem(value) : undefined;
+    if (problem) {
+      if (strict) throw new FieldError(key, problem);
       continue;
     }
     request[key] = value;
@@ -89,6 +91,24 @@ export function isNarrowed(request: ViewRequest): boolean {
       request.policy ||
       request.isolatedOnly,
   );
+}
+
+function portProblem(value: string): string | undefined {
+  const [, port] = /^(\d{1,5})\/(TCP|UDP|SCTP)$/.exec(value) ?? [];
+  return port && Number(port) >= 1 && Number(port) <= 65535
+    ? undefined
+    : 'must be a port from 1 to 65535 and a protocol, such as 80/TCP';
+}
+
+/** What is wrong with a selector {@link labelsMatch} cannot read, if anything. */
+function selectorProblem(selector: string): string | undefined {
+  const bad = selector
+    .split(',')
+    .map((term) => term.trim())
+    .find((term) => term !== '' && !/^(!\s*[\w./-]+|[\w./-]+(\s*(==|!=|=)\s*[\w.-]*)?)$/.test(term));
+  return bad === undefined
+    ? undefined
+    : `${JSON.stringify(bad)} is not a term of key=value, key!=value, key or !key (comma-separated)`;
 }
 
 /**
