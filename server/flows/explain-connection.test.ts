@@ -67,4 +67,11 @@ test('bad Service parameters name the field', () => {
     (error: { field?: string; message: string }) =>
       error.field === 'port' && /listens on 80\/TCP/.test(error.message),
   );
+  assert.throws(
+    () =>
+      explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=10.96.0.80&port=80&backend=x/y')),
+    (error: { field?: string; message: string }) =>
+      error.field === 'backend' &&
+      /x\/y is not a backend of .*its backends: default\/demo-app/.test(error.message),
+  );
 });

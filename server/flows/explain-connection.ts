@@ -59,8 +59,14 @@ export function explainConnection(
     }
     const clusterIP = service.clusterIPs.includes(toText) ? toText : undefined;
     const verdict = evaluateService(cluster, from, service, servicePort, { explain: true, clusterIP });
+    const backend = params.get('backend') || undefined;
+    if (backend !== undefined && !verdict.backends.some((one) => one.pod === backend))
+      throw new FieldError(
+        'backend',
+        `${backend} is not a backend of ${serviceName(service)} on port ${port}/${protocol} (its backends: ${verdict.backends.map((one) => one.pod).join(', ') || 'none'})`,
+      );
     return {
-      ...serviceAsVerdict(verdict, params.get('backend') ?? undefined),
+      ...serviceAsVerdict(verdict, backend),
       draft: draftThroughService(cluster, verdict, from, service, servicePort),
     };
   }
