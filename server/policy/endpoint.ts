@@ -28,8 +28,13 @@ export function formatPortProtocol({ port, protocol }: PortProtocol): string {
  * family, so a dual-stack pod takes its IP of the other end's family; otherwise its primary IP.
  */
 export function podEnd(cluster: Cluster, pod: Pod, other?: Endpoint): Endpoint {
+  return podEndIn(cluster, pod, other?.ip?.family);
+}
+
+/** A pod as one end of a connection in `family`: its IP of that family, else its primary IP. */
+export function podEndIn(cluster: Cluster, pod: Pod, family: Ip['family'] | undefined): Endpoint {
   const ips = cluster.ipsOf(pod);
-  return { pod, ip: ips.find((ip) => ip.family === other?.ip?.family) ?? ips[0] };
+  return { pod, ip: ips.find((ip) => ip.family === family) ?? ips[0] };
 }
 
 /** The end at an address: the pod that has it, or the bare address; undefined when `text` is no IP. */

@@ -1,7 +1,7 @@
 import type { IpBlock, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
-import type { Endpoint, PortProtocol } from './endpoint.ts';
+import { type Endpoint, type PortProtocol, podEndIn } from './endpoint.ts';
 import { evaluateSide, type PeerTest, type SideVerdict } from './evaluate.ts';
 import { peerMatches } from './match.ts';
 
@@ -61,19 +61,47 @@ export class VerdictMatrix {
   }
 }
 
-/** Computes the matrix of the cluster's policy pods over `ports`. */
+/**
+ * Computes the matrix of the cluster's policy pods over `ports`. A packet's two addresses are of
+ * one family: a connection goes to the destination's primary address, from the source's address
+ * of that family (as `palisade policy eval` judges it). Where pods' primary families differ (some
+ * IPv4 first, some IPv6 first), the verdicts are computed once per family, and each pair takes
+ * those of its destination's family.
+ */
 export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]): VerdictMatrix {
   const grouping = groupPods(cluster);
-  const endpoints = grouping.groups.map((group) =>
-    group.pods.slice(0, 2).map((pod) => ({ pod, ip: cluster.ipOf(pod) })),
+  const primary = grouping.groups.map((group) =>
+    group.pods[0] ? cluster.ipOf(group.pods[0])?.family : undefined,
   );
-  const rows = peerRows(cluster, endpoints);
-  const sides = { cluster, ports, endpoints, rows, peerTest: rowPeerTest(cluster, grouping.groupOf, rows) };
-  return new VerdictMatrix(ports, grouping, {
-    egress: sideVerdicts(sides, 'Egress'),
-    ingress: sideVerdicts(sides, 'Ingress'),
-  });
+  const families = [...new Set(primary)];
+  const byFamily = new Map(
+    families.map((family) => {
+      const endpoints = grouping.groups.map((group) =>
+        group.pods.slice(0, 2).map((pod) => podEndIn(cluster, pod, family)),
+      );
+      const rows = peerRows(cluster, endpoints);
+      const sides = {
+        cluster,
+        ports,
+        endpoints,
+        rows,
+        peerTest: rowPeerTest(cluster, grouping.groupOf, rows),
+      };
+      return [family, { egress: sideVerdicts(sides, 'Egress'), ingress: sideVerdicts(sides, 'Ingress') }];
+    }),
+  );
+  if (byFamily.size === 1) return new VerdictMatrix(ports, grouping, [...byFamily.values()][0] as Sides);
+  // Each pair from the verdicts of its destination's family.
+  const count = grouping.groups.length * grouping.groups.length * ports.length;
+  const pick = (side: keyof Sides) =>
+    Array.from({ length: count }, (_, index) => {
+      const to = Math.floor(index / ports.length) % grouping.groups.length;
+      return byFamily.get(primary[to])?.[side][index];
+    });
+  return new VerdictMatrix(ports, grouping, { egress: pick('egress'), ingress: pick('ingress') });
 }
+
+type Sides = { egress: (SideVerdict | undefined)[]; ingress: (SideVerdict | undefined)[] };
 
 /**
  * One direction's verdicts for every pair of groups and port, indexed as the matrix is. The side is

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseState } from '../kube/state-file.ts';
+import { Cluster } from './cluster.ts';
+import { podEnd } from './endpoint.ts';
+import { evaluate } from './evaluate.ts';
+import { computeMatrix } from './matrix.ts';
+
+const pod = (name: string, ips: string[]) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: a, labels: {app: ${name}}}
+status: {phase: Running, podIP: ${ips[0]}, podIPs: [${ips.map((ip) => `{ip: "${ip}"}`).join(', ')}]}
+---`;
+
+/**
+ * a/s answers on IPv6 first; a/c3 speaks IPv4 first, and its IPv6 address is in the except of the
+ * rule that admits IPv6. A connection to a/s goes to its primary (IPv6) address, so from a/c3's
+ * IPv6 address: denied, whatever a/c3's own primary family.
+ */
+const cluster = Cluster.of(
+  parseState(
+    `${pod('s', ['fd00::1', '10.1.0.1'])}${pod('c3', ['10.1.0.3', 'fd00::a:3'])}${pod('c4', ['10.1.0.4', 'fd00::4'])}${pod('v4', ['10.1.0.5'])}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: s-in, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: s}}
+  ingress:
+  - from:
+    - ipBlock: {cidr: "fd00::/64", except: ["fd00::a:0/112"]}
+    - ipBlock: {cidr: 10.1.0.0/16}
+`,
+    'dual.yaml',
+  ),
+);
+
+test('the matrix judges each pair in its destination’s family, as eval does, where pods’ primary families differ', () => {
+  const ports = [{ port: 80, protocol: 'TCP' } as const];
+  const matrix = computeMatrix(cluster, ports);
+  const pods = cluster.allPods();
+  for (const from of pods)
+    for (const to of pods) {
+      if (from === to) continue;
+      const destination = podEnd(cluster, to);
+      const evaluated = evaluate(cluster, podEnd(cluster, from, destination), destination, ports[0]);
+      const name = `${from.metadata.name} → ${to.metadata.name}`;
+      assert.equal(matrix.verdict(from, to, 0).allowed, evaluated.allowed, name);
+    }
+  const s = cluster.pod('a/s');
+  const c3 = cluster.pod('a/c3');
+  const c4 = cluster.pod('a/c4');
+  assert.ok(s && c3 && c4);
+  assert.equal(matrix.verdict(c3, s, 0).allowed, false, 'from fd00::a:3, in the except');
+  assert.equal(matrix.verdict(c4, s, 0).allowed, true, 'from fd00::4');
+});
