@@ -135,6 +135,62 @@ test('a denied flow appears live on the flows page, and opening it says which po
     await row.innerText(),
     /NetworkPolicy\s+default deny: isolated by default\/demo-app-allow-samens-client-one, default\/demo-app-deny-all/,
   );
+  // Paused, the table holds still; on Resume it catches up with the flows that came meanwhile.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const pausedAt = Date.now();
+  const held = await page.getByTestId('flow-count').innerText();
+  await labProbe(
+    'another-ns/another-client-one',
+    [{ host: labPod('default/demo-app').ip, port: 80, protocol: 'TCP' }],
+    300,
+  );
+  let meanwhile: { sport: number } | undefined;
+  while (!meanwhile) {
+    const stored = (await (
+      await fetch(`http://127.0.0.1:${PORT}/api/flows?verdict=deny&since=${pausedAt}`)
+    ).json()) as { flows: { sport: number }[] };
+    meanwhile = stored.flows[0];
+    assert.ok(meanwhile || Date.now() - pausedAt < 10_000, 'the flow reached the server while paused');
+    await page.waitForTimeout(200);
+  }
+  await page.waitForTimeout(1500);
+  assert.equal(await page.getByTestId('flow-count').innerText(), held, 'paused: no row comes');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page
+    .locator('tr.flow-deny', { hasText: `10.77.1.11:${meanwhile.sport}` })
+    .first()
+    .waitFor({ timeout: 10_000 });
+  // An edge that carried traffic keeps its verdict's dash pattern, as the legend draws it; a halo,
+  // not a dash, says it carried traffic.
+  await labProbe(
+    'default/client-one',
+    [{ host: labPod('default/demo-app').ip, port: 80, protocol: 'TCP' }],
+    600,
+  );
+  const graph = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await graph.goto(`http://127.0.0.1:${PORT}/graph`);
+  const edgePath = (from: string, to: string) =>
+    graph.getByTestId(`rf__edge-${from} ${to}`).locator('path.react-flow__edge-path');
+  const deniedSeen = graph.locator('.react-flow__edge.edge-denied.edge-traffic');
+  const allowedSeen = graph.locator('.react-flow__edge.edge-allowed.edge-traffic');
+  await deniedSeen.first().waitFor({ timeout: 10_000 });
+  await allowedSeen.first().waitFor({ timeout: 10_000 });
+  const dashOf = (from: string, to: string) =>
+    edgePath(from, to).evaluate((path) => getComputedStyle(path).strokeDasharray);
+  assert.equal(
+    await dashOf('another-ns/another-client-one', 'default/demo-app'),
+    '6px, 4px',
+    'denied: dashed',
+  );
+  assert.equal(await dashOf('default/client-one', 'default/demo-app'), 'none', 'allowed: solid');
+  assert.equal(await graph.locator('.react-flow__edge.animated').count(), 0);
+  assert.equal(
+    await graph.locator('.edge-traffic .edge-traffic-halo').count(),
+    await graph.locator('.edge-traffic').count(),
+  );
+  await graph.getByLabel('Legend').getByText('halo: carried traffic').waitFor();
+  await screenshotThemes(graph, 'graph-traffic', 'the graph with traffic');
+  await graph.close();
   // Two more tries of the same connection: with repeats grouped, one row counts them.
   for (let i = 0; i < 2; i++)
     await labProbe(
@@ -318,4 +374,97 @@ test('the flows page says why the kernel decided: node traffic, and a connection
     server.close();
     await labApply([], { replacePolicies: true });
   }
+});
+
+test('the filters stay usable when what they ask for is wrong: a bad port, a focus on no pod, a namespace with no policy', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${PORT}/flows`);
+  await page.getByTestId('flow-count').waitFor();
+  // A port that is not one says so at the field; no "no flows yet", no bars of another query.
+  const port = page.getByLabel('Port', { exact: true });
+  for (const bad of ['abc', '99999']) {
+    await port.fill(bad);
+    await page.getByText('must be 0–65535').waitFor();
+    assert.equal(await port.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByText('No flows yet').count(), 0);
+    assert.equal(await page.getByTestId('flow-count').innerText(), '0 flows');
+    assert.equal(await page.getByRole('img', { name: /Flows of this filter/ }).count(), 0);
+  }
+  await port.fill('80');
+  await page.waitForURL(/port=80/);
+  assert.equal(await page.getByText('must be 0–65535').count(), 0);
+  assert.equal(await port.getAttribute('aria-invalid'), null);
+  // A focus on a pod that is not there: the error under the filters, which clear it.
+  await page.goto(`http://127.0.0.1:${PORT}/graph?focus=default/nope`);
+  await page.getByText(/Cannot load the graph: .*nope/).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByLabel('Focus on pod').inputValue(), 'default/nope');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.locator('.react-flow__node.pod').first().waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByText(/Cannot load the graph/).count(), 0);
+  // The overview's link to a namespace's policies, for a namespace with none: the list says so and
+  // offers them all.
+  await labApply([`${policies}01-deny-all-ingress.yaml`]);
+  await page.goto(`http://127.0.0.1:${PORT}/policies?namespace=kube-system`);
+  const total = (
+    (await (await fetch(`http://127.0.0.1:${PORT}/api/policies`)).json()) as { policies: unknown[] }
+  ).policies.length;
+  await page.getByRole('heading', { name: `In kube-system (0 of ${total})` }).waitFor({ timeout: 10_000 });
+  await page.getByText('No policy in kube-system').waitFor();
+  await page.getByRole('button', { name: `Show all ${total}` }).click();
+  await page.getByRole('heading', { name: `In the cluster (${total})` }).waitFor();
+  assert.doesNotMatch(page.url(), /namespace=/);
+});
+
+test('the policy editor: an edit clears the last Apply’s error, a request in flight holds the buttons, Delete asks first', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`http://127.0.0.1:${PORT}/?token=${token}`);
+  const yaml =
+    'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: e2e-edit\n  namespace: default\nspec:\n  podSelector:\n    matchLabels:\n      app: none-e2e\n  policyTypes:\n    - Sideways\n';
+  await page.goto(`http://127.0.0.1:${PORT}/policies?draft=${encodeURIComponent(yaml)}`);
+  const editor = page.getByTestId('policy-editor');
+  await editor.locator('.monaco-editor').waitFor({ timeout: 15_000 });
+  await editor.getByText(/Line \d+: .*Sideways/).waitFor();
+  await editor.getByRole('button', { name: 'Apply' }).click();
+  const notApplied = editor.getByText(/Not applied: .*Sideways/);
+  await notApplied.waitFor({ timeout: 10_000 });
+  // Fixing the YAML makes that answer about another YAML: it goes.
+  await editor.locator('.view-line', { hasText: 'Sideways' }).click();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Shift+Home');
+  // At a person's pace: keys faster than React renders can be undone by the editor's echo of its value.
+  await page.keyboard.type('- Ingress', { delay: 100 });
+  await editor.getByText('Valid NetworkPolicy.').waitFor();
+  assert.equal(await notApplied.count(), 0, 'the old error is gone once the YAML changed');
+  // While the preview is asked, both buttons wait, and one says why.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/api/policies/preview', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await editor.getByRole('button', { name: 'Preview' }).click();
+  const previewing = editor.getByRole('button', { name: 'Previewing…' });
+  await previewing.waitFor();
+  assert.equal(await previewing.isDisabled(), true);
+  assert.equal(await editor.getByRole('button', { name: 'Apply' }).isDisabled(), true);
+  release();
+  await page.getByTestId('preview').waitFor();
+  assert.equal(await editor.getByRole('button', { name: 'Preview' }).isEnabled(), true);
+  await editor.getByRole('button', { name: 'Apply' }).click();
+  await editor.getByText(/Applied: NetworkPolicy default\/e2e-edit/).waitFor({ timeout: 20_000 });
+  // Delete asks first: dismissed, the policy stays; accepted, it goes.
+  const remove = page.getByRole('button', { name: 'Delete default/e2e-edit' });
+  page.once('dialog', (dialog) => void dialog.dismiss());
+  await remove.click();
+  await page.waitForTimeout(500);
+  assert.equal(await remove.count(), 1, 'dismissed: still there');
+  page.once('dialog', (dialog) => {
+    assert.match(dialog.message(), /Delete default\/e2e-edit\?/);
+    void dialog.accept();
+  });
+  await remove.click();
+  await page.getByText('Deleted default/e2e-edit').waitFor({ timeout: 10_000 });
+  assert.equal(await remove.count(), 0);
 });

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Flow } from '../../server/flows/flow.ts';
-import { flowFilterFromQuery, flowFilterToQuery, historyQuery, matchesFlow } from './flow-filter.ts';
+import {
+  flowFilterFromQuery,
+  flowFilterToQuery,
+  historyQuery,
+  matchesFlow,
+  portOfText,
+} from './flow-filter.ts';
 
 const flow: Flow = {
   time: 1_000_000,
@@ -34,6 +40,14 @@ test('a flows view round-trips through the URL, and bad values are dropped', () 
       pod: 'default/demo-app',
     },
   );
+});
+
+test('a Port field holds a port, nothing, or something it says is not a port', () => {
+  assert.deepEqual(portOfText('80'), { port: 80 });
+  assert.deepEqual(portOfText(' 0 '), { port: 0 });
+  assert.deepEqual(portOfText(''), {});
+  for (const text of ['abc', '99999', '-1', '8.5', '1e2'])
+    assert.deepEqual(portOfText(text), { error: 'must be 0–65535' }, text);
 });
 
 test('live flows are filtered as the server filters history', () => {

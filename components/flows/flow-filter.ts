@@ -1,4 +1,5 @@
 import type { Flow } from '../../server/flows/flow.ts';
+import { flowMatches } from '../../server/flows/flow-match.ts';
 import { REASON_CHOICES } from '../../server/flows/flow-reason.ts';
 import type { FlowQuery } from '../../server/flows/flow-store.ts';
 import { TIER_CHOICES } from '../../server/flows/flow-tier.ts';
@@ -20,7 +21,6 @@ export function flowFilterFromQuery(query: string): FlowFilter {
     const value = params.get(name);
     return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
   };
-  const port = Number(params.get('port'));
   const filter: Record<string, unknown> = {
     verdict: pick('verdict', ['allow', 'deny']),
     direction: pick('direction', ['ingress', 'egress']),
@@ -28,11 +28,18 @@ export function flowFilterFromQuery(query: string): FlowFilter {
     tier: pick('tier', Object.keys(TIER_CHOICES) as (keyof typeof TIER_CHOICES)[]),
     namespace: params.get('namespace') || undefined,
     pod: params.get('pod') || undefined,
-    port: params.get('port') && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined,
+    port: portOfText(params.get('port') ?? '').port,
     within: pick('within', Object.keys(WINDOWS) as (keyof typeof WINDOWS)[]),
     grouped: params.get('grouped') === '1' || undefined,
   };
   return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as FlowFilter;
+}
+
+/** The port a Port field's text asks for: none when it is empty, an error when it is not a port. */
+export function portOfText(text: string): { port?: number; error?: string } {
+  if (text.trim() === '') return {};
+  const port = Number(text);
+  return /^\s*\d+\s*$/.test(text) && port <= 65535 ? { port } : { error: 'must be 0–65535' };
 }
 
 export function flowFilterToQuery(filter: FlowFilter): string {
@@ -53,17 +60,8 @@ export function historyQuery(filter: FlowFilter, now: number, limit: number): st
   return `?${params}`;
 }
 
-/** Whether a live flow belongs in the view (the same rules as the server's query). */
+/** Whether a live flow belongs in the view: the server's query rules, and the time window. */
 export function matchesFlow(filter: FlowFilter, flow: Flow, now: number): boolean {
-  return (
-    (!filter.verdict || flow.verdict === filter.verdict) &&
-    (!filter.direction || flow.direction === filter.direction) &&
-    (!filter.reason || flow.reason === filter.reason) &&
-    // As the store reads them, flows that do not say their tier are None.
-    (!filter.tier || (flow.tier ?? 'None') === filter.tier) &&
-    (!filter.namespace || flow.pod?.startsWith(`${filter.namespace}/`) === true) &&
-    (!filter.pod || flow.pod === filter.pod) &&
-    (filter.port === undefined || flow.dport === filter.port) &&
-    (!filter.within || flow.time >= now - WINDOWS[filter.within])
-  );
+  const { within, grouped: _grouped, ...query } = filter;
+  return flowMatches({ ...query, ...(within ? { since: now - WINDOWS[within] } : {}) }, flow);
 }

@@ -23,6 +23,7 @@ import {
   flowFilterToQuery,
   historyQuery,
   matchesFlow,
+  portOfText,
   WINDOWS,
 } from './flow-filter.ts';
 import { decidedBy, flowsToCsv, groupFlows } from './flow-groups.ts';
@@ -47,10 +48,11 @@ function download(name: string, type: string, text: string): void {
 
 /**
  * The flows of the filter over its time window, per verdict; for all kept, since the oldest flow
- * the page holds (`oldest`, an hour when it holds none).
+ * the page holds (`oldest`, an hour when it holds none). None while another filter's are all there
+ * is, or when the server refuses the filter: never another query's bars.
  */
 function useHistogram(filter: FlowFilter | undefined, oldest: number | undefined): TimeBucket[] | undefined {
-  const [buckets, setBuckets] = useState<TimeBucket[]>();
+  const [held, setHeld] = useState<{ filter: FlowFilter; buckets?: TimeBucket[] }>();
   useEffect(() => {
     if (!filter) return;
     let stopped = false;
@@ -67,7 +69,7 @@ function useHistogram(filter: FlowFilter | undefined, oldest: number | undefined
       const body = (await (await fetch(`/api/flows/histogram?${params}`)).json()) as {
         buckets?: TimeBucket[];
       };
-      if (!stopped && body.buckets) setBuckets(body.buckets);
+      if (!stopped) setHeld({ filter, buckets: body.buckets });
     };
     void load();
     const timer = setInterval(load, 5000);
@@ -76,7 +78,7 @@ function useHistogram(filter: FlowFilter | undefined, oldest: number | undefined
       clearInterval(timer);
     };
   }, [filter, oldest]);
-  return buckets;
+  return held && held.filter === filter ? held.buckets : undefined;
 }
 
 /**
@@ -89,6 +91,8 @@ export function FlowTable() {
   const [dropped, setDropped] = useState(0);
   const [filter, setFilter] = useState<FlowFilter>();
   const [paused, setPaused] = useState(false);
+  /** What the Port field holds, which may not be a port yet. */
+  const [portText, setPortText] = useState('');
   const [scrollTop, setScrollTop] = useState(0);
   const [historyError, setHistoryError] = useState<string>();
   const [selected, setSelected] = useState<Flow>();
@@ -101,20 +105,26 @@ export function FlowTable() {
     [flows],
   );
   const oldestMinute = Number.isFinite(oldest) ? Math.floor(oldest / 60_000) * 60_000 : undefined;
-  const buckets = useHistogram(filter, oldestMinute);
+  const portError = portOfText(portText).error;
+  // A filter whose port is not one is not asked: the page shows only what is wrong with it.
+  const query = portError ? undefined : filter;
+  const buckets = useHistogram(query, oldestMinute);
 
-  useEffect(() => setFilter(flowFilterFromQuery(window.location.search)), []);
-
-  // History from the store for the filter, then live flows that match it.
   useEffect(() => {
-    if (!filter) return;
-    window.history.replaceState(null, '', `${window.location.pathname}${flowFilterToQuery(filter)}`);
+    const initial = flowFilterFromQuery(window.location.search);
+    setFilter(initial);
+    setPortText(initial.port?.toString() ?? '');
+  }, []);
+
+  // History from the store for the query, then live flows that match it (none while paused).
+  useEffect(() => {
+    if (!query) return;
+    window.history.replaceState(null, '', `${window.location.pathname}${flowFilterToQuery(query)}`);
     // Live flows are kept aside only until the history is in, to merge the two once.
     let live: Flow[] | undefined = [];
-    setFlows([]);
     setHistoryError(undefined);
     const history = new AbortController();
-    void fetch(`/api/flows${historyQuery(filter, Date.now(), 2000)}`, { signal: history.signal })
+    void fetch(`/api/flows${historyQuery(query, Date.now(), 2000)}`, { signal: history.signal })
       .then(async (response) => {
         const body = (await response.json()) as { flows?: Flow[]; error?: string };
         if (!body.flows) throw new Error(body.error ?? `the server answered ${response.status}`);
@@ -134,7 +144,7 @@ export function FlowTable() {
       const message = JSON.parse(event.data) as { flows: Flow[]; dropped: number };
       setDropped(message.dropped);
       const now = Date.now();
-      const fresh = message.flows.filter((flow) => matchesFlow(filter, flow, now)).reverse();
+      const fresh = message.flows.filter((flow) => matchesFlow(query, flow, now)).reverse();
       if (live) live = [...fresh, ...live].slice(0, KEEP);
       setFlows((current) => [...fresh, ...current].slice(0, KEEP));
     };
@@ -142,7 +152,7 @@ export function FlowTable() {
       history.abort();
       source.close();
     };
-  }, [filter]);
+  }, [query]);
 
   useEffect(() => {
     if (!selected) return;
@@ -154,7 +164,15 @@ export function FlowTable() {
     ).then(setExplanation);
   }, [selected]);
 
-  const change = (next: Partial<FlowFilter>) => setFilter({ ...filter, ...next });
+  // Another query: the last one's rows and error go (a Resume keeps its rows until the history is in).
+  const clear = () => {
+    setFlows([]);
+    setHistoryError(undefined);
+  };
+  const change = (next: Partial<FlowFilter>) => {
+    clear();
+    setFilter({ ...filter, ...next });
+  };
   const rows = useMemo(
     () =>
       filter?.grouped
@@ -215,10 +233,13 @@ export function FlowTable() {
           label="Port"
           size={5}
           inputMode="numeric"
-          value={filter?.port ?? ''}
+          value={portText}
+          error={portError}
           onChange={(event) => {
-            const port = Number(event.target.value);
-            change({ port: event.target.value && Number.isInteger(port) ? port : undefined });
+            setPortText(event.target.value);
+            const { port, error } = portOfText(event.target.value);
+            if (error) clear();
+            else change({ port });
           }}
         />
         <SelectField
@@ -235,7 +256,16 @@ export function FlowTable() {
           checked={filter?.grouped === true}
           onChange={(grouped) => change({ grouped })}
         />
-        <Button onClick={() => setPaused(!paused)}>{paused ? 'Resume' : 'Pause'}</Button>
+        <Button
+          onClick={() => {
+            // On Resume a copy of the filter is a query anew: its history is read again, with the
+            // flows that came while paused (the rows shown stay until it is in).
+            if (paused && filter) setFilter({ ...filter });
+            setPaused(!paused);
+          }}
+        >
+          {paused ? 'Resume' : 'Pause'}
+        </Button>
         <div className="ml-auto flex items-end gap-2">
           <Button
             size="sm"
@@ -279,9 +309,13 @@ export function FlowTable() {
       </Panel>
       {historyError && <Notice tone="error">Cannot load the stored flows: {historyError}</Notice>}
       {rows.length === 0 ? (
-        <EmptyState title="No flows yet">
-          Send some: <code>palisade lab exec default/client-one -- curl --max-time 3 demo-app</code>
-        </EmptyState>
+        // A query that is not right is not a lack of flows: what is wrong with it says it all.
+        !historyError &&
+        !portError && (
+          <EmptyState title="No flows yet">
+            Send some: <code>palisade lab exec default/client-one -- curl --max-time 3 demo-app</code>
+          </EmptyState>
+        )
       ) : (
         <div
           className="overflow-auto rounded-lg border border-line bg-surface"

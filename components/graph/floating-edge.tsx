@@ -1,6 +1,7 @@
 'use client';
 
-import { BaseEdge, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
+import { BaseEdge, type Edge, type EdgeProps, type InternalNode, useInternalNode } from '@xyflow/react';
+import { TRAFFIC_HALO } from '../ui/verdict.tsx';
 
 /** Where the line from a node's centre towards `toward` leaves the node's box. */
 function border(node: InternalNode, toward: { x: number; y: number }): { x: number; y: number } {
@@ -28,9 +29,19 @@ const centreOf = (node: InternalNode) => ({
 
 /**
  * An edge from border to border of its nodes, wherever they are, bowed a little to its right so
- * that the edges of a pair in both directions stay apart: the graph's edges, in any layout.
+ * that the edges of a pair in both directions stay apart: the graph's edges, in any layout. One
+ * that carried traffic (`data.traffic`) has a halo of its colour under it.
  */
-export function FloatingEdge({ id, source, target, style, markerEnd, label, interactionWidth }: EdgeProps) {
+export function FloatingEdge({
+  id,
+  source,
+  target,
+  style,
+  markerEnd,
+  label,
+  interactionWidth,
+  data,
+}: EdgeProps<Edge<{ traffic?: boolean }>>) {
   const from = useInternalNode(source);
   const to = useInternalNode(target);
   if (!from || !to) return null;
@@ -47,15 +58,31 @@ export function FloatingEdge({ id, source, target, style, markerEnd, label, inte
   // The curve's middle, for the label.
   const middle = { x: (start.x + 2 * control.x + end.x) / 4, y: (start.y + 2 * control.y + end.y) / 4 };
   return (
-    <BaseEdge
-      id={id}
-      path={path}
-      style={style}
-      markerEnd={markerEnd}
-      label={label}
-      labelX={middle.x}
-      labelY={middle.y}
-      interactionWidth={interactionWidth}
-    />
+    <>
+      {data?.traffic && (
+        <path
+          d={path}
+          className="edge-traffic-halo"
+          fill="none"
+          strokeLinecap="round"
+          pointerEvents="none"
+          style={{
+            stroke: style?.stroke,
+            strokeWidth: Number(style?.strokeWidth ?? 1) + TRAFFIC_HALO.width,
+            strokeOpacity: TRAFFIC_HALO.opacity * Number(style?.opacity ?? 1),
+          }}
+        />
+      )}
+      <BaseEdge
+        id={id}
+        path={path}
+        style={style}
+        markerEnd={markerEnd}
+        label={label}
+        labelX={middle.x}
+        labelY={middle.y}
+        interactionWidth={interactionWidth}
+      />
+    </>
   );
 }

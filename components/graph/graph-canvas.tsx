@@ -50,8 +50,8 @@ function NodeLabel({ node }: { node: ViewNode }) {
 
 /**
  * The graph view drawn with React Flow: nodes as cards (isolated ones with a heavy border and a
- * shield), edges in the verdict's colour and dash pattern with an arrow. Nodes and edges are in the
- * tab order; Enter or Space on one opens it as a click does.
+ * shield), edges in the verdict's colour and dash pattern with an arrow, haloed when they carried
+ * traffic. Nodes and edges are in the tab order; Enter or Space on one opens it as a click does.
  */
 export function GraphCanvas({
   view,
@@ -118,13 +118,14 @@ export function GraphCanvas({
         id: edge.id,
         source: edge.from,
         target: edge.to,
-        className: edgeClass(edge),
-        ariaLabel: `${edge.from} to ${edge.to}: ${look.label}`,
-        animated: seen > 0,
+        className: `${edgeClass(edge)}${seen > 0 ? ' edge-traffic' : ''}`,
+        ariaLabel: `${edge.from} to ${edge.to}: ${look.label}${seen > 0 ? ', carried traffic' : ''}`,
+        // Traffic shows as a halo, never as a dash (React Flow's `animated`): the dash is the verdict's.
+        data: { traffic: seen > 0 },
         style: {
           stroke: look.colour,
           strokeWidth: policyView && !dim ? 3.5 : Math.min(4, 1.5 + Math.log10(edge.pairs)),
-          strokeDasharray: seen > 0 ? undefined : look.dash,
+          strokeDasharray: look.dash,
           opacity: dim ? 0.2 : 1,
         },
         markerEnd: { type: MarkerType.ArrowClosed, color: look.colour, width: 14, height: 14 },

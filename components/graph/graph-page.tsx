@@ -1,18 +1,16 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { isNarrowed, type ViewRequest, viewFromQuery, viewToQuery } from '../../server/graph/view-request.ts';
+import { type ViewRequest, viewFromQuery, viewToQuery } from '../../server/graph/view-request.ts';
 import { WhatIf } from '../explain/what-if.tsx';
-import { naturalCompare } from '../natural-order.ts';
 import { Badge } from '../ui/badge.tsx';
-import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
-import { CheckField, SelectField, TextField, Toolbar } from '../ui/field.tsx';
 import { Notice } from '../ui/panel.tsx';
 import { VerdictLegend } from '../ui/verdict.tsx';
 import { EdgeTable } from './edge-table.tsx';
 import { GraphCanvas } from './graph-canvas.tsx';
 import { EdgeDetails, NodeDetails } from './graph-details.tsx';
+import { GraphFilters } from './graph-filters.tsx';
 import { NamespaceMatrix } from './namespace-matrix.tsx';
 import { useGraphFeed } from './use-graph-feed.ts';
 
@@ -51,171 +49,99 @@ export function GraphPage() {
   }, []);
 
   if (!request) return null;
-  if (error && !view) return <Notice tone="error">Cannot load the graph: {error}</Notice>;
-  if (!view || !status) return <p className="text-sm text-muted">Loading the policy graph…</p>;
   // A matrix cell's namespaces: the row's column first, the receiving one beside it.
   const cellNamespaces = [request.from, request.to].filter((name): name is string => name !== undefined);
-  const node = selected?.kind === 'node' ? view.nodes.find((item) => item.id === selected.id) : undefined;
-  const edge = selected?.kind === 'edge' ? view.edges.find((item) => item.id === selected.id) : undefined;
-  const namespaceOptions = Object.fromEntries([
-    ['', 'all'],
-    ...(request.namespace?.includes(',') ? [[request.namespace, request.namespace.replace(',', ' + ')]] : []),
-    ...[...view.namespaces].sort(naturalCompare).map((namespace) => [namespace, namespace]),
-  ]);
+  const node = selected?.kind === 'node' ? view?.nodes.find((item) => item.id === selected.id) : undefined;
+  const edge = selected?.kind === 'edge' ? view?.edges.find((item) => item.id === selected.id) : undefined;
   return (
     <div className="space-y-3">
-      {status.datapath === 'simulated' && (
+      {status?.datapath === 'simulated' && (
         <Notice tone="warn">
           Simulated datapath ({status.simulatedBecause}): verdicts come from the policy model, no packet is
           enforced.
         </Notice>
       )}
-      {status.mode === 'kubernetes' && (
+      {status?.mode === 'kubernetes' && (
         <Notice>
           Kubernetes cluster at {status.server}
           {status.readOnly ? ': read-only, policies cannot be changed from here' : ''}.
         </Notice>
       )}
-      <Toolbar label="Graph filters">
-        <SelectField
-          label="View"
-          value={request.view}
-          options={{ '': `auto (${view.view})`, matrix: 'matrix', graph: 'graph' }}
-          onChange={(value) => change({ view: value as ViewRequest['view'] })}
-        />
-        <SelectField
-          label="Show"
-          value={request.level}
-          options={{
-            '': `auto (${view.level}s)`,
-            pod: 'pods',
-            workload: 'workloads',
-            namespace: 'namespaces',
-          }}
-          onChange={(level) => change({ level: level as ViewRequest['level'] })}
-        />
-        <SelectField
-          label="Namespace"
-          value={request.namespace}
-          options={namespaceOptions}
-          onChange={(namespace) => change({ namespace })}
-        />
-        <SelectField
-          label="Port"
-          value={request.port}
-          options={{ '': 'all', ...Object.fromEntries(view.ports.map((port) => [port, port])) }}
-          onChange={(port) => change({ port })}
-        />
-        <TextField
-          label="Pod"
-          type="search"
-          placeholder="name contains"
-          value={request.search ?? ''}
-          onChange={(event) => change({ search: event.target.value || undefined })}
-          size={14}
-        />
-        <TextField
-          label="Labels"
-          type="search"
-          placeholder="app=web,tier!=db"
-          value={request.labels ?? ''}
-          onChange={(event) => change({ labels: event.target.value || undefined })}
-          size={14}
-        />
-        <TextField
-          label="Focus on pod"
-          type="search"
-          placeholder="ns/name"
-          list="graph-pods"
-          defaultValue={request.focus ?? ''}
-          key={request.focus ?? ''}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter')
-              change({ focus: event.currentTarget.value || undefined, view: 'graph' });
-          }}
-          size={16}
-        />
-        <datalist id="graph-pods">
-          {view.nodes
-            .filter((item) => item.kind === 'pod')
-            .map((item) => (
-              <option key={item.id} value={item.id} />
-            ))}
-        </datalist>
-        <CheckField
-          label="Denied only"
-          checked={request.deniedOnly === true}
-          onChange={(deniedOnly) => change({ deniedOnly })}
-        />
-        <CheckField
-          label="Isolated pods only"
-          checked={request.isolatedOnly === true}
-          onChange={(isolatedOnly) => change({ isolatedOnly })}
-        />
-        <CheckField label="Services" checked={services} onChange={setServices} />
-        {isNarrowed(request) && (
-          <Button tone="ghost" onClick={() => change({}, true)}>
-            Clear filters
-          </Button>
-        )}
-      </Toolbar>
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <p className="flex flex-wrap items-center gap-2 text-sm text-muted">
-          <span>
-            {number.format(view.totals.pods)} pods · {number.format(view.totals.policies)} policies ·{' '}
-            {view.namespaces.length} namespaces
-          </span>
-          {view.view === 'graph' && (
-            <span>
-              · drawing {view.nodes.length} nodes and {view.edges.length} edges
-            </span>
+      {/* The filters stay while a view loads, and when one cannot be had, to change or clear them. */}
+      <GraphFilters
+        request={request}
+        view={view}
+        change={change}
+        services={services}
+        onServices={setServices}
+      />
+      {view && status ? (
+        <>
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <p className="flex flex-wrap items-center gap-2 text-sm text-muted">
+              <span>
+                {number.format(view.totals.pods)} pods · {number.format(view.totals.policies)} policies ·{' '}
+                {view.namespaces.length} namespaces
+              </span>
+              {view.view === 'graph' && (
+                <span>
+                  · drawing {view.nodes.length} nodes and {view.edges.length} edges
+                </span>
+              )}
+              {request.focus && <Badge tone="accent">focus: {request.focus}</Badge>}
+              {request.from && (
+                <Badge tone="accent">
+                  from {request.from} to {request.to ?? request.from}
+                </Badge>
+              )}
+              {request.policy && <Badge tone="accent">policy: {request.policy}</Badge>}
+            </p>
+            <VerdictLegend traffic={view.view === 'graph'} />
+          </div>
+          {view.aggregation.length > 0 && (
+            <Notice>
+              <strong>Aggregated to stay readable:</strong> {view.aggregation.join(' ')}
+            </Notice>
           )}
-          {request.focus && <Badge tone="accent">focus: {request.focus}</Badge>}
-          {request.from && (
-            <Badge tone="accent">
-              from {request.from} to {request.to ?? request.from}
-            </Badge>
-          )}
-          {request.policy && <Badge tone="accent">policy: {request.policy}</Badge>}
-        </p>
-        <VerdictLegend />
-      </div>
-      {view.aggregation.length > 0 && (
-        <Notice>
-          <strong>Aggregated to stay readable:</strong> {view.aggregation.join(' ')}
-        </Notice>
-      )}
-      {view.totals.pods === 0 ? (
-        <EmptyState title="No pods yet">
-          {status.mode === 'kubernetes' ? (
-            'No pods with an IP in the cluster yet.'
+          {view.totals.pods === 0 ? (
+            <EmptyState title="No pods yet">
+              {status.mode === 'kubernetes' ? (
+                'No pods with an IP in the cluster yet.'
+              ) : (
+                <>
+                  Run <code>palisade lab up</code>.
+                </>
+              )}
+            </EmptyState>
+          ) : view.view === 'matrix' ? (
+            <NamespaceMatrix
+              namespaces={view.namespaces}
+              cells={view.cells}
+              onOpen={(from, to) => change({ view: 'graph', from, to }, true)}
+            />
           ) : (
             <>
-              Run <code>palisade lab up</code>.
+              <GraphCanvas
+                view={view}
+                first={cellNamespaces}
+                selected={selected?.id}
+                onSelect={(id, kind) => setSelected({ id, kind })}
+                services={services}
+              />
+              <EdgeTable view={view} onSelect={(id) => setSelected({ id, kind: 'edge' })} />
             </>
           )}
-        </EmptyState>
-      ) : view.view === 'matrix' ? (
-        <NamespaceMatrix
-          namespaces={view.namespaces}
-          cells={view.cells}
-          onOpen={(from, to) => change({ view: 'graph', from, to }, true)}
-        />
-      ) : (
-        <>
-          <GraphCanvas
-            view={view}
-            first={cellNamespaces}
-            selected={selected?.id}
-            onSelect={(id, kind) => setSelected({ id, kind })}
-            services={services}
-          />
-          <EdgeTable view={view} onSelect={(id) => setSelected({ id, kind: 'edge' })} />
+          {edge && <EdgeDetails view={view} edge={edge} />}
+          {node && (
+            <NodeDetails key={node.id} view={view} node={node} onShow={(next) => change(next, true)} />
+          )}
+          <WhatIf pods={view.nodes.filter((item) => item.kind === 'pod').map((item) => item.id)} />
         </>
+      ) : error ? (
+        <Notice tone="error">Cannot load the graph: {error}</Notice>
+      ) : (
+        <p className="text-sm text-muted">Loading the policy graph…</p>
       )}
-      {edge && <EdgeDetails view={view} edge={edge} />}
-      {node && <NodeDetails key={node.id} view={view} node={node} onShow={(next) => change(next, true)} />}
-      <WhatIf pods={view.nodes.filter((item) => item.kind === 'pod').map((item) => item.id)} />
     </div>
   );
 }

@@ -69,11 +69,35 @@ export function PoliciesView() {
     const chosen = policies?.find((policy) => policy.name === selected);
     if (chosen && !new URLSearchParams(window.location.search).get('draft')) setInitial(chosen.yaml);
   }, [policies, selected]);
+  const remove = async (policy: ListedPolicy) => {
+    if (!window.confirm(`Delete ${policy.name}? The cluster enforces the change at once.`)) return;
+    const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
+      method: 'DELETE',
+      headers: withKubeToken(),
+    });
+    const body = (await response.json()) as { error?: string };
+    setStatus(body.error ? `Not deleted: ${body.error}` : `Deleted ${policy.name}`);
+    await load();
+  };
+
+  // `?namespace=` (from the overview) finds `NS/`: the list holds that namespace's policies, and says so.
+  const namespace = /^[^/]+\/$/.test(find) ? find.slice(0, -1) : undefined;
+  const shown = policies?.filter((policy) =>
+    namespace ? policy.name.startsWith(find) : policy.name.includes(find),
+  );
+  const clearFind = () => {
+    setFind('');
+    const params = new URLSearchParams(window.location.search);
+    params.delete('namespace');
+    window.history.replaceState(null, '', `${window.location.pathname}${params.size ? `?${params}` : ''}`);
+  };
 
   return (
     <div className="grid gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
       <Panel
-        title={`In the cluster${policies ? ` (${policies.length})` : ''}`}
+        title={`In ${namespace ?? 'the cluster'}${
+          policies && shown ? ` (${find ? `${shown.length} of ${policies.length}` : policies.length})` : ''
+        }`}
         actions={
           <Button
             size="sm"
@@ -94,53 +118,51 @@ export function PoliciesView() {
         {policies?.length === 0 && (
           <EmptyState title="No NetworkPolicy yet">Every pod reaches every pod.</EmptyState>
         )}
-        {(policies?.length ?? 0) > 8 && (
+        {/* Shown as long as it narrows the list, so that it can be cleared. */}
+        {((policies?.length ?? 0) > 8 || find !== '') && (
           <div className="mb-2">
             <TextField
               label="Find"
               type="search"
               placeholder="ns/name"
               value={find}
-              onChange={(event) => setFind(event.target.value)}
+              onChange={(event) => (event.target.value ? setFind(event.target.value) : clearFind())}
               className="w-full"
             />
           </div>
         )}
+        {policies && policies.length > 0 && shown?.length === 0 && (
+          <EmptyState title={namespace ? `No policy in ${namespace}` : `No policy matches “${find}”`}>
+            <Button size="sm" tone="ghost" onClick={clearFind}>
+              Show all {policies.length}
+            </Button>
+          </EmptyState>
+        )}
         <ul className="-mx-2 max-h-[70vh] overflow-auto">
-          {policies
-            ?.filter((policy) => policy.name.includes(find))
-            .map((policy) => (
-              <li key={policy.name} className="flex items-center gap-1">
-                <button
-                  type="button"
-                  aria-current={policy.name === selected ? 'true' : undefined}
-                  className={`min-w-0 flex-1 truncate rounded-md px-2 py-1 text-left font-mono text-xs ${
-                    policy.name === selected
-                      ? 'bg-accent-soft font-semibold text-accent'
-                      : 'text-ink hover:bg-raised'
-                  }`}
-                  onClick={() => pick(policy)}
-                >
-                  {policy.name}
-                </button>
-                <Button
-                  size="sm"
-                  tone="ghost"
-                  aria-label={`Delete ${policy.name}`}
-                  onClick={async () => {
-                    const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
-                      method: 'DELETE',
-                      headers: withKubeToken(),
-                    });
-                    const body = (await response.json()) as { error?: string };
-                    setStatus(body.error ? `Not deleted: ${body.error}` : `Deleted ${policy.name}`);
-                    await load();
-                  }}
-                >
-                  Delete
-                </Button>
-              </li>
-            ))}
+          {shown?.map((policy) => (
+            <li key={policy.name} className="flex items-center gap-1">
+              <button
+                type="button"
+                aria-current={policy.name === selected ? 'true' : undefined}
+                className={`min-w-0 flex-1 truncate rounded-md px-2 py-1 text-left font-mono text-xs ${
+                  policy.name === selected
+                    ? 'bg-accent-soft font-semibold text-accent'
+                    : 'text-ink hover:bg-raised'
+                }`}
+                onClick={() => pick(policy)}
+              >
+                {policy.name}
+              </button>
+              <Button
+                size="sm"
+                tone="ghost"
+                aria-label={`Delete ${policy.name}`}
+                onClick={() => remove(policy)}
+              >
+                Delete
+              </Button>
+            </li>
+          ))}
         </ul>
         {status && (
           <p role="status" className="mt-2 text-sm text-muted">

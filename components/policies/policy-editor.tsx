@@ -68,8 +68,11 @@ export function PolicyEditor({
   /** The kinds the YAML holds, as the model last read it. */
   const [kinds, setKinds] = useState<string[]>(['NetworkPolicy']);
   const [preview, setPreview] = useState<Preview | PolicyError>();
+  /** What the last Apply said, of the YAML as it then was. */
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
   const [applied, setApplied] = useState<DiffLine[]>();
+  /** The request in flight, if any: its button says so, and neither can be pressed again. */
+  const [busy, setBusy] = useState<'preview' | 'apply'>();
   const [listed, setListed] = useState<ListedPolicy[]>([]);
   const [kubernetes, setKubernetes] = useState(false);
   const [token, setToken] = useState('');
@@ -119,23 +122,49 @@ export function PolicyEditor({
 
   const before = clusterYamlFor(yaml, listed);
   const pending = lineDiff(before, yaml);
-  const apply = async () => {
-    const result = await post<{ applied: string[] }>('/api/policies', yaml);
-    if (isError(result)) {
-      setStatus({ ok: false, text: `Not applied: ${result.error}` });
-      return;
-    }
-    setStatus({ ok: true, text: `Applied: ${result.applied.join(', ')}${kubernetes ? '' : ' (enforced)'}` });
-    const now = await listPolicies();
-    setApplied(lineDiff(before, clusterYamlFor(yaml, now)));
-    setListed(now);
-    onApplied?.();
+  // An edit makes the last Apply's and Preview's answers about another YAML: they go.
+  const edit = (next: string) => {
+    if (next === yaml) return;
+    setYaml(next);
+    setStatus(undefined);
+    setApplied(undefined);
+    setPreview(undefined);
   };
+  /** Runs `request` as the one in flight; a failure to reach the server is an error like the server's. */
+  const run = async (what: 'preview' | 'apply', request: () => Promise<void>) => {
+    setBusy(what);
+    setStatus(undefined);
+    try {
+      await request();
+    } catch (failure) {
+      setStatus({ ok: false, text: `Cannot reach the server: ${(failure as Error).message}` });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const apply = () =>
+    run('apply', async () => {
+      const result = await post<{ applied: string[] }>('/api/policies', yaml);
+      if (isError(result)) {
+        setStatus({ ok: false, text: `Not applied: ${result.error}` });
+        return;
+      }
+      setStatus({
+        ok: true,
+        text: `Applied: ${result.applied.join(', ')}${kubernetes ? '' : ' (enforced)'}`,
+      });
+      const now = await listPolicies();
+      setApplied(lineDiff(before, clusterYamlFor(yaml, now)));
+      setListed(now);
+      onApplied?.();
+    });
+  const showPreview = () =>
+    run('preview', async () => setPreview(await post<Preview>('/api/policies/preview', yaml)));
 
   return (
     <Panel title={title} testId="policy-editor">
       <div className="space-y-3">
-        <YamlEditor value={yaml} onChange={setYaml} problems={problems} label="Policy YAML" />
+        <YamlEditor value={yaml} onChange={edit} problems={problems} label="Policy YAML" />
         <p
           className={`text-sm ${problems.length === 0 ? 'text-allow' : 'text-deny'}`}
           role="status"
@@ -158,9 +187,11 @@ export function PolicyEditor({
           </ul>
         )}
         <div className="flex flex-wrap items-end gap-2">
-          <Button onClick={async () => setPreview(await post('/api/policies/preview', yaml))}>Preview</Button>
-          <Button tone="primary" onClick={apply}>
-            Apply
+          <Button onClick={showPreview} disabled={busy !== undefined}>
+            {busy === 'preview' ? 'Previewing…' : 'Preview'}
+          </Button>
+          <Button tone="primary" onClick={apply} disabled={busy !== undefined}>
+            {busy === 'apply' ? 'Applying…' : 'Apply'}
           </Button>
           {kubernetes && (
             <TextField

@@ -3,30 +3,57 @@
 import { type InputHTMLAttributes, type ReactNode, useId } from 'react';
 
 const CONTROL =
-  'h-8 rounded-md border border-line-strong bg-surface px-2 text-sm text-ink placeholder:text-muted focus-visible:outline-2 focus-visible:outline-focus';
+  'h-8 rounded-md border border-line-strong bg-surface px-2 text-sm text-ink placeholder:text-muted focus-visible:outline-2 focus-visible:outline-focus aria-invalid:border-deny';
 
-/** A label above its control (given the label's id), small and muted, as in dense admin tools. */
-function Labelled({ label, children }: { label: string; children: (id: string) => ReactNode }) {
+/**
+ * A label above its control (given the label's id), small and muted, as in dense admin tools; an
+ * error beside the label (its id is the control's with `-error`), so that a row of fields stays aligned.
+ */
+function Labelled({
+  label,
+  error,
+  children,
+}: {
+  label: string;
+  error?: string;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-xs font-medium text-muted">
-        {label}
-      </label>
+      <div className="flex items-baseline gap-2 text-xs font-medium">
+        <label htmlFor={id} className="text-muted">
+          {label}
+        </label>
+        {error && (
+          <span id={`${id}-error`} className="text-deny">
+            {error}
+          </span>
+        )}
+      </div>
       {children(id)}
     </div>
   );
 }
 
-/** A labelled text input. */
+/** A labelled text input, with what is wrong with its value when `error` says. */
 export function TextField({
   label,
+  error,
   className = '',
   ...props
-}: InputHTMLAttributes<HTMLInputElement> & { label: string }) {
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string }) {
   return (
-    <Labelled label={label}>
-      {(id) => <input id={id} className={`${CONTROL} ${className}`} {...props} />}
+    <Labelled label={label} error={error}>
+      {(id) => (
+        <input
+          id={id}
+          className={`${CONTROL} ${className}`}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : undefined}
+          {...props}
+        />
+      )}
     </Labelled>
   );
 }

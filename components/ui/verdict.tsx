@@ -22,6 +22,9 @@ export const VERDICTS: Record<
   },
 };
 
+/** How much wider than its edge, and how faint, the halo of an edge that carried traffic is. */
+export const TRAFFIC_HALO = { width: 7, opacity: 0.3 } as const;
+
 /** The verdict's icon: a tick, a cross, or a half-filled disc; drawn in the current colour. */
 export function VerdictIcon({ state, size = 12 }: { state: VerdictState; size?: number }) {
   return (
@@ -69,8 +72,36 @@ export function EdgeSample({ state }: { state: VerdictState }) {
   );
 }
 
-/** The legend of the graph's and the matrix's verdicts. */
-export function VerdictLegend({ partialMeans = 'some ports or pods denied' }: { partialMeans?: string }) {
+/** A line sample with the halo of an edge that carried traffic, in the current colour. */
+function TrafficSample() {
+  return (
+    <svg width="28" height="12" aria-hidden="true" className="shrink-0">
+      <line
+        x1="5"
+        y1="6"
+        x2="23"
+        y2="6"
+        stroke="currentColor"
+        strokeWidth={2.5 + TRAFFIC_HALO.width}
+        strokeOpacity={TRAFFIC_HALO.opacity}
+        strokeLinecap="round"
+      />
+      <line x1="1" y1="6" x2="27" y2="6" stroke="currentColor" strokeWidth="2.5" />
+    </svg>
+  );
+}
+
+/**
+ * The legend of the graph's and the matrix's verdicts; with `traffic`, also of the halo that marks
+ * an edge that carried traffic.
+ */
+export function VerdictLegend({
+  partialMeans = 'some ports or pods denied',
+  traffic = false,
+}: {
+  partialMeans?: string;
+  traffic?: boolean;
+}) {
   const meaning: Record<VerdictState, string> = {
     allowed: 'every port allowed',
     denied: 'every port denied',
@@ -88,6 +119,12 @@ export function VerdictLegend({ partialMeans = 'some ports or pods denied' }: { 
           <span>{meaning[state]}</span>
         </li>
       ))}
+      {traffic && (
+        <li className="flex items-center gap-1.5">
+          <TrafficSample />
+          <span>halo: carried traffic in the last 10 minutes</span>
+        </li>
+      )}
     </ul>
   );
 }
