@@ -5,10 +5,27 @@ import { UsageError } from './usage-error.ts';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 
-/** Parses `argv` against `options`, turning parseArgs' errors into usage errors. */
+/**
+ * Parses `argv` against `options`. A flag of one value given twice is an error: parseArgs would
+ * keep the last value and drop the other unsaid.
+ */
 export function parseOptions<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
+  const parsed = parseStrict(argv, options, allowPositionals);
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (spec?.type !== 'string' || spec.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} given twice`);
+    seen.add(token.name);
+  }
+  return parsed;
+}
+
+/** parseArgs with its tokens, its errors turned into usage errors. */
+function parseStrict<T extends OptionSpec>(argv: string[], options: T, allowPositionals: boolean) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]);
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { parseState } from '../../server/kube/state-file.ts';
 import { frameOf } from '../record-batch.ts';
 import { recordsOf, testEvent } from '../testing-records.ts';
-import { palisade, palisadeWith } from './testing-cli.ts';
+import { palisade, palisadeToClosedPipe, palisadeWith } from './testing-cli.ts';
 
 const walkthrough = new URL('../../examples/walkthrough/', import.meta.url).pathname;
 
@@ -315,8 +315,88 @@ test('bad input exits 2 with one line naming the file, object and field', async 
     ],
     /--to: svc\/default\/h has no ClusterIP \(headless/,
   );
-  await badInput(['policy', 'frobnicate'], /unknown command "policy frobnicate"/);
-  await badInput(['policy', 'matrix', ...state, '--bogus'], /Unknown option '--bogus'/);
+  await badInput(
+    ['policy', 'frobnicate'],
+    /unknown command "policy frobnicate".*; see palisade policy --help$/m,
+  );
+  await badInput(['policy', 'frobnicate', '--help'], /unknown command "policy frobnicate"/);
+  await badInput(['frobnicate'], /^palisade: unknown command "frobnicate"; see palisade --help$/m);
+  await badInput(
+    ['policy', 'matrix', ...state, '--bogus'],
+    /Unknown option '--bogus'; see palisade policy matrix --help$/m,
+  );
+  // An empty list is no list, not a call for the default ports.
+  await badInput(['policy', 'matrix', ...state, '--ports', ''], /--ports: expected at least one port/);
+  await badInput(
+    [...evalTo('default/demo-app', '80'), '--to', 'kube-system/coredns'],
+    /^palisade: --to given twice; see palisade policy eval --help$/m,
+  );
+});
+
+test('a flag of one value given twice is refused; --state, which may be repeated, is not', async () => {
+  await badInput(['policy', 'matrix', ...state, '--ports', '80', '--ports', '81'], /--ports given twice/);
+  const { code } = await palisade('policy', 'endpoints', ...state, '--json', '--json');
+  assert.equal(code, 0, 'a switch said twice is still one switch');
+});
+
+test('--help or -h after a command prints that command’s usage on stdout, exit 0', async () => {
+  const top = await palisade('--help');
+  assert.equal(top.code, 0);
+  const usageLines = new Set(top.stdout.split('\n'));
+  // No lab here: help for the lab's commands needs none.
+  const noLab = { PALISADE_LAB_DIR: mkdtempSync(join(tmpdir(), 'palisade-no-lab-')) };
+  const cases: [string[], string[]][] = [
+    [
+      ['policy', '--help'],
+      ['palisade policy matrix', 'palisade policy eval', 'palisade policy endpoints'],
+    ],
+    [['policy', 'matrix', '--help'], ['palisade policy matrix']],
+    [['policy', 'eval', ...state, '-h'], ['palisade policy eval']],
+    [['controller', '--help'], ['palisade controller']],
+    [
+      ['lab', '--help'],
+      ['up', 'down', 'status', 'apply', 'delete', 'exec', 'probe'].map((verb) => `palisade lab ${verb}`),
+    ],
+    [['lab', 'up', '--help'], ['palisade lab up']],
+    [['ebpf', '--help'], ['progs', 'maps', 'dump', 'flows'].map((verb) => `palisade ebpf ${verb}`)],
+    [['help', 'lab', 'probe'], ['palisade lab probe']],
+  ];
+  for (const [args, commands] of cases) {
+    const { code, stdout, stderr } = await palisadeWith(noLab, ...args);
+    assert.equal(code, 0, `${args.join(' ')}: ${stderr}`);
+    assert.equal(stderr, '');
+    assert.match(stdout, /^usage:\n/);
+    const named = stdout.split('\n').flatMap((line) => /^palisade( [a-z]+)+/.exec(line)?.[0] ?? []);
+    assert.deepEqual(named, commands, args.join(' '));
+    // The same text as the top-level usage, not a copy of it.
+    for (const line of stdout.split('\n')) assert.ok(usageLines.has(line), `${args.join(' ')}: ${line}`);
+  }
+  // After `--`, -h is the command's, that lab exec runs.
+  const exec = await palisadeWith(noLab, 'lab', 'exec', 'default/demo-app', '--', 'curl', '-h');
+  assert.equal(exec.stdout, '');
+  assert.match(exec.stderr, /the lab is not up/);
+});
+
+test('palisade alone prints the usage on stderr and exits 2', async () => {
+  const [top, bare] = await Promise.all([palisade('--help'), palisade()]);
+  assert.equal(bare.code, 2);
+  assert.equal(bare.stdout, '');
+  assert.equal(bare.stderr, top.stdout);
+});
+
+test('a reader that goes away ends the output quietly, with no stack trace', async () => {
+  // Far more than a pipe holds, so that writes meet the closed pipe.
+  const ports = Array.from({ length: 500 }, (_, i) => i + 1).join(',');
+  const { code, stderr } = await palisadeToClosedPipe(
+    'policy',
+    'matrix',
+    ...state,
+    '--ports',
+    ports,
+    '--json',
+  );
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });
 
 test('a 10 MB state file is read and answered', async () => {

@@ -24,14 +24,19 @@ import { labPod, labServices } from '../lab/lab.ts';
 import { parseOptions } from './args.ts';
 import { formatFlow } from './format-flow.ts';
 import { type Output, writeLines } from './output.ts';
+import type { GroupUsage } from './usage.ts';
 import { UsageError } from './usage-error.ts';
 
-export const EBPF_USAGE = `palisade ebpf progs [--json]                  programs attached per pod
-palisade ebpf maps [--json]                   maps per pod and node, with fill and counters
-palisade ebpf dump NS/POD [--json]            a pod's live rules (CIDR, ports, policy) and flows
-palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer with the tier
+export const EBPF_USAGE: GroupUsage = {
+  verbs: {
+    progs: 'palisade ebpf progs [--json]                  programs attached per pod',
+    maps: 'palisade ebpf maps [--json]                   maps per pod and node, with fill and counters',
+    dump: "palisade ebpf dump NS/POD [--json]            a pod's live rules (CIDR, ports, policy) and flows",
+    flows: `palisade ebpf flows [--follow] [--json]       flow verdicts from the ring buffer with the tier
                                               and policy that decided each, named by the pod
-                                              or Service (and backend) at the other end`;
+                                              or Service (and backend) at the other end`,
+  },
+};
 
 /** `palisade ebpf …`: what the kernel enforces on this machine's (lab) nodes, readable. */
 export async function ebpfCommand(argv: string[], out: Output): Promise<number> {
@@ -139,7 +144,7 @@ async function maps(argv: string[], out: Output): Promise<number> {
 async function dump(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseOptions(argv, { json: { type: 'boolean' } }, true);
   const [key] = positionals;
-  if (!key || positionals.length !== 1) throw new UsageError('usage: palisade ebpf dump NS/POD [--json]');
+  if (!key || positionals.length !== 1) throw new UsageError('expected one NS/POD');
   const pod = labPod(key);
   const state = datapathOf(pod).state();
   const result = {

@@ -12,20 +12,26 @@ import {
 import { labApply, labDown, labExec, labPod, labProbe, labServices, labUp } from '../lab/lab.ts';
 import { parseOptions, parsePortProtocol } from './args.ts';
 import { type Output, writeLines } from './output.ts';
+import type { GroupUsage } from './usage.ts';
 import { UsageError } from './usage-error.ts';
 
-export const LAB_USAGE = `palisade lab up [--state FILE]… [--strict] [--ipv6] [--simulated] [--kube KUBECONFIG]
+export const LAB_USAGE: GroupUsage = {
+  verbs: {
+    up: `palisade lab up [--state FILE]… [--strict] [--ipv6] [--simulated] [--kube KUBECONFIG]
                                               build the lab (the walkthrough's pods by default); with
                                               --kube its pods are registered in that cluster and its
-                                              agents enforce the cluster's PolicyEndpoints
-palisade lab down                             remove everything the lab made
-palisade lab status [--json]
-palisade lab apply -f FILE…                    add or replace NetworkPolicies, Services and Namespaces
-palisade lab delete NS/NAME|svc/NS/NAME…       delete NetworkPolicies and Services
-palisade lab exec NS/POD -- CMD…               run a command in a pod (with the lab's DNS)
-palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json]
+                                              agents enforce the cluster's PolicyEndpoints`,
+    down: 'palisade lab down                             remove everything the lab made',
+    status: 'palisade lab status [--json]',
+    apply:
+      'palisade lab apply -f FILE…                    add or replace NetworkPolicies, Services and Namespaces',
+    delete: 'palisade lab delete NS/NAME|svc/NS/NAME…       delete NetworkPolicies and Services',
+    exec: "palisade lab exec NS/POD -- CMD…               run a command in a pod (with the lab's DNS)",
+    probe: `palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json]
                                               real packets: TCP connect or UDP echo (to a
-                                              Service: its ClusterIP, on the service port)`;
+                                              Service: its ClusterIP, on the service port)`,
+  },
+};
 
 /** `palisade lab …`: the embedded lab, where pods are network namespaces on this machine. */
 export async function labCommand(argv: string[], out: Output): Promise<number> {
@@ -87,8 +93,7 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       const separator = rest.indexOf('--');
       const [pod] = rest;
       const command = separator >= 0 ? rest.slice(separator + 1) : [];
-      if (!pod || separator !== 1 || command.length === 0)
-        throw new UsageError('usage: palisade lab exec NS/POD -- CMD…');
+      if (!pod || separator !== 1 || command.length === 0) throw new UsageError('expected NS/POD -- CMD…');
       labPod(pod);
       return labExec(pod, command);
     }
@@ -115,7 +120,7 @@ async function probe(argv: string[], out: Output): Promise<number> {
   );
   const [from, to, port] = positionals;
   if (!from || !to || !port || positionals.length > 3) {
-    throw new UsageError('usage: palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json]');
+    throw new UsageError('expected a source pod, a destination and a port');
   }
   labPod(from);
   const target = parsePortProtocol(port, 'port');

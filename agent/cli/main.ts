@@ -5,17 +5,24 @@ import { CONTROLLER_USAGE, controllerCommand } from './controller-command.ts';
 import { EBPF_USAGE, ebpfCommand } from './ebpf-command.ts';
 import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { POLICY_USAGE, policyCommand } from './policy-command.ts';
+import { type Commands, commandPath, helpText, helpWanted, type Usage } from './usage.ts';
 import { UsageError } from './usage-error.ts';
 
-const USAGE = `usage:
-${POLICY_USAGE}
-${LAB_USAGE}
-${EBPF_USAGE}
-${CONTROLLER_USAGE}`;
+const COMMANDS: Commands = new Map<string, Usage>([
+  ['policy', POLICY_USAGE],
+  ['lab', LAB_USAGE],
+  ['ebpf', EBPF_USAGE],
+  ['controller', CONTROLLER_USAGE],
+]);
 
 /** The palisade CLI: exit 0 on success, 2 on bad input (one line naming file, object and field), 1 otherwise. */
 async function main(argv: string[]): Promise<number> {
   const [group, ...rest] = argv;
+  const help = group === 'help' ? commandPath(COMMANDS, rest) : helpWanted(COMMANDS, argv);
+  if (help) {
+    process.stdout.write(`${helpText(COMMANDS, help)}\n`);
+    return 0;
+  }
   try {
     switch (group) {
       case 'policy':
@@ -28,21 +35,18 @@ async function main(argv: string[]): Promise<number> {
       case 'controller':
         return await controllerCommand(rest);
       case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        return group === undefined ? 2 : 0;
+        process.stderr.write(`${helpText(COMMANDS, [])}\n`);
+        return 2;
       default:
-        throw new UsageError(`unknown command "${group}"; run palisade --help`);
+        throw new UsageError(`unknown command "${group}"`);
     }
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof StateFileError ||
-      error instanceof FieldError ||
-      error instanceof LabInputError
-    ) {
+    if (error instanceof UsageError) {
+      const see = ['palisade', ...commandPath(COMMANDS, argv), '--help'].join(' ');
+      process.stderr.write(`palisade: ${error.message}; see ${see}\n`);
+      return 2;
+    }
+    if (error instanceof StateFileError || error instanceof FieldError || error instanceof LabInputError) {
       process.stderr.write(`palisade: ${error.message}\n`);
       return 2;
     }
@@ -51,5 +55,12 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// A reader that goes away (`palisade … | head`) leaves nothing to write to: stop, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`palisade: stdout: ${error.message}\n`);
+  process.exit(1);
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -24,12 +24,17 @@ import {
 import { parseOptions, parsePortList, parsePortProtocol, required } from './args.ts';
 import { formatServiceVerdict, formatVerdict } from './format-verdict.ts';
 import { type Output, writeLines } from './output.ts';
+import type { GroupUsage } from './usage.ts';
 import { UsageError } from './usage-error.ts';
 
-export const POLICY_USAGE = `palisade policy matrix --state FILE [--ports 80/TCP,81/UDP] [--json]
-palisade policy eval --state FILE --from NS/POD --to NS/POD|svc/NS/NAME|IP --port N[/PROTO] [--json]
-palisade policy endpoints --state FILE [--json]
-  --state may be repeated, and may name a folder of YAML files.`;
+export const POLICY_USAGE: GroupUsage = {
+  verbs: {
+    matrix: 'palisade policy matrix --state FILE [--ports 80/TCP,81/UDP] [--json]',
+    eval: 'palisade policy eval --state FILE --from NS/POD --to NS/POD|svc/NS/NAME|IP --port N[/PROTO] [--json]',
+    endpoints: 'palisade policy endpoints --state FILE [--json]',
+  },
+  notes: '  --state may be repeated, and may name a folder of YAML files.',
+};
 
 /** `palisade policy …`: answers from the policy model, offline, over a state file. */
 export async function policyCommand(argv: string[], out: Output): Promise<void> {
@@ -53,7 +58,7 @@ async function matrixCommand(argv: string[], out: Output): Promise<void> {
     json: { type: 'boolean' },
   });
   const cluster = loadState(required(values.state, 'state'));
-  const ports = values.ports ? parsePortList(values.ports, 'ports') : defaultPorts(cluster);
+  const ports = values.ports !== undefined ? parsePortList(values.ports, 'ports') : defaultPorts(cluster);
   const matrix = computeMatrix(cluster, ports);
   const pods = cluster.allPods();
   if (values.json) {

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 
 const bin = new URL('../../bin/palisade', import.meta.url).pathname;
@@ -23,4 +24,18 @@ export async function palisadeWith(
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** Runs the CLI with its stdout a pipe whose reader has gone, as in `palisade … | true`. */
+export async function palisadeToClosedPipe(
+  ...args: string[]
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'close');
+  return { code, stderr };
 }
