@@ -140,6 +140,12 @@ export function YamlEditor({
   onChangeRef.current = onChange;
   const problemsRef = useRef(problems);
   problemsRef.current = problems;
+  /**
+   * Texts the editor handed up that have not come back as `value` yet. When keys come faster than
+   * the page renders, a render may bring back an older one of them: it is an echo, not a change,
+   * and setting it would undo the keys typed since (and put the cursor on line 1).
+   */
+  const echoes = useRef<string[]>([]);
 
   // The editor is made once per mount; later values and problems come in through the effects below.
   // biome-ignore lint/correctness/useExhaustiveDependencies: made once, with the first value and label
@@ -160,7 +166,11 @@ export function YamlEditor({
         renderFinalNewline: 'on',
         ariaLabel: label,
       });
-      editor.current.onDidChangeModelContent(() => onChangeRef.current(editor.current?.getValue() ?? ''));
+      editor.current.onDidChangeModelContent(() => {
+        const text = editor.current?.getValue() ?? '';
+        echoes.current = [...echoes.current.slice(-99), text];
+        onChangeRef.current(text);
+      });
       showProblems(monaco, editor.current, problemsRef.current);
       observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
     });
@@ -172,6 +182,11 @@ export function YamlEditor({
   }, []);
 
   useEffect(() => {
+    const echo = echoes.current.lastIndexOf(value);
+    if (echo >= 0) {
+      echoes.current = echoes.current.slice(echo + 1);
+      return;
+    }
     if (editor.current && editor.current.getValue() !== value) editor.current.setValue(value);
   }, [value]);
 
