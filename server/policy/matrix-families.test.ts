@@ -6,26 +6,27 @@ import { podEnd } from './endpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { computeMatrix } from './matrix.ts';
 
-const pod = (name: string, ips: string[]) => `
+const pod = (name: string, ips: string[], app = name) => `
 apiVersion: v1
 kind: Pod
-metadata: {name: ${name}, namespace: a, labels: {app: ${name}}}
+metadata: {name: ${name}, namespace: a, labels: {app: ${app}}}
 status: {phase: Running, podIP: ${ips[0]}, podIPs: [${ips.map((ip) => `{ip: "${ip}"}`).join(', ')}]}
 ---`;
 
 /**
  * a/s answers on IPv6 first; a/c3 speaks IPv4 first, and its IPv6 address is in the except of the
  * rule that admits IPv6. A connection to a/s goes to its primary (IPv6) address, so from a/c3's
- * IPv6 address: denied, whatever a/c3's own primary family.
+ * IPv6 address: denied, whatever a/c3's own primary family. a/t6 and a/t4 differ only in their
+ * primary family, outside every block, so from a/c3 one is reached over IPv6 and the other over IPv4.
  */
 const cluster = Cluster.of(
   parseState(
-    `${pod('s', ['fd00::1', '10.1.0.1'])}${pod('c3', ['10.1.0.3', 'fd00::a:3'])}${pod('c4', ['10.1.0.4', 'fd00::4'])}${pod('v4', ['10.1.0.5'])}
+    `${pod('s', ['fd00::1', '10.1.0.1'])}${pod('c3', ['10.1.0.3', 'fd00::a:3'])}${pod('c4', ['10.1.0.4', 'fd00::4'])}${pod('v4', ['10.1.0.5'])}${pod('t6', ['fd01::7', '10.2.0.7'], 't')}${pod('t4', ['10.2.0.8', 'fd01::8'], 't')}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: s-in, namespace: a}
 spec:
-  podSelector: {matchLabels: {app: s}}
+  podSelector: {matchExpressions: [{key: app, operator: In, values: [s, t]}]}
   ingress:
   - from:
     - ipBlock: {cidr: "fd00::/64", except: ["fd00::a:0/112"]}

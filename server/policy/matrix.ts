@@ -5,7 +5,7 @@ import { type Endpoint, type PortProtocol, podEndIn } from './endpoint.ts';
 import { evaluateSide, type PeerTest, type SideVerdict } from './evaluate.ts';
 import { peerMatches } from './match.ts';
 
-/** Pods that no policy can tell apart: same namespace, labels, named ports and ipBlock membership. */
+/** Pods that no policy can tell apart: same namespace, labels, named ports, ipBlock membership and primary address family. */
 export interface PodGroup {
   readonly id: number;
   readonly pods: readonly Pod[];
@@ -220,7 +220,8 @@ export function groupPods(cluster: Cluster): { groups: PodGroup[]; groupOf: Map<
       )
       .join('|');
     const labels = Object.entries(pod.metadata.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const key = JSON.stringify([pod.metadata.namespace, labels, namedPortsOf(pod), inBlocks]);
+    // The primary family too: a connection to the pod is in that family (see computeMatrix).
+    const key = JSON.stringify([pod.metadata.namespace, labels, namedPortsOf(pod), inBlocks, ips[0]?.family]);
     const members = byKey.get(key);
     if (members) members.push(pod);
     else byKey.set(key, [pod]);
