@@ -7,7 +7,8 @@ type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolea
 
 /**
  * Parses `argv` against `options`. A flag of one value given twice is an error: parseArgs would
- * keep the last value and drop the other unsaid.
+ * keep the last value and drop the other unsaid. So is an empty value (`--kubeconfig ''`, often an
+ * unset shell variable), which would otherwise read as the flag not given.
  */
 export function parseOptions<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
   const parsed = parseStrict(argv, options, allowPositionals);
@@ -15,7 +16,9 @@ export function parseOptions<T extends OptionSpec>(argv: string[], options: T, a
   for (const token of parsed.tokens) {
     if (token.kind !== 'option') continue;
     const spec = options[token.name];
-    if (spec?.type !== 'string' || spec.multiple) continue;
+    if (spec?.type !== 'string') continue;
+    if (token.value?.trim() === '') throw new UsageError(`--${token.name}: empty value`);
+    if (spec.multiple) continue;
     if (seen.has(token.name)) throw new UsageError(`--${token.name} given twice`);
     seen.add(token.name);
   }

@@ -325,8 +325,12 @@ test('bad input exits 2 with one line naming the file, object and field', async 
     ['policy', 'matrix', ...state, '--bogus'],
     /Unknown option '--bogus'; see palisade policy matrix --help$/m,
   );
-  // An empty list is no list, not a call for the default ports.
-  await badInput(['policy', 'matrix', ...state, '--ports', ''], /--ports: expected at least one port/);
+  // An empty value (an unset shell variable) is no value, not a call for the default.
+  await badInput(['policy', 'matrix', ...state, '--ports', ''], /--ports: empty value/);
+  await badInput(
+    ['controller', '--kubeconfig', ''],
+    /^palisade: --kubeconfig: empty value; see palisade controller --help$/m,
+  );
   await badInput(
     [...evalTo('default/demo-app', '80'), '--to', 'kube-system/coredns'],
     /^palisade: --to given twice; see palisade policy eval --help$/m,

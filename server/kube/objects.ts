@@ -42,6 +42,16 @@ export function isClusterKind(kind: unknown): kind is ClusterObject['kind'] {
 }
 
 /**
+ * The kind Palisade reads that `kind` misspells in letter case (`Networkpolicy`), if any. Kinds are
+ * case-sensitive and kubectl never prints them otherwise, so such a kind is a typo, not another kind.
+ */
+export function miscasedKind(kind: unknown): ClusterObject['kind'] | undefined {
+  if (typeof kind !== 'string' || isClusterKind(kind)) return undefined;
+  const lower = kind.toLowerCase();
+  return (Object.keys(DECODERS) as ClusterObject['kind'][]).find((known) => known.toLowerCase() === lower);
+}
+
+/**
  * Decodes one Kubernetes object of a kind Palisade reads, validating it as the API server would.
  * Errors name the object and the field.
  */

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { endpointInfo } from './policy-endpoint.ts';
-import { parseState, StateFileError } from './state-file.ts';
+import { loadState, parseState, StateFileError } from './state-file.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
 
@@ -152,9 +154,41 @@ test('a policy’s fields are checked in any file; other products’ kinds of th
     () => parseState(calico, 'calico.yaml', { strict: true }),
     (error: StateFileError) => error.field === 'apiVersion',
   );
+  // A kind that is one of Palisade's in other letter case is a typo in any file, not another kind.
+  for (const strict of [true, false])
+    assert.throws(
+      () => parseState('kind: Networkpolicy\nmetadata: {name: p}\n', 'typo.yaml', { strict }),
+      (error: StateFileError) =>
+        error.field === 'kind' &&
+        /^typo\.yaml: document 1: Networkpolicy default\/p: kind: unknown kind "Networkpolicy" \(did you mean NetworkPolicy\?\)$/.test(
+          error.message,
+        ),
+    );
   assert.throws(
-    () => parseState('kind: Networkpolicy\nmetadata: {name: p}\n', 'typo.yaml', { strict: true }),
-    (error: StateFileError) =>
-      error.field === 'kind' && /unsupported kind "Networkpolicy"/.test(error.message),
+    () => parseState('kind: Frobnicator\nmetadata: {name: p}\n', 'other.yaml', { strict: true }),
+    (error: StateFileError) => error.field === 'kind' && /unsupported kind "Frobnicator"/.test(error.message),
   );
+  assert.deepEqual(parseState('kind: Frobnicator\nmetadata: {name: p}\n', 'other.yaml'), []);
+});
+
+test('state files that hold nothing Palisade reads are refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-state-'));
+  try {
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    writeFileSync(join(dir, 'deployments.yaml'), 'kind: Deployment\nmetadata: {name: d}\n');
+    assert.throws(
+      () => loadState([join(dir, 'empty.yaml'), join(dir, 'deployments.yaml')]),
+      (error: StateFileError) =>
+        /empty\.yaml, .*deployments\.yaml: holds no object Palisade reads/.test(error.message),
+    );
+    writeFileSync(join(dir, 'ns.yaml'), 'kind: Namespace\nmetadata: {name: a}\n');
+    assert.deepEqual(
+      loadState([dir])
+        .allNamespaces()
+        .map((namespace) => namespace.metadata.name),
+      ['a'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,7 +6,7 @@ import { isObject, type Json } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { checkKnownFields, isOtherGroup } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
-import { decodeObject, isClusterKind, nameOfRaw } from './objects.ts';
+import { decodeObject, isClusterKind, miscasedKind, nameOfRaw } from './objects.ts';
 
 /** A state file that cannot be read: names the file, and the object and field when known. */
 export class StateFileError extends Error {
@@ -65,9 +65,12 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
       });
       return;
     }
-    if (!options.strict && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
+    if (!options.strict && !miscasedKind(raw.kind) && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
     let object: ClusterObject;
     try {
+      const meant = miscasedKind(raw.kind);
+      if (meant)
+        throw new FieldError('kind', `unknown kind ${JSON.stringify(raw.kind)} (did you mean ${meant}?)`);
       checkKnownFields(raw);
       object = decodeObject(raw);
     } catch (error) {
@@ -103,7 +106,14 @@ function withListKind(item: Json, list: Json): Json {
  * .json files are read in name order. An object in a later file replaces one of the same kind and name.
  */
 export function loadState(paths: readonly string[]): Cluster {
-  return Cluster.of(readStateObjects(paths));
+  const objects = readStateObjects(paths);
+  // An empty read is a mistake (a dump that failed, the wrong file), not a cluster with nothing in it.
+  if (objects.length === 0)
+    throw new StateFileError(
+      paths.join(', '),
+      'holds no object Palisade reads (Namespace, Pod, Service, NetworkPolicy, ClusterNetworkPolicy, PolicyEndpoint)',
+    );
+  return Cluster.of(objects);
 }
 
 /** The objects of state files, in order (see {@link loadState} and {@link ReadOptions}). */
