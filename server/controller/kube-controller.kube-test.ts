@@ -158,6 +158,22 @@ test('the controller writes the PolicyEndpoints of the walkthrough, owned by the
     await converged();
 
     // A PolicyEndpoint edited or deleted by hand is put back; one without a policy is removed.
+    // (The controller watches their metadata: an edit not its own is fetched whole.)
+    const [edited] = (await getObjects('policyendpoints')).filter(
+      (endpoint) => endpoint.metadata.namespace === 'default',
+    );
+    assert.ok(edited, 'a PolicyEndpoint in default');
+    await api.kubectl([
+      'patch',
+      'policyendpoints',
+      '-n',
+      'default',
+      edited.metadata.name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { ingress: [{ cidr: '0.0.0.0/0' }], podIsolation: [] } }),
+    ]);
+    await converged();
     await api.kubectl(['delete', 'policyendpoints', '-n', 'default', '--all']);
     await converged();
   } finally {

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
+import { decodeObject } from '../kube/objects.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
 import {
   CLUSTER_NETWORK_POLICIES,
@@ -70,8 +71,11 @@ export class KubeController {
   private readonly actual = new ManagedEndpoints();
   /** The resourceVersion of each PolicyEndpoint as our last write left it, to know its echo. */
   private readonly written = new Map<string, string>();
-  /** PolicyEndpoints being applied: what the watch brings for them is judged when the answer comes. */
-  private readonly inFlight = new Set<string>();
+  /**
+   * PolicyEndpoints being applied, with the versions the watch brought of them meanwhile: these
+   * are judged when the answer comes (one is our write, any other someone else's).
+   */
+  private readonly inFlight = new Map<string, string[]>();
   private readonly informers: ClusterInformers[];
   private readonly dirty = new Set<string>();
   /** Policies whose last write failed; marked again after a pause. */
@@ -101,7 +105,16 @@ export class KubeController {
         this.log,
         (change) => this.markChange(change as EndpointsChange | undefined),
       ),
-      new ClusterInformers(config, [POLICY_ENDPOINTS, CLUSTER_POLICY_ENDPOINTS], this.actualSink(), this.log),
+      // Most changes of our PolicyEndpoints are our own writes coming back: their metadata tells
+      // them, and only others' changes are fetched whole.
+      new ClusterInformers(
+        config,
+        [POLICY_ENDPOINTS, CLUSTER_POLICY_ENDPOINTS],
+        this.actualSink(),
+        this.log,
+        undefined,
+        { metadataWatch: true },
+      ),
     ];
     leader?.onChange((leading) => {
       if (leading) this.markAll();
@@ -155,11 +168,14 @@ export class KubeController {
         this.written.delete(key);
         if (!echo) for (const policy of touched) this.mark(policy);
       },
-      // Our own write coming back, already recorded as sent when its answer came: not decoded again.
+      // Our own write coming back, already recorded as sent when its answer came (or to be judged
+      // when it comes): not fetched nor decoded.
       known: (raw: Json) => {
         const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string; resourceVersion?: string };
         const key = keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' });
-        if (this.inFlight.has(key) || meta.resourceVersion === undefined) return false;
+        if (meta.resourceVersion === undefined) return false;
+        const brought = this.inFlight.get(key);
+        if (brought) return brought.push(meta.resourceVersion) > 0;
         if (this.written.get(key) !== meta.resourceVersion) return false;
         this.written.delete(key);
         return true;
@@ -261,33 +277,40 @@ export class KubeController {
       guarded(`apply ${endpoint.metadata.name}`, async () => {
         const key = keyOf(endpoint.metadata);
         const before = this.actual.get(key)?.metadata.resourceVersion;
-        this.inFlight.add(key);
+        const brought: string[] = [];
+        this.inFlight.set(key, brought);
+        let version: string | undefined;
+        // Another version than ours came in while ours was on its way: an edit by someone else.
+        const othersCame = () => brought.some((other) => other !== version);
         try {
-          // A PolicyEndpoint is held in the API's own form: it is sent as it is.
+          // A PolicyEndpoint is held in the API's own form: it is sent as it is. The answer's
+          // metadata is all we read (its resourceVersion): the spec is what we sent.
           const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
             this.config,
             pathOf(endpoint),
             endpoint,
             FIELD_MANAGER,
-            // The answer's metadata is all we read (its resourceVersion): the spec is what we sent.
             { metadataOnly: true },
           );
-          const version = result.metadata?.resourceVersion;
-          const seen = this.actual.get(key)?.metadata.resourceVersion;
-          if (seen === before || seen === version) {
-            // Known at once as sent (it is in the form the API gives back), and its echo, when
-            // it comes, known as ours: a second look at the policy does not write it again.
-            this.actual.set({
-              ...endpoint,
-              metadata: { ...endpoint.metadata, resourceVersion: version },
-            });
-            if (version && seen !== version) this.written.set(key, version);
-          } else {
-            // Someone else's version came in while ours was on its way: look again.
-            this.mark(policyKey);
-          }
+          version = result.metadata?.resourceVersion;
         } finally {
           this.inFlight.delete(key);
+          // The watch brought only its metadata: it is read whole, and the policy looked at again.
+          if (othersCame()) void this.reread(endpoint, policyKey);
+        }
+        if (othersCame()) return;
+        const seen = this.actual.get(key)?.metadata.resourceVersion;
+        if (seen === before || seen === version) {
+          // Known at once as sent (it is in the form the API gives back), and its echo, when
+          // it comes, known as ours: a second look at the policy does not write it again.
+          this.actual.set({
+            ...endpoint,
+            metadata: { ...endpoint.metadata, resourceVersion: version },
+          });
+          if (version && seen !== version && !brought.includes(version)) this.written.set(key, version);
+        } else {
+          // Someone else's version came in whole (a new list) while ours was on its way: look again.
+          this.mark(policyKey);
         }
       });
     const remove = (endpoint: ManagedEndpoint) =>
@@ -306,6 +329,36 @@ export class KubeController {
       second.map(apply),
       existing.filter((endpoint) => !wanted.has(endpoint.metadata.name)).map(remove),
     ];
+  }
+
+  /** Reads one PolicyEndpoint whole into `actual` (the watch brought only its metadata), then looks at its policy again. */
+  private async reread(endpoint: ManagedEndpoint, policyKey: string): Promise<void> {
+    const key = keyOf(endpoint.metadata);
+    let raw: Json | undefined;
+    try {
+      raw = await rawRequest<Json>(this.config, 'GET', pathOf(endpoint));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 404)) {
+        this.log.warn('reading a PolicyEndpoint failed, will retry', {
+          policy: policyKey,
+          reason: (error as Error).message,
+        });
+        // Not known as it is: the retry writes it anew.
+        this.actual.delete(key);
+        this.retryLater(policyKey);
+        return;
+      }
+    }
+    try {
+      if (!raw) throw new Error('gone');
+      this.actual.set(
+        decodeObject({ ...raw, apiVersion: endpoint.apiVersion, kind: endpoint.kind }) as ManagedEndpoint,
+      );
+    } catch {
+      // Gone, or in a form this controller cannot read: it is written anew.
+      this.actual.delete(key);
+    }
+    this.mark(policyKey);
   }
 
   private retryLater(policyKey: string): void {

@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Json } from '../kube/decode.ts';
 import type { Logger } from '../log.ts';
 import type { ClusterObject } from '../policy/cluster.ts';
-import { Informer, type WatchedKind } from './informer.ts';
+import { Informer, type InformerOptions, type WatchedKind } from './informer.ts';
 
 /** Where informers deliver changes: a Cluster, or the controller's EndpointsIndex. */
 export interface ClusterSink {
@@ -24,19 +24,25 @@ export class ClusterInformers {
     sink: ClusterSink,
     log: Logger,
     onChange: (result: unknown) => void = () => {},
+    options: InformerOptions = {},
   ) {
     this.informers = kinds.map(
       (kind) =>
-        new Informer(config, kind, {
-          set: (object) => onChange(sink.set(object)),
-          delete: (kind, key) => onChange(sink.delete(kind, key)),
-          invalid: (kind, key, message, raw) => {
-            log.warn('object skipped', { reason: message });
-            sink.invalid?.(kind, key, message, raw);
+        new Informer(
+          config,
+          kind,
+          {
+            set: (object) => onChange(sink.set(object)),
+            delete: (kind, key) => onChange(sink.delete(kind, key)),
+            invalid: (kind, key, message, raw) => {
+              log.warn('object skipped', { reason: message });
+              sink.invalid?.(kind, key, message, raw);
+            },
+            error: (message) => log.warn('watch interrupted', { reason: message }),
+            known: sink.known && ((raw) => sink.known?.(raw) ?? false),
           },
-          error: (message) => log.warn('watch interrupted', { reason: message }),
-          known: sink.known && ((raw) => sink.known?.(raw) ?? false),
-        }),
+          options,
+        ),
     );
   }
 

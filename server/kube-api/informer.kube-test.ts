@@ -129,3 +129,52 @@ test('after an outage the informer lists again and hands out each change once: w
     await api.kubectl(['delete', 'networkpolicy', '-n', 'default', '--all']);
   }
 });
+
+test('a metadata watch fetches whole only the changes its receiver does not know, and tells deletions', async () => {
+  const apply = (yaml: string) => runKubectl(['--kubeconfig', api.kubeconfig, 'apply', '-f', '-'], yaml);
+  const seen: string[] = [];
+  const informer = new Informer(
+    loadKubeConfig(api.kubeconfig),
+    NETWORK_POLICIES,
+    {
+      // The whole object: its spec is there, not only its metadata.
+      set: (object) =>
+        seen.push(
+          `set ${object.metadata.name} ${object.metadata.labels?.version} ${object.kind === 'NetworkPolicy' && object.policyTypes.join()}`,
+        ),
+      delete: (_, key) => seen.push(`delete ${key}`),
+      invalid: () => {},
+      error: () => {},
+      // The receiver holds version "two" as it is, as the controller holds its own writes; the
+      // watch brings metadata only, labels included.
+      known: (raw) => (raw.metadata as { labels?: Record<string, string> }).labels?.version === 'two',
+    },
+    { metadataWatch: true },
+  );
+  const until = async (count: number) => {
+    const deadline = Date.now() + 30_000;
+    while (seen.length < count) {
+      assert.ok(Date.now() < deadline, `${count} events within 30 s, saw: ${seen.join(', ')}`);
+      await sleep(100);
+    }
+  };
+  informer.start();
+  try {
+    await informer.hasSynced();
+    await apply(policy('watched'));
+    await until(1);
+    assert.deepEqual(seen.splice(0), ['set watched one Ingress']);
+    // A version the receiver knows is not fetched nor handed out; one it does not know is.
+    await api.kubectl(['label', 'networkpolicy', '-n', 'default', 'watched', 'version=two', '--overwrite']);
+    await apply(policy('watched', 'three'));
+    await until(1);
+    await sleep(500);
+    assert.deepEqual(seen.splice(0), ['set watched three Ingress']);
+    await api.kubectl(['delete', 'networkpolicy', '-n', 'default', 'watched']);
+    await until(1);
+    assert.deepEqual(seen, ['delete default/watched']);
+  } finally {
+    informer.stop();
+    await api.kubectl(['delete', 'networkpolicy', '-n', 'default', '--all']);
+  }
+});

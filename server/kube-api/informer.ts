@@ -1,9 +1,10 @@
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Json } from '../kube/decode.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject, nameOfRaw } from '../kube/objects.ts';
 import type { ClusterObject } from '../policy/cluster.ts';
-import { ApiError, rawRequest } from './raw-request.ts';
+import { ApiError, METADATA_ONLY, rawRequest } from './raw-request.ts';
+import { type WatchError, watchStream } from './watch-stream.ts';
 
 /** A kind an informer lists and watches, with an optional field selector. */
 export interface WatchedKind {
@@ -65,6 +66,15 @@ export interface InformerHandlers {
   known?(raw: Json): boolean;
 }
 
+export interface InformerOptions {
+  /**
+   * Watch objects' metadata only, and fetch a changed object whole only when `known` does not
+   * hold it already: for a receiver whose own writes are most of the changes (the controller and
+   * its PolicyEndpoints), which then costs neither side a large object per echo.
+   */
+  readonly metadataWatch?: boolean;
+}
+
 const MAX_RETRY_MS = 5000;
 /**
  * How often at most a kind the cluster does not serve (its CRD not installed: no cluster tiers on
@@ -91,13 +101,16 @@ const keyOfRaw = (raw: RawObject) =>
 export class Informer {
   readonly kind: WatchedKind;
   private readonly config: KubeConfig;
-  private readonly watch: Watch;
   private readonly handlers: InformerHandlers;
+  private readonly metadataWatch: boolean;
+  /** The last event of each object whose whole version is being fetched: a later event makes the fetch stale. */
+  private readonly fetching = new Map<string, number>();
+  private events = 0;
   /** The resourceVersion of each object handed out, by key: what a new list is compared with. */
   private readonly versions = new Map<string, string | undefined>();
   /** Where the watch goes on from; empty: list first. */
   private resourceVersion = '';
-  private request?: AbortController;
+  private request?: { abort(): void };
   private retryMs = 100;
   private retry?: NodeJS.Timeout;
   private stopped = true;
@@ -108,15 +121,21 @@ export class Informer {
   private served = true;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(config: KubeConfig, kind: WatchedKind, handlers: InformerHandlers) {
+  constructor(
+    config: KubeConfig,
+    kind: WatchedKind,
+    handlers: InformerHandlers,
+    options: InformerOptions = {},
+  ) {
     this.kind = kind;
     this.config = config;
-    this.watch = new Watch(config);
     this.handlers = handlers;
+    this.metadataWatch = options.metadataWatch ?? false;
   }
 
   start(): void {
     this.stopped = false;
+    this.fetching.clear();
     const generation = ++this.generation;
     this.run(generation).catch((error) => this.failed(error, generation));
   }
@@ -148,10 +167,12 @@ export class Informer {
       this.markSynced();
       if (!this.served) throw new Error('not served');
     }
-    const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
-    const request = await this.watch.watch(
+    const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true' };
+    const request = await watchStream(
+      this.config,
       this.kind.path,
       this.kind.fieldSelector ? { ...query, fieldSelector: this.kind.fieldSelector } : query,
+      this.metadataWatch ? METADATA_ONLY : 'application/json',
       (phase, raw) => this.event(phase, raw, generation),
       (error) => this.ended(error, generation),
     );
@@ -191,18 +212,56 @@ export class Informer {
       if ((raw as { code?: number }).code === 410) this.resourceVersion = '';
       return;
     }
-    if (phase === 'ADDED' || phase === 'MODIFIED') this.received(raw);
+    if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') this.fetching.delete(keyOfRaw(raw));
+    if ((phase === 'ADDED' || phase === 'MODIFIED') && this.metadataWatch)
+      this.receivedMetadata(raw, generation);
+    else if (phase === 'ADDED' || phase === 'MODIFIED') this.received(raw);
     else if (phase === 'DELETED') this.removed(keyOfRaw(raw));
     // A BOOKMARK carries only the resourceVersion to go on from.
     this.resourceVersion = raw.metadata?.resourceVersion ?? this.resourceVersion;
   }
 
+  /**
+   * A changed object's metadata (a metadata watch): its own version known to the receiver is
+   * taken as it is; any other is fetched whole, unless a later event for it comes first.
+   */
+  private receivedMetadata(raw: RawObject, generation: number): void {
+    const key = keyOfRaw(raw);
+    const version = raw.metadata?.resourceVersion;
+    if (version !== undefined && this.versions.get(key) === version) return;
+    if (this.handlers.known?.(raw)) {
+      this.versions.set(key, version);
+      return;
+    }
+    const event = ++this.events;
+    this.fetching.set(key, event);
+    const path = objectPath(this.kind, raw.metadata?.namespace ?? '', raw.metadata?.name ?? '');
+    rawRequest<RawObject>(this.config, 'GET', path).then(
+      (whole) => {
+        if (!this.current(generation) || this.fetching.get(key) !== event) return;
+        this.fetching.delete(key);
+        this.received(whole);
+      },
+      (error) => {
+        if (!this.current(generation) || this.fetching.get(key) !== event) return;
+        this.fetching.delete(key);
+        // Deleted since: its DELETED event is on its way, or was missed while the watch was down.
+        if (error instanceof ApiError && error.code === 404) return this.removed(key);
+        // Anything else: list again, which brings every object up to date.
+        this.request?.abort();
+        this.request = undefined;
+        this.resourceVersion = '';
+        this.failed(error, generation);
+      },
+    );
+  }
+
   /** The watch ended: the server closed it, it timed out or expired (then a new list), or it failed. */
-  private ended(error: unknown, generation: number): void {
+  private ended(error: WatchError | null, generation: number): void {
     if (!this.current(generation)) return;
     this.request = undefined;
-    const expired = (error as { statusCode?: number } | null)?.statusCode === 410;
-    if (error && !expired && (error as Error).name !== 'TimeoutError') {
+    const expired = error?.statusCode === 410;
+    if (error && !expired && error.name !== 'TimeoutError') {
       this.failed(error, generation);
       return;
     }

@@ -36,7 +36,46 @@ function agentFor(options: RequestOptions): HttpsAgent {
 }
 
 /** Asks the API server to answer with the object's metadata only (a `meta.k8s.io/v1` PartialObjectMetadata). */
-const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+export const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/** How to send one request to the API server: its URL, options (credentials, keep-alive agent) and sender. */
+export async function requestTo(
+  config: KubeConfig,
+  method: string,
+  path: string,
+  accept: string,
+  contentType?: string,
+  bearer?: string,
+): Promise<{ url: URL; options: RequestOptions; send: typeof httpsRequest }> {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(path, cluster.server);
+  const options: RequestOptions = { method, headers: { accept }, timeout: TIMEOUT_MS };
+  await config.applyToHTTPSOptions(options);
+  const { Authorization: own, ...headers } = (options.headers ?? {}) as Record<string, string>;
+  options.headers = {
+    ...headers,
+    authorization: bearer ? `Bearer ${bearer}` : own,
+    ...(contentType ? { 'content-type': contentType } : {}),
+  };
+  if (!options.headers.authorization) delete options.headers.authorization;
+  if (bearer) {
+    // The caller's token alone speaks for the request: no client certificate of the server's.
+    options.cert = undefined;
+    options.key = undefined;
+  }
+  if (url.protocol === 'https:') options.agent = agentFor(options);
+  return { url, options, send: url.protocol === 'http:' ? httpRequest : httpsRequest };
+}
+
+/** The API server's message in an error answer (a Status object), or the answer as it is. */
+export function statusMessage(text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
+}
 
 /**
  * A request to the API server answered as plain JSON, exactly as the server wrote it (the typed
@@ -53,26 +92,8 @@ export async function rawRequest<T>(
   bearer?: string,
   metadataOnly = false,
 ): Promise<T> {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error('no current cluster in the kubeconfig');
-  const url = new URL(path, cluster.server);
   const accept = metadataOnly ? METADATA_ONLY : 'application/json';
-  const options: RequestOptions = { method, headers: { accept }, timeout: TIMEOUT_MS };
-  await config.applyToHTTPSOptions(options);
-  const { Authorization: own, ...headers } = (options.headers ?? {}) as Record<string, string>;
-  options.headers = {
-    ...headers,
-    authorization: bearer ? `Bearer ${bearer}` : own,
-    ...(body ? { 'content-type': body.contentType } : {}),
-  };
-  if (!options.headers.authorization) delete options.headers.authorization;
-  if (bearer) {
-    // The caller's token alone speaks for the request: no client certificate of the server's.
-    options.cert = undefined;
-    options.key = undefined;
-  }
-  if (url.protocol === 'https:') options.agent = agentFor(options);
-  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const { url, options, send } = await requestTo(config, method, path, accept, body?.contentType, bearer);
   return new Promise<T>((resolve, reject) => {
     const req = send(url, options, (response) => {
       const chunks: Buffer[] = [];
@@ -88,11 +109,7 @@ export async function rawRequest<T>(
           }
           return;
         }
-        let message = text;
-        try {
-          message = (JSON.parse(text) as { message?: string }).message ?? text;
-        } catch {}
-        reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${message}`));
+        reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${statusMessage(text)}`));
       });
       response.on('error', reject);
     });
