@@ -42,6 +42,11 @@ if (!node) {
   );
   process.exit(2);
 }
+if (values.kubeconfig?.trim() === '') {
+  // An unset shell variable, not a call for Kubernetes mode with the default kubeconfig.
+  process.stderr.write('agent: --kubeconfig: empty value\n');
+  process.exit(2);
+}
 const conntrackEntries = Number(values['conntrack-entries'] ?? CONNTRACK_DEFAULT_ENTRIES);
 if (!Number.isInteger(conntrackEntries) || conntrackEntries < 1 || conntrackEntries > 1 << 24) {
   process.stderr.write(

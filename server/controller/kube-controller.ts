@@ -23,6 +23,9 @@ import { MANAGED_BY, type ManagedEndpoint, ManagedEndpoints, policyKeyOf } from 
 import { packPolicyEndpoints, stagedWrites } from './packing.ts';
 import { DEFAULT_CHUNK_SIZE } from './policy-endpoints.ts';
 
+/** What stands in the versions brought during a write for a deletion. */
+const DELETED = '';
+
 /** The field manager of every write. */
 export const FIELD_MANAGER = 'palisade-controller';
 
@@ -174,14 +177,19 @@ export class KubeController {
         const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string; resourceVersion?: string };
         const key = keyOf({ namespace: meta.namespace ?? '', name: meta.name ?? '' });
         if (meta.resourceVersion === undefined) return false;
+        if (this.written.get(key) === meta.resourceVersion) {
+          this.written.delete(key);
+          return true;
+        }
         const brought = this.inFlight.get(key);
-        if (brought) return brought.push(meta.resourceVersion) > 0;
-        if (this.written.get(key) !== meta.resourceVersion) return false;
-        this.written.delete(key);
+        if (!brought) return false;
+        brought.push(meta.resourceVersion);
         return true;
       },
       delete: (_: ClusterObject['kind'], key: string) => {
         this.written.delete(key);
+        // Deleted while ours was on its way: not ours, so judged as someone else's version.
+        this.inFlight.get(key)?.push(DELETED);
         const policy = this.actual.delete(key);
         if (policy !== undefined) this.mark(policy);
       },
@@ -309,7 +317,7 @@ export class KubeController {
           });
           if (version && seen !== version && !brought.includes(version)) this.written.set(key, version);
         } else {
-          // Someone else's version came in whole (a new list) while ours was on its way: look again.
+          // Someone else's version came in whole while ours was on its way: look again.
           this.mark(policyKey);
         }
       });
@@ -331,9 +339,13 @@ export class KubeController {
     ];
   }
 
-  /** Reads one PolicyEndpoint whole into `actual` (the watch brought only its metadata), then looks at its policy again. */
+  /**
+   * Reads one PolicyEndpoint whole into `actual` (the watch brought only its metadata), then looks
+   * at its policy again, unless a newer version came in meanwhile.
+   */
   private async reread(endpoint: ManagedEndpoint, policyKey: string): Promise<void> {
     const key = keyOf(endpoint.metadata);
+    const held = this.actual.get(key)?.metadata.resourceVersion;
     let raw: Json | undefined;
     try {
       raw = await rawRequest<Json>(this.config, 'GET', pathOf(endpoint));
@@ -349,14 +361,15 @@ export class KubeController {
         return;
       }
     }
-    try {
-      if (!raw) throw new Error('gone');
-      this.actual.set(
-        decodeObject({ ...raw, apiVersion: endpoint.apiVersion, kind: endpoint.kind }) as ManagedEndpoint,
-      );
-    } catch {
-      // Gone, or in a form this controller cannot read: it is written anew.
-      this.actual.delete(key);
+    if (this.actual.get(key)?.metadata.resourceVersion === held) {
+      try {
+        if (!raw) throw new Error('gone');
+        const object = decodeObject({ ...raw, apiVersion: endpoint.apiVersion, kind: endpoint.kind });
+        for (const policy of this.actual.set(object as ManagedEndpoint)) this.mark(policy);
+      } catch {
+        // Gone, or in a form this controller cannot read: it is written anew.
+        this.actual.delete(key);
+      }
     }
     this.mark(policyKey);
   }

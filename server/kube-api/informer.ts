@@ -76,6 +76,8 @@ export interface InformerOptions {
 }
 
 const MAX_RETRY_MS = 5000;
+/** Whole objects a metadata watch fetches at once at most; past that it lists again instead. */
+const MAX_FETCHES = 64;
 /**
  * How often at most a kind the cluster does not serve (its CRD not installed: no cluster tiers on
  * a cluster without them) is looked for again: it holds nothing meanwhile, and is picked up once
@@ -135,6 +137,8 @@ export class Informer {
 
   start(): void {
     this.stopped = false;
+    // The watch went on past changes whose whole objects were still being fetched: a new list brings them.
+    if (this.fetching.size > 0) this.resourceVersion = '';
     this.fetching.clear();
     const generation = ++this.generation;
     this.run(generation).catch((error) => this.failed(error, generation));
@@ -206,19 +210,25 @@ export class Informer {
 
   private event(phase: string, raw: RawObject, generation: number): void {
     if (!this.current(generation)) return;
-    this.retryMs = 100;
     if (phase === 'ERROR') {
+      const status = raw as { code?: number; message?: string };
       // 410 Gone: the resourceVersion is too old; the watch ends, and a new list follows.
-      if ((raw as { code?: number }).code === 410) this.resourceVersion = '';
+      if (status.code === 410) this.resourceVersion = '';
+      // Any other: the watch is given up, and made again after a pause.
+      else
+        this.giveUp(new Error(`${status.code ?? ''} ${status.message ?? 'watch error'}`.trim()), generation);
       return;
     }
+    this.retryMs = 100;
     if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') this.fetching.delete(keyOfRaw(raw));
     if ((phase === 'ADDED' || phase === 'MODIFIED') && this.metadataWatch)
       this.receivedMetadata(raw, generation);
     else if (phase === 'ADDED' || phase === 'MODIFIED') this.received(raw);
     else if (phase === 'DELETED') this.removed(keyOfRaw(raw));
-    // A BOOKMARK carries only the resourceVersion to go on from.
-    this.resourceVersion = raw.metadata?.resourceVersion ?? this.resourceVersion;
+    // A BOOKMARK carries only the resourceVersion to go on from. (Unless the event made the
+    // informer list again.)
+    if (this.current(generation))
+      this.resourceVersion = raw.metadata?.resourceVersion ?? this.resourceVersion;
   }
 
   /**
@@ -235,25 +245,48 @@ export class Informer {
     }
     const event = ++this.events;
     this.fetching.set(key, event);
+    // Many changes not its own (a bulk edit): one list costs less than a fetch for each.
+    if (this.fetching.size > MAX_FETCHES) {
+      this.relist(generation);
+      return;
+    }
     const path = objectPath(this.kind, raw.metadata?.namespace ?? '', raw.metadata?.name ?? '');
-    rawRequest<RawObject>(this.config, 'GET', path).then(
-      (whole) => {
-        if (!this.current(generation) || this.fetching.get(key) !== event) return;
-        this.fetching.delete(key);
-        this.received(whole);
-      },
-      (error) => {
-        if (!this.current(generation) || this.fetching.get(key) !== event) return;
-        this.fetching.delete(key);
-        // Deleted since: its DELETED event is on its way, or was missed while the watch was down.
-        if (error instanceof ApiError && error.code === 404) return this.removed(key);
-        // Anything else: list again, which brings every object up to date.
-        this.request?.abort();
-        this.request = undefined;
-        this.resourceVersion = '';
-        this.failed(error, generation);
-      },
-    );
+    rawRequest<RawObject>(this.config, 'GET', path)
+      .then(
+        (whole) => {
+          if (!this.current(generation) || this.fetching.get(key) !== event) return;
+          this.fetching.delete(key);
+          this.received(whole);
+        },
+        (error) => {
+          if (!this.current(generation) || this.fetching.get(key) !== event) return;
+          // Deleted since: its DELETED event is on its way, or was missed while the watch was down.
+          if (error instanceof ApiError && error.code === 404) {
+            this.fetching.delete(key);
+            return this.removed(key);
+          }
+          // Anything else: after a pause, a new list (the fetch is still pending) brings it.
+          this.giveUp(error, generation);
+        },
+      )
+      .catch((error) => this.giveUp(error, generation));
+  }
+
+  /** Ends the watch now and lists again at once. */
+  private relist(generation: number): void {
+    if (!this.current(generation)) return;
+    this.request?.abort();
+    this.request = undefined;
+    this.resourceVersion = '';
+    this.start();
+  }
+
+  /** Ends the watch now; it is made again after a pause, as after a failure. */
+  private giveUp(error: unknown, generation: number): void {
+    if (!this.current(generation)) return;
+    this.request?.abort();
+    this.request = undefined;
+    this.failed(error, generation);
   }
 
   /** The watch ended: the server closed it, it timed out or expired (then a new list), or it failed. */

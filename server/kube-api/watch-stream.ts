@@ -22,9 +22,10 @@ export class WatchError extends Error {
 /**
  * Watches `path` on the API server over node:https, on the kubeconfig's kept-alive connection:
  * each line of the stream is one event, handed to `onEvent` as the API server wrote it. `onEnd`
- * is called once, with null when the server closed the watch, or with the error that ended it;
- * never after `abort()`. (client-node's Watch goes through fetch, a web stream and readline,
- * which cost several times more CPU per event.)
+ * is called once, with null when the server closed the watch, or with the error that ended it
+ * (an answer other than 200, a line that is not an event, a throw of `onEvent`, a lost
+ * connection); never after `abort()`. (client-node's Watch goes through fetch, a web stream and
+ * readline, which cost several times more CPU per event.)
  */
 export async function watchStream(
   config: KubeConfig,
@@ -41,7 +42,25 @@ export async function watchStream(
   const end = (error: WatchError | null) => {
     if (ended) return;
     ended = true;
+    request.destroy();
     onEnd(error);
+  };
+  /** One line of the stream: an event, or nothing (a blank line). */
+  const take = (line: string) => {
+    if (line.trim() === '') return;
+    let event: { type?: unknown; object?: unknown };
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return end(new WatchError(`a line of the watch is not JSON: ${line.slice(0, 80)}`));
+    }
+    if (typeof event.type !== 'string' || !event.object || typeof event.object !== 'object')
+      return end(new WatchError(`a line of the watch is not an event: ${line.slice(0, 80)}`));
+    try {
+      onEvent(event.type, event.object as Json);
+    } catch (error) {
+      end(new WatchError(`handling a ${event.type} event: ${(error as Error).message}`));
+    }
   };
   const request = send(url, options, (response) => {
     response.setEncoding('utf8');
@@ -54,35 +73,26 @@ export async function watchStream(
       response.on('end', () => end(new WatchError(`${status} ${statusMessage(text)}`, status)));
       return;
     }
+    // What came after the last newline: the start of a line still on its way.
     let partial = '';
     response.on('data', (chunk: string) => {
-      const text = partial + chunk;
       let start = 0;
-      for (let newline = text.indexOf('\n'); newline >= 0 && !ended; newline = text.indexOf('\n', start)) {
-        const line = text.slice(start, newline);
+      for (let newline = chunk.indexOf('\n'); newline >= 0 && !ended; newline = chunk.indexOf('\n', start)) {
+        const line = partial + chunk.slice(start, newline);
+        partial = '';
         start = newline + 1;
-        let event: { type?: unknown; object?: unknown };
-        try {
-          event = JSON.parse(line);
-        } catch {
-          request.destroy();
-          end(new WatchError(`a line of the watch is not JSON: ${line.slice(0, 80)}`));
-          return;
-        }
-        if (typeof event.type === 'string' && event.object && typeof event.object === 'object')
-          onEvent(event.type, event.object as Json);
+        take(line);
       }
-      partial = text.slice(start);
+      if (!ended) partial += chunk.slice(start);
     });
     response.on('end', () => end(null));
-    response.on('error', (error) => end(new WatchError(error.message)));
-    response.on('close', () => end(new WatchError('the connection closed before the watch ended')));
   });
-  request.on('timeout', () => {
-    request.destroy();
-    end(new WatchError(`no bytes for ${IDLE_MS / 1000} s`, undefined, 'TimeoutError'));
-  });
+  request.on('timeout', () =>
+    end(new WatchError(`no bytes for ${IDLE_MS / 1000} s`, undefined, 'TimeoutError')),
+  );
   request.on('error', (error) => end(new WatchError(error.message)));
+  // Whatever else ends it (the connection lost before the answer or its end): not a clean end.
+  request.on('close', () => end(new WatchError('the connection closed before the watch ended')));
   request.end();
   return {
     abort() {

@@ -19,6 +19,9 @@ const DECODERS: Record<ClusterObject['kind'], (raw: Json) => ClusterObject> = {
   ClusterPolicyEndpoint: decodeClusterPolicyEndpoint,
 };
 
+/** The kinds Palisade reads. */
+export const READ_KINDS = Object.keys(DECODERS) as readonly ClusterObject['kind'][];
+
 /** Kinds that live outside namespaces. */
 const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
   'Namespace',
@@ -48,7 +51,7 @@ export function isClusterKind(kind: unknown): kind is ClusterObject['kind'] {
 export function miscasedKind(kind: unknown): ClusterObject['kind'] | undefined {
   if (typeof kind !== 'string' || isClusterKind(kind)) return undefined;
   const lower = kind.toLowerCase();
-  return (Object.keys(DECODERS) as ClusterObject['kind'][]).find((known) => known.toLowerCase() === lower);
+  return READ_KINDS.find((known) => known.toLowerCase() === lower);
 }
 
 /**
@@ -60,7 +63,7 @@ export function decodeObject(raw: Json): ClusterObject {
   if (!isClusterKind(kind)) {
     throw new FieldError(
       'kind',
-      `unsupported kind ${JSON.stringify(kind)}: expected one of ${Object.keys(DECODERS).join(', ')}`,
+      `unsupported kind ${JSON.stringify(kind)}: expected one of ${READ_KINDS.join(', ')}`,
     ).inObject(nameOfRaw(raw));
   }
   try {

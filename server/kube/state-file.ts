@@ -6,7 +6,7 @@ import { isObject, type Json } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { checkKnownFields, isOtherGroup } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
-import { decodeObject, isClusterKind, miscasedKind, nameOfRaw } from './objects.ts';
+import { decodeObject, isClusterKind, miscasedKind, nameOfRaw, READ_KINDS } from './objects.ts';
 
 /** A state file that cannot be read: names the file, and the object and field when known. */
 export class StateFileError extends Error {
@@ -109,10 +109,7 @@ export function loadState(paths: readonly string[]): Cluster {
   const objects = readStateObjects(paths);
   // An empty read is a mistake (a dump that failed, the wrong file), not a cluster with nothing in it.
   if (objects.length === 0)
-    throw new StateFileError(
-      paths.join(', '),
-      'holds no object Palisade reads (Namespace, Pod, Service, NetworkPolicy, ClusterNetworkPolicy, PolicyEndpoint)',
-    );
+    throw new StateFileError(paths.join(', '), `holds no object Palisade reads (${READ_KINDS.join(', ')})`);
   return Cluster.of(objects);
 }
 
