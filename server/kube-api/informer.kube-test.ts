@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterObject } from '../policy/cluster.ts';
-import { CLUSTER_NETWORK_POLICIES, Informer, NETWORK_POLICIES } from './informer.ts';
+import { CLUSTER_NETWORK_POLICIES, Informer, NAMESPACES, NETWORK_POLICIES } from './informer.ts';
 import { loadKubeConfig } from './kube-config.ts';
+import { rawRequest } from './raw-request.ts';
 import { runKubectl, TestingApiServer } from './testing-api-server.ts';
 
 /** An informer of a kind the real API server does not serve yet (its CRD not installed). */
@@ -176,5 +179,64 @@ test('a metadata watch fetches whole only the changes its receiver does not know
   } finally {
     informer.stop();
     await api.kubectl(['delete', 'networkpolicy', '-n', 'default', '--all']);
+  }
+});
+
+test('requests and watches go through the proxy the kubeconfig names (proxy-url)', async () => {
+  // A proxy as corporate networks have: it opens a tunnel (CONNECT) to the address asked for.
+  const tunnels: string[] = [];
+  const proxy = createServer();
+  proxy.on('connect', (request, client, head) => {
+    tunnels.push(request.url ?? '');
+    const [host = '', port = ''] = (request.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const kubeconfig = join(api.dir, 'kubeconfig-proxied');
+  const config = JSON.parse(readFileSync(api.kubeconfig, 'utf8'));
+  config.clusters[0].cluster['proxy-url'] = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  writeFileSync(kubeconfig, JSON.stringify(config));
+  const seen: string[] = [];
+  const informer = new Informer(loadKubeConfig(kubeconfig), NAMESPACES, {
+    set: (object) => seen.push(object.metadata.name),
+    delete: () => {},
+    invalid: () => {},
+    error: () => {},
+  });
+  try {
+    const namespace = await rawRequest<{ metadata: { name: string } }>(
+      loadKubeConfig(kubeconfig),
+      'GET',
+      '/api/v1/namespaces/default',
+    );
+    assert.equal(namespace.metadata.name, 'default');
+    informer.start();
+    await informer.hasSynced();
+    await api.kubectl(['create', 'namespace', 'through-the-proxy']);
+    const deadline = Date.now() + 30_000;
+    while (!seen.includes('through-the-proxy')) {
+      assert.ok(
+        Date.now() < deadline,
+        `the watch brings the new namespace within 30 s, saw: ${seen.join(', ')}`,
+      );
+      await sleep(100);
+    }
+    const apiServer = new URL(api.url).host;
+    assert.ok(
+      tunnels.length >= 2 && tunnels.every((to) => to === apiServer),
+      `tunnels: ${tunnels.join(', ')}`,
+    );
+  } finally {
+    informer.stop();
+    proxy.closeAllConnections();
+    proxy.close();
+    await api.kubectl(['delete', 'namespace', 'through-the-proxy', '--wait=false']);
   }
 });

@@ -64,7 +64,8 @@ export async function requestTo(
     options.cert = undefined;
     options.key = undefined;
   }
-  if (url.protocol === 'https:') options.agent = agentFor(options);
+  // Through a proxy (the kubeconfig's proxy-url), client-node's agent makes the tunnel.
+  if (url.protocol === 'https:' && !cluster.proxyUrl) options.agent = agentFor(options);
   return { url, options, send: url.protocol === 'http:' ? httpRequest : httpsRequest };
 }
 
