@@ -75,6 +75,15 @@ spec:
   }
 });
 
+/** Waits until `seen` holds `count` events; after 30 s, fails with what it holds. */
+async function untilSeen(seen: readonly string[], count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (seen.length < count) {
+    assert.ok(Date.now() < deadline, `${count} events within 30 s, saw: ${seen.join(', ')}`);
+    await sleep(100);
+  }
+}
+
 const policy = (name: string, label = 'one') => `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: ${name}, namespace: default, labels: {version: ${label}}}
@@ -92,13 +101,7 @@ test('after an outage the informer lists again and hands out each change once: w
     invalid: () => {},
     error: () => {},
   });
-  const until = async (count: number) => {
-    const deadline = Date.now() + 30_000;
-    while (seen.length < count) {
-      assert.ok(Date.now() < deadline, `${count} events within 30 s, saw: ${seen.join(', ')}`);
-      await sleep(100);
-    }
-  };
+  const until = (count: number) => untilSeen(seen, count);
   informer.start();
   const spare = await api.spareApiServer();
   try {
@@ -154,13 +157,7 @@ test('a metadata watch fetches whole only the changes its receiver does not know
     },
     { metadataWatch: true },
   );
-  const until = async (count: number) => {
-    const deadline = Date.now() + 30_000;
-    while (seen.length < count) {
-      assert.ok(Date.now() < deadline, `${count} events within 30 s, saw: ${seen.join(', ')}`);
-      await sleep(100);
-    }
-  };
+  const until = (count: number) => untilSeen(seen, count);
   informer.start();
   try {
     await informer.hasSynced();
