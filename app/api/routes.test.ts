@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { frameOf } from '../../agent/record-batch.ts';
 import { recordsOf, testEvent } from '../../agent/testing-records.ts';
-import { AGENT_TOKENS, API_TOKEN, FROM_PAGE, handler, request, snapshot } from './testing-routes.ts';
+import {
+  AGENT_TOKENS,
+  API_TOKEN,
+  FROM_PAGE,
+  handler,
+  METHODS,
+  ROUTES,
+  request,
+  snapshot,
+} from './testing-routes.ts';
 
 const POLICY = readFileSync(
   new URL('../../examples/walkthrough/policies/01-deny-all-ingress.yaml', import.meta.url),
@@ -363,4 +372,30 @@ test('reads check the Host and their query, and answer bad values with the param
   );
   const missingName = request('DELETE', '/api/policies', { ...FROM_PAGE });
   await refused(missingName, 400, 'name', /required/);
+});
+
+test('every route answers every method: one it does not take is a 405 with the JSON error and Allow', async () => {
+  const takes: Record<string, string> = {
+    '/api/policies': 'DELETE, GET, HEAD, OPTIONS, POST',
+    '/api/policies/preview': 'OPTIONS, POST',
+    '/api/ingest': 'OPTIONS, POST',
+    '/api/flows': 'GET, HEAD, OPTIONS',
+    '/healthz': 'GET, HEAD, OPTIONS',
+  };
+  for (const path of Object.keys(ROUTES)) {
+    for (const method of METHODS) assert.ok(ROUTES[path]?.[method], `${path} answers ${method}`);
+  }
+  for (const [path, allow] of Object.entries(takes)) {
+    for (const method of METHODS.filter((one) => !allow.split(', ').includes(one))) {
+      const response = await handler(path, method)(request(method, path, {}));
+      assert.equal(response.status, 405, `${method} ${path}`);
+      assert.equal(response.headers.get('allow'), allow);
+      const body = (await response.json()) as { error: string; field: string };
+      assert.equal(body.field, 'method');
+      assert.match(body.error, new RegExp(`does not take ${method}: it takes`));
+    }
+    const options = await ROUTES[path]?.OPTIONS?.(request('OPTIONS', path, {}));
+    assert.equal(options?.status, 204);
+    assert.equal(options?.headers.get('allow'), allow);
+  }
 });

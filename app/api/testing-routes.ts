@@ -27,7 +27,10 @@ writeJson('tokens.json', AGENT_TOKENS, 0o600);
 export const API_TOKEN = ensureApiToken();
 
 type Handler = (request: Request) => Promise<Response>;
-type Methods = Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>;
+/** The methods a route can be called with (Next.js answers HEAD and OPTIONS itself). */
+export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+type Method = (typeof METHODS)[number];
+type Methods = Partial<Record<Method | 'OPTIONS', Handler>>;
 
 /** Every route's handlers, by the path Next.js serves them at. */
 export const ROUTES: Record<string, Methods> = {
@@ -49,7 +52,7 @@ export const ROUTES: Record<string, Methods> = {
 };
 
 /** The handler of `method` at `path`. */
-export function handler(path: string, method: 'GET' | 'POST' | 'DELETE'): Handler {
+export function handler(path: string, method: Method): Handler {
   const found = ROUTES[path]?.[method];
   if (!found) throw new Error(`no ${method} ${path}`);
   return found;

@@ -1,5 +1,5 @@
 import { flowStore } from '../../server/flows/flow-service.ts';
-import { readRoute } from '../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../server/http/route.ts';
 import { clusterSource } from '../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +10,5 @@ export const GET = readRoute({}, () => ({
   ...clusterSource().status(),
   flows: flowStore().count(),
 }));
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

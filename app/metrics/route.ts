@@ -1,6 +1,6 @@
 import { flowStore, flowStream, ingestCounters } from '../../server/flows/flow-service.ts';
 import { renderServerMetrics } from '../../server/flows/ingest-counters.ts';
-import { readRoute } from '../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../server/http/route.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,3 +12,5 @@ export const GET = readRoute({}, () => {
   });
   return new Response(text, { headers: { 'content-type': 'text/plain; version=0.0.4' } });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

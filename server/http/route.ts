@@ -155,3 +155,31 @@ export function agentRoute<B>(
 ): RouteHandler {
   return guarded({ access: 'agent', ...spec }, handle);
 }
+
+/** The methods a route may take. */
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * Handlers for the methods a route does not take (those it takes are `taken`): a 405 with the
+ * JSON error every route answers and the `Allow` header (Next.js's own 405 has neither), and
+ * OPTIONS with the same `Allow` (Next.js's own would list these handlers as taken).
+ */
+export function otherMethods<T extends Method>(
+  ...taken: T[]
+): Record<Exclude<Method, T> | 'OPTIONS', RouteHandler> {
+  const all: readonly string[] = taken;
+  const allow = [...taken, ...(all.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].sort().join(', ');
+  const refuse: RouteHandler = async (request) =>
+    Response.json(
+      { error: `this route does not take ${request.method}: it takes ${taken.join(', ')}`, field: 'method' },
+      { status: 405, headers: { ...HEADERS, allow } },
+    );
+  const options: RouteHandler = async () => new Response(null, { status: 204, headers: { allow } });
+  return {
+    ...Object.fromEntries(
+      METHODS.filter((method) => !all.includes(method)).map((method) => [method, refuse]),
+    ),
+    OPTIONS: options,
+  } as Record<Exclude<Method, T> | 'OPTIONS', RouteHandler>;
+}

@@ -1,5 +1,5 @@
 import { explainConnection } from '../../../server/flows/explain-connection.ts';
-import { readRoute } from '../../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../../server/http/route.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
@@ -8,3 +8,5 @@ export const dynamic = 'force-dynamic';
 export const GET = readRoute({ query: (params) => params }, async ({ query }) =>
   explainConnection(await clusterSource().cluster(), query),
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

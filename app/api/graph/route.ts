@@ -1,7 +1,7 @@
 import { buildGraph } from '../../../server/graph/build-graph.ts';
 import { answerViewQuery, recentFlows } from '../../../server/graph/graph-service.ts';
 import { queryOf } from '../../../server/http/query.ts';
-import { readRoute } from '../../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../../server/http/route.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
@@ -28,3 +28,5 @@ export const GET = readRoute(
     return { ...source.status(), ...buildGraph(cluster, recentFlows(), { grouping }) };
   },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -2,7 +2,7 @@ import { flowNaming, flowStore, flowStream, ingestCounters } from '../../../serv
 import { ingest } from '../../../server/flows/ingest.ts';
 import { countRefused } from '../../../server/flows/ingest-counters.ts';
 import { INGEST_BODY } from '../../../server/http/bodies.ts';
-import { agentRoute } from '../../../server/http/route.ts';
+import { agentRoute, otherMethods } from '../../../server/http/route.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
 export const dynamic = 'force-dynamic';
@@ -22,3 +22,5 @@ export const POST = agentRoute(
     );
   },
 );
+
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

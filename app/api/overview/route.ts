@@ -1,5 +1,5 @@
 import { flowStore } from '../../../server/flows/flow-service.ts';
-import { readRoute } from '../../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../../server/http/route.ts';
 import { overview } from '../../../server/overview/overview.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
 
@@ -11,3 +11,5 @@ export const GET = readRoute({}, async () => {
   const [cluster, nodes] = await Promise.all([source.cluster(), source.nodes()]);
   return { ...source.status(), ...overview(cluster, flowStore(), nodes, Date.now()) };
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -1,7 +1,7 @@
 import { dump } from 'js-yaml';
 import { POLICY_BODY } from '../../../server/http/bodies.ts';
 import { queryOf } from '../../../server/http/query.ts';
-import { readRoute, writeRoute } from '../../../server/http/route.ts';
+import { otherMethods, readRoute, writeRoute } from '../../../server/http/route.ts';
 import { keyOf } from '../../../server/kube/object-meta.ts';
 import { encodeObject } from '../../../server/kube/objects.ts';
 import { logger } from '../../../server/log.ts';
@@ -45,3 +45,5 @@ export const DELETE = writeRoute(
     return { deleted: name, ...result };
   },
 );
+
+export const { PUT, PATCH, OPTIONS } = otherMethods('GET', 'POST', 'DELETE');

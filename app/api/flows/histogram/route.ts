@@ -1,6 +1,6 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
 import { parseHistogramQuery } from '../../../../server/flows/histogram-query.ts';
-import { readRoute } from '../../../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../../../server/http/route.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,3 +9,5 @@ export const GET = readRoute(
   { query: (params) => parseHistogramQuery(params, Date.now()) },
   ({ query: { query, buckets } }) => ({ buckets: flowStore().histogram(query, buckets) }),
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

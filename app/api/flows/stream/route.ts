@@ -1,7 +1,7 @@
 import { parseFlowQuery } from '../../../../server/flows/flow-query.ts';
 import { flowStream } from '../../../../server/flows/flow-service.ts';
 import { liveFlowsResponse } from '../../../../server/flows/live-flows.ts';
-import { readRoute } from '../../../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../../../server/http/route.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,3 +9,5 @@ export const dynamic = 'force-dynamic';
 export const GET = readRoute({ query: parseFlowQuery }, ({ request, query }) =>
   liveFlowsResponse(flowStream(), request.signal, query),
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

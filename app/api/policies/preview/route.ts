@@ -1,6 +1,6 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
 import { POLICY_BODY } from '../../../../server/http/bodies.ts';
-import { checkRoute } from '../../../../server/http/route.ts';
+import { checkRoute, otherMethods } from '../../../../server/http/route.ts';
 import { previewChange } from '../../../../server/policy/preview.ts';
 import { clusterSource } from '../../../../server/sources/source.ts';
 
@@ -11,3 +11,5 @@ export const POST = checkRoute({ body: POLICY_BODY }, async ({ body }) => {
   const recent = flowStore().query({ since: Date.now() - 10 * 60 * 1000, limit: 5000 });
   return previewChange(await clusterSource().cluster(), body, recent);
 });
+
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

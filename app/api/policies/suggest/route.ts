@@ -1,6 +1,6 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
 import { queryOf } from '../../../../server/http/query.ts';
-import { readRoute } from '../../../../server/http/route.ts';
+import { otherMethods, readRoute } from '../../../../server/http/route.ts';
 import { FieldError } from '../../../../server/kube/field-error.ts';
 import { suggestPolicy } from '../../../../server/policy/draft-policy.ts';
 import { clusterSource } from '../../../../server/sources/source.ts';
@@ -16,3 +16,5 @@ export const GET = readRoute(
     return { yaml: suggestPolicy(cluster, pod, flowStore().query({ pod, limit: 10_000 })) };
   },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

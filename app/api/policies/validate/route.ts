@@ -1,5 +1,5 @@
 import { POLICY_BODY } from '../../../../server/http/bodies.ts';
-import { checkRoute } from '../../../../server/http/route.ts';
+import { checkRoute, otherMethods } from '../../../../server/http/route.ts';
 import { keyOf } from '../../../../server/kube/object-meta.ts';
 import { ruleOrderWarnings } from '../../../../server/policy/tiers.ts';
 
@@ -19,3 +19,5 @@ export const POST = checkRoute({ body: POLICY_BODY }, ({ body }) => ({
       : [],
   ),
 }));
+
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');
