@@ -65,10 +65,10 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
       });
       return;
     }
-    if (!options.strict && !miscasedKind(raw.kind) && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
+    const meant = miscasedKind(raw.kind);
+    if (!options.strict && !meant && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
     let object: ClusterObject;
     try {
-      const meant = miscasedKind(raw.kind);
       if (meant)
         throw new FieldError('kind', `unknown kind ${JSON.stringify(raw.kind)} (did you mean ${meant}?)`);
       checkKnownFields(raw);
