@@ -360,7 +360,8 @@ test('reads check the Host and their query, and answer bad values with the param
   await refused(get(`/api/graph?view=graph&search=${'x'.repeat(5000)}`), 400, 'search', /at most 4096/);
   await refused(get(`/api/graph?${'a=1&'.repeat(65)}`), 400, 'query', /at most 64 query parameters/);
   await refused(get('/api/flows/histogram?buckets=0'), 400, 'buckets', /1 to 240/);
-  await refused(get('/api/flows/histogram?since=5&until=4'), 400, 'since', /before until/);
+  await refused(get('/api/flows/histogram?since=5&until=5'), 400, 'since', /before until/);
+  await refused(get('/api/flows?since=5&until=4'), 400, 'since', /must not be after until/);
   await refused(get(`/api/isolation?${'pod=a/b&'.repeat(65)}`), 400, 'query', /at most 64/);
   await refused(get('/api/policies/suggest'), 400, 'pod', /required/);
   await refused(get('/api/policies/suggest?pod=default/nobody'), 400, 'pod', /no pod/);
@@ -370,8 +371,75 @@ test('reads check the Host and their query, and answer bad values with the param
     'port',
     /1 to 65535/,
   );
+  await refused(
+    get('/api/explain?from=default/client-one&to=default/demo-app&port=0x50'),
+    400,
+    'port',
+    /whole number from 1 to 65535/,
+  );
   const missingName = request('DELETE', '/api/policies', { ...FROM_PAGE });
   await refused(missingName, 400, 'name', /required/);
+  for (const name of ['default/p1/x', '/p1', '%20default/p1', 'Default/p1'])
+    await refused(
+      request('DELETE', `/api/policies?name=${name}`, { ...FROM_PAGE }),
+      400,
+      'name',
+      /must be ns\/name or name|namespace must consist|name must consist/,
+    );
+});
+
+test('a query parameter a route does not read, or one given twice, is refused by its name', async () => {
+  const get = (path: string) => request('GET', path, { host: '127.0.0.1:3000' });
+  const answer = async (path: string) => {
+    const response = await handler(new URL(path, 'http://x').pathname, 'GET')(get(path));
+    return { status: response.status, body: await response.json() };
+  };
+  await refused(
+    get('/api/flows?namespce=default'),
+    400,
+    'namespce',
+    /is not a parameter of GET \/api\/flows: it takes .*namespace/,
+  );
+  await refused(
+    get('/api/nodes?verbose=1'),
+    400,
+    'verbose',
+    /is not a parameter of GET \/api\/nodes: it takes none/,
+  );
+  await refused(get('/api/flows?limit=1&limit=abc'), 400, 'limit', /given 2 times: give it once/);
+  await refused(get('/api/graph?view=auto&group=pod'), 400, 'group', /not a parameter/);
+  await refused(get('/api/graph?view=graph&deniedOnly=yes'), 400, 'deniedOnly', /must be 1/);
+  await refused(
+    get('/api/explain?from=default/client-one&to=default/demo-app&port=80&proto=UDP'),
+    400,
+    'proto',
+    /it takes from, to, port, protocol, backend/,
+  );
+  // What the pages send is taken: a list where a route reads one, flags as 1 or true.
+  assert.equal((await answer('/api/isolation?pod=default/demo-app&pod=default/client-one')).status, 200);
+  assert.equal((await answer('/api/graph?view=graph&deniedOnly=true&since=0')).status, 200);
+  assert.equal((await answer('/api/flows?namespace=default&verdict=deny&since=0&limit=5')).status, 200);
+  // A range shorter than its buckets has one a millisecond, all within it.
+  const { body } = await answer('/api/flows/histogram?since=1000&until=1003');
+  assert.deepEqual(
+    body.buckets.map((bucket: { start: number }) => bucket.start),
+    [1000, 1001, 1002],
+  );
+});
+
+test('HEAD of the live flows answers its headers and holds no reader', async () => {
+  const { flowStream } = await import('../../server/flows/flow-service.ts');
+  const before = flowStream().size;
+  for (let i = 0; i < 3; i++) {
+    const response = await handler(
+      '/api/flows/stream',
+      'GET',
+    )(request('HEAD', '/api/flows/stream', { host: '127.0.0.1:3000' }));
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    assert.equal(response.body, null);
+  }
+  assert.equal(flowStream().size, before);
 });
 
 test('every route answers every method: one it does not take is a 405 with the JSON error and Allow', async () => {

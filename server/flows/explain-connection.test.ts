@@ -3,20 +3,19 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from '../policy/cluster.ts';
-import { explainConnection } from './explain-connection.ts';
+import { explainConnection, parseExplainQuery } from './explain-connection.ts';
 
 const walkthrough = (file: string) =>
   readFileSync(new URL(`../../examples/walkthrough/${file}`, import.meta.url), 'utf8');
+const explain = (cluster: Cluster, query: string) =>
+  explainConnection(cluster, parseExplainQuery(new URLSearchParams(query)));
 const cluster = Cluster.of([
   ...parseState(walkthrough('cluster.yaml'), 'cluster.yaml'),
   ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
 ]);
 
 test('a denied flow, named by addresses as agents report it, is explained by the policy that isolates', () => {
-  const verdict = explainConnection(
-    cluster,
-    new URLSearchParams('from=10.77.2.10&to=10.77.1.10&port=80&protocol=tcp'),
-  );
+  const verdict = explain(cluster, 'from=10.77.2.10&to=10.77.1.10&port=80&protocol=tcp');
   assert.equal(verdict.from, 'default/client-one');
   assert.equal(verdict.allowed, false);
   assert.deepEqual(verdict.ingress.policies, ['default/demo-app-deny-all']);
@@ -26,11 +25,11 @@ test('a denied flow, named by addresses as agents report it, is explained by the
 
 test('bad parameters name the field', () => {
   assert.throws(
-    () => explainConnection(cluster, new URLSearchParams('from=x/y&to=10.77.1.10&port=80')),
+    () => explain(cluster, 'from=x/y&to=10.77.1.10&port=80'),
     (error: { field?: string }) => error.field === 'from',
   );
   assert.throws(
-    () => explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=10.77.1.10&port=0')),
+    () => explain(cluster, 'from=10.77.2.10&to=10.77.1.10&port=0'),
     (error: { field?: string }) => error.field === 'port',
   );
 });
@@ -41,7 +40,7 @@ test('a flow to a ClusterIP is explained through its Service, with drafts that o
     ...parseState(walkthrough('policies/01-deny-all-ingress.yaml'), 'p1'),
     ...parseState(walkthrough('policies/06-deny-egress-from-client-one.yaml'), 'p6'),
   ]);
-  const verdict = explainConnection(denied, new URLSearchParams('from=10.77.2.10&to=10.96.0.80&port=80'));
+  const verdict = explain(denied, 'from=10.77.2.10&to=10.96.0.80&port=80');
   assert.equal(verdict.to, 'svc/default/demo-app');
   assert.equal(verdict.allowed, false);
   assert.deepEqual(verdict.egress.policies, ['default/client-one-deny-egress']);
@@ -49,27 +48,23 @@ test('a flow to a ClusterIP is explained through its Service, with drafts that o
   assert.equal(verdict.service?.backends[0]?.pod, 'default/demo-app');
   // The drafts, applied, let the connection through the ClusterIP.
   for (const draft of parseState(verdict.draft, 'draft')) denied.set(draft);
-  const after = explainConnection(
-    denied,
-    new URLSearchParams('from=default/client-one&to=svc/default/demo-app&port=80'),
-  );
+  const after = explain(denied, 'from=default/client-one&to=svc/default/demo-app&port=80');
   assert.equal(after.allowed, true, after.service?.summary);
   assert.match(verdict.draft, /podSelector:\n\s+matchLabels:\n\s+app: demo-app\n\s+ports:\n\s+- port: http/);
 });
 
 test('bad Service parameters name the field', () => {
   assert.throws(
-    () => explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=svc/default/nothing&port=80')),
+    () => explain(cluster, 'from=10.77.2.10&to=svc/default/nothing&port=80'),
     (error: { field?: string }) => error.field === 'to',
   );
   assert.throws(
-    () => explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=10.96.0.80&port=81')),
+    () => explain(cluster, 'from=10.77.2.10&to=10.96.0.80&port=81'),
     (error: { field?: string; message: string }) =>
       error.field === 'port' && /listens on 80\/TCP/.test(error.message),
   );
   assert.throws(
-    () =>
-      explainConnection(cluster, new URLSearchParams('from=10.77.2.10&to=10.96.0.80&port=80&backend=x/y')),
+    () => explain(cluster, 'from=10.77.2.10&to=10.96.0.80&port=80&backend=x/y'),
     (error: { field?: string; message: string }) =>
       error.field === 'backend' &&
       /x\/y is not a backend of .*its backends: default\/demo-app/.test(error.message),

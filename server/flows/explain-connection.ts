@@ -1,3 +1,4 @@
+import { queryOf } from '../http/query.ts';
 import { FieldError } from '../kube/field-error.ts';
 import { PROTOCOLS, type Protocol } from '../kube/protocol.ts';
 import type { Service } from '../kube/service.ts';
@@ -28,26 +29,40 @@ function serviceOf(cluster: Cluster, text: string): Service | undefined {
   return service;
 }
 
+/** What `GET /api/explain` asks about: two ends, a port and its protocol, and a Service's backend to show. */
+export interface ExplainQuery {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly backend?: string;
+}
+
+/** Reads an explain query from URL parameters; a bad value is an error naming the parameter. */
+export function parseExplainQuery(params: URLSearchParams): ExplainQuery {
+  const query = queryOf(params);
+  const from = query.required('from', 'ns/pod or an IP address');
+  const to = query.required('to', 'ns/pod, svc/ns/name or an IP address');
+  const port = query.number('port', 1, 65535, true);
+  if (port === undefined) throw new FieldError('port', 'is required (a port from 1 to 65535)');
+  const protocol = (query.text('protocol') ?? 'TCP').toUpperCase();
+  if (!(PROTOCOLS as readonly string[]).includes(protocol))
+    throw new FieldError('protocol', `must be one of ${PROTOCOLS.join(', ')}`);
+  return { from, to, port, protocol: protocol as Protocol, backend: query.text('backend') };
+}
+
 /**
- * Why a connection is allowed or denied, from URL parameters `from`, `to`, `port`, `protocol`
- * (the flows page's detail and the graph's edges ask this), with a draft of the policies that
- * would allow it when it is denied. To a Service (`svc/ns/name` or a ClusterIP, the port being
- * the service port) the verdict is the Service's, shown at `backend` (`ns/pod`) when given, and
- * the whole service verdict comes along as `service`.
+ * Why a connection is allowed or denied (the flows page's detail and the graph's edges ask this),
+ * with a draft of the policies that would allow it when it is denied. To a Service (`svc/ns/name`
+ * or a ClusterIP, the port being the service port) the verdict is the Service's, shown at
+ * `backend` (`ns/pod`) when given, and the whole service verdict comes along as `service`.
  */
 export function explainConnection(
   cluster: Cluster,
-  params: URLSearchParams,
+  { from: fromText, to: toText, port, protocol, backend }: ExplainQuery,
 ): Verdict & { draft: string; service?: ServiceVerdict } {
-  const port = Number(params.get('port'));
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new FieldError('port', 'must be a port from 1 to 65535');
-  const protocol = (params.get('protocol') ?? 'TCP').toUpperCase();
-  if (!(PROTOCOLS as readonly string[]).includes(protocol))
-    throw new FieldError('protocol', `must be one of ${PROTOCOLS.join(', ')}`);
-  const target = { port, protocol: protocol as Protocol };
-  const from = endpointOf(cluster, params.get('from') ?? '', 'from');
-  const toText = params.get('to') ?? '';
+  const target = { port, protocol };
+  const from = endpointOf(cluster, fromText, 'from');
   const service = serviceOf(cluster, toText);
   if (service) {
     const servicePort = servicePortAt(service, target);
@@ -59,7 +74,6 @@ export function explainConnection(
     }
     const clusterIP = service.clusterIPs.includes(toText) ? toText : undefined;
     const verdict = evaluateService(cluster, from, service, servicePort, { explain: true, clusterIP });
-    const backend = params.get('backend') || undefined;
     if (backend !== undefined && !verdict.backends.some((one) => one.pod === backend))
       throw new FieldError(
         'backend',
@@ -73,7 +87,7 @@ export function explainConnection(
   const named = endpointOf(cluster, toText, 'to');
   // A packet's two addresses are of one family: a pod named by name takes that of the end given by address.
   const byAddress = (text: string) => parseIp(text) !== undefined;
-  const source = from.pod && !byAddress(params.get('from') ?? '') ? podEnd(cluster, from.pod, named) : from;
+  const source = from.pod && !byAddress(fromText) ? podEnd(cluster, from.pod, named) : from;
   const to = named.pod && !byAddress(toText) ? podEnd(cluster, named.pod, source) : named;
   const verdict = evaluate(cluster, source, to, target, { explain: true });
   return { ...verdict, draft: draftAllowingPolicies(verdict, source, to) };

@@ -132,4 +132,10 @@ test('a frame that is not what an agent writes is refused, naming the field', ()
   many.writeUInt32LE(10_001, 8);
   assert.match(field(many), /^413 a batch holds at most 10000 flows, not 10001/);
   assert.throws(() => decodeFrame(Buffer.alloc(5)), /flow frame/);
+  const named = (pods: Record<number, string>, policies: Record<number, string> = {}) =>
+    field(frameOf({ node: 'lab-node-1' }, [recordsOf(events, { pods, policies })]));
+  assert.equal(named({ 10: '<img src=x>' }), 'head.pods.10: must be ns/name');
+  assert.equal(named({ 10: 'isolate-another-ns' }), 'head.pods.10: must be ns/name');
+  assert.match(named({}, { 5: 'default/Allow' }), /^head.policies.5: name must consist of lower case/);
+  assert.equal(named({ 10: 'default/a' }, { 5: 'isolate-another-ns' }), 'taken');
 });

@@ -3,7 +3,14 @@ import { HttpError } from '../http/http-error.ts';
 import { isObject, type Json } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentStatus } from '../nodes/agent-status.ts';
-import { type BatchHead, decodeBatchHead, type Flow, type IngestBatch, MAX_FLOW_TIME } from './flow.ts';
+import {
+  type BatchHead,
+  decodeBatchHead,
+  type Flow,
+  flowName,
+  type IngestBatch,
+  MAX_FLOW_TIME,
+} from './flow.ts';
 
 /**
  * A flow frame: ring buffer records as the kernel wrote them, after a head that says once what
@@ -110,8 +117,8 @@ export function decodeFrame(
   // The wall clock less the kernel's monotonic one: the time since the machine started, before now.
   if (typeof raw.clock !== 'number' || !(raw.clock >= 0 && raw.clock <= MAX_FLOW_TIME))
     throw new FieldError('head.clock', 'must be milliseconds since the epoch');
-  const pods = names(raw.pods, 'head.pods');
-  const policies = names(raw.policies, 'head.policies');
+  const pods = names(raw.pods, 'head.pods', false);
+  const policies = names(raw.policies, 'head.policies', true);
   const events = decodeFlowEvents(bytes.subarray(recordsAt, end), raw.clock);
   const late = events.findIndex((event) => event.time > MAX_FLOW_TIME);
   if (late >= 0)
@@ -144,15 +151,13 @@ function flowOf(
   };
 }
 
-/** A head's names by id: an object of `ns/name` strings keyed by whole numbers. */
-function names(value: unknown, path: string): Map<number, string> {
+/** A head's names by id: an object of pods' or (`clusterScoped`) policies' keys keyed by whole numbers. */
+function names(value: unknown, path: string, clusterScoped: boolean): Map<number, string> {
   if (!isObject(value)) throw new FieldError(path, 'must be an object of names by id');
   const result = new Map<number, string>();
   for (const [id, name] of Object.entries(value as Json)) {
     if (!/^\d{1,10}$/.test(id)) throw new FieldError(`${path}.${id.slice(0, 40)}`, 'must be keyed by an id');
-    if (typeof name !== 'string' || name.length > 512)
-      throw new FieldError(`${path}.${id}`, 'must be a name (ns/name) of at most 512 characters');
-    result.set(Number(id), name);
+    result.set(Number(id), flowName(name, `${path}.${id}`, clusterScoped));
   }
   return result;
 }

@@ -1,11 +1,16 @@
 import { REASONS, TIERS } from '../../agent/datapath/layout.ts';
 import { queryOf } from '../http/query.ts';
+import { FieldError } from '../kube/field-error.ts';
 import type { FlowQuery } from './flow-store.ts';
 
 /** Reads a flow query from URL parameters; a bad value is an error naming the parameter. */
 export function parseFlowQuery(params: URLSearchParams): FlowQuery {
   const query = queryOf(params);
   const family = query.choice('family', ['4', '6']);
+  const since = query.number('since', 0, Number.MAX_SAFE_INTEGER);
+  const until = query.number('until', 0, Number.MAX_SAFE_INTEGER);
+  if (since !== undefined && until !== undefined && since > until)
+    throw new FieldError('since', 'must not be after until');
   return {
     verdict: query.choice('verdict', ['allow', 'deny']),
     direction: query.choice('direction', ['ingress', 'egress']),
@@ -16,8 +21,8 @@ export function parseFlowQuery(params: URLSearchParams): FlowQuery {
     pod: query.text('pod'),
     service: query.text('service'),
     port: query.number('port', 0, 65535, true),
-    since: query.number('since', 0, Number.MAX_SAFE_INTEGER),
-    until: query.number('until', 0, Number.MAX_SAFE_INTEGER),
+    since,
+    until,
     limit: query.number('limit', 1, 10_000, true),
   };
 }

@@ -452,7 +452,7 @@ export class FlowStore {
    * `until` (both required): the flows page's histogram and the overview's denied flows over time.
    */
   histogram(query: FlowQuery & { since: number; until: number }, buckets: number): FlowBucket[] {
-    const width = Math.max(1, (query.until - query.since) / buckets);
+    const width = (query.until - query.since) / buckets;
     const { sql: where, values } = this.where(query);
     const rows = this.db
       .prepare(

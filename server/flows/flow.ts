@@ -1,7 +1,8 @@
 import { REASONS, type Reason, TIERS, type Tier } from '../../agent/datapath/layout.ts';
-import { integer, isObject, type Json, object, optionalString, string } from '../kube/decode.ts';
+import { integer, isObject, type Json, object, string } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
-import { dnsSubdomainProblem } from '../kube/names.ts';
+import { dnsSubdomainProblem, objectKeyProblem } from '../kube/names.ts';
+import { parseIp } from '../net/ip.ts';
 import { type AgentStatus, decodeAgentStatus } from '../nodes/agent-status.ts';
 
 /** One flow verdict as the server keeps it: what an agent saw on one side of a connection. */
@@ -95,6 +96,33 @@ function familyOf(flow: Json, path: string): 4 | 6 {
   return flow.family;
 }
 
+/** An address of the flow's family. */
+function address(value: unknown, path: string, family: 4 | 6): string {
+  const text = string(value, path);
+  if (parseIp(text)?.family !== family) throw new FieldError(path, `must be an IPv${family} address`);
+  return text;
+}
+
+/**
+ * The key of a pod (`ns/name`) or, `clusterScoped`, of a policy (a ClusterNetworkPolicy's is its
+ * name): flows are found and shown by these names.
+ */
+export function flowName(value: unknown, path: string, clusterScoped = false): string {
+  const text = string(value, path);
+  const problem =
+    text.length > 512 ? 'must be at most 512 characters' : objectKeyProblem(text, clusterScoped);
+  if (problem) throw new FieldError(path, problem);
+  return text;
+}
+
+/** A count that stays exact (a larger one would make any later count look the same). */
+function count(value: unknown, path: string): number {
+  const number = integer(value, path);
+  if (number < 0 || number > Number.MAX_SAFE_INTEGER)
+    throw new FieldError(path, `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  return number;
+}
+
 /** What an ingest body says besides its flows: the node, its drops, the batch's number, the agent's status. */
 export type BatchHead = Omit<IngestBatch, 'flows'>;
 
@@ -103,8 +131,7 @@ export function decodeBatchHead(body: Json): BatchHead {
   const node = string(body.node, 'node');
   const badNode = dnsSubdomainProblem(node);
   if (badNode) throw new FieldError('node', badNode);
-  const dropped = body.dropped === undefined ? 0 : integer(body.dropped, 'dropped');
-  if (dropped < 0) throw new FieldError('dropped', `must not be negative, got ${dropped}`);
+  const dropped = body.dropped === undefined ? 0 : count(body.dropped, 'dropped');
   const status = body.status === undefined ? undefined : decodeAgentStatus(body.status, 'status');
   return {
     node,
@@ -126,23 +153,24 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
     if (typeof flow.time !== 'number' || !(flow.time >= 0 && flow.time <= MAX_FLOW_TIME)) {
       throw new FieldError(`${path}.time`, 'must be milliseconds since the epoch, before the year 2090');
     }
+    const family = familyOf(flow, path);
     return {
       time: flow.time,
       node,
-      pod: optionalString(flow.pod, `${path}.pod`),
+      pod: flow.pod === undefined ? undefined : flowName(flow.pod, `${path}.pod`),
       direction: oneOf(flow.direction, `${path}.direction`, ['ingress', 'egress']),
       verdict: oneOf(flow.verdict, `${path}.verdict`, ['allow', 'deny']),
       kind: oneOf(flow.kind, `${path}.kind`, ['new-flow', 'denied']),
-      src: string(flow.src, `${path}.src`),
+      src: address(flow.src, `${path}.src`, family),
       sport: port(flow.sport, `${path}.sport`),
-      dst: string(flow.dst, `${path}.dst`),
+      dst: address(flow.dst, `${path}.dst`, family),
       dport: port(flow.dport, `${path}.dport`),
       protocol: byte(flow.protocol, `${path}.protocol`),
-      family: familyOf(flow, path),
+      family,
       ...(flow.reason === undefined ? {} : { reason: oneOf(flow.reason, `${path}.reason`, REASONS) }),
       // A flow that does not say its tier (from an agent older than tiers) reads as None, as stored ones do.
       tier: flow.tier === undefined ? 'None' : oneOf(flow.tier, `${path}.tier`, TIERS),
-      policy: optionalString(flow.policy, `${path}.policy`),
+      policy: flow.policy === undefined ? undefined : flowName(flow.policy, `${path}.policy`, true),
     };
   });
   return { ...head, flows };
@@ -153,7 +181,6 @@ function batchOf(value: unknown): IngestBatch['batch'] {
   const sender = string(raw.sender, 'batch.sender');
   if (!/^[\w-]{1,64}$/.test(sender))
     throw new FieldError('batch.sender', 'must be 1 to 64 letters, digits, - or _');
-  const seq = integer(raw.seq, 'batch.seq');
-  if (seq < 0) throw new FieldError('batch.seq', 'must not be negative');
+  const seq = count(raw.seq, 'batch.seq');
   return { sender, seq };
 }

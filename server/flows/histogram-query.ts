@@ -5,7 +5,7 @@ import type { FlowQuery } from './flow-store.ts';
 
 /**
  * A histogram's question from URL parameters: the flow filters, `since`/`until` (the last hour
- * before now when absent) and `buckets` (60 when absent, at most 240).
+ * before now when absent) and `buckets` (60 when absent, at most 240, and at most one a millisecond).
  */
 export function parseHistogramQuery(
   params: URLSearchParams,
@@ -15,6 +15,8 @@ export function parseHistogramQuery(
   const until = query.until ?? now;
   const since = query.since ?? until - 3_600_000;
   if (since >= until) throw new FieldError('since', 'must be before until');
-  const buckets = queryOf(params).number('buckets', 1, 240, true) ?? 60;
+  const asked = queryOf(params).number('buckets', 1, 240, true) ?? 60;
+  // A bucket is a millisecond at least (the store's times are milliseconds): a shorter range has fewer.
+  const buckets = Math.max(1, Math.min(asked, Math.floor(until - since)));
   return { query: { ...query, since, until }, buckets };
 }

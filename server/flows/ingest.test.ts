@@ -137,7 +137,14 @@ test('an agent speaks for its own node only, and only valid batches of a bounded
   rejects({ ...good, flows: [{ ...flow, tier: 'Top' }] }, 400, /None, Admin, NetworkPolicy/, 'flows[0].tier');
   rejects({ ...good, node: 'elsewhere' }, 403, /not the token of node elsewhere/, 'node');
   rejects({ ...good, node: 'Not A Node\n' }, 400, /lower case alphanumeric/, 'node');
-  rejects({ ...good, dropped: -1 }, 400, /must not be negative/, 'dropped');
+  rejects({ ...good, dropped: -1 }, 400, /whole number from 0/, 'dropped');
+  rejects({ ...good, dropped: 1e308 }, 400, /whole number from 0 to 9007199254740991/, 'dropped');
+  rejects({ ...good, flows: [{ ...flow, src: 'not-an-ip' }] }, 400, /an IPv4 address/, 'flows[0].src');
+  rejects({ ...good, flows: [{ ...flow, dst: '10.77.1.10\u0000' }] }, 400, /an IPv4 address/, 'flows[0].dst');
+  rejects({ ...good, flows: [{ ...flow, family: 6 }] }, 400, /an IPv6 address/, 'flows[0].src');
+  rejects({ ...good, flows: [{ ...flow, pod: '<img src=x>' }] }, 400, /must be ns\/name/, 'flows[0].pod');
+  rejects({ ...good, flows: [{ ...flow, pod: 'default/A' }] }, 400, /name must consist/, 'flows[0].pod');
+  rejects({ ...good, flows: [{ ...flow, policy: 'a/b/c' }] }, 400, /ns\/name or name/, 'flows[0].policy');
   rejects(
     { ...good, flows: [good.flows[0], { ...good.flows[1], dport: 70000 }] },
     400,
@@ -160,7 +167,8 @@ test('an agent speaks for its own node only, and only valid batches of a bounded
     'flows',
   );
   rejects({ ...good, batch: { sender: 'a b', seq: 1 } }, 400, /letters, digits/, 'batch.sender');
-  rejects({ ...good, batch: { sender: 'a', seq: -1 } }, 400, /negative/, 'batch.seq');
+  rejects({ ...good, batch: { sender: 'a', seq: -1 } }, 400, /whole number from 0/, 'batch.seq');
+  rejects({ ...good, batch: { sender: 'a', seq: 1e300 } }, 400, /whole number from 0/, 'batch.seq');
 });
 
 test('a batch its agent sends again (the same number) is answered as taken and stored once', () => {

@@ -1,12 +1,11 @@
 import 'server-only';
 import type { Flow } from '../flows/flow.ts';
 import { flowStore } from '../flows/flow-service.ts';
-import { FieldError } from '../kube/field-error.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { buildView } from './build-view.ts';
 import { type FeedAnswer, GraphFeed } from './graph-feed.ts';
 import type { GraphView } from './graph-view.ts';
-import { viewFromQuery, viewToQuery } from './view-request.ts';
+import { type ViewRequest, viewToQuery } from './view-request.ts';
 
 const holder = globalThis as {
   palisadeGraphFeed?: GraphFeed;
@@ -32,12 +31,11 @@ export function recentFlows(now = Date.now()): Flow[] {
  * `GET /api/graph?view=…[&since=VERSION]`: the view the query asks for, whole, or as the delta
  * from the version the client holds.
  */
-export function answerViewQuery(cluster: Cluster, params: URLSearchParams): FeedAnswer {
-  const request = viewFromQuery(params, true);
-  const sinceText = params.get('since');
-  const since = sinceText === null ? undefined : Number(sinceText);
-  if (since !== undefined && !Number.isSafeInteger(since))
-    throw new FieldError('since', 'must be a version number');
+export function answerViewQuery(
+  cluster: Cluster,
+  request: ViewRequest,
+  since: number | undefined,
+): FeedAnswer {
   holder.palisadeGraphFeed ??= new GraphFeed();
   holder.palisadeViews ??= new Map();
   const key = viewToQuery(request);

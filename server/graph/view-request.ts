@@ -48,7 +48,7 @@ const CHOICES: Partial<Record<(typeof TEXTS)[number], readonly string[]>> = {
 
 /** The request a URL query asks for; `strict` (the server) refuses values out of range, the page drops them. */
 export function viewFromQuery(query: string | URLSearchParams, strict = false): ViewRequest {
-  const params = new URLSearchParams(query);
+  const params = typeof query === 'string' ? new URLSearchParams(query) : query;
   const request: Record<string, string | boolean> = {};
   for (const key of TEXTS) {
     const value = params.get(key);
@@ -66,7 +66,12 @@ export function viewFromQuery(query: string | URLSearchParams, strict = false): 
     }
     request[key] = value;
   }
-  for (const key of FLAGS) if (params.get(key) === '1') request[key] = true;
+  for (const key of FLAGS) {
+    const value = params.get(key);
+    if (value === '1' || value === 'true') request[key] = true;
+    else if (strict && value !== null && !['', '0', 'false'].includes(value))
+      throw new FieldError(key, 'must be 1 (or true) or 0 (or false)');
+  }
   return request as ViewRequest;
 }
 

@@ -79,10 +79,17 @@ function guarded<Q, B>(spec: Spec<Q, B>, handle: Handler<Input<Q, B>>): RouteHan
       const type = spec.body && bodyType(headers.get('content-type'), spec.body.types);
       const caller = spec.access === 'write' ? await clusterSource().authenticate(credential) : undefined;
       const agent = spec.access === 'agent' ? await agentOf(credential.bearer) : undefined;
-      const query = spec.query?.(boundedQuery(new URL(request.url).searchParams));
+      const params = new ReadParams(boundedQuery(new URL(request.url).searchParams));
+      const query = spec.query?.(params);
+      refuseUnread(params, request);
       const body = spec.body && type !== undefined ? await parsedBody(request, spec.body, type) : undefined;
       const answer = await handle({ request, query, body, caller, agent } as Input<Q, B>);
-      return answer instanceof Response ? answer : Response.json(answer, { headers: HEADERS });
+      const response = answer instanceof Response ? answer : Response.json(answer, { headers: HEADERS });
+      if (request.method !== 'HEAD') return response;
+      // Next.js answers HEAD with the GET handler and never reads nor cancels the body: a stream
+      // (the live flows) would hold its reader for good.
+      await response.body?.cancel();
+      return new Response(null, { status: response.status, headers: response.headers });
     } catch (error) {
       const { status, body } = errorAnswer(error);
       const where = { method: request.method, path: new URL(request.url).pathname, status };
@@ -117,6 +124,49 @@ function boundedQuery(params: URLSearchParams): URLSearchParams {
     if (value.length > MAX_VALUE) throw new HttpError(400, `must be at most ${MAX_VALUE} characters`, name);
   }
   return params;
+}
+
+/** URL parameters that remember which of them a route's schema read, and which as a list. */
+class ReadParams extends URLSearchParams {
+  readonly read = new Set<string>();
+  readonly lists = new Set<string>();
+  override get(name: string): string | null {
+    this.read.add(name);
+    return super.get(name);
+  }
+  override getAll(name: string): string[] {
+    this.read.add(name);
+    this.lists.add(name);
+    return super.getAll(name);
+  }
+  override has(name: string, value?: string): boolean {
+    this.read.add(name);
+    return super.has(name, value);
+  }
+}
+
+/**
+ * A parameter the route's schema did not read (a misspelt filter would otherwise be ignored and
+ * answer with everything), or one given twice that is not a list: a 400 naming it.
+ */
+function refuseUnread(params: ReadParams, request: Request): void {
+  const route = `${request.method === 'HEAD' ? 'GET' : request.method} ${new URL(request.url).pathname}`;
+  const counts = new Map<string, number>();
+  for (const name of params.keys()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  for (const [name, count] of counts) {
+    if (!params.read.has(name)) {
+      const takes = [...params.read];
+      throw new HttpError(
+        400,
+        takes.length
+          ? `is not a parameter of ${route}: it takes ${takes.join(', ')}`
+          : `is not a parameter of ${route}: it takes none`,
+        name,
+      );
+    }
+    if (count > 1 && !params.lists.has(name))
+      throw new HttpError(400, `is given ${count} times: give it once`, name);
+  }
 }
 
 async function agentOf(token: string | undefined): Promise<AgentIdentity> {

@@ -19,6 +19,25 @@ export function dnsSubdomainProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Returns why `key` is not a namespaced object's key (`ns/name`) nor, with `clusterScoped`, a
+ * cluster-scoped object's name; undefined when it is one.
+ */
+export function objectKeyProblem(key: string, clusterScoped = false): string | undefined {
+  const parts = key.split('/');
+  if (parts.length === 1 && clusterScoped) {
+    const problem = dnsSubdomainProblem(key);
+    return problem && `name ${problem}`;
+  }
+  const [namespace, name] = parts;
+  if (parts.length !== 2 || namespace === undefined || name === undefined)
+    return clusterScoped ? 'must be ns/name or name' : 'must be ns/name';
+  const problem = dnsLabelProblem(namespace);
+  if (problem) return `namespace ${problem}`;
+  const nameProblem = dnsSubdomainProblem(name);
+  return nameProblem && `name ${nameProblem}`;
+}
+
 /** Label keys: an optional DNS subdomain prefix and a name of at most 63 characters. */
 export function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');

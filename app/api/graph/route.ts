@@ -1,5 +1,6 @@
 import { buildGraph } from '../../../server/graph/build-graph.ts';
 import { answerViewQuery, recentFlows } from '../../../server/graph/graph-service.ts';
+import { viewFromQuery } from '../../../server/graph/view-request.ts';
 import { queryOf } from '../../../server/http/query.ts';
 import { otherMethods, readRoute } from '../../../server/http/route.ts';
 import { clusterSource } from '../../../server/sources/source.ts';
@@ -16,16 +17,20 @@ const GROUPINGS = ['auto', 'pod', 'workload', 'namespace'] as const;
  */
 export const GET = readRoute(
   {
-    query: (params) => ({
-      params,
-      grouping: params.has('view') ? 'auto' : (queryOf(params).choice('group', GROUPINGS) ?? 'auto'),
-    }),
+    query: (params) => {
+      const query = queryOf(params);
+      if (!params.has('view')) return { grouping: query.choice('group', GROUPINGS) ?? 'auto' };
+      return {
+        view: viewFromQuery(params, true),
+        since: query.number('since', 0, Number.MAX_SAFE_INTEGER, true),
+      };
+    },
   },
-  async ({ query: { params, grouping } }) => {
+  async ({ query }) => {
     const source = clusterSource();
     const cluster = await source.cluster();
-    if (params.has('view')) return { ...source.status(), ...answerViewQuery(cluster, params) };
-    return { ...source.status(), ...buildGraph(cluster, recentFlows(), { grouping }) };
+    if (query.view) return { ...source.status(), ...answerViewQuery(cluster, query.view, query.since) };
+    return { ...source.status(), ...buildGraph(cluster, recentFlows(), { grouping: query.grouping }) };
   },
 );
 

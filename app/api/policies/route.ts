@@ -2,6 +2,8 @@ import { dump } from 'js-yaml';
 import { POLICY_BODY } from '../../../server/http/bodies.ts';
 import { queryOf } from '../../../server/http/query.ts';
 import { otherMethods, readRoute, writeRoute } from '../../../server/http/route.ts';
+import { FieldError } from '../../../server/kube/field-error.ts';
+import { objectKeyProblem } from '../../../server/kube/names.ts';
 import { keyOf } from '../../../server/kube/object-meta.ts';
 import { encodeObject } from '../../../server/kube/objects.ts';
 import { logger } from '../../../server/log.ts';
@@ -38,7 +40,14 @@ export const POST = writeRoute({ body: POLICY_BODY }, async ({ body, caller }) =
 
 /** `?name=ns/name`: deletes a NetworkPolicy; `?name=name`, a ClusterNetworkPolicy. */
 export const DELETE = writeRoute(
-  { query: (params) => queryOf(params).required('name', 'ns/name') },
+  {
+    query: (params) => {
+      const name = queryOf(params).required('name', 'ns/name, or a ClusterNetworkPolicy’s name');
+      const problem = objectKeyProblem(name, true);
+      if (problem) throw new FieldError('name', problem);
+      return name;
+    },
+  },
   async ({ query: name, caller }) => {
     const result = await clusterSource().deletePolicy(name, caller);
     log.info('policy deleted', { by: caller.username, name, generation: result.generation });
