@@ -1,4 +1,5 @@
 import { FieldError } from '../kube/field-error.ts';
+import { labelValue } from '../kube/label-selector.ts';
 
 /**
  * What a view of the graph shows; every field is also a URL parameter of the graph page and of
@@ -127,8 +128,8 @@ export function labelsMatch(selector: string, labels: Readonly<Record<string, st
     .filter(Boolean)
     .every((term) => {
       const [, key = '', operator, value = ''] = /^([^!=\s]+)\s*(!=|==|=)?\s*(.*)$/.exec(term) ?? [];
-      if (term.startsWith('!')) return !(term.slice(1).trim() in labels);
-      if (!operator) return key in labels;
-      return operator === '!=' ? labels[key] !== value : labels[key] === value;
+      if (term.startsWith('!')) return labelValue(labels, term.slice(1).trim()) === undefined;
+      if (!operator) return labelValue(labels, key) !== undefined;
+      return operator === '!=' ? labelValue(labels, key) !== value : labelValue(labels, key) === value;
     });
 }

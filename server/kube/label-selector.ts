@@ -5,6 +5,14 @@ import { labelKeyProblem, labelValueProblem } from './names.ts';
 /** Labels of a pod or namespace. */
 export type Labels = Readonly<Record<string, string>>;
 
+/**
+ * The value of label `key`, if the labels have it: their own keys only, since `constructor` or
+ * `toString` are label keys too and must not find what every object inherits.
+ */
+export function labelValue(labels: Labels, key: string): string | undefined {
+  return Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
+
 /** The operators of a set-based requirement. */
 export const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 export type SelectorOperator = (typeof SELECTOR_OPERATORS)[number];

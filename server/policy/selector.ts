@@ -1,12 +1,12 @@
-import type { LabelSelector, Labels } from '../kube/label-selector.ts';
+import { type LabelSelector, type Labels, labelValue } from '../kube/label-selector.ts';
 
 /** Whether `labels` satisfy `selector`; the empty selector matches everything. */
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
   for (const key in selector.matchLabels) {
-    if (labels[key] !== selector.matchLabels[key]) return false;
+    if (labelValue(labels, key) !== selector.matchLabels[key]) return false;
   }
   for (const requirement of selector.matchExpressions) {
-    const value = labels[requirement.key];
+    const value = labelValue(labels, requirement.key);
     const present = value !== undefined;
     switch (requirement.operator) {
       case 'In':
