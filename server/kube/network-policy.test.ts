@@ -105,7 +105,7 @@ test('rejects what the API server rejects, naming the object and the field', () 
     /may not specify ipBlock together/,
   );
   rejects('podSelector: {}\npolicyTypes: [Inbound]', 'spec.policyTypes[0]', /unsupported policy type/);
-  rejects('podSelector: {}\npolicyTypes: [Ingress, Ingress]', 'spec.policyTypes', /must not repeat/);
+  rejects('podSelector: {}\npolicyTypes: [Ingress, Egress, Ingress]', 'spec.policyTypes', /more than two/);
   rejects('podSelector: {}\ningress: {from: []}', 'spec.ingress', /must be a list/);
 });
 
@@ -119,6 +119,8 @@ test('defaults policyTypes and protocols as the API server does', () => {
   assert.deepEqual(decode('podSelector: {}\negress: [{}]').policyTypes, ['Ingress', 'Egress']);
   assert.deepEqual(decode('podSelector: {}\negress: []').policyTypes, ['Ingress']);
   assert.deepEqual(decode('podSelector: {}\npolicyTypes: [Egress]\ningress: [{}]').policyTypes, ['Egress']);
+  // The API server takes a type given twice.
+  assert.deepEqual(decode('podSelector: {}\npolicyTypes: [Egress, Egress]').policyTypes, ['Egress']);
   assert.deepEqual(decode('podSelector: {}\ningress: [{ports: [{port: 80}]}]').ingress[0]?.ports, [
     { protocol: 'TCP', port: 80 },
   ]);

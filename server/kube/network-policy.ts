@@ -93,9 +93,9 @@ function decodePolicyTypes(spec: Json, egress: readonly NetworkPolicyRule[]): Po
     }
     return value as PolicyType;
   });
-  if (new Set(given).size !== given.length)
-    throw new FieldError('spec.policyTypes', 'must not repeat a type');
-  if (given.length > 0) return given;
+  // As the API server: a type may come twice (it means what it does once), but not three types.
+  if (given.length > 2) throw new FieldError('spec.policyTypes', 'may not specify more than two policyTypes');
+  if (given.length > 0) return [...new Set(given)];
   return egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 

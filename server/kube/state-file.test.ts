@@ -169,6 +169,23 @@ test('a policy’s fields are checked in any file; other products’ kinds of th
     (error: StateFileError) => error.field === 'kind' && /unsupported kind "Frobnicator"/.test(error.message),
   );
   assert.deepEqual(parseState('kind: Frobnicator\nmetadata: {name: p}\n', 'other.yaml'), []);
+  // An object with no kind, or its key in other letter case, is refused: passed over, its policy would be lost.
+  for (const strict of [true, false]) {
+    assert.throws(
+      () =>
+        parseState('Kind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n', 'k.yaml', {
+          strict,
+        }),
+      (error: StateFileError) =>
+        error.field === 'kind' &&
+        /^k\.yaml: document 1: .*kind: is required \(did you mean kind for Kind\?\)$/.test(error.message),
+    );
+    assert.throws(
+      () => parseState('metadata: {name: p}\nspec: {podSelector: {}}\n', 'none.yaml', { strict }),
+      (error: StateFileError) =>
+        error.field === 'kind' && /kind: is required: every Kubernetes object says it/.test(error.message),
+    );
+  }
 });
 
 test('state files that hold nothing Palisade reads are refused', () => {

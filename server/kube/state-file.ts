@@ -66,9 +66,10 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
       return;
     }
     const meant = miscasedKind(raw.kind);
-    if (!options.strict && !meant && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
     let object: ClusterObject;
     try {
+      requireKind(raw);
+      if (!options.strict && !meant && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
       if (meant)
         throw new FieldError('kind', `unknown kind ${JSON.stringify(raw.kind)} (did you mean ${meant}?)`);
       checkKnownFields(raw);
@@ -93,6 +94,21 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
     take(document, `document ${i + 1}`, i + 1);
   });
   return objects;
+}
+
+/**
+ * An object must say its kind, as kubectl requires; a key spelt in another case (`Kind:`) is
+ * named, since passing the object over would silently drop its policy.
+ */
+function requireKind(raw: Json): void {
+  if (typeof raw.kind === 'string' && raw.kind !== '') return;
+  const miscased = Object.keys(raw).find((key) => key !== 'kind' && key.toLowerCase() === 'kind');
+  throw new FieldError(
+    'kind',
+    miscased
+      ? `is required (did you mean kind for ${miscased}?)`
+      : 'is required: every Kubernetes object says it',
+  );
 }
 
 /** Items of a typed list (`PodList`) may leave out their kind. */
