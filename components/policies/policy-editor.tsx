@@ -228,10 +228,28 @@ export function PolicyEditor({
   );
 }
 
-/** What a change opens and closes, as a list and a graph, and the recent flows it turns. */
+const count = new Intl.NumberFormat('en');
+
+/** `Opens 3 and closes 1,200 connections`, each part only when there is some. */
+function turns({ opens, closes }: Preview): string {
+  const parts = [opens ? `opens ${count.format(opens)}` : '', closes ? `closes ${count.format(closes)}` : ''];
+  const text = `${parts.filter(Boolean).join(' and ')} ${opens + closes === 1 ? 'connection' : 'connections'}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** What a change opens and closes, counted, as a list and a graph, and the recent flows it turns. */
 function PreviewList({ preview }: { preview: Preview }) {
   return (
     <div data-testid="preview" className="space-y-2 text-sm">
+      {preview.opens + preview.closes > 0 && (
+        <p data-testid="preview-counts">
+          Opens {count.format(preview.opens)} and closes {count.format(preview.closes)}{' '}
+          {preview.opens + preview.closes === 1 ? 'connection' : 'connections'} (a pair of pods and a port
+          each)
+          {preview.opens + preview.closes > preview.connections.length &&
+            `; the first ${count.format(preview.connections.length)}:`}
+        </p>
+      )}
       <ul className="space-y-1">
         {preview.connections.length === 0 && (
           <li className="text-muted">Changes no connection between pods.</li>
@@ -246,6 +264,11 @@ function PreviewList({ preview }: { preview: Preview }) {
             </span>
           </li>
         ))}
+        {preview.opens + preview.closes > preview.connections.length && (
+          <li className="text-muted">
+            …and {count.format(preview.opens + preview.closes - preview.connections.length)} more.
+          </li>
+        )}
       </ul>
       {preview.flows.length > 0 && (
         <>

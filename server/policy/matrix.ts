@@ -51,6 +51,13 @@ export class VerdictMatrix {
     return this.cell(a, b, portIndex);
   }
 
+  /** The group of a pod of the matrix's cluster. */
+  groupIndex(pod: Pod): number {
+    const group = this.groupOf.get(pod);
+    if (group === undefined) throw new Error('not a pod of this matrix');
+    return group;
+  }
+
   /** The verdict between two pods of the given groups (distinct pods when the groups are the same). */
   cell(fromGroup: number, toGroup: number, portIndex: number): GroupVerdict {
     const index = (fromGroup * this.groups.length + toGroup) * this.ports.length + portIndex;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { syntheticCluster } from '../../bench/synthetic-cluster.ts';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from './cluster.ts';
-import { previewChange } from './preview.ts';
+import { evaluate } from './evaluate.ts';
+import { MAX_LISTED_CONNECTIONS, previewChange } from './preview.ts';
 
 const walkthrough = (file: string) =>
   readFileSync(new URL(`../../examples/walkthrough/${file}`, import.meta.url), 'utf8');
@@ -34,6 +36,7 @@ test('a preview lists the connections a change closes and opens, and the recent 
   ]);
   assert.ok(closed.every((change) => change.to === 'default/demo-app'));
   assert.equal(closed.length, 3 * preview.ports.length);
+  assert.deepEqual([preview.closes, preview.opens], [closed.length, 0]);
   assert.deepEqual(
     preview.flows.map((change) => [change.flow.dst, change.change]),
     [['10.77.1.10', 'closes']],
@@ -83,4 +86,49 @@ test('a preview judges ClusterNetworkPolicies with the rest: an Admin Deny close
   // A preview on top of a cluster that already holds cluster policies keeps them.
   const again = previewChange(Cluster.of([...objects, ...tiers]), [], []);
   assert.deepEqual(again.connections, []);
+});
+
+test('a preview counts every connection a change turns, a group of pods at a time, and lists the first', () => {
+  const { cluster } = syntheticCluster({ namespaces: 3, podsPerNamespace: 10, policiesPerNamespace: 2 });
+  const [first] = cluster.allNamespaces();
+  const openAll = parseState(
+    `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open-all, namespace: ${first?.metadata.name}}
+spec: {podSelector: {}, ingress: [{}], egress: [{}]}
+`,
+    'open-all.yaml',
+  );
+  const preview = previewChange(cluster, openAll, []);
+  // Every pair of pods and port judged one by one, before and after.
+  const after = Cluster.of([
+    ...cluster.allNamespaces(),
+    ...cluster.allPods(),
+    ...cluster.allPolicies(),
+    ...openAll,
+  ]);
+  const ports = preview.ports.map((text) => {
+    const [port, protocol] = text.split('/');
+    return { port: Number(port), protocol: protocol as 'TCP' };
+  });
+  const count = { opens: 0, closes: 0 };
+  const pods = cluster.allPods();
+  for (const from of pods)
+    for (const to of pods) {
+      if (from === to) continue;
+      const ends = (state: Cluster) =>
+        [
+          { pod: from, ip: state.ipOf(from) },
+          { pod: to, ip: state.ipOf(to) },
+        ] as const;
+      for (const target of ports) {
+        const was = evaluate(cluster, ...ends(cluster), target).allowed;
+        const will = evaluate(after, ...ends(after), target).allowed;
+        if (was !== will) count[will ? 'opens' : 'closes']++;
+      }
+    }
+  assert.ok(count.opens > MAX_LISTED_CONNECTIONS, `${count.opens} connections open`);
+  assert.deepEqual({ opens: preview.opens, closes: preview.closes }, count);
+  assert.equal(preview.connections.length, MAX_LISTED_CONNECTIONS);
+  assert.ok(preview.connections.every((change) => change.change === 'opens' && change.from !== change.to));
 });
