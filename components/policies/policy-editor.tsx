@@ -243,9 +243,7 @@ function PreviewList({ preview }: { preview: Preview }) {
     <div data-testid="preview" className="space-y-2 text-sm">
       {preview.opens + preview.closes > 0 && (
         <p data-testid="preview-counts">
-          Opens {count.format(preview.opens)} and closes {count.format(preview.closes)}{' '}
-          {preview.opens + preview.closes === 1 ? 'connection' : 'connections'} (a pair of pods and a port
-          each)
+          {turns(preview)} (a pair of pods and a port each)
           {preview.opens + preview.closes > preview.connections.length &&
             `; the first ${count.format(preview.connections.length)}:`}
         </p>
