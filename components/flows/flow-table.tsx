@@ -171,8 +171,18 @@ export function FlowTable() {
   };
   const change = (next: Partial<FlowFilter>) => {
     clear();
+    setSelected(undefined);
     setFilter({ ...filter, ...next });
   };
+  // What narrows the flows (grouping repeats only folds them).
+  const narrowed = Object.entries(filter ?? {}).some(
+    ([key, value]) => key !== 'grouped' && value !== undefined,
+  );
+  const explanationRef = useRef<HTMLDivElement>(null);
+  // The explanation opens below the table: it is brought into view, or a click would seem to do nothing.
+  useEffect(() => {
+    if (selected) explanationRef.current?.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  }, [selected]);
   const rows = useMemo(
     () =>
       filter?.grouped
@@ -311,11 +321,25 @@ export function FlowTable() {
       {rows.length === 0 ? (
         // A query that is not right is not a lack of flows: what is wrong with it says it all.
         !historyError &&
-        !portError && (
-          <EmptyState title="No flows yet">
-            Send some: <code>palisade lab exec default/client-one -- curl --max-time 3 demo-app</code>
+        !portError &&
+        (narrowed ? (
+          <EmptyState title="No flow matches these filters">
+            <Button
+              size="sm"
+              onClick={() => {
+                setPortText('');
+                change(Object.fromEntries(Object.keys(filter ?? {}).map((key) => [key, undefined])));
+              }}
+            >
+              Clear filters
+            </Button>
           </EmptyState>
-        )
+        ) : (
+          <EmptyState title="No flows yet">
+            Flows show here as the agents report them: send some traffic between pods, for example{' '}
+            <code>palisade lab exec NS/POD -- curl --max-time 3 SERVICE</code>
+          </EmptyState>
+        ))
       ) : (
         <div
           className="overflow-auto rounded-lg border border-line bg-surface"
@@ -398,36 +422,38 @@ export function FlowTable() {
         </div>
       )}
       {selected && (
-        <Panel
-          testId="explanation"
-          title={
-            <span className="font-mono">
-              {selected.src} → {selected.dst}:{selected.dport}
-            </span>
-          }
-        >
-          <div className="space-y-4">
-            {kernelReasonSentence(selected) && (
-              <div data-testid="flow-reason">
-                <Notice tone={selected.verdict === 'deny' ? 'warn' : 'info'}>
-                  <strong>The kernel: </strong>
-                  {kernelReasonSentence(selected)}
-                  {selected.verdict === 'deny' && ' What the policies say of this connection follows.'}
-                </Notice>
-              </div>
-            )}
-            {!explanation && <p className="text-sm text-muted">Asking the policy model…</p>}
-            {explanation && 'error' in explanation && <Notice tone="error">{explanation.error}</Notice>}
-            {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
-            {explanation && 'draft' in explanation && explanation.draft && (
-              <PolicyEditor
-                key={explanation.draft}
-                initial={explanation.draft}
-                title="Draft a policy that would allow this"
-              />
-            )}
-          </div>
-        </Panel>
+        <div ref={explanationRef} className="scroll-mt-4">
+          <Panel
+            testId="explanation"
+            title={
+              <span className="font-mono">
+                {selected.src} → {selected.dst}:{selected.dport}
+              </span>
+            }
+          >
+            <div className="space-y-4">
+              {kernelReasonSentence(selected) && (
+                <div data-testid="flow-reason">
+                  <Notice tone={selected.verdict === 'deny' ? 'warn' : 'info'}>
+                    <strong>The kernel: </strong>
+                    {kernelReasonSentence(selected)}
+                    {selected.verdict === 'deny' && ' What the policies say of this connection follows.'}
+                  </Notice>
+                </div>
+              )}
+              {!explanation && <p className="text-sm text-muted">Asking the policy model…</p>}
+              {explanation && 'error' in explanation && <Notice tone="error">{explanation.error}</Notice>}
+              {explanation && 'egress' in explanation && <VerdictView verdict={explanation} />}
+              {explanation && 'draft' in explanation && explanation.draft && (
+                <PolicyEditor
+                  key={explanation.draft}
+                  initial={explanation.draft}
+                  title="Draft a policy that would allow this"
+                />
+              )}
+            </div>
+          </Panel>
+        </div>
       )}
     </div>
   );

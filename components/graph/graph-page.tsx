@@ -1,9 +1,10 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { type ViewRequest, viewFromQuery, viewToQuery } from '../../server/graph/view-request.ts';
 import { WhatIf } from '../explain/what-if.tsx';
 import { Badge } from '../ui/badge.tsx';
+import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
 import { Notice } from '../ui/panel.tsx';
 import { VerdictLegend } from '../ui/verdict.tsx';
@@ -26,6 +27,10 @@ export function GraphPage() {
   const query = request ? viewToQuery(request) : undefined;
   const { view, status, error } = useGraphFeed(query ?? '', query === undefined ? 0 : 1000);
   const [selected, setSelected] = useState<{ id: string; kind: 'node' | 'edge' }>();
+  const detailsRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (selected) detailsRef.current?.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  }, [selected]);
   const [services, setServices] = useState(false);
   const change = (next: ViewRequest, replace = false) => {
     const merged = replace ? next : { ...request, ...next };
@@ -119,6 +124,12 @@ export function GraphPage() {
               cells={view.cells}
               onOpen={(from, to) => change({ view: 'graph', from, to }, true)}
             />
+          ) : view.nodes.length === 0 ? (
+            <EmptyState title="No pod matches these filters">
+              <Button size="sm" onClick={() => change({}, true)}>
+                Clear filters
+              </Button>
+            </EmptyState>
           ) : (
             <>
               <GraphCanvas
@@ -128,12 +139,15 @@ export function GraphPage() {
                 onSelect={(id, kind) => setSelected({ id, kind })}
                 services={services}
               />
+              {/* Right under the drawing, and brought into view: what was clicked is explained at once. */}
+              <div ref={detailsRef} className="scroll-mt-4">
+                {edge && <EdgeDetails view={view} edge={edge} />}
+                {node && (
+                  <NodeDetails key={node.id} view={view} node={node} onShow={(next) => change(next, true)} />
+                )}
+              </div>
               <EdgeTable view={view} onSelect={(id) => setSelected({ id, kind: 'edge' })} />
             </>
-          )}
-          {edge && <EdgeDetails view={view} edge={edge} />}
-          {node && (
-            <NodeDetails key={node.id} view={view} node={node} onShow={(next) => change(next, true)} />
           )}
           <WhatIf pods={view.nodes.filter((item) => item.kind === 'pod').map((item) => item.id)} />
         </>

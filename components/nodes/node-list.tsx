@@ -83,6 +83,15 @@ export function NodeList() {
                 </tr>
               </thead>
               <tbody>
+                {node.pods.length === 0 && (
+                  <tr>
+                    <td colSpan={4} className="px-3 py-4 text-center text-sm text-muted">
+                      {node.datapath === 'simulated'
+                        ? 'No programs: the simulated datapath attaches none, verdicts come from the policy model.'
+                        : 'No pods with programs on this node yet.'}
+                    </td>
+                  </tr>
+                )}
                 {node.pods.map((pod) => (
                   <tr key={pod.pod}>
                     <Td>{pod.pod}</Td>
