@@ -82,6 +82,7 @@ export function GraphPage() {
       />
       {view && status ? (
         <>
+          {error && <Notice tone="error">Cannot show this view: {error}. The last one stays.</Notice>}
           <div className="flex flex-wrap items-center justify-between gap-2">
             <p className="flex flex-wrap items-center gap-2 text-sm text-muted">
               <span>

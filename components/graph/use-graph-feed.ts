@@ -8,7 +8,7 @@ import type { SourceStatus } from '../../server/sources/cluster-source.ts';
 /**
  * A view of the graph kept live: fetched whole once, then every second only what changed since
  * the version held (`/api/graph?view=…&since=VERSION`), so a policy applied anywhere shows at once
- * without downloading the whole graph again.
+ * without downloading the whole graph again. A query the server refuses is not asked again.
  */
 export function useGraphFeed(query: string, intervalMs = 1000) {
   const [state, setState] = useState<{
@@ -30,7 +30,14 @@ export function useGraphFeed(query: string, intervalMs = 1000) {
         const response = await fetch(`/api/graph?${params}`, { cache: 'no-store' });
         const body = (await response.json()) as (FeedAnswer & SourceStatus) | { error: string };
         if (stopped) return;
-        if ('error' in body) throw new Error(body.error);
+        if ('error' in body) {
+          // The query is wrong (a 4xx): asking again cannot help, the filters must change.
+          if (response.status < 500) {
+            setError(body.error);
+            return;
+          }
+          throw new Error(body.error);
+        }
         const view = viewAfter(held, body);
         // An unchanged view keeps its object: nothing is drawn again.
         if ('full' in body || Object.keys(body.delta).length > 0) {
@@ -55,5 +62,6 @@ export function useGraphFeed(query: string, intervalMs = 1000) {
       clearTimeout(timer);
     };
   }, [query, intervalMs]);
-  return { ...(state?.query === query ? state : undefined), error };
+  // A query that fails keeps the last view on screen, with the error beside it.
+  return { ...(state && (state.query === query || error) ? state : undefined), error };
 }
