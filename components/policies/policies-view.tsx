@@ -39,6 +39,8 @@ export function PoliciesView() {
   const [error, setError] = useState<string>();
   const [initial, setInitial] = useState<string>();
   const [selected, setSelected] = useState<string>();
+  /** The policies the editor's YAML holds, once it has been checked (it may no longer be the one picked). */
+  const [editing, setEditing] = useState<string[]>();
   const [status, setStatus] = useState<string>();
   const [find, setFind] = useState('');
 
@@ -62,6 +64,7 @@ export function PoliciesView() {
 
   const pick = (policy: ListedPolicy) => {
     setSelected(policy.name);
+    setEditing(undefined);
     setInitial(policy.yaml);
     window.history.replaceState(null, '', `?policy=${encodeURIComponent(policy.name)}`);
   };
@@ -69,6 +72,9 @@ export function PoliciesView() {
     const chosen = policies?.find((policy) => policy.name === selected);
     if (chosen && !new URLSearchParams(window.location.search).get('draft')) setInitial(chosen.yaml);
   }, [policies, selected]);
+  // What the editor is about: the policy its YAML names (one of the cluster's, or a new one).
+  const subject = editing === undefined ? selected : editing.length === 1 ? editing[0] : undefined;
+  const listed = policies?.some((policy) => policy.name === subject) ?? false;
   const remove = async (policy: ListedPolicy) => {
     if (!window.confirm(`Delete ${policy.name}? The cluster enforces the change at once.`)) return;
     const response = await fetch(`/api/policies?name=${encodeURIComponent(policy.name)}`, {
@@ -171,12 +177,13 @@ export function PoliciesView() {
         )}
       </Panel>
       <div className="min-w-0 space-y-4">
-        {selected && <PolicyEffect policy={selected} />}
+        {subject && listed && <PolicyEffect policy={subject} />}
         {initial !== undefined && (
           <PolicyEditor
             initial={initial}
-            title={selected ? `Edit ${selected}` : 'Edit, preview, apply'}
+            title={subject ? `${listed ? 'Edit' : 'New policy'} ${subject}` : 'Edit, preview, apply'}
             onApplied={load}
+            onPolicies={setEditing}
           />
         )}
       </div>

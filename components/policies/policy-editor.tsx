@@ -56,10 +56,13 @@ export function PolicyEditor({
   initial,
   title,
   onApplied,
+  onPolicies,
 }: {
   initial: string;
   title: string;
   onApplied?: () => void;
+  /** Told the policies the YAML holds (`ns/name`) each time it is valid. */
+  onPolicies?: (names: string[]) => void;
 }) {
   const [yaml, setYaml] = useState(initial);
   const [problems, setProblems] = useState<EditorProblem[]>([]);
@@ -97,7 +100,10 @@ export function PolicyEditor({
         '/api/policies/validate',
         yaml,
       );
-      if (!isError(result)) setKinds(result.kinds);
+      if (!isError(result)) {
+        setKinds(result.kinds);
+        onPolicies?.(result.policies);
+      }
       setWarnings(
         isError(result)
           ? []
