@@ -321,6 +321,16 @@ test('bad input exits 2 with one line naming the file, object and field', async 
   );
   await badInput(['policy', 'frobnicate', '--help'], /unknown command "policy frobnicate"/);
   await badInput(['frobnicate'], /^palisade: unknown command "frobnicate"; see palisade --help$/m);
+  // The command and its arguments are checked before anything asks the lab (none is up here).
+  await badInput(['ebpf', 'bogus'], /^palisade: unknown command "ebpf bogus"; expected progs/m);
+  await badInput(['ebpf'], /^palisade: missing command; expected progs, maps, dump or flows/m);
+  await badInput(['ebpf', 'dump'], /expected one NS\/POD/);
+  await badInput(['policy'], /^palisade: missing command; expected matrix, eval or endpoints/m);
+  await badInput(
+    ['lab', 'probe', 'default/a', 'default/b', '80/ICMP'],
+    /--port: unsupported protocol "ICMP"/,
+  );
+  await badInput(['controller', '--kubeconfig', '/nonexistent/kubeconfig'], /--kubeconfig: no file/);
   await badInput(
     ['policy', 'matrix', ...state, '--bogus'],
     /Unknown option '--bogus'; see palisade policy matrix --help$/m,

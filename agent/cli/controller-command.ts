@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { KubeController } from '../../server/controller/kube-controller.ts';
 import { loadKubeConfig } from '../../server/kube-api/kube-config.ts';
 import { LeaderElection } from '../../server/kube-api/leader-election.ts';
 import { logger } from '../../server/log.ts';
 import { parseOptions } from './args.ts';
+import { UsageError } from './usage-error.ts';
 
 export const CONTROLLER_USAGE = `palisade controller [--kubeconfig FILE] [--lease-namespace NS] [--id NAME]
                                               turn a cluster's NetworkPolicies into PolicyEndpoints
@@ -20,6 +22,8 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     'lease-namespace': { type: 'string' },
     id: { type: 'string' },
   });
+  if (values.kubeconfig !== undefined && !existsSync(values.kubeconfig))
+    throw new UsageError(`--kubeconfig: no file ${values.kubeconfig}`);
   const log = logger('controller');
   const config = loadKubeConfig(values.kubeconfig);
   const identity = values.id ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`;

@@ -41,9 +41,7 @@ export const EBPF_USAGE: GroupUsage = {
 /** `palisade ebpf …`: what the kernel enforces on this machine's (lab) nodes, readable. */
 export async function ebpfCommand(argv: string[], out: Output): Promise<number> {
   const [verb, ...rest] = argv;
-  const lab = requireLab();
-  if (lab.datapath !== 'ebpf')
-    throw new Error(`no eBPF datapath here: the lab is simulated (${lab.simulatedBecause})`);
+  // The command and its arguments are checked first: a typo is a usage error whether a lab is up or not.
   switch (verb) {
     case 'progs':
       return progs(rest, out);
@@ -54,13 +52,25 @@ export async function ebpfCommand(argv: string[], out: Output): Promise<number> 
     case 'flows':
       return flows(rest, out);
     default:
-      throw new UsageError(`unknown command "ebpf ${verb ?? ''}"; expected progs, maps, dump or flows`);
+      throw new UsageError(
+        verb === undefined
+          ? 'missing command; expected progs, maps, dump or flows'
+          : `unknown command "ebpf ${verb}"; expected progs, maps, dump or flows`,
+      );
   }
+}
+
+/** The lab, when its datapath is eBPF: what every `palisade ebpf` command reads. */
+function ebpfLab() {
+  const lab = requireLab();
+  if (lab.datapath !== 'ebpf')
+    throw new Error(`no eBPF datapath here: the lab is simulated (${lab.simulatedBecause})`);
+  return lab;
 }
 
 async function progs(argv: string[], out: Output): Promise<number> {
   const { values } = parseOptions(argv, { json: { type: 'boolean' } });
-  const lab = requireLab();
+  const lab = ebpfLab();
   const rows = lab.pods.map((pod) => {
     const attached = readAgentReport(pod.node)?.pods[pod.key];
     return {
@@ -94,7 +104,7 @@ async function progs(argv: string[], out: Output): Promise<number> {
 
 async function maps(argv: string[], out: Output): Promise<number> {
   const { values } = parseOptions(argv, { json: { type: 'boolean' } });
-  const lab = requireLab();
+  const lab = ebpfLab();
   const nodes = lab.nodes.map((node) => ({
     node: node.name,
     pinned: nodeDir(node.name),
@@ -145,6 +155,7 @@ async function dump(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseOptions(argv, { json: { type: 'boolean' } }, true);
   const [key] = positionals;
   if (!key || positionals.length !== 1) throw new UsageError('expected one NS/POD');
+  ebpfLab();
   const pod = labPod(key);
   const state = datapathOf(pod).state();
   const result = {
@@ -199,7 +210,7 @@ async function flows(argv: string[], out: Output): Promise<number> {
     follow: { type: 'boolean', short: 'f' },
     json: { type: 'boolean' },
   });
-  const lab = requireLab();
+  const lab = ebpfLab();
   const files = lab.nodes.map((node) => flowFileOf(node.name));
   const json = values.json === true;
   const cluster = labServices();

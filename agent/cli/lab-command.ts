@@ -27,9 +27,10 @@ export const LAB_USAGE: GroupUsage = {
       'palisade lab apply -f FILE…                    add or replace NetworkPolicies, Services and Namespaces',
     delete: 'palisade lab delete NS/NAME|svc/NS/NAME…       delete NetworkPolicies and Services',
     exec: "palisade lab exec NS/POD -- CMD…               run a command in a pod (with the lab's DNS)",
-    probe: `palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json]
+    probe: `palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json] [--timeout MS]
                                               real packets: TCP connect or UDP echo (to a
-                                              Service: its ClusterIP, on the service port)`,
+                                              Service: its ClusterIP, on the service port),
+                                              given up after MS milliseconds (1000)`,
   },
 };
 
@@ -101,7 +102,9 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
       return probe(rest, out);
     default:
       throw new UsageError(
-        `unknown command "lab ${verb ?? ''}"; expected up, down, status, apply, delete, exec or probe`,
+        verb === undefined
+          ? 'missing command; expected up, down, status, apply, delete, exec or probe'
+          : `unknown command "lab ${verb}"; expected up, down, status, apply, delete, exec or probe`,
       );
   }
 }
@@ -122,12 +125,13 @@ async function probe(argv: string[], out: Output): Promise<number> {
   if (!from || !to || !port || positionals.length > 3) {
     throw new UsageError('expected a source pod, a destination and a port');
   }
-  labPod(from);
+  // What can be wrong with the arguments is said before anything asks the lab.
   const target = parsePortProtocol(port, 'port');
-  const host = parseIp(to) ? to : parseServiceName(to) ? serviceAddress(to, target) : labPod(to).ip;
   const timeout = Number(values.timeout ?? 1000);
   if (!Number.isInteger(timeout) || timeout < 1)
     throw new UsageError('--timeout: milliseconds, a positive whole number');
+  labPod(from);
+  const host = parseIp(to) ? to : parseServiceName(to) ? serviceAddress(to, target) : labPod(to).ip;
   const [result] = await labProbe(from, [{ host, port: target.port, protocol: target.protocol }], timeout);
   if (!result) throw new Error('the probe printed nothing');
   await writeLines(out, [

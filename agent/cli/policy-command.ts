@@ -47,7 +47,11 @@ export async function policyCommand(argv: string[], out: Output): Promise<void> 
     case 'endpoints':
       return endpointsCommand(rest, out);
     default:
-      throw new UsageError(`unknown command "policy ${verb ?? ''}"; expected matrix, eval or endpoints`);
+      throw new UsageError(
+        verb === undefined
+          ? 'missing command; expected matrix, eval or endpoints'
+          : `unknown command "policy ${verb}"; expected matrix, eval or endpoints`,
+      );
   }
 }
 
