@@ -4,6 +4,8 @@ import type { ReactNode } from 'react';
 import { THEME_COOKIE, type Theme } from '../components/theme.ts';
 import { ThemeToggle } from '../components/theme-toggle.tsx';
 import { Nav } from '../components/ui/nav.tsx';
+import { SourceNotice } from '../components/ui/source-notice.tsx';
+import { clusterSource } from '../server/sources/source.ts';
 
 export const metadata = {
   title: 'Palisade',
@@ -13,6 +15,7 @@ export const metadata = {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const chosen = (await cookies()).get(THEME_COOKIE)?.value;
   const theme: Theme = chosen === 'light' || chosen === 'dark' ? chosen : 'system';
+  const status = clusterSource().status();
   return (
     <html lang="en" data-theme={theme === 'system' ? undefined : theme}>
       <body className="min-h-screen">
@@ -43,7 +46,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <ThemeToggle initial={theme} />
             </div>
           </aside>
-          <main id="main" className="min-w-0 flex-1 px-6 py-5">
+          <main id="main" className="min-w-0 flex-1 space-y-3 px-6 py-5">
+            <SourceNotice status={status} />
             {children}
           </main>
         </div>

@@ -60,18 +60,6 @@ export function GraphPage() {
   const edge = selected?.kind === 'edge' ? view?.edges.find((item) => item.id === selected.id) : undefined;
   return (
     <div className="space-y-3">
-      {status?.datapath === 'simulated' && (
-        <Notice tone="warn">
-          Simulated datapath ({status.simulatedBecause}): verdicts come from the policy model, no packet is
-          enforced.
-        </Notice>
-      )}
-      {status?.mode === 'kubernetes' && (
-        <Notice>
-          Kubernetes cluster at {status.server}
-          {status.readOnly ? ': read-only, policies cannot be changed from here' : ''}.
-        </Notice>
-      )}
       {/* The filters stay while a view loads, and when one cannot be had, to change or clear them. */}
       <GraphFilters
         request={request}

@@ -62,11 +62,6 @@ export function OverviewView() {
   );
   return (
     <div className="space-y-4">
-      {data.datapath === 'simulated' && (
-        <Notice tone="warn">
-          Simulated datapath: verdicts come from the policy model, no packet is enforced.
-        </Notice>
-      )}
       <div className="grid grid-cols-2 gap-3 lg:grid-cols-4" data-testid="overview-figures">
         <Stat
           label="Network policies"
@@ -104,7 +99,9 @@ export function OverviewView() {
           detail={
             data.agents.unhealthy.length
               ? `unhealthy: ${data.agents.unhealthy.join(', ')}`
-              : 'every node enforces'
+              : data.datapath === 'simulated'
+                ? 'simulated: no packet is enforced'
+                : 'every node enforces'
           }
           href="/nodes"
         />

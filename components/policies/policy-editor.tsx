@@ -124,7 +124,7 @@ export function PolicyEditor({
       );
     }, 250);
     return () => clearTimeout(timer);
-  }, [yaml]);
+  }, [yaml, onPolicies]);
 
   const before = clusterYamlFor(yaml, listed);
   const pending = lineDiff(before, yaml);
