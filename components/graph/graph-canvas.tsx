@@ -109,7 +109,8 @@ export function GraphCanvas({
     [view, first],
   );
   const edges = useMemo<Edge[]>(() => {
-    const labelled = view.edges.length <= 40;
+    // Past a few edges their labels, each at its curve's middle, run into each other: the details say it all.
+    const labelled = view.edges.length <= 16;
     return view.edges.map((edge) => {
       const look = VERDICTS[edge.state];
       const seen = edge.observed.allowed + edge.observed.denied;
@@ -134,7 +135,7 @@ export function GraphCanvas({
           ? edge.policy?.allows
             ? 'allowed by this policy'
             : edge.state === 'partial'
-              ? `denied ${edge.denied.join(', ')}`
+              ? `partly denied: ${edge.denied.join(', ')}`
               : seen > 0
                 ? `${edge.observed.allowed} allowed, ${edge.observed.denied} denied`
                 : undefined

@@ -43,12 +43,12 @@ export function GraphFilters({
         onChange={(value) => change({ view: value as ViewRequest['view'] })}
       />
       <SelectField
-        label="Show"
+        label="Detail"
         value={request.level}
         options={{
           '': view ? `auto (${view.level}s)` : 'auto',
-          pod: 'pods',
-          workload: 'workloads',
+          pod: 'down to pods, as they fit',
+          workload: 'down to workloads',
           namespace: 'namespaces',
         }}
         onChange={(level) => change({ level: level as ViewRequest['level'] })}

@@ -210,7 +210,7 @@ export function aggregatedGraph(
           step.level - 1
         ];
         aggregation.push(
-          `${capitalize(step.what)} are ${now}: ${step.level === POD ? 'one by one' : `by ${LEVEL_NAMES[step.level]}`} they would draw more than ${budget} edges.`,
+          `${capitalize(step.what)} are ${now}: ${step.level === POD ? 'one by one' : `by ${LEVEL_NAMES[step.level]}`} they would draw more than ${budget} edges. Narrow the view (a namespace, a pod, a matrix cell) to see them.`,
         );
         break;
       }
