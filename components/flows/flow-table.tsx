@@ -256,7 +256,7 @@ export function FlowTable() {
           label="Time"
           value={filter?.within}
           options={{
-            '': 'all kept',
+            '': 'all stored',
             ...Object.fromEntries(Object.keys(WINDOWS).map((window) => [window, `last ${window}`])),
           }}
           onChange={(within) => change({ within: within as FlowFilter['within'] })}
@@ -301,7 +301,9 @@ export function FlowTable() {
         title={
           filter?.within
             ? `Flows over the last ${filter.within}`
-            : `Flows since ${oldestMinute ? new Date(oldestMinute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : 'an hour ago'}`
+            : oldestMinute
+              ? `Flows since ${new Date(oldestMinute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
+              : 'Flows over the last hour'
         }
         actions={
           <span className="text-sm text-muted" data-testid="flow-count">
