@@ -6,6 +6,7 @@ import { loadState } from '../../server/kube/state-file.ts';
 import type { Cluster } from '../../server/policy/cluster.ts';
 import { defaultPorts } from '../../server/policy/default-ports.ts';
 import {
+  destinationEnd,
   type Endpoint,
   endpointAt,
   formatPortProtocol,
@@ -152,8 +153,13 @@ async function evalCommand(argv: string[], out: Output): Promise<void> {
     await writeLines(out, values.json ? [JSON.stringify(verdict, null, 2)] : formatServiceVerdict(verdict));
     return;
   }
-  const to = resolveEndpoint(cluster, toText, 'to', true);
-  // Toward a pod's address of the other family, the source speaks that family too.
+  const named = resolveEndpoint(cluster, toText, 'to', true);
+  // A pod named by name is reached in a family both pods have; toward an address, the source
+  // speaks that address's family.
+  const to =
+    named.pod && !endpointAt(cluster, toText) && from.pod
+      ? destinationEnd(cluster, named.pod, from.pod)
+      : named;
   const source = from.pod ? podEnd(cluster, from.pod, to) : from;
   const verdict = evaluate(cluster, source, to, target, { explain: true });
   await writeLines(out, values.json ? [JSON.stringify(verdict, null, 2)] : formatVerdict(verdict));

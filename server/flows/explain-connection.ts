@@ -5,7 +5,7 @@ import type { Service } from '../kube/service.ts';
 import { parseIp } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { draftAllowingPolicies, draftThroughService } from '../policy/draft-policy.ts';
-import { type Endpoint, endpointAt, podEnd } from '../policy/endpoint.ts';
+import { destinationEnd, type Endpoint, endpointAt, podEnd } from '../policy/endpoint.ts';
 import { evaluate, type Verdict } from '../policy/evaluate.ts';
 import { evaluateService, type ServiceVerdict, serviceAsVerdict } from '../policy/evaluate-service.ts';
 import { listServicePorts, parseServiceName, serviceName, servicePortAt } from '../policy/service.ts';
@@ -87,8 +87,11 @@ export function explainConnection(
   const named = endpointOf(cluster, toText, 'to');
   // A packet's two addresses are of one family: a pod named by name takes that of the end given by address.
   const byAddress = (text: string) => parseIp(text) !== undefined;
-  const source = from.pod && !byAddress(fromText) ? podEnd(cluster, from.pod, named) : from;
-  const to = named.pod && !byAddress(toText) ? podEnd(cluster, named.pod, source) : named;
+  const fromPod = byAddress(fromText) ? undefined : from.pod;
+  let to = named;
+  if (named.pod && !byAddress(toText))
+    to = fromPod ? destinationEnd(cluster, named.pod, fromPod) : podEnd(cluster, named.pod, from);
+  const source = fromPod ? podEnd(cluster, fromPod, to) : from;
   const verdict = evaluate(cluster, source, to, target, { explain: true });
   return { ...verdict, draft: draftAllowingPolicies(verdict, source, to) };
 }

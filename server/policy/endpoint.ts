@@ -31,6 +31,20 @@ export function podEnd(cluster: Cluster, pod: Pod, other?: Endpoint): Endpoint {
   return podEndIn(cluster, pod, other?.ip?.family);
 }
 
+/**
+ * A pod named by name as the destination of a connection from the pod `source`: its address in the
+ * first of its families (the primary first) that the source has too, so that a pod with no IPv6
+ * address reaches a dual-stack pod whose primary address is IPv6 over IPv4; else its primary address.
+ */
+export function destinationEnd(cluster: Cluster, pod: Pod, source: Pod): Endpoint {
+  return podEndIn(cluster, pod, sharedFamily(cluster.ipsOf(source), cluster.ipsOf(pod)));
+}
+
+/** The first family of `to`'s addresses that `from` has an address of too. */
+export function sharedFamily(from: readonly Ip[], to: readonly Ip[]): Ip['family'] | undefined {
+  return to.find((ip) => from.some((other) => other.family === ip.family))?.family;
+}
+
 /** A pod as one end of a connection in `family`: its IP of that family, else its primary IP. */
 export function podEndIn(cluster: Cluster, pod: Pod, family: Ip['family'] | undefined): Endpoint {
   const ips = cluster.ipsOf(pod);

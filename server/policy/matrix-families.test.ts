@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseState } from '../kube/state-file.ts';
 import { Cluster } from './cluster.ts';
-import { podEnd } from './endpoint.ts';
+import { destinationEnd, podEnd } from './endpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { computeMatrix } from './matrix.ts';
 
@@ -43,7 +43,7 @@ test('the matrix judges each pair in its destination’s family, as eval does, w
   for (const from of pods)
     for (const to of pods) {
       if (from === to) continue;
-      const destination = podEnd(cluster, to);
+      const destination = destinationEnd(cluster, to, from);
       const evaluated = evaluate(cluster, podEnd(cluster, from, destination), destination, ports[0]);
       const name = `${from.metadata.name} → ${to.metadata.name}`;
       assert.equal(matrix.verdict(from, to, 0).allowed, evaluated.allowed, name);
@@ -54,4 +54,31 @@ test('the matrix judges each pair in its destination’s family, as eval does, w
   assert.ok(s && c3 && c4);
   assert.equal(matrix.verdict(c3, s, 0).allowed, false, 'from fd00::a:3, in the except');
   assert.equal(matrix.verdict(c4, s, 0).allowed, true, 'from fd00::4');
+});
+
+test('a pod with no IPv6 address reaches a dual-stack pod whose primary address is IPv6 over IPv4', () => {
+  const mixed = Cluster.of(
+    parseState(
+      `${pod('v4', ['10.1.0.5'])}${pod('dual', ['fd00::9', '10.3.0.9'])}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: v4-out, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: v4}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: 10.3.0.0/24}}]
+`,
+      'mixed.yaml',
+    ),
+  );
+  const [v4, dual] = [mixed.pod('a/v4'), mixed.pod('a/dual')];
+  assert.ok(v4 && dual);
+  const port = { port: 80, protocol: 'TCP' } as const;
+  const to = destinationEnd(mixed, dual, v4);
+  assert.equal(to.ip?.family, 4);
+  assert.equal(evaluate(mixed, podEnd(mixed, v4, to), to, port).allowed, true);
+  assert.equal(computeMatrix(mixed, [port]).verdict(v4, dual, 0).allowed, true);
+  // The other way, the dual-stack pod speaks IPv4 to it as well (its only family).
+  assert.equal(destinationEnd(mixed, v4, dual).ip?.family, 4);
 });

@@ -1,11 +1,11 @@
 import type { IpBlock, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
-import { type Endpoint, type PortProtocol, podEndIn } from './endpoint.ts';
+import { type Endpoint, type PortProtocol, podEndIn, sharedFamily } from './endpoint.ts';
 import { evaluateSide, type PeerTest, type SideVerdict } from './evaluate.ts';
 import { peerMatches } from './match.ts';
 
-/** Pods that no policy can tell apart: same namespace, labels, named ports, ipBlock membership and primary address family. */
+/** Pods that no policy can tell apart: same namespace, labels, named ports, ipBlock membership and address families. */
 export interface PodGroup {
   readonly id: number;
   readonly pods: readonly Pod[];
@@ -70,17 +70,22 @@ export class VerdictMatrix {
 
 /**
  * Computes the matrix of the cluster's policy pods over `ports`. A packet's two addresses are of
- * one family: a connection goes to the destination's primary address, from the source's address
- * of that family (as `palisade policy eval` judges it). Where pods' primary families differ (some
- * IPv4 first, some IPv6 first), the verdicts are computed once per family, and each pair takes
- * those of its destination's family.
+ * one family: a connection goes to the destination's address in the first of its families (the
+ * primary first) that the source has too, from the source's address of that family (as `palisade
+ * policy eval` judges it). Where pairs differ in family (IPv4 first and IPv6 first pods, or pods of
+ * one family only beside dual-stack ones), the verdicts are computed once per family, and each pair
+ * takes those of its own.
  */
 export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]): VerdictMatrix {
   const grouping = groupPods(cluster);
-  const primary = grouping.groups.map((group) =>
-    group.pods[0] ? cluster.ipOf(group.pods[0])?.family : undefined,
-  );
-  const families = [...new Set(primary)];
+  const addresses = grouping.groups.map((group) => (group.pods[0] ? cluster.ipsOf(group.pods[0]) : []));
+  const groups = grouping.groups.length;
+  /** Each pair's family, indexed by from group * groups + to group. */
+  const pairFamily = Array.from({ length: groups * groups }, (_, index) => {
+    const [from, to] = [addresses[Math.floor(index / groups)] ?? [], addresses[index % groups] ?? []];
+    return sharedFamily(from, to) ?? to[0]?.family;
+  });
+  const families = [...new Set(pairFamily)];
   const byFamily = new Map(
     families.map((family) => {
       const endpoints = grouping.groups.map((group) =>
@@ -98,13 +103,12 @@ export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]):
     }),
   );
   if (byFamily.size === 1) return new VerdictMatrix(ports, grouping, [...byFamily.values()][0] as Sides);
-  // Each pair from the verdicts of its destination's family.
-  const count = grouping.groups.length * grouping.groups.length * ports.length;
+  // Each pair from the verdicts of its family.
   const pick = (side: keyof Sides) =>
-    Array.from({ length: count }, (_, index) => {
-      const to = Math.floor(index / ports.length) % grouping.groups.length;
-      return byFamily.get(primary[to])?.[side][index];
-    });
+    Array.from(
+      { length: groups * groups * ports.length },
+      (_, index) => byFamily.get(pairFamily[Math.floor(index / ports.length)])?.[side][index],
+    );
   return new VerdictMatrix(ports, grouping, { egress: pick('egress'), ingress: pick('ingress') });
 }
 
@@ -227,8 +231,9 @@ export function groupPods(cluster: Cluster): { groups: PodGroup[]; groupOf: Map<
       )
       .join('|');
     const labels = Object.entries(pod.metadata.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    // The primary family too: a connection to the pod is in that family (see computeMatrix).
-    const key = JSON.stringify([pod.metadata.namespace, labels, namedPortsOf(pod), inBlocks, ips[0]?.family]);
+    // Its families too, the primary first: they choose a connection's family (see computeMatrix).
+    const families = ips.map((ip) => ip.family);
+    const key = JSON.stringify([pod.metadata.namespace, labels, namedPortsOf(pod), inBlocks, families]);
     const members = byKey.get(key);
     if (members) members.push(pod);
     else byKey.set(key, [pod]);
