@@ -13,6 +13,7 @@ import { Badge } from '../ui/badge.tsx';
 import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
 import { CheckField, SelectField, TextField, Toolbar } from '../ui/field.tsx';
+import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel } from '../ui/panel.tsx';
 import { Td, Th } from '../ui/table.tsx';
 import { type TimeBucket, TimeChart } from '../ui/time-chart.tsx';
@@ -307,8 +308,9 @@ export function FlowTable() {
         }
         actions={
           <span className="text-sm text-muted" data-testid="flow-count">
-            {`${flows.length} flow${flows.length === 1 ? '' : 's'}`}
-            {rows.length !== flows.length && ` in ${rows.length} group${rows.length === 1 ? '' : 's'}`}
+            {`${formatCount(flows.length)} flow${flows.length === 1 ? '' : 's'}`}
+            {rows.length !== flows.length &&
+              ` in ${formatCount(rows.length)} group${rows.length === 1 ? '' : 's'}`}
             {dropped > 0 ? `, ${dropped} not shown (the page fell behind)` : ''}
           </span>
         }

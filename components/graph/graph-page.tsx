@@ -6,6 +6,7 @@ import { WhatIf } from '../explain/what-if.tsx';
 import { Badge } from '../ui/badge.tsx';
 import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
+import { formatCount } from '../ui/format-count.ts';
 import { Notice } from '../ui/panel.tsx';
 import { VerdictLegend } from '../ui/verdict.tsx';
 import { EdgeTable } from './edge-table.tsx';
@@ -14,8 +15,6 @@ import { EdgeDetails, NodeDetails } from './graph-details.tsx';
 import { GraphFilters } from './graph-filters.tsx';
 import { NamespaceMatrix } from './namespace-matrix.tsx';
 import { useGraphFeed } from './use-graph-feed.ts';
-
-const number = new Intl.NumberFormat('en');
 
 /**
  * The policy graph: the namespace × namespace matrix past a few hundred pods, the graph of pods
@@ -74,7 +73,7 @@ export function GraphPage() {
           <div className="flex flex-wrap items-center justify-between gap-2">
             <p className="flex flex-wrap items-center gap-2 text-sm text-muted">
               <span>
-                {number.format(view.totals.pods)} pods · {number.format(view.totals.policies)} policies ·{' '}
+                {formatCount(view.totals.pods)} pods · {formatCount(view.totals.policies)} policies ·{' '}
                 {view.namespaces.length} namespaces
               </span>
               {view.view === 'graph' && (

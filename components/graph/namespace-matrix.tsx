@@ -3,9 +3,8 @@
 import { type KeyboardEvent, useMemo, useState } from 'react';
 import type { MatrixCell } from '../../server/graph/graph-view.ts';
 import { naturalCompare } from '../natural-order.ts';
+import { formatCount } from '../ui/format-count.ts';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
-
-const number = new Intl.NumberFormat('en');
 
 /** The cell's fill: its verdict's colour, stronger the larger the share of denied pairs. */
 function fill(cell: MatrixCell): string {
@@ -19,7 +18,7 @@ function fill(cell: MatrixCell): string {
 export function describeCell(cell: MatrixCell): string {
   const total = cell.allowed + cell.denied;
   const seen = cell.observed.allowed + cell.observed.denied;
-  return `${cell.from} → ${cell.to}: ${VERDICTS[cell.state].label}, ${number.format(cell.denied)} of ${number.format(total)} pod pairs × ports denied${seen ? `, ${number.format(seen)} flows seen (${number.format(cell.observed.denied)} denied)` : ''}`;
+  return `${cell.from} → ${cell.to}: ${VERDICTS[cell.state].label}, ${formatCount(cell.denied)} of ${formatCount(total)} pod pairs × ports denied${seen ? `, ${formatCount(seen)} flows seen (${formatCount(cell.observed.denied)} denied)` : ''}`;
 }
 
 /**

@@ -6,15 +6,15 @@ import type { Overview } from '../../server/overview/overview.ts';
 import { naturalCompare } from '../natural-order.ts';
 import { Badge } from '../ui/badge.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
+import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel, Stat } from '../ui/panel.tsx';
 import { Table, Td, Th } from '../ui/table.tsx';
 import { TimeChart } from '../ui/time-chart.tsx';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
 
-const number = new Intl.NumberFormat('en');
 /** `in 1 namespace`, `in 3 namespaces`. */
 const plural = (count: number, noun: string, before = '') =>
-  `${before}${number.format(count)} ${noun}${count === 1 ? '' : 's'}`;
+  `${before}${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
 const graphLink = (params: Record<string, string>) => `/graph?${new URLSearchParams(params)}`;
 const flowsLink = (params: Record<string, string>) => `/flows?${new URLSearchParams(params)}`;
 
@@ -65,7 +65,7 @@ export function OverviewView() {
       <div className="grid grid-cols-2 gap-3 lg:grid-cols-4" data-testid="overview-figures">
         <Stat
           label="Network policies"
-          value={number.format(data.policies)}
+          value={formatCount(data.policies)}
           detail={plural(
             data.namespaces.filter((namespace) => namespace.policies > 0).length,
             'namespace',
@@ -75,8 +75,8 @@ export function OverviewView() {
         />
         <Stat
           label="Isolated pods"
-          value={`${number.format(data.isolatedPods)} / ${number.format(data.pods)}`}
-          detail={`${number.format(data.pods - data.isolatedPods)} open to every peer`}
+          value={`${formatCount(data.isolatedPods)} / ${formatCount(data.pods)}`}
+          detail={`${formatCount(data.pods - data.isolatedPods)} open to every peer`}
           href={graphLink({ view: 'graph', isolatedOnly: '1' })}
         />
         <Stat
@@ -87,10 +87,10 @@ export function OverviewView() {
               style={{ color: denied ? VERDICTS.denied.colour : undefined }}
             >
               {denied > 0 && <VerdictIcon state="denied" size={16} />}
-              {number.format(denied)}
+              {formatCount(denied)}
             </span>
           }
-          detail={`${number.format(data.flows.reduce((sum, bucket) => sum + bucket.allowed, 0))} allowed`}
+          detail={`${formatCount(data.flows.reduce((sum, bucket) => sum + bucket.allowed, 0))} allowed`}
           href={flowsLink({ verdict: 'deny', within: '1h' })}
         />
         <Stat
@@ -150,7 +150,7 @@ export function OverviewView() {
                     <Td>
                       {pair.port}/{protocolOfNumber(pair.protocol) ?? pair.protocol}
                     </Td>
-                    <Td className="text-right font-semibold text-deny">{number.format(pair.count)}</Td>
+                    <Td className="text-right font-semibold text-deny">{formatCount(pair.count)}</Td>
                   </tr>
                 ))}
               </tbody>

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
 import { TextField } from '../ui/field.tsx';
+import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel } from '../ui/panel.tsx';
 import type { ListedPolicy } from './cluster-yaml.ts';
 import { withKubeToken } from './kube-token.ts';
@@ -102,7 +103,9 @@ export function PoliciesView() {
     <div className="grid gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
       <Panel
         title={`In ${namespace ?? 'the cluster'}${
-          policies && shown ? ` (${find ? `${shown.length} of ${policies.length}` : policies.length})` : ''
+          policies && shown
+            ? ` (${find ? `${formatCount(shown.length)} of ${formatCount(policies.length)}` : formatCount(policies.length)})`
+            : ''
         }`}
         actions={
           <Button

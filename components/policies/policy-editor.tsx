@@ -5,6 +5,7 @@ import type { Preview } from '../../server/policy/preview.ts';
 import { Badge } from '../ui/badge.tsx';
 import { Button } from '../ui/button.tsx';
 import { TextField } from '../ui/field.tsx';
+import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel } from '../ui/panel.tsx';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
 import { clusterYamlFor, type ListedPolicy } from './cluster-yaml.ts';
@@ -234,11 +235,9 @@ export function PolicyEditor({
   );
 }
 
-const count = new Intl.NumberFormat('en');
-
 /** `Opens 3 and closes 1,200 connections`, each part only when there is some. */
 function turns({ opens, closes }: Preview): string {
-  const parts = [opens ? `opens ${count.format(opens)}` : '', closes ? `closes ${count.format(closes)}` : ''];
+  const parts = [opens ? `opens ${formatCount(opens)}` : '', closes ? `closes ${formatCount(closes)}` : ''];
   const text = `${parts.filter(Boolean).join(' and ')} ${opens + closes === 1 ? 'connection' : 'connections'}`;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -251,7 +250,7 @@ function PreviewList({ preview }: { preview: Preview }) {
         <p data-testid="preview-counts">
           {turns(preview)} (a pair of pods and a port each)
           {preview.opens + preview.closes > preview.connections.length &&
-            `; the first ${count.format(preview.connections.length)}:`}
+            `; the first ${formatCount(preview.connections.length)}:`}
         </p>
       )}
       <ul className="space-y-1">
@@ -270,7 +269,7 @@ function PreviewList({ preview }: { preview: Preview }) {
         ))}
         {preview.opens + preview.closes > preview.connections.length && (
           <li className="text-muted">
-            …and {count.format(preview.opens + preview.closes - preview.connections.length)} more.
+            …and {formatCount(preview.opens + preview.closes - preview.connections.length)} more.
           </li>
         )}
       </ul>

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { formatCount } from './format-count.ts';
 import { axisLabels, clock } from './time-axis.ts';
 import { useWidth } from './use-width.ts';
 import { VERDICTS, VerdictIcon } from './verdict.tsx';
@@ -12,7 +13,6 @@ export interface TimeBucket {
 
 const HEIGHT = 120;
 const AXIS = 18;
-const number = new Intl.NumberFormat('en');
 
 /** A round scale maximum at or above `value`: 1, 2, 5, 10, 20, 50… */
 function niceMax(value: number): number {
@@ -50,7 +50,7 @@ export function TimeChart({
     slot,
     width,
   );
-  const summary = `${label}: ${only === 'allowed' ? '' : `${number.format(total('denied'))} denied`}${only ? '' : ', '}${only === 'denied' ? '' : `${number.format(total('allowed'))} allowed`}${buckets.length > 0 ? ` from ${clock(buckets[0]?.start ?? 0)} to now` : ''}.`;
+  const summary = `${label}: ${only === 'allowed' ? '' : `${formatCount(total('denied'))} denied`}${only ? '' : ', '}${only === 'denied' ? '' : `${formatCount(total('allowed'))} allowed`}${buckets.length > 0 ? ` from ${clock(buckets[0]?.start ?? 0)} to now` : ''}.`;
   return (
     <figure className="space-y-1" ref={frame}>
       <svg
@@ -85,7 +85,7 @@ export function TimeChart({
                 strokeDasharray={share ? '2 3' : undefined}
               />
               <text x="32" y={y + 3} textAnchor="end" fontSize="10" fill="var(--muted)">
-                {number.format(max * share)}
+                {formatCount(max * share)}
               </text>
             </g>
           );
@@ -129,12 +129,12 @@ export function TimeChart({
       <figcaption className="flex gap-4 text-xs text-muted">
         {only !== 'allowed' && (
           <span className="flex items-center gap-1" style={{ color: VERDICTS.denied.colour }}>
-            <VerdictIcon state="denied" /> denied (hatched) {number.format(total('denied'))}
+            <VerdictIcon state="denied" /> denied (hatched) {formatCount(total('denied'))}
           </span>
         )}
         {only !== 'denied' && (
           <span className="flex items-center gap-1" style={{ color: VERDICTS.allowed.colour }}>
-            <VerdictIcon state="allowed" /> allowed (solid) {number.format(total('allowed'))}
+            <VerdictIcon state="allowed" /> allowed (solid) {formatCount(total('allowed'))}
           </span>
         )}
       </figcaption>
