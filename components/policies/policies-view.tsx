@@ -147,6 +147,15 @@ export function PoliciesView() {
             </Button>
           </EmptyState>
         )}
+        {/* A thousand policies are two thousand Tab stops: keyboard users can jump past them. */}
+        {shown && shown.length > 0 && (
+          <a
+            href="#editor"
+            className="sr-only rounded-md bg-surface px-2 py-1 text-sm focus:not-sr-only focus:mb-2 focus:inline-block"
+          >
+            Skip to the editor
+          </a>
+        )}
         <ul className="-mx-2 max-h-[70vh] overflow-auto">
           {shown?.map((policy) => (
             <li key={policy.name} className="flex items-center gap-1">
@@ -179,7 +188,7 @@ export function PoliciesView() {
           </p>
         )}
       </Panel>
-      <div className="min-w-0 space-y-4">
+      <div id="editor" tabIndex={-1} className="min-w-0 space-y-4 outline-none">
         {subject && listed && <PolicyEffect policy={subject} />}
         {initial !== undefined && (
           <PolicyEditor
