@@ -182,7 +182,7 @@ export function FlowTable() {
   const explanationRef = useRef<HTMLDivElement>(null);
   // The explanation opens below the table: it is brought into view, or a click would seem to do nothing.
   useEffect(() => {
-    if (selected) explanationRef.current?.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+    if (selected) explanationRef.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   }, [selected]);
   const rows = useMemo(
     () =>

@@ -55,8 +55,10 @@ export function FloatingEdge({
     y: (start.y + end.y) / 2 + ((end.x - start.x) / length) * bow,
   };
   const path = `M ${start.x},${start.y} Q ${control.x},${control.y} ${end.x},${end.y}`;
-  // The curve's middle, for the label.
-  const middle = { x: (start.x + 2 * control.x + end.x) / 4, y: (start.y + 2 * control.y + end.y) / 4 };
+  // The label a third of the way from the source: the labels of a pair in both directions, each
+  // nearer its own source, do not cover each other (at the middle they did).
+  const at = (t: number, a: number, c: number, b: number) => (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b;
+  const labelAt = { x: at(1 / 3, start.x, control.x, end.x), y: at(1 / 3, start.y, control.y, end.y) };
   return (
     <>
       {data?.traffic && (
@@ -79,8 +81,8 @@ export function FloatingEdge({
         style={style}
         markerEnd={markerEnd}
         label={label}
-        labelX={middle.x}
-        labelY={middle.y}
+        labelX={labelAt.x}
+        labelY={labelAt.y}
         interactionWidth={interactionWidth}
       />
     </>
