@@ -163,7 +163,7 @@ function requireNamespaces(cluster: Cluster, incoming: readonly ClusterObject[])
   );
   if (stray)
     throw new LabInputError(
-      `${stray.kind} ${keyOf(stray.metadata)}: namespace ${JSON.stringify(stray.metadata.namespace)} not found in the lab (it has ${[...known].sort().join(', ')}); apply a Namespace with it to make one`,
+      `${stray.kind} ${keyOf(stray.metadata)}: namespace ${JSON.stringify(stray.metadata.namespace)} not found in the lab (it has ${[...known].sort().join(', ')}); a Namespace of that name, applied first or with it by palisade lab apply, makes one`,
       'metadata.namespace',
       404,
     );
