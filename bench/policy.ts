@@ -1,18 +1,20 @@
 import { EndpointsIndex } from '../server/controller/endpoints-index.ts';
 import { decodeObject } from '../server/kube/objects.ts';
 import type { Pod } from '../server/kube/pod.ts';
+import { Cluster } from '../server/policy/cluster.ts';
 import { defaultPorts } from '../server/policy/default-ports.ts';
 import { evaluate } from '../server/policy/evaluate.ts';
 import { computeMatrix } from '../server/policy/matrix.ts';
+import { previewChange } from '../server/policy/preview.ts';
 import { machine, progress, writeResults } from './report.ts';
 import { median, percentile, round, timeRuns } from './stats.ts';
 import { barChart } from './svg-chart.ts';
 import { syntheticCluster } from './synthetic-cluster.ts';
 
 /**
- * `npm run bench:policy`: the verdict matrix and the PolicyEndpoints of 2,000 pods in 50
- * namespaces with 500 policies, and the incremental update after one pod's labels change,
- * each against the straightforward alternative (pair by pair; recompute everything).
+ * `npm run bench:policy`: the verdict matrix, a policy change's preview and the PolicyEndpoints
+ * of 2,000 pods in 50 namespaces with 500 policies, and the incremental update after one pod's
+ * labels change, each against the straightforward alternative (pair by pair; recompute everything).
  */
 const shape = { namespaces: 50, podsPerNamespace: 40, policiesPerNamespace: 10 };
 progress(
@@ -42,6 +44,37 @@ const [pairSample = 0] = timeRuns(1, () => {
   }
 });
 const pairByPair = (pairSample * pods.length) / sampleSources.length;
+
+progress('preview of a policy that opens one namespace to all ingress (3 runs)');
+const openAll = decodeObject({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'open-all', namespace: 'ns-0' },
+  spec: { podSelector: {}, ingress: [{}] },
+});
+let preview = previewChange(cluster, [openAll], []);
+const previewRuns = timeRuns(3, () => {
+  preview = previewChange(cluster, [openAll], []);
+});
+// The alternative: both matrices, then every pair of pods and port compared (as a preview did
+// before it compared groups); the pairs of a sample of sources, scaled to all of them.
+const after = Cluster.of([...cluster.allNamespaces(), ...pods, ...cluster.allPolicies(), openAll]);
+const [matricesMs = 0] = timeRuns(1, () => {
+  computeMatrix(cluster, ports);
+  computeMatrix(after, ports);
+});
+const [was, will] = [computeMatrix(cluster, ports), computeMatrix(after, ports)];
+let sampleChanges = 0;
+const [previewPairSample = 0] = timeRuns(1, () => {
+  for (const from of sampleSources)
+    for (const to of pods) {
+      if (from === to) continue;
+      for (let i = 0; i < ports.length; i++)
+        if (was.verdict(from, to, i).allowed !== will.verdict(from, to, i).allowed) sampleChanges++;
+    }
+});
+progress(`  ${sampleChanges} changed connections from the sample's sources`);
+const previewPairByPair = matricesMs + (previewPairSample * pods.length) / sampleSources.length;
 
 progress('all PolicyEndpoints from scratch (3 runs)');
 let index = new EndpointsIndex(cluster);
@@ -114,6 +147,13 @@ const figures = {
     speedup: round(pairByPair / median(matrixRuns), 1),
     targetMs: 2000,
   },
+  preview: {
+    medianMs: round(median(previewRuns)),
+    pairByPairMs: round(previewPairByPair),
+    speedup: round(previewPairByPair / median(previewRuns), 1),
+    opens: preview.opens,
+    closes: preview.closes,
+  },
   policyEndpoints: { count: endpointCount, fullMs: round(median(fullRuns)) },
   incremental: {
     updates: incremental.length,
@@ -136,6 +176,8 @@ const chart = barChart('Policy model: 2,000 pods, 500 policies', 'ms', [
   { label: 'matrix, grouped (Palisade)', value: figures.matrix.medianMs, kind: 'ours' },
   { label: 'matrix, pair by pair', value: figures.matrix.pairByPairMs, kind: 'alternative' },
   { label: 'matrix target', value: 2000, kind: 'target' },
+  { label: 'preview of a change, grouped (Palisade)', value: figures.preview.medianMs, kind: 'ours' },
+  { label: 'preview, pair by pair', value: figures.preview.pairByPairMs, kind: 'alternative' },
   { label: 'label change → PolicyEndpoints, p99', value: figures.incremental.withWriteP99Ms, kind: 'ours' },
   { label: 'pod added/deleted → PolicyEndpoints, p99', value: figures.podChurn.p99Ms, kind: 'ours' },
   { label: 'PolicyEndpoints, from scratch', value: figures.policyEndpoints.fullMs, kind: 'alternative' },
@@ -149,6 +191,7 @@ ${figures.shape.pods} pods in ${figures.shape.namespaces} namespaces, ${figures.
 | measure | Palisade | alternative | ratio | target |
 |---|---|---|---|---|
 | full verdict matrix (${figures.matrix.verdicts.toLocaleString('en')} verdicts, ${figures.matrix.groups} pod groups) | ${figures.matrix.medianMs} ms | ${figures.matrix.pairByPairMs} ms pair by pair (scaled from ${sampleSources.length} sources) | ${figures.matrix.speedup}x | < 2000 ms |
+| preview of a change (one namespace opened to all ingress: ${figures.preview.opens.toLocaleString('en')} connections open, ${figures.preview.closes.toLocaleString('en')} close), matrices before and after included | ${figures.preview.medianMs} ms | ${figures.preview.pairByPairMs} ms pair by pair (scaled from ${sampleSources.length} sources) | ${figures.preview.speedup}x | |
 | PolicyEndpoints after one pod's labels change, p50 / p99: desired state updated, and the ${figures.incremental.meanPoliciesChanged} changed policies' PolicyEndpoints assembled on average | ${figures.incremental.withWriteP50Ms} / ${figures.incremental.withWriteP99Ms} ms (state alone ${figures.incremental.p50Ms} / ${figures.incremental.p99Ms}) | ${figures.policyEndpoints.fullMs} ms recomputing all ${figures.policyEndpoints.count} | ${figures.incremental.speedupVsFull}x | < 20 ms |
 | PolicyEndpoints after a pod is added or deleted, p50 / p99 | ${figures.podChurn.p50Ms} / ${figures.podChurn.p99Ms} ms | | | |
 
