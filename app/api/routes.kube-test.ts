@@ -90,3 +90,43 @@ test('writes go with the caller’s own Kubernetes token, reviewed before the bo
   );
   assert.equal(deleted.status, 200);
 });
+
+test('what the API server refuses names the object, its document and the field, without the request line', async () => {
+  const bob = await api.policyEditorToken('default', 'bob');
+  await api.kubectl([
+    'create',
+    'clusterrole',
+    'bob-everywhere',
+    '--verb=get,list,watch,create,patch,update,delete',
+    '--resource=networkpolicies.networking.k8s.io',
+  ]);
+  await api.kubectl([
+    'create',
+    'clusterrolebinding',
+    'bob-everywhere',
+    '--clusterrole=bob-everywhere',
+    '--serviceaccount=default:bob',
+  ]);
+  const two = `${POLICY}\n---\n${POLICY.replace('namespace: default', 'namespace: nosuchns')}`;
+  const refused = await post({ authorization: `Bearer ${bob}` }, two);
+  const body = await refused.json();
+  assert.equal(refused.status, 404, body.error);
+  assert.equal(body.field, 'metadata.namespace');
+  assert.equal(body.document, 2);
+  assert.match(body.error, /^NetworkPolicy nosuchns\/demo-app-deny-all: namespaces "nosuchns" not found$/);
+  // All or nothing: the first, in a namespace that is there, was not written either.
+  assert.doesNotMatch(await api.kubectl(['get', 'networkpolicy', '-A']), /demo-app-deny-all/);
+  const missing = await routes.DELETE(
+    new Request('http://127.0.0.1:3000/api/policies?name=default/nosuch', {
+      method: 'DELETE',
+      headers: { host: '127.0.0.1:3000', authorization: `Bearer ${bob}` },
+    }),
+  );
+  const gone = await missing.json();
+  assert.equal(missing.status, 404, gone.error);
+  assert.equal(gone.field, 'name');
+  assert.match(
+    gone.error,
+    /^NetworkPolicy default\/nosuch: networkpolicies.networking.k8s.io "nosuch" not found$/,
+  );
+});

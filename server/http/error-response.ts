@@ -26,7 +26,11 @@ export interface ErrorAnswer {
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof PolicyBodyError)
     return { status: 400, body: { error: error.message, field: error.field, ...error.at } };
-  if (error instanceof HttpError || error instanceof SourceError)
+  if (error instanceof SourceError) {
+    const at = error.document === undefined ? {} : { document: error.document };
+    return { status: error.status, body: { error: error.message, field: error.field, ...at } };
+  }
+  if (error instanceof HttpError)
     return { status: error.status, body: { error: error.message, field: error.field } };
   if (error instanceof FieldError) return { status: 400, body: { error: error.message, field: error.field } };
   if (error instanceof AccessError)

@@ -6,9 +6,15 @@ import type { KubeConfig } from '@kubernetes/client-node';
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly code: number;
-  constructor(code: number, message: string) {
+  /** What the API server said, without the request line (for the caller of a write). */
+  readonly reason: string;
+  /** The field the API server named as the cause, when it named one (an invalid object). */
+  readonly field?: string;
+  constructor(code: number, message: string, reason = message, field?: string) {
     super(message);
     this.code = code;
+    this.reason = reason;
+    this.field = field;
   }
 }
 
@@ -78,6 +84,17 @@ export function statusMessage(text: string): string {
   }
 }
 
+/** The field a Status names as the first cause of a refusal (`spec.ingress[0].ports[0].port`). */
+function causeField(text: string): string | undefined {
+  try {
+    const field = (JSON.parse(text) as { details?: { causes?: { field?: unknown }[] } }).details?.causes?.[0]
+      ?.field;
+    return typeof field === 'string' && field !== '' ? field : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A request to the API server answered as plain JSON, exactly as the server wrote it (the typed
  * clients rename fields, e.g. a NetworkPolicy rule's `from` becomes `_from`). With `bearer`, it is
@@ -110,7 +127,10 @@ export async function rawRequest<T>(
           }
           return;
         }
-        reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${statusMessage(text)}`));
+        const reason = statusMessage(text);
+        reject(
+          new ApiError(status, `${method} ${url.pathname}: ${status} ${reason}`, reason, causeField(text)),
+        );
       });
       response.on('error', reject);
     });

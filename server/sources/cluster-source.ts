@@ -29,10 +29,13 @@ export class SourceError extends Error {
   override name = 'SourceError';
   readonly status: number;
   readonly field?: string;
-  constructor(status: number, message: string, field?: string) {
+  /** The 1-based document of the body the error is about, when it is about one. */
+  readonly document?: number;
+  constructor(status: number, message: string, field?: string, document?: number) {
     super(message);
     this.status = status;
     this.field = field;
+    this.document = document;
   }
 }
 

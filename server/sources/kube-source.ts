@@ -123,11 +123,18 @@ export class KubeSource implements ClusterSource {
       );
     // Every policy passes a dry run before any is written; then they are written one by one, and
     // should one still fail, the answer says which were written.
-    for (const policy of policies) await this.refusedAsInput(() => write(policy, true));
+    // A 404 on apply: the policy's namespace is not there.
+    const about = (policy: EditablePolicy, i: number) => ({
+      object: `${policy.kind} ${keyOf(policy.metadata)}`,
+      notFound: 'metadata.namespace',
+      document: i + 1,
+    });
+    for (const [i, policy] of policies.entries())
+      await this.refusedAsInput(() => write(policy, true), about(policy, i));
     const applied: string[] = [];
-    for (const policy of policies) {
+    for (const [i, policy] of policies.entries()) {
       try {
-        await this.refusedAsInput(() => write(policy, false));
+        await this.refusedAsInput(() => write(policy, false), about(policy, i));
       } catch (error) {
         if (applied.length === 0) throw error;
         throw new SourceError(409, `${(error as Error).message}; already written: ${applied.join(', ')}`);
@@ -150,8 +157,9 @@ export class KubeSource implements ClusterSource {
     const kind = namespace ? 'NetworkPolicy' : 'ClusterNetworkPolicy';
     const { user, token } = this.asKubeUser(caller);
     await this.requireAllowed(user, 'delete', kind, namespace);
-    await this.refusedAsInput(() =>
-      rawRequest(this.config, 'DELETE', objectPath(kindOf(kind), namespace, name), undefined, token),
+    await this.refusedAsInput(
+      () => rawRequest(this.config, 'DELETE', objectPath(kindOf(kind), namespace, name), undefined, token),
+      { object: `${kind} ${key}`, notFound: 'name' },
     );
     return { applied: [] };
   }
@@ -267,15 +275,22 @@ export class KubeSource implements ClusterSource {
     }
   }
 
-  /** Runs an API write; what the API server refuses comes back as the caller's error. */
-  private async refusedAsInput<T>(write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs an API write; what the API server refuses comes back as the caller's error, about the
+   * object written (and its document in the body), naming the field at fault: the one the API
+   * server named, or for a 404 the one that named what is not there.
+   */
+  private async refusedAsInput<T>(
+    write: () => Promise<T>,
+    about: { object: string; notFound: string; document?: number },
+  ): Promise<T> {
     try {
       return await write();
     } catch (error) {
       if (error instanceof ApiError && error.code >= 400 && error.code < 500) {
-        throw error.code === 403
-          ? new AccessError(403, error.message)
-          : new SourceError(error.code, error.message);
+        if (error.code === 403) throw new AccessError(403, `${about.object}: ${error.reason}`);
+        const field = error.code === 404 ? about.notFound : error.field;
+        throw new SourceError(error.code, `${about.object}: ${error.reason}`, field, about.document);
       }
       throw error;
     }
