@@ -290,6 +290,36 @@ test('a claim that ran out while the event loop was busy counts as lost and gain
   }
 });
 
+test('two processes given the same identity do not both lead: the second waits while the first renews', async () => {
+  const twin = () =>
+    new LeaderElection(
+      loadKubeConfig(api.kubeconfig),
+      { namespace: 'kube-system', name: 'twin-test', identity: 'twin', leaseSeconds: 2, retryMs: 200 },
+      quiet,
+    );
+  const [first, second] = [twin(), twin()];
+  first.start();
+  try {
+    const deadline = Date.now() + 5000;
+    while (!first.isLeader() && Date.now() < deadline) await sleep(50);
+    assert.ok(first.isLeader());
+    second.start();
+    // Well past the lease: the first renews all along, so the second never takes it.
+    for (let i = 0; i < 40; i++) {
+      await sleep(100);
+      assert.equal(first.isLeader() && second.isLeader(), false, 'both lead');
+    }
+    assert.ok(first.isLeader() && !second.isLeader());
+    // Once the first stops, the second takes over.
+    await first.stop();
+    const handover = Date.now() + 5000;
+    while (!second.isLeader() && Date.now() < handover) await sleep(50);
+    assert.ok(second.isLeader());
+  } finally {
+    await Promise.all([first.stop(), second.stop()]);
+  }
+});
+
 test('a Service created, changed and deleted shows in the PolicyEndpoints, at the ClusterIP the API server gave it', async () => {
   const objects = parseState(
     `apiVersion: v1

@@ -33,6 +33,13 @@ export class LeaderElection {
   private wasLeading = false;
   /** A caller found the claim run out while this replica still counted as leading. */
   private lapseSeen = false;
+  /**
+   * The Lease's resourceVersion after this process's last write: the Lease under this identity at
+   * another version was written by another process given the same identity (a mistake, or this
+   * replica before a restart), and is waited out as any other holder's.
+   */
+  private written?: string;
+  private twinSeen = false;
 
   constructor(config: KubeConfig, options: LeaseOptions, log: Logger) {
     this.api = config.makeApiClient(CoordinationV1Api);
@@ -133,9 +140,19 @@ export class LeaderElection {
       // Seen now, after the read: the holder may have renewed just before it.
       this.observed = { holder: spec?.holderIdentity, renewTime, at: Date.now() };
     }
-    const held = spec?.holderIdentity && spec.holderIdentity !== identity;
+    const ours = spec?.holderIdentity === identity && lease?.metadata?.resourceVersion === this.written;
+    const held = Boolean(spec?.holderIdentity) && !ours;
     const expiresAt = this.observed.at + (spec?.leaseDurationSeconds ?? leaseSeconds) * 1000;
-    if (held && Date.now() < expiresAt) return;
+    if (held && Date.now() < expiresAt) {
+      if (spec?.holderIdentity === identity && !this.twinSeen) {
+        this.twinSeen = true;
+        this.log.warn('another process holds the Lease under this identity: waiting for it to lapse', {
+          lease: name,
+          identity,
+        });
+      }
+      return;
+    }
     const body: V1Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -143,13 +160,15 @@ export class LeaderElection {
       spec: {
         holderIdentity: identity,
         leaseDurationSeconds: leaseSeconds,
-        acquireTime: (spec?.holderIdentity === identity ? spec.acquireTime : now) as never,
+        acquireTime: (ours ? spec?.acquireTime : now) as never,
         renewTime: now as never,
-        leaseTransitions: (spec?.leaseTransitions ?? 0) + (spec?.holderIdentity === identity ? 0 : 1),
+        leaseTransitions: (spec?.leaseTransitions ?? 0) + (ours ? 0 : 1),
       },
     };
-    if (lease) await this.api.replaceNamespacedLease({ name, namespace, body });
-    else await this.api.createNamespacedLease({ namespace, body });
+    const saved = lease
+      ? await this.api.replaceNamespacedLease({ name, namespace, body })
+      : await this.api.createNamespacedLease({ namespace, body });
+    this.written = saved.metadata?.resourceVersion;
     // The claim counts from before the write and lapses at two thirds of the lease (client-go's
     // renew deadline): a leader that cannot renew stops writing well before others may take over.
     if (this.timer !== undefined) this.leaderUntil = started + (leaseSeconds * 1000 * 2) / 3;
