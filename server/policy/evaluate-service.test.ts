@@ -355,3 +355,33 @@ test('a cluster rule’s networks holding the ClusterIP match it on numeric port
   );
   assert.equal(through(named, 'shop/client', 'shop/web').egress.allowed, true);
 });
+
+test('through an IPv4 ClusterIP, dual-stack pods whose primary address is IPv6 are judged by their IPv4 addresses', () => {
+  const dualPod = (name: string, ips: string[], labels: object) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'shop', labels },
+      spec: { containers: [{ name: 'main', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      status: { phase: 'Running', podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) },
+    });
+  const webIn = (cidr: string) => `kind: NetworkPolicy
+metadata: {name: web-in, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{ipBlock: {cidr: "${cidr}"}}]}]`;
+  const objects = [
+    dualPod('web-1', ['fd00::1', '10.77.0.1'], { app: 'web', tier: 'front' }),
+    dualPod('client', ['fd00::3', '10.77.0.3'], { app: 'client' }),
+    service('shop', 'web', {
+      clusterIP: '10.96.0.10',
+      selector: { app: 'web', tier: 'front' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+    }),
+  ];
+  const onlyV6 = through(clusterOf(...objects, webIn('fd00::/64')), 'shop/client', 'shop/web');
+  assert.equal(onlyV6.allowed, false, onlyV6.summary);
+  assert.equal(onlyV6.backends[0]?.ip, '10.77.0.1');
+  const onlyV4 = through(clusterOf(...objects, webIn('10.77.0.0/16')), 'shop/client', 'shop/web');
+  assert.equal(onlyV4.allowed, true, onlyV4.summary);
+});

@@ -5,7 +5,7 @@ import { describeServicePort, type Service, type ServicePort } from '../kube/ser
 import { formatIp, type Ip, parseIp } from '../net/ip.ts';
 import type { Cluster } from './cluster.ts';
 import { describeMismatch, describePeer, describePort } from './describe.ts';
-import { type Endpoint, endpointName, type PortProtocol } from './endpoint.ts';
+import { type Endpoint, endpointName, type PortProtocol, podEndIn } from './endpoint.ts';
 import {
   evaluateSide,
   openSide,
@@ -99,17 +99,20 @@ export function evaluateService(
   if (!ip || !service.clusterIPs.includes(clusterIP))
     throw new Error(`${serviceName(service)} has no ClusterIP ${JSON.stringify(clusterIP)}`);
   const target: PortProtocol = { port: servicePort.port, protocol: servicePort.protocol };
-  const egress = clusterIpEgress(cluster, from, service, servicePort, ip, explain);
+  // The connection is in the ClusterIP's family: kube-proxy sends it to each backend's address of
+  // that family, from the client's address of that family.
+  const source = from.pod ? podEndIn(cluster, from.pod, ip.family) : from;
+  const egress = clusterIpEgress(cluster, source, service, servicePort, ip, explain);
   const unselected = Object.keys(service.selector).length === 0;
   const backends = portBackends(cluster, service, servicePort).map(
     ({ pod, target: port }): BackendVerdict => {
-      const backend: Endpoint = { pod, ip: cluster.ipOf(pod) };
+      const backend = podEndIn(cluster, pod, ip.family);
       const onTarget = { port, protocol: servicePort.protocol };
-      const ingress = evaluateSide(cluster, 'Ingress', backend, from, onTarget, { explain });
-      const direct = evaluateSide(cluster, 'Egress', from, backend, onTarget, { explain });
+      const ingress = evaluateSide(cluster, 'Ingress', backend, source, onTarget, { explain });
+      const direct = evaluateSide(cluster, 'Egress', source, backend, onTarget, { explain });
       return {
         pod: keyOf(pod.metadata),
-        ip: pod.podIP,
+        ip: backend.ip ? formatIp(backend.ip) : pod.podIP,
         targetPort: port,
         allowed: egress.allowed && ingress.allowed,
         ingress,
@@ -118,7 +121,7 @@ export function evaluateService(
     },
   );
   const verdict: ServiceVerdict = {
-    from: endpointName(from),
+    from: endpointName(source),
     service: serviceName(service),
     clusterIP,
     port: target.port,
