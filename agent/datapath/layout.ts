@@ -286,13 +286,13 @@ export function decodeFlowState(buffer: Buffer): FlowState {
   };
 }
 
-/** The entry with its state set to cut at `nowNs` (the kernel's monotonic clock), the rest kept. */
-export function cutFlowState(buffer: Buffer, nowNs: bigint): Buffer {
+/** The entry with its state set to `state` (cut, or open again) at `nowNs` (the kernel's monotonic clock), the rest kept. */
+export function flowStateAs(buffer: Buffer, state: 'cut' | 'open', nowNs: bigint): Buffer {
   const { offsets } = LAYOUT.flow_state;
-  const cut = Buffer.from(buffer);
-  cut.writeBigUInt64LE(nowNs, offsets.last_seen_ns);
-  cut.writeUInt8(CONNTRACK_STATE.cut, offsets.state);
-  return cut;
+  const changed = Buffer.from(buffer);
+  changed.writeBigUInt64LE(nowNs, offsets.last_seen_ns);
+  changed.writeUInt8(CONNTRACK_STATE[state], offsets.state);
+  return changed;
 }
 
 /** One record of the ring buffer, its time on the wall clock. */

@@ -5,7 +5,6 @@ import { addon, EGRESS_OBJECT, emptyMap, INGRESS_OBJECT } from './addon.ts';
 import { allows, type DirectionRules, type PodRules } from './compile.ts';
 import {
   CONNTRACK_DEFAULT_ENTRIES,
-  cutFlowState,
   decodeConntrackKey,
   decodeExactKey,
   decodeFlowState,
@@ -18,6 +17,7 @@ import {
   encodeRuleValue,
   type FlowKey,
   type FlowState,
+  flowStateAs,
   isFullLength,
   LAYOUT,
   MODE,
@@ -102,7 +102,7 @@ const FLIP_GRACE_MS = 5;
 /**
  * One pod's programs and maps. Rules are written to the inactive slot of each direction and made
  * live by one write of pod_state, so a half-written rule set is never enforced; afterwards, live
- * flows the new rules no longer allow are cut.
+ * flows the new rules no longer allow are cut, and cut ones they allow again go on.
  */
 export class PodDatapath {
   readonly pod: PodInterface;
@@ -160,7 +160,7 @@ export class PodDatapath {
     });
   }
 
-  /** Makes `rules` live for the pod, then cuts live flows they no longer allow; returns how many were cut. */
+  /** Makes `rules` live for the pod, then judges its live flows again (see recheckFlows); returns how many were cut. */
   async program(rules: PodRules): Promise<number> {
     const wait = this.lastFlip + FLIP_GRACE_MS - Date.now();
     if (wait > 0) await sleep(wait);
@@ -176,7 +176,7 @@ export class PodDatapath {
       nodeIPs: this.pod.nodeIPs,
     });
     this.lastFlip = Date.now();
-    return this.cutFlows(rules);
+    return this.recheckFlows(rules);
   }
 
   /**
@@ -191,7 +191,7 @@ export class PodDatapath {
       egressMode: MODE.denyAll,
       nodeIPs: this.pod.nodeIPs,
     });
-    this.cutFlows({ ingress: closed, egress: closed });
+    this.recheckFlows({ ingress: closed, egress: closed });
   }
 
   /** The pod's conntrack entries: each flow it let through, its direction and state. */
@@ -297,17 +297,19 @@ export class PodDatapath {
   }
 
   /**
-   * Marks cut the conntrack entries of flows that the rules now in force would not let start.
-   * A cut entry is kept (not deleted) so that neither side's later packets pass, not even a reply
-   * arriving where the pod's policy is open; a new SYN is judged again. Returns how many were cut.
+   * Judges the pod's live flows again by the rules now in force: an entry of a flow they would not
+   * let start is marked cut, and one cut before that they allow again is open again (the
+   * connection goes on where it stopped: TCP's retransmissions keep a cut entry alive, so it would
+   * not lapse by itself). A cut entry is kept (not deleted) so that neither side's later packets
+   * pass, not even a reply arriving where the pod's policy is open; a new SYN is judged again.
+   * Returns how many were cut.
    */
-  private cutFlows(rules: PodRules): number {
+  private recheckFlows(rules: PodRules): number {
     const entries = this.conntrack();
     return this.withMap('conntrack', (fd) => {
       const now = process.hrtime.bigint(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
       let cut = 0;
       for (const { key, value, flow, state } of entries) {
-        if (state.state === 'cut') continue;
         const peer = state.direction === 'egress' ? flow.dst : flow.src;
         const stillAllowed =
           this.pod.nodeIPs.includes(peer) ||
@@ -317,9 +319,9 @@ export class PodDatapath {
             flow.dport,
             flow.protocol,
           );
-        if (stillAllowed) continue;
-        addon().mapUpdate(fd, key, cutFlowState(value, now), 1);
-        cut++;
+        if (stillAllowed === (state.state !== 'cut')) continue;
+        addon().mapUpdate(fd, key, flowStateAs(value, stillAllowed ? 'open' : 'cut', now), 1);
+        if (!stillAllowed) cut++;
       }
       return cut;
     });

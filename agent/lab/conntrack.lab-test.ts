@@ -22,7 +22,7 @@ const flowsTo = (pod: string, port: number) => liveFlows(labPod(pod)).filter((fl
 
 const ingest = labShippingToServer();
 
-test('a connection cut by a new policy stays cut whatever either side sends, even where the pod is open', async () => {
+test('a connection cut by a new policy stays cut whatever either side sends, even where the pod is open, and goes on once the policy goes', async () => {
   // another-client-one's egress gets closed; its ingress stays open, so the server's packets
   // arrive where nothing isolates: they must not bring the connection back.
   const denyEgress = join(folder, 'deny-egress.yaml');
@@ -56,6 +56,20 @@ test('a connection cut by a new policy stays cut whatever either side sends, eve
       ['another-ns/another-client-one', 'egress', 'deny', 4],
       'the server stored the dropped packet as cut by the policy change',
     );
+    // The policy goes: the same connection carries data again (TCP's retransmissions kept the cut
+    // entry alive, so only the agent's second look can open it).
+    await labApply([], { replacePolicies: true });
+    const [serverCut, clientCut] = [server.received(), client.received()];
+    const resumeBy = Date.now() + 15_000;
+    while ((server.received() === serverCut || client.received() === clientCut) && Date.now() < resumeBy)
+      await sleep(100);
+    assert.ok(server.received() > serverCut && client.received() > clientCut, 'the connection goes on');
+    assert.deepEqual(
+      flowsTo('another-ns/another-client-one', 7000).map((flow) => flow.direction),
+      ['egress'],
+      'the same entry, open again',
+    );
+    assert.notEqual(flowsTo('another-ns/another-client-one', 7000)[0]?.state, 'cut');
   } finally {
     client.close();
     server.close();
