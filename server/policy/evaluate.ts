@@ -9,7 +9,8 @@ import { isPolicyPod, type Pod } from '../kube/pod.ts';
 import type { Cluster } from './cluster.ts';
 import { describeMismatch, describePeer, describePort } from './describe.ts';
 import { type Endpoint, endpointName, formatPortProtocol, type PortProtocol } from './endpoint.ts';
-import { peerMismatch, portMatches } from './match.ts';
+import { peerMismatch, portMatches, resolveNamedPort } from './match.ts';
+import { selectorMatches } from './selector.ts';
 import { type DecidingTier, endpointMatcher, type TierRuleMatch, throughTiers } from './tiers.ts';
 
 /** A rule that allowed a connection; `peer`/`port` index the rule's lists, absent when the list was empty (all). */
@@ -174,7 +175,12 @@ function networkPolicySide(
           misses.push({
             policy: policyKey(policy),
             rule: r,
-            reason: portMissReason(rule.ports, target, destination),
+            reason: portMissReason(
+              rule.ports,
+              target,
+              destination,
+              direction === 'Ingress' ? { cluster, policy } : undefined,
+            ),
           });
         continue;
       }
@@ -342,9 +348,42 @@ function portMissReason(
   ports: readonly NetworkPolicyPort[],
   target: PortProtocol,
   destination: Endpoint['pod'],
+  ingress?: { cluster: Cluster; policy: NetworkPolicy },
 ): string {
   const listed = ports.map((rulePort) => describePort(rulePort, destination)).join(', ');
-  return `port ${formatPortProtocol(target)} is not among its ports: ${listed}`;
+  const pooled = ingress && pooledNamedPort(ingress.cluster, ingress.policy, ports, target, destination);
+  return `port ${formatPortProtocol(target)} is not among its ports: ${listed}${
+    pooled
+      ? `; the kernel admits it all the same, as ${pooled}, another pod the policy selects: a PolicyEndpoint's ingress entries hold what a named port stands for on every pod it selects (AWS's shape)`
+      : ''
+  }`;
+}
+
+/**
+ * `name is N on ns/pod` when one of the rule's named ports stands for `target` on another pod the
+ * policy selects than `destination`: its PolicyEndpoint then admits `target` on `destination` too.
+ */
+function pooledNamedPort(
+  cluster: Cluster,
+  policy: NetworkPolicy,
+  ports: readonly NetworkPolicyPort[],
+  target: PortProtocol,
+  destination: Endpoint['pod'],
+): string | undefined {
+  for (const rulePort of ports) {
+    if (typeof rulePort.port !== 'string' || rulePort.protocol !== target.protocol) continue;
+    for (const other of cluster.podsIn(policy.metadata.namespace)) {
+      if (
+        other === destination ||
+        !isPolicyPod(other) ||
+        !selectorMatches(policy.podSelector, other.metadata.labels)
+      )
+        continue;
+      if (resolveNamedPort(other, rulePort.port, target.protocol) === target.port)
+        return `${rulePort.port} is ${target.port} on ${keyOf(other.metadata)}`;
+    }
+  }
+  return undefined;
 }
 
 function peerMissReason(
