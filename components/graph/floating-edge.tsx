@@ -57,7 +57,8 @@ export function FloatingEdge({
   const path = `M ${start.x},${start.y} Q ${control.x},${control.y} ${end.x},${end.y}`;
   // The label a third of the way from the source: the labels of a pair in both directions, each
   // nearer its own source, do not cover each other (at the middle they did).
-  const at = (t: number, a: number, c: number, b: number) => (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b;
+  const at = (t: number, a: number, c: number, b: number) =>
+    (1 - t) ** 2 * a + 2 * (1 - t) * t * c + t ** 2 * b;
   const labelAt = { x: at(1 / 3, start.x, control.x, end.x), y: at(1 / 3, start.y, control.y, end.y) };
   return (
     <>
