@@ -5,7 +5,6 @@ import { THEME_COOKIE, type Theme } from '../components/theme.ts';
 import { ThemeToggle } from '../components/theme-toggle.tsx';
 import { Nav } from '../components/ui/nav.tsx';
 import { SourceNotice } from '../components/ui/source-notice.tsx';
-import { clusterSource } from '../server/sources/source.ts';
 
 export const metadata = {
   title: 'Palisade',
@@ -15,7 +14,6 @@ export const metadata = {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const chosen = (await cookies()).get(THEME_COOKIE)?.value;
   const theme: Theme = chosen === 'light' || chosen === 'dark' ? chosen : 'system';
-  const status = clusterSource().status();
   return (
     <html lang="en" data-theme={theme === 'system' ? undefined : theme}>
       <body className="min-h-screen">
@@ -47,7 +45,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </div>
           </aside>
           <main id="main" className="min-w-0 flex-1 space-y-3 px-6 py-5">
-            <SourceNotice status={status} />
+            <SourceNotice />
             {children}
           </main>
         </div>

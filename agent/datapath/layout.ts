@@ -286,11 +286,17 @@ export function decodeFlowState(buffer: Buffer): FlowState {
   };
 }
 
-/** The entry with its state set to `state` (cut, or open again) at `nowNs` (the kernel's monotonic clock), the rest kept. */
-export function flowStateAs(buffer: Buffer, state: 'cut' | 'open', nowNs: bigint): Buffer {
+/** How long the kernel keeps a cut entry after its last packet (datapath.bpf.h's CUT_LINGER_NS). */
+export const CUT_LINGER_NS = 120n * 1_000_000_000n;
+
+/**
+ * The entry with its state set to `state`, the rest kept; `nowNs` (the kernel's monotonic clock),
+ * when given, as its last packet's time.
+ */
+export function flowStateAs(buffer: Buffer, state: 'cut' | 'open', nowNs?: bigint): Buffer {
   const { offsets } = LAYOUT.flow_state;
   const changed = Buffer.from(buffer);
-  changed.writeBigUInt64LE(nowNs, offsets.last_seen_ns);
+  if (nowNs !== undefined) changed.writeBigUInt64LE(nowNs, offsets.last_seen_ns);
   changed.writeUInt8(CONNTRACK_STATE[state], offsets.state);
   return changed;
 }

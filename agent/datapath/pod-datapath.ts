@@ -5,6 +5,7 @@ import { addon, EGRESS_OBJECT, emptyMap, INGRESS_OBJECT } from './addon.ts';
 import { allows, type DirectionRules, type PodRules } from './compile.ts';
 import {
   CONNTRACK_DEFAULT_ENTRIES,
+  CUT_LINGER_NS,
   decodeConntrackKey,
   decodeExactKey,
   decodeFlowState,
@@ -298,9 +299,9 @@ export class PodDatapath {
 
   /**
    * Judges the pod's live flows again by the rules now in force: an entry of a flow they would not
-   * let start is marked cut, and one cut before that they allow again is open again (the
-   * connection goes on where it stopped: TCP's retransmissions keep a cut entry alive, so it would
-   * not lapse by itself). A cut entry is kept (not deleted) so that neither side's later packets
+   * let start is marked cut, and one cut before that they allow again, still in use, is open again
+   * (the connection goes on where it stopped: TCP's retransmissions keep a cut entry alive, so it
+   * would not lapse by itself). A cut entry is kept (not deleted) so that neither side's later packets
    * pass, not even a reply arriving where the pod's policy is open; a new SYN is judged again.
    * Returns how many were cut.
    */
@@ -320,8 +321,15 @@ export class PodDatapath {
             flow.protocol,
           );
         if (stillAllowed === (state.state !== 'cut')) continue;
-        addon().mapUpdate(fd, key, flowStateAs(value, stillAllowed ? 'open' : 'cut', now), 1);
-        if (!stillAllowed) cut++;
+        if (stillAllowed) {
+          // A cut entry the kernel has let lapse (no packet for its linger) is a connection both
+          // sides gave up: it is not brought back. One still in use goes on from its last packet.
+          if (now - state.lastSeenNs > CUT_LINGER_NS) continue;
+          addon().mapUpdate(fd, key, flowStateAs(value, 'open'), 1);
+          continue;
+        }
+        addon().mapUpdate(fd, key, flowStateAs(value, 'cut', now), 1);
+        cut++;
       }
       return cut;
     });

@@ -408,6 +408,9 @@ test('a query parameter a route does not read, or one given twice, is refused by
   );
   await refused(get('/api/flows?limit=1&limit=abc'), 400, 'limit', /given 2 times: give it once/);
   await refused(get('/api/graph?view=auto&group=pod'), 400, 'group', /not a parameter/);
+  // A stream and a histogram take no limit: one given would be ignored.
+  await refused(get('/api/flows/histogram?limit=5'), 400, 'limit', /not a parameter/);
+  await refused(get('/api/flows/stream?limit=5'), 400, 'limit', /not a parameter/);
   await refused(get('/api/graph?view=graph&deniedOnly=yes'), 400, 'deniedOnly', /must be 1/);
   await refused(
     get('/api/explain?from=default/client-one&to=default/demo-app&port=80&proto=UDP'),

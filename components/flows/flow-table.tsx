@@ -172,7 +172,8 @@ export function FlowTable() {
   };
   const change = (next: Partial<FlowFilter>) => {
     clear();
-    setSelected(undefined);
+    // Another filter may leave the opened flow out; grouping repeats only folds the rows.
+    if (Object.keys(next).some((key) => key !== 'grouped')) setSelected(undefined);
     setFilter({ ...filter, ...next });
   };
   // What narrows the flows (grouping repeats only folds them).
@@ -332,7 +333,9 @@ export function FlowTable() {
               size="sm"
               onClick={() => {
                 setPortText('');
-                change(Object.fromEntries(Object.keys(filter ?? {}).map((key) => [key, undefined])));
+                // Every filter goes; grouping repeats stays as chosen.
+                const narrowing = Object.keys(filter ?? {}).filter((key) => key !== 'grouped');
+                change(Object.fromEntries(narrowing.map((key) => [key, undefined])));
               }}
             >
               Clear filters

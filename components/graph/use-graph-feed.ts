@@ -19,6 +19,8 @@ export function useGraphFeed(query: string, intervalMs = 1000) {
   }>();
   const [error, setError] = useState<string>();
   useEffect(() => {
+    // Another query: the last one's error is not about it.
+    setError(undefined);
     let stopped = false;
     let held: { version: number; view: GraphView } | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -3,8 +3,11 @@ import { queryOf } from '../http/query.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { FlowQuery } from './flow-store.ts';
 
-/** Reads a flow query from URL parameters; a bad value is an error naming the parameter. */
-export function parseFlowQuery(params: URLSearchParams): FlowQuery {
+/**
+ * Reads a flow query from URL parameters; a bad value is an error naming the parameter. Without
+ * `limited` (a stream, a histogram) there is no `limit` to read, and one given is refused.
+ */
+export function parseFlowQuery(params: URLSearchParams, limited = true): FlowQuery {
   const query = queryOf(params);
   const family = query.choice('family', ['4', '6']);
   const since = query.number('since', 0, Number.MAX_SAFE_INTEGER);
@@ -23,6 +26,6 @@ export function parseFlowQuery(params: URLSearchParams): FlowQuery {
     port: query.number('port', 0, 65535, true),
     since,
     until,
-    limit: query.number('limit', 1, 10_000, true),
+    limit: limited ? query.number('limit', 1, 10_000, true) : undefined,
   };
 }

@@ -157,7 +157,7 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
     return {
       time: flow.time,
       node,
-      pod: flow.pod === undefined ? undefined : flowName(flow.pod, `${path}.pod`),
+      pod: flow.pod == null ? undefined : flowName(flow.pod, `${path}.pod`),
       direction: oneOf(flow.direction, `${path}.direction`, ['ingress', 'egress']),
       verdict: oneOf(flow.verdict, `${path}.verdict`, ['allow', 'deny']),
       kind: oneOf(flow.kind, `${path}.kind`, ['new-flow', 'denied']),
@@ -170,7 +170,7 @@ export function decodeIngestBatch(raw: unknown): IngestBatch {
       ...(flow.reason === undefined ? {} : { reason: oneOf(flow.reason, `${path}.reason`, REASONS) }),
       // A flow that does not say its tier (from an agent older than tiers) reads as None, as stored ones do.
       tier: flow.tier === undefined ? 'None' : oneOf(flow.tier, `${path}.tier`, TIERS),
-      policy: flow.policy === undefined ? undefined : flowName(flow.policy, `${path}.policy`, true),
+      policy: flow.policy == null ? undefined : flowName(flow.policy, `${path}.policy`, true),
     };
   });
   return { ...head, flows };

@@ -11,7 +11,7 @@ export function parseHistogramQuery(
   params: URLSearchParams,
   now: number,
 ): { query: FlowQuery & { since: number; until: number }; buckets: number } {
-  const query = parseFlowQuery(params);
+  const query = parseFlowQuery(params, false);
   const until = query.until ?? now;
   const since = query.since ?? until - 3_600_000;
   if (since >= until) throw new FieldError('since', 'must be before until');

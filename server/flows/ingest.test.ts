@@ -145,6 +145,13 @@ test('an agent speaks for its own node only, and only valid batches of a bounded
   rejects({ ...good, flows: [{ ...flow, pod: '<img src=x>' }] }, 400, /must be ns\/name/, 'flows[0].pod');
   rejects({ ...good, flows: [{ ...flow, pod: 'default/A' }] }, 400, /name must consist/, 'flows[0].pod');
   rejects({ ...good, flows: [{ ...flow, policy: 'a/b/c' }] }, 400, /ns\/name or name/, 'flows[0].policy');
+  // No pod or policy may also be said as null.
+  assert.deepEqual(
+    parseIngestBody(JSON.stringify({ ...good, flows: [{ ...flow, pod: null, policy: null }] })).flows.map(
+      (one) => [one.pod, one.policy],
+    ),
+    [[undefined, undefined]],
+  );
   rejects(
     { ...good, flows: [good.flows[0], { ...good.flows[1], dport: 70000 }] },
     400,

@@ -180,12 +180,14 @@ test('a policy’s fields are checked in any file; other products’ kinds of th
         error.field === 'kind' &&
         /^k\.yaml: document 1: .*kind: is required \(did you mean kind for Kind\?\)$/.test(error.message),
     );
-    assert.throws(
-      () => parseState('metadata: {name: p}\nspec: {podSelector: {}}\n', 'none.yaml', { strict }),
-      (error: StateFileError) =>
-        error.field === 'kind' && /kind: is required: every Kubernetes object says it/.test(error.message),
-    );
   }
+  // With no kind at all: refused where it is to be applied, passed over in a folder of manifests.
+  assert.throws(
+    () => parseState('metadata: {name: p}\nspec: {podSelector: {}}\n', 'none.yaml', { strict: true }),
+    (error: StateFileError) =>
+      error.field === 'kind' && /kind: is required: every Kubernetes object says it/.test(error.message),
+  );
+  assert.deepEqual(parseState('resources: [policy.yaml]\n', 'kustomization.yaml'), []);
 });
 
 test('state files that hold nothing Palisade reads are refused', () => {

@@ -68,7 +68,7 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
     const meant = miscasedKind(raw.kind);
     let object: ClusterObject;
     try {
-      requireKind(raw);
+      requireKind(raw, options.strict === true);
       if (!options.strict && !meant && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
       if (meant)
         throw new FieldError('kind', `unknown kind ${JSON.stringify(raw.kind)} (did you mean ${meant}?)`);
@@ -97,12 +97,15 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
 }
 
 /**
- * An object must say its kind, as kubectl requires; a key spelt in another case (`Kind:`) is
- * named, since passing the object over would silently drop its policy.
+ * A `kind` key spelt in another case (`Kind:`) is an error in any file, since passing the object
+ * over would silently drop its policy; an object with no kind at all is one only where it is to be
+ * applied (`strict`), as kubectl requires: a folder of manifests may hold other files
+ * (kustomization.yaml), passed over.
  */
-function requireKind(raw: Json): void {
+function requireKind(raw: Json, strict: boolean): void {
   if (typeof raw.kind === 'string' && raw.kind !== '') return;
   const miscased = Object.keys(raw).find((key) => key !== 'kind' && key.toLowerCase() === 'kind');
+  if (!miscased && !strict) return;
   throw new FieldError(
     'kind',
     miscased

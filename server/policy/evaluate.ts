@@ -179,7 +179,11 @@ function networkPolicySide(
               rule.ports,
               target,
               destination,
-              direction === 'Ingress' ? { cluster, policy } : undefined,
+              // The kernel's pooled named ports matter only where the rule's peers take the peer.
+              direction === 'Ingress' &&
+                (rule.peers.length === 0 || rule.peers.some((one) => test(policy, one, peer)))
+                ? { cluster, policy }
+                : undefined,
             ),
           });
         continue;

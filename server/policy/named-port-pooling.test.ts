@@ -8,6 +8,7 @@ test('a named port the kernel admits beyond the model (pooled over the pods a po
     podYaml('default', 'srv-a', { app: 'srv' }, '10.77.2.20', ['http:8080/TCP', 'alt:8081/TCP']),
     podYaml('default', 'srv-b', { app: 'srv' }, '10.77.2.21', ['http:8081/TCP']),
     podYaml('default', 'cli', { app: 'cli' }, '10.77.2.30'),
+    podYaml('default', 'other', { app: 'other' }, '10.77.2.31'),
     JSON.stringify({
       kind: 'NetworkPolicy',
       metadata: { name: 'p-named', namespace: 'default' },
@@ -32,4 +33,10 @@ test('a named port the kernel admits beyond the model (pooled over the pods a po
   assert.equal(toB.allowed, true);
   const elsewhere = evaluate(cluster, end(cli), end(a), { port: 9090, protocol: 'TCP' }, { explain: true });
   assert.doesNotMatch(elsewhere.ingress.misses[0]?.reason ?? '', /kernel/);
+  // A peer the rule does not take is denied by the kernel too: no note.
+  const other = cluster.pod('default/other');
+  assert.ok(other);
+  const fromOther = evaluate(cluster, end(other), end(a), { port: 8081, protocol: 'TCP' }, { explain: true });
+  assert.equal(fromOther.allowed, false);
+  assert.doesNotMatch(fromOther.ingress.misses[0]?.reason ?? '', /kernel/);
 });

@@ -123,10 +123,11 @@ export class KubeSource implements ClusterSource {
       );
     // Every policy passes a dry run before any is written; then they are written one by one, and
     // should one still fail, the answer says which were written.
-    // A 404 on apply: the policy's namespace is not there.
+    // A 404 on apply: a NetworkPolicy's namespace is not there, or the API does not serve the kind
+    // (ClusterNetworkPolicy's CRD not installed).
     const about = (policy: EditablePolicy, i: number) => ({
       object: `${policy.kind} ${keyOf(policy.metadata)}`,
-      notFound: 'metadata.namespace',
+      notFound: policy.kind === 'NetworkPolicy' ? 'metadata.namespace' : 'kind',
       document: i + 1,
     });
     for (const [i, policy] of policies.entries())

@@ -5,8 +5,8 @@ import { otherMethods, readRoute } from '../../../../server/http/route.ts';
 
 export const dynamic = 'force-dynamic';
 
-/** Live flow verdicts as server-sent events (see liveFlowsResponse), filtered as `GET /api/flows` filters (its `limit` aside). */
-export const GET = readRoute({ query: parseFlowQuery }, ({ request, query }) =>
+/** Live flow verdicts as server-sent events (see liveFlowsResponse), filtered as `GET /api/flows` filters (it takes no `limit`). */
+export const GET = readRoute({ query: (params) => parseFlowQuery(params, false) }, ({ request, query }) =>
   liveFlowsResponse(flowStream(), request.signal, query),
 );
 
