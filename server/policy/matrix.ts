@@ -1,5 +1,6 @@
 import type { IpBlock, NetworkPolicyPeer, PolicyType } from '../kube/network-policy.ts';
 import type { Pod } from '../kube/pod.ts';
+import type { Ip } from '../net/ip.ts';
 import type { Cluster } from './cluster.ts';
 import { type Endpoint, type PortProtocol, podEndIn, sharedFamily } from './endpoint.ts';
 import { evaluateSide, type PeerTest, type SideVerdict } from './evaluate.ts';
@@ -78,14 +79,28 @@ export class VerdictMatrix {
  */
 export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]): VerdictMatrix {
   const grouping = groupPods(cluster);
-  const addresses = grouping.groups.map((group) => (group.pods[0] ? cluster.ipsOf(group.pods[0]) : []));
   const groups = grouping.groups.length;
-  /** Each pair's family, indexed by from group * groups + to group. */
-  const pairFamily = Array.from({ length: groups * groups }, (_, index) => {
-    const [from, to] = [addresses[Math.floor(index / groups)] ?? [], addresses[index % groups] ?? []];
-    return sharedFamily(from, to) ?? to[0]?.family;
+  // Groups have few distinct lists of families (IPv4; IPv6; both, either first): a pair's family
+  // is that of its two lists, worked out once per pair of lists, not once per pair of groups.
+  const lists = new Map<string, { id: number; ips: readonly Ip[] }>();
+  const listOf = grouping.groups.map((group) => {
+    const ips = group.pods[0] ? cluster.ipsOf(group.pods[0]) : [];
+    const key = ips.map((ip) => ip.family).join();
+    let list = lists.get(key);
+    if (!list) {
+      list = { id: lists.size, ips };
+      lists.set(key, list);
+    }
+    return list.id;
   });
-  const families = [...new Set(pairFamily)];
+  const distinct = [...lists.values()];
+  const listFamily = distinct.flatMap(({ ips: from }) =>
+    distinct.map(({ ips: to }) => sharedFamily(from, to) ?? to[0]?.family),
+  );
+  /** The family of the pair from group `from` to group `to`. */
+  const pairFamily = (from: number, to: number) =>
+    listFamily[(listOf[from] as number) * distinct.length + (listOf[to] as number)];
+  const families = [...new Set(listFamily)];
   const byFamily = new Map(
     families.map((family) => {
       const endpoints = grouping.groups.map((group) =>
@@ -105,10 +120,10 @@ export function computeMatrix(cluster: Cluster, ports: readonly PortProtocol[]):
   if (byFamily.size === 1) return new VerdictMatrix(ports, grouping, [...byFamily.values()][0] as Sides);
   // Each pair from the verdicts of its family.
   const pick = (side: keyof Sides) =>
-    Array.from(
-      { length: groups * groups * ports.length },
-      (_, index) => byFamily.get(pairFamily[Math.floor(index / ports.length)])?.[side][index],
-    );
+    Array.from({ length: groups * groups * ports.length }, (_, index) => {
+      const pair = Math.floor(index / ports.length);
+      return byFamily.get(pairFamily(Math.floor(pair / groups), pair % groups))?.[side][index];
+    });
   return new VerdictMatrix(ports, grouping, { egress: pick('egress'), ingress: pick('ingress') });
 }
 
