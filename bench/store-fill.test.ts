@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { FlowStore } from '../server/flows/flow-store.ts';
 import { fillStore } from './store-fill.ts';
 
-test('a filled store holds the rows asked for, of as many pods, older than what comes next', () => {
+test('a filled store holds the flows asked for, of as many pods, older than what comes next', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'palisade-fill-')), 'flows.sqlite');
   new FlowStore(path).close();
   const until = 1_800_000_000_000;

@@ -2,19 +2,16 @@ import 'server-only';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 /**
- * The names table of a flow store: each name a row of the store holds (node, pod, policy, peer,
- * Service) stored once, rows holding its id. A few thousand names repeat over a million rows, so
- * rows and the index by pod are smaller, and each insert writes less.
+ * The names table of a flow store: each name a flow holds (node, pod, policy, peer, Service)
+ * stored once, flows holding its id. A few thousand names repeat over a million flows, so each
+ * flow is a fixed-width record (see FlowRecords).
  */
 export const NAMES_TABLE =
   'CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)';
 
-/** The flows columns that hold name ids. */
-export const NAME_COLUMNS = ['node', 'pod', 'policy', 'peer', 'service'] as const;
-
 /**
  * A store's names and their ids, both ways, read from the table as they are needed and kept.
- * Names no row holds any more go when the table has doubled since they last went.
+ * Names no flow holds any more go when the table has doubled since they last went.
  */
 export class FlowNames {
   private readonly db: DatabaseSync;
@@ -48,7 +45,9 @@ export class FlowNames {
   /** The id of a name, added to the table when new (within the caller's transaction). */
   idOf(name: string | undefined): number | null {
     if (name === undefined) return null;
-    const id = this.ids.get(name) ?? Number((this.add.get(name) as { id: number }).id);
+    const known = this.ids.get(name);
+    if (known !== undefined) return known;
+    const id = Number((this.add.get(name) as { id: number }).id);
     this.remember(id, name);
     return id;
   }
@@ -61,18 +60,30 @@ export class FlowNames {
     return id;
   }
 
+  /** The ids of the names from `from` (inclusive) to `to` (exclusive): a namespace's pods. */
+  idsBetween(from: string, to: string): Set<number> {
+    const rows = this.db.prepare('SELECT id FROM names WHERE name >= ? AND name < ?').all(from, to);
+    return new Set(rows.map((row) => row.id as number));
+  }
+
   nameOf(id: unknown): string | undefined {
     if (typeof id !== 'number') return undefined;
-    const name = this.names.get(id) ?? (this.byId.get(id) as { name: string } | undefined)?.name;
+    const known = this.names.get(id);
+    if (known !== undefined) return known;
+    const name = (this.byId.get(id) as { name: string } | undefined)?.name;
     if (name !== undefined) this.remember(id, name);
     return name;
   }
 
-  /** Drops the names no row holds, when the table has doubled since the last time (a full scan). */
-  dropUnused(): void {
+  /**
+   * Drops the names but those `used` gives (the ids flows hold), when the table has doubled since
+   * the last time: `used` reads every flow.
+   */
+  dropUnused(used: () => Set<number>): void {
     if (this.size() < 2 * this.kept + 1000) return;
-    const used = NAME_COLUMNS.map((column) => `SELECT ${column} FROM flows WHERE ${column} IS NOT NULL`);
-    this.db.prepare(`DELETE FROM names WHERE id NOT IN (${used.join(' UNION ')})`).run();
+    this.db
+      .prepare('DELETE FROM names WHERE id NOT IN (SELECT value FROM json_each(?))')
+      .run(JSON.stringify([...used()]));
     this.forget();
     this.kept = this.size();
   }

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { REASONS, type Reason, TIERS, type Tier } from '../../agent/datapath/layout.ts';
 import { type Flow, MAX_FLOW_TIME } from './flow.ts';
-import { FlowNames, NAME_COLUMNS, NAMES_TABLE } from './flow-names.ts';
+import { FlowNames, NAMES_TABLE } from './flow-names.ts';
+import { FlowRecords } from './flow-records.ts';
 
 /** What `GET /api/flows` can ask for. */
 export interface FlowQuery {
@@ -63,78 +64,89 @@ export interface BatchNumber {
   readonly seq: number;
 }
 
-/** The columns of a row, in the order the insert binds them (after the row's key). */
-const COLUMNS = [
-  'time',
-  'node',
-  'pod',
-  'direction',
-  'verdict',
-  'kind',
-  'reason',
-  'tier',
-  'family',
-  'src',
-  'sport',
-  'dst',
-  'dport',
-  'protocol',
-  'policy',
-  'peer',
-  'service',
-] as const;
-
-/** Small values are stored as their number (the kernel's), not as text. */
-const DIRECTIONS = ['ingress', 'egress'] as const;
-const VERDICTS = ['allow', 'deny'] as const;
-const KINDS = ['new-flow', 'denied'] as const;
-
-/**
- * A row's key orders rows by time: the millisecond since KEY_EPOCH times KEY_SLOTS, plus a slot (so
- * that the flows of one millisecond have keys of their own). A time range is then a range of keys,
- * and the table needs no index by time. Keys stay exact JavaScript integers up to MAX_FLOW_TIME.
- */
-export const KEY_SLOTS = 4096;
-export const KEY_EPOCH = 1_700_000_000_000;
-const keyOf = (time: number) => (Math.floor(time) - KEY_EPOCH) * KEY_SLOTS;
-
 /** `{ [key]: value }`, or nothing when there is no value (a flow's optional fields). */
 const optional = <K extends string>(key: K, value: string | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;
 
 /**
- * The flows table; the row id follows the key, so the index by pod lists each pod's flows by time.
- * Names (node, pod, policy, peer, service) are ids of the names table (see FlowNames).
+ * A node's newest block takes the batches that follow while it holds fewer flows than this (an
+ * agent with little traffic sends small batches, and a block each would make many small rows)…
+ */
+const APPEND_BELOW = 256;
+/** …and a block holds at most this many; a larger batch is stored in blocks of this size. */
+const BLOCK_RECORDS = 4096;
+
+/**
+ * Flows are stored in blocks (see FlowRecords): each block the flows of one node from one batch
+ * or a few small ones, with the span of their times, so that a time range is a range of blocks.
+ * Names (node, pod, policy, peer, Service) are ids of the names table (see FlowNames).
  */
 const TABLE = `
   ${NAMES_TABLE};
-  CREATE TABLE IF NOT EXISTS flows (
-    id INTEGER PRIMARY KEY,
-    time REAL NOT NULL, node INTEGER NOT NULL, pod INTEGER, direction INTEGER NOT NULL,
-    verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER, tier INTEGER NOT NULL DEFAULT 0,
-    family INTEGER NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,
-    protocol INTEGER NOT NULL, policy INTEGER, peer INTEGER, service INTEGER
+  CREATE TABLE IF NOT EXISTS blocks (
+    id INTEGER PRIMARY KEY, node INTEGER NOT NULL, first REAL NOT NULL, last REAL NOT NULL,
+    count INTEGER NOT NULL, records BLOB NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS flows_pod ON flows (pod);`;
-const INSERT = `INSERT INTO flows (id, ${COLUMNS.join(', ')}) VALUES (?, ${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (id) DO NOTHING`;
+  CREATE INDEX IF NOT EXISTS blocks_last ON blocks (last);
+  -- Each agent process numbers its batches: the last number stored, so that one sent again is
+  -- stored once.
+  CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
+    time REAL NOT NULL, PRIMARY KEY (node, sender)) WITHOUT ROWID;`;
+
+interface Block {
+  readonly id: number;
+  readonly node: number;
+  readonly first: number;
+  readonly last: number;
+  readonly records: FlowRecords;
+}
+
+/** What a query asks of blocks (SQL on their spans), and of each flow in them. */
+interface Filter {
+  readonly blocks: string;
+  readonly values: number[];
+  readonly test: (records: FlowRecords, i: number) => boolean;
+}
+
+/** A flow a query found: the `i`th of its block. */
+interface Found {
+  readonly block: Block;
+  readonly i: number;
+  readonly time: number;
+}
+
+/** Newest first; flows of one millisecond in the order they were stored, the last first. */
+const newestFirst = (a: Found, b: Found) => b.time - a.time || b.block.id - a.block.id || b.i - a.i;
+
+/** A BLOB as node:sqlite gives it, read in place. */
+const recordsOf = (value: unknown) => {
+  const bytes = value as Uint8Array;
+  return new FlowRecords(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+};
+
+/** A ClusterIP flow as nameBackends finds it again: its time, client address and port, protocol. */
+const backendKey = (time: number, src: string, sport: number, protocol: number) =>
+  `${time} ${src} ${sport} ${protocol}`;
 
 /**
- * Flow history on disk (SQLite), bounded by rows and age, so that it survives a server restart
- * and never grows without end. Batches go in one transaction. Rows are keyed by time (no index by
- * time to keep up) and indexed by pod only; small values are numbers, names ids.
+ * Flow history on disk (SQLite), bounded by flows and age, so that it survives a server restart
+ * and never grows without end. Flows are kept in blocks of fixed-width records (see FlowRecords):
+ * storing a batch writes one row, or adds to its node's newest small block, whatever its size.
+ * Queries read the blocks whose span meets their time range, newest first, and test each flow.
  */
 export class FlowStore {
   private readonly db: DatabaseSync;
   private readonly limits: FlowStoreLimits;
-  /** Prepared once the tables exist (by migrate, or after it). */
-  private insert!: StatementSync;
-  private names!: FlowNames;
+  private readonly names: FlowNames;
+  private readonly insert: StatementSync;
+  private readonly append: StatementSync;
   private readonly lastSeq: StatementSync;
   private readonly remember: StatementSync;
+  /** Each node's newest block and how many flows it holds, while it may take more (see APPEND_BELOW). */
+  private readonly open = new Map<number, { id: number; count: number }>();
   private added = 0;
-  /** Rows stored now (counted once on opening, then kept up to date). */
-  private rows: number;
-  private slot = 0;
+  /** Flows stored now (counted once on opening, then kept up to date). */
+  private rows = 0;
 
   constructor(
     path: string,
@@ -146,124 +158,95 @@ export class FlowStore {
     this.db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
-      -- 64 MiB of page cache instead of 2: at its bound the store's index by pod no longer fits
-      -- in 2 MiB, and each insert then reads its pages back; bench:events measures it.
+      -- 64 MiB of page cache instead of 2: a full store's blocks are 64 MB, and queries read them.
       PRAGMA cache_size = -65536;
       -- The write-ahead log is copied into the database every 10,000 pages (40 MiB) instead of
-      -- 1,000: the last pages of the table and index, written again by each batch, are copied
-      -- once per checkpoint, and checkpoints were a fifth of an insert's time. After one, the log
-      -- file is cut back to 64 MiB at most.
+      -- 1,000; after that, the log file is cut back to 64 MiB at most.
       PRAGMA wal_autocheckpoint = 10000;
       PRAGMA journal_size_limit = 67108864;
-    `);
-    this.migrate();
-    this.db.exec(`
       ${TABLE}
-      -- Each agent process numbers its batches: the last number stored, so that one sent again is
-      -- stored once.
-      CREATE TABLE IF NOT EXISTS senders (node TEXT NOT NULL, sender TEXT NOT NULL, seq INTEGER NOT NULL,
-        time REAL NOT NULL, PRIMARY KEY (node, sender)) WITHOUT ROWID;
     `);
-    this.rows = (this.db.prepare('SELECT COUNT(*) AS n FROM flows').get() as { n: number }).n;
+    this.names = new FlowNames(this.db);
+    this.insert = this.db.prepare(
+      'INSERT INTO blocks (node, first, last, count, records) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.append = this.db.prepare(
+      'UPDATE blocks SET records = ?, count = count + ?, first = MIN(first, ?), last = MAX(last, ?) WHERE id = ?',
+    );
     this.lastSeq = this.db.prepare('SELECT seq FROM senders WHERE node = ? AND sender = ?');
     this.remember = this.db.prepare(
       'INSERT INTO senders (node, sender, seq, time) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (node, sender) DO UPDATE SET seq = excluded.seq, time = excluded.time',
     );
-    this.prepareWrites();
+    this.migrate();
+    this.recount();
   }
 
-  /** The statements that write flows, once the tables exist. */
-  private prepareWrites(): void {
-    this.insert = this.db.prepare(INSERT);
-    this.names = new FlowNames(this.db);
+  private recount(): void {
+    this.rows = (this.db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM blocks').get() as { n: number }).n;
   }
 
   /**
-   * Brings a store written by an earlier version to the current tables, every flow kept: one from
-   * before rows were keyed by time is rewritten (see rewriteUnkeyed), one from before names were
-   * ids too (see rewriteNames).
+   * Brings the flows of a store written by an earlier version (a row per flow, in any of its
+   * layouts) into blocks, every flow kept, in one transaction.
    */
   private migrate(): void {
-    const columns = this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[];
-    if (columns.length === 0) return;
-    const has = (name: string) => columns.some((column) => column.name === name);
-    if (!has('reason')) this.rewriteUnkeyed(has);
-    else if (!this.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'names'").get())
-      this.rewriteNames(has);
-  }
-
-  /**
-   * A store keyed by time whose rows hold names as text is rewritten once, in SQL, with names as
-   * ids; a store from before tiers gets tier None for its flows.
-   */
-  private rewriteNames(has: (column: string) => boolean): void {
-    const id = (column: string) => `(SELECT id FROM names WHERE name = old.${column})`;
-    const names = NAME_COLUMNS.map((column) => `SELECT ${column} FROM flows_old WHERE ${column} IS NOT NULL`);
+    if (!this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'flows'").get()) return;
     this.db.exec('BEGIN');
     try {
-      this.db.exec(`
-        ALTER TABLE flows RENAME TO flows_old;
-        DROP INDEX IF EXISTS flows_pod;
-        ${TABLE}
-        INSERT INTO names (name) ${names.join(' UNION ')};
-        INSERT INTO flows (id, ${COLUMNS.join(', ')})
-          SELECT id, time, ${id('node')}, ${id('pod')}, direction, verdict, kind, reason,
-            ${has('tier') ? 'tier' : '0'}, family, src, sport, dst, dport, protocol, ${id('policy')},
-            ${id('peer')}, ${id('service')}
-          FROM flows_old AS old;
-        DROP TABLE flows_old;
-      `);
-      this.db.exec('COMMIT');
-    } catch (error) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw error;
-    }
-  }
-
-  /**
-   * A store written before rows were keyed by time (flows with text values, indexed by time) is
-   * rewritten once into the current table, every flow kept; its flows have no reason, and tier None.
-   */
-  private rewriteUnkeyed(has: (column: string) => boolean): void {
-    this.db.exec('BEGIN');
-    try {
-      this.db.exec(`
-        ALTER TABLE flows RENAME TO flows_old;
-        DROP INDEX IF EXISTS flows_time;
-        DROP INDEX IF EXISTS flows_pod;
-        ${TABLE}
-      `);
-      this.prepareWrites();
-      const old = this.db.prepare(
-        `SELECT time, node, pod, direction, verdict, kind, src, sport, dst, dport, protocol, policy,
-          ${has('peer') ? 'peer' : 'NULL AS peer'}, ${has('service') ? 'service' : 'NULL AS service'}
-          FROM flows_old ORDER BY id`,
-      );
-      for (const row of old.iterate() as Iterable<Record<string, string | number | null>>) {
-        this.insertOne({
-          time: Math.min(Math.max(Number(row.time), 0), MAX_FLOW_TIME),
-          node: String(row.node),
-          ...(row.pod === null ? {} : { pod: String(row.pod) }),
-          direction: row.direction === 'egress' ? 'egress' : 'ingress',
-          verdict: row.verdict === 'allow' ? 'allow' : 'deny',
-          kind: row.kind === 'new-flow' ? 'new-flow' : 'denied',
-          src: String(row.src),
-          sport: Number(row.sport),
-          dst: String(row.dst),
-          dport: Number(row.dport),
-          protocol: Number(row.protocol),
-          ...(row.policy === null ? {} : { policy: String(row.policy) }),
-          ...(row.peer === null ? {} : { peer: String(row.peer) }),
-          ...(row.service === null ? {} : { service: String(row.service) }),
-        });
+      let chunk: Flow[] = [];
+      for (const row of this.db.prepare('SELECT * FROM flows ORDER BY id').iterate()) {
+        chunk.push(this.earlierFlow(row as Record<string, unknown>));
+        if (chunk.length === BLOCK_RECORDS) {
+          this.write(chunk);
+          chunk = [];
+        }
       }
-      this.db.exec('DROP TABLE flows_old');
+      this.write(chunk);
+      this.db.exec('DROP TABLE flows');
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      this.forget();
       throw error;
     }
+  }
+
+  /**
+   * A row of an earlier version's flows table: names as text (or, later, ids of the names table),
+   * small values as text (or, later, numbers); no reason, peer, Service or tier in the earliest.
+   */
+  private earlierFlow(row: Record<string, unknown>): Flow {
+    const name = (value: unknown) =>
+      typeof value === 'number' ? this.names.nameOf(value) : (value ?? undefined);
+    const named = <K extends string>(key: K, value: unknown) =>
+      optional(key, name(value) as string | undefined);
+    const src = String(row.src);
+    return {
+      time: Math.min(Math.max(Number(row.time), 0), MAX_FLOW_TIME),
+      node: String(name(row.node) ?? ''),
+      ...named('pod', row.pod),
+      direction: row.direction === 1 || row.direction === 'egress' ? 'egress' : 'ingress',
+      verdict: row.verdict === 0 || row.verdict === 'allow' ? 'allow' : 'deny',
+      kind: row.kind === 0 || row.kind === 'new-flow' ? 'new-flow' : 'denied',
+      src,
+      sport: Number(row.sport),
+      dst: String(row.dst),
+      dport: Number(row.dport),
+      protocol: Number(row.protocol),
+      family: row.family === 4 || row.family === 6 ? row.family : src.includes(':') ? 6 : 4,
+      ...(typeof row.reason === 'number' ? { reason: REASONS[row.reason] ?? 'policy' } : {}),
+      tier: typeof row.tier === 'number' ? (TIERS[row.tier] ?? 'None') : 'None',
+      ...named('policy', row.policy),
+      ...named('peer', row.peer),
+      ...named('service', row.service),
+    };
+  }
+
+  /** Forgets what a rolled-back transaction may have left in memory: names' ids, open blocks. */
+  private forget(): void {
+    this.names.forget();
+    this.open.clear();
   }
 
   /**
@@ -283,13 +266,12 @@ export class FlowStore {
         }
         this.remember.run(batch.node, batch.sender, batch.seq, Date.now());
       }
-      for (const flow of flows) this.insertOne(flow);
+      this.write(flows);
       this.db.exec('COMMIT');
     } catch (error) {
       // SQLite may have ended the transaction itself (a full disk): roll back only what is open.
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      // Names the batch added are gone with it.
-      this.names.forget();
+      this.forget();
       throw error;
     }
     this.rows += flows.length;
@@ -304,147 +286,258 @@ export class FlowStore {
     return true;
   }
 
-  /**
-   * One row, under the next free key of its millisecond; should all of them be taken, under one of
-   * the next millisecond's (its time is kept exact, and queries bound by time as well as by key).
-   */
-  private insertOne(flow: Flow): void {
-    let base = keyOf(flow.time);
-    for (let tries = 1; ; tries++) {
-      this.slot = (this.slot + 1) % KEY_SLOTS;
-      if (tries % KEY_SLOTS === 0) base += KEY_SLOTS;
-      const { changes } = this.insert.run(
-        base + this.slot,
-        flow.time,
-        this.names.idOf(flow.node),
-        this.names.idOf(flow.pod),
-        flow.direction === 'egress' ? 1 : 0,
-        flow.verdict === 'deny' ? 1 : 0,
-        flow.kind === 'denied' ? 1 : 0,
-        flow.reason === undefined ? null : REASONS.indexOf(flow.reason),
-        TIERS.indexOf(flow.tier ?? 'None'),
-        flow.family ?? (flow.src.includes(':') ? 6 : 4),
-        flow.src,
-        flow.sport,
-        flow.dst,
-        flow.dport,
-        flow.protocol,
-        this.names.idOf(flow.policy),
-        this.names.idOf(flow.peer),
-        this.names.idOf(flow.service),
-      );
-      if (changes > 0) return;
+  /** Writes flows into blocks, each node's apart, within the caller's transaction. */
+  private write(flows: readonly Flow[]): void {
+    const byNode = new Map<string, Flow[]>();
+    for (const flow of flows) {
+      const list = byNode.get(flow.node);
+      if (list) list.push(flow);
+      else byNode.set(flow.node, [flow]);
     }
+    for (const [node, list] of byNode) {
+      const id = this.names.idOf(node) as number;
+      for (let at = 0; at < list.length; at += BLOCK_RECORDS)
+        this.writeBlock(id, list.slice(at, at + BLOCK_RECORDS));
+    }
+  }
+
+  /** Flows of one node as a block, or added to the node's newest block while it is small. */
+  private writeBlock(node: number, flows: readonly Flow[]): void {
+    const records = FlowRecords.empty(flows.length);
+    const id = (name: string | undefined) => this.names.idOf(name) ?? 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    flows.forEach((flow, i) => {
+      records.set(i, flow, {
+        pod: id(flow.pod),
+        policy: id(flow.policy),
+        peer: id(flow.peer),
+        service: id(flow.service),
+      });
+      if (flow.time < first) first = flow.time;
+      if (flow.time > last) last = flow.time;
+    });
+    const open = this.open.get(node);
+    const [block] =
+      open && open.count < APPEND_BELOW && open.count + flows.length <= BLOCK_RECORDS
+        ? this.blocks('WHERE id = ?', open.id)
+        : [];
+    if (open && block) {
+      const joined = Buffer.concat([block.records.bytes, records.bytes]);
+      this.append.run(joined, flows.length, first, last, open.id);
+      open.count += flows.length;
+      return;
+    }
+    const { lastInsertRowid } = this.insert.run(node, first, last, flows.length, records.bytes);
+    this.open.set(node, { id: Number(lastInsertRowid), count: flows.length });
+  }
+
+  /** The blocks SQL selects (`where`, with its values), whole. */
+  private blocks(where: string, ...values: (number | string)[]): Iterable<Block> {
+    const rows = this.db
+      .prepare(`SELECT id, node, first, last, records FROM blocks ${where}`)
+      .iterate(...values) as Iterable<Record<string, unknown>>;
+    return (function* () {
+      for (const row of rows) {
+        yield {
+          id: row.id as number,
+          node: row.node as number,
+          first: row.first as number,
+          last: row.last as number,
+          records: recordsOf(row.records),
+        };
+      }
+    })();
   }
 
   /**
    * Gives stored flows to a ClusterIP the backend (`peer`) learnt after they were stored; each is
-   * found by its time, node and client address, port and protocol.
+   * found by its node, time, client address and port and protocol, among the egress flows to a
+   * Service that have no backend yet.
    */
   nameBackends(flows: readonly Flow[]): void {
-    const update = this.db.prepare(
-      `UPDATE flows SET peer = ? WHERE id >= ? AND id < ? AND time = ? AND node = ? AND src = ? AND sport = ?
-        AND protocol = ? AND direction = 1 AND service IS NOT NULL AND peer IS NULL`,
-    );
+    const named = flows.filter((flow) => flow.peer);
+    if (named.length === 0) return;
+    const update = this.db.prepare('UPDATE blocks SET records = ? WHERE id = ?');
     this.db.exec('BEGIN');
     try {
-      for (const flow of flows) {
-        if (!flow.peer) continue;
-        const key = keyOf(flow.time);
-        update.run(
-          this.names.idOf(flow.peer),
-          key,
-          // Its own millisecond's keys, and the next's, where a full millisecond spills.
-          key + 2 * KEY_SLOTS,
-          flow.time,
-          this.names.knownId(flow.node),
-          flow.src,
-          flow.sport,
-          flow.protocol,
+      for (const node of new Set(named.map((flow) => flow.node))) {
+        const ofNode = named.filter((flow) => flow.node === node);
+        const peers = new Map(
+          ofNode.map((flow) => [backendKey(flow.time, flow.src, flow.sport, flow.protocol), flow.peer]),
         );
+        const times = ofNode.map((flow) => flow.time);
+        const blocks = [
+          ...this.blocks(
+            'WHERE node = ? AND last >= ? AND first <= ?',
+            this.names.knownId(node),
+            Math.min(...times),
+            Math.max(...times),
+          ),
+        ];
+        for (const { id, records } of blocks) {
+          let changed = false;
+          for (let i = 0; i < records.count; i++) {
+            if (!records.egress(i) || records.service(i) === 0 || records.peer(i) !== 0) continue;
+            const peer = peers.get(
+              backendKey(records.time(i), records.src(i), records.sport(i), records.protocol(i)),
+            );
+            if (peer === undefined) continue;
+            records.setPeer(i, this.names.idOf(peer) as number);
+            changed = true;
+          }
+          if (changed) update.run(records.bytes, id);
+        }
       }
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      this.names.forget();
+      this.forget();
       throw error;
     }
+  }
+
+  /** Keeps of a block the flows `keep` lists (by index), or drops it when that is none. */
+  private keepOnly(block: Block, keep: readonly number[]): void {
+    if (keep.length === block.records.count) return;
+    if (keep.length === 0) {
+      this.db.prepare('DELETE FROM blocks WHERE id = ?').run(block.id);
+      return;
+    }
+    const records = block.records.select(keep);
+    const times = keep.map((i) => block.records.time(i));
+    this.db
+      .prepare('UPDATE blocks SET records = ?, count = ?, first = ?, last = ? WHERE id = ?')
+      .run(records.bytes, keep.length, Math.min(...times), Math.max(...times), block.id);
   }
 
   /** Drops what is past the bounds: too old, or beyond the row limit (the oldest first). */
   prune(now = Date.now()): void {
     this.added = 0;
-    const old = this.db.prepare('DELETE FROM flows WHERE id < ?').run(keyOf(now - this.limits.maxAgeMs));
-    this.rows -= Number(old.changes);
-    const excess = this.rows - this.limits.maxRows;
-    if (excess > 0) {
-      const over = this.db
-        .prepare('DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY id LIMIT ?)')
-        .run(excess);
-      this.rows -= Number(over.changes);
+    this.open.clear();
+    const cutoff = now - this.limits.maxAgeMs;
+    this.db.exec('BEGIN');
+    try {
+      this.db.prepare('DELETE FROM blocks WHERE last < ?').run(cutoff);
+      for (const block of [...this.blocks('WHERE first < ?', cutoff)]) {
+        const indexes = Array.from({ length: block.records.count }, (_, i) => i);
+        this.keepOnly(
+          block,
+          indexes.filter((i) => block.records.time(i) >= cutoff),
+        );
+      }
+      this.recount();
+      let excess = this.rows - this.limits.maxRows;
+      const oldest = this.db.prepare('SELECT id FROM blocks ORDER BY first, id LIMIT 1');
+      while (excess > 0) {
+        const { id } = oldest.get() as { id: number };
+        const [block] = [...this.blocks('WHERE id = ?', id)] as [Block];
+        const { records } = block;
+        // Its flows oldest first; the first `excess` of them go.
+        const order = Array.from({ length: records.count }, (_, i) => i).sort(
+          (a, b) => records.time(a) - records.time(b) || a - b,
+        );
+        const keep = order.slice(excess).sort((a, b) => a - b);
+        this.keepOnly(block, keep);
+        excess -= records.count - keep.length;
+      }
+      this.db.prepare('DELETE FROM senders WHERE time < ?').run(cutoff);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.recount();
     }
-    this.db.prepare('DELETE FROM senders WHERE time < ?').run(now - this.limits.maxAgeMs);
-    this.names.dropUnused();
+    this.names.dropUnused(() => this.usedNames());
   }
 
-  /** The SQL condition and its values for a query's filters (the limit aside). */
-  private where(query: FlowQuery): { sql: string; values: (string | number)[] } {
-    const where: string[] = [];
-    const values: (string | number)[] = [];
-    const add = (clause: string, ...value: (string | number | undefined)[]) => {
-      if (value[0] === undefined) return;
-      where.push(clause);
-      values.push(...(value as (string | number)[]));
-    };
-    add('verdict = ?', query.verdict && VERDICTS.indexOf(query.verdict));
-    add('direction = ?', query.direction && DIRECTIONS.indexOf(query.direction));
-    add('reason = ?', query.reason && REASONS.indexOf(query.reason));
-    add('tier = ?', query.tier && TIERS.indexOf(query.tier));
-    add('family = ?', query.family);
-    add('pod = ?', query.pod && this.names.knownId(query.pod));
-    add('service = ?', query.service && this.names.knownId(query.service));
-    // A namespace's pods are the names from `ns/` up to `ns0` ('0' follows '/'): a range of the
-    // names' index, then the ids in the index by pod.
-    add(
-      'pod IN (SELECT id FROM names WHERE name >= ? AND name < ?)',
-      query.namespace && `${query.namespace}/`,
-      `${query.namespace}0`,
-    );
-    add('dport = ?', query.port);
-    if (query.since !== undefined) add('id >= ? AND time >= ?', keyOf(query.since), query.since);
-    // A key may be a millisecond late (see insertOne): the time bounds a range's end.
-    add('time <= ?', query.until);
-    return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', values };
+  /** The ids of every name a block holds. */
+  private usedNames(): Set<number> {
+    const used = new Set<number>();
+    for (const { node, records } of this.blocks('')) {
+      used.add(node);
+      for (let i = 0; i < records.count; i++) {
+        const { pod, policy, peer, service } = records.names(i);
+        used.add(pod).add(policy).add(peer).add(service);
+      }
+    }
+    return used;
   }
+
+  /** What a query asks of blocks and of flows. */
+  private filter(query: FlowQuery): Filter {
+    const spans: string[] = [];
+    const values: number[] = [];
+    const { since, until, family, port } = query;
+    if (since !== undefined) {
+      spans.push('last >= ?');
+      values.push(since);
+    }
+    if (until !== undefined) {
+      spans.push('first <= ?');
+      values.push(until);
+    }
+    const deny = query.verdict && query.verdict === 'deny';
+    const egress = query.direction && query.direction === 'egress';
+    const reason = query.reason && REASONS.indexOf(query.reason);
+    const tier = query.tier && TIERS.indexOf(query.tier);
+    const pod = query.pod && this.names.knownId(query.pod);
+    const service = query.service && this.names.knownId(query.service);
+    // A namespace's pods are the names from `ns/` up to `ns0` ('0' follows '/').
+    const pods =
+      query.namespace === undefined
+        ? undefined
+        : this.names.idsBetween(`${query.namespace}/`, `${query.namespace}0`);
+    return {
+      blocks: spans.length > 0 ? `WHERE ${spans.join(' AND ')}` : '',
+      values,
+      test: (records, i) =>
+        (deny === undefined || records.deny(i) === deny) &&
+        (egress === undefined || records.egress(i) === egress) &&
+        (reason === undefined || records.reason(i) === reason) &&
+        (tier === undefined || records.tier(i) === tier) &&
+        (family === undefined || records.family(i) === family) &&
+        (pod === undefined || records.pod(i) === pod) &&
+        (service === undefined || records.service(i) === service) &&
+        (pods === undefined || pods.has(records.pod(i))) &&
+        (port === undefined || records.dport(i) === port) &&
+        (since === undefined || records.time(i) >= since) &&
+        (until === undefined || records.time(i) <= until),
+    };
+  }
+
+  /** Each flow that passes `filter`: its block and index. */
+  private *matching(filter: Filter): Generator<{ block: Block; i: number }> {
+    for (const block of this.blocks(filter.blocks, ...filter.values)) {
+      for (let i = 0; i < block.records.count; i++) if (filter.test(block.records, i)) yield { block, i };
+    }
+  }
+
+  private readonly nameOf = (id: number) => this.names.nameOf(id);
 
   /** Flows matching `query`, newest first. */
   query(query: FlowQuery = {}): Flow[] {
-    const { sql: where, values } = this.where(query);
-    const sql = `SELECT ${COLUMNS.join(', ')} FROM flows ${where} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...values, Math.min(query.limit ?? 500, 10_000)) as Record<
-      string,
-      unknown
-    >[];
-    const name = (id: unknown) => this.names.nameOf(id);
-    return rows.map((row) => ({
-      time: row.time as number,
-      node: name(row.node) ?? '',
-      ...optional('pod', name(row.pod)),
-      direction: DIRECTIONS[row.direction as number] ?? 'ingress',
-      verdict: VERDICTS[row.verdict as number] ?? 'deny',
-      kind: KINDS[row.kind as number] ?? 'denied',
-      src: row.src as string,
-      sport: row.sport as number,
-      dst: row.dst as string,
-      dport: row.dport as number,
-      protocol: row.protocol as number,
-      family: row.family === 6 ? 6 : 4,
-      ...(row.reason === null ? {} : { reason: REASONS[row.reason as number] ?? 'policy' }),
-      tier: TIERS[row.tier as number] ?? 'None',
-      ...optional('policy', name(row.policy)),
-      ...optional('peer', name(row.peer)),
-      ...optional('service', name(row.service)),
-    }));
+    const limit = Math.min(query.limit ?? 500, 10_000);
+    const filter = this.filter(query);
+    let found: Found[] = [];
+    // Blocks by their last flow, newest first: once `limit` flows are found, a block that ends
+    // before the oldest of them holds none of the newest.
+    let bound = Number.NEGATIVE_INFINITY;
+    for (const block of this.blocks(`${filter.blocks} ORDER BY last DESC`, ...filter.values)) {
+      if (block.last < bound) break;
+      const { records } = block;
+      for (let i = 0; i < records.count; i++)
+        if (filter.test(records, i)) found.push({ block, i, time: records.time(i) });
+      if (found.length >= limit) {
+        found = found.sort(newestFirst).slice(0, limit);
+        bound = (found[limit - 1] as Found).time;
+      }
+    }
+    return found
+      .sort(newestFirst)
+      .slice(0, limit)
+      .map(({ block, i }) => block.records.flow(i, this.names.nameOf(block.node) ?? '', this.nameOf));
   }
 
   /**
@@ -453,22 +546,16 @@ export class FlowStore {
    */
   histogram(query: FlowQuery & { since: number; until: number }, buckets: number): FlowBucket[] {
     const width = (query.until - query.since) / buckets;
-    const { sql: where, values } = this.where(query);
-    const rows = this.db
-      .prepare(
-        `SELECT MIN(CAST((time - ?) / ? AS INTEGER), ?) AS bucket, verdict, COUNT(*) AS n FROM flows ${where} GROUP BY bucket, verdict`,
-      )
-      .all(query.since, width, buckets - 1, ...values) as { bucket: number; verdict: number; n: number }[];
     const result = Array.from({ length: buckets }, (_, i) => ({
       start: query.since + i * width,
       allowed: 0,
       denied: 0,
     }));
-    for (const row of rows) {
-      const bucket = result[row.bucket];
+    for (const { block, i } of this.matching(this.filter(query))) {
+      const bucket = result[Math.min(Math.floor((block.records.time(i) - query.since) / width), buckets - 1)];
       if (!bucket) continue;
-      if (row.verdict === 0) bucket.allowed += row.n;
-      else bucket.denied += row.n;
+      if (block.records.deny(i)) bucket.denied++;
+      else bucket.allowed++;
     }
     return result;
   }
@@ -478,25 +565,38 @@ export class FlowStore {
    * `query`: the overview's top denied pairs.
    */
   topPairs(query: FlowQuery, limit: number): FlowPair[] {
-    const { sql: where, values } = this.where(query);
-    // The peer is its name's id, or (no pod had it) its address.
-    const rows = this.db
-      .prepare(
-        `SELECT pod, COALESCE(peer, CASE direction WHEN 0 THEN src ELSE dst END) AS peer, direction, dport AS port, protocol, COUNT(*) AS count, MAX(time) AS last FROM flows ${where} GROUP BY 1, 2, 3, 4, 5 ORDER BY count DESC, last DESC LIMIT ?`,
-      )
-      .all(...values, limit) as Record<string, number | string | null>[];
-    return rows.map((row) => ({
-      pod: this.names.nameOf(row.pod) ?? null,
-      peer: typeof row.peer === 'number' ? (this.names.nameOf(row.peer) ?? '') : String(row.peer),
-      direction: DIRECTIONS[row.direction as number] ?? 'ingress',
-      port: row.port as number,
-      protocol: row.protocol as number,
-      count: row.count as number,
-      last: row.last as number,
-    }));
+    const pairs = new Map<string, { -readonly [K in keyof FlowPair]: FlowPair[K] }>();
+    for (const { block, i } of this.matching(this.filter(query))) {
+      const { records } = block;
+      const { pod, peer } = records.names(i);
+      const egress = records.egress(i);
+      // The peer is its name or (no pod had it) its address.
+      const peerName =
+        peer !== 0 ? (this.names.nameOf(peer) ?? '') : egress ? records.dst(i) : records.src(i);
+      const port = records.dport(i);
+      const protocol = records.protocol(i);
+      const key = `${pod} ${peer === 0 ? peerName : `#${peer}`} ${egress} ${port} ${protocol}`;
+      const time = records.time(i);
+      const pair = pairs.get(key);
+      if (pair) {
+        pair.count++;
+        pair.last = Math.max(pair.last, time);
+        continue;
+      }
+      pairs.set(key, {
+        pod: pod === 0 ? null : (this.names.nameOf(pod) ?? null),
+        peer: peerName,
+        direction: egress ? 'egress' : 'ingress',
+        port,
+        protocol,
+        count: 1,
+        last: time,
+      });
+    }
+    return [...pairs.values()].sort((a, b) => b.count - a.count || b.last - a.last).slice(0, limit);
   }
 
-  /** Rows stored: counted once on opening, then kept as rows come and go (health checks ask often). */
+  /** Flows stored: counted once on opening, then kept as flows come and go (health checks ask often). */
   count(): number {
     return this.rows;
   }
