@@ -227,7 +227,7 @@ await onTheLab(15, async (cleanups) => {
     return (usage.user + usage.system) / 1e6;
   };
   const store = new FlowStore(join(folder, 'replay.sqlite'));
-  // The same inserts into a store at its bound (a million rows of a thousand pods), where each
+  // The same inserts into a store at its bound (a million flows of a thousand pods), where each
   // insert also makes the oldest go: what the server pays in steady state.
   const fullStore = new FlowStore(fullPath);
   const noStages = () => ({ decode: 0, ship: 0, serverIngest: 0, store: 0, fullStore: 0 });
