@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { FLOW_FRAME_TYPE } from '../server/flows/flow-frame.ts';
+import { FLOW_FRAME_TYPE, MAX_BATCH_FLOWS } from '../server/flows/flow-frame.ts';
 import type { AgentStatus } from '../server/nodes/agent-status.ts';
 import { frameOf, type RecordBatch, recordCount, sliceRecords } from './record-batch.ts';
 
@@ -76,7 +76,7 @@ export class FlowShipper {
   constructor(options: ShipperOptions) {
     this.options = {
       maxBuffered: 100_000,
-      batchSize: 5_000,
+      batchSize: MAX_BATCH_FLOWS,
       retryMs: 1_000,
       statusEveryMs: 2_000,
       heartbeatMs: 10_000,

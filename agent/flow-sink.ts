@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, truncateSync } from 'node:fs';
-import { decodeFrames } from '../server/flows/flow-frame.ts';
+import { decodeFrames, MAX_BATCH_FLOWS } from '../server/flows/flow-frame.ts';
 import { labFile } from '../server/lab/lab-store.ts';
 import type { FlowShipper } from './flow-shipper.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -14,9 +14,10 @@ const ROTATE_BYTES = 8 * 1024 * 1024;
 export interface SinkOptions {
   /**
    * How long flows wait to be written and shipped together: each write and each request to the
-   * server (its route, checks, transaction) costs about as much as hundreds of flows, and the ring
-   * buffer hands over a batch every 10 ms; 200 ms keeps the live view within a fraction of a second
-   * while a busy node's requests carry thousands of flows (bench:events measures it).
+   * server (its route, checks, transaction; about 2 ms of the server's CPU) costs as much as
+   * thousands of flows, and the ring buffer hands over a batch every 10 ms; 500 ms keeps the live
+   * view within a second while a busy node's requests carry thousands of flows (bench:events
+   * measures it).
    */
   readonly holdMs?: number;
   /** Flows that are written and shipped at once without waiting (the shipper's batch). */
@@ -53,7 +54,7 @@ export class FlowSink {
     this.file = file;
     this.metrics = metrics;
     this.shipper = shipper;
-    this.options = { holdMs: 200, flushAt: 5000, ...options };
+    this.options = { holdMs: 500, flushAt: MAX_BATCH_FLOWS, ...options };
     // A frame that a crash cut short goes, so that the frames written after it can be read.
     if (existsSync(file)) {
       const bytes = readFileSync(file);

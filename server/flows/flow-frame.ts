@@ -26,6 +26,8 @@ import {
  *   then        the records, LAYOUT.flow_event.size bytes each
  */
 export const FLOW_FRAME_TYPE = 'application/vnd.palisade.flows';
+/** The most flows one batch to the ingest may carry (agents send as many when they are that busy). */
+export const MAX_BATCH_FLOWS = 10_000;
 const MAGIC = 'PLF1';
 const PREFIX = 12;
 /** The largest head: the agent's status and the names of every pod of a node fit well within it. */

@@ -43,14 +43,14 @@ export interface RecordNames {
 }
 
 /** Writes the 16 bytes of an address of `family` (text as flows hold it, already valid). */
-function writeAddress(bytes: Buffer, at: number, text: string, family: 4 | 6): void {
+function writeAddress(bytes: Buffer, view: DataView, at: number, text: string, family: 4 | 6): void {
   if (family === 6) {
     addressBytes(6, parseIp(text)?.value ?? 0n).copy(bytes, at);
     return;
   }
-  bytes.writeUInt32LE(0, at);
-  bytes.writeUInt32LE(0, at + 4);
-  bytes.writeUInt32BE(0xffff, at + 8);
+  view.setUint32(at, 0);
+  view.setUint32(at + 4, 0);
+  view.setUint32(at + 8, 0xffff);
   // Four decimal octets: no split or regular expression, as it runs for every flow stored.
   let octet = 0;
   let to = at + 12;
@@ -67,9 +67,12 @@ function writeAddress(bytes: Buffer, at: number, text: string, family: 4 | 6): v
 /** A block's records, read and written in place. */
 export class FlowRecords {
   readonly bytes: Buffer;
+  /** The same bytes, for numbers without Buffer's range checks (every value written is in range). */
+  private readonly view: DataView;
 
   constructor(bytes: Buffer) {
     this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Room for `count` records, each to be set (set writes every byte of a record). */
@@ -82,18 +85,18 @@ export class FlowRecords {
   }
 
   set(i: number, flow: Flow, names: RecordNames): void {
-    const bytes = this.bytes;
+    const { bytes, view } = this;
     const at = i * RECORD_BYTES;
     const family = flow.family ?? (flow.src.includes(':') ? 6 : 4);
-    bytes.writeDoubleLE(flow.time, at + AT.time);
-    bytes.writeUInt32LE(names.pod, at + AT.pod);
-    bytes.writeUInt32LE(names.policy, at + AT.policy);
-    bytes.writeUInt32LE(names.peer, at + AT.peer);
-    bytes.writeUInt32LE(names.service, at + AT.service);
-    writeAddress(bytes, at + AT.src, flow.src, family);
-    writeAddress(bytes, at + AT.dst, flow.dst, family);
-    bytes.writeUInt16LE(flow.sport, at + AT.sport);
-    bytes.writeUInt16LE(flow.dport, at + AT.dport);
+    view.setFloat64(at + AT.time, flow.time, true);
+    view.setUint32(at + AT.pod, names.pod, true);
+    view.setUint32(at + AT.policy, names.policy, true);
+    view.setUint32(at + AT.peer, names.peer, true);
+    view.setUint32(at + AT.service, names.service, true);
+    writeAddress(bytes, view, at + AT.src, flow.src, family);
+    writeAddress(bytes, view, at + AT.dst, flow.dst, family);
+    view.setUint16(at + AT.sport, flow.sport, true);
+    view.setUint16(at + AT.dport, flow.dport, true);
     bytes[at + AT.protocol] = flow.protocol;
     bytes[at + AT.bits] =
       (flow.direction === 'egress' ? BITS.egress : 0) |
@@ -105,33 +108,33 @@ export class FlowRecords {
   }
 
   time(i: number): number {
-    return this.bytes.readDoubleLE(i * RECORD_BYTES + AT.time);
+    return this.view.getFloat64(i * RECORD_BYTES + AT.time, true);
   }
 
   pod(i: number): number {
-    return this.bytes.readUInt32LE(i * RECORD_BYTES + AT.pod);
+    return this.view.getUint32(i * RECORD_BYTES + AT.pod, true);
   }
 
   peer(i: number): number {
-    return this.bytes.readUInt32LE(i * RECORD_BYTES + AT.peer);
+    return this.view.getUint32(i * RECORD_BYTES + AT.peer, true);
   }
 
   setPeer(i: number, peer: number): void {
-    this.bytes.writeUInt32LE(peer, i * RECORD_BYTES + AT.peer);
+    this.view.setUint32(i * RECORD_BYTES + AT.peer, peer, true);
   }
 
   service(i: number): number {
-    return this.bytes.readUInt32LE(i * RECORD_BYTES + AT.service);
+    return this.view.getUint32(i * RECORD_BYTES + AT.service, true);
   }
 
   /** Every name id the record holds (0 for none). */
   names(i: number): RecordNames {
     const at = i * RECORD_BYTES;
     return {
-      pod: this.bytes.readUInt32LE(at + AT.pod),
-      policy: this.bytes.readUInt32LE(at + AT.policy),
-      peer: this.bytes.readUInt32LE(at + AT.peer),
-      service: this.bytes.readUInt32LE(at + AT.service),
+      pod: this.view.getUint32(at + AT.pod, true),
+      policy: this.view.getUint32(at + AT.policy, true),
+      peer: this.view.getUint32(at + AT.peer, true),
+      service: this.view.getUint32(at + AT.service, true),
     };
   }
 
@@ -158,11 +161,11 @@ export class FlowRecords {
   }
 
   dport(i: number): number {
-    return this.bytes.readUInt16LE(i * RECORD_BYTES + AT.dport);
+    return this.view.getUint16(i * RECORD_BYTES + AT.dport, true);
   }
 
   sport(i: number): number {
-    return this.bytes.readUInt16LE(i * RECORD_BYTES + AT.sport);
+    return this.view.getUint16(i * RECORD_BYTES + AT.sport, true);
   }
 
   protocol(i: number): number {

@@ -156,13 +156,16 @@ export class FlowStore {
     this.db = new DatabaseSync(path);
     this.limits = limits;
     this.db.exec(`
+      -- Pages of 16 KiB instead of 4 (in a new store: an existing one keeps its own): a block is
+      -- written in a quarter as many pages, which halves what storing it costs.
+      PRAGMA page_size = 16384;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       -- 64 MiB of page cache instead of 2: a full store's blocks are 64 MB, and queries read them.
       PRAGMA cache_size = -65536;
-      -- The write-ahead log is copied into the database every 10,000 pages (40 MiB) instead of
-      -- 1,000; after that, the log file is cut back to 64 MiB at most.
-      PRAGMA wal_autocheckpoint = 10000;
+      -- The write-ahead log is copied into the database every 2,500 pages (40 MiB with pages of
+      -- 16 KiB) instead of 1,000; after that, the log file is cut back to 64 MiB at most.
+      PRAGMA wal_autocheckpoint = 2500;
       PRAGMA journal_size_limit = 67108864;
       ${TABLE}
     `);

@@ -10,9 +10,10 @@ import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
 import type { Flow } from './flow.ts';
+import { MAX_BATCH_FLOWS } from './flow-frame.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
-import { ingest, MAX_BATCH_FLOWS, parseIngestBody, parseIngestFrame } from './ingest.ts';
+import { ingest, parseIngestBody, parseIngestFrame } from './ingest.ts';
 import { newIngestCounters, renderServerMetrics } from './ingest-counters.ts';
 import { storeUnavailable } from './store-unavailable.ts';
 

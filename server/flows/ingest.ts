@@ -3,13 +3,11 @@ import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
 import { decodeIngestBatch, type Flow, type IngestBatch } from './flow.ts';
-import { decodeFrame } from './flow-frame.ts';
+import { decodeFrame, MAX_BATCH_FLOWS } from './flow-frame.ts';
 import type { FlowStore } from './flow-store.ts';
 import type { FlowStream } from './flow-stream.ts';
 import type { IngestCounters } from './ingest-counters.ts';
 
-/** The most flows one batch may carry (agents send at most 5,000). */
-export const MAX_BATCH_FLOWS = 10_000;
 /** The largest batch body: 10,000 flows and an agent's status fit well within it. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /**
