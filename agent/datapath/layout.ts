@@ -326,45 +326,61 @@ function badRecord(index: number, field: string, value: number): never {
   throw new FieldError(`records[${index}].${field}`, `is not a value the kernel writes (${value})`);
 }
 
+/** Wall-clock milliseconds of a record's kernel timestamp, `clockMs` turning the kernel's clock into the wall's. */
+export function recordTime(batch: Buffer, base: number, clockMs: number): number {
+  const { offsets } = LAYOUT.flow_event;
+  const ns =
+    batch.readUInt32LE(base + offsets.timestamp_ns + 4) * 4294967296 +
+    batch.readUInt32LE(base + offsets.timestamp_ns);
+  return Math.floor(ns / 1e6 + clockMs);
+}
+
+/** The fields of a record that are 0 or 1. */
+const ONE_BIT_FIELDS = ['direction', 'verdict', 'kind'] as const;
+
 /**
- * Ring buffer records (back to back) as events, `clockMs` turning the kernel's timestamps into
- * wall-clock milliseconds; a record with a value no kernel writes is an error naming the record
- * and field, so records from elsewhere (the ingest) are checked by their layout alone.
+ * Checks ring buffer records (back to back) by their layout: a record with a value no kernel
+ * writes is an error naming the record and field, so that records from elsewhere (the ingest)
+ * can be taken as they are.
  */
-export function decodeFlowEvents(batch: Buffer, clockMs: number): FlowEvent[] {
+export function checkFlowRecords(batch: Buffer): void {
   const { size, offsets } = LAYOUT.flow_event;
   if (batch.length % size !== 0)
     throw new FieldError('records', `must be whole records of ${size} bytes, got ${batch.length} bytes`);
+  for (let i = 0, base = 0; base < batch.length; i++, base += size) {
+    const family = batch[base + offsets.family] as number;
+    if (family !== FAMILY.ipv4 && family !== FAMILY.ipv6) badRecord(i, 'family', family);
+    for (const field of ONE_BIT_FIELDS) {
+      const value = batch[base + offsets[field]] as number;
+      if (value > 1) badRecord(i, field, value);
+    }
+    const reason = batch[base + offsets.reason] as number;
+    if (reason >= REASONS.length) badRecord(i, 'reason', reason);
+    const tier = batch[base + offsets.tier] as number;
+    if (tier >= TIERS.length) badRecord(i, 'tier', tier);
+  }
+}
+
+/** Ring buffer records (back to back), checked (see checkFlowRecords), as events; `clockMs` as recordTime's. */
+export function decodeFlowEvents(batch: Buffer, clockMs: number): FlowEvent[] {
+  checkFlowRecords(batch);
+  const { size, offsets } = LAYOUT.flow_event;
   const events: FlowEvent[] = new Array(batch.length / size);
   for (let i = 0, base = 0; base < batch.length; i++, base += size) {
     const family = batch[base + offsets.family] as number;
-    const direction = batch[base + offsets.direction] as number;
-    const verdict = batch[base + offsets.verdict] as number;
-    const kind = batch[base + offsets.kind] as number;
-    const reason = REASONS[batch[base + offsets.reason] as number];
-    const tier = TIERS[batch[base + offsets.tier] as number];
-    if (family !== FAMILY.ipv4 && family !== FAMILY.ipv6) badRecord(i, 'family', family);
-    if (direction > 1) badRecord(i, 'direction', direction);
-    if (verdict > 1) badRecord(i, 'verdict', verdict);
-    if (kind > 1) badRecord(i, 'kind', kind);
-    if (reason === undefined) badRecord(i, 'reason', batch[base + offsets.reason] as number);
-    if (tier === undefined) badRecord(i, 'tier', batch[base + offsets.tier] as number);
-    const ns =
-      batch.readUInt32LE(base + offsets.timestamp_ns + 4) * 4294967296 +
-      batch.readUInt32LE(base + offsets.timestamp_ns);
     events[i] = {
-      time: Math.floor(ns / 1e6 + clockMs),
+      time: recordTime(batch, base, clockMs),
       src: recordAddress(batch, base + offsets.src, family),
       dst: recordAddress(batch, base + offsets.dst, family),
       sport: batch.readUInt16LE(base + offsets.sport),
       dport: batch.readUInt16LE(base + offsets.dport),
       protocol: batch[base + offsets.protocol] as number,
       family: family === FAMILY.ipv6 ? 6 : 4,
-      direction: direction === DIRECTION.egress ? 'egress' : 'ingress',
-      verdict: verdict === 0 ? 'allow' : 'deny',
-      kind: kind === 0 ? 'new-flow' : 'denied',
-      reason,
-      tier,
+      direction: batch[base + offsets.direction] === DIRECTION.egress ? 'egress' : 'ingress',
+      verdict: batch[base + offsets.verdict] === 0 ? 'allow' : 'deny',
+      kind: batch[base + offsets.kind] === 0 ? 'new-flow' : 'denied',
+      reason: REASONS[batch[base + offsets.reason] as number] as Reason,
+      tier: TIERS[batch[base + offsets.tier] as number] as Tier,
       ruleId: batch.readUInt32LE(base + offsets.rule_id),
       podId: batch.readUInt32LE(base + offsets.pod_id),
     };

@@ -6,7 +6,7 @@ import { recordsOf, testEvent } from '../../agent/testing-records.ts';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import { decodeFrame, decodeFrames } from './flow-frame.ts';
-import { parseIngestFrame } from './ingest.ts';
+import { type IngestBlock, parseIngestFrame } from './ingest.ts';
 
 const reasons = ['policy', 'node', 'cut', 'icmp', 'fragment', 'deny-all'] as const;
 const events = reasons.map((reason, i) =>
@@ -26,14 +26,19 @@ const names = { pods: { 10: 'default/a', 11: 'default/b' }, policies: { 5: 'defa
 const frame = () =>
   frameOf({ node: 'lab-node-1', dropped: 2, batch: { sender: 'abc', seq: 4 } }, [recordsOf(events, names)]);
 
+/** The flows of a batch the ingest took (a block of records), as flows. */
+const flowsOf = (batch: IngestBlock) =>
+  Array.from({ length: batch.block.count }, (_, i) => batch.block.flow(i, batch.node));
+
 test('a frame’s records become flows with their names, reason, tier and family, the head once', () => {
-  const batch = parseIngestFrame(frame());
+  const bytes = frame();
+  const batch = parseIngestFrame(bytes);
   assert.deepEqual(
     { node: batch.node, dropped: batch.dropped, batch: batch.batch },
     { node: 'lab-node-1', dropped: 2, batch: { sender: 'abc', seq: 4 } },
   );
   assert.deepEqual(
-    batch.flows.map(({ time, ...flow }, i) => {
+    flowsOf(batch).map(({ time, ...flow }, i) => {
       assert.ok(
         Math.abs(time - (events[i]?.time ?? 0)) <= 1,
         'the time, within the frame clock’s millisecond',
@@ -54,8 +59,14 @@ test('a frame’s records become flows with their names, reason, tier and family
       family: event.family,
       reason: event.reason,
       tier: event.tier,
-      policy: i === 0 ? 'default/allow-web' : undefined,
+      ...(i === 0 ? { policy: 'default/allow-web' } : {}),
     })),
+  );
+  // The records kept as a block read as the flows decoded from the same frame (a flow file's).
+  const decoded = decodeFrame(bytes).batch.flows;
+  assert.deepEqual(
+    flowsOf(batch),
+    decoded.map((flow) => JSON.parse(JSON.stringify(flow))),
   );
 });
 
@@ -66,7 +77,9 @@ test('a cluster tier’s flow carries its tier and the ClusterNetworkPolicy’s 
     testEvent(2, { tier: 'NetworkPolicy', ruleId: 9 }),
   ];
   const policies = { 7: 'isolate-another-ns', 8: 'dns-for-everyone', 9: 'default/allow-web' };
-  const { flows } = parseIngestFrame(frameOf({ node: 'lab-node-1' }, [recordsOf(decided, { policies })]));
+  const flows = flowsOf(
+    parseIngestFrame(frameOf({ node: 'lab-node-1' }, [recordsOf(decided, { policies })])),
+  );
   assert.deepEqual(
     flows.map((flow) => [flow.verdict, flow.tier, flow.policy]),
     [

@@ -1,4 +1,4 @@
-import { decodeFlowEvents, LAYOUT } from '../../agent/datapath/layout.ts';
+import { checkFlowRecords, decodeFlowEvents, LAYOUT, recordTime } from '../../agent/datapath/layout.ts';
 import { HttpError } from '../http/http-error.ts';
 import { isObject, type Json } from '../kube/decode.ts';
 import { FieldError } from '../kube/field-error.ts';
@@ -83,12 +83,22 @@ export function decodeFrames(bytes: Buffer): { flows: Flow[]; end: number; error
   return { flows, end: at };
 }
 
-/** The frame at `at` in `bytes`, checked by its layout, its flows named; `end` is where the next begins. */
-export function decodeFrame(
+/** A frame as it came: its head, checked, and its records, checked by their layout (see checkFlowRecords). */
+export interface Frame {
+  readonly head: BatchHead;
+  /** Milliseconds to add to a record's timestamp (as milliseconds) for the wall clock. */
+  readonly clock: number;
+  readonly pods: ReadonlyMap<number, string>;
+  readonly policies: ReadonlyMap<number, string>;
+  readonly records: Buffer;
+}
+
+/** The frame at `at` in `bytes`, checked by its layout; `end` is where the next begins. */
+export function readFrame(
   bytes: Buffer,
   at = 0,
   maxRecords = Number.POSITIVE_INFINITY,
-): { batch: IngestBatch; end: number } {
+): { frame: Frame; end: number } {
   if (bytes.length - at < PREFIX || bytes.toString('latin1', at, at + 4) !== MAGIC)
     throw new FieldError('body', `is not a flow frame (it begins with "${MAGIC}")`);
   const headBytes = bytes.readUInt32LE(at + 4);
@@ -119,25 +129,38 @@ export function decodeFrame(
   // The wall clock less the kernel's monotonic one: the time since the machine started, before now.
   if (typeof raw.clock !== 'number' || !(raw.clock >= 0 && raw.clock <= MAX_FLOW_TIME))
     throw new FieldError('head.clock', 'must be milliseconds since the epoch');
-  const pods = names(raw.pods, 'head.pods', false);
-  const policies = names(raw.policies, 'head.policies', true);
-  const events = decodeFlowEvents(bytes.subarray(recordsAt, end), raw.clock);
-  const late = events.findIndex((event) => event.time > MAX_FLOW_TIME);
-  if (late >= 0)
-    throw new FieldError(`records[${late}].timestamp_ns`, 'is past the year 2090 on the head’s clock');
-  return { batch: { ...head, flows: events.map((event) => flowOf(head, event, pods, policies)) }, end };
+  const records = bytes.subarray(recordsAt, end);
+  checkFlowRecords(records);
+  const { size } = LAYOUT.flow_event;
+  for (let i = 0; i < count; i++)
+    if (recordTime(records, i * size, raw.clock) > MAX_FLOW_TIME)
+      throw new FieldError(`records[${i}].timestamp_ns`, 'is past the year 2090 on the head’s clock');
+  const frame = {
+    head,
+    clock: raw.clock,
+    pods: names(raw.pods, 'head.pods', false),
+    policies: names(raw.policies, 'head.policies', true),
+    records,
+  };
+  return { frame, end };
 }
 
-function flowOf(
-  head: BatchHead,
-  event: ReturnType<typeof decodeFlowEvents>[number],
-  pods: ReadonlyMap<number, string>,
-  policies: ReadonlyMap<number, string>,
-): Flow {
+/** The frame at `at` in `bytes`, checked by its layout, its flows named; `end` is where the next begins. */
+export function decodeFrame(
+  bytes: Buffer,
+  at = 0,
+  maxRecords = Number.POSITIVE_INFINITY,
+): { batch: IngestBatch; end: number } {
+  const { frame, end } = readFrame(bytes, at, maxRecords);
+  const events = decodeFlowEvents(frame.records, frame.clock);
+  return { batch: { ...frame.head, flows: events.map((event) => flowOf(frame, event)) }, end };
+}
+
+function flowOf(frame: Frame, event: ReturnType<typeof decodeFlowEvents>[number]): Flow {
   return {
     time: event.time,
-    node: head.node,
-    pod: pods.get(event.podId),
+    node: frame.head.node,
+    pod: frame.pods.get(event.podId),
     direction: event.direction,
     verdict: event.verdict,
     kind: event.kind,
@@ -149,7 +172,7 @@ function flowOf(
     family: event.family,
     reason: event.reason,
     tier: event.tier,
-    policy: policies.get(event.ruleId),
+    policy: frame.policies.get(event.ruleId),
   };
 }
 

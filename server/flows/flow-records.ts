@@ -1,4 +1,13 @@
-import { addressBytes, addressText, REASONS, TIERS } from '../../agent/datapath/layout.ts';
+import {
+  addressBytes,
+  addressText,
+  DIRECTION,
+  FAMILY,
+  LAYOUT,
+  REASONS,
+  recordTime,
+  TIERS,
+} from '../../agent/datapath/layout.ts';
 import { parseIp } from '../net/ip.ts';
 import type { Flow } from './flow.ts';
 
@@ -107,6 +116,90 @@ export class FlowRecords {
     bytes[at + AT.tier] = Math.max(TIERS.indexOf(flow.tier ?? 'None'), 0);
   }
 
+  /**
+   * Sets the `i`th record from a ring buffer record (at `base` of `kernel`, checked by its layout:
+   * see checkFlowRecords), with the wall clock of `clockMs` and the names' ids given; the
+   * addresses and ports are copied as they are.
+   */
+  setFromKernel(
+    i: number,
+    kernel: Buffer,
+    kernelView: DataView,
+    base: number,
+    clockMs: number,
+    names: RecordNames,
+  ): void {
+    const { offsets } = LAYOUT.flow_event;
+    const { bytes, view } = this;
+    const at = i * RECORD_BYTES;
+    const ipv6 = kernel[base + offsets.family] === FAMILY.ipv6;
+    view.setFloat64(at + AT.time, recordTime(kernel, base, clockMs), true);
+    view.setUint32(at + AT.pod, names.pod, true);
+    view.setUint32(at + AT.policy, names.policy, true);
+    view.setUint32(at + AT.peer, names.peer, true);
+    view.setUint32(at + AT.service, names.service, true);
+    this.copyAddress(at + AT.src, kernelView, base + offsets.src, ipv6);
+    this.copyAddress(at + AT.dst, kernelView, base + offsets.dst, ipv6);
+    // Both ports, little-endian in both layouts.
+    view.setUint32(at + AT.sport, kernelView.getUint32(base + offsets.sport));
+    bytes[at + AT.protocol] = kernel[base + offsets.protocol] as number;
+    bytes[at + AT.bits] =
+      (kernel[base + offsets.direction] === DIRECTION.egress ? BITS.egress : 0) |
+      (kernel[base + offsets.verdict] === 0 ? 0 : BITS.deny) |
+      (kernel[base + offsets.kind] === 0 ? 0 : BITS.denied) |
+      (ipv6 ? BITS.ipv6 : 0);
+    bytes[at + AT.reason] = kernel[base + offsets.reason] as number;
+    bytes[at + AT.tier] = kernel[base + offsets.tier] as number;
+  }
+
+  /** An address of a ring buffer record (at `from`) into the record's bytes at `at`. */
+  private copyAddress(at: number, kernel: DataView, from: number, ipv6: boolean): void {
+    const { view } = this;
+    // IPv4 as ::ffff:a.b.c.d, whatever the kernel left before its four bytes.
+    view.setUint32(at, ipv6 ? kernel.getUint32(from) : 0);
+    view.setUint32(at + 4, ipv6 ? kernel.getUint32(from + 4) : 0);
+    view.setUint32(at + 8, ipv6 ? kernel.getUint32(from + 8) : 0xffff);
+    view.setUint32(at + 12, kernel.getUint32(from + 12));
+  }
+
+  setTime(i: number, time: number): void {
+    this.view.setFloat64(i * RECORD_BYTES + AT.time, time, true);
+  }
+
+  setService(i: number, service: number): void {
+    this.view.setUint32(i * RECORD_BYTES + AT.service, service, true);
+  }
+
+  /** A copy whose name ids are `ids[id]` of these (a block's own ids as the store's). */
+  renamed(ids: readonly number[]): FlowRecords {
+    const copy = new FlowRecords(Buffer.from(this.bytes));
+    for (let i = 0; i < this.count; i++) {
+      const at = i * RECORD_BYTES;
+      for (const field of [AT.pod, AT.policy, AT.peer, AT.service])
+        copy.view.setUint32(at + field, ids[this.view.getUint32(at + field, true)] ?? 0, true);
+    }
+    return copy;
+  }
+
+  /** The records from `start` to `end` (indexes), sharing these bytes. */
+  slice(start: number, end: number): FlowRecords {
+    return new FlowRecords(this.bytes.subarray(start * RECORD_BYTES, end * RECORD_BYTES));
+  }
+
+  /**
+   * A key of the address at the other end of the record's pod (the source of ingress, the
+   * destination of egress): an IPv4 address as its number, an IPv6 one as its text.
+   */
+  peerKey(i: number): number | string {
+    if (this.family(i) === 6) return this.peerText(i);
+    return this.view.getUint32(i * RECORD_BYTES + (this.egress(i) ? AT.dst : AT.src) + 12);
+  }
+
+  /** The address at the other end of the record's pod, as text. */
+  peerText(i: number): string {
+    return this.egress(i) ? this.dst(i) : this.src(i);
+  }
+
   time(i: number): number {
     return this.view.getFloat64(i * RECORD_BYTES + AT.time, true);
   }
@@ -182,19 +275,14 @@ export class FlowRecords {
     return addressText(this.bytes.subarray(at, at + 16), this.family(i));
   }
 
-  /** The record as a flow of `node`, its ids named by `nameOf`. */
+  /** The record as a flow of `node`, its ids named by `nameOf` (a flow has no key for a name it lacks). */
   flow(i: number, node: string, nameOf: (id: number) => string | undefined): Flow {
     const bits = this.bytes[i * RECORD_BYTES + AT.bits] as number;
     const { pod, policy, peer, service } = this.names(i);
     const reason = this.reason(i);
-    const named = (key: string, id: number) => {
-      const name = id === 0 ? undefined : nameOf(id);
-      return name === undefined ? {} : { [key]: name };
-    };
-    return {
+    const flow: { -readonly [K in keyof Flow]: Flow[K] } = {
       time: this.time(i),
       node,
-      ...named('pod', pod),
       direction: bits & BITS.egress ? 'egress' : 'ingress',
       verdict: bits & BITS.deny ? 'deny' : 'allow',
       kind: bits & BITS.denied ? 'denied' : 'new-flow',
@@ -204,12 +292,14 @@ export class FlowRecords {
       dport: this.dport(i),
       protocol: this.protocol(i),
       family: bits & BITS.ipv6 ? 6 : 4,
-      ...(reason < 0 ? {} : { reason: REASONS[reason] ?? 'policy' }),
       tier: TIERS[this.tier(i)] ?? 'None',
-      ...named('policy', policy),
-      ...named('peer', peer),
-      ...named('service', service),
     };
+    if (reason >= 0) flow.reason = REASONS[reason] ?? 'policy';
+    if (pod !== 0) flow.pod = nameOf(pod);
+    if (policy !== 0) flow.policy = nameOf(policy);
+    if (peer !== 0) flow.peer = nameOf(peer);
+    if (service !== 0) flow.service = nameOf(service);
+    return flow;
   }
 
   /** The records whose indexes `keep` lists, in that order. */
@@ -219,5 +309,92 @@ export class FlowRecords {
       this.bytes.copy(bytes, to * RECORD_BYTES, from * RECORD_BYTES, (from + 1) * RECORD_BYTES);
     });
     return new FlowRecords(bytes);
+  }
+}
+
+/**
+ * Flows of one node as records, with the names their ids stand for (`names[id]`; id 0: none): a
+ * batch becomes a block once, as it arrives, and is stored as it is (the store gives each name
+ * its own id).
+ */
+export class FlowBlock {
+  readonly records: FlowRecords;
+  readonly names: (string | undefined)[] = [undefined];
+  private readonly ids = new Map<string, number>();
+
+  constructor(records: FlowRecords) {
+    this.records = records;
+  }
+
+  /** Flows (their node aside) as a block. */
+  static of(flows: readonly Flow[]): FlowBlock {
+    const block = new FlowBlock(FlowRecords.empty(flows.length));
+    flows.forEach((flow, i) => {
+      block.records.set(i, flow, {
+        pod: block.idOf(flow.pod),
+        policy: block.idOf(flow.policy),
+        peer: block.idOf(flow.peer),
+        service: block.idOf(flow.service),
+      });
+    });
+    return block;
+  }
+
+  /**
+   * Ring buffer records (checked by their layout), with the wall clock of `clockMs` and the
+   * names of their pod ids and rule ids, as a block: nothing is made per flow but its record.
+   */
+  static ofKernel(
+    kernel: Buffer,
+    clockMs: number,
+    pods: ReadonlyMap<number, string>,
+    policies: ReadonlyMap<number, string>,
+  ): FlowBlock {
+    const { size, offsets } = LAYOUT.flow_event;
+    const block = new FlowBlock(FlowRecords.empty(kernel.length / size));
+    // Ids of the kernel's pod and rule ids, as they come (a batch holds a few of each).
+    const podIds = new Map<number, number>();
+    const policyIds = new Map<number, number>();
+    const idOf = (cache: Map<number, number>, names: ReadonlyMap<number, string>, kernelId: number) => {
+      let id = cache.get(kernelId);
+      if (id === undefined) {
+        id = block.idOf(names.get(kernelId));
+        cache.set(kernelId, id);
+      }
+      return id;
+    };
+    const view = new DataView(kernel.buffer, kernel.byteOffset, kernel.byteLength);
+    for (let i = 0, base = 0; base < kernel.length; i++, base += size) {
+      block.records.setFromKernel(i, kernel, view, base, clockMs, {
+        pod: idOf(podIds, pods, kernel.readUInt32LE(base + offsets.pod_id)),
+        policy: idOf(policyIds, policies, kernel.readUInt32LE(base + offsets.rule_id)),
+        peer: 0,
+        service: 0,
+      });
+    }
+    return block;
+  }
+
+  get count(): number {
+    return this.records.count;
+  }
+
+  /** The block's id of a name, added when new; 0 for none. */
+  idOf(name: string | undefined): number {
+    if (name === undefined) return 0;
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  readonly nameOf = (id: number): string | undefined => this.names[id];
+
+  /** The `i`th flow, of `node`. */
+  flow(i: number, node: string): Flow {
+    return this.records.flow(i, node, this.nameOf);
   }
 }

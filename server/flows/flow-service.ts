@@ -1,6 +1,7 @@
 import 'server-only';
 import { DATA_DIR } from '../data-dir.ts';
 import type { Cluster } from '../policy/cluster.ts';
+import { nameBlock } from './block-naming.ts';
 import type { Flow } from './flow.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
@@ -43,8 +44,8 @@ export function flowNaming(cluster: Cluster): FlowNaming {
   holder.palisadeFlowNamer ??= new ServiceFlowNamer<Flow>();
   const namer = holder.palisadeFlowNamer;
   return {
-    name: (flows) => namer.name(cluster, flows),
-    settle: (flows) => {
+    name: (node, block) => nameBlock(cluster, namer, node, block),
+    settle: ({ flows }) => {
       const { publish, completed } = namer.settle(flows);
       if (completed.length > 0) flowStore().nameBackends(completed);
       releaseLater();

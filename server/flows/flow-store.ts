@@ -5,7 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { REASONS, type Reason, TIERS, type Tier } from '../../agent/datapath/layout.ts';
 import { type Flow, MAX_FLOW_TIME } from './flow.ts';
 import { FlowNames, NAMES_TABLE } from './flow-names.ts';
-import { FlowRecords } from './flow-records.ts';
+import { FlowBlock, FlowRecords } from './flow-records.ts';
 
 /** What `GET /api/flows` can ask for. */
 export interface FlowQuery {
@@ -259,6 +259,16 @@ export class FlowStore {
    * an agent that could not tell whether a batch arrived sends it again with the same number.
    */
   add(flows: readonly Flow[], batch?: BatchNumber): boolean {
+    return this.transaction(flows.length, batch, () => this.write(flows));
+  }
+
+  /** Stores the flows of one node's block, as add does. */
+  addBlock(node: string, block: FlowBlock, batch?: BatchNumber): boolean {
+    return this.transaction(block.count, batch, () => this.writeBlock(node, block));
+  }
+
+  /** Runs `write` (of `count` flows) in one transaction, the batch's number checked and kept (see add). */
+  private transaction(count: number, batch: BatchNumber | undefined, write: () => void): boolean {
     this.db.exec('BEGIN');
     try {
       if (batch) {
@@ -269,7 +279,7 @@ export class FlowStore {
         }
         this.remember.run(batch.node, batch.sender, batch.seq, Date.now());
       }
-      this.write(flows);
+      write();
       this.db.exec('COMMIT');
     } catch (error) {
       // SQLite may have ended the transaction itself (a full disk): roll back only what is open.
@@ -277,8 +287,8 @@ export class FlowStore {
       this.forget();
       throw error;
     }
-    this.rows += flows.length;
-    this.added += flows.length;
+    this.rows += count;
+    this.added += count;
     if (this.added >= 10_000) {
       try {
         this.prune();
@@ -297,42 +307,39 @@ export class FlowStore {
       if (list) list.push(flow);
       else byNode.set(flow.node, [flow]);
     }
-    for (const [node, list] of byNode) {
-      const id = this.names.idOf(node) as number;
-      for (let at = 0; at < list.length; at += BLOCK_RECORDS)
-        this.writeBlock(id, list.slice(at, at + BLOCK_RECORDS));
-    }
+    for (const [node, list] of byNode) this.writeBlock(node, FlowBlock.of(list));
   }
 
-  /** Flows of one node as a block, or added to the node's newest block while it is small. */
-  private writeBlock(node: number, flows: readonly Flow[]): void {
-    const records = FlowRecords.empty(flows.length);
-    const id = (name: string | undefined) => this.names.idOf(name) ?? 0;
+  /** A node's block with the store's ids of its names, in blocks of at most BLOCK_RECORDS flows. */
+  private writeBlock(node: string, block: FlowBlock): void {
+    const nodeId = this.names.idOf(node) as number;
+    const records = block.records.renamed(block.names.map((name) => this.names.idOf(name) ?? 0));
+    for (let at = 0; at < records.count; at += BLOCK_RECORDS)
+      this.writeRecords(nodeId, records.slice(at, Math.min(at + BLOCK_RECORDS, records.count)));
+  }
+
+  /** Records of one node as a block, or added to the node's newest block while it is small. */
+  private writeRecords(node: number, records: FlowRecords): void {
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
-    flows.forEach((flow, i) => {
-      records.set(i, flow, {
-        pod: id(flow.pod),
-        policy: id(flow.policy),
-        peer: id(flow.peer),
-        service: id(flow.service),
-      });
-      if (flow.time < first) first = flow.time;
-      if (flow.time > last) last = flow.time;
-    });
+    for (let i = 0; i < records.count; i++) {
+      const time = records.time(i);
+      if (time < first) first = time;
+      if (time > last) last = time;
+    }
     const open = this.open.get(node);
     const [block] =
-      open && open.count < APPEND_BELOW && open.count + flows.length <= BLOCK_RECORDS
+      open && open.count < APPEND_BELOW && open.count + records.count <= BLOCK_RECORDS
         ? this.blocks('WHERE id = ?', open.id)
         : [];
     if (open && block) {
       const joined = Buffer.concat([block.records.bytes, records.bytes]);
-      this.append.run(joined, flows.length, first, last, open.id);
-      open.count += flows.length;
+      this.append.run(joined, records.count, first, last, open.id);
+      open.count += records.count;
       return;
     }
-    const { lastInsertRowid } = this.insert.run(node, first, last, flows.length, records.bytes);
-    this.open.set(node, { id: Number(lastInsertRowid), count: flows.length });
+    const { lastInsertRowid } = this.insert.run(node, first, last, records.count, records.bytes);
+    this.open.set(node, { id: Number(lastInsertRowid), count: records.count });
   }
 
   /** The blocks SQL selects (`where`, with its values), whole. */

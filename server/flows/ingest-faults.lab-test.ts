@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FlowShipper } from '../../agent/flow-shipper.ts';
 import { recordsOf, TEST_TIME, testEvent } from '../../agent/testing-records.ts';
 import { startDashboard } from '../../e2e/dashboard.ts';
+import { FlowRecords } from './flow-records.ts';
 
 /**
  * Flows from a real agent's shipper into a real `next start` while the server is killed and
@@ -193,7 +194,17 @@ test('flows through a restart, a locked store and a full disk: drops counted exa
   let rows: { time: number; src: string }[];
   try {
     integrity = (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check;
-    rows = db.prepare('SELECT time, src FROM flows').all() as { time: number; src: string }[];
+    // Every flow of every block, read in place (the server is stopped).
+    rows = db
+      .prepare('SELECT records FROM blocks')
+      .all()
+      .flatMap((block) => {
+        const records = new FlowRecords(Buffer.from(block.records as Uint8Array));
+        return Array.from({ length: records.count }, (_, i) => ({
+          time: records.time(i),
+          src: records.src(i),
+        }));
+      });
   } finally {
     db.close();
   }

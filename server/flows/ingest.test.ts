@@ -6,15 +6,18 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { frameOf } from '../../agent/record-batch.ts';
 import { recordsOf, TEST_TIME, testEvent } from '../../agent/testing-records.ts';
+import { clusterOf, podYaml } from '../controller/testing-cluster.ts';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
+import { nameBlock } from './block-naming.ts';
 import type { Flow } from './flow.ts';
 import { MAX_BATCH_FLOWS } from './flow-frame.ts';
 import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
-import { ingest, parseIngestBody, parseIngestFrame } from './ingest.ts';
+import { type FlowNaming, ingest, parseIngestBody, parseIngestFrame } from './ingest.ts';
 import { newIngestCounters, renderServerMetrics } from './ingest-counters.ts';
+import { ServiceFlowNamer } from './service-flows.ts';
 import { storeUnavailable } from './store-unavailable.ts';
 
 const good = {
@@ -80,10 +83,11 @@ test('an agent’s batch for its own node is stored whole, counted and passed to
   const stream = new FlowStream();
   const counters = newIngestCounters();
   const reader = stream.subscribe(() => {});
-  const names = {
-    name: (flows: readonly Flow[]) =>
-      flows.map((flow) => (flow.src === '10.77.2.53' ? { ...flow, peer: 'default/client-one' } : flow)),
-    settle: (flows: readonly Flow[]) => [...flows],
+  const cluster = clusterOf(podYaml('default', 'client-one', {}, '10.77.2.53'));
+  const namer = new ServiceFlowNamer<Flow>();
+  const names: FlowNaming = {
+    name: (node, block) => nameBlock(cluster, namer, node, block),
+    settle: ({ flows }) => namer.settle(flows).publish,
   };
   assert.deepEqual(take(store, good, nodeOne, { stream, counters, names }), { accepted: 2, dropped: 3 });
   assert.equal(store.query({ verdict: 'deny' })[0]?.src, '10.77.2.53');
@@ -148,9 +152,12 @@ test('an agent speaks for its own node only, and only valid batches of a bounded
   rejects({ ...good, flows: [{ ...flow, policy: 'a/b/c' }] }, 400, /ns\/name or name/, 'flows[0].policy');
   // No pod or policy may also be said as null.
   assert.deepEqual(
-    parseIngestBody(JSON.stringify({ ...good, flows: [{ ...flow, pod: null, policy: null }] })).flows.map(
-      (one) => [one.pod, one.policy],
-    ),
+    [
+      parseIngestBody(JSON.stringify({ ...good, flows: [{ ...flow, pod: null, policy: null }] })).block.flow(
+        0,
+        'n',
+      ),
+    ].map((one) => [one.pod, one.policy]),
     [[undefined, undefined]],
   );
   rejects(

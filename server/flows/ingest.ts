@@ -2,8 +2,10 @@ import 'server-only';
 import { HttpError } from '../http/http-error.ts';
 import { FieldError } from '../kube/field-error.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
-import { decodeIngestBatch, type Flow, type IngestBatch } from './flow.ts';
-import { decodeFrame, MAX_BATCH_FLOWS } from './flow-frame.ts';
+import type { ServiceFlows } from './block-naming.ts';
+import { type BatchHead, decodeIngestBatch, type Flow } from './flow.ts';
+import { MAX_BATCH_FLOWS, readFrame } from './flow-frame.ts';
+import { FlowBlock } from './flow-records.ts';
 import type { FlowStore } from './flow-store.ts';
 import type { FlowStream } from './flow-stream.ts';
 import type { IngestCounters } from './ingest-counters.ts';
@@ -17,12 +19,13 @@ export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
 /**
- * How flows get the names of what is at their other end (see ServiceFlowNamer): `name` before
- * they are stored, `settle` once they are, which says which to pass on to live readers now.
+ * How flows get the names of what is at their other end: `name` before they are stored (in place:
+ * see nameBlock), `settle` once they are, which says which of the flows that concern a Service to
+ * pass on to live readers now.
  */
 export interface FlowNaming {
-  name(flows: readonly Flow[]): Flow[];
-  settle(flows: readonly Flow[]): Flow[];
+  name(node: string, block: FlowBlock): ServiceFlows;
+  settle(flows: ServiceFlows): Flow[];
 }
 
 /** Where a batch goes: the store, live readers, the counters of `/metrics`. */
@@ -33,19 +36,22 @@ export interface IngestTarget {
   readonly names?: FlowNaming;
 }
 
+/** A batch as the ingest takes it: what its body says besides its flows, and its flows as a block. */
+export type IngestBlock = BatchHead & { readonly block: FlowBlock };
+
 /**
  * An ingest body that is a flow frame as a batch: one frame, the whole body, of at most
- * {@link MAX_BATCH_FLOWS} records, each checked by its layout; errors name the field.
+ * {@link MAX_BATCH_FLOWS} records, each checked by its layout; errors name the field. The records
+ * become the block's as they are: no flow is made of them.
  */
-export function parseIngestFrame(bytes: Buffer): IngestBatch {
-  const decoded = decodeFrame(bytes, 0, MAX_BATCH_FLOWS);
-  if (decoded.end !== bytes.length)
-    throw new FieldError('body', `holds ${bytes.length - decoded.end} bytes after its frame`);
-  return decoded.batch;
+export function parseIngestFrame(bytes: Buffer): IngestBlock {
+  const { frame, end } = readFrame(bytes, 0, MAX_BATCH_FLOWS);
+  if (end !== bytes.length) throw new FieldError('body', `holds ${bytes.length - end} bytes after its frame`);
+  return { ...frame.head, block: FlowBlock.ofKernel(frame.records, frame.clock, frame.pods, frame.policies) };
 }
 
 /** An ingest body (JSON) as a batch: at most {@link MAX_BATCH_FLOWS} flows, each valid; errors name the field. */
-export function parseIngestBody(text: string): IngestBatch {
+export function parseIngestBody(text: string): IngestBlock {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -55,7 +61,8 @@ export function parseIngestBody(text: string): IngestBatch {
   const flows = (raw as { flows?: unknown } | null)?.flows;
   if (Array.isArray(flows) && flows.length > MAX_BATCH_FLOWS)
     throw new HttpError(413, `a batch holds at most ${MAX_BATCH_FLOWS} flows, not ${flows.length}`, 'flows');
-  return decodeIngestBatch(raw);
+  const { flows: decoded, ...head } = decodeIngestBatch(raw);
+  return { ...head, block: FlowBlock.of(decoded) };
 }
 
 /**
@@ -65,36 +72,50 @@ export function parseIngestBody(text: string): IngestBatch {
  * agent sent again (same number) is answered as taken and not stored twice. Flows stamped more than
  * {@link MAX_CLOCK_AHEAD_MS} past the server's clock are kept at the time they arrived, and counted.
  */
-export function ingest(target: IngestTarget, batch: IngestBatch, agent: AgentIdentity, now = Date.now()) {
-  if (!agent.speaksFor(batch.node)) throw new HttpError(403, `not the token of node ${batch.node}`, 'node');
-  const { timely, ahead } = notAhead(batch.flows, now);
-  const flows = target.names ? target.names.name(timely) : timely;
-  const stored = target.store.add(flows, batch.batch && { node: batch.node, ...batch.batch });
-  if (stored) target.stream?.publish(target.names ? target.names.settle(flows) : flows);
+export function ingest(target: IngestTarget, batch: IngestBlock, agent: AgentIdentity, now = Date.now()) {
+  const { node, block } = batch;
+  if (!agent.speaksFor(node)) throw new HttpError(403, `not the token of node ${node}`, 'node');
+  const ahead = notAhead(block, now);
+  const service = target.names?.name(node, block) ?? { indexes: [], flows: [] };
+  const stored = target.store.addBlock(node, block, batch.batch && { node, ...batch.batch });
+  if (stored) {
+    const settled = target.names ? target.names.settle(service) : service.flows;
+    // The flows are made for live readers only when there are some.
+    if (target.stream && target.stream.size > 0)
+      target.stream.publish([...others(block, node, service), ...settled]);
+  }
   const counters = target.counters;
   if (counters) {
     counters.batches++;
-    if (stored) counters.flows += flows.length;
-    counters.agentDropped[batch.node] = batch.dropped;
-    if (stored && ahead > 0) counters.aheadFlows[batch.node] = (counters.aheadFlows[batch.node] ?? 0) + ahead;
-    counters.lastBatch[batch.node] = Date.now();
-    if (batch.status) counters.agentStatus[batch.node] = batch.status;
+    if (stored) counters.flows += block.count;
+    counters.agentDropped[node] = batch.dropped;
+    if (stored && ahead > 0) counters.aheadFlows[node] = (counters.aheadFlows[node] ?? 0) + ahead;
+    counters.lastBatch[node] = Date.now();
+    if (batch.status) counters.agentStatus[node] = batch.status;
   }
   return {
-    accepted: stored ? flows.length : 0,
+    accepted: stored ? block.count : 0,
     dropped: batch.dropped,
     ...(stored ? {} : { duplicate: true }),
   };
 }
 
-/** The flows with every time past `now` + {@link MAX_CLOCK_AHEAD_MS} moved to `now`, and how many were. */
-function notAhead(flows: readonly Flow[], now: number): { timely: readonly Flow[]; ahead: number } {
+/** The block's flows but those that concern a Service (settled apart). */
+function others(block: FlowBlock, node: string, service: ServiceFlows): Flow[] {
+  const apart = new Set(service.indexes);
+  const flows: Flow[] = [];
+  for (let i = 0; i < block.count; i++) if (!apart.has(i)) flows.push(block.flow(i, node));
+  return flows;
+}
+
+/** Moves every time past `now` + {@link MAX_CLOCK_AHEAD_MS} to `now`; how many were. */
+function notAhead(block: FlowBlock, now: number): number {
   const limit = now + MAX_CLOCK_AHEAD_MS;
   let ahead = 0;
-  const timely = flows.map((flow) => {
-    if (flow.time <= limit) return flow;
+  for (let i = 0; i < block.count; i++) {
+    if (block.records.time(i) <= limit) continue;
+    block.records.setTime(i, now);
     ahead++;
-    return { ...flow, time: now };
-  });
-  return { timely: ahead > 0 ? timely : flows, ahead };
+  }
+  return ahead;
 }

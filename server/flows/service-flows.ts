@@ -143,8 +143,11 @@ export class ServiceFlowNamer<F extends FlowAddresses> {
     return flow.direction === 'ingress' && flow.verdict === 'allow' && !!flow.pod && backends.has(flow.pod);
   }
 
-  /** The pods backing a Service with a ClusterIP, computed again when the cluster changes. */
-  private backendsOf(cluster: Cluster): ReadonlySet<string> {
+  /**
+   * The pods (`ns/name`) backing a Service with a ClusterIP, computed again when the cluster
+   * changes: only their allowed ingress flows can complete a flow to a ClusterIP.
+   */
+  backendsOf(cluster: Cluster): ReadonlySet<string> {
     if (this.backends?.cluster !== cluster || this.backends.version !== cluster.version) {
       const pods = new Set<string>();
       for (const service of cluster.allServices())
