@@ -107,7 +107,7 @@ export interface EventsFigures {
     readonly decode: number;
     /** The agent's metrics, flow file and HTTP requests to the server, of flow frames. */
     readonly ship: number;
-    /** The server's ingest (HTTP, records checked by layout and decoded, naming peers, live stream), its store left out. */
+    /** The server's ingest (HTTP, records checked by layout and copied into a block, peers named), its store left out. */
     readonly serverIngest: number;
     /** The flow store's inserts, into an empty store. */
     readonly store: number;
@@ -162,7 +162,7 @@ Flow events on ${figures.machine.cores} cores (${figures.machine.cpu}), ${figure
 | kernel → agent: the addon's thread takes records from the ring buffer | ${s.ring} |
 | kernel → agent: the records' pod and policy ids named (records kept as the kernel wrote them) | ${s.decode} |
 | agent → server, in the agent: metrics, flow file and HTTP, of flow frames | ${s.ship} |
-| agent → server, in the server: HTTP, records checked by their layout and decoded, peers named, live stream | ${s.serverIngest} |
+| agent → server, in the server: HTTP, records checked by their layout and copied into a block, peers named | ${s.serverIngest} |
 | server → store: SQLite, each batch a block of 64-byte records (names as ids), into an empty store | ${s.store} |
 | server → store: the same into a store at its bound (${count(figures.storeBoundRows)} flows of a thousand pods) | ${s.storeAtBound} |
 | **agent + server, by stage** | **${totals.total}** (agent ${totals.agent}, server ${totals.server}); with the store at its bound **${totals.atBound}** |
@@ -197,10 +197,13 @@ function whereTheTimeGoes(figures: EventsFigures, met: boolean): string {
     liveBatch < replayBatch
       ? ` Live costs more than the stages add up to, in part because its requests carry fewer events: ${liveBatch} on average (what the agents gathered in their hold), against the replay's ${replayBatch}, so the work of each request (the route, the checks, a transaction, the flow file) is paid every ${liveBatch} events; the agents' status, which counts the entries of every pod's maps, is paid too.`
       : '';
+  const charged = figures.machine.interruptsCharged
+    ? ' This kernel does not account interrupt time apart (no CONFIG_IRQ_TIME_ACCOUNTING): the softirq work of the load’s packets is charged to whichever process is running when it comes, agents and server included, which the live figure counts and the replay does not.'
+    : '';
   const left = met
     ? ''
     : ' To meet the target, the largest of these must shrink: the per-request work by larger batches, the ingest by fewer objects per flow.';
-  return `- Where the time goes: the largest stages are ${largest}.${batching} The records travel as the kernel wrote them (the agent reads only their pod and rule ids, and sends the names once per batch, in a flow frame), so what is left per event is the addon's thread taking each record from the ring buffer (${s.ring} µs), the server turning each record into a flow (its addresses as text), naming its peer and passing it to live readers (${s.serverIngest} µs), and its 64-byte record in the block of its batch, one row per batch (${s.store} µs into an empty store, ${s.storeAtBound} µs at its bound, where each batch also makes the oldest flows go).${left}\n`;
+  return `- Where the time goes: the largest stages are ${largest}.${batching} The records travel as the kernel wrote them (the agent reads only their pod and rule ids, and sends the names once per batch, in a flow frame), so what is left per event is the addon's thread taking each record from the ring buffer (${s.ring} µs), the server checking each record and copying it into the block the store keeps, its peer named by address once per batch, no flow object made of it with no live reader (${s.serverIngest} µs), and its 64-byte record in the block of its batch, one row per batch (${s.store} µs into an empty store, ${s.storeAtBound} µs at its bound, where each batch also makes the oldest flows go).${charged}${left}\n`;
 }
 
 export function eventsChart(figures: EventsFigures): string {

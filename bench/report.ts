@@ -1,16 +1,32 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 
 const root = new URL('../', import.meta.url);
 
 /** Where and on what a benchmark ran, recorded with its figures. */
 export function machine() {
+  const charged = interruptsCharged();
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     node: process.version,
     date: new Date().toISOString(),
+    ...(charged === undefined ? {} : { interruptsCharged: charged }),
   };
+}
+
+/**
+ * Whether the kernel charges the time of interrupts and softirqs (a load's packets) to whichever
+ * process is running then, as it does without CONFIG_IRQ_TIME_ACCOUNTING; unknown without
+ * /proc/config.gz.
+ */
+function interruptsCharged(): boolean | undefined {
+  try {
+    return !/^CONFIG_IRQ_TIME_ACCOUNTING=y$/m.test(gunzipSync(readFileSync('/proc/config.gz')).toString());
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -146,26 +146,33 @@ test('ebpf progs, maps and dump show what the kernel enforces, readable, with th
   );
 });
 
+/**
+ * `palisade ebpf flows ARGS…` once its output passes `done`, or after 3 s: the agents write what
+ * they took every half second.
+ */
+async function flowsOnceThere(args: readonly string[], done: (stdout: string) => boolean): Promise<string> {
+  for (const end = Date.now() + 3000; ; ) {
+    const { stdout } = await palisade('ebpf', 'flows', ...args);
+    if (done(stdout) || Date.now() > end) return stdout;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 test('ebpf flows shows each verdict with the tier and policy that decided it', async () => {
   await palisade('lab', 'probe', 'default/client-one', 'default/demo-app', '80');
   await palisade('lab', 'probe', 'kube-system/coredns', 'default/demo-app', '80', '--timeout', '200');
-  // The agents write what they took every 200 ms.
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  const { stdout } = await palisade('ebpf', 'flows');
-  assert.match(
-    stdout,
-    /default\/demo-app\s+ingress\s+ALLOW\s+10\.77\.2\.10:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+NetworkPolicy\s+default\/demo-app-allow-samens-client-one/,
-  );
-  assert.match(
-    stdout,
-    /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+NetworkPolicy\s+no rule allows it/,
-  );
+  const allowed =
+    /default\/demo-app\s+ingress\s+ALLOW\s+10\.77\.2\.10:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+NetworkPolicy\s+default\/demo-app-allow-samens-client-one/;
+  const denied =
+    /default\/demo-app\s+ingress\s+DENY\s+10\.77\.2\.53:\d+\s+→ 10\.77\.1\.10:80\s+TCP\s+NetworkPolicy\s+no rule allows it/;
+  const stdout = await flowsOnceThere([], (text) => allowed.test(text) && denied.test(text));
+  assert.match(stdout, allowed);
+  assert.match(stdout, denied);
 });
 
 test('ebpf flows names a flow to a ClusterIP by its Service and the backend that took it', async () => {
   await palisade('lab', 'probe', 'default/client-one', 'svc/default/demo-app', '80');
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  const flows = (await palisade('ebpf', 'flows', '--json')).stdout
+  const flows = (await flowsOnceThere(['--json'], (text) => text.includes('"dst":"10.96.0.80"')))
     .trim()
     .split('\n')
     .map(

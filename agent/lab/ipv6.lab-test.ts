@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeFrames } from '../../server/flows/flow-frame.ts';
+import type { Flow } from '../../server/flows/flow.ts';
 import { labCluster, readEndpoints } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { endpointAt, podEnd } from '../../server/policy/endpoint.ts';
 import { evaluate } from '../../server/policy/evaluate.ts';
-import { flowFileOf } from '../flow-sink.ts';
 import { ethernet, ipv6, macOf, PROTOCOL, sendFrames, TCP_FLAGS, tcp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { ipv6Of, nodeNetns, nodeNetnsPath } from './names.ts';
-import { programmedTestPod, reaches, snmp, startLab, stopLab } from './testing-lab.ts';
+import { flowsWritten, programmedTestPod, reaches, snmp, startLab, stopLab } from './testing-lab.ts';
 
 /**
  * The dual-stack lab (`lab up --ipv6`), with real IPv6 packets: nothing leaves it, and IPv6 is
@@ -107,23 +105,16 @@ test('over IPv6: extension headers are walked to the transport header, and fragm
   const packet = ipv6(at, 0, Buffer.concat([options(60), options(PROTOCOL.tcp), segment]));
   const gateway = macOf(nodeNetns(client.node), client.ifname);
   sendFrames(client.netns, 'eth0', [ethernet(gateway, macOf(client.netns, 'eth0'), packet)]);
-  await sleep(300);
-  const flows = requireLab()
-    .nodes.flatMap((node) => {
-      try {
-        return decodeFrames(readFileSync(flowFileOf(node.name))).flows;
-      } catch {
-        return [];
-      }
-    })
-    .filter((flow) => flow.time >= since && flow.sport === 42424);
-  assert.ok(
-    flows.some(
-      (flow) =>
-        flow.direction === 'ingress' && flow.verdict === 'allow' && flow.protocol === 6 && flow.dport === 80,
-    ),
-    `demo-app let the SYN in as TCP to port 80 (${JSON.stringify(flows)})`,
+  const letIn = (flow: Flow) =>
+    flow.sport === 42424 &&
+    flow.direction === 'ingress' &&
+    flow.verdict === 'allow' &&
+    flow.protocol === 6 &&
+    flow.dport === 80;
+  const flows = (await flowsWritten(since, (written) => written.some(letIn))).filter(
+    (flow) => flow.sport === 42424,
   );
+  assert.ok(flows.some(letIn), `demo-app let the SYN in as TCP to port 80 (${JSON.stringify(flows)})`);
   // A datagram larger than the link goes as IPv6 fragments: they follow the first one in.
   const pod = await programmedTestPod(
     'default/fragments',

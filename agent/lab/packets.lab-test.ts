@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Flow } from '../../server/flows/flow.ts';
-import { decodeFrames } from '../../server/flows/flow-frame.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
-import { flowFileOf } from '../flow-sink.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
 import { labShippingToServer, storedFlow } from './testing-ingest.ts';
-import { programmedTestPod, reaches, snmp } from './testing-lab.ts';
+import { flowsWritten, programmedTestPod, reaches, snmp } from './testing-lab.ts';
 
 /**
  * What policy makes of packets other than a plain connection, with real packets: traffic from the
@@ -45,19 +43,6 @@ function sendFrom(from: string, packets: readonly Buffer[]): void {
     'eth0',
     packets.map((packet) => ethernet(gateway, own, packet)),
   );
-}
-
-/** Flow events the agents wrote since `since` (ms), from every node's flow file. */
-function events(since: number): Flow[] {
-  return requireLab().nodes.flatMap((node) => {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(flowFileOf(node.name));
-    } catch {
-      return [];
-    }
-    return decodeFrames(bytes).flows.filter((event) => event.time >= since);
-  });
 }
 
 function ping(from: string, host: string): boolean {
@@ -127,10 +112,10 @@ test('an ICMP error about a flow the pod let through passes; one about no such f
   sendFrom(other.key, [ipv4(outer, PROTOCOL.icmp, icmp(outer, 3, 3, quoted))]);
   await sleep(300);
   assert.equal(unreachables(), before + 1, 'an error about no flow of the pod is dropped');
+  const reported = (event: Flow) =>
+    event.verdict === 'deny' && event.reason === 'icmp' && event.src === other.ip;
   assert.ok(
-    events(since).some(
-      (event) => event.verdict === 'deny' && event.reason === 'icmp' && event.src === other.ip,
-    ),
+    (await flowsWritten(since, (flows) => flows.some(reported))).some(reported),
     'and reported as such',
   );
   const stray = await storedFlow(ingest(), since, (flow) => flow.reason === 'icmp' && flow.src === other.ip);
@@ -184,8 +169,8 @@ test('IPv4 and IPv6 rules never match each other', async () => {
   const mapped = `::ffff:${app()}`;
   const at = { src: 'fd00:77::1', dst: mapped };
   sendFrom(client.key, [ipv6(at, PROTOCOL.udp, udp(at, 40000, 80))]);
-  await sleep(300);
-  const denied = events(since).filter((event) => event.family === 6 && event.verdict === 'deny');
+  const isDenied = (event: Flow) => event.family === 6 && event.verdict === 'deny';
+  const denied = (await flowsWritten(since, (flows) => flows.some(isDenied))).filter(isDenied);
   assert.equal(denied.length, 1, 'the IPv6 packet is denied as IPv6');
   assert.equal(denied[0]?.reason, 'policy');
   const stored = await storedFlow(ingest(), since, (flow) => flow.family === 6 && flow.verdict === 'deny');

@@ -1,10 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Flow } from '../../server/flows/flow.ts';
+import { decodeFrames } from '../../server/flows/flow-frame.ts';
 import type { PolicyEndpoint } from '../../server/kube/policy-endpoint.ts';
 import { parseState } from '../../server/kube/state-file.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { type DatapathOptions, PodDatapath } from '../datapath/pod-datapath.ts';
+import { flowFileOf } from '../flow-sink.ts';
 import { type LabOptions, labDown, labPod, labProbe, labServices, labUp } from './lab.ts';
 import { hostVeth, nodeNetnsPath, podNetns } from './names.ts';
 import { createPod, deletePod, nodeAddress } from './topology.ts';
@@ -231,4 +235,26 @@ export function addressOf(check: { readonly to: string; readonly service?: strin
   const clusterIP = labServices().service(check.service)?.clusterIPs[0];
   if (!clusterIP) throw new Error(`the lab has no ClusterIP for ${check.service}`);
   return clusterIP;
+}
+
+/**
+ * The flows the lab's agents wrote to their nodes' flow files since `since` (wall-clock ms), once
+ * `enough` says they are there or after `ms`: the agents write what they took every half second.
+ */
+export async function flowsWritten(
+  since: number,
+  enough: (flows: readonly Flow[]) => boolean,
+  ms = 3000,
+): Promise<Flow[]> {
+  for (const end = Date.now() + ms; ; ) {
+    const flows = requireLab().nodes.flatMap((node) => {
+      try {
+        return decodeFrames(readFileSync(flowFileOf(node.name))).flows.filter((flow) => flow.time >= since);
+      } catch {
+        return [];
+      }
+    });
+    if (enough(flows) || Date.now() > end) return flows;
+    await sleep(100);
+  }
 }
