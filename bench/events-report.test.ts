@@ -93,7 +93,10 @@ test('per event: live from the processes’ CPU, by stage from the replay; the t
   assert.match(eventsMarkdown(lossy), /To meet the target, the largest of these must shrink/);
   assert.doesNotMatch(eventsMarkdown(figures), /IRQ_TIME_ACCOUNTING/);
   const ticked = { ...figures, machine: { ...figures.machine, interruptsCharged: true } };
-  assert.match(eventsMarkdown(ticked), /no CONFIG_IRQ_TIME_ACCOUNTING\): the softirq work of the load’s packets/);
+  assert.match(
+    eventsMarkdown(ticked),
+    /no CONFIG_IRQ_TIME_ACCOUNTING\): the softirq work of the load’s packets/,
+  );
   assert.match(
     eventsMarkdown(lossy),
     /fewer events: 200 on average \(what the agents gathered in their hold\), against the replay's 5000/,

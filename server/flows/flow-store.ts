@@ -517,10 +517,10 @@ export class FlowStore {
     };
   }
 
-  /** Each flow that passes `filter`: its block and index. */
-  private *matching(filter: Filter): Generator<{ block: Block; i: number }> {
-    for (const block of this.blocks(filter.blocks, ...filter.values)) {
-      for (let i = 0; i < block.records.count; i++) if (filter.test(block.records, i)) yield { block, i };
+  /** Calls `visit` with each flow that passes `filter`: the records of its block and its index. */
+  private scan(filter: Filter, visit: (records: FlowRecords, i: number) => void): void {
+    for (const { records } of this.blocks(filter.blocks, ...filter.values)) {
+      for (let i = 0; i < records.count; i++) if (filter.test(records, i)) visit(records, i);
     }
   }
 
@@ -561,12 +561,12 @@ export class FlowStore {
       allowed: 0,
       denied: 0,
     }));
-    for (const { block, i } of this.matching(this.filter(query))) {
-      const bucket = result[Math.min(Math.floor((block.records.time(i) - query.since) / width), buckets - 1)];
-      if (!bucket) continue;
-      if (block.records.deny(i)) bucket.denied++;
+    this.scan(this.filter(query), (records, i) => {
+      const bucket = result[Math.min(Math.floor((records.time(i) - query.since) / width), buckets - 1)];
+      if (!bucket) return;
+      if (records.deny(i)) bucket.denied++;
       else bucket.allowed++;
-    }
+    });
     return result;
   }
 
@@ -575,35 +575,44 @@ export class FlowStore {
    * `query`: the overview's top denied pairs.
    */
   topPairs(query: FlowQuery, limit: number): FlowPair[] {
-    const pairs = new Map<string, { -readonly [K in keyof FlowPair]: FlowPair[K] }>();
-    for (const { block, i } of this.matching(this.filter(query))) {
-      const { records } = block;
-      const { pod, peer } = records.names(i);
+    type Pair = { -readonly [K in keyof FlowPair]: FlowPair[K] };
+    // By pod, direction, port and protocol packed in one number, then by peer: a name's id as a
+    // negative number, or (no pod had it) its address's key (see peerKey).
+    const pairs = new Map<number, Map<number | string, Pair>>();
+    const all: Pair[] = [];
+    this.scan(this.filter(query), (records, i) => {
+      const pod = records.pod(i);
+      const peer = records.peer(i);
       const egress = records.egress(i);
-      // The peer is its name or (no pod had it) its address.
-      const peerName =
-        peer !== 0 ? (this.names.nameOf(peer) ?? '') : egress ? records.dst(i) : records.src(i);
       const port = records.dport(i);
       const protocol = records.protocol(i);
-      const key = `${pod} ${peer === 0 ? peerName : `#${peer}`} ${egress} ${port} ${protocol}`;
       const time = records.time(i);
-      const pair = pairs.get(key);
+      const side = pod * 2 ** 25 + (egress ? 2 ** 24 : 0) + port * 2 ** 8 + protocol;
+      const peerKey = peer === 0 ? records.peerKey(i) : -peer;
+      let ofSide = pairs.get(side);
+      if (!ofSide) {
+        ofSide = new Map();
+        pairs.set(side, ofSide);
+      }
+      const pair = ofSide.get(peerKey);
       if (pair) {
         pair.count++;
         pair.last = Math.max(pair.last, time);
-        continue;
+        return;
       }
-      pairs.set(key, {
+      const added: Pair = {
         pod: pod === 0 ? null : (this.names.nameOf(pod) ?? null),
-        peer: peerName,
+        peer: peer === 0 ? records.peerText(i) : (this.names.nameOf(peer) ?? ''),
         direction: egress ? 'egress' : 'ingress',
         port,
         protocol,
         count: 1,
         last: time,
-      });
-    }
-    return [...pairs.values()].sort((a, b) => b.count - a.count || b.last - a.last).slice(0, limit);
+      };
+      ofSide.set(peerKey, added);
+      all.push(added);
+    });
+    return all.sort((a, b) => b.count - a.count || b.last - a.last).slice(0, limit);
   }
 
   /** Flows stored: counted once on opening, then kept as flows come and go (health checks ask often). */
