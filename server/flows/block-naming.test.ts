@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { frameOf } from '../../agent/record-batch.ts';
 import { recordsOf, testEvent } from '../../agent/testing-records.ts';
-import { clusterOf, podYaml } from '../controller/testing-cluster.ts';
 import type { AgentIdentity } from '../sources/cluster-source.ts';
 import { nameBlock } from './block-naming.ts';
 import type { Flow } from './flow.ts';
@@ -10,23 +9,9 @@ import { FlowStore } from './flow-store.ts';
 import { FlowStream } from './flow-stream.ts';
 import { type FlowNaming, ingest, parseIngestFrame } from './ingest.ts';
 import { ServiceFlowNamer } from './service-flows.ts';
+import { shopCluster } from './testing-services.ts';
 
-const cluster = clusterOf(
-  podYaml('shop', 'web-1', { app: 'web' }, '10.77.1.1', ['http:8080/TCP']),
-  podYaml('shop', 'web-2', { app: 'web' }, '10.77.2.2', ['http:8080/TCP']),
-  podYaml('shop', 'db', { app: 'db' }, '10.77.1.3', ['sql:5432/TCP']),
-  podYaml('shop', 'client', { app: 'client' }, '10.77.2.9'),
-  JSON.stringify({
-    kind: 'Service',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: { clusterIP: '10.96.0.5', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
-  }),
-  JSON.stringify({
-    kind: 'Service',
-    metadata: { name: 'db', namespace: 'shop' },
-    spec: { clusterIP: '10.96.0.6', selector: { app: 'db' }, ports: [{ port: 5432 }] },
-  }),
-);
+const cluster = shopCluster;
 
 const agent: AgentIdentity = { name: 'agent', speaksFor: () => true };
 const pods = { 1: 'shop/client', 2: 'shop/web-1', 3: 'shop/db' };
