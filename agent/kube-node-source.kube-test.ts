@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadKubeConfig } from '../server/kube-api/kube-config.ts';
@@ -18,10 +18,7 @@ let api: TestingApiServer;
 
 before(async () => {
   api = await TestingApiServer.start();
-  for (const crd of CRDS) {
-    await api.kubectl(['apply', '-f', resolve(import.meta.dirname, `../deploy/crd/${crd}.yaml`)]);
-    await api.kubectl(['wait', '--for=condition=Established', `crd/${crd}.networking.k8s.aws`]);
-  }
+  await api.installCrds(CRDS);
 });
 
 after(async () => {

@@ -73,8 +73,7 @@ progress('starting etcd, kube-apiserver and kube-controller-manager');
 const api = await TestingApiServer.start();
 try {
   const config = loadKubeConfig(api.kubeconfig);
-  await api.kubectl(['apply', '-f', new URL('../deploy/crd/policyendpoints.yaml', import.meta.url).pathname]);
-  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  await api.installCrds(['policyendpoints']);
 
   progress(`registering ${namespaces.length} namespaces and ${pods.length} pods`);
   for (let i = 0; i < pods.length; i += 1000) {

@@ -111,8 +111,7 @@ const policy = (port: number) =>
 progress('starting etcd, kube-apiserver and kube-controller-manager');
 const api = await TestingApiServer.start();
 try {
-  await api.kubectl(['apply', '-f', `${ROOT}deploy/crd/policyendpoints.yaml`]);
-  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  await api.installCrds(['policyendpoints']);
   const config = loadKubeConfig(api.kubeconfig);
   delete process.env.PALISADE_INGEST_URL;
   await onTheLab(15, async (cleanups) => {

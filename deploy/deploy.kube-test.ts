@@ -47,7 +47,7 @@ test('every manifest of deploy/ passes a server-side dry run, then applies', asy
   }
   await api.kubectl(['apply', '-k', DEPLOY]);
   for (const crd of ['policyendpoints', 'clusternetworkpolicies', 'clusterpolicyendpoints'])
-    await api.kubectl(['wait', '--for=condition=established', `crd/${crd}.networking.k8s.aws`]);
+    await api.crdEstablished(crd);
   const kinds = await api.kubectl([
     'get',
     'deployments,daemonsets,services',

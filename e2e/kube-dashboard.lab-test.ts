@@ -26,8 +26,7 @@ let aliceToken: string;
  */
 before(async () => {
   api = await TestingApiServer.start();
-  await api.kubectl(['apply', '-f', `${root}deploy/crd/policyendpoints.yaml`]);
-  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  await api.installCrds(['policyendpoints']);
   await api.kubectl(['create', 'namespace', 'palisade-system']);
   await api.kubectl(['create', 'serviceaccount', 'palisade-agent', '-n', 'palisade-system']);
   // What deploy/agent projects into each agent: a token good only for the dashboard's ingest, bound

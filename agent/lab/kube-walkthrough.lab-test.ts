@@ -30,10 +30,7 @@ const statuses = new Map<string, AgentStatus>();
  */
 before(async () => {
   api = await TestingApiServer.start();
-  for (const crd of ['policyendpoints', 'clusternetworkpolicies', 'clusterpolicyendpoints']) {
-    await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/${crd}.yaml`]);
-    await api.kubectl(['wait', '--for=condition=established', `crd/${crd}.networking.k8s.aws`]);
-  }
+  await api.installCrds(['policyendpoints', 'clusternetworkpolicies', 'clusterpolicyendpoints']);
   ingest = createServer((request, response) => {
     const body: Buffer[] = [];
     request.on('data', (chunk: Buffer) => body.push(chunk));

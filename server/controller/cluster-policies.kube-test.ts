@@ -24,9 +24,7 @@ let api: TestingApiServer;
 
 before(async () => {
   api = await TestingApiServer.start();
-  await api.kubectl(['apply', '-k', `${ROOT}/deploy/crd`]);
-  for (const crd of ['clusternetworkpolicies', 'clusterpolicyendpoints', 'policyendpoints'])
-    await api.kubectl(['wait', '--for=condition=established', `crd/${crd}.networking.k8s.aws`]);
+  await api.installCrds(['clusternetworkpolicies', 'clusterpolicyendpoints', 'policyendpoints']);
   const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
   await registerPods(loadKubeConfig(api.kubeconfig), cluster.allNamespaces(), cluster.allPods());
 });

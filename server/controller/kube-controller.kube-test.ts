@@ -30,8 +30,7 @@ let api: TestingApiServer;
 
 before(async () => {
   api = await TestingApiServer.start();
-  await api.kubectl(['apply', '-f', `${ROOT}/deploy/crd/policyendpoints.yaml`]);
-  await api.kubectl(['wait', '--for=condition=established', 'crd/policyendpoints.networking.k8s.aws']);
+  await api.installCrds(['policyendpoints']);
   const cluster = loadState([`${WALKTHROUGH}/cluster.yaml`]);
   await registerPods(loadKubeConfig(api.kubeconfig), cluster.allNamespaces(), cluster.allPods());
   // The walkthrough's Services, at the ClusterIPs the state gives them (inside the API server's range).

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterObject } from '../policy/cluster.ts';
@@ -40,16 +40,7 @@ test('a kind the cluster does not serve is looked for less and less often, and p
       `${errors.length} tries in 4 s:\n${errors.join('\n')}`,
     );
     assert.match(errors[0] ?? '', /not served by the cluster \(is its CRD installed\?\); retrying in 100 ms/);
-    await api.kubectl([
-      'apply',
-      '-f',
-      resolve(import.meta.dirname, '../../deploy/crd/clusternetworkpolicies.yaml'),
-    ]);
-    await api.kubectl([
-      'wait',
-      '--for=condition=Established',
-      'crd/clusternetworkpolicies.networking.k8s.aws',
-    ]);
+    await api.installCrds(['clusternetworkpolicies']);
     const file = join(api.dir, 'policy.yaml');
     writeFileSync(
       file,

@@ -201,6 +201,25 @@ export class TestingApiServer {
     return (await this.kubectl([...args, ...bound])).trim();
   }
 
+  /** Applies Palisade's CRDs of these names (`policyendpoints`…, from deploy/crd), then waits until each is served. */
+  async installCrds(names: readonly string[]): Promise<void> {
+    for (const name of names) await this.kubectl(['apply', '-f', join(ROOT, 'deploy/crd', `${name}.yaml`)]);
+    for (const name of names) await this.crdEstablished(name);
+  }
+
+  /**
+   * Waits until the API server serves a CRD of Palisade's (`policyendpoints`…). Just after it is
+   * created a CRD may have no conditions yet, and `kubectl wait` then fails instead of waiting.
+   */
+  async crdEstablished(name: string): Promise<void> {
+    const crd = `crd/${name}.networking.k8s.aws`;
+    const established = ['-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'];
+    for (const deadline = Date.now() + 60_000; ; await sleep(100)) {
+      if ((await this.kubectl(['get', crd, ...established])).trim() === 'True') return;
+      if (Date.now() > deadline) throw new Error(`${crd} is not Established after 60 s`);
+    }
+  }
+
   /** Runs kubectl as the admin; resolves with its output, rejects with its stderr. */
   kubectl(args: readonly string[], input?: string): Promise<string> {
     return runKubectl(['--kubeconfig', this.kubeconfig, ...args], input);
