@@ -14,7 +14,8 @@ import type { Flow } from './flow.ts';
 /**
  * Flows stored in bulk: a block of fixed-width records, one per flow, that the flow store keeps as
  * one value (see flow-store.ts), so that storing a flow costs writing 64 bytes rather than a row
- * and its index entries. Names are ids of the store's names table (0: none).
+ * and its index entries. Names are ids (0: none): of a FlowBlock's own names while a batch is
+ * taken in, of the store's names table once stored.
  *
  *   0  time (milliseconds, float64)     24  source address (16 bytes, IPv4 as ::ffff:a.b.c.d)
  *   8  pod id (uint32)                  40  destination address (16 bytes)
@@ -41,6 +42,8 @@ const AT = {
   tier: 63,
 } as const;
 const BITS = { egress: 1, deny: 2, denied: 4, ipv6: 8 } as const;
+/** Where a record holds name ids. */
+const NAME_FIELDS = [AT.pod, AT.policy, AT.peer, AT.service] as const;
 const NO_REASON = 255;
 
 /** The name ids a record holds besides its node's (0: none). */
@@ -175,7 +178,7 @@ export class FlowRecords {
     const copy = new FlowRecords(Buffer.from(this.bytes));
     for (let i = 0; i < this.count; i++) {
       const at = i * RECORD_BYTES;
-      for (const field of [AT.pod, AT.policy, AT.peer, AT.service])
+      for (const field of NAME_FIELDS)
         copy.view.setUint32(at + field, ids[this.view.getUint32(at + field, true)] ?? 0, true);
     }
     return copy;

@@ -51,7 +51,7 @@ export interface FlowPair {
 }
 
 export interface FlowStoreLimits {
-  /** Rows kept at most; the oldest go first. */
+  /** Flows kept at most (the name is from when each was a row); the oldest go first. */
   readonly maxRows: number;
   /** Flows older than this (milliseconds) go. */
   readonly maxAgeMs: number;
