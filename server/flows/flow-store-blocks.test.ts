@@ -210,3 +210,53 @@ test('a store of the last layout with a row per flow and names as ids opens with
     ['blocks', 'names', 'senders'],
   );
 });
+
+test('past the row limit the oldest flows go, wherever they are: a block that spans a long time keeps its newer ones', () => {
+  const store = new FlowStore(':memory:', { maxRows: 10, maxAgeMs: 365 * 24 * 3600 * 1000 });
+  const at = (time: number, node: string): Flow => ({
+    time: T0 + time,
+    node,
+    direction: 'ingress',
+    verdict: 'allow',
+    kind: 'new-flow',
+    src: '10.0.0.1',
+    sport: time,
+    dst: '10.0.0.2',
+    dport: 80,
+    protocol: 6,
+    family: 4,
+    tier: 'None',
+  });
+  store.add([at(0, 'quiet')]);
+  store.add(Array.from({ length: 10 }, (_, i) => at(i + 1, 'busy')));
+  // Joins the quiet node's block, which then spans from 0 to 1000.
+  store.add([at(1000, 'quiet')]);
+  store.prune(T0 + 1000);
+  assert.deepEqual(
+    store.query().map((flow) => flow.sport),
+    [1000, 10, 9, 8, 7, 6, 5, 4, 3, 2],
+  );
+});
+
+test('a store whose rows were keyed past JavaScript’s exact integers opens; addresses it held that are none read as 0.0.0.0', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'palisade-flows-')), 'flows.sqlite');
+  const old = new DatabaseSync(path);
+  old.exec(`
+    CREATE TABLE flows (id INTEGER PRIMARY KEY, time REAL NOT NULL, node TEXT NOT NULL, pod TEXT,
+      direction INTEGER NOT NULL, verdict INTEGER NOT NULL, kind INTEGER NOT NULL, reason INTEGER,
+      family INTEGER NOT NULL, src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL,
+      dport INTEGER NOT NULL, protocol INTEGER NOT NULL, policy TEXT, peer TEXT, service TEXT);
+    INSERT INTO flows VALUES
+      (${T0} * 1048576, ${T0}, 'lab-node-1', 'default/a', 0, 0, 0, 0, 4, '10.0.0.1', 1, '10.0.0.2', 80, 6, NULL, NULL, NULL),
+      (${T0 + 1} * 1048576, ${T0 + 1}, 'lab-node-1', 'default/a', 0, 1, 1, 0, 4, 'node-a', 2, '300.1.2.3', 80, 6, NULL, NULL, NULL);`);
+  old.close();
+  const store = new FlowStore(path);
+  assert.deepEqual(
+    store.query().map((flow) => [flow.sport, flow.src, flow.dst, flow.verdict]),
+    [
+      [2, '0.0.0.0', '0.0.0.0', 'deny'],
+      [1, '10.0.0.1', '10.0.0.2', 'allow'],
+    ],
+  );
+  store.close();
+});

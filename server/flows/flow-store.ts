@@ -115,7 +115,7 @@ interface Found {
   readonly time: number;
 }
 
-/** Newest first; flows of one millisecond in the order they were stored, the last first. */
+/** Newest first; flows of one millisecond by their block, then by their place in it, the last first. */
 const newestFirst = (a: Found, b: Found) => b.time - a.time || b.block.id - a.block.id || b.i - a.i;
 
 /** A BLOB as node:sqlite gives it, read in place. */
@@ -198,7 +198,11 @@ export class FlowStore {
     this.db.exec('BEGIN');
     try {
       let chunk: Flow[] = [];
-      for (const row of this.db.prepare('SELECT * FROM flows ORDER BY id').iterate()) {
+      // Every column but the row's key, which an early layout made larger than JavaScript's numbers.
+      const columns = (this.db.prepare('PRAGMA table_info(flows)').all() as { name: string }[])
+        .map((column) => column.name)
+        .filter((name) => name !== 'id');
+      for (const row of this.db.prepare(`SELECT ${columns.join(', ')} FROM flows ORDER BY id`).iterate()) {
         chunk.push(this.earlierFlow(row as Record<string, unknown>));
         if (chunk.length === BLOCK_RECORDS) {
           this.write(chunk);
@@ -438,18 +442,28 @@ export class FlowStore {
       }
       this.recount();
       let excess = this.rows - this.limits.maxRows;
-      const oldest = this.db.prepare('SELECT id FROM blocks ORDER BY first, id LIMIT 1');
+      // The block that begins first, and when the next one begins: of its flows, those older than
+      // any other block's go (at least its oldest, should times tie), then the blocks are looked at
+      // again, so that the oldest flows go first wherever they are.
+      const oldest = this.db.prepare('SELECT id, first FROM blocks ORDER BY first, id LIMIT 2');
       while (excess > 0) {
-        const { id } = oldest.get() as { id: number };
-        const [block] = [...this.blocks('WHERE id = ?', id)] as [Block];
+        const [first, next] = oldest.all() as { id: number; first: number }[];
+        const [block] = [...this.blocks('WHERE id = ?', (first as { id: number }).id)] as [Block];
         const { records } = block;
-        // Its flows oldest first; the first `excess` of them go.
         const order = Array.from({ length: records.count }, (_, i) => i).sort(
           (a, b) => records.time(a) - records.time(b) || a - b,
         );
-        const keep = order.slice(excess).sort((a, b) => a - b);
-        this.keepOnly(block, keep);
-        excess -= records.count - keep.length;
+        let going = 1;
+        while (
+          going < Math.min(excess, order.length) &&
+          (next === undefined || records.time(order[going] as number) < next.first)
+        )
+          going++;
+        this.keepOnly(
+          block,
+          order.slice(going).sort((a, b) => a - b),
+        );
+        excess -= going;
       }
       this.db.prepare('DELETE FROM senders WHERE time < ?').run(cutoff);
       this.db.exec('COMMIT');
