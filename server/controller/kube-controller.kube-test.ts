@@ -92,7 +92,7 @@ function startController(identity: string, kubeconfig = api.kubeconfig) {
   return { controller, leader, stop };
 }
 
-test('the controller writes the PolicyEndpoints of the walkthrough, owned by their policies, with server-side apply', async () => {
+test('the controller writes the PolicyEndpoints of the walkthrough, owned by their policies, as its field manager', async () => {
   const replica = startController('replica-a');
   try {
     for (const file of [
@@ -129,7 +129,7 @@ test('the controller writes the PolicyEndpoints of the walkthrough, owned by the
       );
       assert.ok(
         item.metadata.managedFields.some(
-          (field) => field.manager === FIELD_MANAGER && field.operation === 'Apply',
+          (field) => field.manager === FIELD_MANAGER && field.operation === 'Update',
         ),
       );
     }
@@ -170,9 +170,28 @@ test('the controller writes the PolicyEndpoints of the walkthrough, owned by the
       edited.metadata.name,
       '--type=merge',
       '-p',
-      JSON.stringify({ spec: { ingress: [{ cidr: '0.0.0.0/0' }], podIsolation: [] } }),
+      JSON.stringify({
+        metadata: { labels: { team: 'ops' }, annotations: { note: 'kept' } },
+        spec: {
+          podSelector: { matchLabels: { extra: 'x' } },
+          ingress: [{ cidr: '0.0.0.0/0' }],
+          egress: [{ cidr: '10.9.9.9' }],
+          podIsolation: [],
+        },
+      }),
     ]);
     await converged();
+    // The controller's merge patch takes out what it does not want and leaves others' labels.
+    const putBack = JSON.parse(
+      await api.kubectl(['get', 'policyendpoints', '-n', 'default', edited.metadata.name, '-o', 'json']),
+    ) as {
+      metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+      spec: { egress?: unknown[]; podSelector?: { matchLabels?: Record<string, string> } };
+    };
+    assert.deepEqual(putBack.spec.egress ?? [], []);
+    assert.equal(putBack.spec.podSelector?.matchLabels?.extra, undefined);
+    assert.deepEqual(putBack.metadata.labels, { ...MANAGED_BY, team: 'ops' });
+    assert.equal(putBack.metadata.annotations?.note, 'kept');
     await api.kubectl(['delete', 'policyendpoints', '-n', 'default', '--all']);
     await converged();
   } finally {

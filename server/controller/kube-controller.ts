@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Json } from '../kube/decode.ts';
+import { mergePatch } from '../kube/merge-patch.ts';
 import { keyOf } from '../kube/object-meta.ts';
 import { decodeObject } from '../kube/objects.ts';
 import { ClusterInformers } from '../kube-api/cluster-informers.ts';
@@ -15,7 +16,7 @@ import {
   SERVICES,
 } from '../kube-api/informer.ts';
 import type { LeaderElection } from '../kube-api/leader-election.ts';
-import { ApiError, applyObject, rawRequest } from '../kube-api/raw-request.ts';
+import { ApiError, createObject, mergePatchObject, rawRequest } from '../kube-api/raw-request.ts';
 import type { Logger } from '../log.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
 import { type EndpointsChange, EndpointsIndex, isClusterPolicyKey } from './endpoints-index.ts';
@@ -29,6 +30,9 @@ const DELETED = '';
 /** The field manager of every write. */
 export const FIELD_MANAGER = 'palisade-controller';
 
+/** Writes are answered with the object's metadata alone. */
+const METADATA = { metadataOnly: true };
+
 const pathOf = (endpoint: ManagedEndpoint) =>
   objectPath(
     endpoint.kind === 'ClusterPolicyEndpoint' ? CLUSTER_POLICY_ENDPOINTS : POLICY_ENDPOINTS,
@@ -36,8 +40,8 @@ const pathOf = (endpoint: ManagedEndpoint) =>
     endpoint.metadata.name,
   );
 
-/** The PolicyEndpoint (or ClusterPolicyEndpoint) as it is applied: our label added, nothing the API server sets. */
-function applied<E extends ManagedEndpoint>(endpoint: E): E {
+/** The PolicyEndpoint (or ClusterPolicyEndpoint) as it is written: our label added, nothing the API server sets. */
+function labelled<E extends ManagedEndpoint>(endpoint: E): E {
   const owners = endpoint.metadata.ownerReferences?.map((owner) => ({ ...owner, controller: true }));
   return {
     ...endpoint,
@@ -57,8 +61,8 @@ export interface ControllerOptions {
  * same EndpointsIndex the lab uses, and our PolicyEndpoints that exist into `actual`. Each change
  * marks the policies it touched; while this replica leads, a worker brings each marked policy's
  * PolicyEndpoints to the desired entries, packed over the existing ones as AWS's controller packs
- * them, with server-side apply (field manager `palisade-controller`), skipping those already
- * right, and deletes the ones no longer wanted.
+ * them (created, or changed by a merge patch; field manager `palisade-controller`), skipping
+ * those already right, and deletes the ones no longer wanted.
  * PolicyEndpoints are owned by their NetworkPolicy, so the garbage collector removes them with it
  * even while no controller runs.
  */
@@ -75,7 +79,7 @@ export class KubeController {
   /** The resourceVersion of each PolicyEndpoint as our last write left it, to know its echo. */
   private readonly written = new Map<string, string>();
   /**
-   * PolicyEndpoints being applied, with the versions the watch brought of them meanwhile: these
+   * PolicyEndpoints being written, with the versions the watch brought of them meanwhile: these
    * are judged when the answer comes (one is our write, any other someone else's).
    */
   private readonly inFlight = new Map<string, string[]>();
@@ -259,7 +263,7 @@ export class KubeController {
     const wantedNow: readonly ManagedEndpoint[] = isClusterPolicyKey(policyKey)
       ? this.index.clusterOf(policyKey)
       : this.index.of(policyKey);
-    const desired = packPolicyEndpoints(wantedNow.map(applied), existing, this.chunkSize);
+    const desired = packPolicyEndpoints(wantedNow.map(labelled), existing, this.chunkSize);
     const byName = new Map(existing.map((endpoint) => [endpoint.metadata.name, endpoint]));
     const wanted = new Set(desired.map((endpoint) => endpoint.metadata.name));
     const guarded = (what: string, write: () => Promise<unknown>) => async () => {
@@ -293,14 +297,7 @@ export class KubeController {
         try {
           // A PolicyEndpoint is held in the API's own form: it is sent as it is. The answer's
           // metadata is all we read (its resourceVersion): the spec is what we sent.
-          const result = await applyObject<{ metadata?: { resourceVersion?: string } }>(
-            this.config,
-            pathOf(endpoint),
-            endpoint,
-            FIELD_MANAGER,
-            { metadataOnly: true },
-          );
-          version = result.metadata?.resourceVersion;
+          version = (await this.write(endpoint, policyKey)).metadata?.resourceVersion;
         } finally {
           this.inFlight.delete(key);
           // The watch brought only its metadata: it is read whole, and the policy looked at again.
@@ -337,6 +334,30 @@ export class KubeController {
       second.map(apply),
       existing.filter((endpoint) => !wanted.has(endpoint.metadata.name)).map(remove),
     ];
+  }
+
+  /**
+   * Creates a PolicyEndpoint we do not know of, or changes one we know by a merge patch from the
+   * version we hold: its spec's changes, our label and its owner. A create that finds it there
+   * already, or a patch that finds it gone, reads it again (which looks at its policy again) and
+   * fails, so that the policy's later rounds wait.
+   */
+  private async write(
+    endpoint: ManagedEndpoint,
+    policyKey: string,
+  ): Promise<{ metadata?: { resourceVersion?: string } }> {
+    const current = this.actual.get(keyOf(endpoint.metadata));
+    try {
+      if (!current)
+        return await createObject(this.config, pathOf(endpoint), endpoint, FIELD_MANAGER, METADATA);
+      const { labels, ownerReferences } = endpoint.metadata;
+      const patch = { metadata: { labels, ownerReferences }, spec: mergePatch(current.spec, endpoint.spec) };
+      return await mergePatchObject(this.config, pathOf(endpoint), patch, FIELD_MANAGER, METADATA);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === (current ? 404 : 409))
+        void this.reread(endpoint, policyKey);
+      throw error;
+    }
   }
 
   /**

@@ -143,6 +143,48 @@ export async function rawRequest<T>(
 }
 
 /**
+ * Creates an object (a POST to its collection, `path` being the object's own path) as
+ * `fieldManager`; with `metadataOnly` the answer holds only the created object's metadata.
+ */
+export function createObject<T>(
+  config: KubeConfig,
+  path: string,
+  object: object,
+  fieldManager: string,
+  options: { metadataOnly?: boolean } = {},
+): Promise<T> {
+  return rawRequest<T>(
+    config,
+    'POST',
+    `${path.slice(0, path.lastIndexOf('/'))}?fieldManager=${encodeURIComponent(fieldManager)}`,
+    { contentType: 'application/json', data: JSON.stringify(object) },
+    undefined,
+    options.metadataOnly,
+  );
+}
+
+/**
+ * Changes an object by a JSON merge patch (RFC 7386) as `fieldManager`; with `metadataOnly` the
+ * answer holds only the changed object's metadata.
+ */
+export function mergePatchObject<T>(
+  config: KubeConfig,
+  path: string,
+  patch: unknown,
+  fieldManager: string,
+  options: { metadataOnly?: boolean } = {},
+): Promise<T> {
+  return rawRequest<T>(
+    config,
+    'PATCH',
+    `${path}?fieldManager=${encodeURIComponent(fieldManager)}`,
+    { contentType: 'application/merge-patch+json', data: JSON.stringify(patch) },
+    undefined,
+    options.metadataOnly,
+  );
+}
+
+/**
  * Server-side apply of a whole object, as `fieldManager`, taking over fields others set; with
  * `dryRun` the API server validates and authorizes it without storing it; with `metadataOnly`
  * the answer holds only the applied object's metadata.
