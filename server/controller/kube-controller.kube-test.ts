@@ -93,6 +93,17 @@ function startController(identity: string, kubeconfig = api.kubeconfig) {
 }
 
 test('the controller writes the PolicyEndpoints of the walkthrough, owned by their policies, as its field manager', async () => {
+  // Someone else's PolicyEndpoint under the name the controller gives the first policy's: taken over.
+  const taken = chunkName({ namespace: 'default', name: 'demo-app-deny-all' }, 0);
+  await api.kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: networking.k8s.aws/v1alpha1
+kind: PolicyEndpoint
+metadata: {name: ${taken}, namespace: default, labels: {team: ops}}
+spec:
+  policyRef: {name: demo-app-deny-all, namespace: default}
+  ingress: [{cidr: 0.0.0.0/0}]`,
+  );
   const replica = startController('replica-a');
   try {
     for (const file of [
@@ -104,6 +115,10 @@ test('the controller writes the PolicyEndpoints of the walkthrough, owned by the
     }
     const endpoints = await converged();
     assert.equal(endpoints.length, 3);
+    assert.deepEqual(endpoints.find((endpoint) => endpoint.metadata.name === taken)?.metadata.labels, {
+      ...MANAGED_BY,
+      team: 'ops',
+    });
     const policies = (await getObjects('networkpolicies')).map((policy) => [
       policy.metadata.name,
       policy.metadata.uid,

@@ -297,7 +297,7 @@ export class KubeController {
         try {
           // A PolicyEndpoint is held in the API's own form: it is sent as it is. The answer's
           // metadata is all we read (its resourceVersion): the spec is what we sent.
-          version = (await this.write(endpoint, policyKey)).metadata?.resourceVersion;
+          version = (await this.write(endpoint)).metadata?.resourceVersion;
         } finally {
           this.inFlight.delete(key);
           // The watch brought only its metadata: it is read whole, and the policy looked at again.
@@ -337,26 +337,35 @@ export class KubeController {
   }
 
   /**
-   * Creates a PolicyEndpoint we do not know of, or changes one we know by a merge patch from the
-   * version we hold: its spec's changes, our label and its owner. A create that finds it there
-   * already, or a patch that finds it gone, reads it again (which looks at its policy again) and
-   * fails, so that the policy's later rounds wait.
+   * Creates a PolicyEndpoint we do not know of, or changes one we hold by a merge patch from the
+   * version we hold: its spec's changes, our label and its owner. One gone meanwhile is created
+   * anew; one there already that we did not know (someone else's under our name, or ours not seen
+   * yet) is changed from what the API server holds, as server-side apply would take it over.
    */
-  private async write(
-    endpoint: ManagedEndpoint,
-    policyKey: string,
-  ): Promise<{ metadata?: { resourceVersion?: string } }> {
+  private async write(endpoint: ManagedEndpoint): Promise<{ metadata?: { resourceVersion?: string } }> {
+    const path = pathOf(endpoint);
+    const { labels, ownerReferences } = endpoint.metadata;
+    const patchFrom = (spec: unknown) =>
+      mergePatchObject<{ metadata?: { resourceVersion?: string } }>(
+        this.config,
+        path,
+        { metadata: { labels, ownerReferences }, spec: mergePatch(spec, endpoint.spec) },
+        FIELD_MANAGER,
+        METADATA,
+      );
     const current = this.actual.get(keyOf(endpoint.metadata));
+    if (current) {
+      try {
+        return await patchFrom(current.spec);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 404)) throw error;
+      }
+    }
     try {
-      if (!current)
-        return await createObject(this.config, pathOf(endpoint), endpoint, FIELD_MANAGER, METADATA);
-      const { labels, ownerReferences } = endpoint.metadata;
-      const patch = { metadata: { labels, ownerReferences }, spec: mergePatch(current.spec, endpoint.spec) };
-      return await mergePatchObject(this.config, pathOf(endpoint), patch, FIELD_MANAGER, METADATA);
+      return await createObject(this.config, path, endpoint, FIELD_MANAGER, METADATA);
     } catch (error) {
-      if (error instanceof ApiError && error.code === (current ? 404 : 409))
-        void this.reread(endpoint, policyKey);
-      throw error;
+      if (!(error instanceof ApiError && error.code === 409)) throw error;
+      return await patchFrom((await rawRequest<Json>(this.config, 'GET', path)).spec);
     }
   }
 
