@@ -23,8 +23,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         >
           Skip to content
         </a>
-        <div className="flex min-h-screen">
-          <aside className="sticky top-0 flex h-screen w-48 shrink-0 flex-col gap-6 border-r border-line bg-surface px-3 py-4">
+        {/* Narrower than a laptop, the side bar becomes a bar across the top: the page keeps the width. */}
+        <div className="flex min-h-screen flex-col lg:flex-row">
+          <aside className="flex shrink-0 flex-wrap items-center gap-x-6 gap-y-2 border-b border-line bg-surface px-4 py-2 lg:sticky lg:top-0 lg:h-screen lg:w-48 lg:flex-col lg:flex-nowrap lg:items-stretch lg:gap-6 lg:border-r lg:border-b-0 lg:px-3 lg:py-4">
             <a
               href="/"
               className="flex items-center gap-2 px-2 text-base font-semibold text-ink no-underline hover:no-underline"
@@ -40,11 +41,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <nav aria-label="Pages">
               <Nav />
             </nav>
-            <div className="mt-auto px-1">
+            <div className="ml-auto lg:mt-auto lg:ml-0 lg:px-1">
               <ThemeToggle initial={theme} />
             </div>
           </aside>
-          <main id="main" className="min-w-0 flex-1 space-y-3 px-6 py-5">
+          <main id="main" className="min-w-0 flex-1 space-y-3 px-4 py-5 lg:px-6">
             <SourceNotice />
             {children}
           </main>

@@ -14,7 +14,7 @@ export function ThemeToggle({ initial }: { initial: Theme }) {
     document.cookie = `${THEME_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
   };
   return (
-    <label className="flex flex-col gap-1 text-xs font-medium text-muted">
+    <label className="flex items-center gap-2 text-xs font-medium text-muted lg:flex-col lg:items-stretch lg:gap-1">
       Theme
       <select
         className="h-8 rounded-md border border-line-strong bg-surface px-2 text-sm text-ink"

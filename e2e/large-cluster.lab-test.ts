@@ -46,6 +46,19 @@ test('2,000 pods: the overview counts policies, isolation, denied flows and agen
     '/flows?verdict=deny&within=1h',
   );
   await screenshotThemes(page, 'overview-2000-pods', 'overview of 2,000 pods');
+  // The time axis reads the 24-hour clock, as the flows table does.
+  assert.match((await page.locator('figure svg text').last().textContent()) ?? '', /^\d\d:\d\d$/);
+  // In a narrow window the side bar goes across the top, and nothing scrolls the page sideways.
+  await page.setViewportSize({ width: 800, height: 800 });
+  await page.waitForTimeout(300);
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(sideways <= 0, `no horizontal scroll at 800 pixels (${sideways} pixels too wide)`);
+  const nav = await page.getByRole('navigation', { name: 'Pages' }).boundingBox();
+  const main = await page.locator('main').boundingBox();
+  assert.ok(
+    nav && main && nav.y + nav.height <= main.y && main.width >= 760,
+    'the pages above, the page full width',
+  );
   await page.close();
 });
 
@@ -122,6 +135,8 @@ test('2,000 pods: the graph is the namespace matrix; a cell opens by keyboard wi
   assert.match(await page.getByText(/drawing/).innerText(), /drawing 89 nodes and \d+ edges/);
   await screenshotThemes(page, 'graph-2000-pods-focus', 'a pod of 2,000 and its peers');
   await page.close();
+  // The policies of ns-0 come back, so that the next pages show the cluster the overview counted.
+  lab.replace(lab.objects);
 });
 
 test('2,000 pods: flows grouped with their deciding policies and a histogram, exported as CSV', async () => {
@@ -142,16 +157,50 @@ test('2,000 pods: flows grouped with their deciding policies and a histogram, ex
   const [header, first] = csv.split('\n');
   assert.equal(header, 'time,pod,direction,verdict,tier,src,sport,dst,dport,protocol,peer,policy,count');
   assert.match(first ?? '', /,deny,.*,"?default deny: isolated by/);
+  // At 1280 pixels the pods and their peers are whole, and so is the port.
+  const cut = await page.evaluate(() => {
+    const heads = [...document.querySelectorAll('[data-testid=flows] thead th')].map((th) => th.textContent);
+    const cells = [...document.querySelectorAll('[data-testid=flows] tbody tr[tabindex]')].flatMap((row) =>
+      ['pod', 'peer pod'].map((name) => row.children[heads.indexOf(name)] as HTMLElement),
+    );
+    const ports = [...document.querySelectorAll('[data-testid=flows] tbody tr[tabindex]')].map(
+      (row) => (row.children[heads.indexOf('destination')] as HTMLElement).innerText,
+    );
+    return {
+      names: cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent),
+      ports: ports.filter((port) => !/:8080\/TCP$/.test(port)),
+    };
+  });
+  assert.deepEqual(cut, { names: [], ports: [] });
   await screenshotThemes(page, 'flows-2000-pods', 'flows of 2,000 pods');
   await page.close();
 });
 
-test('2,000 pods: a policy shows the pods it selects and the edges it decides', async () => {
+test('2,000 pods: a policy shows the pods it selects and the edges it decides, readable', async () => {
+  // The list counts what the overview counts, once the policies the graph test took away are back.
+  for (let i = 0; i < 100; i++) {
+    const listed = (await (await fetch(`${base}/api/policies`)).json()) as { policies: unknown[] };
+    if (listed.policies.length === 500) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const page = await open('/policies?policy=ns-4%2Fbackend-from-frontend');
+  await page.getByRole('heading', { name: 'In the cluster (500)' }).waitFor({ timeout: 30_000 });
   const effect = page.getByTestId('policy-effect');
   await effect.getByText(/Selects 20 pods/).waitFor({ timeout: 30_000 });
   assert.match(await effect.innerText(), /its rules allow traffic on [1-9]\d* edges/);
+  // Names are whole, beside a Delete that is there for each.
+  const name = page.getByRole('button', { name: 'ns-1/egress-dns-and-internal', exact: true });
+  assert.ok(await name.evaluate((button) => button.scrollWidth <= button.clientWidth));
+  await page.getByRole('button', { name: 'Delete ns-1/egress-dns-and-internal' }).waitFor();
+  // The graph's text reads at no less than 10 pixels: the whole graph fits at that zoom.
+  const graph = effect.getByTestId('graph');
+  await graph.locator('.react-flow__node.pod').first().waitFor();
+  const zoom = await graph
+    .locator('.react-flow__viewport')
+    .evaluate((viewport) => new DOMMatrix(getComputedStyle(viewport).transform).a);
+  assert.ok(zoom * 12 >= 9.5, `zoomed to ${zoom}`);
   await page.getByTestId('policy-editor').locator('.monaco-editor').waitFor({ timeout: 15_000 });
+  await graph.scrollIntoViewIfNeeded();
   await screenshotThemes(page, 'policies-2000-pods', 'a policy of 500');
   await page.close();
 });

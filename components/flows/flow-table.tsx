@@ -16,8 +16,11 @@ import { CheckField, SelectField, TextField, Toolbar } from '../ui/field.tsx';
 import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel } from '../ui/panel.tsx';
 import { Td, Th } from '../ui/table.tsx';
+import { clock } from '../ui/time-axis.ts';
 import { type TimeBucket, TimeChart } from '../ui/time-chart.tsx';
+import { useWidth } from '../ui/use-width.ts';
 import { VerdictBadge } from '../ui/verdict.tsx';
+import { FIXED_WIDTHS, flowColumns } from './flow-columns.ts';
 import {
   type FlowFilter,
   flowFilterFromQuery,
@@ -36,8 +39,8 @@ const flowKey = (flow: Flow) =>
   `${flow.time} ${flow.node} ${flow.direction} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`;
 const ROW_HEIGHT = 28;
 const VIEW_ROWS = 22;
-const destinationOf = (flow: Flow) =>
-  `${flow.dst}:${flow.dport}/${protocolOfNumber(flow.protocol) ?? flow.protocol}`;
+const portOf = (flow: Flow) => `${flow.dport}/${protocolOfNumber(flow.protocol) ?? flow.protocol}`;
+const destinationOf = (flow: Flow) => `${flow.dst}:${portOf(flow)}`;
 
 /** Offers `text` as a file to save. */
 function download(name: string, type: string, text: string): void {
@@ -199,10 +202,25 @@ export function FlowTable() {
     visible.filter((row) => row.flow.pod && !decidedByFlow(row.flow)).map((row) => row.flow.pod as string),
   );
   const policyOf = (flow: Flow) => decidedBy(flow, flow.pod ? isolation.get(flow.pod) : undefined);
+  // Columns as wide as their longest values; a tier column only when a tier decided some flow.
+  const [frame, frameWidth] = useWidth<HTMLDivElement>(1024);
+  const longest = useMemo(() => {
+    const most = (length: (flow: Flow) => number) =>
+      rows.reduce((max, row) => Math.max(max, length(row.flow)), 0);
+    return {
+      pod: most((flow) => flow.pod?.length ?? 0),
+      peer: most((flow) => flow.peer?.length ?? 0),
+      source: most((flow) => `${flow.src}:${flow.sport}`.length),
+      destination: most((flow) => destinationOf(flow).length),
+      tier: most((flow) => tierInWords(flow)?.length ?? 0),
+    };
+  }, [rows]);
+  // The table fills the page inside its border, and is never narrower than 64rem (narrower pages scroll it sideways).
+  const widths = flowColumns(longest, Math.max(frameWidth - 2, 1024), filter?.grouped === true);
   const exportRows = () => rows.map((row) => ({ ...row, policy: policyOf(row.flow) }));
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
   return (
-    <div className="flows-view space-y-3">
+    <div className="flows-view space-y-3" ref={frame}>
       <Toolbar label="Flow filters">
         <SelectField
           label="Verdict"
@@ -304,7 +322,7 @@ export function FlowTable() {
           filter?.within
             ? `Flows over the last ${filter.within}`
             : oldestMinute
-              ? `Flows since ${new Date(oldestMinute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
+              ? `Flows since ${clock(oldestMinute)}`
               : 'Flows over the last hour'
         }
         actions={
@@ -354,22 +372,26 @@ export function FlowTable() {
           onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
         >
           <table
-            className="w-full min-w-[64rem] table-fixed border-collapse text-left text-[13px]"
+            className="w-full min-w-[64rem] table-fixed border-collapse text-left text-xs"
             data-testid="flows"
           >
             <thead>
-              <tr>
-                <Th className="w-24">time</Th>
-                <Th className="w-36">pod</Th>
-                <Th className="w-18">direction</Th>
-                <Th className="w-20">verdict</Th>
-                <Th className="w-32">source</Th>
-                <Th className="w-40">destination</Th>
-                {/* Peer and tier stay narrow: at 64rem "decided by" keeps 4rem beside the count. */}
-                <Th className="w-28">peer pod</Th>
-                <Th className="w-28">tier</Th>
+              {/* Every column as wide as its values: "decided by" takes the rest (its title holds a long list whole). */}
+              <tr className="[&>th]:px-2 [&>th]:whitespace-nowrap">
+                <Th style={{ width: FIXED_WIDTHS.time }}>time</Th>
+                <Th style={{ width: widths.pod }}>pod</Th>
+                <Th style={{ width: FIXED_WIDTHS.direction }}>direction</Th>
+                <Th style={{ width: FIXED_WIDTHS.verdict }}>verdict</Th>
+                <Th style={{ width: widths.source }}>source</Th>
+                <Th style={{ width: widths.destination }}>destination</Th>
+                <Th style={{ width: widths.peer }}>peer pod</Th>
+                {widths.tier > 0 && <Th style={{ width: widths.tier }}>tier</Th>}
                 <Th>decided by</Th>
-                {filter?.grouped && <Th className="w-14 text-right">count</Th>}
+                {filter?.grouped && (
+                  <Th className="text-right" style={{ width: FIXED_WIDTHS.count }}>
+                    count
+                  </Th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -379,14 +401,12 @@ export function FlowTable() {
                   key={filter?.grouped ? `${flowKey(flow)} ${count}` : flowKey(flow)}
                   style={{ height: ROW_HEIGHT }}
                   // No padding: every row is ROW_HEIGHT tall, as the spacers above and below count them.
-                  className={`flow-${flow.verdict} cursor-pointer hover:bg-raised [&>td]:py-0 ${flow === selected ? 'bg-accent-soft' : ''}`}
+                  className={`flow-${flow.verdict} cursor-pointer hover:bg-raised [&>td]:px-2 [&>td]:py-0 ${flow === selected ? 'bg-accent-soft' : ''}`}
                   onClick={() => setSelected(flow)}
                   onKeyDown={(event) => event.key === 'Enter' && setSelected(flow)}
                   tabIndex={0}
                 >
-                  <Td className="whitespace-nowrap font-mono text-xs">
-                    {new Date(flow.time).toLocaleTimeString()}
-                  </Td>
+                  <Td className="whitespace-nowrap font-mono text-xs">{clock(flow.time, true)}</Td>
                   <Td className="truncate" title={flow.pod}>
                     {flow.pod ?? '?'}
                   </Td>
@@ -400,14 +420,23 @@ export function FlowTable() {
                     {flow.src}:{flow.sport}
                   </Td>
                   <Td className="truncate font-mono text-[11px]" title={destinationOf(flow)}>
-                    {destinationOf(flow)}
+                    {/* A long address is cut, never the port after it. */}
+                    <span
+                      className="inline-block truncate align-bottom"
+                      style={{ maxWidth: `calc(100% - ${portOf(flow).length + 1}ch)` }}
+                    >
+                      {flow.dst}
+                    </span>
+                    :{portOf(flow)}
                   </Td>
                   <Td className="truncate" title={flow.peer}>
                     {flow.peer ?? ''}
                   </Td>
-                  <Td className="truncate text-xs">
-                    {tierInWords(flow) ?? <span className="text-muted">–</span>}
-                  </Td>
+                  {widths.tier > 0 && (
+                    <Td className="truncate" title={tierInWords(flow)}>
+                      {tierInWords(flow) ?? <span className="text-muted">–</span>}
+                    </Td>
+                  )}
                   <Td
                     className={`truncate ${flow.verdict === 'deny' ? 'text-deny' : 'text-muted'}`}
                     title={policyOf(flow)}

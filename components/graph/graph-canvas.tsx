@@ -31,10 +31,10 @@ function NodeLabel({ node }: { node: ViewNode }) {
       : `${node.kind === 'workload' ? `${node.namespace} · workload, ` : node.kind === 'namespace' ? 'namespace, ' : ''}${node.pods} pod${node.pods === 1 ? '' : 's'}`;
   return (
     <div className="text-left leading-tight">
-      <div className="truncate font-semibold">{node.name}</div>
-      <div className="text-[11px] text-muted">{what}</div>
+      <div className="truncate text-sm font-semibold">{node.name}</div>
+      <div className="text-xs text-muted">{what}</div>
       {sides.length > 0 && (
-        <div className="mt-0.5 flex items-center gap-1 text-[11px] font-medium">
+        <div className="mt-0.5 flex items-center gap-1 text-xs font-medium">
           <svg width="10" height="11" viewBox="0 0 10 11" aria-hidden="true">
             <path d="M5 .5 9.5 2v3.5C9.5 8 7.5 9.8 5 10.5 2.5 9.8.5 8 .5 5.5V2z" fill="currentColor" />
           </svg>
@@ -175,7 +175,11 @@ export function GraphCanvas({
         edgeTypes={EDGE_TYPES}
         fitView
         // Around a focus the page opens on it and its nearest ring, readable; zoom out for the rest.
-        fitViewOptions={radial ? { nodes: nodes.slice(0, 10).map((node) => ({ id: node.id })) } : undefined}
+        // A few nodes are not blown up past a size their text reads well at.
+        fitViewOptions={{
+          maxZoom: 1.2,
+          nodes: radial ? nodes.slice(0, 10).map((node) => ({ id: node.id })) : undefined,
+        }}
         minZoom={0.05}
         onlyRenderVisibleElements={nodes.length > 100}
         nodesConnectable={false}

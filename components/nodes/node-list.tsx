@@ -6,13 +6,14 @@ import { Badge } from '../ui/badge.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
 import { Notice, Panel } from '../ui/panel.tsx';
 import { Table, Td, Th } from '../ui/table.tsx';
+import { clock } from '../ui/time-axis.ts';
 
 /** What a node's datapath is, in words. */
 function datapathText(node: NodeStatus): string {
   if (node.datapath === 'ebpf') return 'eBPF';
   if (node.datapath === 'simulated') return 'simulated (verdicts from the policy model)';
   const heard = node.agent.lastSeen
-    ? `last heard from ${new Date(node.agent.lastSeen).toLocaleTimeString()}`
+    ? `last heard from ${clock(node.agent.lastSeen, true)}`
     : 'not heard from';
   return `eBPF on a Kubernetes node; agent ${heard}`;
 }

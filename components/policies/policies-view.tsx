@@ -157,30 +157,52 @@ export function PoliciesView() {
           </a>
         )}
         <ul className="-mx-2 max-h-[70vh] overflow-auto">
-          {shown?.map((policy) => (
-            <li key={policy.name} className="flex items-center gap-1">
-              <button
-                type="button"
-                aria-current={policy.name === selected ? 'true' : undefined}
-                className={`min-w-0 flex-1 truncate rounded-md px-2 py-1 text-left font-mono text-xs ${
-                  policy.name === selected
-                    ? 'bg-accent-soft font-semibold text-accent'
-                    : 'text-ink hover:bg-raised'
-                }`}
-                onClick={() => pick(policy)}
-              >
-                {policy.name}
-              </button>
-              <Button
-                size="sm"
-                tone="ghost"
-                aria-label={`Delete ${policy.name}`}
-                onClick={() => remove(policy)}
-              >
-                Delete
-              </Button>
-            </li>
-          ))}
+          {shown?.map((policy) => {
+            const slash = policy.name.indexOf('/');
+            return (
+              <li key={policy.name} className="flex items-start gap-0.5">
+                {/* The whole name, on two lines when it is long: a line may break after its namespace. */}
+                <button
+                  type="button"
+                  aria-current={policy.name === selected ? 'true' : undefined}
+                  className={`min-w-0 flex-1 rounded-md px-2 py-1 text-left font-mono text-xs break-words ${
+                    policy.name === selected
+                      ? 'bg-accent-soft font-semibold text-accent'
+                      : 'text-ink hover:bg-raised'
+                  }`}
+                  onClick={() => pick(policy)}
+                >
+                  {slash < 0 ? (
+                    policy.name
+                  ) : (
+                    <>
+                      {policy.name.slice(0, slash + 1)}
+                      <wbr />
+                      {policy.name.slice(slash + 1)}
+                    </>
+                  )}
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Delete ${policy.name}`}
+                  title={`Delete ${policy.name}`}
+                  className="shrink-0 rounded-md p-1.5 text-muted hover:bg-deny-soft hover:text-deny"
+                  onClick={() => remove(policy)}
+                >
+                  <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+                    <path
+                      d="M1.5 3h9M4.5 3V1.5h3V3M2.75 3l.6 7.5h5.3l.6-7.5M5 5v3.5M7 5v3.5"
+                      fill="none"
+                      stroke="currentColor"
+                      strokeWidth="1.2"
+                      strokeLinecap="round"
+                      strokeLinejoin="round"
+                    />
+                  </svg>
+                </button>
+              </li>
+            );
+          })}
         </ul>
         {status && (
           <p role="status" className="mt-2 text-sm text-muted">

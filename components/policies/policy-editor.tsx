@@ -7,6 +7,7 @@ import { Button } from '../ui/button.tsx';
 import { TextField } from '../ui/field.tsx';
 import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel } from '../ui/panel.tsx';
+import { clock } from '../ui/time-axis.ts';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
 import { clusterYamlFor, type ListedPolicy } from './cluster-yaml.ts';
 import { DiffView } from './diff-view.tsx';
@@ -283,7 +284,7 @@ function PreviewList({ preview }: { preview: Preview }) {
               <li key={`${flow.time} ${flow.node} ${flow.src}:${flow.sport} ${flow.dst}:${flow.dport}`}>
                 {change === 'opens' ? 'now allowed' : 'now denied'}: {flow.src}:{flow.sport} → {flow.dst}:
                 {flow.dport} ({flow.verdict === 'allow' ? 'was allowed' : 'was denied'},{' '}
-                {new Date(flow.time).toLocaleTimeString()})
+                {clock(flow.time, true)})
               </li>
             ))}
             {preview.flows.length > 10 && <li>…and {preview.flows.length - 10} more.</li>}

@@ -62,7 +62,7 @@ export function PolicyEffect({ policy }: { policy: string }) {
           <span className="text-muted">(highlighted; other edges faded)</span>
         </p>
         {view.aggregation.length > 0 && <p className="text-xs text-muted">{view.aggregation.join(' ')}</p>}
-        {view.edges.length > 0 && <GraphCanvas view={view} onSelect={() => undefined} height="22rem" />}
+        {view.edges.length > 0 && <GraphCanvas view={view} onSelect={() => undefined} height="32rem" />}
       </div>
     </Panel>
   );

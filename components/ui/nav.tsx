@@ -14,7 +14,7 @@ const LINKS = [
 export function Nav() {
   const path = usePathname();
   return (
-    <ul className="flex flex-col gap-0.5">
+    <ul className="flex flex-wrap gap-0.5 lg:flex-col">
       {LINKS.map((link) => {
         const current = link.href === '/' ? path === '/' : path.startsWith(link.href);
         return (

@@ -13,12 +13,19 @@ test('an axis of one-second slices reads seconds, and no two labels read the sam
   assert.notEqual(clock(start, true), clock(start));
 });
 
+test('times read on the 24-hour clock, hours and minutes with two digits each', () => {
+  assert.equal(clock(start), '15:13');
+  assert.equal(clock(start + 9_000, true), '15:13:09');
+  assert.equal(clock(new Date(2026, 11, 2, 0, 5, 0).getTime()), '00:05');
+  assert.equal(clock(new Date(2026, 11, 2, 23, 59, 59).getTime(), true), '23:59:59');
+});
+
 test('an axis of minute slices reads minutes, its labels never overlapping nor past its end', () => {
   const labels = axisLabels(slices(60, 60_000), 40, 10, 640);
-  assert.equal(labels[0]?.text, clock(start));
+  assert.equal(labels[0]?.text, '15:13');
   for (const [i, label] of labels.entries()) {
-    if (i > 0) assert.ok(label.x - (labels[i - 1]?.x ?? 0) >= 90, `label ${i} overlaps the one before`);
-    assert.ok(label.x + 70 <= 640, `label ${i} goes past the end`);
+    if (i > 0) assert.ok(label.x - (labels[i - 1]?.x ?? 0) >= 72, `label ${i} overlaps the one before`);
+    assert.ok(label.x + 48 <= 640, `label ${i} goes past the end`);
   }
   // A wider axis has room for more of them.
   assert.ok(axisLabels(slices(60, 60_000), 40, 20, 1240).length > labels.length);

@@ -1,5 +1,6 @@
-/** Room for one time label on the axis, in pixels. */
-const LABEL_WIDTH = 90;
+/** Room for one time label on the axis, in pixels, and how wide the widest (`23:59:59`) is drawn. */
+const LABEL_WIDTH = 72;
+const TEXT_WIDTH = 48;
 
 /** A label of a time axis: its slice, where it starts, and the time it reads. */
 export interface AxisLabel {
@@ -8,12 +9,17 @@ export interface AxisLabel {
   readonly text: string;
 }
 
-export const clock = (time: number, seconds = false) =>
-  new Date(time).toLocaleTimeString([], {
-    hour: '2-digit',
-    minute: '2-digit',
-    ...(seconds ? { second: '2-digit' } : {}),
-  });
+const twoDigits = (value: number) => String(value).padStart(2, '0');
+
+/**
+ * A local time of day on the 24-hour clock, `17:51` (`17:51:09` with seconds): the one way every
+ * page writes a time (axes, tables, titles), short and never read as morning for evening.
+ */
+export function clock(time: number, seconds = false): string {
+  const date = new Date(time);
+  const minutes = `${twoDigits(date.getHours())}:${twoDigits(date.getMinutes())}`;
+  return seconds ? `${minutes}:${twoDigits(date.getSeconds())}` : minutes;
+}
 
 /**
  * The labels of slices starting at `starts` (evenly spaced, in milliseconds), drawn `slot` pixels
@@ -32,7 +38,7 @@ export function axisLabels(
   const labels: AxisLabel[] = [];
   for (let index = 0; index < starts.length; index += every) {
     const x = left + index * slot;
-    if (x + LABEL_WIDTH - 20 > width) break;
+    if (x + TEXT_WIDTH > width) break;
     labels.push({ index, x, text: clock(starts[index] ?? 0, seconds) });
   }
   return labels;
