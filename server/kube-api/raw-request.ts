@@ -186,15 +186,14 @@ export function mergePatchObject<T>(
 
 /**
  * Server-side apply of a whole object, as `fieldManager`, taking over fields others set; with
- * `dryRun` the API server validates and authorizes it without storing it; with `metadataOnly`
- * the answer holds only the applied object's metadata.
+ * `dryRun` the API server validates and authorizes it without storing it.
  */
 export function applyObject<T>(
   config: KubeConfig,
   path: string,
   object: object,
   fieldManager: string,
-  options: { dryRun?: boolean; bearer?: string; metadataOnly?: boolean } = {},
+  options: { dryRun?: boolean; bearer?: string } = {},
 ): Promise<T> {
   const dryRun = options.dryRun ? '&dryRun=All' : '';
   return rawRequest<T>(
@@ -203,6 +202,5 @@ export function applyObject<T>(
     `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true${dryRun}`,
     { contentType: 'application/apply-patch+yaml', data: JSON.stringify(object) },
     options.bearer,
-    options.metadataOnly,
   );
 }
