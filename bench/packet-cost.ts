@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { addon, emptyMap } from '../agent/datapath/addon.ts';
 import { nodeCounters } from '../agent/datapath/introspect.ts';
 import { LAYOUT } from '../agent/datapath/layout.ts';
-import { podDir } from '../agent/datapath/pins.ts';
+import { nodeDir, podDir } from '../agent/datapath/pins.ts';
 import type { PodDatapath } from '../agent/datapath/pod-datapath.ts';
 import { TCP_FLAGS, TCP_FRAME_SIZE, type TcpSegment, tcpFrames } from './frames.ts';
 import { mean, median, percentile, seededRandom } from './stats.ts';
@@ -76,6 +78,18 @@ export interface CostOptions {
   readonly seed: number;
 }
 
+/** First packets (SYN) of `options.flows` new flows crossing `direction`, from peers drawn at random from the rules. */
+function newFlowSegments(direction: 'ingress' | 'egress', options: CostOptions): TcpSegment[] {
+  const random = seededRandom(options.seed);
+  return Array.from({ length: options.flows }, (_, i): TcpSegment => {
+    const peer = options.peers[Math.floor(random() * options.peers.length)] ?? '';
+    const sport = 10000 + i;
+    return direction === 'ingress'
+      ? { src: peer, dst: options.podIp, sport, dport: options.port, flags: TCP_FLAGS.syn }
+      : { src: options.podIp, dst: peer, sport, dport: options.port, flags: TCP_FLAGS.syn };
+  });
+}
+
 /**
  * Times a pod's attached program of `direction` with BPF_PROG_TEST_RUN: new-flow packets from
  * peers drawn at random from its rules (so the rule lookup walks the whole table, not one hot
@@ -88,15 +102,8 @@ export function directionCost(
   direction: 'ingress' | 'egress',
   options: CostOptions,
 ): DirectionCost {
-  const random = seededRandom(options.seed);
   const program = `${podDir(datapath.pod.node, datapath.pod.ifname)}/prog_${direction}`;
-  const segments = Array.from({ length: options.flows }, (_, i): TcpSegment => {
-    const peer = options.peers[Math.floor(random() * options.peers.length)] ?? '';
-    const sport = 10000 + i;
-    return direction === 'ingress'
-      ? { src: peer, dst: options.podIp, sport, dport: options.port, flags: TCP_FLAGS.syn }
-      : { src: options.podIp, dst: peer, sport, dport: options.port, flags: TCP_FLAGS.syn };
-  });
+  const segments = newFlowSegments(direction, options);
   const acks = segments.map((segment) => ({ ...segment, flags: TCP_FLAGS.ack }));
   clearConntrack(datapath);
   const counters = () => nodeCounters(datapath.pod.node);
@@ -126,4 +133,49 @@ export function directionCost(
   );
   clearConntrack(datapath);
   return { newFlow, established, establishedRepeatedNs: median(repeated) };
+}
+
+const FLOOR_OBJECT = new URL('load/new-flow-floor.bpf.o', import.meta.url).pathname;
+const FLOOR_PINS = '/sys/fs/bpf/palisade-bench-floor';
+
+/**
+ * The least a new flow costs here (bench/load/new-flow-floor.bpf.c: read the headers, look the
+ * peer up, insert into conntrack, write the record), one run per packet on the ingress new-flow
+ * packets of `options`, as our programs' new flows are timed. The floor program is loaded with its
+ * maps replaced by the pod's own (its conntrack, its node's ring buffer, its live ingress rule
+ * table), so that it touches the same memory as our programs, and unloaded afterwards.
+ */
+export function newFlowFloor(datapath: PodDatapath, options: CostOptions): RunTimes {
+  const pod = podDir(datapath.pod.node, datapath.pod.ifname);
+  const maps = {
+    conntrack: `${pod}/conntrack`,
+    events: `${nodeDir(datapath.pod.node)}/events`,
+    exact: `${pod}/ingress_exact_${datapath.state().activeSlot}`,
+  };
+  rmSync(FLOOR_PINS, { recursive: true, force: true });
+  execFileSync(
+    'bpftool',
+    [
+      'prog',
+      'loadall',
+      FLOOR_OBJECT,
+      FLOOR_PINS,
+      'type',
+      'classifier',
+      ...Object.entries(maps).flatMap(([name, path]) => ['map', 'name', name, 'pinned', path]),
+    ],
+    { stdio: 'pipe' },
+  );
+  try {
+    clearConntrack(datapath);
+    const frames = tcpFrames(newFlowSegments('ingress', options));
+    const times = runTimes(
+      addon().progTestRun(`${FLOOR_PINS}/floor_new_flow`, frames, TCP_FRAME_SIZE, 1),
+      'the new-flow floor program',
+    );
+    clearConntrack(datapath);
+    return times;
+  } finally {
+    rmSync(FLOOR_PINS, { recursive: true, force: true });
+  }
 }

@@ -21,7 +21,13 @@ import {
   restoreIptables,
 } from './connection-cost.ts';
 import { peerAddress } from './frames.ts';
-import { type DirectionCost, directionCost, floorOfOneRun } from './packet-cost.ts';
+import {
+  type DirectionCost,
+  directionCost,
+  floorOfOneRun,
+  newFlowFloor,
+  type RunTimes,
+} from './packet-cost.ts';
 import { type PacketFigures, packetChart, packetMarkdown, type SizeFigures } from './packet-report.ts';
 import { programStats, withProgramStats } from './program-stats.ts';
 import { machine, progress, writeResults } from './report.ts';
@@ -96,8 +102,16 @@ await onTheLab(20, async (cleanups) => {
       },
     }) as PolicyEndpoint;
 
+  const optionsFor = (peers: readonly string[], seed: number) => ({
+    podIp: server.ip,
+    peers,
+    port: PORT,
+    flows: FLOWS,
+    repeat: REPEAT,
+    seed,
+  });
   const costs = (peers: readonly string[], seed: number) => {
-    const options = { podIp: server.ip, peers, port: PORT, flows: FLOWS, repeat: REPEAT, seed };
+    const options = optionsFor(peers, seed);
     return {
       ingress: directionCost(serverPath, 'ingress', options),
       egress: directionCost(serverPath, 'egress', options),
@@ -130,10 +144,13 @@ await onTheLab(20, async (cleanups) => {
     await serverPath.program(rules);
     const programMs = performance.now() - programStart;
 
-    progress(`${size} entries: per packet, ${FLOWS} new flows each way, then their next packets`);
+    progress(
+      `${size} entries: per packet, ${FLOWS} new flows each way, then their next packets, then the new-flow floor`,
+    );
     const floorNs = floorOfOneRun(FLOWS).medianNs;
     const spread = costs(peers, size);
     const onePeer = costs([client.ip], size);
+    const floor = newFlowFloor(serverPath, optionsFor(peers, size));
 
     progress(`${size} entries: ${ROUNDS} rounds of no program, eBPF and iptables, ${SECONDS} s each`);
     const rounds: Record<'none' | 'ebpf' | 'iptables', ConnectionSample>[] = [];
@@ -186,7 +203,11 @@ await onTheLab(20, async (cleanups) => {
       compileMs: round(compileMs),
       programMs: round(programMs),
       floorNs,
-      perPacket: { spread: rounded(spread), onePeer: rounded(onePeer) },
+      perPacket: {
+        spread: rounded(spread),
+        onePeer: rounded(onePeer),
+        newFlowFloor: roundedTimes(floor),
+      },
       perConnection: {
         none: perPath('none'),
         ebpf: perPath('ebpf'),
@@ -223,15 +244,14 @@ await onTheLab(20, async (cleanups) => {
   progress('results in bench/results/packet.{json,md,svg} and the README');
 });
 
+function roundedTimes(times: RunTimes): RunTimes {
+  return { medianNs: times.medianNs, meanNs: round(times.meanNs), p99Ns: times.p99Ns };
+}
+
 function rounded(cost: { ingress: DirectionCost; egress: DirectionCost }) {
-  const times = (t: DirectionCost['newFlow']) => ({
-    medianNs: t.medianNs,
-    meanNs: round(t.meanNs),
-    p99Ns: t.p99Ns,
-  });
   const direction = (d: DirectionCost) => ({
-    newFlow: times(d.newFlow),
-    established: times(d.established),
+    newFlow: roundedTimes(d.newFlow),
+    established: roundedTimes(d.established),
     establishedRepeatedNs: d.establishedRepeatedNs,
   });
   return { ingress: direction(cost.ingress), egress: direction(cost.egress) };
