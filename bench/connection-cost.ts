@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { addon } from '../agent/datapath/addon.ts';
 import { busySeconds, machineCpu } from './cpu.ts';
 import { peerAddress } from './frames.ts';
 import { median } from './stats.ts';
@@ -118,4 +120,51 @@ export function restoreIptables(netns: string, rules: string): void {
     input: rules,
     maxBuffer: 1 << 30,
   });
+}
+
+const EMPTY_OBJECT = new URL('load/pass.bpf.o', import.meta.url).pathname;
+const EMPTY_PIN = '/sys/fs/bpf/palisade-bench-pass';
+
+/**
+ * Loads the empty TC program (bench/load/pass.bpf.c: lets every packet through) and pins it;
+ * gives its pin and a function that unpins it (the kernel frees it once nothing holds it).
+ */
+export function loadEmptyProgram(): { pin: string; unload: () => void } {
+  rmSync(EMPTY_PIN, { force: true });
+  execFileSync('bpftool', ['prog', 'load', EMPTY_OBJECT, EMPTY_PIN, 'type', 'classifier'], { stdio: 'pipe' });
+  return { pin: EMPTY_PIN, unload: () => rmSync(EMPTY_PIN, { force: true }) };
+}
+
+/**
+ * Attaches the pinned program `pin` to both TC hooks of `ifname` in the network namespace at
+ * `netnsPath`, with the handle and priority the agent's programs take there, so that detaching a
+ * pod (the addon's detachPod) takes it off too.
+ */
+export function attachBothWays(pin: string, netnsPath: string, ifname: string): void {
+  const { tcHandle, tcPriority } = addon().layout();
+  for (const hook of ['ingress', 'egress']) {
+    execFileSync(
+      'nsenter',
+      [
+        `--net=${netnsPath}`,
+        'tc',
+        'filter',
+        'replace',
+        'dev',
+        ifname,
+        hook,
+        'protocol',
+        'all',
+        'prio',
+        String(tcPriority),
+        'handle',
+        `0x${tcHandle.toString(16)}`,
+        'bpf',
+        'direct-action',
+        'object-pinned',
+        pin,
+      ],
+      { stdio: 'pipe' },
+    );
+  }
 }

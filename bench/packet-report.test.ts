@@ -25,6 +25,7 @@ const size = (
   iptablesAddedUs: number,
   ebpfAddedUs: number,
   newFlowFloorNs = 250,
+  emptyAddedUs = 1,
 ): SizeFigures => ({
   entries,
   compileMs: 1,
@@ -33,10 +34,13 @@ const size = (
   perPacket: { spread: both(newFlowNs, 300), onePeer: both(200, 300), newFlowFloor: times(newFlowFloorNs) },
   perConnection: {
     none: path(200),
+    empty: path(200 + emptyAddedUs),
     ebpf: path(200 + ebpfAddedUs),
     iptables: path(200 + iptablesAddedUs),
+    addedByEmpty: { cpuUs: emptyAddedUs, wallUs: emptyAddedUs * 2 },
     addedByEbpf: { cpuUs: ebpfAddedUs, wallUs: ebpfAddedUs * 2 },
     addedByIptables: { cpuUs: iptablesAddedUs, wallUs: iptablesAddedUs * 2 },
+    emptyProgramNs: 400,
     ebpfProgramsNs: 1500,
     ebpfProgramRuns: 14,
   },
@@ -120,8 +124,18 @@ test("a ratio missed against our programs' own time too says what a rule of ipta
   assert.equal(packetTargets(run).ratio.met, false);
   assert.match(
     packetMarkdown(run),
-    /Why the ratio target is missed in this run: at 10,000 entries iptables adds 6 µs per connection and eBPF 2 µs, so iptables would have to add 20 µs; .*0\.6 ns per entry here.*between 1\.5 and 1\.5 µs at every size; the ratio is reached at 100,000 entries \(500x in CPU\)/,
+    /Why the ratio target is missed in this run: at 10,000 entries iptables adds 6 µs per connection and eBPF 2 µs, so iptables would have to add 20 µs; .*0\.6 ns per entry here.*between 1\.5 and 1\.5 µs at every size; a TC program that does nothing, attached where ours go, adds 1 µs per connection \(its own time, as the kernel counts it, 0\.4 µs\), so even it stays below the target against iptables here \(6x\); the ratio is reached at 100,000 entries \(500x in CPU\)/,
   );
+});
+
+test('an empty program the ratio would allow, or one this run cannot tell from no program, is said so', () => {
+  const withEmpty = (emptyAddedUs: number) =>
+    packetMarkdown(figures([size(10_000, 280, 60, 12, 250, emptyAddedUs), size(100_000, 290, 1000, 12)]));
+  assert.match(
+    withEmpty(2),
+    /adds 2 µs per connection \(its own time, as the kernel counts it, 0\.4 µs\), 30x less than iptables, and ours 10 µs more than it/,
+  );
+  assert.match(withEmpty(-0.5), /adds no CPU this run could tell from no program/);
 });
 
 test('a ratio eBPF does not resolve above no program is said so, not divided by zero', () => {
@@ -139,4 +153,5 @@ test('the chart is one SVG with both panels and the target line', () => {
   assert.match(svg, /target: new flow ≤ 200 ns/);
   assert.match(svg, /new flow, floor program/);
   assert.match(svg, /iptables \(legacy\)/);
+  assert.match(svg, /empty TC program/);
 });

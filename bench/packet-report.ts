@@ -49,11 +49,16 @@ export interface SizeFigures {
   };
   readonly perConnection: {
     readonly none: PathFigure;
+    /** A TC program that does nothing (bench/load/pass.bpf.c), attached where ours go. */
+    readonly empty: PathFigure;
     readonly ebpf: PathFigure;
     readonly iptables: PathFigure;
+    readonly addedByEmpty: AddedFigure;
     readonly addedByEbpf: AddedFigure;
     readonly addedByIptables: AddedFigure;
-    /** Our four programs' own run time per connection, as the kernel counts it (bpf_stats). */
+    /** The empty program's own run time per connection, both hooks, as the kernel counts it. */
+    readonly emptyProgramNs: number;
+    /** Our two programs' own run time per connection, as the kernel counts it (bpf_stats). */
     readonly ebpfProgramsNs: number;
     readonly ebpfProgramRuns: number;
   };
@@ -181,6 +186,21 @@ const entriesLabel = (entries: number) =>
   entries >= 1_000_000 ? `${entries / 1_000_000}M` : entries >= 1000 ? `${entries / 1000}k` : String(entries);
 
 /**
+ * What having any TC program on the veth costs a connection at the ratio's size: the empty
+ * program's added CPU, and the ratio that even it would reach against iptables.
+ */
+function emptyProgramPart(at10k: SizeFigures['perConnection']): string {
+  const empty = at10k.addedByEmpty.cpuUs;
+  const own = `its own time, as the kernel counts it, ${round(at10k.emptyProgramNs / 1000, 2)} µs`;
+  if (empty <= 0)
+    return `a TC program that does nothing, attached where ours go, adds no CPU this run could tell from no program (${own})`;
+  const ceiling = ratioOf(at10k.addedByIptables.cpuUs, empty) ?? 0;
+  return ceiling < TARGETS.ratio
+    ? `a TC program that does nothing, attached where ours go, adds ${empty} µs per connection (${own}), so even it stays below the target against iptables here (${ceiling}x)`
+    : `a TC program that does nothing, attached where ours go, adds ${empty} µs per connection (${own}), ${ceiling}x less than iptables, and ours ${round(at10k.addedByEbpf.cpuUs - empty, 2)} µs more than it`;
+}
+
+/**
  * Why the CPU ratio can miss while the kernel's own count of our programs meets it: eBPF's added
  * CPU is the small difference of two large per-connection figures, and the run shows how much it
  * moves against the programs' own time.
@@ -189,12 +209,14 @@ function ratioNoise(figures: PacketFigures, programsRatio: number): string {
   const added = figures.sizes.map((size) => size.perConnection.addedByEbpf.cpuUs);
   const own = figures.sizes.map((size) => round(size.perConnection.ebpfProgramsNs / 1000, 1));
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
-  return `- Why the CPU ratio target is missed in this run: eBPF's added CPU per connection is the difference of two figures of about ${round(at10k?.none.cpuUs ?? 0, 0)} µs (a whole connection with no program, at ${count(TARGETS.ratioAtEntries)} entries), and across the sizes it ranges from ${Math.min(...added)} to ${Math.max(...added)} µs in this run, while our programs' own time per connection as the kernel counts it stays between ${Math.min(...own)} and ${Math.max(...own)} µs: on this loaded machine the added figure is mostly noise. Against the kernel's count, iptables adds ${programsRatio}x (target ${TARGETS.ratio}x).`;
+  if (!at10k) return '';
+  return `- Why the CPU ratio target is missed in this run: eBPF's added CPU per connection is the difference of two figures of about ${round(at10k.none.cpuUs, 0)} µs (a whole connection with no program, at ${count(TARGETS.ratioAtEntries)} entries), and across the sizes it ranges from ${Math.min(...added)} to ${Math.max(...added)} µs in this run, while our programs' own time per connection as the kernel counts it stays between ${Math.min(...own)} and ${Math.max(...own)} µs: on this loaded machine the added figure is mostly noise. Against the kernel's count, iptables adds ${programsRatio}x (target ${TARGETS.ratio}x); ${emptyProgramPart(at10k)}.`;
 }
 
 /**
  * Why the ratio is missed when even our programs' own time is too close: iptables' cost per rule
- * at the target's size, ours flat across sizes, and the first size where the ratio is reached.
+ * at the target's size, ours flat across sizes, what an empty program costs, and the first size
+ * where the ratio is reached.
  */
 function ratioShort(figures: PacketFigures): string {
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
@@ -205,7 +227,7 @@ function ratioShort(figures: PacketFigures): string {
   const reached = figures.sizes.find(
     (size) => size.entries > TARGETS.ratioAtEntries && ratioAt(size) >= TARGETS.ratio,
   );
-  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection and eBPF ${at10k.addedByEbpf.cpuUs} µs, so iptables would have to add ${round(TARGETS.ratio * at10k.addedByEbpf.cpuUs, 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${ratioAt(reached)}x in CPU)` : 'no larger size of this run reaches the ratio'}.`;
+  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection and eBPF ${at10k.addedByEbpf.cpuUs} µs, so iptables would have to add ${round(TARGETS.ratio * at10k.addedByEbpf.cpuUs, 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${ratioAt(reached)}x in CPU)` : 'no larger size of this run reaches the ratio'}.`;
 }
 
 /** Why the new-flow target is missed: whether even the floor program is above it here, and how far ours is from the floor. */
@@ -232,7 +254,8 @@ export function packetMarkdown(figures: PacketFigures): string {
   });
   const connectionRows = figures.sizes.map((size) => {
     const c = size.perConnection;
-    return `| ${count(size.entries)} | ${c.none.cpuUs} / ${c.none.wallUs} | ${c.addedByEbpf.cpuUs} / ${c.addedByEbpf.wallUs} | ${c.addedByIptables.cpuUs} / ${c.addedByIptables.wallUs} | ${ratioOf(c.addedByIptables.cpuUs, c.addedByEbpf.cpuUs) ?? '–'} / ${ratioOf(c.addedByIptables.wallUs, c.addedByEbpf.wallUs) ?? '–'} | ${c.ebpfProgramsNs} (${c.ebpfProgramRuns} runs) | ${count(Math.round(c.none.connectionsPerSecond))} / ${count(Math.round(c.ebpf.connectionsPerSecond))} / ${count(Math.round(c.iptables.connectionsPerSecond))} |`;
+    const perSecond = (path: PathFigure) => count(Math.round(path.connectionsPerSecond));
+    return `| ${count(size.entries)} | ${c.none.cpuUs} / ${c.none.wallUs} | ${c.addedByEmpty.cpuUs} / ${c.addedByEmpty.wallUs} | ${c.addedByEbpf.cpuUs} / ${c.addedByEbpf.wallUs} | ${c.addedByIptables.cpuUs} / ${c.addedByIptables.wallUs} | ${ratioOf(c.addedByIptables.cpuUs, c.addedByEbpf.cpuUs) ?? '–'} / ${ratioOf(c.addedByIptables.wallUs, c.addedByEbpf.wallUs) ?? '–'} | ${c.emptyProgramNs} / ${c.ebpfProgramsNs} (${c.ebpfProgramRuns} runs) | ${perSecond(c.none)} / ${perSecond(c.empty)} / ${perSecond(c.ebpf)} / ${perSecond(c.iptables)} |`;
   });
   const first = figures.sizes[0];
   const lookup = figures.withoutLookup;
@@ -269,16 +292,16 @@ export function packetMarkdown(figures: PacketFigures): string {
   return `
 ![per-packet benchmark](bench/results/packet.svg)
 
-Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each, so in the exact-match hash map; rule maps sized for ${count(figures.sizes.at(-1)?.entries ?? 0)} entries at every N). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit. The floor program (\`bench/load/new-flow-floor.bpf.c\`) does only what a new flow cannot do without: it reads the headers once, looks the peer up in the pod's live rule table, inserts the flow into the pod's conntrack and writes one record to the node's ring buffer, on the same maps as our programs (loaded with the pod's pinned maps), timed the same way on the same ingress SYNs.
+Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each, so in the exact-match hash map; rule maps sized for ${count(figures.sizes.at(-1)?.entries ?? 0)} entries at every N). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit. The floor program (\`bench/load/new-flow-floor.bpf.c\`) does only what a new flow cannot do without: it reads the headers straight from the packet, looks the peer up in the pod's live rule table, inserts the flow into the pod's conntrack and writes one record to the node's ring buffer, on the same maps as our programs (loaded with the pod's pinned maps), timed the same way on as many ingress SYNs, from peers drawn from the same rules with another seed (so that our programs' lookups did not warm its own).
 
 | entries each way | new flow, ns (ingress / egress) | new flow from one peer | least a new flow costs here (floor program) | established | established, one packet repeated ${count(figures.repeat)} times (kernel's mean) | programming, ms |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn; machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. Each path polices the server pod alone. iptables: legacy, a chain on the server's node for traffic to the pod, with the established rule first and one rule per entry (the client's last). eBPF: our two programs on the server pod's veth, with the same entries each way, and the flow events they make taken from the ring buffers as an agent takes them (${count(figures.eventsDrained)} in the run), whose CPU counts in eBPF's.
+Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn; machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. Each path polices the server pod alone. Empty: a TC program that lets every packet through (\`bench/load/pass.bpf.c\`), on both hooks of the server pod's veth, where ours go: what having any TC program there costs. eBPF: our two programs on the server pod's veth, with the same entries each way, and the flow events they make taken from the ring buffers as an agent takes them (${count(figures.eventsDrained)} over the whole run, the per-packet runs' included), whose CPU counts in eBPF's. iptables: legacy, a chain on the server's node for traffic to the pod, with the established rule first and one rule per entry (the client's last).
 
-| entries | no program: CPU-µs / wall µs | eBPF adds | iptables adds | iptables ÷ eBPF (CPU / wall) | our programs' own time per connection, ns (kernel count) | connections/s: none / eBPF / iptables |
-|---|---|---|---|---|---|---|
+| entries | no program: CPU-µs / wall µs | empty TC program adds | eBPF adds | iptables adds | iptables ÷ eBPF (CPU / wall) | own time per connection, ns (kernel count): empty / ours | connections/s: none / empty / eBPF / iptables |
+|---|---|---|---|---|---|---|---|
 ${connectionRows.join('\n')}
 
 - New-flow packet at ${count(TARGETS.newFlowAtEntries)} entries: ${targets.newFlow.ingressNs ?? '–'} ns ingress, ${targets.newFlow.egressNs ?? '–'} ns egress (target ≤ ${TARGETS.newFlowNs} ns): ${verdict(targets.newFlow.met)}.
@@ -318,6 +341,7 @@ export function packetChart(figures: PacketFigures): string {
         label: 'new flow, floor program',
         values: figures.sizes.map(floorNs),
         colour: LINE_COLOURS.alternative,
+        dashed: true,
       },
     ],
     { value: TARGETS.newFlowNs, label: `target: new flow ≤ ${TARGETS.newFlowNs} ns` },
@@ -342,6 +366,11 @@ export function packetChart(figures: PacketFigures): string {
         values: figures.sizes.map((size) => size.perConnection.ebpfProgramsNs / 1000),
         colour: LINE_COLOURS.ours,
         dashed: true,
+      },
+      {
+        label: 'empty TC program (machine CPU)',
+        values: figures.sizes.map((size) => size.perConnection.addedByEmpty.cpuUs),
+        colour: LINE_COLOURS.oursSecondary,
       },
     ],
   );

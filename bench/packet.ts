@@ -14,9 +14,11 @@ import { readLab } from '../server/lab/lab-store.ts';
 import { benchLab, onTheLab, replaceAgents } from './bench-lab.ts';
 import {
   addedPerConnection,
+  attachBothWays,
   type ConnectionSample,
   connectionSample,
   iptablesRules,
+  loadEmptyProgram,
   perConnection,
   restoreIptables,
 } from './connection-cost.ts';
@@ -38,18 +40,22 @@ import { median, round } from './stats.ts';
  * and per connection, with 10 to 1M entries in a pod's rules, in one run:
  * - per packet: BPF_PROG_TEST_RUN on the pod's real ingress and egress programs, loaded and filled
  *   by the agent's code; the kernel times each run;
- * - per connection: new TCP connections between two lab pods with no program, with our programs
- *   and with a classic iptables chain of the same entries: the machine's CPU and the wall time
- *   each connection takes, and what each path adds over no program.
+ * - per connection: new TCP connections between two lab pods with no program, with a TC program
+ *   that does nothing, with our programs and with a classic iptables chain of the same entries:
+ *   the machine's CPU and the wall time each connection takes, and what each path adds over no
+ *   program.
  */
 const SIZES = (process.env.BENCH_SIZES ?? '10,1000,10000,100000,1000000').split(',').map(Number);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const THREADS = 2;
 const PORT = 8080;
 /** New flows per measurement: half the conntrack's 16384 entries, so no insert evicts. */
 const FLOWS = 8192;
 const REPEAT = 200_000;
+/** The paths of the per-connection comparison: nothing, a TC program that does nothing, ours, iptables. */
+const PATHS = ['none', 'empty', 'ebpf', 'iptables'] as const;
+type Path = (typeof PATHS)[number];
 
 const folder = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
 const load = new URL('load/palisade-load', import.meta.url).pathname;
@@ -86,6 +92,8 @@ await onTheLab(20, async (cleanups) => {
   const serverPins = podDir(server.node, server.ifname);
   const serverIdentity = identityOf(server.key, [server.ip]);
   const programs = [`${serverPins}/prog_ingress`, `${serverPins}/prog_egress`];
+  const empty = loadEmptyProgram();
+  cleanups.push(empty.unload);
 
   /** A PolicyEndpoint isolating the server both ways with `size` entries each way; the client's is the last. */
   const endpointWith = (peers: readonly string[]) =>
@@ -127,6 +135,7 @@ await onTheLab(20, async (cleanups) => {
   };
   const detach = () => addon().detachPod(nodeNetnsPath(server.node), server.ifname);
   const attach = () => serverPath.attach();
+  const attachEmpty = () => attachBothWays(empty.pin, nodeNetnsPath(server.node), server.ifname);
   const sample = () => connectionSample(load, client.netns, { ip: server.ip, port: PORT }, SECONDS, THREADS);
 
   progress('warming up');
@@ -150,40 +159,45 @@ await onTheLab(20, async (cleanups) => {
     const floorNs = floorOfOneRun(FLOWS).medianNs;
     const spread = costs(peers, size);
     const onePeer = costs([client.ip], size);
-    const floor = newFlowFloor(serverPath, optionsFor(peers, size));
+    // Peers of its own (another seed), so that our programs' lookups did not warm its own.
+    const floor = newFlowFloor(serverPath, optionsFor(peers, size + 1));
 
-    progress(`${size} entries: ${ROUNDS} rounds of no program, eBPF and iptables, ${SECONDS} s each`);
-    const rounds: Record<'none' | 'ebpf' | 'iptables', ConnectionSample>[] = [];
-    const orders = [
-      ['none', 'ebpf', 'iptables'],
-      ['ebpf', 'iptables', 'none'],
-      ['iptables', 'none', 'ebpf'],
-    ] as const;
+    progress(
+      `${size} entries: ${ROUNDS} rounds of no program, an empty program, eBPF and iptables, ${SECONDS} s each`,
+    );
+    const rounds: Record<Path, ConnectionSample>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const taken: Partial<Record<'none' | 'ebpf' | 'iptables', ConnectionSample>> = {};
-      for (const path of orders[round % orders.length] ?? []) {
+      const taken: Partial<Record<Path, ConnectionSample>> = {};
+      // Each round starts one path further on, so that no path is always the first.
+      for (let i = 0; i < PATHS.length; i++) {
+        const path = PATHS[(round + i) % PATHS.length] ?? 'none';
         if (path === 'ebpf') attach();
+        else if (path === 'empty') attachEmpty();
         else detach();
         setIptables(path === 'iptables' ? size : 0);
         taken[path] = sample();
       }
-      rounds.push(taken as Record<'none' | 'ebpf' | 'iptables', ConnectionSample>);
+      rounds.push(taken as Record<Path, ConnectionSample>);
     }
     setIptables(0);
+    // The programs' own time, as the kernel counts it, in runs of their own (the counting costs a little).
+    const timed = (pins: readonly string[]) =>
+      withProgramStats(() => {
+        const before = pins.map(programStats);
+        const run = sample();
+        const after = pins.map(programStats);
+        const ns = after.reduce((sum, stats, i) => sum + stats.runTimeNs - (before[i]?.runTimeNs ?? 0), 0);
+        const runs = after.reduce((sum, stats, i) => sum + stats.runCount - (before[i]?.runCount ?? 0), 0);
+        return {
+          nsPerConnection: ns / Math.max(run.connections, 1),
+          runsPerConnection: runs / Math.max(run.connections, 1),
+        };
+      });
+    attachEmpty();
+    const emptyTimed = timed([empty.pin]);
     attach();
-    // The programs' own time, as the kernel counts it, in a run of its own (the counting costs a little).
-    const timed = withProgramStats(() => {
-      const before = programs.map(programStats);
-      const run = sample();
-      const after = programs.map(programStats);
-      const ns = after.reduce((sum, stats, i) => sum + stats.runTimeNs - (before[i]?.runTimeNs ?? 0), 0);
-      const runs = after.reduce((sum, stats, i) => sum + stats.runCount - (before[i]?.runCount ?? 0), 0);
-      return {
-        nsPerConnection: ns / Math.max(run.connections, 1),
-        runsPerConnection: runs / Math.max(run.connections, 1),
-      };
-    });
-    const perPath = (path: 'none' | 'ebpf' | 'iptables') => {
+    const ebpfTimed = timed(programs);
+    const perPath = (path: Path) => {
       const each = rounds.map((taken) => perConnection(taken[path]));
       return {
         cpuUs: round(median(each.map((figure) => figure.cpuUs))),
@@ -194,7 +208,7 @@ await onTheLab(20, async (cleanups) => {
         errors: rounds.reduce((sum, taken) => sum + taken[path].errors, 0),
       };
     };
-    const added = (path: 'ebpf' | 'iptables') => {
+    const added = (path: Exclude<Path, 'none'>) => {
       const figure = addedPerConnection(rounds.map((taken) => ({ none: taken.none, path: taken[path] })));
       return { cpuUs: round(figure.cpuUs), wallUs: round(figure.wallUs) };
     };
@@ -210,12 +224,15 @@ await onTheLab(20, async (cleanups) => {
       },
       perConnection: {
         none: perPath('none'),
+        empty: perPath('empty'),
         ebpf: perPath('ebpf'),
         iptables: perPath('iptables'),
+        addedByEmpty: added('empty'),
         addedByEbpf: added('ebpf'),
         addedByIptables: added('iptables'),
-        ebpfProgramsNs: round(timed.nsPerConnection),
-        ebpfProgramRuns: round(timed.runsPerConnection, 1),
+        emptyProgramNs: round(emptyTimed.nsPerConnection),
+        ebpfProgramsNs: round(ebpfTimed.nsPerConnection),
+        ebpfProgramRuns: round(ebpfTimed.runsPerConnection, 1),
       },
     });
   }

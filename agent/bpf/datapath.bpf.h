@@ -497,8 +497,13 @@ struct decision {
 
 static const struct decision NO_DECISION = {};
 
+/*
+ * Writes a flow event to the node's ring buffer, stamped with the precise clock. It wakes no
+ * reader: the agent reads the buffer every few milliseconds (palisade_addon.c), and a wakeup
+ * would cost an interrupt on this CPU for each event while the agent keeps up.
+ */
 static __always_inline void report(const struct flow_key *flow, __u32 direction, __u32 verdict, __u32 kind,
-				   __u32 reason, const struct decision *decision, __u32 pod_id, __u64 now)
+				   __u32 reason, const struct decision *decision, __u32 pod_id)
 {
 	struct flow_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
@@ -506,7 +511,7 @@ static __always_inline void report(const struct flow_key *flow, __u32 direction,
 		return;
 	}
 	__builtin_memset(event, 0, sizeof(*event));
-	event->timestamp_ns = now;
+	event->timestamp_ns = bpf_ktime_get_ns();
 	__builtin_memcpy(event->src, flow->src, 16);
 	__builtin_memcpy(event->dst, flow->dst, 16);
 	event->sport = flow->sport;
@@ -520,7 +525,7 @@ static __always_inline void report(const struct flow_key *flow, __u32 direction,
 	event->rule_id = decision->rule_id;
 	event->tier = decision->tier;
 	event->pod_id = pod_id;
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, BPF_RB_NO_WAKEUP);
 }
 
 /* Drops the packet, reporting it at most once a second per flow. */
@@ -531,8 +536,7 @@ static __always_inline int deny(const struct flow_key *flow, __u32 direction, co
 	__u64 *reported = bpf_map_lookup_elem(&deny_reported, flow);
 	if (!reported || now - *reported > DENY_REPORT_NS) {
 		bpf_map_update_elem(&deny_reported, flow, &now, BPF_ANY);
-		report(flow, direction, PALISADE_VERDICT_DENY, PALISADE_EVENT_DENIED, reason, decision, state->pod_id,
-		       now);
+		report(flow, direction, PALISADE_VERDICT_DENY, PALISADE_EVENT_DENIED, reason, decision, state->pod_id);
 	}
 	return TC_ACT_SHOT;
 }
@@ -633,7 +637,11 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 	struct pod_state *state = bpf_map_lookup_elem(&pod_state, &zero);
 	if (!state)
 		return TC_ACT_OK;
-	__u64 now = bpf_ktime_get_ns();
+	/*
+	 * Conntrack's clock: the coarse one (the time of the last tick, no clock read), as every
+	 * timeout here is a second or more; flow events take the precise time (report).
+	 */
+	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 mode = direction == PALISADE_DIRECTION_INGRESS ? state->ingress_mode : state->egress_mode;
 
 	if (packet.kind == PACKET_LATER_FRAGMENT) {
@@ -707,7 +715,7 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 		bpf_map_update_elem(&conntrack, &key, &fresh, BPF_ANY);
 		count(PALISADE_COUNTER_ALLOWED_FLOWS);
 		report(&packet.flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, reason, &decision,
-		       state->pod_id, now);
+		       state->pod_id);
 	}
 	return pass(&packet, direction, now);
 }

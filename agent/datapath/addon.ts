@@ -47,6 +47,9 @@ export interface PalisadeAddon {
     conntrackDefaultEntries: number;
     rulesMaxEntries: number;
     ruleSetsMaxEntries: number;
+    /** The handle and priority of the TC filters that attachPod makes and detachPod removes. */
+    tcHandle: number;
+    tcPriority: number;
   };
   /**
    * Runs a pinned TC program (or, with `programPin` empty, one that only returns TC_ACT_OK) on each

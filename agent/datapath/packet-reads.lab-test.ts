@@ -58,6 +58,28 @@ test('IPv4 with options is judged as without', () => {
   );
 });
 
+test('TCP flags are read in full too: a SYN with options starts a flow, an ACK none, FIN both ways closes it', () => {
+  const peer = '10.80.0.9';
+  const withOptions = (sport: number, flags: number) =>
+    withIpv4Options(
+      ipv4({ src: peer, dst: POD_V4 }, PROTOCOL.tcp, tcp({ src: peer, dst: POD_V4 }, sport, 22, flags)),
+    );
+  const flowFrom = (sport: number) => pod.datapath.flows().find((flow) => flow.sport === sport);
+  const opened = nextPort++;
+  const midStream = nextPort++;
+  assert.equal(pod.run('ingress', withOptions(opened, TCP_FLAGS.syn)), PASS);
+  assert.equal(flowFrom(opened)?.state, 'new', 'the SYN started a flow');
+  assert.equal(pod.run('ingress', withOptions(midStream, TCP_FLAGS.ack)), PASS);
+  assert.equal(flowFrom(midStream), undefined, 'an allowed mid-stream ACK starts no flow');
+  assert.equal(pod.run('ingress', withOptions(opened, TCP_FLAGS.fin | TCP_FLAGS.ack)), PASS);
+  assert.equal(pod.tcp('egress', POD_V4, peer, 22, opened, TCP_FLAGS.fin | TCP_FLAGS.ack), PASS);
+  assert.equal(
+    flowFrom(opened)?.state,
+    'closing',
+    "the peer's FIN, read in full, and the pod's closed the flow",
+  );
+});
+
 test('IPv6 behind an extension header is judged as without', () => {
   assert.equal(pod.tcp('ingress', 'fd00:80::5', POD_V6, nextPort++, 80, TCP_FLAGS.syn), PASS);
   assert.equal(pod.run('ingress', behindHopByHop('fd00:80::5', POD_V6, 80)), PASS);

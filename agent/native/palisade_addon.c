@@ -892,15 +892,15 @@ struct ring {
 	char path[PATH_MAX];
 };
 
-/* Bytes of events at most in one batch: under load a poll would otherwise never end (see collect). */
+/* Bytes of events at most in one batch: under load a read would otherwise never end (see collect). */
 #define BATCH_BYTES (1024 * 1024)
-/* What collect returns to end a poll early; the event it was given is kept. */
+/* What collect returns to end a read early; the event it was given is kept. */
 #define BATCH_FULL (-EAGAIN)
 
 /*
- * Appends an event to the pending batch. libbpf's poll consumes for as long as events keep
+ * Appends an event to the pending batch. libbpf's consume takes events for as long as they keep
  * coming, so under steady load it would never return (and closing would wait for the load to
- * stop): a full batch, or a close, ends the poll.
+ * stop): a full batch, or a close, ends the read.
  */
 static int collect(void *context, void *data, size_t size)
 {
@@ -924,32 +924,38 @@ static int collect(void *context, void *data, size_t size)
 /* The reader thread's name (15 characters at most): bench/events.ts counts its CPU by it. */
 #define RING_THREAD_NAME "palisade-ring"
 
-/* Microseconds between two batches handed to JavaScript. */
-#define GATHER_US 10000
+/*
+ * Microseconds between two reads of the kernel's buffer. The programs wake no reader (waking one
+ * costs an interrupt on the packet's CPU, for each event while the reader keeps up), so this is
+ * how late an event reaches JavaScript at most. Under load each read takes many events (the 16 MB
+ * buffer holds them meanwhile), so what JavaScript does per batch is paid rarely.
+ */
+#define READ_EVERY_US 20000
 
-static void *poll_ring(void *argument)
+static void *read_ring(void *argument)
 {
 	struct ring *ring = argument;
 	while (!ring->stop) {
-		ring_buffer__poll(ring->buffer, 100);
-		if (!ring->pending.length)
-			continue;
-		struct batch *handed = malloc(sizeof(*handed));
-		if (!handed)
-			continue; /* the events wait in `pending` for the next round */
-		*handed = ring->pending;
-		ring->pending = (struct batch){ 0 };
-		/*
-		 * Blocking: when JavaScript falls behind, the kernel's buffer holds the rest (and counts
-		 * losses). Closing aborts the function, which wakes this call with napi_closing.
-		 */
-		if (napi_call_threadsafe_function(ring->deliver, handed, napi_tsfn_blocking) != napi_ok) {
-			free(handed->data);
-			free(handed);
+		/* A full batch leaves events in the buffer: the next read follows at once. */
+		int full = ring_buffer__consume(ring->buffer) == BATCH_FULL;
+		if (ring->pending.length) {
+			struct batch *handed = malloc(sizeof(*handed));
+			if (handed) {
+				*handed = ring->pending;
+				ring->pending = (struct batch){ 0 };
+				/*
+				 * Blocking: when JavaScript falls behind, the kernel's buffer holds the rest
+				 * (and counts losses). Closing aborts the function, which wakes this call with
+				 * napi_closing.
+				 */
+				if (napi_call_threadsafe_function(ring->deliver, handed, napi_tsfn_blocking) != napi_ok) {
+					free(handed->data);
+					free(handed);
+				}
+			} /* else the events wait in `pending` for the next round */
 		}
-		/* One batch per GATHER_US at most: under load each carries many events (the kernel's
-		 * 16 MB buffer holds them meanwhile), so what JavaScript does per batch is paid rarely. */
-		usleep(GATHER_US);
+		if (!full)
+			usleep(READ_EVERY_US);
 	}
 	return NULL;
 }
@@ -1073,7 +1079,7 @@ static napi_value ring_open(napi_env env, napi_callback_info info)
 		return throw_type(env, "ringOpen(%s): cannot make the handle", ring->path);
 	}
 	ring->owners = 2;
-	err = pthread_create(&ring->thread, NULL, poll_ring, ring);
+	err = pthread_create(&ring->thread, NULL, read_ring, ring);
 	if (err) {
 		ring->stop = 1;
 		ring->released = 1;
@@ -1188,7 +1194,8 @@ static napi_value layout(napi_env env, napi_callback_info info)
 	if (set_int(env, result, "maxPortRanges", PALISADE_MAX_PORT_RANGES) ||
 	    set_int(env, result, "conntrackDefaultEntries", PALISADE_CONNTRACK_DEFAULT_ENTRIES) ||
 	    set_int(env, result, "rulesMaxEntries", PALISADE_RULES_MAX_ENTRIES) ||
-	    set_int(env, result, "ruleSetsMaxEntries", PALISADE_RULE_SETS_MAX_ENTRIES))
+	    set_int(env, result, "ruleSetsMaxEntries", PALISADE_RULE_SETS_MAX_ENTRIES) ||
+	    set_int(env, result, "tcHandle", TC_HANDLE) || set_int(env, result, "tcPriority", TC_PRIORITY))
 		return throw_type(env, "layout: cannot describe the constants");
 	return result;
 }

@@ -9,6 +9,7 @@
  * turns into an error.
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -35,36 +36,31 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } exact SEC(".maps");
 
-/* The IPv4 header and the ports after it, read at once. */
-struct headers {
-	struct iphdr ip;
-	__u16 ports[2];
-};
-
 /*
- * A new ingress flow, least done: read the headers once, look the peer up in the live rule
- * table's hash map of whole addresses, insert the flow into the pod's conntrack, write one flow
- * record to the node's ring buffer.
+ * A new ingress flow, least done: read the headers straight from the packet, look the peer up in
+ * the live rule table's hash map of whole addresses, insert the flow into the pod's conntrack,
+ * write one flow record to the node's ring buffer.
  */
 SEC("tc")
 int floor_new_flow(struct __sk_buff *skb)
 {
-	struct headers headers;
-	if (bpf_skb_load_bytes(skb, 14, &headers, sizeof(headers)) < 0)
+	struct iphdr *ip = (void *)(long)skb->data + sizeof(struct ethhdr);
+	__u16 *ports = (void *)(ip + 1);
+	if ((void *)(ports + 2) > (void *)(long)skb->data_end)
 		return TC_ACT_SHOT;
 	struct exact_key peer = { .family = PALISADE_FAMILY_IPV4 };
 	peer.addr[10] = 0xff;
 	peer.addr[11] = 0xff;
-	__builtin_memcpy(&peer.addr[12], &headers.ip.saddr, 4);
+	__builtin_memcpy(&peer.addr[12], &ip->saddr, 4);
 	__u32 *rules = bpf_map_lookup_elem(&exact, &peer);
 	if (!rules)
 		return TC_ACT_SHOT;
-	struct conntrack_key key = { .protocol = headers.ip.protocol, .family = PALISADE_FAMILY_IPV4 };
+	struct conntrack_key key = { .protocol = ip->protocol, .family = PALISADE_FAMILY_IPV4 };
 	__builtin_memcpy(key.pod, peer.addr, 12);
-	__builtin_memcpy(&key.pod[12], &headers.ip.daddr, 4);
+	__builtin_memcpy(&key.pod[12], &ip->daddr, 4);
 	__builtin_memcpy(key.peer, peer.addr, 16);
-	key.pod_port = headers.ports[1];
-	key.peer_port = headers.ports[0];
+	key.pod_port = ports[1];
+	key.peer_port = ports[0];
 	__u64 now = bpf_ktime_get_ns();
 	struct flow_state fresh = { .last_seen_ns = now, .rule_id = *rules, .state = PALISADE_CT_NEW };
 	if (bpf_map_update_elem(&conntrack, &key, &fresh, BPF_ANY) < 0)
@@ -76,12 +72,12 @@ int floor_new_flow(struct __sk_buff *skb)
 	event->timestamp_ns = now;
 	__builtin_memcpy(event->src, key.peer, 16);
 	__builtin_memcpy(event->dst, key.pod, 16);
-	event->sport = headers.ports[0];
-	event->dport = headers.ports[1];
+	event->sport = ports[0];
+	event->dport = ports[1];
 	event->protocol = key.protocol;
 	event->family = key.family;
 	event->rule_id = *rules;
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, BPF_RB_NO_WAKEUP);
 	return TC_ACT_OK;
 }
 
