@@ -63,16 +63,18 @@ test('closing the ring buffer under load never deadlocks, even with the queue to
   for (let round = 0; round < 6; round++) {
     let batches = 0;
     let events = 0;
-    // Odd rounds: a consumer slower than the events, so the queue fills and the reader thread
-    // waits on it; it closes from inside a delivery. Even rounds: closed from a timer.
+    // Odd rounds: a consumer slower than the events, held up by the first batch for longer than
+    // the reader thread takes to fill the queue (16 batches, one a read, a read every 100 ms at
+    // most), so that thread waits on the full queue; the next delivery closes. Even rounds: closed
+    // from a timer.
     const slow = round % 2 === 1;
     let handle: object | undefined;
     handle = addon().ringOpen(`${PINS}/events`, (batch) => {
       batches++;
       events += batch.length / LAYOUT.flow_event.size;
       if (!slow) return;
-      busy(30);
-      if (batches === 20 && handle) addon().ringClose(handle);
+      if (batches === 1) busy(2500);
+      else if (batches === 2 && handle) addon().ringClose(handle);
     });
     await sleep(300);
     addon().ringClose(handle);
@@ -80,7 +82,7 @@ test('closing the ring buffer under load never deadlocks, even with the queue to
     const batchesAtClose = batches;
     assert.ok(events > 0, `round ${round}: events arrived before the close`);
     if (slow)
-      assert.equal(batchesAtClose, 20, `round ${round}: nothing was handed over after the close inside`);
+      assert.equal(batchesAtClose, 2, `round ${round}: nothing was handed over after the close inside`);
     await sleep(100);
     assert.equal(batches, batchesAtClose, `round ${round}: no batch after the close`);
     handle = undefined;
