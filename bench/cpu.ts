@@ -65,13 +65,17 @@ export function cpuSeconds(pid: number): number {
   return parseProcessCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
-/** CPU seconds (user + system) the threads named `name` of the process `pid` have used so far. */
+/**
+ * CPU seconds the threads named `name` of the process `pid` have run so far, as the scheduler
+ * counts it (schedstat, in ns): a thread that runs in short bursts between the clock's ticks shows
+ * little or no user and system time, which the kernel samples at each tick.
+ */
 export function threadCpuSeconds(pid: number, name: string): number {
   let seconds = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== name) continue;
-      seconds += parseProcessCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      seconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
     } catch {
       // The thread ended meanwhile.
     }

@@ -64,6 +64,16 @@ export interface SizeFigures {
   };
 }
 
+/** Where our programs' time goes in live connections at one size (bench/live-profile.ts). */
+export interface LiveProfileFigure {
+  readonly entries: number;
+  readonly samples: number;
+  readonly inPrograms: number;
+  readonly parts: readonly { readonly part: string; readonly share: number }[];
+  /** The server pod's conntrack right after the profiled run: its entries, of its capacity. */
+  readonly conntrack: { readonly entries: number; readonly capacity: number };
+}
+
 export interface PacketFigures {
   readonly machine: ReturnType<typeof machine>;
   readonly flows: number;
@@ -75,6 +85,8 @@ export interface PacketFigures {
   /** New flows where the direction is not isolated: conntrack and the event, no rule lookup. */
   readonly withoutLookup: BothDirections & { readonly floorNs: number };
   readonly sizes: readonly SizeFigures[];
+  /** Absent when the run did not measure the ratio's size. */
+  readonly liveProfile?: LiveProfileFigure;
   /** Flow events the benchmark took from the ring buffers in the agents' place. */
   readonly eventsDrained: number;
 }
@@ -95,6 +107,13 @@ export const TARGETS = {
 export const programNs = (times: RunTimesFigure, floorNs: number) => Math.max(0, times.medianNs - floorNs);
 /** The floor program's new flow at a size, as programNs. */
 const floorNs = (size: SizeFigures) => programNs(size.perPacket.newFlowFloor, size.floorNs);
+/**
+ * Our programs' own time per connection in µs, as the kernel counts it, less what the counting
+ * itself costs (an empty program's count: two clock reads a run), as the per-packet figures are
+ * taken net of the floor of timing one run.
+ */
+const ownUs = (c: SizeFigures['perConnection']) =>
+  round(Math.max(0, c.ebpfProgramsNs - c.emptyProgramNs) / 1000, 2);
 
 export interface PacketTargets {
   readonly newFlow: {
@@ -115,7 +134,7 @@ export interface PacketTargets {
     /** iptables' added CPU per connection over eBPF's; absent when eBPF's is not above no program's. */
     readonly cpu?: number;
     readonly wall?: number;
-    /** iptables' added CPU over the CPU the kernel counted in our programs per connection. */
+    /** iptables' added CPU over our programs' own time per connection (ownUs). */
     readonly programs?: number;
     readonly met?: boolean;
   };
@@ -168,7 +187,7 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
     ratio: {
       cpu,
       wall: at10k && ratioOf(at10k.addedByIptables.wallUs, at10k.addedByEbpf.wallUs),
-      programs: at10k && ratioOf(at10k.addedByIptables.cpuUs, at10k.ebpfProgramsNs / 1000),
+      programs: at10k && ratioOf(at10k.addedByIptables.cpuUs, ownUs(at10k)),
       met: cpu === undefined ? undefined : cpu >= TARGETS.ratio,
     },
   };
@@ -191,7 +210,7 @@ const entriesLabel = (entries: number) =>
  */
 function emptyProgramPart(at10k: SizeFigures['perConnection']): string {
   const empty = at10k.addedByEmpty.cpuUs;
-  const own = `its own time, as the kernel counts it, ${round(at10k.emptyProgramNs / 1000, 2)} µs`;
+  const own = `the kernel counts ${round(at10k.emptyProgramNs / 1000, 2)} µs in it, what the counting itself costs, taken off our programs' count`;
   if (empty <= 0)
     return `a TC program that does nothing, attached where ours go, adds no CPU this run could tell from no program (${own})`;
   const ceiling = ratioOf(at10k.addedByIptables.cpuUs, empty) ?? 0;
@@ -207,10 +226,10 @@ function emptyProgramPart(at10k: SizeFigures['perConnection']): string {
  */
 function ratioNoise(figures: PacketFigures, programsRatio: number): string {
   const added = figures.sizes.map((size) => size.perConnection.addedByEbpf.cpuUs);
-  const own = figures.sizes.map((size) => round(size.perConnection.ebpfProgramsNs / 1000, 1));
+  const own = figures.sizes.map((size) => round(ownUs(size.perConnection), 1));
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
   if (!at10k) return '';
-  return `- Why the CPU ratio target is missed in this run: eBPF's added CPU per connection is the difference of two figures of about ${round(at10k.none.cpuUs, 0)} µs (a whole connection with no program, at ${count(TARGETS.ratioAtEntries)} entries), and across the sizes it ranges from ${Math.min(...added)} to ${Math.max(...added)} µs in this run, while our programs' own time per connection as the kernel counts it stays between ${Math.min(...own)} and ${Math.max(...own)} µs: on this loaded machine the added figure is mostly noise. Against the kernel's count, iptables adds ${programsRatio}x (target ${TARGETS.ratio}x); ${emptyProgramPart(at10k)}.`;
+  return `- Why the CPU ratio target is missed in this run: eBPF's added CPU per connection is the difference of two figures of about ${round(at10k.none.cpuUs, 0)} µs (a whole connection with no program, at ${count(TARGETS.ratioAtEntries)} entries), and across the sizes it ranges from ${Math.min(...added)} to ${Math.max(...added)} µs in this run, while our programs' own time per connection as the kernel counts it (net of the counting's cost) stays between ${Math.min(...own)} and ${Math.max(...own)} µs: on this loaded machine the added figure is mostly noise. Against the kernel's count, iptables adds ${programsRatio}x (target ${TARGETS.ratio}x); ${emptyProgramPart(at10k)}.`;
 }
 
 /**
@@ -221,13 +240,24 @@ function ratioNoise(figures: PacketFigures, programsRatio: number): string {
 function ratioShort(figures: PacketFigures): string {
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
   if (!at10k) return '';
-  const own = figures.sizes.map((size) => round(size.perConnection.ebpfProgramsNs / 1000, 1));
+  const own = figures.sizes.map((size) => round(ownUs(size.perConnection), 1));
   const ratioAt = (size: SizeFigures) =>
     ratioOf(size.perConnection.addedByIptables.cpuUs, size.perConnection.addedByEbpf.cpuUs) ?? 0;
   const reached = figures.sizes.find(
     (size) => size.entries > TARGETS.ratioAtEntries && ratioAt(size) >= TARGETS.ratio,
   );
-  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection and eBPF ${at10k.addedByEbpf.cpuUs} µs, so iptables would have to add ${round(TARGETS.ratio * at10k.addedByEbpf.cpuUs, 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${ratioAt(reached)}x in CPU)` : 'no larger size of this run reaches the ratio'}.`;
+  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection and eBPF ${at10k.addedByEbpf.cpuUs} µs, so iptables would have to add ${round(TARGETS.ratio * at10k.addedByEbpf.cpuUs, 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection (the kernel's count, net of the counting's cost) stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${ratioAt(reached)}x in CPU)` : 'no larger size of this run reaches the ratio'}.`;
+}
+
+/** Where our programs' time goes in live connections, and how full the conntrack was. */
+function liveProfileLine(profile: LiveProfileFigure): string {
+  const parts = profile.parts.map(({ part, share }) => `${part} ${Math.round(share * 100)}%`).join(', ');
+  const { entries, capacity } = profile.conntrack;
+  const fill =
+    entries >= capacity
+      ? `full, so each new flow's insert first evicts the entry least recently used`
+      : 'not full, so no insert had to evict';
+  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. After that run the server pod's conntrack held ${count(entries)} entries of ${count(capacity)}: ${fill}.`;
 }
 
 /** Why the new-flow target is missed: whether even the floor program is above it here, and how far ours is from the floor. */
@@ -280,6 +310,7 @@ export function packetMarkdown(figures: PacketFigures): string {
               ]
             : []),
           ...(targets.newFlow.met === false ? [newFlowWhy(targets)] : []),
+          ...(figures.liveProfile ? [liveProfileLine(figures.liveProfile)] : []),
           ...(targets.ratio.met === false
             ? [
                 targets.ratio.programs !== undefined && targets.ratio.programs >= TARGETS.ratio
@@ -306,7 +337,7 @@ ${connectionRows.join('\n')}
 
 - New-flow packet at ${count(TARGETS.newFlowAtEntries)} entries: ${targets.newFlow.ingressNs ?? '–'} ns ingress, ${targets.newFlow.egressNs ?? '–'} ns egress (target ≤ ${TARGETS.newFlowNs} ns): ${verdict(targets.newFlow.met)}.
 - Growth of the new-flow packet from ${first ? count(first.entries) : '–'} to ${count(figures.sizes.at(-1)?.entries ?? 0)} entries: ${targets.growth.ingress ?? '–'}x ingress, ${targets.growth.egress ?? '–'}x egress (target ≤ ${TARGETS.growth}x): ${verdict(targets.growth.met)}. The floor program grows ${targets.growth.floor ?? '–'}x over the same sizes (its one lookup is all of it that depends on the table's size).
-- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')}, ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it")} (target ≥ ${TARGETS.ratio}x): ${verdict(targets.ratio.met)}.
+- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')}, ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it (net of the counting's cost)")} (target ≥ ${TARGETS.ratio}x): ${verdict(targets.ratio.met)}.
 ${why}
 `;
 }
@@ -362,8 +393,8 @@ export function packetChart(figures: PacketFigures): string {
         colour: LINE_COLOURS.ours,
       },
       {
-        label: 'eBPF programs (kernel count)',
-        values: figures.sizes.map((size) => size.perConnection.ebpfProgramsNs / 1000),
+        label: 'eBPF programs (kernel count, net)',
+        values: figures.sizes.map((size) => ownUs(size.perConnection)),
         colour: LINE_COLOURS.ours,
         dashed: true,
       },

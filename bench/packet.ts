@@ -23,6 +23,7 @@ import {
   restoreIptables,
 } from './connection-cost.ts';
 import { peerAddress } from './frames.ts';
+import { profileLive } from './live-profile.ts';
 import {
   type DirectionCost,
   directionCost,
@@ -30,7 +31,14 @@ import {
   newFlowFloor,
   type RunTimes,
 } from './packet-cost.ts';
-import { type PacketFigures, packetChart, packetMarkdown, type SizeFigures } from './packet-report.ts';
+import {
+  type LiveProfileFigure,
+  type PacketFigures,
+  packetChart,
+  packetMarkdown,
+  type SizeFigures,
+  TARGETS,
+} from './packet-report.ts';
 import { programStats, withProgramStats } from './program-stats.ts';
 import { machine, progress, writeResults } from './report.ts';
 import { median, round } from './stats.ts';
@@ -142,6 +150,7 @@ await onTheLab(20, async (cleanups) => {
   setIptables(0);
   sample();
   const sizes: SizeFigures[] = [];
+  let liveProfile: LiveProfileFigure | undefined;
   for (const size of SIZES) {
     const peers = [...Array.from({ length: size - 1 }, (_, i) => peerAddress(i)), client.ip];
     progress(`${size} entries each way: compiling and programming the server pod`);
@@ -197,6 +206,17 @@ await onTheLab(20, async (cleanups) => {
     const emptyTimed = timed([empty.pin]);
     attach();
     const ebpfTimed = timed(programs);
+    if (size === TARGETS.ratioAtEntries) {
+      progress(`${size} entries: where our programs' time goes in live connections (perf record)`);
+      const profile = await profileLive(sample);
+      liveProfile = {
+        entries: size,
+        samples: profile.samples,
+        inPrograms: profile.inPrograms,
+        parts: profile.parts.map(({ part, share }) => ({ part, share: round(share, 3) })),
+        conntrack: conntrackFill(serverPins),
+      };
+    }
     const perPath = (path: Path) => {
       const each = rounds.map((taken) => perConnection(taken[path]));
       return {
@@ -255,11 +275,22 @@ await onTheLab(20, async (cleanups) => {
     },
     withoutLookup,
     sizes,
+    liveProfile,
     eventsDrained,
   };
   writeResults('packet', figures, packetChart(figures), packetMarkdown(figures));
   progress('results in bench/results/packet.{json,md,svg} and the README');
 });
+
+/** How many entries a pod's conntrack holds now, of how many it can. */
+function conntrackFill(pins: string): { entries: number; capacity: number } {
+  const fd = addon().openPinned(`${pins}/conntrack`);
+  try {
+    return { entries: addon().mapCount(fd), capacity: addon().mapInfo(fd).maxEntries };
+  } finally {
+    addon().closeFd(fd);
+  }
+}
 
 function roundedTimes(times: RunTimes): RunTimes {
   return { medianNs: times.medianNs, meanNs: round(times.meanNs), p99Ns: times.p99Ns };

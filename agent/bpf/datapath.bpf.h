@@ -499,8 +499,8 @@ static const struct decision NO_DECISION = {};
 
 /*
  * Writes a flow event to the node's ring buffer, stamped with the precise clock. It wakes no
- * reader: the agent reads the buffer every few milliseconds (palisade_addon.c), and a wakeup
- * would cost an interrupt on this CPU for each event while the agent keeps up.
+ * reader: the agent reads the buffer every 100 ms (READ_EVERY_US in palisade_addon.c), and a
+ * wakeup would cost an interrupt on this CPU for the first event after each of its reads.
  */
 static __always_inline void report(const struct flow_key *flow, __u32 direction, __u32 verdict, __u32 kind,
 				   __u32 reason, const struct decision *decision, __u32 pod_id)
