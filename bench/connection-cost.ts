@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { addon } from '../agent/datapath/addon.ts';
 import { busySeconds, machineCpu } from './cpu.ts';
 import { peerAddress } from './frames.ts';
-import { median } from './stats.ts';
+import { median, percentile } from './stats.ts';
 
 /** One run of new TCP connections (connect, request, answer, close) and what the machine spent on it. */
 export interface ConnectionSample {
@@ -31,21 +31,29 @@ export function perConnection(sample: ConnectionSample): PerConnection {
   };
 }
 
+/** What a path adds per connection, with how far the rounds agree. */
+export interface AddedPerConnection extends PerConnection {
+  /** The lower and upper quartiles of the rounds' CPU differences. */
+  readonly cpuUsQuartiles: readonly [number, number];
+}
+
 /**
  * What a path adds per connection over no program, from rounds that measured both side by side:
  * the median of each round's difference, so that drift of a shared machine between rounds cancels.
  */
 export function addedPerConnection(
   rounds: readonly { readonly none: ConnectionSample; readonly path: ConnectionSample }[],
-): PerConnection {
+): AddedPerConnection {
   const differences = rounds.map(({ none, path }) => {
     const base = perConnection(none);
     const with_ = perConnection(path);
     return { cpuUs: with_.cpuUs - base.cpuUs, wallUs: with_.wallUs - base.wallUs };
   });
+  const cpu = differences.map((difference) => difference.cpuUs);
   return {
-    cpuUs: median(differences.map((difference) => difference.cpuUs)),
+    cpuUs: median(cpu),
     wallUs: median(differences.map((difference) => difference.wallUs)),
+    cpuUsQuartiles: [percentile(cpu, 25), percentile(cpu, 75)],
   };
 }
 

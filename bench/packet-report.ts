@@ -33,6 +33,8 @@ export interface PathFigure {
 export interface AddedFigure {
   readonly cpuUs: number;
   readonly wallUs: number;
+  /** The lower and upper quartiles of the rounds' CPU differences. */
+  readonly cpuUsQuartiles: readonly [number, number];
 }
 
 export interface SizeFigures {
@@ -70,8 +72,8 @@ export interface LiveProfileFigure {
   readonly samples: number;
   readonly inPrograms: number;
   readonly parts: readonly { readonly part: string; readonly share: number }[];
-  /** The server pod's conntrack right after the profiled run: its entries, of its capacity. */
-  readonly conntrack: { readonly entries: number; readonly capacity: number };
+  /** The server pod's conntrack in the profiled run: its capacity, the flows inserted, the entries the LRU evicted. */
+  readonly conntrack: { readonly capacity: number; readonly inserted: number; readonly evicted: number };
 }
 
 export interface PacketFigures {
@@ -136,6 +138,8 @@ export interface PacketTargets {
     readonly wall?: number;
     /** iptables' added CPU over our programs' own time per connection (ownUs). */
     readonly programs?: number;
+    /** The least the rounds allow (leastRatio): what the target is judged on. */
+    readonly least?: number;
     readonly met?: boolean;
   };
 }
@@ -144,6 +148,15 @@ const bySize = (figures: PacketFigures, entries: number) =>
   figures.sizes.find((size) => size.entries === entries);
 const ratioOf = (numerator: number, denominator: number) =>
   denominator > 0 ? round(numerator / denominator, 1) : undefined;
+/** What eBPF adds per connection at the most the rounds allow: its upper quartile, never below the CPU our programs take. */
+const ebpfMostUs = (c: SizeFigures['perConnection']) => Math.max(c.addedByEbpf.cpuUsQuartiles[1], ownUs(c));
+/**
+ * The least iptables-over-eBPF ratio the rounds allow: iptables' lower quartile over what eBPF adds
+ * at the most. The added CPU of either is the small difference of two large figures on a shared
+ * machine, so a ratio of medians alone could meet the target by the noise of one run.
+ */
+const leastRatio = (c: SizeFigures['perConnection']) =>
+  ratioOf(c.addedByIptables.cpuUsQuartiles[0], ebpfMostUs(c));
 
 /** Each target against the figures; a figure is absent when the run did not measure that size. */
 export function packetTargets(figures: PacketFigures): PacketTargets {
@@ -166,6 +179,7 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
   };
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
   const cpu = at10k && ratioOf(at10k.addedByIptables.cpuUs, at10k.addedByEbpf.cpuUs);
+  const least = at10k && leastRatio(at10k);
   return {
     newFlow: {
       ingressNs,
@@ -188,7 +202,8 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
       cpu,
       wall: at10k && ratioOf(at10k.addedByIptables.wallUs, at10k.addedByEbpf.wallUs),
       programs: at10k && ratioOf(at10k.addedByIptables.cpuUs, ownUs(at10k)),
-      met: cpu === undefined ? undefined : cpu >= TARGETS.ratio,
+      least,
+      met: least === undefined ? undefined : least >= TARGETS.ratio,
     },
   };
 }
@@ -235,29 +250,28 @@ function ratioNoise(figures: PacketFigures, programsRatio: number): string {
 /**
  * Why the ratio is missed when even our programs' own time is too close: iptables' cost per rule
  * at the target's size, ours flat across sizes, what an empty program costs, and the first size
- * where the ratio is reached.
+ * where the ratio is reached at the least the rounds allow.
  */
 function ratioShort(figures: PacketFigures): string {
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
   if (!at10k) return '';
   const own = figures.sizes.map((size) => round(ownUs(size.perConnection), 1));
-  const ratioAt = (size: SizeFigures) =>
-    ratioOf(size.perConnection.addedByIptables.cpuUs, size.perConnection.addedByEbpf.cpuUs) ?? 0;
+  const [ebpfLow, ebpfHigh] = at10k.addedByEbpf.cpuUsQuartiles;
   const reached = figures.sizes.find(
-    (size) => size.entries > TARGETS.ratioAtEntries && ratioAt(size) >= TARGETS.ratio,
+    (size) => size.entries > TARGETS.ratioAtEntries && (leastRatio(size.perConnection) ?? 0) >= TARGETS.ratio,
   );
-  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection and eBPF ${at10k.addedByEbpf.cpuUs} µs, so iptables would have to add ${round(TARGETS.ratio * at10k.addedByEbpf.cpuUs, 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection (the kernel's count, net of the counting's cost) stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${ratioAt(reached)}x in CPU)` : 'no larger size of this run reaches the ratio'}.`;
+  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection (lower quartile ${at10k.addedByIptables.cpuUsQuartiles[0]} µs) and eBPF ${at10k.addedByEbpf.cpuUs} µs (its rounds from ${ebpfLow} to ${ebpfHigh} µs), while our programs alone take ${ownUs(at10k)} µs of CPU per connection (the kernel's count, net of the counting's cost), so iptables would have to add ${round(TARGETS.ratio * ebpfMostUs(at10k), 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${leastRatio(reached.perConnection)}x at the least)` : 'no larger size of this run reaches the ratio'}.`;
 }
 
 /** Where our programs' time goes in live connections, and how full the conntrack was. */
 function liveProfileLine(profile: LiveProfileFigure): string {
   const parts = profile.parts.map(({ part, share }) => `${part} ${Math.round(share * 100)}%`).join(', ');
-  const { entries, capacity } = profile.conntrack;
-  const fill =
-    entries >= capacity
-      ? `full, so each new flow's insert first evicts the entry least recently used`
-      : 'not full, so no insert had to evict';
-  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. After that run the server pod's conntrack held ${count(entries)} entries of ${count(capacity)}: ${fill}.`;
+  const { capacity, inserted, evicted } = profile.conntrack;
+  const room =
+    evicted > 0
+      ? `the LRU evicted ${count(evicted)} entries to make room, the least recently used first (entries of closed connections linger after their close)`
+      : 'the LRU evicted none';
+  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. In that run our programs inserted ${count(inserted)} flows into the server pod's conntrack (${count(capacity)} entries), and ${room}.`;
 }
 
 /** Why the new-flow target is missed: whether even the floor program is above it here, and how far ours is from the floor. */
@@ -337,7 +351,7 @@ ${connectionRows.join('\n')}
 
 - New-flow packet at ${count(TARGETS.newFlowAtEntries)} entries: ${targets.newFlow.ingressNs ?? '–'} ns ingress, ${targets.newFlow.egressNs ?? '–'} ns egress (target ≤ ${TARGETS.newFlowNs} ns): ${verdict(targets.newFlow.met)}.
 - Growth of the new-flow packet from ${first ? count(first.entries) : '–'} to ${count(figures.sizes.at(-1)?.entries ?? 0)} entries: ${targets.growth.ingress ?? '–'}x ingress, ${targets.growth.egress ?? '–'}x egress (target ≤ ${TARGETS.growth}x): ${verdict(targets.growth.met)}. The floor program grows ${targets.growth.floor ?? '–'}x over the same sizes (its one lookup is all of it that depends on the table's size).
-- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')}, ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it (net of the counting's cost)")} (target ≥ ${TARGETS.ratio}x): ${verdict(targets.ratio.met)}.
+- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')} (medians of the rounds); ${times(targets.ratio.least, 'in CPU at the least the rounds allow')} (iptables' lower quartile over the larger of eBPF's upper quartile and our programs' own time); ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it (net of the counting's cost)")} (target ≥ ${TARGETS.ratio}x, judged at the least): ${verdict(targets.ratio.met)}.
 ${why}
 `;
 }

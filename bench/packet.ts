@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addon } from '../agent/datapath/addon.ts';
 import { compilePodRules, identityOf } from '../agent/datapath/compile.ts';
+import { nodeCounters } from '../agent/datapath/introspect.ts';
 import { podDir } from '../agent/datapath/pins.ts';
 import { PodDatapath } from '../agent/datapath/pod-datapath.ts';
 import { nodeNetns, nodeNetnsPath } from '../agent/lab/names.ts';
@@ -208,13 +209,22 @@ await onTheLab(20, async (cleanups) => {
     const ebpfTimed = timed(programs);
     if (size === TARGETS.ratioAtEntries) {
       progress(`${size} entries: where our programs' time goes in live connections (perf record)`);
+      // The programs never delete from conntrack, and the agent is stopped: of the flows they
+      // insert, those that do not add to the map's count are the LRU's evictions.
+      const before = { fill: conntrackFill(serverPins), inserted: nodeCounters(server.node).allowedFlows };
       const profile = await profileLive(sample);
+      const after = { fill: conntrackFill(serverPins), inserted: nodeCounters(server.node).allowedFlows };
+      const inserted = after.inserted - before.inserted;
       liveProfile = {
         entries: size,
         samples: profile.samples,
         inPrograms: profile.inPrograms,
         parts: profile.parts.map(({ part, share }) => ({ part, share: round(share, 3) })),
-        conntrack: conntrackFill(serverPins),
+        conntrack: {
+          capacity: after.fill.capacity,
+          inserted,
+          evicted: inserted - (after.fill.entries - before.fill.entries),
+        },
       };
     }
     const perPath = (path: Path) => {
@@ -230,7 +240,12 @@ await onTheLab(20, async (cleanups) => {
     };
     const added = (path: Exclude<Path, 'none'>) => {
       const figure = addedPerConnection(rounds.map((taken) => ({ none: taken.none, path: taken[path] })));
-      return { cpuUs: round(figure.cpuUs), wallUs: round(figure.wallUs) };
+      const [low, high] = figure.cpuUsQuartiles;
+      return {
+        cpuUs: round(figure.cpuUs),
+        wallUs: round(figure.wallUs),
+        cpuUsQuartiles: [round(low), round(high)] as const,
+      };
     };
     sizes.push({
       entries: size,
