@@ -16,13 +16,17 @@ test('per connection: machine CPU-µs and the wall time each thread spent on one
   assert.deepEqual(perConnection(sample(10_000, 1.8)), { cpuUs: 180, wallUs: 200 });
 });
 
-test('added per connection is the median of each round’s difference to no program, with their quartiles', () => {
+test('added per connection is the median of each round’s difference to no program, with its interval', () => {
   const rounds = [
     { none: sample(10_000, 1.8), path: sample(8_000, 1.84) }, // +50 CPU-µs, +50 wall µs
     { none: sample(10_000, 1.0), path: sample(10_000, 1.1) }, // +10, 0
     { none: sample(5_000, 1.8), path: sample(4_000, 1.8) }, // +90, +100
   ];
-  assert.deepEqual(addedPerConnection(rounds), { cpuUs: 50, wallUs: 50, cpuUsQuartiles: [10, 90] });
+  assert.deepEqual(addedPerConnection(rounds), {
+    cpuUs: 50,
+    wallUs: 50,
+    cpuUsInterval: { low: 10, high: 90, confidence: 0.75 },
+  });
 });
 
 test('the iptables chain has one rule per entry, the client’s last, between the established rule and the drop', () => {

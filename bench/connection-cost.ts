@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { addon } from '../agent/datapath/addon.ts';
 import { busySeconds, machineCpu } from './cpu.ts';
 import { peerAddress } from './frames.ts';
-import { median, percentile } from './stats.ts';
+import { median, medianInterval } from './stats.ts';
 
 /** One run of new TCP connections (connect, request, answer, close) and what the machine spent on it. */
 export interface ConnectionSample {
@@ -31,10 +31,13 @@ export function perConnection(sample: ConnectionSample): PerConnection {
   };
 }
 
+/** How sure the interval of an added median is to hold it: with 7 rounds, their 2nd lowest and 2nd highest. */
+const MEDIAN_CONFIDENCE = 0.85;
+
 /** What a path adds per connection, with how far the rounds agree. */
 export interface AddedPerConnection extends PerConnection {
-  /** The lower and upper quartiles of the rounds' CPU differences. */
-  readonly cpuUsQuartiles: readonly [number, number];
+  /** Where the median CPU difference lies, from the rounds' differences (stats.ts's medianInterval). */
+  readonly cpuUsInterval: { readonly low: number; readonly high: number; readonly confidence: number };
 }
 
 /**
@@ -53,7 +56,7 @@ export function addedPerConnection(
   return {
     cpuUs: median(cpu),
     wallUs: median(differences.map((difference) => difference.wallUs)),
-    cpuUsQuartiles: [percentile(cpu, 25), percentile(cpu, 75)],
+    cpuUsInterval: medianInterval(cpu, MEDIAN_CONFIDENCE),
   };
 }
 

@@ -33,8 +33,8 @@ export interface PathFigure {
 export interface AddedFigure {
   readonly cpuUs: number;
   readonly wallUs: number;
-  /** The lower and upper quartiles of the rounds' CPU differences. */
-  readonly cpuUsQuartiles: readonly [number, number];
+  /** Where the median CPU difference lies, with the confidence that it does (from the rounds). */
+  readonly cpuUsInterval: { readonly low: number; readonly high: number; readonly confidence: number };
 }
 
 export interface SizeFigures {
@@ -148,15 +148,15 @@ const bySize = (figures: PacketFigures, entries: number) =>
   figures.sizes.find((size) => size.entries === entries);
 const ratioOf = (numerator: number, denominator: number) =>
   denominator > 0 ? round(numerator / denominator, 1) : undefined;
-/** What eBPF adds per connection at the most the rounds allow: its upper quartile, never below the CPU our programs take. */
-const ebpfMostUs = (c: SizeFigures['perConnection']) => Math.max(c.addedByEbpf.cpuUsQuartiles[1], ownUs(c));
+/** What eBPF adds per connection at the most the rounds allow: its median's upper bound, never below the CPU our programs take. */
+const ebpfMostUs = (c: SizeFigures['perConnection']) => Math.max(c.addedByEbpf.cpuUsInterval.high, ownUs(c));
 /**
- * The least iptables-over-eBPF ratio the rounds allow: iptables' lower quartile over what eBPF adds
+ * The least iptables-over-eBPF ratio the rounds allow: iptables' median's lower bound over what eBPF adds
  * at the most. The added CPU of either is the small difference of two large figures on a shared
  * machine, so a ratio of medians alone could meet the target by the noise of one run.
  */
 const leastRatio = (c: SizeFigures['perConnection']) =>
-  ratioOf(c.addedByIptables.cpuUsQuartiles[0], ebpfMostUs(c));
+  ratioOf(c.addedByIptables.cpuUsInterval.low, ebpfMostUs(c));
 
 /** Each target against the figures; a figure is absent when the run did not measure that size. */
 export function packetTargets(figures: PacketFigures): PacketTargets {
@@ -209,6 +209,11 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
 }
 
 const count = (value: number) => value.toLocaleString('en');
+/** How sure the medians' bounds are, as a percentage (it depends on the number of rounds alone). */
+const confidence = (figures: PacketFigures) => {
+  const sure = figures.sizes[0]?.perConnection.addedByEbpf.cpuUsInterval.confidence;
+  return sure === undefined ? '–' : `${round(sure * 100, 1)}%`;
+};
 const verdict = (met: boolean | undefined) =>
   met === undefined ? 'not measured in this run' : met ? '**met**' : '**missed**';
 /** A ratio in the findings, or why there is none: eBPF added nothing this machine could tell from no program. */
@@ -256,11 +261,11 @@ function ratioShort(figures: PacketFigures): string {
   const at10k = bySize(figures, TARGETS.ratioAtEntries)?.perConnection;
   if (!at10k) return '';
   const own = figures.sizes.map((size) => round(ownUs(size.perConnection), 1));
-  const [ebpfLow, ebpfHigh] = at10k.addedByEbpf.cpuUsQuartiles;
+  const ebpf = at10k.addedByEbpf.cpuUsInterval;
   const reached = figures.sizes.find(
     (size) => size.entries > TARGETS.ratioAtEntries && (leastRatio(size.perConnection) ?? 0) >= TARGETS.ratio,
   );
-  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection (lower quartile ${at10k.addedByIptables.cpuUsQuartiles[0]} µs) and eBPF ${at10k.addedByEbpf.cpuUs} µs (its rounds from ${ebpfLow} to ${ebpfHigh} µs), while our programs alone take ${ownUs(at10k)} µs of CPU per connection (the kernel's count, net of the counting's cost), so iptables would have to add ${round(TARGETS.ratio * ebpfMostUs(at10k), 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${leastRatio(reached.perConnection)}x at the least)` : 'no larger size of this run reaches the ratio'}.`;
+  return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection (at least ${at10k.addedByIptables.cpuUsInterval.low} µs) and eBPF ${at10k.addedByEbpf.cpuUs} µs (between ${ebpf.low} and ${ebpf.high} µs), while our programs alone take ${ownUs(at10k)} µs of CPU per connection (the kernel's count, net of the counting's cost), so iptables would have to add ${round(TARGETS.ratio * ebpfMostUs(at10k), 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${leastRatio(reached.perConnection)}x at the least)` : 'no larger size of this run reaches the ratio'}.`;
 }
 
 /** Where our programs' time goes in live connections, and how full the conntrack was. */
@@ -351,7 +356,7 @@ ${connectionRows.join('\n')}
 
 - New-flow packet at ${count(TARGETS.newFlowAtEntries)} entries: ${targets.newFlow.ingressNs ?? '–'} ns ingress, ${targets.newFlow.egressNs ?? '–'} ns egress (target ≤ ${TARGETS.newFlowNs} ns): ${verdict(targets.newFlow.met)}.
 - Growth of the new-flow packet from ${first ? count(first.entries) : '–'} to ${count(figures.sizes.at(-1)?.entries ?? 0)} entries: ${targets.growth.ingress ?? '–'}x ingress, ${targets.growth.egress ?? '–'}x egress (target ≤ ${TARGETS.growth}x): ${verdict(targets.growth.met)}. The floor program grows ${targets.growth.floor ?? '–'}x over the same sizes (its one lookup is all of it that depends on the table's size).
-- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')} (medians of the rounds); ${times(targets.ratio.least, 'in CPU at the least the rounds allow')} (iptables' lower quartile over the larger of eBPF's upper quartile and our programs' own time); ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it (net of the counting's cost)")} (target ≥ ${TARGETS.ratio}x, judged at the least): ${verdict(targets.ratio.met)}.
+- Added time per connection at ${count(TARGETS.ratioAtEntries)} entries, iptables over eBPF: ${times(targets.ratio.cpu, 'in CPU')}, ${times(targets.ratio.wall, 'in wall time')} (medians of the rounds); ${times(targets.ratio.least, 'in CPU at the least the rounds allow')} (the lower bound of iptables' median over the larger of the upper bound of eBPF's and our programs' own time, bounds that hold each median with ${confidence(figures)} confidence by the rounds' order); ${times(targets.ratio.programs, "against our programs' own time as the kernel counts it (net of the counting's cost)")} (target ≥ ${TARGETS.ratio}x, judged at the least): ${verdict(targets.ratio.met)}.
 ${why}
 `;
 }

@@ -240,11 +240,14 @@ await onTheLab(20, async (cleanups) => {
     };
     const added = (path: Exclude<Path, 'none'>) => {
       const figure = addedPerConnection(rounds.map((taken) => ({ none: taken.none, path: taken[path] })));
-      const [low, high] = figure.cpuUsQuartiles;
       return {
         cpuUs: round(figure.cpuUs),
         wallUs: round(figure.wallUs),
-        cpuUsQuartiles: [round(low), round(high)] as const,
+        cpuUsInterval: {
+          low: round(figure.cpuUsInterval.low),
+          high: round(figure.cpuUsInterval.high),
+          confidence: round(figure.cpuUsInterval.confidence, 3),
+        },
       };
     };
     sizes.push({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mean, median, percentile, round, seededRandom } from './stats.ts';
+import { mean, median, medianInterval, percentile, round, seededRandom } from './stats.ts';
 
 test('nearest-rank percentiles, median and mean', () => {
   const samples = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -12,6 +12,21 @@ test('nearest-rank percentiles, median and mean', () => {
   assert.ok(Number.isNaN(median([])));
   assert.ok(Number.isNaN(mean([])));
   assert.equal(round(1.23456, 2), 1.23);
+});
+
+test('the median’s interval takes the k-th lowest and highest samples for the confidence asked', () => {
+  const seven = [70, 10, 60, 20, 50, 30, 40];
+  // 7 samples: k = 1 holds the median with 1 - 2/128, k = 2 with 1 - 2 * 8/128, k = 3 with 1 - 2 * 29/128.
+  assert.deepEqual(medianInterval(seven, 0.85), { low: 20, high: 60, confidence: 0.875 });
+  assert.deepEqual(medianInterval(seven, 0.95), { low: 10, high: 70, confidence: 1 - 2 / 128 });
+  assert.deepEqual(medianInterval(seven, 0.5), { low: 30, high: 50, confidence: 1 - 58 / 128 });
+  // More samples narrow it: 21 of them hold the median between the 7th and the 15th at 0.85 or more.
+  const twentyOne = Array.from({ length: 21 }, (_, i) => i + 1);
+  const interval = medianInterval(twentyOne, 0.85);
+  assert.deepEqual([interval.low, interval.high], [7, 15]);
+  assert.ok(interval.confidence >= 0.85 && interval.confidence < 0.95, String(interval.confidence));
+  assert.deepEqual(medianInterval([5], 0.85), { low: 5, high: 5, confidence: 0 });
+  assert.ok(Number.isNaN(medianInterval([], 0.85).low));
 });
 
 test('a seeded generator repeats itself and spreads over [0, 1)', () => {

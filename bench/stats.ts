@@ -12,6 +12,35 @@ export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
 
+/**
+ * An interval that holds the median of what `samples` were drawn from with at least `confidence`
+ * (0 to 1), whatever their distribution: the k-th lowest and k-th highest sample, k as large as
+ * the confidence allows (the number of samples below the median is binomial, n and one half).
+ * With too few samples for the confidence, the lowest and highest; NaN when there are none.
+ */
+export function medianInterval(
+  samples: readonly number[],
+  confidence: number,
+): { readonly low: number; readonly high: number; readonly confidence: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return { low: Number.NaN, high: Number.NaN, confidence: 0 };
+  // coverage(k) = 1 - 2 * P(Binomial(n, 1/2) < k)
+  let below = 0;
+  let choose = 1;
+  let k = 1;
+  let coverage = 1 - 2 * 0.5 ** n;
+  for (let next = 2; next <= Math.floor((n + 1) / 2); next++) {
+    choose = (choose * (n - (next - 2))) / (next - 1);
+    below += choose;
+    const nextCoverage = 1 - 2 * (1 + below) * 0.5 ** n;
+    if (nextCoverage < confidence) break;
+    k = next;
+    coverage = nextCoverage;
+  }
+  return { low: sorted[k - 1] ?? Number.NaN, high: sorted[n - k] ?? Number.NaN, confidence: coverage };
+}
+
 /** The arithmetic mean; NaN when there are no samples. */
 export function mean(samples: readonly number[]): number {
   if (samples.length === 0) return Number.NaN;
