@@ -63,6 +63,7 @@ const figures = (sizes: SizeFigures[]): PacketFigures => ({
   repeat: 200000,
   seconds: 1,
   rounds: 5,
+  ratioRounds: 15,
   threads: 2,
   programs: {
     ingress: { instructions: 500, bytesJited: 2000, runTimeNs: 0, runCount: 0 },

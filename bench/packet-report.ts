@@ -82,6 +82,8 @@ export interface PacketFigures {
   readonly repeat: number;
   readonly seconds: number;
   readonly rounds: number;
+  /** Rounds at the ratio's size (TARGETS.ratioAtEntries). */
+  readonly ratioRounds: number;
   readonly threads: number;
   readonly programs: { readonly ingress: ProgramStats; readonly egress: ProgramStats };
   /** New flows where the direction is not isolated: conntrack and the event, no rule lookup. */
@@ -209,9 +211,9 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
 }
 
 const count = (value: number) => value.toLocaleString('en');
-/** How sure the medians' bounds are, as a percentage (it depends on the number of rounds alone). */
+/** How sure the medians' bounds at the ratio's size are, as a percentage (it depends on the number of rounds alone). */
 const confidence = (figures: PacketFigures) => {
-  const sure = figures.sizes[0]?.perConnection.addedByEbpf.cpuUsInterval.confidence;
+  const sure = bySize(figures, TARGETS.ratioAtEntries)?.perConnection.addedByEbpf.cpuUsInterval.confidence;
   return sure === undefined ? '–' : `${round(sure * 100, 1)}%`;
 };
 const verdict = (met: boolean | undefined) =>
@@ -348,7 +350,7 @@ Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn; machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. Each path polices the server pod alone. Empty: a TC program that lets every packet through (\`bench/load/pass.bpf.c\`), on both hooks of the server pod's veth, where ours go: what having any TC program there costs. eBPF: our two programs on the server pod's veth, with the same entries each way, and the flow events they make taken from the ring buffers as an agent takes them (${count(figures.eventsDrained)} over the whole run, the per-packet runs' included), whose CPU counts in eBPF's. iptables: legacy, a chain on the server's node for traffic to the pod, with the established rule first and one rule per entry (the client's last).
+Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn (${figures.ratioRounds} at ${count(TARGETS.ratioAtEntries)} entries, where the ratio is judged); machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. Each path polices the server pod alone. Empty: a TC program that lets every packet through (\`bench/load/pass.bpf.c\`), on both hooks of the server pod's veth, where ours go: what having any TC program there costs. eBPF: our two programs on the server pod's veth, with the same entries each way, and the flow events they make taken from the ring buffers as an agent takes them (${count(figures.eventsDrained)} over the whole run, the per-packet runs' included), whose CPU counts in eBPF's. iptables: legacy, a chain on the server's node for traffic to the pod, with the established rule first and one rule per entry (the client's last).
 
 | entries | no program: CPU-µs / wall µs | empty TC program adds | eBPF adds | iptables adds | iptables ÷ eBPF (CPU / wall) | own time per connection, ns (kernel count): empty / ours | connections/s: none / empty / eBPF / iptables |
 |---|---|---|---|---|---|---|---|
