@@ -203,6 +203,12 @@ test("the live profile's parts are listed with the conntrack's evictions, and le
   assert.doesNotMatch(packetMarkdown(run()), /perf record/);
 });
 
+test('the table gives no ratio where iptables added nothing this run could tell from no program', () => {
+  const markdown = packetMarkdown(figures([size(10, 250, -2, 1), size(10_000, 280, 100, 2)]));
+  assert.match(markdown, /\| 10 \| 200 \/ 400 \| 1 \/ 2 \| 1 \/ 2 \| -2 \/ -4 \| – \/ – \|/);
+  assert.match(markdown, /\| 10,000 \| .* \| 50 \/ 50 \|/);
+});
+
 test('the chart is one SVG with both panels and the target line', () => {
   const svg = packetChart(figures([size(10, 250, 1, 0.5), size(100_000, 290, 1000, 2)]));
   assert.equal((svg.match(/<svg /g) ?? []).length, 3);

@@ -211,6 +211,9 @@ export function packetTargets(figures: PacketFigures): PacketTargets {
 }
 
 const count = (value: number) => value.toLocaleString('en');
+/** A ratio of two added times in the table; none when either is not above no program's. */
+const ratioCell = (iptables: number, ebpf: number) =>
+  (iptables > 0 ? ratioOf(iptables, ebpf) : undefined) ?? '–';
 /** How sure the medians' bounds at the ratio's size are, as a percentage (it depends on the number of rounds alone). */
 const confidence = (figures: PacketFigures) => {
   const sure = bySize(figures, TARGETS.ratioAtEntries)?.perConnection.addedByEbpf.cpuUsInterval.confidence;
@@ -306,7 +309,7 @@ export function packetMarkdown(figures: PacketFigures): string {
   const connectionRows = figures.sizes.map((size) => {
     const c = size.perConnection;
     const perSecond = (path: PathFigure) => count(Math.round(path.connectionsPerSecond));
-    return `| ${count(size.entries)} | ${c.none.cpuUs} / ${c.none.wallUs} | ${c.addedByEmpty.cpuUs} / ${c.addedByEmpty.wallUs} | ${c.addedByEbpf.cpuUs} / ${c.addedByEbpf.wallUs} | ${c.addedByIptables.cpuUs} / ${c.addedByIptables.wallUs} | ${ratioOf(c.addedByIptables.cpuUs, c.addedByEbpf.cpuUs) ?? '–'} / ${ratioOf(c.addedByIptables.wallUs, c.addedByEbpf.wallUs) ?? '–'} | ${c.emptyProgramNs} / ${c.ebpfProgramsNs} (${c.ebpfProgramRuns} runs) | ${perSecond(c.none)} / ${perSecond(c.empty)} / ${perSecond(c.ebpf)} / ${perSecond(c.iptables)} |`;
+    return `| ${count(size.entries)} | ${c.none.cpuUs} / ${c.none.wallUs} | ${c.addedByEmpty.cpuUs} / ${c.addedByEmpty.wallUs} | ${c.addedByEbpf.cpuUs} / ${c.addedByEbpf.wallUs} | ${c.addedByIptables.cpuUs} / ${c.addedByIptables.wallUs} | ${ratioCell(c.addedByIptables.cpuUs, c.addedByEbpf.cpuUs)} / ${ratioCell(c.addedByIptables.wallUs, c.addedByEbpf.wallUs)} | ${c.emptyProgramNs} / ${c.ebpfProgramsNs} (${c.ebpfProgramRuns} runs) | ${perSecond(c.none)} / ${perSecond(c.empty)} / ${perSecond(c.ebpf)} / ${perSecond(c.iptables)} |`;
   });
   const first = figures.sizes[0];
   const lookup = figures.withoutLookup;
