@@ -273,7 +273,7 @@ function ratioShort(figures: PacketFigures): string {
   return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection (at least ${at10k.addedByIptables.cpuUsInterval.low} µs) and eBPF ${at10k.addedByEbpf.cpuUs} µs (between ${ebpf.low} and ${ebpf.high} µs), while our programs alone take ${ownUs(at10k)} µs of CPU per connection (the kernel's count, net of the counting's cost), so iptables would have to add ${round(TARGETS.ratio * ebpfMostUs(at10k), 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${leastRatio(reached.perConnection)}x at the least)` : 'no larger size of this run reaches the ratio'}.`;
 }
 
-/** Where our programs' time goes in live connections, and how full the conntrack was. */
+/** Where our programs' time goes in live connections, and what the conntrack's LRU evicted meanwhile. */
 function liveProfileLine(profile: LiveProfileFigure): string {
   const parts = profile.parts.map(({ part, share }) => `${part} ${Math.round(share * 100)}%`).join(', ');
   const { capacity, inserted, evicted } = profile.conntrack;
