@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addon } from '../agent/datapath/addon.ts';
 import { compilePodRules, identityOf } from '../agent/datapath/compile.ts';
-import { nodeCounters } from '../agent/datapath/introspect.ts';
+import { mapFill, nodeCounters } from '../agent/datapath/introspect.ts';
 import { podDir } from '../agent/datapath/pins.ts';
 import { PodDatapath } from '../agent/datapath/pod-datapath.ts';
 import { nodeNetns, nodeNetnsPath } from '../agent/lab/names.ts';
@@ -148,6 +148,19 @@ await onTheLab(20, async (cleanups) => {
   const attach = () => serverPath.attach();
   const attachEmpty = () => attachBothWays(empty.pin, nodeNetnsPath(server.node), server.ifname);
   const sample = () => connectionSample(load, client.netns, { ip: server.ip, port: PORT }, SECONDS, THREADS);
+  // The programs' own time, as the kernel counts it, in runs of their own (the counting costs a little).
+  const timed = (pins: readonly string[]) =>
+    withProgramStats(() => {
+      const before = pins.map(programStats);
+      const run = sample();
+      const after = pins.map(programStats);
+      const ns = after.reduce((sum, stats, i) => sum + stats.runTimeNs - (before[i]?.runTimeNs ?? 0), 0);
+      const runs = after.reduce((sum, stats, i) => sum + stats.runCount - (before[i]?.runCount ?? 0), 0);
+      return {
+        nsPerConnection: ns / Math.max(run.connections, 1),
+        runsPerConnection: runs / Math.max(run.connections, 1),
+      };
+    });
 
   progress('warming up');
   setIptables(0);
@@ -193,19 +206,6 @@ await onTheLab(20, async (cleanups) => {
       rounds.push(taken as Record<Path, ConnectionSample>);
     }
     setIptables(0);
-    // The programs' own time, as the kernel counts it, in runs of their own (the counting costs a little).
-    const timed = (pins: readonly string[]) =>
-      withProgramStats(() => {
-        const before = pins.map(programStats);
-        const run = sample();
-        const after = pins.map(programStats);
-        const ns = after.reduce((sum, stats, i) => sum + stats.runTimeNs - (before[i]?.runTimeNs ?? 0), 0);
-        const runs = after.reduce((sum, stats, i) => sum + stats.runCount - (before[i]?.runCount ?? 0), 0);
-        return {
-          nsPerConnection: ns / Math.max(run.connections, 1),
-          runsPerConnection: runs / Math.max(run.connections, 1),
-        };
-      });
     attachEmpty();
     const emptyTimed = timed([empty.pin]);
     attach();
@@ -214,9 +214,15 @@ await onTheLab(20, async (cleanups) => {
       progress(`${size} entries: where our programs' time goes in live connections (perf record)`);
       // The programs never delete from conntrack, and the agent is stopped: of the flows they
       // insert, those that do not add to the map's count are the LRU's evictions.
-      const before = { fill: conntrackFill(serverPins), inserted: nodeCounters(server.node).allowedFlows };
+      const before = {
+        fill: mapFill(`${serverPins}/conntrack`),
+        inserted: nodeCounters(server.node).allowedFlows,
+      };
       const profile = await profileLive(sample);
-      const after = { fill: conntrackFill(serverPins), inserted: nodeCounters(server.node).allowedFlows };
+      const after = {
+        fill: mapFill(`${serverPins}/conntrack`),
+        inserted: nodeCounters(server.node).allowedFlows,
+      };
       const inserted = after.inserted - before.inserted;
       liveProfile = {
         entries: size,
@@ -303,16 +309,6 @@ await onTheLab(20, async (cleanups) => {
   writeResults('packet', figures, packetChart(figures), packetMarkdown(figures));
   progress('results in bench/results/packet.{json,md,svg} and the README');
 });
-
-/** How many entries a pod's conntrack holds now, of how many it can. */
-function conntrackFill(pins: string): { entries: number; capacity: number } {
-  const fd = addon().openPinned(`${pins}/conntrack`);
-  try {
-    return { entries: addon().mapCount(fd), capacity: addon().mapInfo(fd).maxEntries };
-  } finally {
-    addon().closeFd(fd);
-  }
-}
 
 function roundedTimes(times: RunTimes): RunTimes {
   return { medianNs: times.medianNs, meanNs: round(times.meanNs), p99Ns: times.p99Ns };
