@@ -378,7 +378,13 @@ test('the flows page says why the kernel decided: node traffic, and a connection
 
 test('the filters stay usable when what they ask for is wrong: a bad port, a focus on no pod, a namespace with no policy', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // The page asks for its flows from an effect, so once it has, React has hydrated the fields:
+  // typing before that reaches a field React then resets (the count is in the server's HTML).
+  const hydrated = page.waitForResponse((response) =>
+    new URL(response.url()).pathname.startsWith('/api/flows'),
+  );
   await page.goto(`http://127.0.0.1:${PORT}/flows`);
+  await hydrated;
   await page.getByTestId('flow-count').waitFor();
   // A port that is not one says so at the field; no "no flows yet", no bars of another query.
   const port = page.getByLabel('Port', { exact: true });
