@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { addon, emptyMap } from '../agent/datapath/addon.ts';
-import { nodeCounters } from '../agent/datapath/introspect.ts';
+import { mapFill, nodeCounters } from '../agent/datapath/introspect.ts';
 import { LAYOUT } from '../agent/datapath/layout.ts';
 import { nodeDir, podDir } from '../agent/datapath/pins.ts';
 import type { PodDatapath } from '../agent/datapath/pod-datapath.ts';
@@ -24,6 +24,10 @@ export interface DirectionCost {
   readonly newFlow: RunTimes;
   /** The next packet (ACK) of each of those flows, one run each. */
   readonly established: RunTimes;
+  /** As many new flows again once the conntrack is full, one run each: each insert makes the LRU evict. */
+  readonly newFlowFull: RunTimes;
+  /** Of those inserts, how many evicted an entry (the rest took a free one a CPU still held). */
+  readonly evictions: number;
   /** One established flow's packet run `repeat` times in the kernel: its mean ns per run. */
   readonly establishedRepeatedNs: number;
 }
@@ -78,12 +82,25 @@ export interface CostOptions {
   readonly seed: number;
 }
 
-/** First packets (SYN) of `options.flows` new flows crossing `direction`, from peers drawn at random from the rules. */
-function newFlowSegments(direction: 'ingress' | 'egress', options: CostOptions): TcpSegment[] {
-  const random = seededRandom(options.seed);
-  return Array.from({ length: options.flows }, (_, i): TcpSegment => {
+/** The first source port of the measured new flows; the flows that fill the conntrack and those that evict follow. */
+const FIRST_PORT = 10000;
+
+/**
+ * First packets (SYN) of `count` new flows crossing `direction`, from peers drawn at random from
+ * the rules, with source ports from `firstPort` on.
+ */
+function newFlowSegments(
+  direction: 'ingress' | 'egress',
+  options: CostOptions,
+  count = options.flows,
+  firstPort = FIRST_PORT,
+): TcpSegment[] {
+  if (firstPort + count > 65536)
+    throw new Error(`new flows: ${count} from port ${firstPort} run past port 65535`);
+  const random = seededRandom(options.seed + firstPort);
+  return Array.from({ length: count }, (_, i): TcpSegment => {
     const peer = options.peers[Math.floor(random() * options.peers.length)] ?? '';
-    const sport = 10000 + i;
+    const sport = firstPort + i;
     return direction === 'ingress'
       ? { src: peer, dst: options.podIp, sport, dport: options.port, flags: TCP_FLAGS.syn }
       : { src: options.podIp, dst: peer, sport, dport: options.port, flags: TCP_FLAGS.syn };
@@ -93,8 +110,8 @@ function newFlowSegments(direction: 'ingress' | 'egress', options: CostOptions):
 /**
  * Times a pod's attached program of `direction` with BPF_PROG_TEST_RUN: new-flow packets from
  * peers drawn at random from its rules (so the rule lookup walks the whole table, not one hot
- * path), then the next packet of each of those flows, then one established packet repeated.
- * The node's counters prove what each packet was: every new-flow packet a new allowed flow,
+ * path), then the next packet of each of those flows, then one established packet repeated,
+ * then as many new flows again into a full conntrack. The node's counters prove what each packet was: every new-flow packet a new allowed flow,
  * every established one a conntrack hit.
  */
 export function directionCost(
@@ -131,8 +148,43 @@ export function directionCost(
       .progTestRun(program, tcpFrames(acks.slice(i, i + 1)), TCP_FRAME_SIZE, options.repeat)
       .readUInt32LE(0),
   );
+  const full = newFlowsIntoFull(datapath, program, direction, options);
   clearConntrack(datapath);
-  return { newFlow, established, establishedRepeatedNs: median(repeated) };
+  return { newFlow, established, ...full, establishedRepeatedNs: median(repeated) };
+}
+
+/**
+ * New flows into a full conntrack, as at a busy pod (closed flows linger there until the LRU
+ * evicts them): flows of their own fill the map to its capacity, untimed, then as many new flows
+ * as were measured into room are timed. The map's fill before and after tells the evictions.
+ */
+function newFlowsIntoFull(
+  datapath: PodDatapath,
+  program: string,
+  direction: 'ingress' | 'egress',
+  options: CostOptions,
+): { newFlowFull: RunTimes; evictions: number } {
+  const conntrack = `${podDir(datapath.pod.node, datapath.pod.ifname)}/conntrack`;
+  const allowed = () => nodeCounters(datapath.pod.node).allowedFlows;
+  const { entries, capacity } = mapFill(conntrack);
+  const filling = newFlowSegments(direction, options, capacity - entries, FIRST_PORT + options.flows);
+  const run = (segments: TcpSegment[], what: string) =>
+    runTimes(addon().progTestRun(program, tcpFrames(segments), TCP_FRAME_SIZE, 1), `${direction} ${what}`);
+  run(filling, 'flows filling the conntrack');
+  const before = { entries: mapFill(conntrack).entries, allowed: allowed() };
+  const segments = newFlowSegments(
+    direction,
+    options,
+    options.flows,
+    FIRST_PORT + options.flows + filling.length,
+  );
+  const newFlowFull = run(segments, 'new flows into the full conntrack');
+  const inserted = allowed() - before.allowed;
+  if (inserted !== options.flows)
+    throw new Error(
+      `${direction}: of ${options.flows} new flows into the full conntrack, ${inserted} were allowed flows`,
+    );
+  return { newFlowFull, evictions: inserted - (mapFill(conntrack).entries - before.entries) };
 }
 
 const FLOOR_OBJECT = new URL('load/new-flow-floor.bpf.o', import.meta.url).pathname;

@@ -14,6 +14,10 @@ export interface RunTimesFigure {
 export interface DirectionFigure {
   readonly newFlow: RunTimesFigure;
   readonly established: RunTimesFigure;
+  /** As many new flows again into the full conntrack, where inserts make the LRU evict. */
+  readonly newFlowFull: RunTimesFigure;
+  /** Of those inserts, how many evicted an entry. */
+  readonly evictions: number;
   readonly establishedRepeatedNs: number;
 }
 
@@ -72,8 +76,13 @@ export interface LiveProfileFigure {
   readonly samples: number;
   readonly inPrograms: number;
   readonly parts: readonly { readonly part: string; readonly share: number }[];
-  /** The server pod's conntrack in the profiled run: its capacity, the flows inserted, the entries the LRU evicted. */
-  readonly conntrack: { readonly capacity: number; readonly inserted: number; readonly evicted: number };
+  /** The server pod's conntrack in the profiled run: its capacity, the flows inserted, its entries before and after. */
+  readonly conntrack: {
+    readonly capacity: number;
+    readonly inserted: number;
+    readonly entriesBefore: number;
+    readonly entriesAfter: number;
+  };
 }
 
 export interface PacketFigures {
@@ -273,15 +282,11 @@ function ratioShort(figures: PacketFigures): string {
   return `- Why the ratio target is missed in this run: at ${count(TARGETS.ratioAtEntries)} entries iptables adds ${at10k.addedByIptables.cpuUs} µs per connection (at least ${at10k.addedByIptables.cpuUsInterval.low} µs) and eBPF ${at10k.addedByEbpf.cpuUs} µs (between ${ebpf.low} and ${ebpf.high} µs), while our programs alone take ${ownUs(at10k)} µs of CPU per connection (the kernel's count, net of the counting's cost), so iptables would have to add ${round(TARGETS.ratio * ebpfMostUs(at10k), 1)} µs; iptables' added time grows with its entries (${round((at10k.addedByIptables.cpuUs * 1000) / TARGETS.ratioAtEntries, 1)} ns per entry here, its fixed costs included), while our programs' own time per connection stays between ${Math.min(...own)} and ${Math.max(...own)} µs at every size; ${emptyProgramPart(at10k)}; ${reached ? `the ratio is reached at ${count(reached.entries)} entries (${leastRatio(reached.perConnection)}x at the least)` : 'no larger size of this run reaches the ratio'}.`;
 }
 
-/** Where our programs' time goes in live connections, and what the conntrack's LRU evicted meanwhile. */
+/** Where our programs' time goes in live connections, and how full the conntrack they inserted into was. */
 function liveProfileLine(profile: LiveProfileFigure): string {
   const parts = profile.parts.map(({ part, share }) => `${part} ${Math.round(share * 100)}%`).join(', ');
-  const { capacity, inserted, evicted } = profile.conntrack;
-  const room =
-    evicted > 0
-      ? `the LRU evicted ${count(evicted)} entries to make room, the least recently used first (entries of closed connections linger after their close)`
-      : 'the LRU evicted none';
-  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. In that run our programs inserted ${count(inserted)} flows into the server pod's conntrack (${count(capacity)} entries), and ${room}.`;
+  const { capacity, inserted, entriesBefore, entriesAfter } = profile.conntrack;
+  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. In that run our programs inserted ${count(inserted)} flows into the server pod's conntrack, which held ${count(entriesBefore)} of its ${count(capacity)} entries before and ${count(entriesAfter)} after (a new flow of a tuple seen before replaces its entry; into a full map, the LRU evicts to make room).`;
 }
 
 /** Why the new-flow target is missed: whether even the floor program is above it here, and how far ours is from the floor. */
@@ -297,6 +302,17 @@ function newFlowWhy(targets: PacketTargets): string {
     : `- Why the new-flow target is missed: the floor program costs ${floorNs} ns at ${count(TARGETS.newFlowAtEntries)} entries, within the target, so the target is within this machine's reach; ${fromFloor}.`;
 }
 
+/** How many of the inserts into the full conntrack evicted an entry, over every size and direction. */
+function evictionsText(figures: PacketFigures): string {
+  const evictions = figures.sizes.flatMap((size) =>
+    (['ingress', 'egress'] as const).map((direction) => size.perPacket.spread[direction].evictions),
+  );
+  const least = Math.min(...evictions);
+  return least === figures.flows
+    ? `each of the ${count(figures.flows)} inserts evicted an entry, at every size, by the map's fill`
+    : `by the map's fill, at least ${count(least)} of the ${count(figures.flows)} inserts evicted an entry at every size; the others took free entries another CPU's list still held`;
+}
+
 /** The README's table and findings, every figure from `figures`. */
 export function packetMarkdown(figures: PacketFigures): string {
   const targets = packetTargets(figures);
@@ -304,7 +320,7 @@ export function packetMarkdown(figures: PacketFigures): string {
   const rows = figures.sizes.map((size) => {
     const { spread, onePeer } = size.perPacket;
     const net = (times: RunTimesFigure) => programNs(times, size.floorNs);
-    return `| ${count(size.entries)} | ${net(spread.ingress.newFlow)} / ${net(spread.egress.newFlow)} | ${net(onePeer.ingress.newFlow)} / ${net(onePeer.egress.newFlow)} | ${floorNs(size)} | ${net(spread.ingress.established)} / ${net(spread.egress.established)} | ${spread.ingress.establishedRepeatedNs} / ${spread.egress.establishedRepeatedNs} | ${size.programMs} |`;
+    return `| ${count(size.entries)} | ${net(spread.ingress.newFlow)} / ${net(spread.egress.newFlow)} | ${net(spread.ingress.newFlowFull)} / ${net(spread.egress.newFlowFull)} | ${net(onePeer.ingress.newFlow)} / ${net(onePeer.egress.newFlow)} | ${floorNs(size)} | ${net(spread.ingress.established)} / ${net(spread.egress.established)} | ${spread.ingress.establishedRepeatedNs} / ${spread.egress.establishedRepeatedNs} | ${size.programMs} |`;
   });
   const connectionRows = figures.sizes.map((size) => {
     const c = size.perConnection;
@@ -324,10 +340,11 @@ export function packetMarkdown(figures: PacketFigures): string {
       : undefined;
   const established = (size: SizeFigures) =>
     programNs(size.perPacket.spread.ingress.established, size.floorNs);
+  const full = (size: SizeFigures) => programNs(size.perPacket.spread.ingress.newFlowFull, size.floorNs);
   const why =
     first && largest
       ? [
-          `- Where a new flow's time goes (ingress): an established packet (parsing, the pod's state, one conntrack lookup, the counters) ${established(first)} ns with ${count(first.entries)} entries and ${established(largest)} ns with ${count(largest.entries)}; a new flow with the direction not isolated, so no rule lookup, ${noLookupNs('ingress')} ns, so the insert into the LRU conntrack and the flow event add about ${noLookupNs('ingress') - established(first)} ns. The rule lookup: from ${count(first.entries)} to ${count(largest.entries)} entries a new flow goes from ${net(first, 'onePeer')} to ${net(largest, 'onePeer')} ns when every flow comes from one peer (${onePeerGrowth ?? '–'}x) and from ${net(first, 'spread')} to ${net(largest, 'spread')} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification; this machine's kernel offers no hardware counters, so \`bpftool prog profile\` cannot count cycles or cache misses here.`,
+          `- Where a new flow's time goes (ingress): an established packet (parsing, the pod's state, one conntrack lookup, the counters) ${established(first)} ns with ${count(first.entries)} entries and ${established(largest)} ns with ${count(largest.entries)}; a new flow with the direction not isolated, so no rule lookup, ${noLookupNs('ingress')} ns, so the insert into the LRU conntrack and the flow event add about ${noLookupNs('ingress') - established(first)} ns. Once the conntrack is full, as at a busy pod where closed flows linger until the LRU evicts them, a new flow costs ${full(first)} ns with ${count(first.entries)} entries and ${full(largest)} ns with ${count(largest.entries)}: making room adds ${full(first) - net(first, 'spread')} and ${full(largest) - net(largest, 'spread')} ns. The rule lookup: from ${count(first.entries)} to ${count(largest.entries)} entries a new flow goes from ${net(first, 'onePeer')} to ${net(largest, 'onePeer')} ns when every flow comes from one peer (${onePeerGrowth ?? '–'}x) and from ${net(first, 'spread')} to ${net(largest, 'spread')} ns from peers spread over the rules. The programs have ${figures.programs.ingress.instructions} (ingress) and ${figures.programs.egress.instructions} (egress) instructions after verification; this machine's kernel offers no hardware counters, so \`bpftool prog profile\` cannot count cycles or cache misses here.`,
           ...(targets.growth.met === false && onePeerGrowth !== undefined && onePeerGrowth <= TARGETS.growth
             ? [
                 `- Why the growth target is missed: a peer's rules are one probe of the exact-match hash map at any size (whole addresses; the trie holds only shorter prefixes), and from one peer the lookup stays flat (${onePeerGrowth}x). What still grows is memory: with peers spread over a large table, the probe's hash bucket (the bucket array is sized by the maps' capacity, here ${count(largest.entries)} at every size) and the entry (its ${EXACT_KEY_BYTES}-byte key and the ${RULE_SET_INDEX_SIZE}-byte index of its rule set) are memory the previous packet did not warm (cache and TLB misses, which this kernel offers no counters to count); the ${RULE_VALUE_BYTES}-byte rule set itself is stored once for every entry with the same rules (here all), so it stays warm.`,
@@ -347,10 +364,10 @@ export function packetMarkdown(figures: PacketFigures): string {
   return `
 ![per-packet benchmark](bench/results/packet.svg)
 
-Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each, so in the exact-match hash map; rule maps sized for ${count(figures.sizes.at(-1)?.entries ?? 0)} entries at every N). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit. The floor program (\`bench/load/new-flow-floor.bpf.c\`) does only what a new flow cannot do without: it reads the headers straight from the packet, looks the peer up in the pod's live rule table, inserts the flow into the pod's conntrack and writes one record to the node's ring buffer, on the same maps as our programs (loaded with the pod's pinned maps), timed the same way on as many ingress SYNs, from peers drawn from the same rules with another seed (so that our programs' lookups did not warm its own).
+Per packet, on ${machine.cores} cores (${machine.cpu}), ${machine.date.slice(0, 10)}: \`BPF_PROG_TEST_RUN\` on the server pod's real ingress and egress programs, loaded and filled by the agent's code, its rules isolating it both ways with N entries each way (one /32 and one TCP port each, so in the exact-match hash map; rule maps sized for ${count(figures.sizes.at(-1)?.entries ?? 0)} entries at every N). For each N, ${count(figures.flows)} new flows each way (SYN) from peers drawn at random from the rules, then the next packet (ACK) of each, then as many new flows again once other flows have filled the pod's conntrack, so that the LRU evicts to make room (${evictionsText(figures)}), one run per packet; the kernel's time of a run minus the floor of timing one (an empty program timed the same way, ${first?.floorNs ?? '–'} ns), median. The node's counters confirm every SYN was a new allowed flow and every ACK a conntrack hit. The floor program (\`bench/load/new-flow-floor.bpf.c\`) does only what a new flow cannot do without: it reads the headers straight from the packet, looks the peer up in the pod's live rule table, inserts the flow into the pod's conntrack and writes one record to the node's ring buffer, on the same maps as our programs (loaded with the pod's pinned maps), timed the same way on as many ingress SYNs, from peers drawn from the same rules with another seed (so that our programs' lookups did not warm its own).
 
-| entries each way | new flow, ns (ingress / egress) | new flow from one peer | least a new flow costs here (floor program) | established | established, one packet repeated ${count(figures.repeat)} times (kernel's mean) | programming, ms |
-|---|---|---|---|---|---|---|
+| entries each way | new flow, ns (ingress / egress) | new flow, conntrack full | new flow from one peer | least a new flow costs here (floor program) | established | established, one packet repeated ${count(figures.repeat)} times (kernel's mean) | programming, ms |
+|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Per connection, the same run: new TCP connections between the two lab pods (connect, request, answer, close; ${figures.threads} client threads), ${figures.rounds} rounds of ${figures.seconds} s for each path in turn (${figures.ratioRounds} at ${count(TARGETS.ratioAtEntries)} entries, where the ratio is judged); machine CPU-µs (from /proc/stat, all cores, without steal) and wall µs per connection, medians; "added" is each round's difference to no program, median. Each path polices the server pod alone. Empty: a TC program that lets every packet through (\`bench/load/pass.bpf.c\`), on both hooks of the server pod's veth, where ours go: what having any TC program there costs. eBPF: our two programs on the server pod's veth, with the same entries each way, and the flow events they make taken from the ring buffers as an agent takes them (${count(figures.eventsDrained)} over the whole run, the per-packet runs' included), whose CPU counts in eBPF's. iptables: legacy, a chain on the server's node for traffic to the pod, with the established rule first and one rule per entry (the client's last).

@@ -212,27 +212,21 @@ await onTheLab(20, async (cleanups) => {
     const ebpfTimed = timed(programs);
     if (size === TARGETS.ratioAtEntries) {
       progress(`${size} entries: where our programs' time goes in live connections (perf record)`);
-      // The programs never delete from conntrack, and the agent is stopped: of the flows they
-      // insert, those that do not add to the map's count are the LRU's evictions.
-      const before = {
-        fill: mapFill(`${serverPins}/conntrack`),
-        inserted: nodeCounters(server.node).allowedFlows,
-      };
+      const conntrack = `${serverPins}/conntrack`;
+      const allowed = () => nodeCounters(server.node).allowedFlows;
+      const before = { entries: mapFill(conntrack).entries, allowed: allowed() };
       const profile = await profileLive(sample);
-      const after = {
-        fill: mapFill(`${serverPins}/conntrack`),
-        inserted: nodeCounters(server.node).allowedFlows,
-      };
-      const inserted = after.inserted - before.inserted;
+      const after = { ...mapFill(conntrack), allowed: allowed() };
       liveProfile = {
         entries: size,
         samples: profile.samples,
         inPrograms: profile.inPrograms,
         parts: profile.parts.map(({ part, share }) => ({ part, share: round(share, 3) })),
         conntrack: {
-          capacity: after.fill.capacity,
-          inserted,
-          evicted: inserted - (after.fill.entries - before.fill.entries),
+          capacity: after.capacity,
+          inserted: after.allowed - before.allowed,
+          entriesBefore: before.entries,
+          entriesAfter: after.entries,
         },
       };
     }
@@ -318,6 +312,8 @@ function rounded(cost: { ingress: DirectionCost; egress: DirectionCost }) {
   const direction = (d: DirectionCost) => ({
     newFlow: roundedTimes(d.newFlow),
     established: roundedTimes(d.established),
+    newFlowFull: roundedTimes(d.newFlowFull),
+    evictions: d.evictions,
     establishedRepeatedNs: d.establishedRepeatedNs,
   });
   return { ingress: direction(cost.ingress), egress: direction(cost.egress) };
