@@ -61,7 +61,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const RATIO_ROUNDS = 3 * ROUNDS;
 const THREADS = 2;
 const PORT = 8080;
-/** New flows per measurement: half the conntrack's 16384 entries, so no insert evicts. */
+/** New flows per measurement: half the conntrack's 16384 entries, so that no insert evicts until the map is filled on purpose. */
 const FLOWS = 8192;
 const REPEAT = 200_000;
 /** The paths of the per-connection comparison: nothing, a TC program that does nothing, ours, iptables. */
@@ -179,7 +179,7 @@ await onTheLab(20, async (cleanups) => {
     const programMs = performance.now() - programStart;
 
     progress(
-      `${size} entries: per packet, ${FLOWS} new flows each way, then their next packets, then the new-flow floor`,
+      `${size} entries: per packet, ${FLOWS} new flows each way, then their next packets, then as many into a full conntrack, then the new-flow floor`,
     );
     const floorNs = floorOfOneRun(FLOWS).medianNs;
     const spread = costs(peers, size);
