@@ -111,8 +111,8 @@ function newFlowSegments(
  * Times a pod's attached program of `direction` with BPF_PROG_TEST_RUN: new-flow packets from
  * peers drawn at random from its rules (so the rule lookup walks the whole table, not one hot
  * path), then the next packet of each of those flows, then one established packet repeated,
- * then as many new flows again into a full conntrack. The node's counters prove what each packet was: every new-flow packet a new allowed flow,
- * every established one a conntrack hit.
+ * then as many new flows again into a full conntrack. The node's counters prove what each packet
+ * was: every new-flow packet a new allowed flow, every established one a conntrack hit.
  */
 export function directionCost(
   datapath: PodDatapath,
