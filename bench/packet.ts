@@ -165,19 +165,28 @@ await onTheLab(20, async (cleanups) => {
   progress('warming up');
   setIptables(0);
   sample();
-  const sizes: SizeFigures[] = [];
-  let liveProfile: LiveProfileFigure | undefined;
-  for (const size of SIZES) {
-    const peers = [...Array.from({ length: size - 1 }, (_, i) => peerAddress(i)), client.ip];
-    progress(`${size} entries each way: compiling and programming the server pod`);
+  const peersOf = (size: number) => [
+    ...Array.from({ length: size - 1 }, (_, i) => peerAddress(i)),
+    client.ip,
+  ];
+  /** Compiles rules with `peers` each way and makes them live on the server pod. */
+  const programPeers = async (peers: readonly string[]) => {
     const compileStart = performance.now();
     const rules = compilePodRules(serverIdentity, [endpointWith(peers)]);
     const compileMs = performance.now() - compileStart;
     attach();
     const programStart = performance.now();
     await serverPath.program(rules);
-    const programMs = performance.now() - programStart;
+    return { compileMs: round(compileMs), programMs: round(performance.now() - programStart) };
+  };
 
+  // Per packet, every size in turn before any connection runs, so that the sizes whose figures are
+  // set against each other are measured close in time, not minutes of connections apart.
+  const perPacketBySize = new Map<number, Omit<SizeFigures, 'perConnection'>>();
+  for (const size of SIZES) {
+    progress(`${size} entries each way: compiling and programming the server pod`);
+    const peers = peersOf(size);
+    const programmed = await programPeers(peers);
     progress(
       `${size} entries: per packet, ${FLOWS} new flows each way, then their next packets, then as many into a full conntrack, then the new-flow floor`,
     );
@@ -186,7 +195,22 @@ await onTheLab(20, async (cleanups) => {
     const onePeer = costs([client.ip], size);
     // Peers of its own (another seed), so that our programs' lookups did not warm its own.
     const floor = newFlowFloor(serverPath, optionsFor(peers, size + 1));
+    perPacketBySize.set(size, {
+      entries: size,
+      ...programmed,
+      floorNs,
+      perPacket: { spread: rounded(spread), onePeer: rounded(onePeer), newFlowFloor: roundedTimes(floor) },
+    });
+  }
+  progress('new flows where the direction is not isolated: no rule lookup, conntrack and the event only');
+  await serverPath.program(compilePodRules(serverIdentity, []));
+  const withoutLookup = { floorNs: floorOfOneRun(FLOWS).medianNs, ...rounded(costs([client.ip], 1)) };
 
+  const sizes: SizeFigures[] = [];
+  let liveProfile: LiveProfileFigure | undefined;
+  for (const size of SIZES) {
+    progress(`${size} entries each way: programming the server pod again, for the connections`);
+    await programPeers(peersOf(size));
     const roundsHere = size === TARGETS.ratioAtEntries ? RATIO_ROUNDS : ROUNDS;
     progress(
       `${size} entries: ${roundsHere} rounds of no program, an empty program, eBPF and iptables, ${SECONDS} s each`,
@@ -253,16 +277,10 @@ await onTheLab(20, async (cleanups) => {
         },
       };
     };
+    const perPacket = perPacketBySize.get(size);
+    if (!perPacket) throw new Error(`no per-packet figures for ${size} entries`);
     sizes.push({
-      entries: size,
-      compileMs: round(compileMs),
-      programMs: round(programMs),
-      floorNs,
-      perPacket: {
-        spread: rounded(spread),
-        onePeer: rounded(onePeer),
-        newFlowFloor: roundedTimes(floor),
-      },
+      ...perPacket,
       perConnection: {
         none: perPath('none'),
         empty: perPath('empty'),
@@ -278,9 +296,6 @@ await onTheLab(20, async (cleanups) => {
     });
   }
 
-  progress('new flows where the direction is not isolated: no rule lookup, conntrack and the event only');
-  await serverPath.program(compilePodRules(serverIdentity, []));
-  const withoutLookup = { floorNs: floorOfOneRun(FLOWS).medianNs, ...rounded(costs([client.ip], 1)) };
   const eventsDrained = Object.values(await drain.stop()).reduce((sum, n) => sum + n, 0);
 
   const figures: PacketFigures = {
