@@ -72,7 +72,8 @@ export async function replaceAgents(
   let stopped: Promise<Record<string, number>> | undefined;
   const stop = () => {
     stopped ??= new Promise((resolve, reject) => {
-      drain.once('exit', () => {
+      // 'close', not 'exit': a child's stdout may still hold its last line when it has exited.
+      drain.once('close', () => {
         try {
           resolve(JSON.parse(output.slice(output.indexOf('ready\n') + 6)) as Record<string, number>);
         } catch {
