@@ -6,6 +6,7 @@ import { LAYOUT } from '../agent/datapath/layout.ts';
 import { nodeDir, podDir } from '../agent/datapath/pins.ts';
 import type { PodDatapath } from '../agent/datapath/pod-datapath.ts';
 import { TCP_FLAGS, TCP_FRAME_SIZE, type TcpSegment, tcpFrames } from './frames.ts';
+import type { PacketStream } from './packet-stream.ts';
 import { mean, median, percentile, seededRandom } from './stats.ts';
 
 /** TC_ACT_OK: the program let the packet through. */
@@ -24,6 +25,15 @@ export interface DirectionCost {
   readonly newFlow: RunTimes;
   /** The next packet (ACK) of each of those flows, one run each. */
   readonly established: RunTimes;
+  /**
+   * The same new flows, then their next packets, each kind as a stream (back to back in one call,
+   * as a busy pod's packets come): the kernel's mean ns per packet less the stream's own part,
+   * median of the streams.
+   */
+  readonly newFlowStreamNs: number;
+  readonly establishedStreamNs: number;
+  /** The stream's own part: mean ns per packet with a program that only lets packets through. */
+  readonly streamOwnNs: number;
   /** As many new flows again once the conntrack is full, one run each: each insert makes the LRU evict. */
   readonly newFlowFull: RunTimes;
   /** Of those inserts, how many evicted an entry (the rest took a free one a CPU still held). */
@@ -79,6 +89,8 @@ export interface CostOptions {
   readonly flows: number;
   /** Runs of the repeated established packet. */
   readonly repeat: number;
+  /** Streams of each kind per figure: their median is the figure. */
+  readonly streams: number;
   readonly seed: number;
 }
 
@@ -108,41 +120,69 @@ function newFlowSegments(
 }
 
 /**
+ * Into an empty conntrack, `timeNew` sends `count` new flows through the pod's program of
+ * `direction`, then `timeEstablished` the next packet of each; the node's counters prove what each
+ * packet was: every new-flow packet a new allowed flow, every next packet a conntrack hit.
+ */
+function newThenEstablished<T>(
+  datapath: PodDatapath,
+  direction: 'ingress' | 'egress',
+  count: number,
+  timeNew: () => T,
+  timeEstablished: () => T,
+): { newFlow: T; established: T } {
+  const counters = () => nodeCounters(datapath.pod.node);
+  clearConntrack(datapath);
+  const before = counters();
+  const newFlow = timeNew();
+  const afterNew = counters();
+  const established = timeEstablished();
+  const afterEstablished = counters();
+  const newFlows = afterNew.allowedFlows - before.allowedFlows;
+  const hits = afterEstablished.conntrackHits - afterNew.conntrackHits;
+  if (newFlows !== count || hits !== count) {
+    throw new Error(
+      `${direction}: of ${count} packets each, ${newFlows} were new allowed flows and ${hits} conntrack hits`,
+    );
+  }
+  return { newFlow, established };
+}
+
+/**
  * Times a pod's attached program of `direction` with BPF_PROG_TEST_RUN: new-flow packets from
  * peers drawn at random from its rules (so the rule lookup walks the whole table, not one hot
- * path), then the next packet of each of those flows, then one established packet repeated,
- * then as many new flows again into a full conntrack. The node's counters prove what each packet
- * was: every new-flow packet a new allowed flow, every established one a conntrack hit.
+ * path), then the next packet of each of those flows, one run each and then as streams; then one
+ * established packet repeated; then as many new flows again into a full conntrack.
  */
 export function directionCost(
   datapath: PodDatapath,
   direction: 'ingress' | 'egress',
   options: CostOptions,
+  stream: PacketStream,
 ): DirectionCost {
   const program = `${podDir(datapath.pod.node, datapath.pod.ifname)}/prog_${direction}`;
   const segments = newFlowSegments(direction, options);
   const acks = segments.map((segment) => ({ ...segment, flags: TCP_FLAGS.ack }));
-  clearConntrack(datapath);
-  const counters = () => nodeCounters(datapath.pod.node);
-
-  const before = counters();
-  const newFlow = runTimes(
-    addon().progTestRun(program, tcpFrames(segments), TCP_FRAME_SIZE, 1),
-    `${direction} new flows`,
+  const oneRunEach = (what: string, packets: TcpSegment[]) => () =>
+    runTimes(addon().progTestRun(program, tcpFrames(packets), TCP_FRAME_SIZE, 1), `${direction} ${what}`);
+  const { newFlow, established } = newThenEstablished(
+    datapath,
+    direction,
+    options.flows,
+    oneRunEach('new flows', segments),
+    oneRunEach('established flows', acks),
   );
-  const afterNew = counters();
-  const established = runTimes(
-    addon().progTestRun(program, tcpFrames(acks), TCP_FRAME_SIZE, 1),
-    `${direction} established flows`,
-  );
-  const afterEstablished = counters();
-  const newFlows = afterNew.allowedFlows - before.allowedFlows;
-  const hits = afterEstablished.conntrackHits - afterNew.conntrackHits;
-  if (newFlows !== options.flows || hits !== options.flows) {
-    throw new Error(
-      `${direction}: of ${options.flows} packets each, ${newFlows} were new allowed flows and ${hits} conntrack hits`,
-    );
-  }
+  const streams = Array.from({ length: options.streams }, () => ({
+    ...newThenEstablished(
+      datapath,
+      direction,
+      options.flows,
+      () => stream.run(segments, program),
+      () => stream.run(acks, program),
+    ),
+    own: stream.run(segments),
+  }));
+  const streamOwnNs = median(streams.map((taken) => taken.own));
   const repeated = [0, 1, 2].map((i) =>
     addon()
       .progTestRun(program, tcpFrames(acks.slice(i, i + 1)), TCP_FRAME_SIZE, options.repeat)
@@ -150,7 +190,15 @@ export function directionCost(
   );
   const full = newFlowsIntoFull(datapath, program, direction, options);
   clearConntrack(datapath);
-  return { newFlow, established, ...full, establishedRepeatedNs: median(repeated) };
+  return {
+    newFlow,
+    established,
+    newFlowStreamNs: median(streams.map((taken) => taken.newFlow)) - streamOwnNs,
+    establishedStreamNs: median(streams.map((taken) => taken.established)) - streamOwnNs,
+    streamOwnNs,
+    ...full,
+    establishedRepeatedNs: median(repeated),
+  };
 }
 
 /**
@@ -192,12 +240,16 @@ const FLOOR_PINS = '/sys/fs/bpf/palisade-bench-floor';
 
 /**
  * The least a new flow costs here (bench/load/new-flow-floor.bpf.c: read the headers, look the
- * peer up, insert into conntrack, write the record), one run per packet on the ingress new-flow
- * packets of `options`, as our programs' new flows are timed. The floor program is loaded with its
+ * peer up, insert into conntrack, write the record), one run per packet and as streams on the
+ * ingress new-flow packets of `options`, as our programs' new flows are timed. The floor program is loaded with its
  * maps replaced by the pod's own (its conntrack, its node's ring buffer, its live ingress rule
  * table), so that it touches the same memory as our programs, and unloaded afterwards.
  */
-export function newFlowFloor(datapath: PodDatapath, options: CostOptions): RunTimes {
+export function newFlowFloor(
+  datapath: PodDatapath,
+  options: CostOptions,
+  stream: PacketStream,
+): { oneRun: RunTimes; streamNs: number } {
   const pod = podDir(datapath.pod.node, datapath.pod.ifname);
   const maps = {
     conntrack: `${pod}/conntrack`,
@@ -219,14 +271,20 @@ export function newFlowFloor(datapath: PodDatapath, options: CostOptions): RunTi
     { stdio: 'pipe' },
   );
   try {
+    const program = `${FLOOR_PINS}/floor_new_flow`;
+    const segments = newFlowSegments('ingress', options);
     clearConntrack(datapath);
-    const frames = tcpFrames(newFlowSegments('ingress', options));
-    const times = runTimes(
-      addon().progTestRun(`${FLOOR_PINS}/floor_new_flow`, frames, TCP_FRAME_SIZE, 1),
+    const oneRun = runTimes(
+      addon().progTestRun(program, tcpFrames(segments), TCP_FRAME_SIZE, 1),
       'the new-flow floor program',
     );
+    const streams = Array.from({ length: options.streams }, () => {
+      clearConntrack(datapath);
+      return { floor: stream.run(segments, program), own: stream.run(segments) };
+    });
     clearConntrack(datapath);
-    return times;
+    const streamNs = median(streams.map((taken) => taken.floor)) - median(streams.map((taken) => taken.own));
+    return { oneRun, streamNs };
   } finally {
     rmSync(FLOOR_PINS, { recursive: true, force: true });
   }

@@ -14,11 +14,17 @@ const both = (newFlowNs: number, establishedNs: number): BothDirections => {
   const direction = {
     newFlow: times(newFlowNs),
     established: times(establishedNs),
+    newFlowStreamNs: newFlowNs - 50,
+    establishedStreamNs: establishedNs - 150,
+    streamOwnNs: 40,
     newFlowFull: times(newFlowNs + 400),
     evictions: 8192,
     establishedRepeatedNs: 90,
   };
-  return { ingress: direction, egress: { ...direction, newFlow: times(newFlowNs + 10) } };
+  return {
+    ingress: direction,
+    egress: { ...direction, newFlow: times(newFlowNs + 10), newFlowStreamNs: newFlowNs - 40 },
+  };
 };
 const path = (cpuUs: number) => ({ cpuUs, wallUs: cpuUs * 2, connectionsPerSecond: 1e6 / cpuUs, errors: 0 });
 const size = (
@@ -33,7 +39,12 @@ const size = (
   compileMs: 1,
   programMs: 2,
   floorNs: 100,
-  perPacket: { spread: both(newFlowNs, 300), onePeer: both(200, 300), newFlowFloor: times(newFlowFloorNs) },
+  perPacket: {
+    spread: both(newFlowNs, 300),
+    onePeer: both(200, 300),
+    newFlowFloor: times(newFlowFloorNs),
+    newFlowFloorStreamNs: newFlowFloorNs - 80,
+  },
   perConnection: {
     none: path(200),
     empty: path(200 + emptyAddedUs),
@@ -63,6 +74,7 @@ const figures = (sizes: SizeFigures[]): PacketFigures => ({
   machine: { cpu: 'test cpu', cores: 2, node: 'v24', date: '2026-12-01T00:00:00.000Z' },
   flows: 8192,
   repeat: 200000,
+  streams: 5,
   seconds: 1,
   rounds: 5,
   ratioRounds: 15,
@@ -86,6 +98,7 @@ test('targets: new-flow ns at 100k net of the floor, growth from the smallest to
   assert.deepEqual(packetTargets(run), {
     newFlow: { ingressNs: 190, egressNs: 200, floorNs: 150, met: true },
     growth: { ingress: 2, egress: 1.9, floor: 1.5, met: false },
+    streams: { ingressNs: 240, egressNs: 250, growthIngress: 1.8, growthEgress: 1.7, growthFloor: 1.4 },
     ratio: { cpu: 50, wall: 50, programs: 90.9, least: 33, met: true },
   });
   const markdown = packetMarkdown(run);
@@ -112,6 +125,18 @@ test('targets: new-flow ns at 100k net of the floor, growth from the smallest to
   assert.match(
     markdown,
     /the entry \(its 20-byte key and the 4-byte index of its rule set\).*the 292-byte rule set itself is stored once/,
+  );
+});
+
+test('the streams have a table of their own and read the two per-packet targets beside the single runs', () => {
+  const markdown = packetMarkdown(
+    figures([size(10, 250, 1, 0.5), size(100_000, 290, 1000, 2), size(1_000_000, 400, 10000, 3, 325)]),
+  );
+  assert.match(markdown, /median of 5 streams each/);
+  assert.match(markdown, /\| 1,000,000 \| 350 \/ 360 \| 245 \| 150 \/ 150 \| 40 \/ 40 \|/);
+  assert.match(
+    markdown,
+    /The same new flows as streams \(the streams' table\): a new flow costs 240 ns ingress and 250 ns egress at 100,000 entries \(above the 200 ns\), it grows 1\.8x ingress and 1\.7x egress from 10 to 1,000,000 entries \(above the 1\.5x; the floor program's stream 1\.4x\)\. The targets are judged on the single runs/,
   );
 });
 
@@ -237,6 +262,7 @@ test('the chart is one SVG with both panels and the target line', () => {
   assert.equal((svg.match(/<svg /g) ?? []).length, 3);
   assert.match(svg, /target: new flow ≤ 200 ns/);
   assert.match(svg, /new flow, floor program/);
+  assert.match(svg, /new flow, ingress, stream/);
   assert.match(svg, /iptables \(legacy\)/);
   assert.match(svg, /empty TC program/);
 });

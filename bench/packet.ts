@@ -40,6 +40,7 @@ import {
   type SizeFigures,
   TARGETS,
 } from './packet-report.ts';
+import { loadPacketStream } from './packet-stream.ts';
 import { programStats, withProgramStats } from './program-stats.ts';
 import { machine, progress, writeResults } from './report.ts';
 import { median, round } from './stats.ts';
@@ -64,6 +65,8 @@ const PORT = 8080;
 /** New flows per measurement: half the conntrack's 16384 entries, so that no insert evicts until the map is filled on purpose. */
 const FLOWS = 8192;
 const REPEAT = 200_000;
+/** Streams of each kind per figure: their median is the figure. */
+const STREAMS = 5;
 /** The paths of the per-connection comparison: nothing, a TC program that does nothing, ours, iptables. */
 const PATHS = ['none', 'empty', 'ebpf', 'iptables'] as const;
 type Path = (typeof PATHS)[number];
@@ -105,6 +108,8 @@ await onTheLab(20, async (cleanups) => {
   const programs = [`${serverPins}/prog_ingress`, `${serverPins}/prog_egress`];
   const empty = loadEmptyProgram();
   cleanups.push(empty.unload);
+  const stream = loadPacketStream();
+  cleanups.push(stream.unload);
 
   /** A PolicyEndpoint isolating the server both ways with `size` entries each way; the client's is the last. */
   const endpointWith = (peers: readonly string[]) =>
@@ -127,13 +132,14 @@ await onTheLab(20, async (cleanups) => {
     port: PORT,
     flows: FLOWS,
     repeat: REPEAT,
+    streams: STREAMS,
     seed,
   });
   const costs = (peers: readonly string[], seed: number) => {
     const options = optionsFor(peers, seed);
     return {
-      ingress: directionCost(serverPath, 'ingress', options),
-      egress: directionCost(serverPath, 'egress', options),
+      ingress: directionCost(serverPath, 'ingress', options, stream),
+      egress: directionCost(serverPath, 'egress', options, stream),
     };
   };
 
@@ -194,12 +200,17 @@ await onTheLab(20, async (cleanups) => {
     const spread = costs(peers, size);
     const onePeer = costs([client.ip], size);
     // Peers of its own (another seed), so that our programs' lookups did not warm its own.
-    const floor = newFlowFloor(serverPath, optionsFor(peers, size + 1));
+    const floor = newFlowFloor(serverPath, optionsFor(peers, size + 1), stream);
     perPacketBySize.set(size, {
       entries: size,
       ...programmed,
       floorNs,
-      perPacket: { spread: rounded(spread), onePeer: rounded(onePeer), newFlowFloor: roundedTimes(floor) },
+      perPacket: {
+        spread: rounded(spread),
+        onePeer: rounded(onePeer),
+        newFlowFloor: roundedTimes(floor.oneRun),
+        newFlowFloorStreamNs: floor.streamNs,
+      },
     });
   }
   progress('new flows where the direction is not isolated: no rule lookup, conntrack and the event only');
@@ -302,6 +313,7 @@ await onTheLab(20, async (cleanups) => {
     machine: machine(),
     flows: FLOWS,
     repeat: REPEAT,
+    streams: STREAMS,
     seconds: SECONDS,
     rounds: ROUNDS,
     ratioRounds: RATIO_ROUNDS,
@@ -327,6 +339,9 @@ function rounded(cost: { ingress: DirectionCost; egress: DirectionCost }) {
   const direction = (d: DirectionCost) => ({
     newFlow: roundedTimes(d.newFlow),
     established: roundedTimes(d.established),
+    newFlowStreamNs: d.newFlowStreamNs,
+    establishedStreamNs: d.establishedStreamNs,
+    streamOwnNs: d.streamOwnNs,
     newFlowFull: roundedTimes(d.newFlowFull),
     evictions: d.evictions,
     establishedRepeatedNs: d.establishedRepeatedNs,
