@@ -227,6 +227,11 @@ test('a ratio eBPF does not resolve above no program is said so, and judged agai
   assert.equal(targets.ratio.met, true);
   assert.equal(targets.newFlow.met, undefined, 'no 100k size in this run');
   assert.match(packetMarkdown(run), /not resolvable in CPU/);
+  assert.match(packetMarkdown(run), /as streams \(the streams' table\): it grows 1\.1x ingress/);
+  assert.doesNotMatch(
+    packetMarkdown(figures([size(10_000, 280, 100, 2)])),
+    /as streams \(the streams' table\)/,
+  );
 });
 
 test("the live profile's parts are listed with the conntrack's fill, and left out when the run took none", () => {
