@@ -241,9 +241,10 @@ const FLOOR_PINS = '/sys/fs/bpf/palisade-bench-floor';
 /**
  * The least a new flow costs here (bench/load/new-flow-floor.bpf.c: read the headers, look the
  * peer up, insert into conntrack, write the record), one run per packet and as streams on the
- * ingress new-flow packets of `options`, as our programs' new flows are timed. The floor program is loaded with its
- * maps replaced by the pod's own (its conntrack, its node's ring buffer, its live ingress rule
- * table), so that it touches the same memory as our programs, and unloaded afterwards.
+ * ingress new-flow packets of `options`, as our programs' new flows are timed. The floor program
+ * is loaded with its maps replaced by the pod's own (its conntrack, its node's ring buffer, its
+ * live ingress rule table), so that it touches the same memory as our programs, and unloaded
+ * afterwards.
  */
 export function newFlowFloor(
   datapath: PodDatapath,
