@@ -105,6 +105,9 @@ export class AgentMetrics {
       '# HELP palisade_fragments_total Later fragments passed because their first fragment was let through.',
       '# TYPE palisade_fragments_total counter',
       `palisade_fragments_total{node="${node}"} ${counters.fragments}`,
+      '# HELP palisade_conntrack_reused_tuples_total New flows that took over the conntrack entry of an earlier flow with the same addresses and ports (a client port used again).',
+      '# TYPE palisade_conntrack_reused_tuples_total counter',
+      `palisade_conntrack_reused_tuples_total{node="${node}"} ${counters.reusedTuples}`,
       '# HELP palisade_map_fill_ratio Entries of a pod map over its capacity.',
       '# TYPE palisade_map_fill_ratio gauge',
       ...fill.map(

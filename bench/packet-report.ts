@@ -83,10 +83,14 @@ export interface LiveProfileFigure {
   readonly samples: number;
   readonly inPrograms: number;
   readonly parts: readonly { readonly part: string; readonly share: number }[];
-  /** The server pod's conntrack in the profiled run: its capacity, the flows inserted, its entries before and after. */
+  /**
+   * The server pod's conntrack in the profiled run: its capacity, the flows started, how many of
+   * them on a tuple already there (written over its entry), its entries before and after.
+   */
   readonly conntrack: {
     readonly capacity: number;
     readonly inserted: number;
+    readonly reused: number;
     readonly entriesBefore: number;
     readonly entriesAfter: number;
   };
@@ -311,8 +315,8 @@ function ratioShort(figures: PacketFigures): string {
 /** Where our programs' time goes in live connections, and how full the conntrack they inserted into was. */
 function liveProfileLine(profile: LiveProfileFigure): string {
   const parts = profile.parts.map(({ part, share }) => `${part} ${Math.round(share * 100)}%`).join(', ');
-  const { capacity, inserted, entriesBefore, entriesAfter } = profile.conntrack;
-  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. In that run our programs inserted ${count(inserted)} flows into the server pod's conntrack, which held ${count(entriesBefore)} of its ${count(capacity)} entries before and ${count(entriesAfter)} after (a new flow of a tuple seen before replaces its entry; into a full map, the LRU evicts to make room).`;
+  const { capacity, inserted, reused, entriesBefore, entriesAfter } = profile.conntrack;
+  return `- Where our programs' time goes in live connections, at ${count(profile.entries)} entries (a \`perf record\` profile of the whole machine during one run, ${count(profile.inPrograms)} of its ${count(profile.samples)} samples in our programs, each counted for the kernel function the program had called, or for its own instructions): ${parts}. In that run our programs started ${count(inserted)} flows in the server pod's conntrack, ${count(reused)} of them on a tuple it still held (the client's ports come round again), written over that entry where it is, the others into entries of their own; it held ${count(entriesBefore)} of its ${count(capacity)} entries before and ${count(entriesAfter)} after (into a full map, the LRU evicts to make room).`;
 }
 
 /** Why the new-flow target is missed: whether even the floor program is above it here, and how far ours is from the floor. */

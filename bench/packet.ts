@@ -248,10 +248,10 @@ await onTheLab(20, async (cleanups) => {
     if (size === TARGETS.ratioAtEntries) {
       progress(`${size} entries: where our programs' time goes in live connections (perf record)`);
       const conntrack = `${serverPins}/conntrack`;
-      const allowed = () => nodeCounters(server.node).allowedFlows;
-      const before = { entries: mapFill(conntrack).entries, allowed: allowed() };
+      const counted = () => nodeCounters(server.node);
+      const before = { entries: mapFill(conntrack).entries, ...counted() };
       const profile = await profileLive(sample);
-      const after = { ...mapFill(conntrack), allowed: allowed() };
+      const after = { ...mapFill(conntrack), ...counted() };
       liveProfile = {
         entries: size,
         samples: profile.samples,
@@ -259,7 +259,8 @@ await onTheLab(20, async (cleanups) => {
         parts: profile.parts.map(({ part, share }) => ({ part, share: round(share, 3) })),
         conntrack: {
           capacity: after.capacity,
-          inserted: after.allowed - before.allowed,
+          inserted: after.allowedFlows - before.allowedFlows,
+          reused: after.reusedTuples - before.reusedTuples,
           entriesBefore: before.entries,
           entriesAfter: after.entries,
         },

@@ -652,7 +652,11 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 			count(PALISADE_COUNTER_FRAGMENTS);
 			return TC_ACT_OK;
 		}
-		if (mode == PALISADE_MODE_ALLOW_ALL || from_node(state, &packet.flow, direction))
+		if (from_node(state, &packet.flow, direction)) {
+			count(PALISADE_COUNTER_NODE_PACKETS);
+			return TC_ACT_OK;
+		}
+		if (mode == PALISADE_MODE_ALLOW_ALL)
 			return TC_ACT_OK;
 		return deny(&packet.flow, direction, state, PALISADE_REASON_FRAGMENT, &NO_DECISION, now);
 	}
@@ -662,6 +666,8 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 			count(PALISADE_COUNTER_RELATED_ICMP);
 			return pass(&packet, direction, now);
 		}
+		if (node)
+			count(PALISADE_COUNTER_NODE_PACKETS);
 		if (mode == PALISADE_MODE_ALLOW_ALL || node)
 			return pass(&packet, direction, now);
 		return deny(&packet.flow, direction, state, PALISADE_REASON_ICMP, &NO_DECISION, now);
@@ -673,6 +679,8 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 	struct conntrack_key key = {};
 	conntrack_key_of(&packet.flow, direction, &key);
 	struct flow_state *entry = tracked(&key, direction, &reply);
+	/* The tuple's entry, live or not: a new flow of the same tuple takes its place (see below). */
+	struct flow_state *found = entry;
 	if (entry && expired(entry, packet.flow.protocol, now))
 		entry = NULL;
 	/* A forward SYN always starts a new connection, judged anew (same tuple after a close or a cut). */
@@ -693,6 +701,7 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 	__u32 reason = PALISADE_REASON_POLICY;
 	int allowed;
 	if (node) {
+		count(PALISADE_COUNTER_NODE_PACKETS);
 		allowed = 1;
 		reason = PALISADE_REASON_NODE;
 	} else if (mode == PALISADE_MODE_ENFORCE || mode == PALISADE_MODE_ENFORCE_OPEN) {
@@ -712,7 +721,17 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 			.direction = direction,
 			.state = syn ? PALISADE_CT_NEW : PALISADE_CT_OPEN,
 		};
-		bpf_map_update_elem(&conntrack, &key, &fresh, BPF_ANY);
+		/*
+		 * A tuple seen before (a client's port used again, a flow after its close, its cut or its
+		 * timeout) is written over where it is: the map's update would take a fresh element from the
+		 * LRU and give the old one back, the most costly part of a new flow under connection churn.
+		 */
+		if (found) {
+			*found = fresh;
+			count(PALISADE_COUNTER_REUSED_TUPLES);
+		} else {
+			bpf_map_update_elem(&conntrack, &key, &fresh, BPF_ANY);
+		}
 		count(PALISADE_COUNTER_ALLOWED_FLOWS);
 		report(&packet.flow, direction, PALISADE_VERDICT_ALLOW, PALISADE_EVENT_NEW_FLOW, reason, &decision,
 		       state->pod_id);

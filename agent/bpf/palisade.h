@@ -76,6 +76,7 @@
 #define PALISADE_COUNTER_NODE_PACKETS 4    /* passed as traffic with the pod's node */
 #define PALISADE_COUNTER_RELATED_ICMP 5    /* ICMP errors passed for a flow let through */
 #define PALISADE_COUNTER_FRAGMENTS 6       /* later fragments passed for a first one let through */
+#define PALISADE_COUNTER_REUSED_TUPLES 7   /* new flows written over the entry of an earlier flow of their tuple */
 #define PALISADE_COUNTERS 8
 
 /* Rule id 0 means "no rule": a flow allowed because the pod is not isolated. */

@@ -136,7 +136,7 @@ async function maps(argv: string[], out: Output): Promise<number> {
   }
   const lines = nodes.map(
     ({ node, pinned, counters }) =>
-      `node ${node} (${pinned}): lost events ${counters.lostEvents}, flows allowed ${counters.allowedFlows}, packets denied ${counters.deniedPackets}, conntrack hits ${counters.conntrackHits}`,
+      `node ${node} (${pinned}): lost events ${counters.lostEvents}, flows allowed ${counters.allowedFlows}, packets denied ${counters.deniedPackets}, conntrack hits ${counters.conntrackHits}, packets from or to the node ${counters.nodePackets}, tuples reused ${counters.reusedTuples}`,
   );
   lines.push(
     '',

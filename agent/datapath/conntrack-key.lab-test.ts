@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TCP_FLAGS } from '../lab/frames.ts';
+import { nodeCounters } from './introspect.ts';
 import { IsolatedPod, type IsolatedPodRules, tcpEntry, VERDICT } from './isolated-pod.ts';
 
 /**
@@ -8,7 +9,8 @@ import { IsolatedPod, type IsolatedPodRules, tcpEntry, VERDICT } from './isolate
  * way, with real packets through a pod's programs (BPF_PROG_TEST_RUN), in a network namespace of
  * its own (not the lab's: no lab lock).
  */
-const pod = new IsolatedPod(`plct${process.pid}`);
+const tag = `plct${process.pid}`;
+const pod = new IsolatedPod(tag);
 const POD_V4 = '10.82.0.1';
 const POD_V6 = 'fd00:82::1';
 const PEER_V4 = '10.83.0.2';
@@ -63,3 +65,24 @@ for (const [family, address, peer] of [
     assert.equal(pod.datapath.flows().filter((flow) => flow.sport === 40001).length, 0);
   });
 }
+
+test('a tuple used again after its flow closed starts a new flow in the old one’s entry: judged again, tracked as new, its replies let through', () => {
+  const { syn, ack, fin } = TCP_FLAGS;
+  const tracked = () =>
+    pod.datapath
+      .flows()
+      .filter((flow) => flow.src === PEER_V4 && flow.sport === 40002)
+      .map(({ direction, state }) => ({ direction, state }));
+  assert.equal(run('ingress', PEER_V4, POD_V4, 40002, 80, syn), PASS);
+  assert.equal(run('egress', POD_V4, PEER_V4, 80, 40002, syn | ack), PASS);
+  assert.equal(run('ingress', PEER_V4, POD_V4, 40002, 80, fin | ack), PASS);
+  assert.equal(run('egress', POD_V4, PEER_V4, 80, 40002, fin | ack), PASS);
+  assert.deepEqual(tracked(), [{ direction: 'ingress', state: 'closing' }]);
+  // The client's port comes round again: a new connection on the same tuple.
+  const reused = nodeCounters(tag).reusedTuples;
+  assert.equal(run('ingress', PEER_V4, POD_V4, 40002, 80, syn), PASS, 'the new SYN, which the rules allow');
+  assert.deepEqual(tracked(), [{ direction: 'ingress', state: 'new' }], 'one entry, the new flow’s');
+  assert.equal(nodeCounters(tag).reusedTuples, reused + 1, 'counted as a tuple reused');
+  assert.equal(run('egress', POD_V4, PEER_V4, 80, 40002, syn | ack), PASS, 'its reply');
+  assert.deepEqual(tracked(), [{ direction: 'ingress', state: 'open' }]);
+});

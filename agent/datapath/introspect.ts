@@ -103,6 +103,7 @@ export function nodeCounters(node: string): {
   nodePackets: number;
   relatedIcmp: number;
   fragments: number;
+  reusedTuples: number;
 } {
   const fd = addon().openPinned(`${nodeDir(node)}/counters`);
   const cpus = addon().possibleCpus();
@@ -123,6 +124,7 @@ export function nodeCounters(node: string): {
       nodePackets: read(4),
       relatedIcmp: read(5),
       fragments: read(6),
+      reusedTuples: read(7),
     };
   } finally {
     addon().closeFd(fd);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Flow } from '../../server/flows/flow.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
+import { nodeCounters } from '../datapath/introspect.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
@@ -59,10 +60,15 @@ test('traffic from the pod’s own node always passes (kubelet probes); from ano
   const other = lab.nodes.find((node) => node.name !== own)?.name ?? '';
   const target = [{ host: app(), port: 80, protocol: 'TCP' }];
   const since = Date.now();
+  const nodePackets = nodeCounters(own).nodePackets;
   const [fromOwn] = await probeFrom(nodeNetnsPath(own), target, 600);
   const [fromOther] = await probeFrom(nodeNetnsPath(other), target, 600);
   assert.equal(fromOwn?.connected, true, 'a probe from the pod’s node reaches it');
   assert.equal(fromOther?.connected, false, 'another node is not the pod’s node');
+  assert.ok(
+    nodeCounters(own).nodePackets > nodePackets,
+    'the node’s counter of its own traffic counted the probe',
+  );
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), false, 'pods stay denied');
   const fromNode = await storedFlow(
     ingest(),
