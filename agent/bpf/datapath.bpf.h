@@ -666,9 +666,11 @@ static __always_inline int palisade_verdict(struct __sk_buff *skb, __u32 directi
 			count(PALISADE_COUNTER_RELATED_ICMP);
 			return pass(&packet, direction, now);
 		}
-		if (node)
+		if (node) {
 			count(PALISADE_COUNTER_NODE_PACKETS);
-		if (mode == PALISADE_MODE_ALLOW_ALL || node)
+			return pass(&packet, direction, now);
+		}
+		if (mode == PALISADE_MODE_ALLOW_ALL)
 			return pass(&packet, direction, now);
 		return deny(&packet.flow, direction, state, PALISADE_REASON_ICMP, &NO_DECISION, now);
 	}
