@@ -41,11 +41,14 @@ export function list(value: unknown, path: string): unknown[] {
 
 /** A map of string to string, as labels are. */
 export function stringMap(value: unknown, path: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, item] of Object.entries(optionalObject(value, path) ?? {})) {
-    result[key] = string(item, `${path}.${key}`);
-  }
-  return result;
+  // Built as own properties: an assignment to a key such as `__proto__` would be lost, and the
+  // key's check with it.
+  return Object.fromEntries(
+    Object.entries(optionalObject(value, path) ?? {}).map(([key, item]) => [
+      key,
+      string(item, `${path}.${key}`),
+    ]),
+  );
 }
 
 function describe(value: unknown): string {

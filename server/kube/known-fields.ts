@@ -99,12 +99,15 @@ const POLICIES: Readonly<Record<string, { readonly apiVersion: string; readonly 
 
 /**
  * Whether an object is another product's kind of the same name, such as Calico's
- * projectcalico.org/v3 NetworkPolicy: its apiVersion names an API group other than Palisade's.
+ * projectcalico.org/v3 NetworkPolicy: its apiVersion is GROUP/VERSION with a group (a domain, so
+ * with a dot) other than Palisade's. `v1`, an empty one or a group with no dot is a mistake,
+ * refused rather than passed over.
  */
 export function isOtherGroup(raw: Json): boolean {
   const policy = typeof raw.kind === 'string' ? POLICIES[raw.kind] : undefined;
   if (!policy || typeof raw.apiVersion !== 'string') return false;
-  return raw.apiVersion.split('/')[0] !== policy.apiVersion.split('/')[0];
+  const [group = '', version] = raw.apiVersion.split('/');
+  return version !== undefined && group.includes('.') && group !== policy.apiVersion.split('/')[0];
 }
 
 /**

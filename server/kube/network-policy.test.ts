@@ -32,6 +32,15 @@ function rejects(spec: string, field: string, reason: RegExp) {
 
 test('rejects what the API server rejects, naming the object and the field', () => {
   rejects('ingress: []', 'spec.podSelector', /is required/);
+  // JSON.parse makes `__proto__` an own key, as the API server's decoder would see it.
+  assert.throws(
+    () =>
+      decodeObject({
+        ...policy('podSelector: {}'),
+        spec: JSON.parse('{"podSelector":{"matchLabels":{"__proto__":"x"}}}'),
+      }),
+    /spec\.podSelector\.matchLabels: invalid label key "__proto__"/,
+  );
   rejects(
     'podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0/8}}]}]',
     'spec.ingress[0].from[0].ipBlock.cidr',

@@ -148,6 +148,14 @@ test('a policy’s fields are checked in any file; other products’ kinds of th
     () => parseState(policy('networking.k8s.io/v1beta1', '{podSelector: {}}'), 'p.yaml'),
     (error: StateFileError) => error.field === 'apiVersion',
   );
+  // Not another product's group: a mistake in Palisade's, refused rather than its policy lost.
+  for (const apiVersion of ['v1', '""', 'networking/v1', 'extensions/v1beta1', 'networking.k8s.io.v1'])
+    assert.throws(
+      () => parseState(policy(apiVersion, '{podSelector: {}}'), 'p.yaml'),
+      (error: StateFileError) =>
+        error.field === 'apiVersion' && /must be networking\.k8s\.io\/v1/.test(error.message),
+      apiVersion,
+    );
   const calico = policy('projectcalico.org/v3', '{selector: all(), types: [Ingress]}');
   assert.deepEqual(parseState(calico, 'calico.yaml'), []);
   assert.throws(
