@@ -57,3 +57,11 @@ test('a container names each of its ports once; two containers may use one name'
     2,
   );
 });
+
+test('spec.hostNetwork is true or false', () => {
+  const withHostNetwork = (hostNetwork: unknown) =>
+    decodePod({ metadata: { name: 'web', namespace: 'shop' }, spec: { containers: [], hostNetwork } });
+  assert.equal(withHostNetwork(true).hostNetwork, true);
+  assert.equal(withHostNetwork(undefined).hostNetwork, false);
+  assert.throws(() => withHostNetwork('true'), /spec\.hostNetwork: must be true or false/);
+});

@@ -65,7 +65,7 @@ export function decodePod(raw: Json): Pod {
     kind: 'Pod',
     metadata,
     nodeName: optionalString(spec.nodeName, 'spec.nodeName'),
-    hostNetwork: spec.hostNetwork === true,
+    hostNetwork: hostNetworkOf(spec.hostNetwork),
     ports,
     podIP: pod.ip,
     ...(pod.ips.length > 1 ? { podIPs: pod.ips } : {}),
@@ -73,6 +73,13 @@ export function decodePod(raw: Json): Pod {
     ...(host.ips.length > 1 ? { hostIPs: host.ips } : {}),
     phase: optionalString(status.phase, 'status.phase'),
   };
+}
+
+/** `spec.hostNetwork`: a pod on its node's network is no policy pod, so a mistyped one is refused. */
+function hostNetworkOf(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new FieldError('spec.hostNetwork', 'must be true or false');
+  return value;
 }
 
 /**

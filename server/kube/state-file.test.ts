@@ -219,3 +219,23 @@ test('state files that hold nothing Palisade reads are refused', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two running pods on one address are refused, naming both; a finished one may share it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'palisade-state-'));
+  const pod = (name: string, ip: string, phase = 'Running') =>
+    `---\nkind: Pod\nmetadata: {name: ${name}, namespace: default}\nspec: {containers: []}\nstatus: {podIP: "${ip}", phase: ${phase}}\n`;
+  try {
+    writeFileSync(join(dir, 'a.yaml'), pod('a', 'fd00::1') + pod('old', '10.0.0.1', 'Succeeded'));
+    writeFileSync(join(dir, 'b.yaml'), pod('b', 'fd00:0::1') + pod('c', '10.0.0.1'));
+    assert.throws(
+      () => loadState([join(dir, 'a.yaml'), join(dir, 'b.yaml')]),
+      (error: StateFileError) =>
+        error.field === 'status.podIP' &&
+        /Pod default\/a: status\.podIP: fd00::1 is also the address of Pod default\/b/.test(error.message),
+    );
+    writeFileSync(join(dir, 'b.yaml'), pod('c', '10.0.0.1'));
+    assert.ok(loadState([join(dir, 'a.yaml'), join(dir, 'b.yaml')]).pod('default/c'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

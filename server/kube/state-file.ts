@@ -7,6 +7,7 @@ import { FieldError } from './field-error.ts';
 import { checkKnownFields, isOtherGroup } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
 import { decodeObject, isClusterKind, miscasedKind, nameOfRaw, READ_KINDS } from './objects.ts';
+import { isPolicyPod, podIPsOf } from './pod.ts';
 
 /** A state file that cannot be read: names the file, and the object and field when known. */
 export class StateFileError extends Error {
@@ -129,7 +130,19 @@ export function loadState(paths: readonly string[]): Cluster {
   // An empty read is a mistake (a dump that failed, the wrong file), not a cluster with nothing in it.
   if (objects.length === 0)
     throw new StateFileError(paths.join(', '), `holds no object Palisade reads (${READ_KINDS.join(', ')})`);
-  return Cluster.of(objects);
+  const cluster = Cluster.of(objects);
+  // Two running pods on one address would leave which of them a flow to it reaches to chance.
+  for (const pod of cluster.allPods().filter(isPolicyPod))
+    for (const ip of podIPsOf(pod)) {
+      const other = cluster.podByIp(ip);
+      if (other && other !== pod)
+        throw new StateFileError(
+          paths.join(', '),
+          `Pod ${keyOf(pod.metadata)}: status.podIP: ${ip} is also the address of Pod ${keyOf(other.metadata)}`,
+          'status.podIP',
+        );
+    }
+  return cluster;
 }
 
 /** The objects of state files, in order (see {@link loadState} and {@link ReadOptions}). */
