@@ -51,9 +51,14 @@ export function stringMap(value: unknown, path: string): Record<string, string> 
   );
 }
 
+/** Text as an error shows it: its first 40 characters when it is longer (a bad name can be megabytes). */
+export function shortened(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(shortened(value));
   return typeof value === 'object' ? 'an object' : String(value);
 }

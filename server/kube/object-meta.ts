@@ -1,4 +1,4 @@
-import { object, optionalString, stringMap } from './decode.ts';
+import { object, optionalString, shortened, stringMap } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import type { Labels } from './label-selector.ts';
 import { dnsLabelProblem, dnsSubdomainProblem, labelKeyProblem, labelValueProblem } from './names.ts';
@@ -24,13 +24,13 @@ export function decodeObjectMeta(value: unknown, namespaced: boolean): ObjectMet
   if (!name) throw new FieldError('metadata.name', 'is required');
   const nameProblem = namespaced ? dnsSubdomainProblem(name) : dnsLabelProblem(name);
   if (nameProblem)
-    throw new FieldError('metadata.name', `invalid name ${JSON.stringify(name)}: ${nameProblem}`);
+    throw new FieldError('metadata.name', `invalid name ${JSON.stringify(shortened(name))}: ${nameProblem}`);
   const namespace = namespaced ? (optionalString(raw.namespace, 'metadata.namespace') ?? 'default') : '';
   const namespaceProblem = namespaced ? dnsLabelProblem(namespace) : undefined;
   if (namespaceProblem) {
     throw new FieldError(
       'metadata.namespace',
-      `invalid namespace ${JSON.stringify(namespace)}: ${namespaceProblem}`,
+      `invalid namespace ${JSON.stringify(shortened(namespace))}: ${namespaceProblem}`,
     );
   }
   const labels = stringMap(raw.labels, 'metadata.labels');

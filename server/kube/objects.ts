@@ -1,7 +1,7 @@
 import type { ClusterObject } from '../policy/cluster.ts';
 import { decodeClusterNetworkPolicy, encodeClusterNetworkPolicy } from './cluster-network-policy.ts';
 import { decodeClusterPolicyEndpoint } from './cluster-policy-endpoint.ts';
-import { isObject, type Json, optionalString } from './decode.ts';
+import { isObject, type Json, optionalString, shortened } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeNamespace } from './namespace.ts';
 import { decodeNetworkPolicy, type NetworkPolicyRule } from './network-policy.ts';
@@ -33,8 +33,8 @@ const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
 export function nameOfRaw(raw: Json): string {
   const kind = typeof raw.kind === 'string' ? raw.kind : 'object';
   const meta = isObject(raw.metadata) ? raw.metadata : {};
-  const name = typeof meta.name === 'string' ? meta.name : '<unnamed>';
-  const namespace = typeof meta.namespace === 'string' ? meta.namespace : undefined;
+  const name = typeof meta.name === 'string' ? shortened(meta.name) : '<unnamed>';
+  const namespace = typeof meta.namespace === 'string' ? shortened(meta.namespace) : undefined;
   const namespaced = !CLUSTER_SCOPED.has(kind);
   return `${kind} ${namespaced ? `${namespace ?? 'default'}/` : ''}${name}`;
 }

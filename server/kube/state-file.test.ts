@@ -125,6 +125,13 @@ test('bad input names the file, the document, the object and the field', () => {
     /document 2: duplicate Namespace a \(already in document 1\)/,
   );
   rejects('- just\n- a list', /document 1: expected a Kubernetes object/);
+  // A name of megabytes is shown by its start, in the object's name and in the field's error.
+  assert.throws(
+    () => parseState(`kind: Pod\nmetadata: {name: ${'a'.repeat(100_000)}}`, 's.yaml'),
+    (error: StateFileError) =>
+      error.message.length < 300 &&
+      /Pod default\/a{40}…: metadata\.name: invalid name "a{40}…"/.test(error.message),
+  );
   rejects(
     'kind: Pod\nmetadata: {name: Bad_Name}',
     /Pod default\/Bad_Name: metadata\.name: invalid name/,
