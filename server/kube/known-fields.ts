@@ -1,6 +1,7 @@
 import { CLUSTER_POLICY_API_VERSION } from './cluster-network-policy.ts';
 import { isObject, type Json } from './decode.ts';
 import { FieldError } from './field-error.ts';
+import { nearestName } from './nearest-name.ts';
 
 /**
  * The fields of a policy someone wrote, as the API server knows them, to refuse the ones it does
@@ -145,23 +146,6 @@ function walk(value: unknown, shape: Shape, path: string): void {
 const isList = (shape: Shape): shape is readonly [Shape] => Array.isArray(shape);
 
 function unknownField(field: string, known: readonly string[]): string {
-  const near = known
-    .map((name) => ({ name, distance: editDistance(field.toLowerCase(), name.toLowerCase()) }))
-    .filter(({ distance }) => distance <= 2)
-    .sort((a, b) => a.distance - b.distance)[0];
-  return `unknown field${near ? ` (did you mean ${near.name}?)` : `: known fields here are ${known.join(', ')}`}`;
-}
-
-/** Levenshtein distance: the fewest one-letter edits from `a` to `b`. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const replace = (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      next.push(Math.min(replace, (row[j] as number) + 1, (next[j - 1] as number) + 1));
-    }
-    row = next;
-  }
-  return row[b.length] as number;
+  const near = nearestName(field, known, 2);
+  return `unknown field${near ? ` (did you mean ${near}?)` : `: known fields here are ${known.join(', ')}`}`;
 }

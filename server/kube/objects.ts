@@ -4,6 +4,7 @@ import { decodeClusterPolicyEndpoint } from './cluster-policy-endpoint.ts';
 import { isObject, type Json, optionalString, shortened } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeNamespace } from './namespace.ts';
+import { nearestName } from './nearest-name.ts';
 import { decodeNetworkPolicy, type NetworkPolicyRule } from './network-policy.ts';
 import { decodePod } from './pod.ts';
 import { decodePolicyEndpoint } from './policy-endpoint.ts';
@@ -44,14 +45,31 @@ export function isClusterKind(kind: unknown): kind is ClusterObject['kind'] {
   return typeof kind === 'string' && Object.hasOwn(DECODERS, kind);
 }
 
+/** The API groups of the kinds Palisade reads ('' is the core group, apiVersion `v1`). */
+const READ_GROUPS: ReadonlySet<string> = new Set(['', 'networking.k8s.io', 'networking.k8s.aws']);
+
 /**
- * The kind Palisade reads that `kind` misspells in letter case (`Networkpolicy`), if any. Kinds are
- * case-sensitive and kubectl never prints them otherwise, so such a kind is a typo, not another kind.
+ * The kind Palisade reads that an object's `kind` misspells, if any: the same letters in another
+ * case (kinds are case-sensitive and kubectl never prints them otherwise), or, in a group of
+ * Palisade's kinds (or with no apiVersion), up to two letters off a kind of seven letters or more
+ * (`NetworkPolicyy`). Passed over, such an object's policy would be lost without a word. Shorter
+ * kinds are near real ones (`Pod`, `Node`), so only their case is corrected.
  */
-export function miscasedKind(kind: unknown): ClusterObject['kind'] | undefined {
+export function mistypedKind(raw: Json): ClusterObject['kind'] | undefined {
+  const { kind, apiVersion } = raw;
   if (typeof kind !== 'string' || isClusterKind(kind)) return undefined;
-  const lower = kind.toLowerCase();
-  return READ_KINDS.find((known) => known.toLowerCase() === lower);
+  const miscased = nearestName(kind, READ_KINDS, 0);
+  if (miscased) return miscased;
+  const group =
+    typeof apiVersion === 'string' && apiVersion.includes('/')
+      ? apiVersion.slice(0, apiVersion.indexOf('/'))
+      : '';
+  if (!READ_GROUPS.has(group)) return undefined;
+  return nearestName(
+    kind,
+    READ_KINDS.filter((known) => known.length >= 7),
+    2,
+  );
 }
 
 /**

@@ -179,6 +179,41 @@ test('a policy’s fields are checked in any file; other products’ kinds of th
           error.message,
         ),
     );
+  // Two letters off a long kind of Palisade's, in its group or with no apiVersion: a typo too.
+  for (const [apiVersion, kind, meant] of [
+    ['networking.k8s.io/v1', 'NetworkPolicyy', 'NetworkPolicy'],
+    [undefined, 'NetworkPolcy', 'NetworkPolicy'],
+    ['v1', 'Servce', 'Service'],
+    ['v1', 'Namespaces', 'Namespace'],
+    ['networking.k8s.aws/v1alpha1', 'PolicyEndpoints', 'PolicyEndpoint'],
+  ])
+    assert.throws(
+      () =>
+        parseState(
+          `${apiVersion ? `apiVersion: ${apiVersion}\n` : ''}kind: ${kind}\nmetadata: {name: p}\n`,
+          'typo.yaml',
+        ),
+      (error: StateFileError) =>
+        error.field === 'kind' && error.message.endsWith(`unknown kind "${kind}" (did you mean ${meant}?)`),
+      kind,
+    );
+  // Real kinds near short ones (Node, two letters off Pod), other groups' kinds and others pass over.
+  const others = [
+    ['v1', 'Node'],
+    ['v1', 'Secret'],
+    ['v1', 'Endpoints'],
+    ['v1', 'ServiceAccount'],
+    ['apps/v1', 'ReplicaSet'],
+    ['networking.k8s.io/v1', 'Ingress'],
+    ['networking.k8s.io/v1', 'IngressClass'],
+    ['discovery.k8s.io/v1', 'EndpointSlice'],
+    ['crd.projectcalico.org/v1', 'NetworkPolicys'],
+    ['projectcalico.org/v3', 'GlobalNetworkPolicy'],
+  ];
+  const manifests = others.map(
+    ([apiVersion, kind]) => `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: p}\n`,
+  );
+  assert.deepEqual(parseState(manifests.join('---\n'), 'others.yaml'), []);
   assert.throws(
     () => parseState('kind: Frobnicator\nmetadata: {name: p}\n', 'other.yaml', { strict: true }),
     (error: StateFileError) => error.field === 'kind' && /unsupported kind "Frobnicator"/.test(error.message),

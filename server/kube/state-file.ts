@@ -6,7 +6,7 @@ import { isObject, type Json } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { checkKnownFields, isOtherGroup } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
-import { decodeObject, isClusterKind, miscasedKind, nameOfRaw, READ_KINDS } from './objects.ts';
+import { decodeObject, isClusterKind, mistypedKind, nameOfRaw, READ_KINDS } from './objects.ts';
 import { isPolicyPod, podIPsOf } from './pod.ts';
 
 /** A state file that cannot be read: names the file, and the object and field when known. */
@@ -66,7 +66,7 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
       });
       return;
     }
-    const meant = miscasedKind(raw.kind);
+    const meant = mistypedKind(raw);
     let object: ClusterObject;
     try {
       requireKind(raw, options.strict === true);
