@@ -6,13 +6,18 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Flow } from '../../server/flows/flow.ts';
+import { labCluster } from '../../server/lab/lab-store.ts';
 import { requireLab } from '../../server/lab/lab-writes.ts';
+import { parseIp } from '../../server/net/ip.ts';
+import { podEnd } from '../../server/policy/endpoint.ts';
+import { evaluate } from '../../server/policy/evaluate.ts';
 import { nodeCounters } from '../datapath/introspect.ts';
 import { ethernet, icmp, ipv4, ipv6, macOf, PROTOCOL, sendFrames, udp } from './frames.ts';
 import { labApply, labPod, labProbe, probeFrom } from './lab.ts';
 import { nodeNetns, nodeNetnsPath } from './names.ts';
 import { labShippingToServer, storedFlow } from './testing-ingest.ts';
 import { flowsWritten, programmedTestPod, reaches, snmp } from './testing-lab.ts';
+import { nodeAddress } from './topology.ts';
 
 /**
  * What policy makes of packets other than a plain connection, with real packets: traffic from the
@@ -70,6 +75,16 @@ test('traffic from the pod’s own node always passes (kubelet probes); from ano
     'the node’s counter of its own traffic counted the probe',
   );
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), false, 'pods stay denied');
+  const cluster = labCluster();
+  const demo = cluster.pod('default/demo-app');
+  assert.ok(demo);
+  const model = (name: string) => {
+    const node = lab.nodes.find((each) => each.name === name);
+    const ip = node && parseIp(nodeAddress(node));
+    assert.ok(ip, name);
+    return evaluate(cluster, { ip }, podEnd(cluster, demo), { port: 80, protocol: 'TCP' }).allowed;
+  };
+  assert.deepEqual([model(own), model(other)], [true, false], 'the policy model agrees with the kernel');
   const fromNode = await storedFlow(
     ingest(),
     since,

@@ -4,7 +4,7 @@ import type { Labels } from '../kube/label-selector.ts';
 import { implicitNamespace, type Namespace } from '../kube/namespace.ts';
 import type { NetworkPolicy, PolicyType } from '../kube/network-policy.ts';
 import { keyOf } from '../kube/object-meta.ts';
-import { isPolicyPod, type Pod, podIPsOf } from '../kube/pod.ts';
+import { hostIPsOf, isPolicyPod, type Pod, podIPsOf } from '../kube/pod.ts';
 import type { PolicyEndpoint } from '../kube/policy-endpoint.ts';
 import type { Service } from '../kube/service.ts';
 import { formatIp, type Ip, parseIp } from '../net/ip.ts';
@@ -40,6 +40,7 @@ export class Cluster {
   private readonly servicesByNamespace = new Map<string, Map<string, Service>>();
   private readonly servicesByIp = new Map<string, Service>();
   private readonly podIps = new WeakMap<Pod, readonly Ip[]>();
+  private readonly nodeIps = new WeakMap<Pod, readonly Ip[]>();
   private selectingCache = new WeakMap<Pod, Record<PolicyType, NetworkPolicy[]>>();
   private readonly clusterPolicies = new Map<string, ClusterNetworkPolicy>();
   private readonly clusterEndpoints = new Map<string, ClusterPolicyEndpoint>();
@@ -254,6 +255,27 @@ export class Cluster {
       this.podIps.set(pod, ips);
     }
     return ips;
+  }
+
+  /** Every address of the pod's node (`status.hostIPs`), parsed once. */
+  nodeIpsOf(pod: Pod): readonly Ip[] {
+    let ips = this.nodeIps.get(pod);
+    if (ips === undefined) {
+      ips = hostIPsOf(pod).flatMap((text) => parseIp(text) ?? []);
+      this.nodeIps.set(pod, ips);
+    }
+    return ips;
+  }
+
+  /**
+   * Whether `ip` is an address of the pod's own node: traffic between a pod and its node (kubelet's
+   * probes, a host-network pod there) always passes, whatever the policies say.
+   */
+  isNodeOf(pod: Pod, ip: Ip | undefined): boolean {
+    return (
+      ip !== undefined &&
+      this.nodeIpsOf(pod).some((node) => node.family === ip.family && node.value === ip.value)
+    );
   }
 
   /** The policies whose podSelector selects `pod` and that isolate it in `direction`. */

@@ -29,13 +29,13 @@ export interface RuleMiss {
 }
 
 /** Why a side's verdict is what it is; `tier`: a ClusterNetworkPolicy rule (Admin or Baseline) decided it. */
-export type SideReason = 'isolated' | 'not-isolated' | 'not-a-pod' | 'self' | 'tier';
+export type SideReason = 'isolated' | 'not-isolated' | 'not-a-pod' | 'self' | 'node' | 'tier';
 
 /** The verdict of one direction: egress is decided at the source pod, ingress at the destination pod. */
 export interface SideVerdict {
   readonly direction: PolicyType;
   readonly reason: SideReason;
-  /** False when no policy can apply on this side (its end is not a pod, or the pod talks to itself). */
+  /** False when no policy can apply on this side (its end is not a pod, the pod talks to itself or to its node). */
   readonly enforced: boolean;
   /** Whether any policy isolates the pod in this direction. */
   readonly isolated: boolean;
@@ -110,7 +110,8 @@ export function evaluate(
 /**
  * One direction's verdict: `subject` is the pod whose policies apply (the source for egress, the
  * destination for ingress), `peer` the other end. Traffic of a pod to itself never crosses its
- * interface, so it is not subject to policy. Bulk callers (the matrix) leave `explain` off: the
+ * interface, so it is not subject to policy; traffic between a pod and its own node always passes,
+ * as upstream documents (kubelet's probes), before any tier. Bulk callers (the matrix) leave `explain` off: the
  * verdict is then built without words and open sides are shared constants.
  */
 export function evaluateSide(
@@ -124,8 +125,14 @@ export function evaluateSide(
   const explain = options.explain === true;
   // A pod on the host's network, or one that has finished, is not one NetworkPolicy applies to.
   const pod = subject.pod && isPolicyPod(subject.pod) ? subject.pod : undefined;
-  const reason: SideReason | undefined = !pod ? 'not-a-pod' : pod === peer.pod ? 'self' : undefined;
-  if (!pod || reason) return openSide(direction, reason ?? 'not-isolated', subject, explain);
+  const reason: SideReason | undefined = !pod
+    ? 'not-a-pod'
+    : pod === peer.pod
+      ? 'self'
+      : cluster.isNodeOf(pod, peer.ip)
+        ? 'node'
+        : undefined;
+  if (!pod || reason) return openSide(direction, reason ?? 'not-isolated', subject, explain, peer);
   const test: PeerTest =
     options.peerTest ??
     ((policy, rulePeer, endpoint) => !peerMismatch(cluster, policy.metadata.namespace, rulePeer, endpoint));
@@ -280,15 +287,19 @@ export function policyKey(policy: NetworkPolicy): string {
   return key;
 }
 
-/** The verdict of a side no policy restricts: `subject` is not a pod, talks to itself, or is not isolated. */
+/**
+ * The verdict of a side no policy restricts: `subject` is not a pod, talks to itself or to its
+ * node (`peer`), or is not isolated.
+ */
 export function openSide(
   direction: PolicyType,
   reason: OpenReason,
   subject: Endpoint,
   explain: boolean,
+  peer?: Endpoint,
 ): SideVerdict {
   const open = OPEN_SIDES[direction][reason];
-  return explain ? { ...open, summary: describeOpenSide(open, subject) } : open;
+  return explain ? { ...open, summary: describeOpenSide(open, subject, peer) } : open;
 }
 
 /** Why no policy restricts a side. */
@@ -314,19 +325,27 @@ const OPEN_SIDES: Record<PolicyType, Record<OpenReason, SideVerdict>> = {
     'not-isolated': sharedOpenSide('Ingress', 'not-isolated'),
     'not-a-pod': sharedOpenSide('Ingress', 'not-a-pod'),
     self: sharedOpenSide('Ingress', 'self'),
+    node: sharedOpenSide('Ingress', 'node'),
   },
   Egress: {
     'not-isolated': sharedOpenSide('Egress', 'not-isolated'),
     'not-a-pod': sharedOpenSide('Egress', 'not-a-pod'),
     self: sharedOpenSide('Egress', 'self'),
+    node: sharedOpenSide('Egress', 'node'),
   },
 };
 
-function describeOpenSide(side: SideVerdict, subject: Endpoint): string {
+function describeOpenSide(side: SideVerdict, subject: Endpoint, peer: Endpoint | undefined): string {
   const word = side.direction.toLowerCase();
   switch (side.reason) {
     case 'self':
       return 'traffic between a pod and itself does not cross its network interface, so no policy applies';
+    case 'node':
+      return `${
+        peer?.pod
+          ? `${endpointName(peer)} uses the network of ${endpointName(subject)}'s node`
+          : `${peer ? endpointName(peer) : 'the other end'} is ${endpointName(subject)}'s node`
+      }: traffic between a pod and its own node (kubelet's probes) always passes, whatever the policies say`;
     case 'not-a-pod':
       return subject.pod
         ? `${endpointName(subject)} ${subject.pod.hostNetwork ? "uses its node's network" : 'has finished'}, so no ${word} policy applies to it`
