@@ -61,10 +61,8 @@ export interface NetworkPolicy {
 export function decodeNetworkPolicy(raw: Json): NetworkPolicy {
   const metadata = decodeObjectMeta(raw.metadata, true);
   const spec = object(raw.spec ?? {}, 'spec');
-  if (spec.podSelector === undefined || spec.podSelector === null) {
-    throw new FieldError('spec.podSelector', 'is required (use {} to select every pod in the namespace)');
-  }
-  const podSelector = decodeLabelSelector(spec.podSelector, 'spec.podSelector');
+  // The API server takes a policy with no podSelector as one with `{}`: every pod of its namespace.
+  const podSelector = decodeLabelSelector(spec.podSelector ?? {}, 'spec.podSelector');
   const ingress = list(spec.ingress, 'spec.ingress').map((rule, i) =>
     decodeRule(rule, `spec.ingress[${i}]`, 'from'),
   );
