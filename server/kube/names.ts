@@ -68,6 +68,7 @@ export function labelValueProblem(value: string): string | undefined {
 /** Container port names (IANA service names): at most 15 characters with at least one letter. */
 export function portNameProblem(name: string): string | undefined {
   if (name.length === 0 || name.length > 15) return 'must be 1 to 15 characters';
+  if (name.startsWith('-') || name.endsWith('-')) return 'must not begin or end with a hyphen';
   if (!IANA_SVC_NAME.test(name)) return 'must consist of lower case alphanumeric characters or "-"';
   if (name.includes('--')) return 'must not contain consecutive hyphens';
   if (!/[a-z]/.test(name)) return 'must contain at least one letter';

@@ -112,6 +112,19 @@ test('rejects what the API server rejects, naming the object and the field', () 
     'spec.ingress[0].from[0]',
     /may not specify ipBlock together/,
   );
+  for (const [name, reason] of [
+    ['-web', /must not begin or end with a hyphen/],
+    ['web-', /must not begin or end with a hyphen/],
+    ['Web', /lower case alphanumeric/],
+    ['w--b', /consecutive hyphens/],
+    ['80-81', /at least one letter/],
+    ['a-very-long-name', /1 to 15 characters/],
+  ] as const)
+    rejects(
+      `podSelector: {}\ningress: [{ports: [{port: "${name}"}]}]`,
+      'spec.ingress[0].ports[0].port',
+      reason,
+    );
   rejects('podSelector: {}\npolicyTypes: [Inbound]', 'spec.policyTypes[0]', /unsupported policy type/);
   rejects('podSelector: {}\npolicyTypes: [Ingress, Egress, Ingress]', 'spec.policyTypes', /more than two/);
   rejects('podSelector: {}\ningress: {from: []}', 'spec.ingress', /must be a list/);
