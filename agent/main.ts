@@ -112,6 +112,8 @@ const status = (): AgentStatus => {
     deniedPackets: counters.deniedPackets,
     lostEvents: counters.lostEvents,
     mapFill,
+    failClosed: agent.failClosed,
+    podErrors: agent.lastReport?.podErrors,
     error: agent.lastReport?.error,
   };
 };

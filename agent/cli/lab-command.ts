@@ -1,3 +1,4 @@
+import { type Enforcement, enforcementWarnings } from '../../server/lab/closed-pod.ts';
 import { readAgentReport, readProxyReport } from '../../server/lab/lab-store.ts';
 import { deleteFromLab, policyToDelete, requireLab } from '../../server/lab/lab-writes.ts';
 import { parseIp } from '../../server/net/ip.ts';
@@ -69,9 +70,12 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
     case 'apply': {
       const { values } = parseOptions(rest, { file: { type: 'string', short: 'f', multiple: true } });
       if (!values.file?.length) throw new UsageError('lab apply needs -f FILE');
-      const { applied, generation } = await labApply(values.file);
-      await writeLines(out, [...applied.map((name) => `${name} applied`), enforcedLine(generation)]);
-      return 0;
+      const result = await labApply(values.file);
+      await writeLines(
+        out,
+        result.applied.map((name) => `${name} applied`),
+      );
+      return reportEnforcement(out, result);
     }
     case 'delete': {
       const { positionals } = parseOptions(rest, {}, true);
@@ -83,12 +87,12 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
         const service = parseServiceName(name);
         return service ? { kind: 'Service' as const, key: service } : policyToDelete(name);
       });
-      const generation = await deleteFromLab(objects);
-      await writeLines(out, [
-        ...objects.map(({ kind, key }) => `${kind} ${key} deleted`),
-        enforcedLine(generation),
-      ]);
-      return 0;
+      const result = await deleteFromLab(objects);
+      await writeLines(
+        out,
+        objects.map(({ kind, key }) => `${kind} ${key} deleted`),
+      );
+      return reportEnforcement(out, result);
     }
     case 'exec': {
       const separator = rest.indexOf('--');
@@ -109,10 +113,21 @@ export async function labCommand(argv: string[], out: Output): Promise<number> {
   }
 }
 
-function enforcedLine(generation: number): string {
-  return requireLab().datapath === 'ebpf'
-    ? `enforced (generation ${generation})`
-    : `recorded (generation ${generation}); the datapath is simulated, so nothing is enforced`;
+/**
+ * The lines that end an apply or a delete: whether the agents enforce it, and each pod one of
+ * them closed. Exits 1 when an agent has not caught up (the change is stored all the same).
+ */
+async function reportEnforcement(out: Output, result: { generation: number } & Enforcement): Promise<number> {
+  const { generation, pending } = result;
+  const state =
+    requireLab().datapath === 'ebpf'
+      ? `enforced (generation ${generation})`
+      : `recorded (generation ${generation}); the datapath is simulated, so nothing is enforced`;
+  await writeLines(out, [
+    ...(pending ? [] : [state]),
+    ...enforcementWarnings(result).map((warning) => `warning: ${warning}`),
+  ]);
+  return pending ? 1 : 0;
 }
 
 async function probe(argv: string[], out: Output): Promise<number> {

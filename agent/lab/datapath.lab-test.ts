@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readAgentReport, readEndpoints } from '../../server/lab/lab-store.ts';
-import { requireLab, waitForAgents } from '../../server/lab/lab-writes.ts';
+import { enforced, requireLab } from '../../server/lab/lab-writes.ts';
 import { formatCidr } from '../../server/net/ip.ts';
 import { compilePodRules, identityOf } from '../datapath/compile.ts';
 import { datapathOf } from '../datapath/introspect.ts';
@@ -91,7 +91,7 @@ test('an agent killed with SIGKILL during traffic leaves enforcement in place, a
   assert.deepEqual(seen, Array(8).fill('allowed/denied'));
   // A new agent (lab up restarts what died) adopts the pinned programs instead of loading new ones.
   await labUp();
-  await waitForAgents(requireLab(), readEndpoints()?.generation ?? 0);
+  await enforced(requireLab(), readEndpoints()?.generation ?? 0);
   const report = readAgentReport(node);
   assert.notEqual(report?.pid, pid);
   assert.ok(
@@ -116,7 +116,7 @@ test('an agent of another build does not adopt the pinned programs: every pod is
   renameSync(marker, `${nodeDir(node)}/build-0000000000000000`);
   assert.equal(await reaches('another-ns/another-client-one', app(), '80/TCP', 400), false, 'still enforced');
   await labUp();
-  await waitForAgents(requireLab(), readEndpoints()?.generation ?? 0);
+  await enforced(requireLab(), readEndpoints()?.generation ?? 0);
   const report = readAgentReport(node);
   assert.notEqual(report?.pid, pid);
   assert.ok(

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labFile, readAgentReport } from '../../server/lab/lab-store.ts';
-import { requireLab } from '../../server/lab/lab-writes.ts';
+import { labCluster, labFile, readAgentReport } from '../../server/lab/lab-store.ts';
+import { enforced, requireLab } from '../../server/lab/lab-writes.ts';
 import { datapathOf } from '../datapath/introspect.ts';
 import { MODE } from '../datapath/layout.ts';
 import { NodeAgent } from '../node-agent.ts';
@@ -44,8 +44,15 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
 `,
   );
   // labApply waits for every agent: the node went on and reported, no error.
-  await labApply([file], { replacePolicies: true });
+  const applied = await labApply([file], { replacePolicies: true });
   const node = labPod('default/demo-app').node;
+  assert.equal(applied.pending, undefined, 'every agent enforces the write');
+  assert.deepEqual(
+    applied.closed.map((closed) => [closed.pod, closed.node, closed.direction]),
+    [['default/demo-app', node, 'ingress']],
+    'the write says which pod its agent closed',
+  );
+  assert.match(applied.closed[0]?.reason ?? '', /30 distinct port ranges/);
   const report = readAgentReport(node);
   assert.equal(report?.error, undefined, 'the node is not stopped');
   assert.match(
@@ -94,6 +101,32 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
   // Fixed policies open it again.
   await labApply([], { replacePolicies: true });
   assert.equal(await reaches('default/client-one', app(), '80/TCP'), true);
+});
+
+test('an agent that does not catch up leaves the write stored, says so, and enforces it once it does', async () => {
+  const lab = requireLab();
+  const late = labPod('another-ns/another-client-one').node;
+  const pid = readAgentReport(late)?.pid;
+  assert.ok(pid, `the agent of ${late} reports its pid`);
+  const file = join(folder, 'deny.yaml');
+  writeFileSync(
+    file,
+    'kind: NetworkPolicy\nmetadata: {name: deny-ingress, namespace: another-ns}\nspec: {podSelector: {}}\n',
+  );
+  process.kill(pid, 'SIGSTOP');
+  let written: Awaited<ReturnType<typeof labApply>>;
+  try {
+    written = await labApply([file], { replacePolicies: true });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  assert.match(
+    written.pending ?? '',
+    new RegExp(`^the agent of ${late} did not enforce generation ${written.generation} within 20s .*stored`),
+  );
+  assert.ok(labCluster().policy('another-ns/deny-ingress'), 'the write is stored');
+  assert.deepEqual(await enforced(lab, written.generation), [], 'the agent catches up, closing nothing');
+  await labApply([], { replacePolicies: true });
 });
 
 test('a pod that gets a deleted pod’s IP does not inherit its rules; an unreadable PolicyEndpoint closes the pods it names', async () => {

@@ -26,9 +26,9 @@ import {
 } from '../../server/lab/lab-store.ts';
 import {
   applyToLab,
+  enforced,
   LabInputError,
   requireLab,
-  waitForAgents,
   writeLabObjects,
 } from '../../server/lab/lab-writes.ts';
 import type { Cluster, ClusterObject } from '../../server/policy/cluster.ts';
@@ -165,7 +165,7 @@ export async function labUp(
   const record = { ...lab, processes };
   writeJson('lab.json', record);
   // Against a cluster, the agents' first report says they have read it and enforce what it holds.
-  await waitForAgents(record, kubeconfig ? 0 : (readEndpoints()?.generation ?? 0));
+  await enforced(record, kubeconfig ? 0 : (readEndpoints()?.generation ?? 0));
   return record;
 }
 

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { describeClosedPod } from '../../server/lab/closed-pod.ts';
 import type { NodeStatus } from '../../server/nodes/node-status.ts';
 import { Badge } from '../ui/badge.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
@@ -73,6 +74,15 @@ export function NodeList() {
             {node.deniedPackets !== undefined && ` · denied packets ${node.deniedPackets}`}
           </p>
           {node.agent.error && <Notice tone="error">Agent error: {node.agent.error}</Notice>}
+          {node.closed.length > 0 && (
+            <Notice tone="warn">
+              {node.closed.map((closed) => (
+                <span key={`${closed.pod} ${closed.direction}`} className="block" data-testid="closed-pod">
+                  ⚠ {describeClosedPod(closed)}
+                </span>
+              ))}
+            </Notice>
+          )}
           <div className="rounded-md border border-line">
             <Table>
               <thead>

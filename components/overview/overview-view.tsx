@@ -99,9 +99,11 @@ export function OverviewView() {
           detail={
             data.agents.unhealthy.length
               ? `unhealthy: ${data.agents.unhealthy.join(', ')}`
-              : data.datapath === 'simulated'
-                ? 'simulated: no packet is enforced'
-                : 'every node enforces'
+              : data.agents.closedPods.length
+                ? `closed rather than half enforced: ${data.agents.closedPods.join(', ')}`
+                : data.datapath === 'simulated'
+                  ? 'simulated: no packet is enforced'
+                  : 'every node enforces'
           }
           href="/nodes"
         />

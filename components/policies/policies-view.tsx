@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
+import { type Enforcement, enforcementWarnings } from '../../server/lab/closed-pod.ts';
 import { Button } from '../ui/button.tsx';
 import { EmptyState } from '../ui/empty-state.tsx';
 import { TextField } from '../ui/field.tsx';
@@ -82,8 +83,12 @@ export function PoliciesView() {
       method: 'DELETE',
       headers: withKubeToken(),
     });
-    const body = (await response.json()) as { error?: string };
-    setStatus(body.error ? `Not deleted: ${body.error}` : `Deleted ${policy.name}`);
+    const body = (await response.json()) as { error?: string } & Partial<Enforcement>;
+    setStatus(
+      body.error
+        ? `Not deleted: ${body.error}`
+        : [`Deleted ${policy.name}`, ...enforcementWarnings(body)].join('; '),
+    );
     await load();
   };
 

@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import type { Enforcement } from '../../server/lab/closed-pod.ts';
 import type { Preview } from '../../server/policy/preview.ts';
 import { Badge } from '../ui/badge.tsx';
 import { Button } from '../ui/button.tsx';
@@ -11,6 +12,7 @@ import { clock } from '../ui/time-axis.ts';
 import { VERDICTS, VerdictIcon } from '../ui/verdict.tsx';
 import { clusterYamlFor, type ListedPolicy } from './cluster-yaml.ts';
 import { DiffView } from './diff-view.tsx';
+import { EnforcementNotice } from './enforcement-notice.tsx';
 import { readKubeToken, saveKubeToken, withKubeToken } from './kube-token.ts';
 import { changesAnything, type DiffLine, lineDiff } from './line-diff.ts';
 import { PreviewGraph } from './preview-graph.tsx';
@@ -75,6 +77,8 @@ export function PolicyEditor({
   const [preview, setPreview] = useState<Preview | PolicyError>();
   /** What the last Apply said, of the YAML as it then was. */
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
+  /** What the last Apply's answer warned of (an agent behind, pods closed). */
+  const [enforcement, setEnforcement] = useState<Partial<Enforcement>>();
   const [applied, setApplied] = useState<DiffLine[]>();
   /** The request in flight, if any: its button says so, and neither can be pressed again. */
   const [busy, setBusy] = useState<'preview' | 'apply'>();
@@ -135,6 +139,7 @@ export function PolicyEditor({
     if (next === yaml) return;
     setYaml(next);
     setStatus(undefined);
+    setEnforcement(undefined);
     setApplied(undefined);
     setPreview(undefined);
   };
@@ -142,6 +147,7 @@ export function PolicyEditor({
   const run = async (what: 'preview' | 'apply', request: () => Promise<void>) => {
     setBusy(what);
     setStatus(undefined);
+    setEnforcement(undefined);
     try {
       await request();
     } catch (failure) {
@@ -152,15 +158,14 @@ export function PolicyEditor({
   };
   const apply = () =>
     run('apply', async () => {
-      const result = await post<{ applied: string[] }>('/api/policies', yaml);
+      const result = await post<{ applied: string[] } & Partial<Enforcement>>('/api/policies', yaml);
       if (isError(result)) {
         setStatus({ ok: false, text: `Not applied: ${result.error}` });
         return;
       }
-      setStatus({
-        ok: true,
-        text: `Applied: ${result.applied.join(', ')}${kubernetes ? '' : ' (enforced)'}`,
-      });
+      const state = kubernetes ? '' : result.pending ? ' (not enforced everywhere yet)' : ' (enforced)';
+      setStatus({ ok: !result.pending, text: `Applied: ${result.applied.join(', ')}${state}` });
+      setEnforcement(result);
       const now = await listPolicies();
       setApplied(lineDiff(before, clusterYamlFor(yaml, now)));
       setListed(now);
@@ -219,6 +224,7 @@ export function PolicyEditor({
             </span>
           )}
         </div>
+        <EnforcementNotice write={enforcement} />
         {applied ? (
           <DiffView lines={applied} label="What the apply changed in the cluster" />
         ) : (

@@ -190,6 +190,11 @@ export function checkRoute<B>(spec: { body: BodySchema<B> }, handle: Handler<{ b
   return guarded({ access: 'check', ...spec }, handle);
 }
 
+/** A JSON answer with 202 Accepted: what was asked is stored, and not yet done everywhere. */
+export function accepted(body: object): Response {
+  return Response.json(body, { status: 202, headers: HEADERS });
+}
+
 /** A route that changes the cluster, as the authenticated caller. */
 export function writeRoute<Q, B>(
   spec: { query?: QuerySchema<Q>; body?: BodySchema<B> },

@@ -5,6 +5,7 @@ import { keyOf } from '../kube/object-meta.ts';
 import { encodeObject } from '../kube/objects.ts';
 import type { Service } from '../kube/service.ts';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
+import { type ClosedPod, closedPodsOf, type Enforcement } from './closed-pod.ts';
 import { ClusterIpError, withClusterIPs } from './cluster-ips.ts';
 import {
   type EndpointsRecord,
@@ -79,30 +80,43 @@ export function writeLabObjects(objects: readonly ClusterObject[]): EndpointsRec
 }
 
 /**
- * Waits until every node's agent, and the nodes' Service proxy, report `generation` applied;
- * fails with the first error reported or a timeout.
+ * Waits until every node's agent, and the nodes' Service proxy, report `generation` applied, and
+ * says which pods they closed; gives up at the first error reported or after `timeoutMs`.
  */
-export async function waitForAgents(lab: LabRecord, generation: number, timeoutMs = 20000): Promise<void> {
-  if (lab.datapath === 'simulated') return;
+export async function waitForAgents(
+  lab: LabRecord,
+  generation: number,
+  timeoutMs = 20000,
+): Promise<Enforcement> {
+  if (lab.datapath === 'simulated') return { closed: [] };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const agents = lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) }));
     const reports = [
-      ...lab.nodes.map((node) => ({ node: node.name, report: readAgentReport(node.name) })),
-      { node: 'Service proxy', report: readProxyReport() },
+      ...agents.map(({ node, report }) => ({ who: `the agent of ${node}`, report })),
+      { who: 'the Service proxy', report: readProxyReport() },
     ];
+    const closed = agents.flatMap(({ node, report }) => (report ? closedPodsOf(node, report) : []));
     const failed = reports.find(({ report }) => report?.error);
-    if (failed) throw new Error(`agent of ${failed.node}: ${failed.report?.error}`);
-    if (reports.every(({ report }) => report && report.generation >= generation)) return;
-    if (Date.now() > deadline) {
-      const late = reports
-        .filter(({ report }) => !report || report.generation < generation)
-        .map(({ node }) => node);
-      throw new Error(
-        `agents of ${late.join(', ')} did not apply generation ${generation} within ${timeoutMs / 1000}s (see ${LAB_DIR}/agent-*.log)`,
-      );
-    }
+    if (failed) return { closed, pending: `${failed.who} failed: ${failed.report?.error}` };
+    const late = reports
+      .filter(({ report }) => !report || report.generation < generation)
+      .map(({ who }) => who);
+    if (late.length === 0) return { closed };
+    if (Date.now() > deadline)
+      return {
+        closed,
+        pending: `${late.join(' and ')} did not enforce generation ${generation} within ${timeoutMs / 1000}s (see ${LAB_DIR}/*.log); the change is stored, and enforced once they catch up`,
+      };
     await sleep(5);
   }
+}
+
+/** Waits for the agents as {@link waitForAgents} does, and fails unless they all enforce `generation`. */
+export async function enforced(lab: LabRecord, generation: number): Promise<readonly ClosedPod[]> {
+  const { closed, pending } = await waitForAgents(lab, generation);
+  if (pending) throw new Error(pending);
+  return closed;
 }
 
 const everything = (cluster: Cluster) => [
@@ -122,7 +136,7 @@ const everything = (cluster: Cluster) => [
 export async function applyToLab(
   incoming: readonly ClusterObject[],
   options: { replacePolicies?: boolean } = {},
-): Promise<{ applied: string[]; generation: number }> {
+): Promise<{ applied: string[]; generation: number } & Enforcement> {
   const lab = requireOwnPolicies();
   const refused = incoming.find(
     (object) =>
@@ -142,10 +156,10 @@ export async function applyToLab(
   }
   for (const object of incoming) cluster.set(object);
   const record = writeLabObjects(everything(cluster));
-  await waitForAgents(lab, record.generation);
   return {
     applied: incoming.map((object) => `${object.kind} ${keyOf(object.metadata)}`),
     generation: record.generation,
+    ...(await waitForAgents(lab, record.generation)),
   };
 }
 
@@ -173,7 +187,9 @@ function requireNamespaces(cluster: Cluster, incoming: readonly ClusterObject[])
  * Deletes NetworkPolicies (by `ns/name`) and ClusterNetworkPolicies (by name), all or none, and
  * waits for the agents.
  */
-export function deletePoliciesFromLab(keys: readonly string[]): Promise<number> {
+export function deletePoliciesFromLab(
+  keys: readonly string[],
+): Promise<{ generation: number } & Enforcement> {
   return deleteFromLab(keys.map(policyToDelete));
 }
 
@@ -188,13 +204,14 @@ export interface ObjectToDelete {
 }
 
 /** Deletes policies and Services by kind and key, all or none, and waits for the agents and the Service proxy. */
-export async function deleteFromLab(objects: readonly ObjectToDelete[]): Promise<number> {
+export async function deleteFromLab(
+  objects: readonly ObjectToDelete[],
+): Promise<{ generation: number } & Enforcement> {
   const lab = requireOwnPolicies();
   const cluster = labCluster();
   for (const { kind, key } of objects) {
     if (!cluster.delete(kind, key)) throw new LabInputError(`no ${kind} ${key} in the lab`, 'name', 404);
   }
   const record = writeLabObjects(everything(cluster));
-  await waitForAgents(lab, record.generation);
-  return record.generation;
+  return { generation: record.generation, ...(await waitForAgents(lab, record.generation)) };
 }

@@ -20,6 +20,10 @@ export interface AgentStatus {
   readonly lostEvents: number;
   /** The fullest of each pod's maps, as a fraction of its capacity. */
   readonly mapFill: Readonly<Record<string, number>>;
+  /** Pods closed in a direction rather than enforce part of their rules: pod → direction → why. */
+  readonly failClosed?: Readonly<Record<string, { readonly ingress?: string; readonly egress?: string }>>;
+  /** Pods whose programs could not be attached at all: pod → why. */
+  readonly podErrors?: Readonly<Record<string, string>>;
   /** Why the agent could not apply its last state, if it could not. */
   readonly error?: string;
 }
@@ -61,12 +65,30 @@ export function decodeAgentStatus(value: unknown, path: string): AgentStatus {
       throw new FieldError(`${path}.mapFill[${JSON.stringify(pod)}]`, 'must be a fraction between 0 and 1');
     mapFill[pod] = fill;
   }
+  const failClosed: Record<string, { ingress?: string; egress?: string }> = {};
+  for (const [pod, item] of Object.entries(object(raw.failClosed ?? {}, `${path}.failClosed`))) {
+    const at = `${path}.failClosed[${JSON.stringify(podKey(pod, `${path}.failClosed`))}]`;
+    const directions = object(item, at);
+    const ingress = optionalString(directions.ingress, `${at}.ingress`);
+    const egress = optionalString(directions.egress, `${at}.egress`);
+    failClosed[pod] = {
+      ...(ingress === undefined ? {} : { ingress }),
+      ...(egress === undefined ? {} : { egress }),
+    };
+  }
+  const podErrors: Record<string, string> = {};
+  for (const [pod, reason] of Object.entries(object(raw.podErrors ?? {}, `${path}.podErrors`))) {
+    const at = `${path}.podErrors[${JSON.stringify(podKey(pod, `${path}.podErrors`))}]`;
+    podErrors[pod] = optionalString(reason, at) ?? '';
+  }
   const error = optionalString(raw.error, `${path}.error`);
   return {
     pods,
     deniedPackets: count(raw.deniedPackets, `${path}.deniedPackets`),
     lostEvents: count(raw.lostEvents, `${path}.lostEvents`),
     mapFill,
+    ...(Object.keys(failClosed).length ? { failClosed } : {}),
+    ...(Object.keys(podErrors).length ? { podErrors } : {}),
     ...(error === undefined ? {} : { error }),
   };
 }

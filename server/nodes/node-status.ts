@@ -1,3 +1,4 @@
+import { type ClosedPod, closedPodsOf } from '../lab/closed-pod.ts';
 import { readAgentReport, readLab } from '../lab/lab-store.ts';
 import { type AgentStatus, decodeAgentStatus } from './agent-status.ts';
 
@@ -20,6 +21,8 @@ export interface NodeStatus {
     readonly egressProgram?: number;
     readonly adopted?: boolean;
   }[];
+  /** Pods the agent closed rather than enforce part of their rules. */
+  readonly closed: readonly ClosedPod[];
   /** From the agent's metrics, when it answers. */
   readonly lostEvents?: number;
   readonly deniedPackets?: number;
@@ -28,10 +31,12 @@ export interface NodeStatus {
 
 /** What an agent's status says of its node's pods and datapath, as the nodes page shows it. */
 export function shownDatapath(
+  node: string,
   pods: readonly string[],
   status: Partial<AgentStatus> | undefined,
-): Pick<NodeStatus, 'pods' | 'lostEvents' | 'deniedPackets' | 'mapFill'> {
+): Pick<NodeStatus, 'pods' | 'closed' | 'lostEvents' | 'deniedPackets' | 'mapFill'> {
   return {
+    closed: status ? closedPodsOf(node, status) : [],
     pods: pods.map((pod) => {
       const programs = status?.pods?.[pod];
       return {
@@ -87,7 +92,7 @@ export async function nodeStatuses(): Promise<NodeStatus[]> {
               report.generation >= generation),
         },
         // A stopped agent leaves its programs attached: they are shown from its last report.
-        ...shownDatapath(pods, status ?? { pods: report?.pods }),
+        ...shownDatapath(node.name, pods, status ?? report),
       };
     }),
   );

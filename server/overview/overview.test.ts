@@ -33,11 +33,31 @@ test('the overview counts policies, isolated and open pods per namespace, denied
     { ...denied, time: now - 90_000 },
     { ...denied, time: now - 2 * 3_600_000 },
   ]);
-  const healthy = { name: 'lab-node-1', datapath: 'ebpf', agent: { healthy: true }, pods: [] } as const;
+  const healthy = {
+    name: 'lab-node-1',
+    datapath: 'ebpf',
+    agent: { healthy: true },
+    pods: [],
+    closed: [],
+  } as const;
+  const closed = {
+    pod: 'default/web',
+    node: 'lab-node-2',
+    direction: 'ingress',
+    reason: 'too many ports',
+  } as const;
   const result = overview(
     cluster,
     store,
-    [healthy, { ...healthy, name: 'lab-node-2', agent: { healthy: false } }],
+    [
+      healthy,
+      {
+        ...healthy,
+        name: 'lab-node-2',
+        agent: { healthy: false },
+        closed: [closed, { ...closed, direction: 'egress' }],
+      },
+    ],
     now,
   );
   assert.equal(result.policies, 1);
@@ -65,5 +85,10 @@ test('the overview counts policies, isolated and open pods per namespace, denied
     result.topDenied.map((pair) => [pair.pod, pair.peer, pair.port, pair.count]),
     [['default/demo-app', 'another-ns/another-client-one', 80, 2]],
   );
-  assert.deepEqual(result.agents, { total: 2, healthy: 1, unhealthy: ['lab-node-2'] });
+  assert.deepEqual(result.agents, {
+    total: 2,
+    healthy: 1,
+    unhealthy: ['lab-node-2'],
+    closedPods: ['default/web'],
+  });
 });

@@ -27,6 +27,8 @@ export interface Overview {
     readonly total: number;
     readonly healthy: number;
     readonly unhealthy: readonly string[];
+    /** Pods an agent closed rather than enforce part of their rules. */
+    readonly closedPods: readonly string[];
   };
 }
 
@@ -64,6 +66,7 @@ export function overview(
       total: nodes.length,
       healthy: nodes.filter((node) => node.agent.healthy).length,
       unhealthy: nodes.filter((node) => !node.agent.healthy).map((node) => node.name),
+      closedPods: [...new Set(nodes.flatMap((node) => node.closed.map((closed) => closed.pod)))],
     },
   };
 }

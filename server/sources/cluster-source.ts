@@ -1,6 +1,7 @@
 import 'server-only';
 import type { Credential } from '../http/credential.ts';
 import type { KubeUser } from '../kube-api/access-review.ts';
+import type { Enforcement } from '../lab/closed-pod.ts';
 import type { NodeStatus } from '../nodes/node-status.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import type { EditablePolicy } from '../policy/policy-body.ts';
@@ -18,9 +19,9 @@ export interface SourceStatus {
 }
 
 /** What a policy write did. */
-export interface PolicyWrite {
+export interface PolicyWrite extends Partial<Enforcement> {
   readonly applied: readonly string[];
-  /** The lab's generation now enforced by every agent. */
+  /** The lab's generation the write made (enforced by every agent unless `pending` says otherwise). */
   readonly generation?: number;
 }
 

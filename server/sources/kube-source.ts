@@ -186,7 +186,7 @@ export class KubeSource implements ClusterSource {
           name,
           datapath: 'cluster',
           agent: { lastSeen: lastBatch[name], error: status?.error, healthy: heard && !status?.error },
-          ...shownDatapath(pods, status),
+          ...shownDatapath(name, pods, status),
         };
       });
   }

@@ -51,7 +51,7 @@ export class LabSource implements ClusterSource {
   }
 
   async deletePolicy(key: string): Promise<PolicyWrite> {
-    return this.write(async () => ({ applied: [], generation: await deletePoliciesFromLab([key]) }));
+    return this.write(async () => ({ applied: [], ...(await deletePoliciesFromLab([key])) }));
   }
 
   nodes(): Promise<NodeStatus[]> {

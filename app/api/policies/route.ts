@@ -1,7 +1,7 @@
 import { dump } from 'js-yaml';
 import { POLICY_BODY } from '../../../server/http/bodies.ts';
 import { queryOf } from '../../../server/http/query.ts';
-import { otherMethods, readRoute, writeRoute } from '../../../server/http/route.ts';
+import { accepted, otherMethods, readRoute, writeRoute } from '../../../server/http/route.ts';
 import { FieldError } from '../../../server/kube/field-error.ts';
 import { objectKeyProblem } from '../../../server/kube/names.ts';
 import { keyOf } from '../../../server/kube/object-meta.ts';
@@ -25,7 +25,8 @@ export const GET = readRoute({}, async () => {
 });
 
 /**
- * Applies the body's policies, all or none: in the lab answered once the agents enforce them; in
+ * Applies the body's policies, all or none: in the lab answered once the agents enforce them (with
+ * the pods an agent closed, in `closed`), or 202 with `pending` when one has not caught up; in
  * Kubernetes mode as the caller (their bearer token), after a dry run of every one.
  */
 export const POST = writeRoute({ body: POLICY_BODY }, async ({ body, caller }) => {
@@ -34,8 +35,9 @@ export const POST = writeRoute({ body: POLICY_BODY }, async ({ body, caller }) =
     by: caller.username,
     applied: result.applied,
     generation: result.generation,
+    ...(result.pending ? { pending: result.pending } : {}),
   });
-  return result;
+  return result.pending ? accepted(result) : result;
 });
 
 /** `?name=ns/name`: deletes a NetworkPolicy; `?name=name`, a ClusterNetworkPolicy. */
@@ -50,8 +52,13 @@ export const DELETE = writeRoute(
   },
   async ({ query: name, caller }) => {
     const result = await clusterSource().deletePolicy(name, caller);
-    log.info('policy deleted', { by: caller.username, name, generation: result.generation });
-    return { deleted: name, ...result };
+    log.info('policy deleted', {
+      by: caller.username,
+      name,
+      generation: result.generation,
+      ...(result.pending ? { pending: result.pending } : {}),
+    });
+    return result.pending ? accepted({ deleted: name, ...result }) : { deleted: name, ...result };
   },
 );
 
