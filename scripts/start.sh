@@ -35,9 +35,15 @@ server=$!
 trap 'kill -TERM "$server" 2>/dev/null' TERM INT
 status=0
 wait "$server" || status=$?
-# A signal ended the wait (the trap asked the server to stop): wait until it has.
+# A signal ended the wait (the trap asked the server to stop): wait until it has. It ends its live
+# streams and waits for its other requests; one that does not end within 10 s is cut.
 if ((status > 128)); then
   status=0
+  for _ in {1..100}; do
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$server" 2>/dev/null || true
   wait "$server" || status=$?
 fi
 exit "$status"

@@ -6,6 +6,23 @@ import type { FlowStream } from './flow-stream.ts';
 /** Browsers reading the live stream at once, at most: each holds a queue of up to 10,000 flows. */
 export const MAX_LIVE_READERS = 64;
 
+/** Aborted when the server is told to stop (see {@link endOnShutdown}). */
+let stopping: AbortController | undefined;
+
+/**
+ * `signal`, also aborted when the process is told to stop (SIGTERM, SIGINT) where it already stops
+ * gracefully on them: Next.js's server waits for every open connection to end before it exits, and
+ * a live stream never ends on its own. Where nothing handles the signals, what they do is left as is.
+ */
+function endOnShutdown(signal: AbortSignal): AbortSignal {
+  if (!stopping && process.listenerCount('SIGTERM') > 0) {
+    const controller = new AbortController();
+    for (const name of ['SIGTERM', 'SIGINT'] as const) process.once(name, () => controller.abort());
+    stopping = controller;
+  }
+  return stopping ? AbortSignal.any([signal, stopping.signal]) : signal;
+}
+
 /**
  * Live flow verdicts that answer `query` (as `GET /api/flows` reads it), as server-sent events:
  * `data: {"flows": […], "dropped": n}` every 100 ms at most. A browser that reads slowly loses its
@@ -15,6 +32,7 @@ export const MAX_LIVE_READERS = 64;
 export function liveFlowsResponse(stream: FlowStream, signal: AbortSignal, query: FlowQuery = {}): Response {
   if (stream.size >= MAX_LIVE_READERS)
     throw new HttpError(429, `${MAX_LIVE_READERS} browsers already read the live flows: close one`);
+  const ended = endOnShutdown(signal);
   const encoder = new TextEncoder();
   let close = () => {};
   const body = new ReadableStream<Uint8Array>(
@@ -53,8 +71,8 @@ export function liveFlowsResponse(stream: FlowStream, signal: AbortSignal, query
             // Already closed: the stream was cancelled first.
           }
         };
-        if (signal.aborted) end();
-        else signal.addEventListener('abort', end);
+        if (ended.aborted) end();
+        else ended.addEventListener('abort', end);
       },
       cancel() {
         close();
