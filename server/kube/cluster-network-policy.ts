@@ -1,5 +1,14 @@
 import { parseCidr } from '../net/ip.ts';
-import { integer, type Json, list, object, optionalObject, optionalString, string } from './decode.ts';
+import {
+  integer,
+  type Json,
+  list,
+  object,
+  optionalObject,
+  optionalString,
+  quoted,
+  string,
+} from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeLabelSelector, type LabelSelector } from './label-selector.ts';
 import { portNameProblem } from './names.ts';
@@ -76,7 +85,7 @@ export function decodeClusterNetworkPolicy(raw: Json): ClusterNetworkPolicy {
   if (apiVersion !== undefined && apiVersion !== CLUSTER_POLICY_API_VERSION)
     throw new FieldError(
       'apiVersion',
-      `unsupported apiVersion ${JSON.stringify(apiVersion)}: Palisade reads AWS's ${CLUSTER_POLICY_API_VERSION} ClusterNetworkPolicy`,
+      `unsupported apiVersion ${quoted(apiVersion)}: Palisade reads AWS's ${CLUSTER_POLICY_API_VERSION} ClusterNetworkPolicy`,
     );
   const spec = object(raw.spec, 'spec');
   const tier = oneOf(spec.tier, 'spec.tier', CLUSTER_TIERS);
@@ -113,10 +122,7 @@ function oneOf<T extends string>(value: unknown, path: string, allowed: readonly
     throw new FieldError(path, `is required: one of ${allowed.join(', ')}`);
   const text = string(value, path);
   if (!(allowed as readonly string[]).includes(text))
-    throw new FieldError(
-      path,
-      `unsupported value ${JSON.stringify(text)}: must be one of ${allowed.join(', ')}`,
-    );
+    throw new FieldError(path, `unsupported value ${quoted(text)}: must be one of ${allowed.join(', ')}`);
   return text as T;
 }
 
@@ -198,8 +204,8 @@ function decodePeer(value: unknown, path: string, direction: 'ingress' | 'egress
     const field = `${path}.networks[${i}]`;
     const cidr = string(item, field);
     const block = cidr.length <= 43 ? parseCidr(cidr) : undefined;
-    if (!block) throw new FieldError(field, `invalid CIDR ${JSON.stringify(cidr)}`);
-    if (seen.has(cidr)) throw new FieldError(field, `repeats ${JSON.stringify(cidr)} (networks is a set)`);
+    if (!block) throw new FieldError(field, `invalid CIDR ${quoted(cidr)}`);
+    if (seen.has(cidr)) throw new FieldError(field, `repeats ${quoted(cidr)} (networks is a set)`);
     seen.add(cidr);
     return { ipBlock: { cidr, except: [], block, exceptBlocks: [] } };
   });
@@ -217,8 +223,7 @@ function decodePort(value: unknown, path: string): ClusterPolicyPort {
   if (field === 'namedPort') {
     const name = string(raw.namedPort, `${path}.namedPort`);
     const problem = portNameProblem(name);
-    if (problem)
-      throw new FieldError(`${path}.namedPort`, `invalid port name ${JSON.stringify(name)}: ${problem}`);
+    if (problem) throw new FieldError(`${path}.namedPort`, `invalid port name ${quoted(name)}: ${problem}`);
     return { namedPort: name };
   }
   if (field === 'portNumber') {

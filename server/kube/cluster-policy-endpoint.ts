@@ -5,7 +5,7 @@ import {
   type ClusterAction,
   type ClusterTier,
 } from './cluster-network-policy.ts';
-import { integer, type Json, list, object, string } from './decode.ts';
+import { integer, type Json, list, object, quoted, string } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { Interned } from './interned.ts';
 import { decodeObjectMeta, type ObjectMeta } from './object-meta.ts';
@@ -68,7 +68,7 @@ export function decodeClusterPolicyEndpoint(raw: Json): ClusterPolicyEndpoint {
   const ref = object(spec.policyRef, 'spec.policyRef');
   const tier = string(spec.tier, 'spec.tier');
   if (!(CLUSTER_TIERS as readonly string[]).includes(tier))
-    throw new FieldError('spec.tier', `unsupported tier ${JSON.stringify(tier)}: must be Admin or Baseline`);
+    throw new FieldError('spec.tier', `unsupported tier ${quoted(tier)}: must be Admin or Baseline`);
   const entriesOf = (field: 'ingress' | 'egress') =>
     list(spec[field], `spec.${field}`).map((item, i) => decodeEntry(item, `spec.${field}[${i}]`));
   return {
@@ -94,7 +94,7 @@ function decodeEntry(value: unknown, path: string): ClusterEndpointInfo {
   if (!(CLUSTER_ACTIONS as readonly string[]).includes(action))
     throw new FieldError(
       `${path}.action`,
-      `unsupported action ${JSON.stringify(action)}: must be Accept, Deny or Pass`,
+      `unsupported action ${quoted(action)}: must be Accept, Deny or Pass`,
     );
   return clusterEndpointInfo(
     string(raw.cidr, `${path}.cidr`),

@@ -9,7 +9,7 @@ export function isObject(value: unknown): value is Json {
 }
 
 export function object(value: unknown, path: string): Json {
-  if (!isObject(value)) throw new FieldError(path, `must be an object, got ${describe(value)}`);
+  if (!isObject(value)) throw new FieldError(path, `must be an object, got ${quoted(value)}`);
   return value;
 }
 
@@ -18,7 +18,7 @@ export function optionalObject(value: unknown, path: string): Json | undefined {
 }
 
 export function string(value: unknown, path: string): string {
-  if (typeof value !== 'string') throw new FieldError(path, `must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw new FieldError(path, `must be a string, got ${quoted(value)}`);
   return value;
 }
 
@@ -28,14 +28,14 @@ export function optionalString(value: unknown, path: string): string | undefined
 
 export function integer(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new FieldError(path, `must be an integer, got ${describe(value)}`);
+    throw new FieldError(path, `must be an integer, got ${quoted(value)}`);
   }
   return value;
 }
 
 export function list(value: unknown, path: string): unknown[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new FieldError(path, `must be a list, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw new FieldError(path, `must be a list, got ${quoted(value)}`);
   return value;
 }
 
@@ -56,7 +56,8 @@ export function shortened(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-function describe(value: unknown): string {
+/** A value as an error shows it: a string quoted and cut to 40 characters, else what it is. */
+export function quoted(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return JSON.stringify(shortened(value));

@@ -1,5 +1,5 @@
 import { CLUSTER_POLICY_API_VERSION } from './cluster-network-policy.ts';
-import { isObject, type Json } from './decode.ts';
+import { isObject, type Json, quoted, shortened } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { nearestName } from './nearest-name.ts';
 
@@ -120,7 +120,7 @@ export function checkKnownFields(raw: Json): void {
   const policy = typeof raw.kind === 'string' ? POLICIES[raw.kind] : undefined;
   if (!policy) return;
   if (raw.apiVersion !== undefined && raw.apiVersion !== null && raw.apiVersion !== policy.apiVersion)
-    throw new FieldError('apiVersion', `must be ${policy.apiVersion}, got ${JSON.stringify(raw.apiVersion)}`);
+    throw new FieldError('apiVersion', `must be ${policy.apiVersion}, got ${quoted(raw.apiVersion)}`);
   walk(raw, policy.shape, '');
 }
 
@@ -136,7 +136,8 @@ function walk(value: unknown, shape: Shape, path: string): void {
   // A value of the wrong type is the decoder's to name.
   if (!isObject(value)) return;
   for (const [field, item] of Object.entries(value)) {
-    const at = path ? `${path}.${field}` : field;
+    // A field's name is the input's: a megabyte of it is shown by its start.
+    const at = path ? `${path}.${shortened(field)}` : shortened(field);
     const known = Object.hasOwn(shape, field) ? shape[field] : undefined;
     if (known === undefined) throw new FieldError(at, unknownField(field, Object.keys(shape)));
     walk(item, known, at);

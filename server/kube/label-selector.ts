@@ -1,4 +1,4 @@
-import { list, object, optionalObject, string, stringMap } from './decode.ts';
+import { list, object, optionalObject, quoted, string, stringMap } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { labelKeyProblem, labelValueProblem } from './names.ts';
 
@@ -42,12 +42,12 @@ export function decodeLabelSelector(value: unknown, path: string): LabelSelector
   for (const [key, labelValue] of Object.entries(matchLabels)) {
     const keyProblem = labelKeyProblem(key);
     if (keyProblem)
-      throw new FieldError(`${path}.matchLabels`, `invalid label key ${JSON.stringify(key)}: ${keyProblem}`);
+      throw new FieldError(`${path}.matchLabels`, `invalid label key ${quoted(key)}: ${keyProblem}`);
     const valueProblem = labelValueProblem(labelValue);
     if (valueProblem) {
       throw new FieldError(
         `${path}.matchLabels.${key}`,
-        `invalid label value ${JSON.stringify(labelValue)}: ${valueProblem}`,
+        `invalid label value ${quoted(labelValue)}: ${valueProblem}`,
       );
     }
   }
@@ -66,13 +66,12 @@ function decodeRequirement(value: unknown, path: string): LabelSelectorRequireme
   const raw = object(value, path);
   const key = string(raw.key, `${path}.key`);
   const keyProblem = labelKeyProblem(key);
-  if (keyProblem)
-    throw new FieldError(`${path}.key`, `invalid label key ${JSON.stringify(key)}: ${keyProblem}`);
+  if (keyProblem) throw new FieldError(`${path}.key`, `invalid label key ${quoted(key)}: ${keyProblem}`);
   const operator = string(raw.operator, `${path}.operator`);
   if (!(SELECTOR_OPERATORS as readonly string[]).includes(operator)) {
     throw new FieldError(
       `${path}.operator`,
-      `unsupported operator ${JSON.stringify(operator)}: must be one of ${SELECTOR_OPERATORS.join(', ')}`,
+      `unsupported operator ${quoted(operator)}: must be one of ${SELECTOR_OPERATORS.join(', ')}`,
     );
   }
   const values = list(raw.values, `${path}.values`).map((item, i) => string(item, `${path}.values[${i}]`));
@@ -86,7 +85,7 @@ function decodeRequirement(value: unknown, path: string): LabelSelectorRequireme
   values.forEach((item, i) => {
     const problem = labelValueProblem(item);
     if (problem)
-      throw new FieldError(`${path}.values[${i}]`, `invalid label value ${JSON.stringify(item)}: ${problem}`);
+      throw new FieldError(`${path}.values[${i}]`, `invalid label value ${quoted(item)}: ${problem}`);
   });
   return { key, operator: operator as SelectorOperator, values };
 }

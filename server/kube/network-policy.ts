@@ -1,5 +1,5 @@
 import { type Cidr, cidrWithin, parseCidr } from '../net/ip.ts';
-import { integer, type Json, list, object, optionalObject, string } from './decode.ts';
+import { integer, type Json, list, object, optionalObject, quoted, string } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeLabelSelector, decodeOptionalLabelSelector, type LabelSelector } from './label-selector.ts';
 import { portNameProblem } from './names.ts';
@@ -84,10 +84,7 @@ function decodePolicyTypes(spec: Json, egress: readonly NetworkPolicyRule[]): Po
     const path = `spec.policyTypes[${i}]`;
     const value = string(item, path);
     if (!(POLICY_TYPES as readonly string[]).includes(value)) {
-      throw new FieldError(
-        path,
-        `unsupported policy type ${JSON.stringify(value)}: must be Ingress or Egress`,
-      );
+      throw new FieldError(path, `unsupported policy type ${quoted(value)}: must be Ingress or Egress`);
     }
     return value as PolicyType;
   });
@@ -125,17 +122,14 @@ function decodePeer(value: unknown, path: string): NetworkPolicyPeer {
 function decodeIpBlock(raw: Json, path: string): IpBlock {
   const cidr = string(raw.cidr, `${path}.cidr`);
   const block = parseCidr(cidr);
-  if (!block) throw new FieldError(`${path}.cidr`, `invalid CIDR ${JSON.stringify(cidr)}`);
+  if (!block) throw new FieldError(`${path}.cidr`, `invalid CIDR ${quoted(cidr)}`);
   const except = list(raw.except, `${path}.except`).map((item, i) => string(item, `${path}.except[${i}]`));
   const exceptBlocks = except.map((text, i) => {
     const field = `${path}.except[${i}]`;
     const parsed = parseCidr(text);
-    if (!parsed) throw new FieldError(field, `invalid CIDR ${JSON.stringify(text)}`);
+    if (!parsed) throw new FieldError(field, `invalid CIDR ${quoted(text)}`);
     if (!cidrWithin(parsed, block) || parsed.prefix === block.prefix) {
-      throw new FieldError(
-        field,
-        `${JSON.stringify(text)} must be a strict subset of cidr ${JSON.stringify(cidr)}`,
-      );
+      throw new FieldError(field, `${quoted(text)} must be a strict subset of cidr ${quoted(cidr)}`);
     }
     return parsed;
   });
@@ -148,8 +142,7 @@ function decodePort(value: unknown, path: string): NetworkPolicyPort {
   let port: number | string | undefined;
   if (typeof raw.port === 'string') {
     const problem = portNameProblem(raw.port);
-    if (problem)
-      throw new FieldError(`${path}.port`, `invalid port name ${JSON.stringify(raw.port)}: ${problem}`);
+    if (problem) throw new FieldError(`${path}.port`, `invalid port name ${quoted(raw.port)}: ${problem}`);
     port = raw.port;
   } else if (raw.port !== undefined && raw.port !== null) {
     port = integer(raw.port, `${path}.port`);

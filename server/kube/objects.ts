@@ -1,7 +1,7 @@
 import type { ClusterObject } from '../policy/cluster.ts';
 import { decodeClusterNetworkPolicy, encodeClusterNetworkPolicy } from './cluster-network-policy.ts';
 import { decodeClusterPolicyEndpoint } from './cluster-policy-endpoint.ts';
-import { isObject, type Json, optionalString, shortened } from './decode.ts';
+import { isObject, type Json, optionalString, quoted, shortened } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { decodeNamespace } from './namespace.ts';
 import { nearestName } from './nearest-name.ts';
@@ -32,7 +32,7 @@ const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
 
 /** `Kind ns/name` of a raw object, for messages; falls back to what is known. */
 export function nameOfRaw(raw: Json): string {
-  const kind = typeof raw.kind === 'string' ? raw.kind : 'object';
+  const kind = typeof raw.kind === 'string' ? shortened(raw.kind) : 'object';
   const meta = isObject(raw.metadata) ? raw.metadata : {};
   const name = typeof meta.name === 'string' ? shortened(meta.name) : '<unnamed>';
   const namespace = typeof meta.namespace === 'string' ? shortened(meta.namespace) : undefined;
@@ -81,7 +81,7 @@ export function decodeObject(raw: Json): ClusterObject {
   if (!isClusterKind(kind)) {
     throw new FieldError(
       'kind',
-      `unsupported kind ${JSON.stringify(kind)}: expected one of ${READ_KINDS.join(', ')}`,
+      `unsupported kind ${quoted(kind)}: expected one of ${READ_KINDS.join(', ')}`,
     ).inObject(nameOfRaw(raw));
   }
   try {

@@ -1,5 +1,5 @@
 import { parseIp } from '../net/ip.ts';
-import { integer, type Json, list, object, optionalObject, optionalString } from './decode.ts';
+import { integer, type Json, list, object, optionalObject, optionalString, quoted } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { portNameProblem } from './names.ts';
 import { decodeObjectMeta, type ObjectMeta } from './object-meta.ts';
@@ -50,10 +50,7 @@ export function decodePod(raw: Json): Pod {
       const port = decodeContainerPort(raw, `${path}.ports[${p}]`);
       if (port.name !== undefined) {
         if (names.has(port.name))
-          throw new FieldError(
-            `${path}.ports[${p}].name`,
-            `duplicate port name ${JSON.stringify(port.name)}`,
-          );
+          throw new FieldError(`${path}.ports[${p}].name`, `duplicate port name ${quoted(port.name)}`);
         names.add(port.name);
       }
       return port;
@@ -89,17 +86,17 @@ function hostNetworkOf(value: unknown): boolean {
 function decodeIPs(status: Json, field: 'podIP' | 'hostIP'): { ip?: string; ips: string[] } {
   const single = optionalString(status[field], `status.${field}`) || undefined;
   if (single && !parseIp(single))
-    throw new FieldError(`status.${field}`, `invalid IP address ${JSON.stringify(single)}`);
+    throw new FieldError(`status.${field}`, `invalid IP address ${quoted(single)}`);
   const ips = list(status[`${field}s`], `status.${field}s`).map((item, i) => {
     const path = `status.${field}s[${i}].ip`;
     const ip = optionalString(object(item, `status.${field}s[${i}]`).ip, path) ?? '';
-    if (!parseIp(ip)) throw new FieldError(path, `invalid IP address ${JSON.stringify(ip)}`);
+    if (!parseIp(ip)) throw new FieldError(path, `invalid IP address ${quoted(ip)}`);
     return ip;
   });
   if (ips.length > 2 || (ips.length === 2 && parseIp(ips[0] ?? '')?.family === parseIp(ips[1] ?? '')?.family))
     throw new FieldError(`status.${field}s`, 'at most one address of each family');
   if (single && ips.length > 0 && ips[0] !== single)
-    throw new FieldError(`status.${field}s[0].ip`, `must equal status.${field} ${JSON.stringify(single)}`);
+    throw new FieldError(`status.${field}s[0].ip`, `must equal status.${field} ${quoted(single)}`);
   const ip = single ?? ips[0];
   return { ip, ips: ips.length > 0 ? ips : ip ? [ip] : [] };
 }
@@ -118,7 +115,7 @@ function decodeContainerPort(value: unknown, path: string): ContainerPort {
   }
   const name = optionalString(raw.name, `${path}.name`);
   const problem = name === undefined ? undefined : portNameProblem(name);
-  if (problem) throw new FieldError(`${path}.name`, `invalid port name ${JSON.stringify(name)}: ${problem}`);
+  if (problem) throw new FieldError(`${path}.name`, `invalid port name ${quoted(name)}: ${problem}`);
   return { name, containerPort, protocol: decodeProtocol(raw.protocol, `${path}.protocol`) };
 }
 

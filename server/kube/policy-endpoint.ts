@@ -1,4 +1,13 @@
-import { integer, type Json, list, object, optionalObject, optionalString, string } from './decode.ts';
+import {
+  integer,
+  type Json,
+  list,
+  object,
+  optionalObject,
+  optionalString,
+  quoted,
+  string,
+} from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { Interned } from './interned.ts';
 import { decodeOptionalLabelSelector, type LabelSelector } from './label-selector.ts';
@@ -117,7 +126,7 @@ export function decodePolicyEndpoint(raw: Json): PolicyEndpoint {
   const podIsolation = list(spec.podIsolation, 'spec.podIsolation').map((item, i) => {
     const value = string(item, `spec.podIsolation[${i}]`);
     if (!(POLICY_TYPES as readonly string[]).includes(value)) {
-      throw new FieldError(`spec.podIsolation[${i}]`, `unsupported policy type ${JSON.stringify(value)}`);
+      throw new FieldError(`spec.podIsolation[${i}]`, `unsupported policy type ${quoted(value)}`);
     }
     return value as PolicyType;
   });
@@ -150,7 +159,7 @@ function decodeEndpointInfo(value: unknown, path: string): EndpointInfo {
   if (action && action !== 'Allow') {
     throw new FieldError(
       `${path}.action`,
-      `unsupported action ${JSON.stringify(action)}: only NetworkPolicy (allow) entries are read`,
+      `unsupported action ${quoted(action)}: only NetworkPolicy (allow) entries are read`,
     );
   }
   return endpointInfo(

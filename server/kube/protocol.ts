@@ -1,3 +1,4 @@
+import { quoted } from './decode.ts';
 import { FieldError } from './field-error.ts';
 
 /** The transport protocols NetworkPolicy knows. */
@@ -10,7 +11,7 @@ export function decodeProtocol(value: unknown, path: string): Protocol {
   if (typeof value !== 'string' || !(PROTOCOLS as readonly string[]).includes(value)) {
     throw new FieldError(
       path,
-      `unsupported protocol ${JSON.stringify(value)}: must be one of ${PROTOCOLS.join(', ')}`,
+      `unsupported protocol ${quoted(value)}: must be one of ${PROTOCOLS.join(', ')}`,
     );
   }
   return value as Protocol;

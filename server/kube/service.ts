@@ -6,6 +6,7 @@ import {
   object,
   optionalObject,
   optionalString,
+  quoted,
   string,
   stringMap,
 } from './decode.ts';
@@ -83,7 +84,7 @@ function decodeType(value: unknown): ServiceType {
   if (!(SERVICE_TYPES as readonly string[]).includes(type)) {
     throw new FieldError(
       'spec.type',
-      `unsupported type ${JSON.stringify(type)}: must be one of ${SERVICE_TYPES.join(', ')}`,
+      `unsupported type ${quoted(type)}: must be one of ${SERVICE_TYPES.join(', ')}`,
     );
   }
   return type as ServiceType;
@@ -97,7 +98,7 @@ function decodeClusterIPs(spec: Json, type: ServiceType): { clusterIPs: string[]
   if (single && many.length > 0 && many[0] !== single) {
     throw new FieldError(
       'spec.clusterIPs[0]',
-      `must equal spec.clusterIP ${JSON.stringify(single)}, got ${JSON.stringify(many[0])}`,
+      `must equal spec.clusterIP ${quoted(single)}, got ${quoted(many[0])}`,
     );
   }
   const given = many.length > 0 ? many : single ? [single] : [];
@@ -118,7 +119,7 @@ function decodeClusterIPs(spec: Json, type: ServiceType): { clusterIPs: string[]
   const clusterIPs = given.map((text, i) => {
     const field = many.length > 0 ? `spec.clusterIPs[${i}]` : 'spec.clusterIP';
     const ip = parseIp(text);
-    if (!ip) throw new FieldError(field, `invalid IP address ${JSON.stringify(text)}`);
+    if (!ip) throw new FieldError(field, `invalid IP address ${quoted(text)}`);
     return formatIp(ip);
   });
   if (
@@ -136,8 +137,7 @@ function decodePort(value: unknown, path: string): ServicePort {
     throw new FieldError(`${path}.port`, `must be between 1 and 65535, got ${port}`);
   const name = optionalString(raw.name, `${path}.name`) || undefined;
   const nameProblem = name === undefined ? undefined : portNameProblem(name);
-  if (nameProblem)
-    throw new FieldError(`${path}.name`, `invalid port name ${JSON.stringify(name)}: ${nameProblem}`);
+  if (nameProblem) throw new FieldError(`${path}.name`, `invalid port name ${quoted(name)}: ${nameProblem}`);
   const protocol = decodeProtocol(raw.protocol, `${path}.protocol`);
   return {
     ...(name ? { name } : {}),
@@ -155,7 +155,7 @@ function decodeTargetPort(value: unknown, port: number, path: string): number | 
     // kubectl prints numeric target ports as numbers; a quoted number is the same port.
     if (/^[0-9]+$/.test(value)) return decodeTargetPort(Number(value), port, path);
     const problem = portNameProblem(value);
-    if (problem) throw new FieldError(field, `invalid port name ${JSON.stringify(value)}: ${problem}`);
+    if (problem) throw new FieldError(field, `invalid port name ${quoted(value)}: ${problem}`);
     return value;
   }
   const number = integer(value, field);
@@ -171,7 +171,7 @@ function checkUnique(ports: readonly ServicePort[]): void {
       throw new FieldError(`spec.ports[${i}].name`, 'is required when a Service has more than one port');
     if (port.name) {
       if (names.has(port.name))
-        throw new FieldError(`spec.ports[${i}].name`, `duplicate port name ${JSON.stringify(port.name)}`);
+        throw new FieldError(`spec.ports[${i}].name`, `duplicate port name ${quoted(port.name)}`);
       names.add(port.name);
     }
     const listen = `${port.port}/${port.protocol}`;

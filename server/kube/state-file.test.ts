@@ -281,3 +281,31 @@ test('two running pods on one address are refused, naming both; a finished one m
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an error shows a huge value by its first 40 characters, wherever it stands', () => {
+  const huge = 'x'.repeat(400_000);
+  const policy = (spec: string, head = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy') =>
+    `${head}\nmetadata: {name: p, namespace: default}\nspec: ${spec}\n`;
+  const cases = [
+    [
+      'kind',
+      policy('{podSelector: {}}', `apiVersion: networking.k8s.io/v1\nkind: ${huge}`),
+      { strict: true },
+    ],
+    ['unknown field', policy(`{podSelector: {}, ${huge}: 1}`), {}],
+    ['ipBlock.cidr', policy(`{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: ${huge}}}]}]}`), {}],
+    ['label key', policy(`{podSelector: {matchLabels: {${huge}: a}}}`), {}],
+    ['label value', policy(`{podSelector: {matchLabels: {a: ${huge}}}}`), {}],
+    ['apiVersion', policy('{podSelector: {}}', `apiVersion: ${huge}\nkind: NetworkPolicy`), {}],
+    ['protocol', policy(`{podSelector: {}, ingress: [{ports: [{protocol: ${huge}}]}]}`), {}],
+  ] as const;
+  for (const [where, text, options] of cases)
+    assert.throws(
+      () => parseState(text, 'huge.yaml', options),
+      (error: StateFileError) =>
+        error.message.length < 600 &&
+        (error.field ?? '').length < 200 &&
+        error.message.includes('x'.repeat(40)),
+      where,
+    );
+});

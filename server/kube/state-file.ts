@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import { Cluster, type ClusterObject } from '../policy/cluster.ts';
-import { isObject, type Json } from './decode.ts';
+import { isObject, type Json, quoted } from './decode.ts';
 import { FieldError } from './field-error.ts';
 import { checkKnownFields, isOtherGroup } from './known-fields.ts';
 import { keyOf } from './object-meta.ts';
@@ -71,8 +71,7 @@ export function parseState(text: string, file: string, options: ReadOptions = {}
     try {
       requireKind(raw, options.strict === true);
       if (!options.strict && !meant && (!isClusterKind(raw.kind) || isOtherGroup(raw))) return;
-      if (meant)
-        throw new FieldError('kind', `unknown kind ${JSON.stringify(raw.kind)} (did you mean ${meant}?)`);
+      if (meant) throw new FieldError('kind', `unknown kind ${quoted(raw.kind)} (did you mean ${meant}?)`);
       checkKnownFields(raw);
       object = decodeObject(raw);
     } catch (error) {
