@@ -151,3 +151,15 @@ test('a name re-pointed at 127.0.0.1 (DNS rebinding) reads nothing: pages and th
   });
   assert.equal(status, 421);
 });
+
+test('told to stop (SIGTERM, as on Ctrl-C), the server ends its live streams and exits', async () => {
+  const reader = (await fetch(`${base}/api/flows/stream`)).body?.getReader();
+  assert.ok(reader);
+  await reader.read(); // ': connected'
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  // Next.js waits for every open connection before it exits: a stream left open held it for good.
+  const hung = new Promise<'hung'>((resolve) => setTimeout(resolve, 10_000, 'hung').unref());
+  assert.equal((await Promise.race([reader.read(), hung])) !== 'hung', true, 'the stream ended');
+  assert.notEqual(await Promise.race([exited, hung]), 'hung', 'the server exited');
+});
