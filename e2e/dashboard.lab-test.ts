@@ -260,6 +260,27 @@ test('the nodes page shows each agent healthy, with the programs attached to eac
   assert.match(metrics, /^palisade_stored_flows [1-9]\d*$/m);
 });
 
+test('every page fits a phone (390 px wide): only wide tables scroll sideways, inside their panels', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  for (const [path, ready] of [
+    ['/', 'overview-figures'],
+    ['/nodes', 'node-lab-node-1'],
+    ['/graph', 'graph'],
+    ['/flows', 'flows'],
+    ['/policies', 'policy-editor'],
+  ] as const) {
+    await page.goto(`http://127.0.0.1:${PORT}${path}`);
+    await page.getByTestId(ready).first().waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(
+      (widths[0] ?? 0) <= (widths[1] ?? 0),
+      `${path} is ${widths[0]} px wide in a ${widths[1]} px window`,
+    );
+  }
+  await page.close();
+});
+
 /** Runs one of the article's commands in a lab pod, as a user would: `palisade lab exec`. */
 function labExec(pod: string, command: string): boolean {
   return spawnSync(`${root}bin/palisade`, ['lab', 'exec', pod, '--', ...command.split(' ')]).status === 0;

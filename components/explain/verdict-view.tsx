@@ -13,7 +13,7 @@ export function VerdictView({ verdict }: { verdict: Verdict }) {
           {verdict.from} → {verdict.to} {verdict.port}/{verdict.protocol}
         </span>
       </p>
-      <div className="grid gap-3 md:grid-cols-2">
+      <div className="grid grid-cols-1 gap-3 md:grid-cols-2">
         {[verdict.egress, verdict.ingress].map((side) => (
           <div key={side.direction} className="rounded-md border border-line bg-raised p-3">
             <h3 className="mb-1 flex items-center gap-2 text-xs font-semibold uppercase tracking-wide text-muted">

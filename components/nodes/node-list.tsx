@@ -55,7 +55,7 @@ export function NodeList() {
       </EmptyState>
     );
   return (
-    <div className="grid gap-4 xl:grid-cols-2">
+    <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
       {nodes.map((node) => (
         <Panel
           key={node.name}
@@ -83,7 +83,7 @@ export function NodeList() {
               ))}
             </Notice>
           )}
-          <div className="rounded-md border border-line">
+          <div className="overflow-x-auto rounded-md border border-line">
             <Table>
               <thead>
                 <tr>

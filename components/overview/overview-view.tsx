@@ -108,7 +108,7 @@ export function OverviewView() {
           href="/nodes"
         />
       </div>
-      <div className="grid gap-4 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
         <Panel
           title="Denied flows over the last hour"
           actions={<a href={flowsLink({ verdict: 'deny', within: '1h' })}>Open in flows</a>}
@@ -122,41 +122,43 @@ export function OverviewView() {
           {data.topDenied.length === 0 ? (
             <EmptyState title="No denied flow in the last hour" />
           ) : (
-            <Table>
-              <thead>
-                <tr>
-                  <Th>pod</Th>
-                  <Th>peer</Th>
-                  <Th>port</Th>
-                  <Th className="text-right">flows</Th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.topDenied.map((pair) => (
-                  <tr key={`${pair.pod} ${pair.peer} ${pair.direction} ${pair.port} ${pair.protocol}`}>
-                    <Td>
-                      <a
-                        href={flowsLink({
-                          verdict: 'deny',
-                          ...(pair.pod ? { pod: pair.pod } : {}),
-                          port: String(pair.port),
-                        })}
-                      >
-                        {pair.pod ?? '?'}
-                      </a>
-                    </Td>
-                    <Td>
-                      {pair.direction === 'ingress' ? '← ' : '→ '}
-                      {pair.peer}
-                    </Td>
-                    <Td>
-                      {pair.port}/{protocolOfNumber(pair.protocol) ?? pair.protocol}
-                    </Td>
-                    <Td className="text-right font-semibold text-deny">{formatCount(pair.count)}</Td>
+            <div className="overflow-x-auto">
+              <Table>
+                <thead>
+                  <tr>
+                    <Th>pod</Th>
+                    <Th>peer</Th>
+                    <Th>port</Th>
+                    <Th className="text-right">flows</Th>
                   </tr>
-                ))}
-              </tbody>
-            </Table>
+                </thead>
+                <tbody>
+                  {data.topDenied.map((pair) => (
+                    <tr key={`${pair.pod} ${pair.peer} ${pair.direction} ${pair.port} ${pair.protocol}`}>
+                      <Td>
+                        <a
+                          href={flowsLink({
+                            verdict: 'deny',
+                            ...(pair.pod ? { pod: pair.pod } : {}),
+                            port: String(pair.port),
+                          })}
+                        >
+                          {pair.pod ?? '?'}
+                        </a>
+                      </Td>
+                      <Td>
+                        {pair.direction === 'ingress' ? '← ' : '→ '}
+                        {pair.peer}
+                      </Td>
+                      <Td>
+                        {pair.port}/{protocolOfNumber(pair.protocol) ?? pair.protocol}
+                      </Td>
+                      <Td className="text-right font-semibold text-deny">{formatCount(pair.count)}</Td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
+            </div>
           )}
         </Panel>
       </div>

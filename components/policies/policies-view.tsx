@@ -105,7 +105,7 @@ export function PoliciesView() {
   };
 
   return (
-    <div className="grid gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
+    <div className="grid grid-cols-1 gap-4 lg:grid-cols-[18rem_minmax(0,1fr)]">
       <Panel
         title={`In ${namespace ?? 'the cluster'}${
           policies && shown
