@@ -198,7 +198,7 @@ test('the ingest takes an agent’s token before its body, for its own node only
       node,
       flows: [
         {
-          time: 1,
+          time: Date.now() - 60_000,
           direction: 'ingress',
           verdict: 'deny',
           kind: 'denied',

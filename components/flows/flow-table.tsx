@@ -16,7 +16,7 @@ import { CheckField, SelectField, TextField, Toolbar } from '../ui/field.tsx';
 import { formatCount } from '../ui/format-count.ts';
 import { Notice, Panel } from '../ui/panel.tsx';
 import { Td, Th } from '../ui/table.tsx';
-import { clock } from '../ui/time-axis.ts';
+import { clock, dayAndClock } from '../ui/time-axis.ts';
 import { type TimeBucket, TimeChart } from '../ui/time-chart.tsx';
 import { useWidth } from '../ui/use-width.ts';
 import { VerdictBadge } from '../ui/verdict.tsx';
@@ -321,8 +321,8 @@ export function FlowTable() {
         title={
           filter?.within
             ? `Flows over the last ${filter.within}`
-            : oldestMinute
-              ? `Flows since ${clock(oldestMinute)}`
+            : oldestMinute !== undefined
+              ? `Flows since ${dayAndClock(oldestMinute)}`
               : 'Flows over the last hour'
         }
         actions={

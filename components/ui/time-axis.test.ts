@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { axisLabels, clock } from './time-axis.ts';
+import { axisLabels, clock, dayAndClock } from './time-axis.ts';
 
 const start = new Date(2026, 11, 2, 15, 13, 0).getTime();
 const slices = (count: number, stepMs: number) => Array.from({ length: count }, (_, i) => start + i * stepMs);
@@ -29,4 +29,15 @@ test('an axis of minute slices reads minutes, its labels never overlapping nor p
   }
   // A wider axis has room for more of them.
   assert.ok(axisLabels(slices(60, 60_000), 40, 20, 1240).length > labels.length);
+});
+
+test('an axis that spans days reads the day with each time; a title says the day unless it is today', () => {
+  const labels = axisLabels(slices(48, 3_600_000), 40, 20, 1240);
+  assert.equal(labels[0]?.text, '2 Dec 15:13');
+  assert.ok(labels.some((label) => label.text.startsWith('3 Dec ')));
+  for (const [i, label] of labels.entries())
+    if (i > 0) assert.ok(label.x - (labels[i - 1]?.x ?? 0) >= 104, `label ${i} overlaps the one before`);
+  assert.equal(dayAndClock(start, start + 3_600_000), '15:13');
+  assert.equal(dayAndClock(start, start + 86_400_000), '2 Dec 15:13');
+  assert.equal(dayAndClock(0, start).endsWith(clock(0)), true);
 });

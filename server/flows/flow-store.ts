@@ -425,11 +425,16 @@ export class FlowStore {
       .run(records.bytes, keep.length, Math.min(...times), Math.max(...times), block.id);
   }
 
+  /** The oldest time the store keeps: flows before it go at the next {@link prune}. */
+  oldestKept(now = Date.now()): number {
+    return now - this.limits.maxAgeMs;
+  }
+
   /** Drops what is past the bounds: too old, or beyond the row limit (the oldest first). */
   prune(now = Date.now()): void {
     this.added = 0;
     this.open.clear();
-    const cutoff = now - this.limits.maxAgeMs;
+    const cutoff = this.oldestKept(now);
     this.db.exec('BEGIN');
     try {
       this.db.prepare('DELETE FROM blocks WHERE last < ?').run(cutoff);

@@ -10,6 +10,8 @@ export interface IngestCounters {
   agentDropped: Record<string, number>;
   /** Flows stored at their arrival because their time was too far past the server's clock, by node. */
   aheadFlows: Record<string, number>;
+  /** Flows not stored because they were older than the store keeps, by node. */
+  expiredFlows: Record<string, number>;
   /** When each node's agent last delivered a batch (milliseconds since the epoch). */
   lastBatch: Record<string, number>;
   /** Each node's agent's datapath, as it last told. */
@@ -23,6 +25,7 @@ export function newIngestCounters(): IngestCounters {
     refused: {},
     agentDropped: {},
     aheadFlows: {},
+    expiredFlows: {},
     lastBatch: {},
     agentStatus: {},
   };
@@ -59,6 +62,11 @@ export function renderServerMetrics(
     '# TYPE palisade_ingest_ahead_flows_total counter',
     ...Object.entries(counters.aheadFlows).map(
       ([node, count]) => `palisade_ingest_ahead_flows_total{node="${node.replace(/"/g, '')}"} ${count}`,
+    ),
+    "# HELP palisade_ingest_expired_flows_total Flows older than the history keeps (the agent's clock is behind), not stored.",
+    '# TYPE palisade_ingest_expired_flows_total counter',
+    ...Object.entries(counters.expiredFlows).map(
+      ([node, count]) => `palisade_ingest_expired_flows_total{node="${node.replace(/"/g, '')}"} ${count}`,
     ),
     '# HELP palisade_stored_flows Flows in the history store.',
     '# TYPE palisade_stored_flows gauge',

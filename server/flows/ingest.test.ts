@@ -281,3 +281,31 @@ test('flows stamped well past the server’s clock are stored at their arrival, 
     /palisade_ingest_ahead_flows_total\{node="lab-node-1"\} 1/,
   );
 });
+
+test('flows older than the history keeps (an agent’s clock far behind) are not stored, and counted; older ones it keeps are', () => {
+  const store = new FlowStore(':memory:');
+  const counters = newIngestCounters();
+  const now = Date.now();
+  const [first, second] = good.flows;
+  assert.ok(first && second);
+  const batch = {
+    node: 'lab-node-1',
+    dropped: 0,
+    flows: [
+      { ...first, time: now - 3 * 24 * 3600 * 1000 },
+      { ...second, time: 1 },
+    ],
+  };
+  const answer = ingest({ store, counters }, parseIngestBody(JSON.stringify(batch)), nodeOne, now);
+  assert.deepEqual(answer, { accepted: 1, dropped: 0, expired: 1 });
+  assert.deepEqual(
+    store.query({}).map((flow) => flow.time),
+    [now - 3 * 24 * 3600 * 1000],
+    'three days back (buffered while the server was away) is kept; 1970 is not',
+  );
+  assert.equal(counters.expiredFlows['lab-node-1'], 1);
+  assert.match(
+    renderServerMetrics(counters, { storedFlows: 1, streamReaders: 0 }),
+    /palisade_ingest_expired_flows_total\{node="lab-node-1"\} 1/,
+  );
+});

@@ -70,19 +70,25 @@ export function parseIngestBody(text: string): IngestBlock {
  * be for a node the agent speaks for; then all of its flows are stored, or none, each named with
  * the pod (and Service) at its other end as of now, and passed on to live readers. A batch its
  * agent sent again (same number) is answered as taken and not stored twice. Flows stamped more than
- * {@link MAX_CLOCK_AHEAD_MS} past the server's clock are kept at the time they arrived, and counted.
+ * {@link MAX_CLOCK_AHEAD_MS} past the server's clock are kept at the time they arrived, and counted;
+ * flows older than the store keeps (an agent's clock far behind) are not kept, and counted.
  */
 export function ingest(target: IngestTarget, batch: IngestBlock, agent: AgentIdentity, now = Date.now()) {
   const { node, block } = batch;
   if (!agent.speaksFor(node)) throw new HttpError(403, `not the token of node ${node}`, 'node');
   const ahead = notAhead(block, now);
+  const oldest = target.store.oldestKept(now);
+  const expired = olderThan(block, oldest);
   const service = target.names?.name(node, block) ?? { indexes: [], flows: [] };
   const stored = target.store.addBlock(node, block, batch.batch && { node, ...batch.batch });
+  if (stored && expired > 0) target.store.prune(now);
   if (stored) {
     const settled = target.names ? target.names.settle(service) : service.flows;
     // The flows are made for live readers only when there are some.
-    if (target.stream && target.stream.size > 0)
-      target.stream.publish([...others(block, node, service), ...settled]);
+    if (target.stream && target.stream.size > 0) {
+      const flows = [...others(block, node, service), ...settled];
+      target.stream.publish(expired > 0 ? flows.filter((flow) => flow.time >= oldest) : flows);
+    }
   }
   const counters = target.counters;
   if (counters) {
@@ -90,12 +96,14 @@ export function ingest(target: IngestTarget, batch: IngestBlock, agent: AgentIde
     if (stored) counters.flows += block.count;
     counters.agentDropped[node] = batch.dropped;
     if (stored && ahead > 0) counters.aheadFlows[node] = (counters.aheadFlows[node] ?? 0) + ahead;
+    if (stored && expired > 0) counters.expiredFlows[node] = (counters.expiredFlows[node] ?? 0) + expired;
     counters.lastBatch[node] = Date.now();
     if (batch.status) counters.agentStatus[node] = batch.status;
   }
   return {
-    accepted: stored ? block.count : 0,
+    accepted: stored ? block.count - expired : 0,
     dropped: batch.dropped,
+    ...(stored && expired > 0 ? { expired } : {}),
     ...(stored ? {} : { duplicate: true }),
   };
 }
@@ -106,6 +114,13 @@ function others(block: FlowBlock, node: string, service: ServiceFlows): Flow[] {
   const flows: Flow[] = [];
   for (let i = 0; i < block.count; i++) if (!apart.has(i)) flows.push(block.flow(i, node));
   return flows;
+}
+
+/** How many of the block's flows are older than `oldest`. */
+function olderThan(block: FlowBlock, oldest: number): number {
+  let count = 0;
+  for (let i = 0; i < block.count; i++) if (block.records.time(i) < oldest) count++;
+  return count;
 }
 
 /** Moves every time past `now` + {@link MAX_CLOCK_AHEAD_MS} to `now`; how many were. */
