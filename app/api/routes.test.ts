@@ -365,6 +365,14 @@ test('reads check the Host and their query, and answer bad values with the param
   await refused(get(`/api/isolation?${'pod=a/b&'.repeat(65)}`), 400, 'query', /at most 64/);
   await refused(get('/api/policies/suggest'), 400, 'pod', /required/);
   await refused(get('/api/policies/suggest?pod=default/nobody'), 400, 'pod', /no pod/);
+  // A pod, Service or namespace that no object could be named is refused, not answered with nothing.
+  await refused(get('/api/flows?pod=foo'), 400, 'pod', /must be ns\/name/);
+  await refused(get('/api/flows?pod=a/b/c'), 400, 'pod', /must be ns\/name/);
+  await refused(get('/api/flows/stream?service=default/Web'), 400, 'service', /name must consist/);
+  await refused(get('/api/flows?namespace=UPPER'), 400, 'namespace', /namespace must consist/);
+  await refused(get('/api/flows/histogram?pod=x'), 400, 'pod', /must be ns\/name/);
+  await refused(get('/api/isolation?pod=default/a&pod=x'), 400, 'pod', /"x" must be ns\/name/);
+  await refused(get('/api/policies/suggest?pod=x'), 400, 'pod', /must be ns\/name/);
   await refused(
     get('/api/explain?from=default/client-one&to=default/demo-app&port=0'),
     400,

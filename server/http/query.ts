@@ -1,4 +1,5 @@
 import { FieldError } from '../kube/field-error.ts';
+import { dnsLabelProblem, objectKeyProblem } from '../kube/names.ts';
 
 /** The longest text a query parameter may hold (an `ns/name` key is at most 63 + 1 + 253). */
 const MAX_TEXT = 512;
@@ -17,6 +18,20 @@ export function queryOf(params: URLSearchParams) {
   };
   return {
     text,
+    /** An object's `ns/name` (a pod, a Service), as Kubernetes allows the two parts. */
+    key(name: string): string | undefined {
+      const value = text(name);
+      const problem = value === undefined ? undefined : objectKeyProblem(value);
+      if (problem) throw new FieldError(name, problem);
+      return value;
+    },
+    /** A namespace's name. */
+    namespace(name: string): string | undefined {
+      const value = text(name);
+      const problem = value === undefined ? undefined : dnsLabelProblem(value);
+      if (problem) throw new FieldError(name, `namespace ${problem}`);
+      return value;
+    },
     /** A text that must be there. */
     required(name: string, what: string): string {
       const value = text(name);

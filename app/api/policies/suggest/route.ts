@@ -1,6 +1,7 @@
 import { flowStore } from '../../../../server/flows/flow-service.ts';
 import { queryOf } from '../../../../server/http/query.ts';
 import { otherMethods, readRoute } from '../../../../server/http/route.ts';
+import { quoted } from '../../../../server/kube/decode.ts';
 import { FieldError } from '../../../../server/kube/field-error.ts';
 import { suggestPolicy } from '../../../../server/policy/draft-policy.ts';
 import { clusterSource } from '../../../../server/sources/source.ts';
@@ -9,10 +10,16 @@ export const dynamic = 'force-dynamic';
 
 /** `?pod=ns/name`: a least-privilege policy drafted from the traffic observed on the pod. */
 export const GET = readRoute(
-  { query: (params) => queryOf(params).required('pod', 'ns/name') },
+  {
+    query: (params) => {
+      const query = queryOf(params);
+      query.required('pod', 'ns/name');
+      return query.key('pod') as string;
+    },
+  },
   async ({ query: pod }) => {
     const cluster = await clusterSource().cluster();
-    if (!cluster.pod(pod)) throw new FieldError('pod', `no pod ${JSON.stringify(pod)}`);
+    if (!cluster.pod(pod)) throw new FieldError('pod', `no pod ${quoted(pod)}`);
     return { yaml: suggestPolicy(cluster, pod, flowStore().query({ pod, limit: 10_000 })) };
   },
 );
