@@ -14,8 +14,8 @@ const ROTATE_BYTES = 8 * 1024 * 1024;
 export interface SinkOptions {
   /**
    * How long flows wait to be written and shipped together: each write and each request to the
-   * server (its route, checks, transaction; about 2 ms of the server's CPU) costs as much as
-   * thousands of flows, and the ring buffer hands over a batch every 10 ms; 500 ms keeps the live
+   * server (its route, checks, transaction) costs as much as thousands of flows, and the ring
+   * buffer hands over a batch every 100 ms (sooner when one fills); 500 ms keeps the live
    * view within a second while a busy node's requests carry thousands of flows (bench:events
    * measures it).
    */

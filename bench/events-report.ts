@@ -125,20 +125,23 @@ type LiveCpu = Pick<EventsFigures['live'], 'events' | 'agentsCpuSeconds' | 'serv
 /** CPU-µs per event of the agents, the server and both, of a live run (the measured one by default). */
 export function liveUsPerEvent(figures: EventsFigures, run: LiveCpu = figures.live) {
   const events = Math.max(run.events, 1);
-  const agents = round((run.agentsCpuSeconds / events) * 1e6, 2);
-  const server = round((run.serverCpuSeconds / events) * 1e6, 2);
-  return { agents, server, total: round(agents + server, 2) };
+  const us = (seconds: number) => (seconds / events) * 1e6;
+  // The total from the unrounded parts, so that it is the run's own figure, not a sum of roundings.
+  return {
+    agents: round(us(run.agentsCpuSeconds), 2),
+    server: round(us(run.serverCpuSeconds), 2),
+    total: round(us(run.agentsCpuSeconds + run.serverCpuSeconds), 2),
+  };
 }
 
 /** The stages' sum: agent (ring, decode, ship) and server (ingest, store). */
 export function stageTotals(figures: EventsFigures) {
   const s = figures.stagesUsPerEvent;
-  const agent = round(s.ring + s.decode + s.ship, 2);
-  const server = round(s.serverIngest + s.store, 2);
+  const agent = s.ring + s.decode + s.ship;
   return {
-    agent,
-    server,
-    total: round(agent + server, 2),
+    agent: round(agent, 2),
+    server: round(s.serverIngest + s.store, 2),
+    total: round(agent + s.serverIngest + s.store, 2),
     atBound: round(agent + s.serverIngest + s.storeAtBound, 2),
   };
 }

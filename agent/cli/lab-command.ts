@@ -24,9 +24,10 @@ export const LAB_USAGE: GroupUsage = {
                                               agents enforce the cluster's PolicyEndpoints`,
     down: 'palisade lab down                             remove everything the lab made',
     status: 'palisade lab status [--json]',
-    apply:
-      'palisade lab apply -f FILE…                    add or replace NetworkPolicies, Services and Namespaces',
-    delete: 'palisade lab delete NS/NAME|svc/NS/NAME…       delete NetworkPolicies and Services',
+    apply: `palisade lab apply -f FILE…                    add or replace NetworkPolicies,
+                                              ClusterNetworkPolicies, Services and Namespaces`,
+    delete: `palisade lab delete NS/NAME|NAME|svc/NS/NAME…  delete NetworkPolicies (NS/NAME),
+                                              ClusterNetworkPolicies (NAME) and Services`,
     exec: "palisade lab exec NS/POD -- CMD…               run a command in a pod (with the lab's DNS)",
     probe: `palisade lab probe NS/POD NS/POD|svc/NS/NAME|IP PORT[/PROTO] [--json] [--timeout MS]
                                               real packets: TCP connect or UDP echo (to a
