@@ -253,6 +253,17 @@ function turns({ opens, closes }: Preview): string {
 function PreviewList({ preview }: { preview: Preview }) {
   return (
     <div data-testid="preview" className="space-y-2 text-sm">
+      {preview.wouldClose.length > 0 && (
+        <Notice tone="warn">
+          {preview.wouldClose.map((closing) => (
+            <span key={`${closing.pod} ${closing.direction}`} className="block" data-testid="would-close">
+              ⚠ Once applied, the agent would close {closing.pod} for {closing.direction} (all of its{' '}
+              {closing.direction} dropped, what the policies allow too) rather than enforce part of its rules:{' '}
+              {closing.reason}
+            </span>
+          ))}
+        </Notice>
+      )}
       {preview.opens + preview.closes > 0 && (
         <p data-testid="preview-counts">
           {turns(preview)} (a pair of pods and a port each)

@@ -132,3 +132,27 @@ spec: {podSelector: {}, ingress: [{}], egress: [{}]}
   assert.equal(preview.connections.length, MAX_LISTED_CONNECTIONS);
   assert.ok(preview.connections.every((change) => change.change === 'opens' && change.from !== change.to));
 });
+
+test('a preview names the pods whose agent would close them, the rules being more than the datapath holds', () => {
+  const cluster = Cluster.of(parseState(walkthrough('cluster.yaml'), 'cluster.yaml'));
+  const ports = (count: number) =>
+    Array.from({ length: count }, (_, i) => `{port: ${80 + 2 * i}}`).join(', ');
+  const policy = (count: number) =>
+    parseState(
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: many-ports, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: demo-app}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: client-one}}}], ports: [${ports(count)}]}]
+`,
+      'p.yaml',
+    );
+  const closing = previewChange(cluster, policy(30), []).wouldClose;
+  assert.deepEqual(
+    closing.map(({ pod, direction }) => [pod, direction]),
+    [['default/demo-app', 'ingress']],
+  );
+  assert.match(closing[0]?.reason ?? '', /30 distinct port ranges .*the datapath holds 24/);
+  assert.deepEqual(previewChange(cluster, policy(24), []).wouldClose, [], '24 ranges fit');
+});

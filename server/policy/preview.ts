@@ -7,6 +7,7 @@ import { defaultPorts } from './default-ports.ts';
 import { endpointAt, formatPortProtocol, type PortProtocol } from './endpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { computeMatrix, type VerdictMatrix } from './matrix.ts';
+import { podsThatWouldClose, type WouldClose } from './would-close.ts';
 
 /** A pod-to-pod connection whose verdict a change turns around. */
 export interface ConnectionChange {
@@ -32,6 +33,8 @@ export interface Preview {
   readonly opens: number;
   readonly closes: number;
   readonly flows: readonly FlowChange[];
+  /** Pods the change's policies select whose rules their agent could not hold: it would close them. */
+  readonly wouldClose: readonly WouldClose[];
 }
 
 /** Connections a preview lists at most; its counts cover them all. */
@@ -57,13 +60,7 @@ export function previewChange(
   recentFlows: readonly Flow[],
 ): Preview {
   const before = cluster;
-  const after = Cluster.of([
-    ...before.allNamespaces(),
-    ...before.allPods(),
-    ...before.allPolicies(),
-    ...before.allClusterPolicies(),
-    ...objects,
-  ]);
+  const after = Cluster.of([...everything(before), ...objects]);
   const ports = uniquePorts([...defaultPorts(before), ...defaultPorts(after)]);
   const was = computeMatrix(before, ports);
   const will = computeMatrix(after, ports);
@@ -97,8 +94,21 @@ export function previewChange(
     connections,
     ...count,
     flows: turnedFlows(before, after, recentFlows),
+    // With the Services, whose ClusterIPs a PolicyEndpoint's egress carries.
+    wouldClose: podsThatWouldClose(
+      Cluster.of([...everything(after), ...before.allServices()]),
+      new Set(objects.map((object) => keyOf(object.metadata))),
+    ),
   };
 }
+
+/** The namespaces, pods and policies of a cluster. */
+const everything = (cluster: Cluster) => [
+  ...cluster.allNamespaces(),
+  ...cluster.allPods(),
+  ...cluster.allPolicies(),
+  ...cluster.allClusterPolicies(),
+];
 
 /** The pods split by their group in both matrices (the same pods: a change adds policies only). */
 function jointGroups(pods: readonly Pod[], was: VerdictMatrix, will: VerdictMatrix): JointGroup[] {
