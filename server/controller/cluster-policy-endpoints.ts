@@ -15,6 +15,7 @@ import type { Service } from '../kube/service.ts';
 import { addressOrder, parseIp, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
 import { peerMatches } from '../policy/match.ts';
+import { pieces } from './chunks.ts';
 import {
   dedupePorts,
   type EntryPorts,
@@ -56,8 +57,8 @@ export function podConcerns(
  * give it. Named ports become numbers: for ingress on the subject's pods, for egress on each
  * destination pod (pods inside a `networks` CIDR included). Egress also lists the ClusterIPs of the
  * Services a rule's selector peers stand for, with the service ports its ports admit (see
- * {@link ruleServicePorts}). Lists longer than `chunkSize` spill
- * into further ClusterPolicyEndpoints. Entries keep no rule order: within the policy, the agent
+ * {@link ruleServicePorts}). Lists longer than `chunkSize` entries (or than its bytes, see
+ * chunks.ts) spill into further ClusterPolicyEndpoints. Entries keep no rule order: within the policy, the agent
  * applies Deny before Pass before Accept, as the model does.
  */
 export function clusterPolicyEndpointsFor(
@@ -84,9 +85,9 @@ export function clusterPolicyEndpointsFor(
     (rule, destination) => rulePorts(rule, destination ? [destination] : []),
     cluster.allServices(),
   );
-  const lists = [ingress, egress, podSelectorEndpoints];
-  const chunks = Math.max(1, ...lists.map((items) => Math.ceil(items.length / chunkSize)));
-  const slice = <T>(items: readonly T[], i: number) => items.slice(i * chunkSize, (i + 1) * chunkSize);
+  const cut = { ingress: pieces(ingress, chunkSize), egress: pieces(egress, chunkSize) };
+  const subjectPieces = pieces(podSelectorEndpoints, chunkSize);
+  const chunks = Math.max(cut.ingress.length, cut.egress.length, subjectPieces.length);
   return Array.from({ length: chunks }, (_, i) => ({
     apiVersion: CLUSTER_POLICY_API_VERSION,
     kind: 'ClusterPolicyEndpoint',
@@ -107,9 +108,9 @@ export function clusterPolicyEndpointsFor(
       policyRef: { name: policy.metadata.name },
       tier: policy.tier,
       priority: policy.priority,
-      podSelectorEndpoints: slice(podSelectorEndpoints, i),
-      ingress: slice(ingress, i),
-      egress: slice(egress, i),
+      podSelectorEndpoints: subjectPieces[i] ?? [],
+      ingress: cut.ingress[i] ?? [],
+      egress: cut.egress[i] ?? [],
     },
   }));
 }

@@ -127,3 +127,42 @@ test('writes in two rounds: gains first; an entry moving to another PolicyEndpoi
     'one that gains too keeps the moving entry until the second round',
   );
 });
+
+test('entries with many ports are cut by their bytes too, so that every PolicyEndpoint can be stored', () => {
+  // 200 blocks of 150 ports each: 1.9 MB in one PolicyEndpoint, past etcd's 1.5 MiB.
+  const ports = Array.from({ length: 150 }, (_, i) => ({ protocol: 'TCP', port: 1000 + i }));
+  const big = decodeObject({
+    apiVersion: 'networking.k8s.aws/v1alpha1',
+    kind: 'PolicyEndpoint',
+    metadata: { name: chunkName(policy, 0), namespace: policy.namespace },
+    spec: {
+      policyRef: policy,
+      podSelector: {},
+      podIsolation: ['Ingress', 'Egress'],
+      ingress: range(0, 200).map((i) => ({ cidr: `172.16.${i}.0/24`, ports })),
+      egress: range(0, 200).map((i) => ({ cidr: `172.17.${i}.0/24`, ports })),
+    },
+  }) as PolicyEndpoint;
+  const fits = (endpoints: PolicyEndpoint[]) => {
+    for (const one of endpoints)
+      assert.ok(
+        JSON.stringify(one).length < 1_000_000,
+        `${one.metadata.name}: ${JSON.stringify(one).length} bytes`,
+      );
+    const all = (list: 'ingress' | 'egress') => endpoints.flatMap((one) => one.spec[list] ?? []);
+    assert.equal(all('ingress').length, 200, 'every entry is kept');
+    assert.equal(all('egress').length, 200);
+  };
+  const packed = packPolicyEndpoints([big], [], 200);
+  assert.ok(packed.length > 1, 'spilled into more PolicyEndpoints');
+  fits(packed);
+  // Packing again over what is written moves nothing.
+  const layout = (endpoints: PolicyEndpoint[]) =>
+    new Map(
+      endpoints.map((one) => [
+        one.metadata.name,
+        [...(one.spec.ingress ?? []), ...(one.spec.egress ?? [])].map((entry) => entry.cidr),
+      ]),
+    );
+  assert.deepEqual(layout(packPolicyEndpoints([big], packed, 200)), layout(packed));
+});

@@ -1,5 +1,6 @@
 import type { ClusterEndpointInfo } from '../kube/cluster-policy-endpoint.ts';
 import type { EndpointInfo, PodEndpoint } from '../kube/policy-endpoint.ts';
+import { entryBytes, type Room, take } from './chunks.ts';
 import type { ManagedEndpoint } from './managed-endpoints.ts';
 import { chunkName } from './policy-endpoints.ts';
 
@@ -7,11 +8,17 @@ const LISTS = ['ingress', 'egress', 'podSelectorEndpoints'] as const;
 type List = (typeof LISTS)[number];
 type Entry = EndpointInfo | ClusterEndpointInfo | PodEndpoint;
 
-/** One PolicyEndpoint being laid out: its name and what each list holds. */
+/** One PolicyEndpoint being laid out: its name, what each list holds and the room it takes. */
 interface Slot {
   readonly name: string;
   readonly lists: Record<List, Entry[]>;
+  readonly rooms: Record<List, Room>;
 }
+
+const roomOf = (entries: readonly Entry[]): Room => ({
+  count: entries.length,
+  bytes: entries.reduce((sum, entry) => sum + entryBytes(entry), 0),
+});
 
 /*
  * Entries are compared as objects: decoded and computed entries alike are the one shared
@@ -53,14 +60,22 @@ export function packPolicyEndpoints<E extends ManagedEndpoint>(
   // Each existing PolicyEndpoint keeps its entries that are still wanted, each in one place only.
   const slots: Slot[] = [...existing]
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-    .map((endpoint) => ({
-      name: endpoint.metadata.name,
-      lists: {
+    .map((endpoint) => {
+      const lists = {
         ingress: keep('ingress', endpoint.spec.ingress ?? []),
         egress: keep('egress', endpoint.spec.egress ?? []),
         podSelectorEndpoints: keep('podSelectorEndpoints', endpoint.spec.podSelectorEndpoints ?? []),
-      },
-    }));
+      };
+      return {
+        name: endpoint.metadata.name,
+        lists,
+        rooms: {
+          ingress: roomOf(lists.ingress),
+          egress: roomOf(lists.egress),
+          podSelectorEndpoints: roomOf(lists.podSelectorEndpoints),
+        },
+      };
+    });
   function keep(list: List, entries: readonly Entry[]): Entry[] {
     return entries.filter((entry) => {
       if (!wantedLists[list].has(entry) || placed[list].has(entry)) return false;
@@ -77,16 +92,22 @@ export function packPolicyEndpoints<E extends ManagedEndpoint>(
     const slot = {
       name: chunkName(policy, index),
       lists: { ingress: [], egress: [], podSelectorEndpoints: [] },
+      rooms: { ingress: roomOf([]), egress: roomOf([]), podSelectorEndpoints: roomOf([]) },
     };
     taken.add(slot.name);
     slots.push(slot);
     return slot;
   };
+  // New entries fill the PolicyEndpoints with room (see chunks.ts), in order, then new ones.
   for (const list of LISTS) {
     const fresh = [...wantedLists[list]].filter((entry) => !placed[list].has(entry));
-    for (const slot of slots)
-      slot.lists[list].push(...fresh.splice(0, Math.max(0, chunkSize - slot.lists[list].length)));
-    while (fresh.length > 0) newSlot().lists[list].push(...fresh.splice(0, chunkSize));
+    let next = 0;
+    const fill = (slot: Slot) => {
+      while (next < fresh.length && take(slot.rooms[list], fresh[next] as Entry, chunkSize))
+        slot.lists[list].push(fresh[next++] as Entry);
+    };
+    for (const slot of [...slots]) fill(slot);
+    while (next < fresh.length) fill(newSlot());
   }
   // A PolicyEndpoint left empty goes, but a policy keeps one: it still isolates the pods it selects.
   const kept = slots.filter((slot) => LISTS.some((list) => slot.lists[list].length > 0));

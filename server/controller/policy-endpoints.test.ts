@@ -270,3 +270,25 @@ test('PolicyEndpoint names stay valid object names for the longest policy names'
   assert.notEqual(names[0], names[1]);
   assert.match(chunkName({ namespace: 'default', name: 'web' }, 0), /^web-[0-9a-f]{5}$/);
 });
+
+test('a policy of many blocks and many ports is cut into PolicyEndpoints that etcd can store', () => {
+  const ports = Array.from({ length: 150 }, (_, i) => `{port: ${1000 + i}}`).join(', ');
+  const blocks = (prefix: number) =>
+    Array.from({ length: 200 }, (_, i) => `{ipBlock: {cidr: 172.${prefix}.${i}.0/24}}`).join(', ');
+  const endpoints = endpointsOf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: big, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  ingress: [{from: [${blocks(16)}], ports: [${ports}]}]
+  egress: [{to: [${blocks(17)}], ports: [${ports}]}]
+`);
+  assert.ok(endpoints.length > 1, 'more than one PolicyEndpoint');
+  for (const endpoint of endpoints) {
+    const bytes = JSON.stringify(encodeObject(endpoint)).length;
+    assert.ok(bytes < 1_300_000, `${endpoint.metadata.name}: ${bytes} bytes`);
+  }
+  assert.equal(endpoints.flatMap((endpoint) => endpoint.spec.ingress).length, 200);
+  assert.equal(endpoints.flatMap((endpoint) => endpoint.spec.egress).length, 200);
+});

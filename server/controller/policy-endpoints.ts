@@ -13,6 +13,7 @@ import {
 import type { Service } from '../kube/service.ts';
 import { type AddressOrder, addressOrder, type Ip, ipOrder, parseIp, sortByAddress } from '../net/ip.ts';
 import type { Cluster } from '../policy/cluster.ts';
+import { pieces } from './chunks.ts';
 import {
   addressEntries,
   type Contribution,
@@ -36,7 +37,8 @@ export const DEFAULT_CHUNK_SIZE = 200;
  * (a pod by its IP, an ipBlock as cidr + except, a rule without peers as 0.0.0.0/0 and ::/0, and
  * in `egress` the ClusterIPs of the Services its peers stand for, with service ports).
  * Named ports become numbers: for ingress resolved on the selected pods, for egress on each
- * destination pod. Lists longer than `chunkSize` spill into further PolicyEndpoints.
+ * destination pod. Lists longer than `chunkSize` entries (or than their bytes allow, see chunks.ts)
+ * spill into further PolicyEndpoints.
  */
 export function policyEndpointsFor(
   cluster: Cluster,
@@ -192,9 +194,9 @@ export class PolicyState {
     const podSelectorEndpoints = this.pods.mergedWith([]);
     const ingress = this.ingress.mergedWith(this.addressIngress);
     const egress = this.egress.mergedWith(this.addressEgress);
-    const lists = [ingress, egress, podSelectorEndpoints];
-    const chunks = Math.max(1, ...lists.map((items) => Math.ceil(items.length / chunkSize)));
-    const slice = <T>(items: readonly T[], i: number) => items.slice(i * chunkSize, (i + 1) * chunkSize);
+    const cut = { ingress: pieces(ingress, chunkSize), egress: pieces(egress, chunkSize) };
+    const pods = pieces(podSelectorEndpoints, chunkSize);
+    const chunks = Math.max(cut.ingress.length, cut.egress.length, pods.length);
     return Array.from({ length: chunks }, (_, i) => ({
       apiVersion: POLICY_ENDPOINT_API_VERSION,
       kind: 'PolicyEndpoint',
@@ -214,10 +216,10 @@ export class PolicyState {
       spec: {
         policyRef: { name: policy.metadata.name, namespace: policy.metadata.namespace },
         podSelector: policy.podSelector,
-        podSelectorEndpoints: slice(podSelectorEndpoints, i),
+        podSelectorEndpoints: pods[i] ?? [],
         podIsolation: policy.policyTypes,
-        ingress: slice(ingress, i),
-        egress: slice(egress, i),
+        ingress: cut.ingress[i] ?? [],
+        egress: cut.egress[i] ?? [],
       },
     }));
   }
