@@ -37,15 +37,19 @@ export async function controllerCommand(argv: string[]): Promise<number> {
     log,
   );
   const controller = new KubeController(config, { log }, leader);
-  leader.start();
-  await controller.start();
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+  // Taken before anything starts: a signal while the informers still sync must release the Lease too.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
   });
-  controller.stop();
-  await leader.stop();
+  leader.start();
+  try {
+    await Promise.race([controller.start(), stopped]);
+    await stopped;
+  } finally {
+    controller.stop();
+    await leader.stop();
+  }
   log.info('stopped', { identity });
   return 0;
 }
