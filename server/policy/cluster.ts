@@ -249,22 +249,12 @@ export class Cluster {
 
   /** Every IP of the pod (`status.podIPs`: one per family on a dual-stack cluster), the primary first, parsed once. */
   ipsOf(pod: Pod): readonly Ip[] {
-    let ips = this.podIps.get(pod);
-    if (ips === undefined) {
-      ips = podIPsOf(pod).flatMap((text) => parseIp(text) ?? []);
-      this.podIps.set(pod, ips);
-    }
-    return ips;
+    return parsedOnce(this.podIps, pod, podIPsOf);
   }
 
   /** Every address of the pod's node (`status.hostIPs`), parsed once. */
   nodeIpsOf(pod: Pod): readonly Ip[] {
-    let ips = this.nodeIps.get(pod);
-    if (ips === undefined) {
-      ips = hostIPsOf(pod).flatMap((text) => parseIp(text) ?? []);
-      this.nodeIps.set(pod, ips);
-    }
-    return ips;
+    return parsedOnce(this.nodeIps, pod, hostIPsOf);
   }
 
   /**
@@ -368,4 +358,14 @@ function unfileByNamespace<T extends ClusterObject>(index: ByNamespace<T>, objec
   const inNamespace = index.get(object.metadata.namespace);
   inNamespace?.delete(object.metadata.name);
   if (inNamespace?.size === 0) index.delete(object.metadata.namespace);
+}
+
+/** The addresses `texts` gives of a pod, parsed the first time and kept in `cache`. */
+function parsedOnce(cache: WeakMap<Pod, readonly Ip[]>, pod: Pod, texts: (pod: Pod) => readonly string[]) {
+  let ips = cache.get(pod);
+  if (ips === undefined) {
+    ips = texts(pod).flatMap((text) => parseIp(text) ?? []);
+    cache.set(pod, ips);
+  }
+  return ips;
 }
