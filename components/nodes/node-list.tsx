@@ -83,7 +83,7 @@ export function NodeList() {
               ))}
             </Notice>
           )}
-          <div className="overflow-x-auto rounded-md border border-line">
+          <div className="rounded-md border border-line">
             <Table>
               <thead>
                 <tr>
@@ -105,7 +105,8 @@ export function NodeList() {
                 )}
                 {node.pods.map((pod) => (
                   <tr key={pod.pod}>
-                    <Td>{pod.pod}</Td>
+                    {/* Wraps on a narrow screen, so that the table fits without scrolling sideways. */}
+                    <Td className="break-all whitespace-normal!">{pod.pod}</Td>
                     <Td className="font-mono">{pod.ingressProgram ?? '-'}</Td>
                     <Td className="font-mono">{pod.egressProgram ?? '-'}</Td>
                     <Td className="font-mono">
